@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { describeRule } from '../../functions/core/rules/describe-rule.ts';
+import { RuleSchema } from '../../functions/core/rules/rule-schema.ts';
+import { loadProject, printIssues } from './project.ts';
+
+/** `nudge rules validate` and `nudge rules schema`. */
+export function registerRules(program: Command): void {
+  const rules = program.command('rules').description('Check notification rules and export their JSON Schema');
+
+  rules
+    .command('validate')
+    .description('Validate every rule (and its templates); prints a summary per rule, or each error with file:line field')
+    .argument('[dir]', 'rules folder', 'rules')
+    .option('--templates <dir>', 'templates folder', 'templates')
+    .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
+    .action((dir: string, options: { templates: string; config?: string }) => {
+      const project = loadProject({ rules: dir, templates: options.templates, config: options.config });
+      if (project.issues.length > 0) {
+        printIssues(project.issues);
+        process.stderr.write(`\n${project.issues.length} problem(s) in ${dir}; nothing was changed.\n`);
+        process.exitCode = 1;
+        return;
+      }
+      for (const loaded of project.rules) {
+        process.stdout.write(`${loaded.rule.enabled ? 'ok ' : 'off'} ${describeRule(loaded.rule)}  (${loaded.file})\n`);
+      }
+      process.stdout.write(`${project.rules.length} rule(s) valid.\n`);
+    });
+
+  rules
+    .command('schema')
+    .description('Print (or write) the JSON Schema of a rule file, for editor autocompletion')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((options: { out?: string }) => {
+      const schema = z.toJSONSchema(RuleSchema, { io: 'input', unrepresentable: 'any' });
+      const text = `${JSON.stringify({ title: 'Nudge notification rule', ...schema }, null, 2)}\n`;
+      if (options.out === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      mkdirSync(dirname(options.out), { recursive: true });
+      writeFileSync(options.out, text);
+      process.stdout.write(`wrote ${options.out}\n`);
+    });
+}

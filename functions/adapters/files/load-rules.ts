@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { type EngineSettings, EngineSettingsSchema } from '../../core/config/engine-settings.ts';
+import { type LoadedRule, parseRuleFiles, type RuleFile, type RuleIssue } from '../../core/rules/parse-rule-files.ts';
+
+/** Reads every `*.yaml`/`*.yml` file below a folder, paths shown relative to `base`. */
+export function readRuleFiles(dir: string, base = process.cwd()): RuleFile[] {
+  if (!existsSync(dir)) throw new Error(`rules folder not found: ${dir}`);
+  const files: RuleFile[] = [];
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(name)) files.push({ file: relative(base, path) || path, text: readFileSync(path, 'utf8') });
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Loads and validates the rules in a folder. */
+export function loadRules(dir: string, base = process.cwd()): { rules: LoadedRule[]; issues: RuleIssue[] } {
+  return parseRuleFiles(readRuleFiles(dir, base));
+}
+
+/** Loads `nudge.config.yaml` (optional: the defaults apply without it), with located errors. */
+export function loadSettings(
+  path: string | undefined,
+  base = process.cwd(),
+): { settings: EngineSettings; issues: RuleIssue[] } {
+  const file = path ?? join(base, 'nudge.config.yaml');
+  if (!existsSync(file)) {
+    if (path !== undefined) throw new Error(`config file not found: ${path}`);
+    return { settings: EngineSettingsSchema.parse({}), issues: [] };
+  }
+  const shown = relative(base, file) || file;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error) => ({
+      file: shown,
+      line: lineCounter.linePos(error.pos[0]).line,
+      field: '',
+      message: `YAML: ${error.message.split('\n')[0]}`,
+    }));
+    return { settings: EngineSettingsSchema.parse({}), issues };
+  }
+  const parsed = EngineSettingsSchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return { settings: parsed.data, issues: [] };
+  const issues = parsed.error.issues.map((issue) => {
+    const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+    const node = doc.getIn(path, true);
+    const offset =
+      node !== null && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
+        ? Number(node.range[0])
+        : 0;
+    return { file: shown, line: lineCounter.linePos(offset).line, field: path.join('.'), message: issue.message };
+  });
+  return { settings: EngineSettingsSchema.parse({}), issues };
+}

@@ -1,0 +1,199 @@
+import { DateTime, Duration } from 'luxon';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { type CustomerProfile, EventCustomerSchema, mergeProfile } from '../core/customers/customer-profile.ts';
+import { messageIdFor } from '../core/ids.ts';
+import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
+import { readPath, renderKeyTemplate } from '../core/paths.ts';
+import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
+import type { Rule } from '../core/rules/rule-schema.ts';
+import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
+import type { MessageRecord, StatusChange } from './message-record.ts';
+import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
+
+/** What evaluating one event did, for logs, metrics and the simulator. */
+export interface EvaluationResult {
+  eventId?: string;
+  rejected?: string;
+  /** One entry per rule that matched as a trigger. */
+  planned: Array<{ ruleId: string; messageId: string; outcome: 'scheduled' | 'suppressed' | 'duplicate'; reason?: string }>;
+  /** Messages this event closed (cancel or expectation met). */
+  closed: Array<{ ruleId: string; messageId: string; reason: 'closed-by-event' | 'expectation-met' }>;
+}
+
+/** What evaluating needs; built once per process. */
+export interface EvaluateDeps {
+  store: JourneyStore;
+  scheduler: SendScheduler;
+  clock: Clock;
+  settings: EngineSettings;
+  rules: RuleSet;
+}
+
+/** Raw input is kept with a rejection up to this size, so a huge payload cannot bloat the table. */
+const MAX_RAW = 8_000;
+
+/**
+ * Evaluates one journey event: validates it, updates the customer's profile, closes messages
+ * it correlates with (cancel, expectation met), and plans a message for every rule it triggers.
+ * Safe to run twice for the same event: message ids derive from (rule, event id) and every
+ * write is conditional, so a redelivery changes nothing.
+ */
+export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise<EvaluationResult> {
+  const now = deps.clock.now();
+  const parsed = parseJourneyEvent(input);
+  if (!parsed.ok) {
+    const eventId = readPath(input, 'id');
+    await deps.store.recordRejected({
+      receivedAt: now.toUTC().toISO() ?? '',
+      reason: parsed.reason,
+      ...(typeof eventId === 'string' ? { eventId } : {}),
+      raw: safeStringify(input).slice(0, MAX_RAW),
+    });
+    return { ...(typeof eventId === 'string' ? { eventId } : {}), rejected: parsed.reason, planned: [], closed: [] };
+  }
+  const event = parsed.event;
+  const result: EvaluationResult = { eventId: event.id, planned: [], closed: [] };
+
+  for (const closer of deps.rules.closers.match(event)) {
+    const value = readPath(event, closer.eventKey);
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
+    for (const pending of await deps.store.findPending(correlationKey(closer.rule.id, String(value)))) {
+      const closed = await deps.store.transition(pending.messageId, ['scheduled'], {
+        at: isoOf(now),
+        status: 'cancelled',
+        reason,
+        detail: `${event['detail-type']} ${event.id}`,
+      });
+      if (closed === undefined) continue;
+      await deps.scheduler.cancel(pending.messageId);
+      result.closed.push({ ruleId: closer.rule.id, messageId: pending.messageId, reason });
+    }
+  }
+
+  const triggered = deps.rules.triggers.match(event);
+  if (triggered.length === 0) return result;
+  const profile = await resolveProfile(event, deps.store);
+  for (const rule of triggered) {
+    result.planned.push(await planForRule(rule, event, profile, now, deps));
+  }
+  return result;
+}
+
+async function resolveProfile(event: JourneyEvent, store: JourneyStore): Promise<CustomerProfile | undefined> {
+  const inline = EventCustomerSchema.safeParse(event.detail.customer);
+  if (inline.success) {
+    const stored = await store.getProfile(inline.data.id);
+    const merged = mergeProfile(stored, inline.data, event.time, `event:${event.id}`);
+    await store.putProfile(merged);
+    return merged;
+  }
+  const customerId = event.detail.customerId;
+  if (typeof customerId === 'string' && customerId !== '') return store.getProfile(customerId);
+  return undefined;
+}
+
+async function planForRule(
+  rule: Rule,
+  event: JourneyEvent,
+  profile: CustomerProfile | undefined,
+  now: DateTime,
+  deps: EvaluateDeps,
+): Promise<EvaluationResult['planned'][number]> {
+  const messageId = messageIdFor(rule.id, event.id);
+  let decision: PlanDecision = planMessage({ rule, event, profile, settings: deps.settings, now });
+  let dedupeKey = event.id;
+  if (rule.dedupe !== undefined && decision.kind === 'schedule') {
+    const key = renderKeyTemplate(rule.dedupe.key, event);
+    if (!key.ok) {
+      decision = { kind: 'suppress', reason: 'missing-field', detail: key.detail };
+    } else {
+      dedupeKey = key.key;
+      const expiresAt =
+        rule.dedupe.horizon === undefined ? undefined : isoOf(now.plus(Duration.fromISO(rule.dedupe.horizon)));
+      const holder = await deps.store.claimDedupe(`${rule.id}#${dedupeKey}`, messageId, isoOf(now), expiresAt);
+      if (holder !== messageId) {
+        decision = { kind: 'suppress', reason: 'duplicate', detail: `dedupe key '${dedupeKey}' already used by ${holder}` };
+      }
+    }
+  }
+  const correlationValue = correlationOf(rule, event);
+  const correlationPath = rule.cancel?.key ?? rule.expect?.key;
+  if (decision.kind === 'schedule' && correlationPath !== undefined && correlationValue === undefined) {
+    // Without the key nothing could ever cancel it or meet its expectation: do not send blind.
+    decision = { kind: 'suppress', reason: 'missing-field', detail: `${correlationPath} is missing: cannot correlate` };
+  }
+  const change: StatusChange =
+    decision.kind === 'schedule'
+      ? {
+          at: isoOf(now),
+          status: 'scheduled',
+          ...(decision.deferredFrom === undefined
+            ? {}
+            : { reason: 'outside-window', detail: `deferred from ${isoOf(decision.deferredFrom)}` }),
+          ...(decision.late ? { reason: 'late', detail: 'planned time had passed; sending now' } : {}),
+        }
+      : { at: isoOf(now), status: 'suppressed', reason: decision.reason, detail: decision.detail };
+  const record: MessageRecord = {
+    messageId,
+    ruleId: rule.id,
+    customerId: profile?.id ?? customerIdOf(event),
+    trigger: {
+      id: event.id,
+      source: event.source,
+      detailType: event['detail-type'],
+      time: event.time,
+      detail: event.detail,
+    },
+    createdAt: isoOf(now),
+    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
+    status: change.status,
+    ...(change.reason === undefined ? {} : { reason: change.reason }),
+    ...(change.detail === undefined ? {} : { detail: change.detail }),
+    ...(correlationValue === undefined ? {} : { correlationKey: correlationKey(rule.id, correlationValue) }),
+    dedupeKey,
+    attempts: 0,
+    history: [change],
+  };
+  const created = await deps.store.createMessage(record);
+  if (decision.kind === 'suppress') {
+    return {
+      ruleId: rule.id,
+      messageId,
+      outcome: decision.reason === 'duplicate' ? 'duplicate' : 'suppressed',
+      reason: decision.reason,
+    };
+  }
+  // Also on 'exists': a redelivery after a crash between the write and the schedule must still
+  // schedule. Schedules are idempotent per message id, so a second call is harmless.
+  const existing = created === 'exists' ? await deps.store.getMessage(messageId) : record;
+  if (existing?.status === 'scheduled') {
+    await deps.scheduler.schedule(messageId, DateTime.fromISO(existing.sendAt, { zone: 'utc' }));
+  }
+  return { ruleId: rule.id, messageId, outcome: 'scheduled' };
+}
+
+function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {
+  const key = rule.cancel?.key ?? rule.expect?.key;
+  if (key === undefined) return undefined;
+  const value = readPath(event, key);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+function customerIdOf(event: JourneyEvent): string {
+  const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
+  return typeof id === 'string' && id !== '' ? id : 'unknown';
+}
+
+/** ISO UTC with milliseconds: sortable as a string, which the store relies on. */
+export function isoOf(time: DateTime): string {
+  return time.toUTC().toISO() ?? '';
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}

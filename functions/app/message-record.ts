@@ -1,0 +1,74 @@
+import type { Channel } from '../core/rules/rule-schema.ts';
+import type { RenderedMessage } from '../core/planning/decide.ts';
+
+/**
+ * The life of a message. `scheduled` waits for its time; `sending` is claimed by one sender;
+ * the rest are outcomes. Terminal: delivered, undelivered, failed, bounced, suppressed, cancelled
+ * (`sent` is terminal too when the channel reports nothing more).
+ */
+export const MESSAGE_STATUSES = [
+  'scheduled',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'bounced',
+  'suppressed',
+  'cancelled',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** One step in a message's history, with the reason when there is one. */
+export interface StatusChange {
+  at: string;
+  status: MessageStatus;
+  reason?: string;
+  detail?: string;
+}
+
+/** What the send step needs of the triggering event to render later. */
+export interface TriggerSnapshot {
+  id: string;
+  source: string;
+  detailType: string;
+  time: string;
+  detail: Record<string, unknown>;
+}
+
+/** A message Nudge decided about: planned, held back, sent, or closed. */
+export interface MessageRecord {
+  messageId: string;
+  ruleId: string;
+  customerId: string;
+  trigger: TriggerSnapshot;
+  createdAt: string;
+  /** When it is (or was) due, ISO UTC. */
+  sendAt: string;
+  status: MessageStatus;
+  reason?: string;
+  detail?: string;
+  /** `ruleId#value` for rules with cancel/expect, so a closing event finds it without a scan. */
+  correlationKey?: string;
+  dedupeKey: string;
+  attempts: number;
+  /** While `sending`: the claim lapses at this instant so a crashed sender never loses the message. */
+  leaseUntil?: string;
+  channel?: Channel;
+  to?: string;
+  locale?: string;
+  rendered?: RenderedMessage;
+  providerId?: string;
+  sentAt?: string;
+  history: StatusChange[];
+}
+
+/** An event Nudge could not accept, kept with its reason so nothing is lost silently. */
+export interface RejectedEvent {
+  receivedAt: string;
+  reason: string;
+  /** The event id when it could be read. */
+  eventId?: string;
+  /** The raw input, cut to a bounded size. */
+  raw: string;
+}

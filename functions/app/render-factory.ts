@@ -1,0 +1,60 @@
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import { renderMessage, type TemplateCatalog } from '../core/messages/index.ts';
+import type { RenderFn } from '../core/planning/decide.ts';
+import type { Rule } from '../core/rules/rule-schema.ts';
+import type { MessageRecord } from './message-record.ts';
+
+/**
+ * What a template can use: the triggering event (`event`, and `detail` for short), the customer
+ * (`customer.firstName`, …; never the consent history), the rule's `vars`, and the message.
+ */
+export function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
+  return {
+    event: {
+      id: record.trigger.id,
+      source: record.trigger.source,
+      'detail-type': record.trigger.detailType,
+      time: record.trigger.time,
+    },
+    detail: record.trigger.detail,
+    customer: {
+      id: record.customerId,
+      ...(profile?.firstName === undefined ? {} : { firstName: profile.firstName }),
+      ...(profile?.name === undefined ? {} : { name: profile.name }),
+      ...(profile?.locale === undefined ? {} : { locale: profile.locale }),
+      ...(profile?.timeZone === undefined ? {} : { timeZone: profile.timeZone }),
+    },
+    rule: { id: rule.id },
+    vars: rule.vars ?? {},
+    message: { id: record.messageId, sendAt: record.sendAt },
+  };
+}
+
+/** A render factory over a template catalog, for the send step. */
+export function catalogRenderer(catalog: TemplateCatalog, settings: EngineSettings) {
+  return (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined): RenderFn =>
+    (channel, locale, timeZone) => {
+      const result = renderMessage(catalog, {
+        template: rule.template,
+        channel,
+        locale,
+        defaultLocale: settings.defaults.locale,
+        timeZone,
+        data: templateData(record, rule, profile),
+      });
+      if (!result.ok) return { ok: false, detail: result.detail };
+      if (result.channel === 'sms') {
+        return {
+          ok: true,
+          locale: result.locale,
+          message: { channel: 'sms', text: result.text, encoding: result.encoding, segments: result.segments },
+        };
+      }
+      return {
+        ok: true,
+        locale: result.locale,
+        message: { channel: 'email', subject: result.subject, text: result.text, html: result.html },
+      };
+    };
+}

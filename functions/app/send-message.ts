@@ -1,0 +1,145 @@
+import { DateTime, Duration } from 'luxon';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { decideSend, type RenderFn } from '../core/planning/decide.ts';
+import type { Channel, Rule } from '../core/rules/rule-schema.ts';
+import type { RuleSet } from '../core/rules/rule-set.ts';
+import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
+import { isoOf } from './evaluate-event.ts';
+import type { MessageRecord } from './message-record.ts';
+import type { ChannelSender, Clock, JourneyStore, SendScheduler } from './ports.ts';
+
+/** Builds the render function for a message; the template catalog lives with the caller. */
+export type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
+
+/** What sending needs; built once per process. */
+export interface SendDeps {
+  store: JourneyStore;
+  scheduler: SendScheduler;
+  clock: Clock;
+  settings: EngineSettings;
+  rules: RuleSet;
+  channels: Readonly<Record<Channel, ChannelSender>>;
+  render: RenderFactory;
+  /** How long a claim protects a message from a second sender; past it, a crashed send is retried. */
+  leaseMs?: number;
+  /** Provider attempts before a retryable failure becomes `failed`. */
+  maxAttempts?: number;
+  /** Backoff base for retryable failures (doubles each attempt, with jitter). */
+  backoffBaseMs?: number;
+  /** Jitter source in [0, 1); injected so tests and the simulator stay deterministic. */
+  random?: () => number;
+}
+
+/** The outcome of one send attempt, for logs and metrics. */
+export type SendOutcome =
+  | { kind: 'sent'; messageId: string; providerId: string; channel: Channel }
+  | { kind: 'suppressed' | 'failed'; messageId: string; reason: string }
+  | { kind: 'deferred' | 'retrying'; messageId: string; until: string }
+  | { kind: 'skipped'; messageId: string; why: 'not-found' | 'not-due' | 'already-handled' };
+
+/**
+ * Sends one due message. Claims it first (a conditional write), so duplicated or concurrently
+ * redelivered send requests reach the provider once; re-checks rule, window, cap, consent and
+ * contact data at send time; renders; calls the channel; records the outcome.
+ */
+export async function sendMessage(messageId: string, deps: SendDeps): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  const current = await deps.store.getMessage(messageId);
+  if (current === undefined) return { kind: 'skipped', messageId, why: 'not-found' };
+  if (current.status === 'scheduled' && DateTime.fromISO(current.sendAt) > now) {
+    // An early delivery (a schedule fired before a deferral moved it): the new schedule will come.
+    return { kind: 'skipped', messageId, why: 'not-due' };
+  }
+  const leaseUntil = isoOf(now.plus({ milliseconds: deps.leaseMs ?? 60_000 }));
+  const record = await deps.store.claimForSending(messageId, isoOf(now), leaseUntil);
+  if (record === undefined) return { kind: 'skipped', messageId, why: 'already-handled' };
+
+  const rule = deps.rules.rules.get(record.ruleId);
+  const profile = await deps.store.getProfile(record.customerId);
+  const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
+  const sentInCapPeriod = rule?.urgent ? 0 : await deps.store.countSentSince(record.customerId, since);
+  const decision = decideSend({
+    rule,
+    profile,
+    settings: deps.settings,
+    now,
+    sentInCapPeriod,
+    render: rule === undefined ? () => ({ ok: false, detail: 'no rule' }) : deps.render(record, rule, profile),
+  });
+
+  switch (decision.kind) {
+    case 'defer': {
+      const until = isoOf(decision.until);
+      await deps.store.transition(
+        messageId,
+        ['sending'],
+        { at: isoOf(now), status: 'scheduled', reason: decision.reason, detail: `deferred to ${until}` },
+        { sendAt: until },
+      );
+      await deps.scheduler.schedule(messageId, decision.until);
+      return { kind: 'deferred', messageId, until };
+    }
+    case 'suppress':
+      await deps.store.transition(messageId, ['sending'], {
+        at: isoOf(now),
+        status: 'suppressed',
+        reason: decision.reason,
+        detail: decision.detail,
+      });
+      return { kind: 'suppressed', messageId, reason: decision.reason };
+    case 'send': {
+      const receipt = await deps.channels[decision.channel].send({
+        messageId,
+        channel: decision.channel,
+        to: decision.to,
+        message: decision.message,
+      });
+      const sentFields = {
+        channel: decision.channel,
+        to: decision.to,
+        locale: decision.locale,
+        rendered: decision.message,
+      };
+      if (receipt.ok) {
+        await deps.store.transition(
+          messageId,
+          ['sending'],
+          {
+            at: isoOf(now),
+            status: 'sent',
+            ...(decision.skipped.length > 0 ? { reason: 'fallback', detail: decision.skipped.join('; ') } : {}),
+          },
+          { ...sentFields, providerId: receipt.providerId, sentAt: isoOf(now) },
+        );
+        return { kind: 'sent', messageId, providerId: receipt.providerId, channel: decision.channel };
+      }
+      if (receipt.optedOut === true && profile !== undefined) {
+        await deps.store.putProfile(
+          withConsent(profile, decision.channel, { granted: false, at: isoOf(now), source: `provider:${receipt.code}` }),
+        );
+      }
+      const maxAttempts = deps.maxAttempts ?? 5;
+      if (receipt.retryable && record.attempts < maxAttempts) {
+        const base = deps.backoffBaseMs ?? 2_000;
+        const backoff = base * 2 ** (record.attempts - 1) * (0.5 + (deps.random ?? Math.random)());
+        const until = now.plus({ milliseconds: Math.max(receipt.retryAfterMs ?? 0, backoff) });
+        await deps.store.transition(
+          messageId,
+          ['sending'],
+          { at: isoOf(now), status: 'scheduled', reason: 'retry', detail: `${receipt.code}: ${receipt.detail}` },
+          { sendAt: isoOf(until) },
+        );
+        await deps.scheduler.schedule(messageId, until);
+        return { kind: 'retrying', messageId, until: isoOf(until) };
+      }
+      const reason = receipt.retryable ? 'retries-exhausted' : receipt.code;
+      await deps.store.transition(
+        messageId,
+        ['sending'],
+        { at: isoOf(now), status: 'failed', reason, detail: receipt.detail },
+        sentFields,
+      );
+      return { kind: 'failed', messageId, reason };
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Duration, IANAZone } from 'luxon';
+import { z } from 'zod';
+import { WindowSchema } from '../rules/rule-schema.ts';
+
+/**
+ * Engine-wide settings (`nudge.config.yaml`): defaults every rule inherits and the keywords
+ * customers may reply with. Everything has a default, so the file itself is optional.
+ */
+export const EngineSettingsSchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      timeZone: z
+        .string()
+        .refine((zone) => IANAZone.isValidZone(zone), { message: 'expected an IANA time zone such as Europe/Stockholm' })
+        .default('Europe/Stockholm')
+        .describe('Used when a customer has no time zone'),
+      locale: z.string().min(2).default('en').describe('Used when a customer has no locale, and as the last fallback'),
+      country: z
+        .string()
+        .length(2)
+        .default('SE')
+        .describe('Country for phone numbers written without a country code'),
+      window: WindowSchema.default({ hours: '08:00-20:00' }).describe('Send window of rules that name none'),
+      currency: z.string().length(3).default('SEK'),
+    })
+    .prefault({}),
+  cap: z
+    .strictObject({
+      max: z.number().int().min(1).describe('At most this many messages per customer'),
+      per: z
+        .string()
+        .refine((value) => Duration.fromISO(value).isValid, { message: 'expected an ISO-8601 duration such as P1D' })
+        .describe('In any period this long, e.g. P1D'),
+    })
+    .default({ max: 3, per: 'P1D' })
+    .describe('Per-customer frequency cap across rules; urgent rules bypass it'),
+});
+export type EngineSettings = z.output<typeof EngineSettingsSchema>;
+
+/** The settings used when there is no config file. */
+export const DEFAULT_SETTINGS: EngineSettings = EngineSettingsSchema.parse({});

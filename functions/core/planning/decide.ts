@@ -1,0 +1,166 @@
+import type { DateTime } from 'luxon';
+import type { EngineSettings } from '../config/engine-settings.ts';
+import { type CustomerProfile, checkContact, customerZone } from '../customers/customer-profile.ts';
+import type { JourneyEvent } from '../journey-event.ts';
+import type { Channel, Rule, WindowSpec } from '../rules/rule-schema.ts';
+import { planSendTime } from './send-time.ts';
+import { isInsideWindow, nextWindowOpening } from './send-window.ts';
+
+/** Why a message was held back. Stable codes: they are stored, counted and shown. */
+export const SUPPRESS_REASONS = [
+  'missing-field',
+  'invalid-date',
+  'planned-time-passed',
+  'outside-window',
+  'no-usable-channel',
+  'frequency-cap',
+  'duplicate',
+  'template-error',
+  'rule-disabled',
+  'unknown-customer',
+] as const;
+export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+
+/** What to do with a rule that matched an event. */
+export type PlanDecision =
+  | { kind: 'schedule'; sendAt: DateTime; late: boolean; deferredFrom?: DateTime }
+  | { kind: 'suppress'; reason: SuppressReason; detail: string };
+
+/** A rendered message, ready for a channel. */
+export type RenderedMessage =
+  | { channel: 'sms'; text: string; encoding: 'GSM-7' | 'UCS-2'; segments: number }
+  | { channel: 'email'; subject: string; text: string; html: string };
+
+/** Renders the rule's template for a channel and locale; a pure function supplied by the caller. */
+export type RenderFn = (
+  channel: Channel,
+  locale: string,
+  timeZone: string,
+) => { ok: true; message: RenderedMessage; locale: string } | { ok: false; detail: string };
+
+/** What to do with a due message at send time. */
+export type SendDecision =
+  | {
+      kind: 'send';
+      channel: Channel;
+      to: string;
+      locale: string;
+      timeZone: string;
+      message: RenderedMessage;
+      /** Channels tried first and why they were passed over (fallback trail). */
+      skipped: string[];
+    }
+  | { kind: 'suppress'; reason: SuppressReason; detail: string }
+  | { kind: 'defer'; until: DateTime; reason: 'outside-window' };
+
+/** The window that applies to a rule: its own, none for `always`, else the configured default. */
+export function effectiveWindow(rule: Rule, settings: EngineSettings): WindowSpec | undefined {
+  if (rule.window === 'always') return undefined;
+  return rule.window ?? settings.defaults.window;
+}
+
+/**
+ * Plans a matched rule for an event: the send time (moved to the next window opening when it
+ * falls outside the window), or why nothing will be sent. Pure: same inputs, same answer, on
+ * every surface (Lambda, local runtime, simulator).
+ */
+export function planMessage(input: {
+  rule: Rule;
+  event: JourneyEvent;
+  profile: CustomerProfile | undefined;
+  settings: EngineSettings;
+  now: DateTime;
+}): PlanDecision {
+  const { rule, event, profile, settings, now } = input;
+  if (profile === undefined) {
+    return { kind: 'suppress', reason: 'unknown-customer', detail: 'no detail.customer and no stored profile' };
+  }
+  const zone = customerZone(profile, settings.defaults.timeZone);
+  const planned = planSendTime(rule, event, zone, now);
+  if (!planned.ok) return { kind: 'suppress', reason: planned.reason, detail: planned.detail };
+  const reachable = rule.channels.map((channel) => checkContact(profile, channel, settings.defaults.country));
+  if (!reachable.some((check) => check.ok)) {
+    return { kind: 'suppress', reason: 'no-usable-channel', detail: describeUnreachable(reachable) };
+  }
+  const window = effectiveWindow(rule, settings);
+  if (window === undefined || isInsideWindow(window, planned.at, zone)) {
+    return { kind: 'schedule', sendAt: planned.at, late: planned.late };
+  }
+  if (window.outside === 'drop') {
+    return {
+      kind: 'suppress',
+      reason: 'outside-window',
+      detail: `${planned.at.setZone(zone).toISO()} is outside ${describeWindow(window)} (${zone})`,
+    };
+  }
+  return {
+    kind: 'schedule',
+    sendAt: nextWindowOpening(window, planned.at, zone),
+    late: planned.late,
+    deferredFrom: planned.at,
+  };
+}
+
+/**
+ * Decides a due message at send time, re-checking everything that may have changed since it was
+ * planned: the rule, the window, the frequency cap, consent and contact data, then the channel
+ * (first usable in the rule's order, falling back when an SMS would exceed `maxSegments`).
+ */
+export function decideSend(input: {
+  rule: Rule | undefined;
+  profile: CustomerProfile | undefined;
+  settings: EngineSettings;
+  now: DateTime;
+  /** Messages sent to this customer within the cap period before now (all rules). */
+  sentInCapPeriod: number;
+  render: RenderFn;
+}): SendDecision {
+  const { rule, profile, settings, now } = input;
+  if (rule === undefined || !rule.enabled) {
+    return { kind: 'suppress', reason: 'rule-disabled', detail: 'the rule was removed or disabled before sending' };
+  }
+  if (profile === undefined) {
+    return { kind: 'suppress', reason: 'unknown-customer', detail: 'the customer profile is gone' };
+  }
+  const zone = customerZone(profile, settings.defaults.timeZone);
+  const window = effectiveWindow(rule, settings);
+  if (window !== undefined && !isInsideWindow(window, now, zone)) {
+    if (window.outside === 'drop') {
+      return { kind: 'suppress', reason: 'outside-window', detail: `due outside ${describeWindow(window)} (${zone})` };
+    }
+    return { kind: 'defer', until: nextWindowOpening(window, now, zone), reason: 'outside-window' };
+  }
+  if (!rule.urgent && input.sentInCapPeriod >= settings.cap.max) {
+    return {
+      kind: 'suppress',
+      reason: 'frequency-cap',
+      detail: `${input.sentInCapPeriod} sent within ${settings.cap.per}; cap is ${settings.cap.max}`,
+    };
+  }
+  const locale = profile.locale ?? settings.defaults.locale;
+  const skipped: string[] = [];
+  for (const channel of rule.channels) {
+    const contact = checkContact(profile, channel, settings.defaults.country);
+    if (!contact.ok) {
+      skipped.push(contact.detail);
+      continue;
+    }
+    const rendered = input.render(channel, locale, zone);
+    if (!rendered.ok) return { kind: 'suppress', reason: 'template-error', detail: rendered.detail };
+    const message = rendered.message;
+    if (message.channel === 'sms' && rule.maxSegments !== undefined && message.segments > rule.maxSegments) {
+      skipped.push(`sms: ${message.segments} segments exceed maxSegments ${rule.maxSegments}`);
+      continue;
+    }
+    return { kind: 'send', channel, to: contact.to, locale: rendered.locale, timeZone: zone, message, skipped };
+  }
+  return { kind: 'suppress', reason: 'no-usable-channel', detail: skipped.join('; ') };
+}
+
+function describeUnreachable(checks: ReadonlyArray<ReturnType<typeof checkContact>>): string {
+  return checks.flatMap((check) => (check.ok ? [] : [check.detail])).join('; ');
+}
+
+function describeWindow(window: WindowSpec): string {
+  return `${window.days?.join(',') ?? 'every day'} ${window.hours}`;
+}

@@ -1,0 +1,206 @@
+import { isMap, isPair, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { validatePattern } from '../pattern/index.ts';
+import { type Rule, RuleSchema } from './rule-schema.ts';
+
+/** A rule file as read from disk: its path (as shown to the user) and its text. */
+export interface RuleFile {
+  file: string;
+  text: string;
+}
+
+/** A problem in a rule file, located for the person who wrote it. */
+export interface RuleIssue {
+  file: string;
+  line: number;
+  /** Dotted field path such as `send.at.offset`; empty for the whole document. */
+  field: string;
+  message: string;
+}
+
+/** A valid rule and where it came from. */
+export interface LoadedRule {
+  rule: Rule;
+  file: string;
+  line: number;
+}
+
+/** Formats an issue the way compilers do, so editors and terminals can jump to it. */
+export function formatRuleIssue(issue: RuleIssue): string {
+  const where = issue.field === '' ? '' : ` ${issue.field}:`;
+  return `${issue.file}:${issue.line}${where} ${issue.message}`;
+}
+
+type PathKey = string | number;
+
+/**
+ * Parses and validates rule files (YAML; several rules per file separated by `---`).
+ * Every problem is reported with file, line and field; valid rules are returned even when
+ * others are broken, so the caller decides whether a partial set may run.
+ */
+export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedRule[]; issues: RuleIssue[] } {
+  const rules: LoadedRule[] = [];
+  const issues: RuleIssue[] = [];
+  const firstSeen = new Map<string, LoadedRule>();
+  for (const { file, text } of files) {
+    const lineCounter = new LineCounter();
+    const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    const docs = Array.isArray(documents) ? documents : [];
+    for (const doc of docs) {
+      const lineOf = (offset: number | undefined): number =>
+        offset === undefined ? 1 : lineCounter.linePos(offset).line;
+      if (doc.errors.length > 0) {
+        for (const error of doc.errors) {
+          issues.push({ file, line: lineOf(error.pos[0]), field: '', message: `YAML: ${firstLine(error.message)}` });
+        }
+        continue;
+      }
+      if (doc.contents === null) continue; // an empty document (e.g. a trailing ---) is not a rule
+      const locate = (path: ReadonlyArray<PathKey>): number => lineOf(nodeOffset(doc.contents, path));
+      const parsed = RuleSchema.safeParse(doc.toJS());
+      if (!parsed.success) {
+        for (const problem of explainZodIssues(parsed.error.issues, [])) {
+          issues.push({ file, line: locate(problem.path), field: formatPath(problem.path), message: problem.message });
+        }
+        continue;
+      }
+      const rule = parsed.data;
+      const patternIssues = [
+        ...patternProblems(rule.on, ['on']),
+        ...(rule.cancel?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['cancel', 'on', index])),
+        ...(rule.expect?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['expect', 'on', index])),
+      ];
+      for (const problem of patternIssues) {
+        issues.push({ file, line: locate(problem.path), field: formatPath(problem.path), message: problem.message });
+      }
+      if (patternIssues.length > 0) continue;
+      const loaded: LoadedRule = { rule, file, line: locate([]) };
+      const earlier = firstSeen.get(rule.id);
+      if (earlier !== undefined) {
+        issues.push({
+          file,
+          line: locate(['id']),
+          field: 'id',
+          message: `duplicate rule id '${rule.id}' (first defined at ${earlier.file}:${earlier.line})`,
+        });
+        continue;
+      }
+      firstSeen.set(rule.id, loaded);
+      rules.push(loaded);
+    }
+  }
+  return { rules, issues };
+}
+
+interface Problem {
+  path: PathKey[];
+  message: string;
+}
+
+function patternProblems(pattern: unknown, base: PathKey[]): Problem[] {
+  return validatePattern(pattern).map((issue) => ({
+    path: [...base, ...parseDottedPath(issue.path)],
+    message: issue.message,
+  }));
+}
+
+/** Turns `detail.status[0].prefix` into `['detail', 'status', 0, 'prefix']`. */
+function parseDottedPath(path: string): PathKey[] {
+  const keys: PathKey[] = [];
+  for (const part of path.split('.')) {
+    if (part === '') continue;
+    const match = /^([^[]*)((\[\d+\])*)$/.exec(part);
+    if (match === null) {
+      keys.push(part);
+      continue;
+    }
+    if (match[1] !== undefined && match[1] !== '') keys.push(match[1]);
+    for (const index of (match[2] ?? '').matchAll(/\[(\d+)\]/g)) keys.push(Number(index[1]));
+  }
+  return keys;
+}
+
+/**
+ * Zod reports a failed union as one issue holding each branch's issues. Operations staff need
+ * the branch they meant: take the one that got furthest (deepest path), then the fewest issues.
+ */
+function explainZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>, base: PathKey[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path.filter((key): key is PathKey => typeof key !== 'symbol')];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const branches = issue.errors.map((branch) => explainZodIssues(branch, path));
+      const depth = (branch: Problem[]) => Math.max(...branch.map((problem) => problem.path.length));
+      const best = branches.reduce((a, b) =>
+        depth(b) > depth(a) || (depth(b) === depth(a) && b.length < a.length) ? b : a,
+      );
+      if (depth(best) > path.length) {
+        problems.push(...best);
+        continue;
+      }
+      problems.push({ path, message: describeUnion(path) });
+      continue;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: [...path, key], message: `unknown field '${key}'` });
+      continue;
+    }
+    problems.push({ path, message: humanMessage(issue) });
+  }
+  return problems;
+}
+
+function describeUnion(path: PathKey[]): string {
+  const field = formatPath(path);
+  if (field === 'send') return "expected 'immediately', { after: PT1H } or { at: { field, offset, time } }";
+  if (field === 'window') return "expected 'always' or { days, hours, outside }";
+  if (field === 'expect.by') return 'expected { after: PT2H } or { field: detail.promisedAt, offset: PT2H }';
+  return 'none of the allowed forms fits';
+}
+
+function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return 'required';
+  return issue.message;
+}
+
+function formatPath(path: ReadonlyArray<PathKey>): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? key : `${text}.${key}`),
+    '',
+  );
+}
+
+/** The source offset of the deepest node on `path` (the key, for map entries), for line numbers. */
+function nodeOffset(root: unknown, path: ReadonlyArray<PathKey>): number | undefined {
+  let node: unknown = root;
+  let offset = rangeStart(root);
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+      if (pair === undefined) return offset;
+      offset = rangeStart(pair.key) ?? offset;
+      node = pair.value;
+      continue;
+    }
+    if (node !== null && typeof node === 'object' && 'items' in node && Array.isArray(node.items)) {
+      if (typeof key !== 'number') return offset;
+      const item: unknown = node.items[key];
+      if (item === undefined) return offset;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+      continue;
+    }
+    return offset;
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node === null || typeof node !== 'object' || !('range' in node)) return undefined;
+  const range: Node['range'] | unknown = node.range;
+  return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

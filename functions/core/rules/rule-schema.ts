@@ -1,0 +1,172 @@
+import { Duration } from 'luxon';
+import { z } from 'zod';
+
+/**
+ * The notification rule language, as operations staff write it in `rules/*.yaml`.
+ * One zod schema is the single source of truth: it validates the files, types the engine and
+ * is exported as JSON Schema (`nudge rules schema`) so editors can autocomplete.
+ */
+
+const isoDuration = (example: string) =>
+  z.string().refine((value) => Duration.fromISO(value).isValid, {
+    message: `expected an ISO-8601 duration such as ${example}`,
+  });
+
+/** A dotted path into the event, e.g. `detail.renewalDate` or `detail.customer.id`. */
+const eventPath = z
+  .string()
+  .regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, {
+    message: 'expected a dotted path into the event such as detail.renewalDate',
+  });
+
+const localTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'expected a local time of day as HH:mm, such as 10:00' });
+
+const hoursRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/, {
+    message: 'expected opening hours as HH:mm-HH:mm, such as 08:00-20:00',
+  })
+  .refine(
+    (value) => {
+      const [start = '', end = ''] = value.split('-');
+      return start < end;
+    },
+    { message: 'the window must close after it opens on the same day, such as 08:00-20:00' },
+  );
+
+/** Week days, as written in rules. */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * An EventBridge event pattern. Its full syntax is checked by the pattern validator
+ * (`validatePattern`), which reports the exact path of each problem; here it only has to be an object.
+ */
+const eventPattern = z.record(z.string(), z.unknown()).describe('An Amazon EventBridge event pattern');
+
+/** When a message goes out, relative to the triggering event. */
+export const SendSpecSchema = z.union([
+  z.literal('immediately').describe('Send as soon as the event arrives'),
+  z.strictObject({
+    after: isoDuration('PT1H').describe('Send this long after the event time, e.g. PT1H'),
+    ifPast: z.enum(['send-now', 'skip']).optional(),
+  }),
+  z.strictObject({
+    at: z.strictObject({
+      field: eventPath.describe('A date (2026-12-07) or date-time field of the event'),
+      offset: isoDuration('-P14D').optional().describe('Shift from the field, e.g. -P14D for 14 days before'),
+      time: localTime.optional().describe("Local time of day in the customer's time zone, e.g. 10:00"),
+    }),
+    ifPast: z
+      .enum(['send-now', 'skip'])
+      .optional()
+      .describe('What to do when the planned time has already passed on arrival (default: skip)'),
+  }),
+]);
+export type SendSpec = z.infer<typeof SendSpecSchema>;
+
+/** Allowed sending hours in the recipient's time zone. */
+export const WindowSchema = z.strictObject({
+  days: z.array(z.enum(WEEKDAYS)).min(1).optional().describe('Allowed week days (default: every day)'),
+  hours: hoursRange.describe('Allowed local hours, e.g. 08:00-20:00 (start inclusive, end exclusive)'),
+  outside: z
+    .enum(['defer', 'drop'])
+    .optional()
+    .describe('Outside the window: defer to the next opening (default) or drop with a reason'),
+});
+export type WindowSpec = z.infer<typeof WindowSchema>;
+
+/** A later, correlated event that closes the matter and cancels the pending message. */
+export const CancelSchema = z.strictObject({
+  on: z.array(eventPattern).min(1).describe('Event patterns that cancel the pending message'),
+  key: eventPath.describe('Path in the triggering event whose value correlates, e.g. detail.policyId'),
+  eventKey: eventPath.optional().describe('Path in the cancelling event (default: the same path as key)'),
+});
+export type CancelSpec = z.infer<typeof CancelSchema>;
+
+/** The deadline of a missed-expectation rule: a duration after the event, or an offset from a field. */
+export const DeadlineSchema = z.union([
+  z.strictObject({ after: isoDuration('PT2H').describe('This long after the trigger event time') }),
+  z.strictObject({
+    field: eventPath.describe('A date-time field of the trigger, e.g. detail.promisedDeliveryAt'),
+    offset: isoDuration('PT2H').optional(),
+  }),
+]);
+
+/** Send only if a correlated event did NOT arrive by the deadline. */
+export const ExpectSchema = z.strictObject({
+  on: z.array(eventPattern).min(1).describe('Patterns of the expected event, e.g. OrderDelivered'),
+  key: eventPath.describe('Path in the triggering event whose value correlates, e.g. detail.orderId'),
+  eventKey: eventPath.optional().describe('Path in the expected event (default: the same path as key)'),
+  by: DeadlineSchema.describe('When the expected event is late'),
+});
+export type ExpectSpec = z.infer<typeof ExpectSchema>;
+
+export const CHANNELS = ['sms', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** One notification rule. */
+export const RuleSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, {
+        message: 'expected a rule id of lower-case letters, digits and dashes, such as renewal-reminder',
+      }),
+    description: z.string().min(1),
+    enabled: z.boolean().default(true),
+    priority: z.number().int().min(0).max(100).default(50).describe('Higher is more important'),
+    urgent: z.boolean().default(false).describe('Urgent rules bypass the frequency cap'),
+    on: eventPattern.describe('The EventBridge pattern of the triggering event'),
+    send: SendSpecSchema.optional().describe('When to send; omit for expect rules (they send at the deadline)'),
+    window: z
+      .union([z.literal('always'), WindowSchema])
+      .optional()
+      .describe('Send window in the recipient time zone; "always" for none; default from config'),
+    cancel: CancelSchema.optional(),
+    expect: ExpectSchema.optional(),
+    channels: z.array(z.enum(CHANNELS)).min(1).describe('Ordered preference; later ones are fallbacks'),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a template name such as renewal-reminder' }),
+    maxSegments: z.number().int().min(1).max(10).optional().describe('Longest SMS allowed, in segments'),
+    dedupe: z
+      .strictObject({
+        key: z.string().min(1).describe('Key template such as "{{ detail.policyId }}:{{ detail.renewalDate }}"'),
+        horizon: isoDuration('P30D').optional().describe('How long a key blocks a repeat (default: forever)'),
+      })
+      .optional()
+      .describe('Default: one message per rule per triggering event id'),
+    vars: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe('Constants the template can use as {{ vars.name }}'),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.send !== undefined && rule.expect !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['send'],
+        message: 'an expect rule sends at its deadline (expect.by); remove send',
+      });
+    }
+    if (rule.cancel !== undefined && rule.expect !== undefined && rule.cancel.key !== rule.expect.key) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cancel', 'key'],
+        message: `a rule correlates on one key: use ${rule.expect.key} here too (set eventKey for other paths)`,
+      });
+    }
+    if (rule.send === undefined && rule.expect === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['send'],
+        message: 'say when to send: immediately, { after: PT1H } or { at: { field, offset, time } }',
+      });
+    }
+  });
+export type Rule = z.output<typeof RuleSchema>;
+/** A rule as written in YAML, before defaults are applied. */
+export type RuleInput = z.input<typeof RuleSchema>;

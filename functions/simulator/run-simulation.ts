@@ -1,0 +1,188 @@
+import { DateTime } from 'luxon';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import type { TemplateCatalog } from '../core/messages/index.ts';
+import type { Channel } from '../core/rules/rule-schema.ts';
+import type { RuleSet } from '../core/rules/rule-set.ts';
+import { evaluateEvent, isoOf } from '../app/evaluate-event.ts';
+import type { MessageRecord } from '../app/message-record.ts';
+import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/ports.ts';
+import { catalogRenderer } from '../app/render-factory.ts';
+import { sendMessage } from '../app/send-message.ts';
+import { MemoryJourneyStore } from '../adapters/memory/memory-journey-store.ts';
+import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
+
+/** One input line: parsed JSON, or why it could not be read. */
+export type SimulationInput = { line: number; value: unknown } | { line: number; error: string };
+
+/** One decision, as `nudge simulate --format jsonl` prints it. */
+export interface SimulationLine {
+  time: string;
+  ruleId: string | null;
+  eventId: string | null;
+  customerId: string | null;
+  outcome: 'sent' | 'suppressed' | 'cancelled' | 'rejected' | 'pending';
+  reason: string | null;
+  channel: Channel | null;
+  to: string | null;
+  sendAt: string | null;
+  locale: string | null;
+  subject: string | null;
+  body: string | null;
+  encoding: string | null;
+  segments: number | null;
+}
+
+/** Everything a simulation needs. */
+export interface SimulationRequest {
+  rules: RuleSet;
+  settings: EngineSettings;
+  catalog: TemplateCatalog;
+  events: ReadonlyArray<SimulationInput>;
+  profiles?: ReadonlyArray<CustomerProfile>;
+  /** Stop the virtual clock here; later sends are reported as `pending`. Default: run everything. */
+  until?: DateTime;
+}
+
+class VirtualClock implements Clock {
+  constructor(public current: DateTime) {}
+  now(): DateTime {
+    return this.current;
+  }
+}
+
+/** A channel that accepts everything and keeps nothing but a counter: the simulator sends nowhere. */
+class DryRunChannel implements ChannelSender {
+  private count = 0;
+  constructor(private readonly prefix: string) {}
+  async send(_message: OutboundMessage): Promise<SendReceipt> {
+    this.count++;
+    return { ok: true, providerId: `${this.prefix}-${this.count}` };
+  }
+}
+
+/**
+ * Replays journey events in time order through the production use cases (evaluate, send) on a
+ * virtual clock: scheduled sends fire when the clock passes them, cancels and expectations
+ * resolve, caps and windows apply. Deterministic: same inputs, same lines.
+ */
+export async function runSimulation(request: SimulationRequest): Promise<SimulationLine[]> {
+  const store = new MemoryJourneyStore();
+  for (const profile of request.profiles ?? []) await store.putProfile(profile);
+  const scheduler = new VirtualScheduler();
+  const ordered = orderEvents(request.events);
+  const firstTime = ordered.valid[0]?.time ?? DateTime.fromMillis(0, { zone: 'utc' });
+  const clock = new VirtualClock(firstTime);
+  const common = { store, scheduler, clock, settings: request.settings, rules: request.rules };
+  const sendDeps = {
+    ...common,
+    channels: { sms: new DryRunChannel('sim-sms'), email: new DryRunChannel('sim-email') },
+    render: catalogRenderer(request.catalog, request.settings),
+    random: () => 0.5,
+  };
+  const lines: SimulationLine[] = [];
+
+  const drainUntil = async (limit: DateTime) => {
+    for (;;) {
+      const next = scheduler.nextDue(limit.toMillis());
+      if (next === undefined) return;
+      scheduler.take(next.messageId);
+      const at = DateTime.fromMillis(next.atMs, { zone: 'utc' });
+      if (at > clock.current) clock.current = at;
+      await sendMessage(next.messageId, sendDeps);
+    }
+  };
+
+  for (const rejected of ordered.unreadable) {
+    lines.push(rejectedLine(isoOf(firstTime), null, `line ${rejected.line}: ${rejected.error}`));
+  }
+  const end = request.until ?? DateTime.fromMillis(8.64e15, { zone: 'utc' });
+  for (const item of ordered.valid) {
+    if (item.time > end) break; // the clock stops at --until: later events have not happened yet
+    await drainUntil(item.time);
+    if (item.time > clock.current) clock.current = item.time;
+    const result = await evaluateEvent(item.value, common);
+    if (result.rejected !== undefined) {
+      lines.push(rejectedLine(isoOf(clock.current), result.eventId ?? null, `line ${item.line}: ${result.rejected}`));
+    }
+  }
+  await drainUntil(end);
+
+  const records = [...store.messages.values()];
+  lines.push(...records.map(messageLine));
+  return lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+}
+
+/**
+ * Sorts readable events by their `time` (stable by line); an event whose time cannot be read is
+ * still evaluated, at the start, so the engine rejects it with its own reason.
+ */
+function orderEvents(events: ReadonlyArray<SimulationInput>) {
+  const unreadable: Array<{ line: number; error: string }> = [];
+  const valid: Array<{ line: number; value: unknown; time: DateTime }> = [];
+  let earliest: DateTime | undefined;
+  const timed: Array<{ line: number; value: unknown; time: DateTime | undefined }> = [];
+  for (const input of events) {
+    if ('error' in input) {
+      unreadable.push(input);
+      continue;
+    }
+    const raw = input.value !== null && typeof input.value === 'object' ? Reflect.get(input.value, 'time') : undefined;
+    const time = typeof raw === 'string' ? DateTime.fromISO(raw, { zone: 'utc' }) : undefined;
+    const usable = time?.isValid === true ? time : undefined;
+    if (usable !== undefined && (earliest === undefined || usable < earliest)) earliest = usable;
+    timed.push({ line: input.line, value: input.value, time: usable });
+  }
+  const start = earliest ?? DateTime.fromMillis(0, { zone: 'utc' });
+  for (const item of timed) valid.push({ line: item.line, value: item.value, time: item.time ?? start });
+  valid.sort((a, b) => a.time.toMillis() - b.time.toMillis() || a.line - b.line);
+  return { unreadable, valid };
+}
+
+function rejectedLine(time: string, eventId: string | null, reason: string): SimulationLine {
+  return {
+    time,
+    ruleId: null,
+    eventId,
+    customerId: null,
+    outcome: 'rejected',
+    reason,
+    channel: null,
+    to: null,
+    sendAt: null,
+    locale: null,
+    subject: null,
+    body: null,
+    encoding: null,
+    segments: null,
+  };
+}
+
+function messageLine(record: MessageRecord): SimulationLine {
+  const last = record.history[record.history.length - 1];
+  const outcome: SimulationLine['outcome'] =
+    record.status === 'cancelled'
+      ? 'cancelled'
+      : record.status === 'suppressed' || record.status === 'failed'
+        ? 'suppressed'
+        : record.status === 'scheduled' || record.status === 'sending'
+          ? 'pending'
+          : 'sent';
+  const rendered = record.rendered;
+  return {
+    time: outcome === 'pending' ? record.sendAt : (last?.at ?? record.createdAt),
+    ruleId: record.ruleId,
+    eventId: record.trigger.id,
+    customerId: record.customerId,
+    outcome,
+    reason: record.reason ?? null,
+    channel: record.channel ?? null,
+    to: record.to ?? null,
+    sendAt: record.sendAt,
+    locale: record.locale ?? null,
+    subject: rendered?.channel === 'email' ? rendered.subject : null,
+    body: rendered === undefined ? null : rendered.text,
+    encoding: rendered?.channel === 'sms' ? rendered.encoding : null,
+    segments: rendered?.channel === 'sms' ? rendered.segments : null,
+  };
+}
