@@ -71,26 +71,48 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
     }
   }
 
+  // Any event may carry what a customer said upstream (a new address, a consent change), so the
+  // profile is updated even when no rule triggers.
   const triggered = deps.rules.triggers.match(event);
-  if (triggered.length === 0) return result;
-  const profile = await resolveProfile(event, deps.store);
+  const profile = await resolveProfile(event, deps.store, triggered.length > 0);
   for (const rule of triggered) {
     result.planned.push(await planForRule(rule, event, profile, now, deps));
   }
   return result;
 }
 
-async function resolveProfile(event: JourneyEvent, store: JourneyStore): Promise<CustomerProfile | undefined> {
+async function resolveProfile(
+  event: JourneyEvent,
+  store: JourneyStore,
+  needed: boolean,
+): Promise<CustomerProfile | undefined> {
   const inline = EventCustomerSchema.safeParse(event.detail.customer);
   if (inline.success) {
     const stored = await store.getProfile(inline.data.id);
     const merged = mergeProfile(stored, inline.data, event.time, `event:${event.id}`);
-    await store.putProfile(merged);
+    if (stored === undefined || !sameProfile(stored, merged)) await store.putProfile(merged);
     return merged;
   }
   const customerId = event.detail.customerId;
-  if (typeof customerId === 'string' && customerId !== '') return store.getProfile(customerId);
+  if (needed && typeof customerId === 'string' && customerId !== '') return store.getProfile(customerId);
   return undefined;
+}
+
+/** Equal but for `updatedAt`: then the write is skipped (most events repeat what is known). */
+function sameProfile(a: CustomerProfile, b: CustomerProfile): boolean {
+  return canonical({ ...a, updatedAt: '' }) === canonical({ ...b, updatedAt: '' });
+}
+
+/** JSON with sorted keys, so two equal profiles compare equal whatever order a store returns. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 async function planForRule(

@@ -1,4 +1,4 @@
-import { compilePatternIndex, type EventPattern, type PatternIndex } from '../pattern/index.ts';
+import { assertValidPattern, compilePatternIndex, type EventPattern, type PatternIndex } from '../pattern/index.ts';
 import type { Rule } from './rule-schema.ts';
 
 /** A rule's interest in events that close a pending message. */
@@ -51,6 +51,8 @@ export function correlationKey(ruleId: string, value: string): string {
   return `${ruleId}#${value}`;
 }
 
+/** Rules arrive validated (parseRuleFiles); this re-check only narrows the type, and fails loudly if not. */
 function asPattern(pattern: Record<string, unknown>): EventPattern {
+  assertValidPattern(pattern);
   return pattern;
 }
