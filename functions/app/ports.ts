@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { RenderedMessage } from '../core/planning/decide.ts';
+import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from './message-record.ts';
 
@@ -36,6 +37,38 @@ export interface JourneyStore {
   findPending(correlationKey: string): Promise<MessageRecord[]>;
   /** Messages sent to a customer at or after `since` (for the frequency cap). */
   countSentSince(customerId: string, since: string): Promise<number>;
+  /**
+   * Applies a provider status report (delivered, bounced, …) once: `providerEventId` is remembered
+   * on the record and a repeat is ignored, so webhook retries and replays change nothing.
+   * Returns 'applied', 'duplicate', 'stale' (the record is already further on) or 'not-found'.
+   */
+  applyProviderStatus(
+    messageId: string,
+    report: { providerEventId: string; status: MessageStatus; at: string; reason?: string; detail?: string },
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'>;
+  /** The latest message sent to an address (phone in E.164 or email), for correlating replies. */
+  findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
+  /** Records an inbound reply once (`replyId` is the provider's message id). */
+  recordReply(reply: InboundReply): Promise<'created' | 'exists'>;
+  /** Newest first, for the outbox; `cursor` continues a previous page. */
+  listMessages(options: { limit: number; cursor?: string }): Promise<{ items: MessageRecord[]; cursor?: string }>;
+  /** Everything about one customer, newest first: messages and replies. */
+  customerTimeline(customerId: string, limit: number): Promise<{ messages: MessageRecord[]; replies: InboundReply[] }>;
+  /** Rejected inputs, newest first. */
+  listRejected(limit: number): Promise<RejectedEvent[]>;
+}
+
+/** A customer's reply to a message (YES, NO, STOP, …), correlated to the latest message to their number. */
+export interface InboundReply {
+  replyId: string;
+  receivedAt: string;
+  from: string;
+  body: string;
+  /** The recognised keyword meaning, when there is one. */
+  intent?: 'stop' | 'start' | 'help' | 'yes' | 'no';
+  customerId?: string;
+  messageId?: string;
+  ruleId?: string;
 }
 
 /** Delivers a message id to the send step at a time: now, or later. */
@@ -76,4 +109,14 @@ export interface ChannelSender {
 /** The time, injected so tests and the simulator control it. */
 export interface Clock {
   now(): DateTime;
+}
+
+/** Hands a due message to the send step now (the send queue). */
+export interface SendQueue {
+  enqueue(messageId: string): Promise<void>;
+}
+
+/** Puts outcome events back on the journey bus. */
+export interface OutcomePublisher {
+  publish(events: ReadonlyArray<OutcomeEvent>): Promise<void>;
 }

@@ -6,7 +6,8 @@ import type { RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
 import { isoOf } from './evaluate-event.ts';
 import type { MessageRecord } from './message-record.ts';
-import type { ChannelSender, Clock, JourneyStore, SendScheduler } from './ports.ts';
+import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
+import type { ChannelSender, Clock, JourneyStore, OutcomePublisher, SendScheduler } from './ports.ts';
 
 /** Builds the render function for a message; the template catalog lives with the caller. */
 export type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
@@ -20,6 +21,8 @@ export interface SendDeps {
   rules: RuleSet;
   channels: Readonly<Record<Channel, ChannelSender>>;
   render: RenderFactory;
+  /** Where MessageSent / MessageFailed go (the journey bus); optional for the simulator. */
+  outcomes?: OutcomePublisher;
   /** How long a claim protects a message from a second sender; past it, a crashed send is retried. */
   leaseMs?: number;
   /** Provider attempts before a retryable failure becomes `failed`. */
@@ -111,6 +114,23 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
           },
           { ...sentFields, providerId: receipt.providerId, sentAt: isoOf(now) },
         );
+        await deps.outcomes?.publish([
+          {
+            detailType: 'MessageSent',
+            time: isoOf(now),
+            detail: {
+              schemaVersion: OUTCOME_SCHEMA_VERSION,
+              messageId,
+              ruleId: record.ruleId,
+              customerId: record.customerId,
+              triggerEventId: record.trigger.id,
+              channel: decision.channel,
+              providerId: receipt.providerId,
+              sentAt: isoOf(now),
+              locale: decision.locale,
+            },
+          },
+        ]);
         return { kind: 'sent', messageId, providerId: receipt.providerId, channel: decision.channel };
       }
       if (receipt.optedOut === true && profile !== undefined) {
@@ -139,6 +159,23 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
         { at: isoOf(now), status: 'failed', reason, detail: receipt.detail },
         sentFields,
       );
+      await deps.outcomes?.publish([
+        {
+          detailType: 'MessageFailed',
+          time: isoOf(now),
+          detail: {
+            schemaVersion: OUTCOME_SCHEMA_VERSION,
+            messageId,
+            ruleId: record.ruleId,
+            customerId: record.customerId,
+            triggerEventId: record.trigger.id,
+            channel: decision.channel,
+            status: 'failed',
+            reason,
+            at: isoOf(now),
+          },
+        },
+      ]);
       return { kind: 'failed', messageId, reason };
     }
   }

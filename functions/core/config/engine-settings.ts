@@ -34,6 +34,16 @@ export const EngineSettingsSchema = z.strictObject({
     })
     .default({ max: 3, per: 'P1D' })
     .describe('Per-customer frequency cap across rules; urgent rules bypass it'),
+  keywords: z
+    .strictObject({
+      stop: z.array(z.string().min(1)).optional(),
+      start: z.array(z.string().min(1)).optional(),
+      help: z.array(z.string().min(1)).optional(),
+      yes: z.array(z.string().min(1)).optional(),
+      no: z.array(z.string().min(1)).optional(),
+    })
+    .default({})
+    .describe('Reply keywords added to the shipped ones (en, sv, da, no, fi) per meaning'),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

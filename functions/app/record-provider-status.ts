@@ -1,0 +1,69 @@
+import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
+import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
+import type { MessageRecord, MessageStatus } from './message-record.ts';
+import type { JourneyStore, OutcomePublisher } from './ports.ts';
+
+/** A provider's report about one message, already mapped to our statuses by its adapter. */
+export interface ProviderStatusReport {
+  messageId: string;
+  /** Unique per report (Twilio: MessageSid + status; SendGrid: sg_event_id): makes replays no-ops. */
+  providerEventId: string;
+  status: MessageStatus;
+  at: string;
+  reason?: string;
+  detail?: string;
+}
+
+/** What recording needs. */
+export interface StatusDeps {
+  store: JourneyStore;
+  outcomes: OutcomePublisher;
+}
+
+/**
+ * Records a delivery report once and puts the outcome on the bus. Duplicates (webhook retries,
+ * replays), stale reports (delivered then a late "sent") and unknown ids change nothing.
+ */
+export async function recordProviderStatus(
+  report: ProviderStatusReport,
+  deps: StatusDeps,
+): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
+  const result = await deps.store.applyProviderStatus(report.messageId, {
+    providerEventId: report.providerEventId,
+    status: report.status,
+    at: report.at,
+    ...(report.reason === undefined ? {} : { reason: report.reason }),
+    ...(report.detail === undefined ? {} : { detail: report.detail }),
+  });
+  if (result !== 'applied') return result;
+  const record = await deps.store.getMessage(report.messageId);
+  const outcome = record === undefined ? undefined : outcomeFor(record, report);
+  if (outcome !== undefined) await deps.outcomes.publish([outcome]);
+  return result;
+}
+
+function outcomeFor(record: MessageRecord, report: ProviderStatusReport): OutcomeEvent | undefined {
+  if (record.channel === undefined) return undefined;
+  const base = {
+    schemaVersion: OUTCOME_SCHEMA_VERSION,
+    messageId: record.messageId,
+    ruleId: record.ruleId,
+    customerId: record.customerId,
+    triggerEventId: record.trigger.id,
+    channel: record.channel,
+  } as const;
+  switch (report.status) {
+    case 'delivered':
+      return { detailType: 'MessageDelivered', time: report.at, detail: { ...base, status: 'delivered', at: report.at } };
+    case 'failed':
+    case 'undelivered':
+    case 'bounced':
+      return {
+        detailType: 'MessageFailed',
+        time: report.at,
+        detail: { ...base, status: report.status, reason: report.reason ?? report.status, at: report.at },
+      };
+    default:
+      return undefined;
+  }
+}

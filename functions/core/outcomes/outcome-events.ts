@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The events Nudge puts back on the journey bus (source `nudge`), so journeys go on: a reply YES
+ * confirms an appointment, STOP opts out. Versioned contracts: `contracts/` holds their JSON
+ * Schemas and samples, and a test fails when a change would break a consumer.
+ */
+export const OUTCOME_SOURCE = 'nudge';
+export const OUTCOME_SCHEMA_VERSION = '1';
+
+const base = {
+  schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
+  messageId: z.string(),
+  ruleId: z.string(),
+  customerId: z.string(),
+  triggerEventId: z.string(),
+  channel: z.enum(['sms', 'email']),
+};
+
+export const MessageSentSchema = z.strictObject({
+  ...base,
+  providerId: z.string(),
+  sentAt: z.string(),
+  locale: z.string(),
+});
+export const MessageDeliveredSchema = z.strictObject({
+  ...base,
+  status: z.enum(['delivered']),
+  at: z.string(),
+});
+export const MessageFailedSchema = z.strictObject({
+  ...base,
+  status: z.enum(['failed', 'undelivered', 'bounced']),
+  reason: z.string(),
+  at: z.string(),
+});
+export const CustomerRepliedSchema = z.strictObject({
+  schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
+  replyId: z.string(),
+  customerId: z.string().optional(),
+  messageId: z.string().optional(),
+  ruleId: z.string().optional(),
+  intent: z.enum(['stop', 'start', 'help', 'yes', 'no']).optional(),
+  /** The reply text is the customer's own words: kept, since journeys act on it (e.g. a 1–5 score). */
+  text: z.string(),
+  receivedAt: z.string(),
+});
+export const CustomerOptedOutSchema = z.strictObject({
+  schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
+  customerId: z.string(),
+  channel: z.enum(['sms', 'email']),
+  source: z.string(),
+  at: z.string(),
+});
+
+/** Every outcome event type and its detail schema. */
+export const OUTCOME_SCHEMAS = {
+  MessageSent: MessageSentSchema,
+  MessageDelivered: MessageDeliveredSchema,
+  MessageFailed: MessageFailedSchema,
+  CustomerReplied: CustomerRepliedSchema,
+  CustomerOptedOut: CustomerOptedOutSchema,
+} as const;
+export type OutcomeType = keyof typeof OUTCOME_SCHEMAS;
+
+/** One outcome event, ready to put on the bus. */
+export type OutcomeEvent = {
+  [K in OutcomeType]: { detailType: K; detail: z.infer<(typeof OUTCOME_SCHEMAS)[K]>; time: string };
+}[OutcomeType];

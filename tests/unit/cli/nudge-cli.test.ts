@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** Runs the real `nudge` command as a user would, returning its streams and exit code. */
+async function nudge(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/nudge.js', ...args], { encoding: 'utf8' });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+describe('the nudge command', () => {
+  it('validates the shipped rules with a one-line summary per rule', async () => {
+    const result = await nudge('rules', 'validate');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ok {2}renewal-reminder: on "acme\.policy"\/"PolicyRenewalScheduled" → sms>email/m);
+    expect(result.stdout).toContain('7 rule(s) valid.');
+  });
+
+  it('fails on an invalid rule with file:line field: message and a non-zero exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-rules-'));
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'id: bad-rule\ndescription: x\non: { source: [acme] }\nsend:\n  at:\n    field: detail.d\n    offset: two weeks\nchannels: [sms]\ntemplate: renewal-reminder\n',
+    );
+    const result = await nudge('rules', 'validate', dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${join(dir, 'bad.yaml').replace(`${process.cwd()}/`, '')}:7 send.at.offset: expected an ISO-8601 duration such as -P14D`);
+  });
+
+  it('reports a rule whose template does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-rules-'));
+    writeFileSync(join(dir, 'r.yaml'), 'id: no-template\ndescription: x\non: { source: [acme] }\nsend: immediately\nchannels: [email]\ntemplate: nowhere\n');
+    const result = await nudge('rules', 'validate', dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("template: no email template 'nowhere' in the default locale");
+  });
+
+  it('exports a JSON Schema of the rule language', async () => {
+    const result = await nudge('rules', 'schema');
+    const schema = JSON.parse(result.stdout);
+    expect(schema.properties.send).toBeDefined();
+    expect(schema.required).toEqual(expect.arrayContaining(['id', 'on', 'channels', 'template']));
+  });
+
+  it('previews a template with encoding and segments', async () => {
+    const result = await nudge('preview', 'renewal-reminder', '--event', 'examples/renewal-event.json', '--locale', 'en');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^SMS · en · Europe\/Stockholm · GSM-7 · \d segment\(s\)/);
+    expect(result.stdout).toContain('renews on January 15, 2027');
+  });
+
+  it('prints help for every command', async () => {
+    for (const command of [[], ['rules'], ['rules', 'validate'], ['simulate'], ['preview'], ['demo']]) {
+      const result = await nudge(...command, '--help');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: nudge');
+    }
+  });
+});
