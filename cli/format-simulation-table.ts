@@ -4,13 +4,18 @@ import type { SimulationLine } from '../functions/simulator/run-simulation.ts';
  * The human view of a simulation: one row per decision in time order, then counts per rule.
  * Text is cut to fit a terminal; `--format jsonl` has everything.
  */
-export function formatSimulationTable(lines: ReadonlyArray<SimulationLine>, ruleIds: ReadonlyArray<string>): string {
+export function formatSimulationTable(
+  lines: ReadonlyArray<SimulationLine>,
+  ruleIds: ReadonlyArray<string>,
+): string {
   const rows = lines.map((line) => [
     line.time.replace('T', ' ').slice(0, 16),
     line.outcome,
     line.ruleId ?? '-',
     line.customerId ?? '-',
-    line.channel === null ? '-' : `${line.channel}${line.segments === null ? '' : ` ${line.encoding}×${line.segments}`}`,
+    line.channel === null
+      ? '-'
+      : `${line.channel}${line.segments === null ? '' : ` ${line.encoding}×${line.segments}`}`,
     line.outcome === 'sent' ? cut(line.subject ?? line.body ?? '', 60) : cut(line.reason ?? '', 60),
   ]);
   const header = ['time (UTC)', 'outcome', 'rule', 'customer', 'channel', 'text or reason'];
@@ -27,15 +32,22 @@ export function formatSimulationTable(lines: ReadonlyArray<SimulationLine>, rule
     row[line.outcome]++;
     counts.set(line.ruleId, row);
   }
-  const summary = [...counts].map(([id, c]) => [id, c.sent, c.suppressed, c.cancelled, c.pending].map(String));
+  const summary = [...counts].map(([id, c]) =>
+    [id, c.sent, c.suppressed, c.cancelled, c.pending].map(String),
+  );
   out.push(table([['rule', 'sent', 'suppressed', 'cancelled', 'pending'], ...summary]));
   out.push(`${lines.length - rejected} decisions, ${rejected} rejected input line(s).`, '');
   return out.join('\n');
 }
 
 function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const render = (row: ReadonlyArray<string>) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  const render = (row: ReadonlyArray<string>) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   const [head, ...body] = rows;
   if (head === undefined) return '';
   return [render(head), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(render)].join('\n');

@@ -6,7 +6,9 @@ import { registerSimulate } from './commands/simulate.command.ts';
 
 const program = new Command()
   .name('nudge')
-  .description('Nudge: proactive SMS and email for customer journeys. Check rules, preview templates, simulate.')
+  .description(
+    'Nudge: proactive SMS and email for customer journeys. Check rules, preview templates, simulate.',
+  )
   .showHelpAfterError();
 
 registerRules(program);

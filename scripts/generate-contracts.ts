@@ -14,5 +14,8 @@ mkdirSync('schema', { recursive: true });
 const editorSchema = (title: string, schema: z.ZodType) =>
   `${JSON.stringify({ title, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) }, null, 2)}\n`;
 writeFileSync('schema/rule.schema.json', editorSchema('Nudge notification rule', RuleSchema));
-writeFileSync('schema/config.schema.json', editorSchema('Nudge settings (nudge.config.yaml)', EngineSettingsSchema));
+writeFileSync(
+  'schema/config.schema.json',
+  editorSchema('Nudge settings (nudge.config.yaml)', EngineSettingsSchema),
+);
 process.stdout.write('wrote schema/rule.schema.json, schema/config.schema.json\n');

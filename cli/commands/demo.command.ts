@@ -16,7 +16,12 @@ export function registerDemo(program: Command): void {
       for (const file of files) {
         const path = join(options.events, file);
         process.stdout.write(`\n== ${path}\n`);
-        const output = await simulateCommand({ events: path, rules: 'rules', templates: 'templates', format: 'table' });
+        const output = await simulateCommand({
+          events: path,
+          rules: 'rules',
+          templates: 'templates',
+          format: 'table',
+        });
         process.stdout.write(output.text);
         if (output.exitCode !== 0) {
           process.exitCode = output.exitCode;

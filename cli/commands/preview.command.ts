@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadSettings } from '../../functions/adapters/files/load-rules.ts';
 import { loadTemplateCatalog } from '../../functions/app/templates/load-template-catalog.ts';
-import { customerZone, EventCustomerSchema, mergeProfile } from '../../functions/core/customers/customer-profile.ts';
+import {
+  customerZone,
+  EventCustomerSchema,
+  mergeProfile,
+} from '../../functions/core/customers/customer-profile.ts';
 import { parseJourneyEvent } from '../../functions/core/journey-event.ts';
 import { renderMessage } from '../../functions/core/messages/index.ts';
 
@@ -19,12 +23,20 @@ interface PreviewOptions {
 export function registerPreview(program: Command): void {
   program
     .command('preview')
-    .description('Render a template for an event as the customer would see it (SMS encoding and segments included)')
+    .description(
+      'Render a template for an event as the customer would see it (SMS encoding and segments included)',
+    )
     .argument('<template>', 'template name, e.g. renewal-reminder')
     .requiredOption('--event <file>', 'a journey event (JSON)')
-    .option('--locale <locale>', "locale, e.g. sv (default: the event customer's, else the configured default)")
+    .option(
+      '--locale <locale>',
+      "locale, e.g. sv (default: the event customer's, else the configured default)",
+    )
     .option('--channel <channel>', 'sms or email', 'sms')
-    .option('--time-zone <zone>', "IANA time zone (default: the event customer's, else the configured default)")
+    .option(
+      '--time-zone <zone>',
+      "IANA time zone (default: the event customer's, else the configured default)",
+    )
     .option('--templates <dir>', 'templates folder', 'templates')
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
     .action((template: string, options: PreviewOptions) => {
@@ -35,7 +47,10 @@ export function registerPreview(program: Command): void {
 }
 
 /** Renders a preview and returns what the CLI prints. */
-export function previewCommand(template: string, options: PreviewOptions): { text: string; exitCode: number } {
+export function previewCommand(
+  template: string,
+  options: PreviewOptions,
+): { text: string; exitCode: number } {
   if (options.channel !== 'sms' && options.channel !== 'email') {
     return { text: `--channel must be sms or email, not '${options.channel}'\n`, exitCode: 2 };
   }
@@ -46,9 +61,14 @@ export function previewCommand(template: string, options: PreviewOptions): { tex
   const inline = EventCustomerSchema.safeParse(event.detail.customer);
   const profile = inline.success ? mergeProfile(undefined, inline.data, event.time, 'preview') : undefined;
   const { catalog, issues } = loadTemplateCatalog(options.templates);
-  const broken = issues.filter((issue) => issue.file.includes(`/${template}/`) || issue.file.startsWith(`${template}/`));
+  const broken = issues.filter(
+    (issue) => issue.file.includes(`/${template}/`) || issue.file.startsWith(`${template}/`),
+  );
   if (broken.length > 0) {
-    return { text: broken.map((issue) => `${issue.file}:${issue.line ?? 1} ${issue.message}\n`).join(''), exitCode: 1 };
+    return {
+      text: broken.map((issue) => `${issue.file}:${issue.line ?? 1} ${issue.message}\n`).join(''),
+      exitCode: 1,
+    };
   }
   const locale = options.locale ?? profile?.locale ?? settings.defaults.locale;
   const timeZone = options.timeZone ?? customerZone(profile, settings.defaults.timeZone);

@@ -4,7 +4,11 @@ import { loadTemplateCatalog } from '../../functions/app/templates/load-template
 import type { EngineSettings } from '../../functions/core/config/engine-settings.ts';
 import type { TemplateCatalog } from '../../functions/core/messages/index.ts';
 import { checkRuleTemplates } from '../../functions/core/rules/check-rule-templates.ts';
-import { formatRuleIssue, type LoadedRule, type RuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
+import {
+  formatRuleIssue,
+  type LoadedRule,
+  type RuleIssue,
+} from '../../functions/core/rules/parse-rule-files.ts';
 import type { SimulationInput } from '../../functions/simulator/run-simulation.ts';
 
 /** Rules, templates and settings as one validated project, with every issue located. */
@@ -16,7 +20,11 @@ export interface Project {
 }
 
 /** Loads rules, templates and settings and cross-checks them (every rule's template exists). */
-export function loadProject(options: { rules: string; templates: string; config?: string | undefined }): Project {
+export function loadProject(options: {
+  rules: string;
+  templates: string;
+  config?: string | undefined;
+}): Project {
   const settings = loadSettings(options.config);
   const rules = loadRules(options.rules);
   const templates = loadTemplateCatalog(options.templates);
@@ -55,7 +63,10 @@ export function readJsonLines(path: string): SimulationInput[] {
     try {
       inputs.push({ line: index + 1, value: JSON.parse(line) });
     } catch (error) {
-      inputs.push({ line: index + 1, error: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` });
+      inputs.push({
+        line: index + 1,
+        error: `not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   });
   return inputs;

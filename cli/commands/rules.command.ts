@@ -12,7 +12,9 @@ export function registerRules(program: Command): void {
 
   rules
     .command('validate')
-    .description('Validate every rule (and its templates); prints a summary per rule, or each error with file:line field')
+    .description(
+      'Validate every rule (and its templates); prints a summary per rule, or each error with file:line field',
+    )
     .argument('[dir]', 'rules folder', 'rules')
     .option('--templates <dir>', 'templates folder', 'templates')
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
@@ -25,7 +27,9 @@ export function registerRules(program: Command): void {
         return;
       }
       for (const loaded of project.rules) {
-        process.stdout.write(`${loaded.rule.enabled ? 'ok ' : 'off'} ${describeRule(loaded.rule)}  (${loaded.file})\n`);
+        process.stdout.write(
+          `${loaded.rule.enabled ? 'ok ' : 'off'} ${describeRule(loaded.rule)}  (${loaded.file})\n`,
+        );
       }
       process.stdout.write(`${project.rules.length} rule(s) valid.\n`);
     });

@@ -16,7 +16,10 @@ export function registerSimulate(program: Command): void {
     .requiredOption('--events <file>', 'journey events, one EventBridge event per line (JSON Lines)')
     .option('--rules <dir>', 'rules folder', 'rules')
     .option('--templates <dir>', 'templates folder', 'templates')
-    .option('--profiles <file>', 'stored customer profiles (JSON Lines) for events that carry only detail.customerId')
+    .option(
+      '--profiles <file>',
+      'stored customer profiles (JSON Lines) for events that carry only detail.customerId',
+    )
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
     .option('--until <iso>', 'stop the clock here; later sends are shown as pending')
     .option('--format <format>', 'jsonl (one decision per line) or table', 'table')
@@ -66,7 +69,10 @@ export async function simulateCommand(options: SimulateOptions): Promise<{ text:
   const text =
     options.format === 'jsonl'
       ? lines.map((line) => `${JSON.stringify(line)}\n`).join('')
-      : formatSimulationTable(lines, project.rules.map((loaded) => loaded.rule.id));
+      : formatSimulationTable(
+          lines,
+          project.rules.map((loaded) => loaded.rule.id),
+        );
   return { text, exitCode: 0 };
 }
 
@@ -77,9 +83,9 @@ function readProfiles(path: string): CustomerProfile[] {
   for (const input of readJsonLines(path)) {
     if ('error' in input) throw new Error(`${path}:${input.line} ${input.error}`);
     const parsed = ProfileLineSchema.safeParse(input.value);
-    if (!parsed.success) throw new Error(`${path}:${input.line} ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    if (!parsed.success)
+      throw new Error(`${path}:${input.line} ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
     profiles.push(mergeProfile(undefined, parsed.data, '1970-01-01T00:00:00.000Z', `profiles:${path}`));
   }
   return profiles;
 }
-

@@ -1,6 +1,10 @@
 import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import { type CustomerProfile, EventCustomerSchema, mergeProfile } from '../core/customers/customer-profile.ts';
+import {
+  type CustomerProfile,
+  EventCustomerSchema,
+  mergeProfile,
+} from '../core/customers/customer-profile.ts';
 import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
@@ -15,7 +19,12 @@ export interface EvaluationResult {
   eventId?: string;
   rejected?: string;
   /** One entry per rule that matched as a trigger. */
-  planned: Array<{ ruleId: string; messageId: string; outcome: 'scheduled' | 'suppressed' | 'duplicate'; reason?: string }>;
+  planned: Array<{
+    ruleId: string;
+    messageId: string;
+    outcome: 'scheduled' | 'suppressed' | 'duplicate';
+    reason?: string;
+  }>;
   /** Messages this event closed (cancel or expectation met). */
   closed: Array<{ ruleId: string; messageId: string; reason: 'closed-by-event' | 'expectation-met' }>;
 }
@@ -49,7 +58,12 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
       ...(typeof eventId === 'string' ? { eventId } : {}),
       raw: safeStringify(input).slice(0, MAX_RAW),
     });
-    return { ...(typeof eventId === 'string' ? { eventId } : {}), rejected: parsed.reason, planned: [], closed: [] };
+    return {
+      ...(typeof eventId === 'string' ? { eventId } : {}),
+      rejected: parsed.reason,
+      planned: [],
+      closed: [],
+    };
   }
   const event = parsed.event;
   const result: EvaluationResult = { eventId: event.id, planned: [], closed: [] };
@@ -132,10 +146,21 @@ async function planForRule(
     } else {
       dedupeKey = key.key;
       const expiresAt =
-        rule.dedupe.horizon === undefined ? undefined : isoOf(now.plus(Duration.fromISO(rule.dedupe.horizon)));
-      const holder = await deps.store.claimDedupe(`${rule.id}#${dedupeKey}`, messageId, isoOf(now), expiresAt);
+        rule.dedupe.horizon === undefined
+          ? undefined
+          : isoOf(now.plus(Duration.fromISO(rule.dedupe.horizon)));
+      const holder = await deps.store.claimDedupe(
+        `${rule.id}#${dedupeKey}`,
+        messageId,
+        isoOf(now),
+        expiresAt,
+      );
       if (holder !== messageId) {
-        decision = { kind: 'suppress', reason: 'duplicate', detail: `dedupe key '${dedupeKey}' already used by ${holder}` };
+        decision = {
+          kind: 'suppress',
+          reason: 'duplicate',
+          detail: `dedupe key '${dedupeKey}' already used by ${holder}`,
+        };
       }
     }
   }
@@ -143,7 +168,11 @@ async function planForRule(
   const correlationPath = rule.cancel?.key ?? rule.expect?.key;
   if (decision.kind === 'schedule' && correlationPath !== undefined && correlationValue === undefined) {
     // Without the key nothing could ever cancel it or meet its expectation: do not send blind.
-    decision = { kind: 'suppress', reason: 'missing-field', detail: `${correlationPath} is missing: cannot correlate` };
+    decision = {
+      kind: 'suppress',
+      reason: 'missing-field',
+      detail: `${correlationPath} is missing: cannot correlate`,
+    };
   }
   const change: StatusChange =
     decision.kind === 'schedule'

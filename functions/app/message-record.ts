@@ -1,5 +1,5 @@
-import type { Channel } from '../core/rules/rule-schema.ts';
 import type { RenderedMessage } from '../core/planning/decide.ts';
+import type { Channel } from '../core/rules/rule-schema.ts';
 
 /**
  * The life of a message. `scheduled` waits for its time; `sending` is claimed by one sender;

@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
-import type { RenderedMessage } from '../core/planning/decide.ts';
 import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
+import type { RenderedMessage } from '../core/planning/decide.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from './message-record.ts';
 
@@ -26,7 +26,9 @@ export interface JourneyStore {
     messageId: string,
     from: ReadonlyArray<MessageStatus>,
     change: StatusChange,
-    patch?: Partial<Pick<MessageRecord, 'sendAt' | 'channel' | 'to' | 'locale' | 'rendered' | 'providerId' | 'sentAt'>>,
+    patch?: Partial<
+      Pick<MessageRecord, 'sendAt' | 'channel' | 'to' | 'locale' | 'rendered' | 'providerId' | 'sentAt'>
+    >,
   ): Promise<MessageRecord | undefined>;
   /**
    * Claims a due message for sending: `scheduled`, or `sending` whose lease lapsed (its sender
@@ -51,9 +53,15 @@ export interface JourneyStore {
   /** Records an inbound reply once (`replyId` is the provider's message id). */
   recordReply(reply: InboundReply): Promise<'created' | 'exists'>;
   /** Newest first, for the outbox; `cursor` continues a previous page. */
-  listMessages(options: { limit: number; cursor?: string }): Promise<{ items: MessageRecord[]; cursor?: string }>;
+  listMessages(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }>;
   /** Everything about one customer, newest first: messages and replies. */
-  customerTimeline(customerId: string, limit: number): Promise<{ messages: MessageRecord[]; replies: InboundReply[] }>;
+  customerTimeline(
+    customerId: string,
+    limit: number,
+  ): Promise<{ messages: MessageRecord[]; replies: InboundReply[] }>;
   /** Rejected inputs, newest first. */
   listRejected(limit: number): Promise<RejectedEvent[]>;
 }

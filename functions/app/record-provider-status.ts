@@ -54,7 +54,11 @@ function outcomeFor(record: MessageRecord, report: ProviderStatusReport): Outcom
   } as const;
   switch (report.status) {
     case 'delivered':
-      return { detailType: 'MessageDelivered', time: report.at, detail: { ...base, status: 'delivered', at: report.at } };
+      return {
+        detailType: 'MessageDelivered',
+        time: report.at,
+        detail: { ...base, status: 'delivered', at: report.at },
+      };
     case 'failed':
     case 'undelivered':
     case 'bounced':

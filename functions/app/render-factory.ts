@@ -48,7 +48,12 @@ export function catalogRenderer(catalog: TemplateCatalog, settings: EngineSettin
         return {
           ok: true,
           locale: result.locale,
-          message: { channel: 'sms', text: result.text, encoding: result.encoding, segments: result.segments },
+          message: {
+            channel: 'sms',
+            text: result.text,
+            encoding: result.encoding,
+            segments: result.segments,
+          },
         };
       }
       return {

@@ -1,16 +1,20 @@
 import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
+import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
 import { decideSend, type RenderFn } from '../core/planning/decide.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
-import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
 import { isoOf } from './evaluate-event.ts';
 import type { MessageRecord } from './message-record.ts';
-import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
 import type { ChannelSender, Clock, JourneyStore, OutcomePublisher, SendScheduler } from './ports.ts';
 
 /** Builds the render function for a message; the template catalog lives with the caller. */
-export type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
+export type RenderFactory = (
+  record: MessageRecord,
+  rule: Rule,
+  profile: CustomerProfile | undefined,
+) => RenderFn;
 
 /** What sending needs; built once per process. */
 export interface SendDeps {
@@ -67,7 +71,8 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
     settings: deps.settings,
     now,
     sentInCapPeriod,
-    render: rule === undefined ? () => ({ ok: false, detail: 'no rule' }) : deps.render(record, rule, profile),
+    render:
+      rule === undefined ? () => ({ ok: false, detail: 'no rule' }) : deps.render(record, rule, profile),
   });
 
   switch (decision.kind) {
@@ -110,7 +115,9 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
           {
             at: isoOf(now),
             status: 'sent',
-            ...(decision.skipped.length > 0 ? { reason: 'fallback', detail: decision.skipped.join('; ') } : {}),
+            ...(decision.skipped.length > 0
+              ? { reason: 'fallback', detail: decision.skipped.join('; ') }
+              : {}),
           },
           { ...sentFields, providerId: receipt.providerId, sentAt: isoOf(now) },
         );
@@ -135,7 +142,11 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
       }
       if (receipt.optedOut === true && profile !== undefined) {
         await deps.store.putProfile(
-          withConsent(profile, decision.channel, { granted: false, at: isoOf(now), source: `provider:${receipt.code}` }),
+          withConsent(profile, decision.channel, {
+            granted: false,
+            at: isoOf(now),
+            source: `provider:${receipt.code}`,
+          }),
         );
       }
       const maxAttempts = deps.maxAttempts ?? 5;
@@ -146,7 +157,12 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
         await deps.store.transition(
           messageId,
           ['sending'],
-          { at: isoOf(now), status: 'scheduled', reason: 'retry', detail: `${receipt.code}: ${receipt.detail}` },
+          {
+            at: isoOf(now),
+            status: 'scheduled',
+            reason: 'retry',
+            detail: `${receipt.code}: ${receipt.detail}`,
+          },
           { sendAt: isoOf(until) },
         );
         await deps.scheduler.schedule(messageId, until);

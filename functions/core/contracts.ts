@@ -15,7 +15,9 @@ export const CONTRACTS: Readonly<Record<string, z.ZodType>> = {
       customerId: z.string().optional(),
     }),
   }),
-  ...Object.fromEntries(Object.entries(OUTCOME_SCHEMAS).map(([name, schema]) => [`outcome.${name}.v1`, schema])),
+  ...Object.fromEntries(
+    Object.entries(OUTCOME_SCHEMAS).map(([name, schema]) => [`outcome.${name}.v1`, schema]),
+  ),
 };
 
 /** The JSON Schema text of a contract, as committed under contracts/. */

@@ -21,7 +21,9 @@ export const JourneyEventSchema = z.looseObject({
 export type JourneyEvent = z.infer<typeof JourneyEventSchema>;
 
 /** Parses untrusted input into a journey event, or a reason naming the field at fault. */
-export function parseJourneyEvent(input: unknown): { ok: true; event: JourneyEvent } | { ok: false; reason: string } {
+export function parseJourneyEvent(
+  input: unknown,
+): { ok: true; event: JourneyEvent } | { ok: false; reason: string } {
   const parsed = JourneyEventSchema.safeParse(input);
   if (parsed.success) return { ok: true, event: parsed.data };
   const reason = parsed.error.issues

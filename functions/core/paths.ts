@@ -23,10 +23,12 @@ export function renderKeyTemplate(
   const missing: string[] = [];
   const key = template.replace(/\{\{\s*([\w$.-]+)\s*\}\}/g, (_whole, path: string) => {
     const found = readPath(value, path);
-    if (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean') return String(found);
+    if (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean')
+      return String(found);
     missing.push(path);
     return '';
   });
-  if (missing.length > 0) return { ok: false, detail: `dedupe key: ${missing.join(', ')} missing from the event` };
+  if (missing.length > 0)
+    return { ok: false, detail: `dedupe key: ${missing.join(', ')} missing from the event` };
   return { ok: true, key };
 }

@@ -1,16 +1,16 @@
 import { DateTime } from 'luxon';
-import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { CustomerProfile } from '../core/customers/customer-profile.ts';
-import type { TemplateCatalog } from '../core/messages/index.ts';
-import type { Channel } from '../core/rules/rule-schema.ts';
-import type { RuleSet } from '../core/rules/rule-set.ts';
+import { MemoryJourneyStore } from '../adapters/memory/memory-journey-store.ts';
+import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
 import { evaluateEvent, isoOf } from '../app/evaluate-event.ts';
 import type { MessageRecord } from '../app/message-record.ts';
 import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/ports.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
 import { sendMessage } from '../app/send-message.ts';
-import { MemoryJourneyStore } from '../adapters/memory/memory-journey-store.ts';
-import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import type { TemplateCatalog } from '../core/messages/index.ts';
+import type { Channel } from '../core/rules/rule-schema.ts';
+import type { RuleSet } from '../core/rules/rule-set.ts';
 
 /** One input line: parsed JSON, or why it could not be read. */
 export type SimulationInput = { line: number; value: unknown } | { line: number; error: string };
@@ -103,7 +103,9 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
     if (item.time > clock.current) clock.current = item.time;
     const result = await evaluateEvent(item.value, common);
     if (result.rejected !== undefined) {
-      lines.push(rejectedLine(isoOf(clock.current), result.eventId ?? null, `line ${item.line}: ${result.rejected}`));
+      lines.push(
+        rejectedLine(isoOf(clock.current), result.eventId ?? null, `line ${item.line}: ${result.rejected}`),
+      );
     }
   }
   await drainUntil(end);
@@ -127,7 +129,8 @@ function orderEvents(events: ReadonlyArray<SimulationInput>) {
       unreadable.push(input);
       continue;
     }
-    const raw = input.value !== null && typeof input.value === 'object' ? Reflect.get(input.value, 'time') : undefined;
+    const raw =
+      input.value !== null && typeof input.value === 'object' ? Reflect.get(input.value, 'time') : undefined;
     const time = typeof raw === 'string' ? DateTime.fromISO(raw, { zone: 'utc' }) : undefined;
     const usable = time?.isValid === true ? time : undefined;
     if (usable !== undefined && (earliest === undefined || usable < earliest)) earliest = usable;

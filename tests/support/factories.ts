@@ -28,7 +28,9 @@ export function aRule(overrides: Partial<RuleInput> = {}): Rule {
 let counter = 0;
 
 /** A journey event in the EventBridge envelope, with a customer Anna in Stockholm. */
-export function anEvent(overrides: Partial<JourneyEvent> & { detail?: Record<string, unknown> } = {}): JourneyEvent {
+export function anEvent(
+  overrides: Partial<JourneyEvent> & { detail?: Record<string, unknown> } = {},
+): JourneyEvent {
   counter++;
   return {
     version: '0',

@@ -2,7 +2,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type EngineSettings, EngineSettingsSchema } from '../../core/config/engine-settings.ts';
-import { type LoadedRule, parseRuleFiles, type RuleFile, type RuleIssue } from '../../core/rules/parse-rule-files.ts';
+import {
+  type LoadedRule,
+  parseRuleFiles,
+  type RuleFile,
+  type RuleIssue,
+} from '../../core/rules/parse-rule-files.ts';
 
 /** Reads every `*.yaml`/`*.yml` file below a folder, paths shown relative to `base`. */
 export function readRuleFiles(dir: string, base = process.cwd()): RuleFile[] {
@@ -12,7 +17,8 @@ export function readRuleFiles(dir: string, base = process.cwd()): RuleFile[] {
     for (const name of readdirSync(folder).sort()) {
       const path = join(folder, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.ya?ml$/.test(name)) files.push({ file: relative(base, path) || path, text: readFileSync(path, 'utf8') });
+      else if (/\.ya?ml$/.test(name))
+        files.push({ file: relative(base, path) || path, text: readFileSync(path, 'utf8') });
     }
   };
   walk(dir);
@@ -55,7 +61,12 @@ export function loadSettings(
       node !== null && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
         ? Number(node.range[0])
         : 0;
-    return { file: shown, line: lineCounter.linePos(offset).line, field: path.join('.'), message: issue.message };
+    return {
+      file: shown,
+      line: lineCounter.linePos(offset).line,
+      field: path.join('.'),
+      message: issue.message,
+    };
   });
   return { settings: EngineSettingsSchema.parse({}), issues };
 }

@@ -11,10 +11,16 @@ export const EngineSettingsSchema = z.strictObject({
     .strictObject({
       timeZone: z
         .string()
-        .refine((zone) => IANAZone.isValidZone(zone), { message: 'expected an IANA time zone such as Europe/Stockholm' })
+        .refine((zone) => IANAZone.isValidZone(zone), {
+          message: 'expected an IANA time zone such as Europe/Stockholm',
+        })
         .default('Europe/Stockholm')
         .describe('Used when a customer has no time zone'),
-      locale: z.string().min(2).default('en').describe('Used when a customer has no locale, and as the last fallback'),
+      locale: z
+        .string()
+        .min(2)
+        .default('en')
+        .describe('Used when a customer has no locale, and as the last fallback'),
       country: z
         .string()
         .length(2)
@@ -29,7 +35,9 @@ export const EngineSettingsSchema = z.strictObject({
       max: z.number().int().min(1).describe('At most this many messages per customer'),
       per: z
         .string()
-        .refine((value) => Duration.fromISO(value).isValid, { message: 'expected an ISO-8601 duration such as P1D' })
+        .refine((value) => Duration.fromISO(value).isValid, {
+          message: 'expected an ISO-8601 duration such as P1D',
+        })
         .describe('In any period this long, e.g. P1D'),
     })
     .default({ max: 3, per: 'P1D' })

@@ -1,5 +1,5 @@
-import { IANAZone } from 'luxon';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
 
@@ -78,7 +78,11 @@ function pick(source: Partial<Omit<CustomerProfile, 'consent'>> | undefined): Pa
 }
 
 /** Applies a consent change (a STOP or START reply) if it is newer than what is stored. */
-export function withConsent(profile: CustomerProfile, channel: Channel, entry: ConsentEntry): CustomerProfile {
+export function withConsent(
+  profile: CustomerProfile,
+  channel: Channel,
+  entry: ConsentEntry,
+): CustomerProfile {
   const previous = profile.consent[channel];
   if (previous !== undefined && previous.at > entry.at) return profile;
   return { ...profile, consent: { ...profile.consent, [channel]: entry } };
@@ -101,7 +105,11 @@ const emailSchema = z.email();
  * normalised to E.164 with libphonenumber-js, using the default country for national numbers)
  * and no opt-out. Nudge is opt-out based: consent is assumed until the customer withdraws it.
  */
-export function checkContact(profile: CustomerProfile, channel: Channel, defaultCountry: string): ContactCheck {
+export function checkContact(
+  profile: CustomerProfile,
+  channel: Channel,
+  defaultCountry: string,
+): ContactCheck {
   if (profile.consent[channel]?.granted === false) {
     return { ok: false, reason: 'opted-out', detail: `${channel}: customer opted out` };
   }
@@ -111,7 +119,11 @@ export function checkContact(profile: CustomerProfile, channel: Channel, default
     }
     const parsed = parsePhoneNumberFromString(profile.phone, toCountry(defaultCountry));
     if (parsed === undefined || !parsed.isValid()) {
-      return { ok: false, reason: 'invalid-address', detail: `sms: invalid phone number ${maskPhone(profile.phone)}` };
+      return {
+        ok: false,
+        reason: 'invalid-address',
+        detail: `sms: invalid phone number ${maskPhone(profile.phone)}`,
+      };
     }
     return { ok: true, to: parsed.number };
   }

@@ -73,7 +73,11 @@ export function planMessage(input: {
 }): PlanDecision {
   const { rule, event, profile, settings, now } = input;
   if (profile === undefined) {
-    return { kind: 'suppress', reason: 'unknown-customer', detail: 'no detail.customer and no stored profile' };
+    return {
+      kind: 'suppress',
+      reason: 'unknown-customer',
+      detail: 'no detail.customer and no stored profile',
+    };
   }
   const zone = customerZone(profile, settings.defaults.timeZone);
   const planned = planSendTime(rule, event, zone, now);
@@ -117,7 +121,11 @@ export function decideSend(input: {
 }): SendDecision {
   const { rule, profile, settings, now } = input;
   if (rule === undefined || !rule.enabled) {
-    return { kind: 'suppress', reason: 'rule-disabled', detail: 'the rule was removed or disabled before sending' };
+    return {
+      kind: 'suppress',
+      reason: 'rule-disabled',
+      detail: 'the rule was removed or disabled before sending',
+    };
   }
   if (profile === undefined) {
     return { kind: 'suppress', reason: 'unknown-customer', detail: 'the customer profile is gone' };
@@ -126,7 +134,11 @@ export function decideSend(input: {
   const window = effectiveWindow(rule, settings);
   if (window !== undefined && !isInsideWindow(window, now, zone)) {
     if (window.outside === 'drop') {
-      return { kind: 'suppress', reason: 'outside-window', detail: `due outside ${describeWindow(window)} (${zone})` };
+      return {
+        kind: 'suppress',
+        reason: 'outside-window',
+        detail: `due outside ${describeWindow(window)} (${zone})`,
+      };
     }
     return { kind: 'defer', until: nextWindowOpening(window, now, zone), reason: 'outside-window' };
   }
@@ -152,7 +164,15 @@ export function decideSend(input: {
       skipped.push(`sms: ${message.segments} segments exceed maxSegments ${rule.maxSegments}`);
       continue;
     }
-    return { kind: 'send', channel, to: contact.to, locale: rendered.locale, timeZone: zone, message, skipped };
+    return {
+      kind: 'send',
+      channel,
+      to: contact.to,
+      locale: rendered.locale,
+      timeZone: zone,
+      message,
+      skipped,
+    };
   }
   return { kind: 'suppress', reason: 'no-usable-channel', detail: skipped.join('; ') };
 }

@@ -23,7 +23,8 @@ export function planSendTime(rule: Rule, event: JourneyEvent, zone: string, now:
   const eventTime = DateTime.fromISO(event.time, { setZone: true });
   if (rule.expect !== undefined) {
     const by = rule.expect.by;
-    if ('after' in by) return notPast(eventTime.plus(Duration.fromISO(by.after)), now, 'send-now', 'expect.by');
+    if ('after' in by)
+      return notPast(eventTime.plus(Duration.fromISO(by.after)), now, 'send-now', 'expect.by');
     const field = readDateField(event, by.field, zone);
     if (!field.ok) return field;
     const deadline = by.offset === undefined ? field.at : field.at.plus(Duration.fromISO(by.offset));
@@ -32,7 +33,12 @@ export function planSendTime(rule: Rule, event: JourneyEvent, zone: string, now:
   const send = rule.send ?? 'immediately';
   if (send === 'immediately') return { ok: true, at: now, late: false };
   if ('after' in send) {
-    return notPast(eventTime.plus(Duration.fromISO(send.after)), now, send.ifPast ?? 'send-now', 'send.after');
+    return notPast(
+      eventTime.plus(Duration.fromISO(send.after)),
+      now,
+      send.ifPast ?? 'send-now',
+      'send.after',
+    );
   }
   const field = readDateField(event, send.at.field, zone);
   if (!field.ok) return field;
@@ -54,7 +60,9 @@ function notPast(at: DateTime, now: DateTime, ifPast: 'send-now' | 'skip', what:
   };
 }
 
-type DateField = { ok: true; at: DateTime } | { ok: false; reason: 'missing-field' | 'invalid-date'; detail: string };
+type DateField =
+  | { ok: true; at: DateTime }
+  | { ok: false; reason: 'missing-field' | 'invalid-date'; detail: string };
 
 /**
  * Reads a date (`2026-12-07`, a calendar day in the customer's zone, taken at its midnight) or a
@@ -66,11 +74,16 @@ export function readDateField(event: JourneyEvent, path: string, zone: string): 
     return { ok: false, reason: 'missing-field', detail: `${path} is missing from the event` };
   }
   if (typeof value !== 'string') {
-    return { ok: false, reason: 'invalid-date', detail: `${path} is not a date string: ${JSON.stringify(value)}` };
+    return {
+      ok: false,
+      reason: 'invalid-date',
+      detail: `${path} is not a date string: ${JSON.stringify(value)}`,
+    };
   }
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const at = dateOnly ? DateTime.fromISO(value, { zone }) : DateTime.fromISO(value, { setZone: true });
-  if (!at.isValid) return { ok: false, reason: 'invalid-date', detail: `${path} is not a valid date: '${value}'` };
+  if (!at.isValid)
+    return { ok: false, reason: 'invalid-date', detail: `${path} is not a valid date: '${value}'` };
   if (!dateOnly && !/([zZ]|[+-]\d{2}(:?\d{2})?)$/.test(value)) {
     // A date-time without an offset is ambiguous; read it as the customer's local time.
     return { ok: true, at: DateTime.fromISO(value, { zone }) };

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import { WEEKDAYS, type WindowSpec } from '../rules/rule-schema.ts';
 
 /** A send window with its hours parsed to minutes after local midnight. */

@@ -14,7 +14,13 @@ export function checkRuleTemplates(
   const issues: RuleIssue[] = [];
   for (const { rule, file, line } of rules) {
     for (const channel of rule.channels) {
-      const found = resolveTemplateLocale(catalog, rule.template, channel, settings.defaults.locale, settings.defaults.locale);
+      const found = resolveTemplateLocale(
+        catalog,
+        rule.template,
+        channel,
+        settings.defaults.locale,
+        settings.defaults.locale,
+      );
       if (found === undefined) {
         issues.push({
           file,

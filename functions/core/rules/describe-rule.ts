@@ -16,7 +16,8 @@ export function describeRule(rule: Rule): string {
 function describePattern(pattern: Record<string, unknown>): string {
   const type = pattern['detail-type'];
   const source = pattern.source;
-  const show = (value: unknown) => (Array.isArray(value) ? value.map((item) => JSON.stringify(item)).join('|') : '*');
+  const show = (value: unknown) =>
+    Array.isArray(value) ? value.map((item) => JSON.stringify(item)).join('|') : '*';
   return `${show(source)}/${show(type)}`;
 }
 

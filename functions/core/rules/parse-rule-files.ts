@@ -51,7 +51,12 @@ export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedR
         offset === undefined ? 1 : lineCounter.linePos(offset).line;
       if (doc.errors.length > 0) {
         for (const error of doc.errors) {
-          issues.push({ file, line: lineOf(error.pos[0]), field: '', message: `YAML: ${firstLine(error.message)}` });
+          issues.push({
+            file,
+            line: lineOf(error.pos[0]),
+            field: '',
+            message: `YAML: ${firstLine(error.message)}`,
+          });
         }
         continue;
       }
@@ -60,18 +65,32 @@ export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedR
       const parsed = RuleSchema.safeParse(doc.toJS());
       if (!parsed.success) {
         for (const problem of explainZodIssues(parsed.error.issues, [])) {
-          issues.push({ file, line: locate(problem.path), field: formatPath(problem.path), message: problem.message });
+          issues.push({
+            file,
+            line: locate(problem.path),
+            field: formatPath(problem.path),
+            message: problem.message,
+          });
         }
         continue;
       }
       const rule = parsed.data;
       const patternIssues = [
         ...patternProblems(rule.on, ['on']),
-        ...(rule.cancel?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['cancel', 'on', index])),
-        ...(rule.expect?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['expect', 'on', index])),
+        ...(rule.cancel?.on ?? []).flatMap((pattern, index) =>
+          patternProblems(pattern, ['cancel', 'on', index]),
+        ),
+        ...(rule.expect?.on ?? []).flatMap((pattern, index) =>
+          patternProblems(pattern, ['expect', 'on', index]),
+        ),
       ];
       for (const problem of patternIssues) {
-        issues.push({ file, line: locate(problem.path), field: formatPath(problem.path), message: problem.message });
+        issues.push({
+          file,
+          line: locate(problem.path),
+          field: formatPath(problem.path),
+          message: problem.message,
+        });
       }
       if (patternIssues.length > 0) continue;
       const loaded: LoadedRule = { rule, file, line: locate([]) };
@@ -142,7 +161,8 @@ function explainZodIssues(issues: ReadonlyArray<z.core.$ZodIssue>, base: PathKey
       continue;
     }
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: [...path, key], message: `unknown field '${key}'` });
+      for (const key of issue.keys)
+        problems.push({ path: [...path, key], message: `unknown field '${key}'` });
       continue;
     }
     problems.push({ path, message: humanMessage(issue) });

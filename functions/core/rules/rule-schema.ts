@@ -13,11 +13,9 @@ const isoDuration = (example: string) =>
   });
 
 /** A dotted path into the event, e.g. `detail.renewalDate` or `detail.customer.id`. */
-const eventPath = z
-  .string()
-  .regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, {
-    message: 'expected a dotted path into the event such as detail.renewalDate',
-  });
+const eventPath = z.string().regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, {
+  message: 'expected a dotted path into the event such as detail.renewalDate',
+});
 
 const localTime = z
   .string()
@@ -110,17 +108,17 @@ export type Channel = (typeof CHANNELS)[number];
 /** One notification rule. */
 export const RuleSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, {
-        message: 'expected a rule id of lower-case letters, digits and dashes, such as renewal-reminder',
-      }),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, {
+      message: 'expected a rule id of lower-case letters, digits and dashes, such as renewal-reminder',
+    }),
     description: z.string().min(1),
     enabled: z.boolean().default(true),
     priority: z.number().int().min(0).max(100).default(50).describe('Higher is more important'),
     urgent: z.boolean().default(false).describe('Urgent rules bypass the frequency cap'),
     on: eventPattern.describe('The EventBridge pattern of the triggering event'),
-    send: SendSpecSchema.optional().describe('When to send; omit for expect rules (they send at the deadline)'),
+    send: SendSpecSchema.optional().describe(
+      'When to send; omit for expect rules (they send at the deadline)',
+    ),
     window: z
       .union([z.literal('always'), WindowSchema])
       .optional()
@@ -134,7 +132,10 @@ export const RuleSchema = z
     maxSegments: z.number().int().min(1).max(10).optional().describe('Longest SMS allowed, in segments'),
     dedupe: z
       .strictObject({
-        key: z.string().min(1).describe('Key template such as "{{ detail.policyId }}:{{ detail.renewalDate }}"'),
+        key: z
+          .string()
+          .min(1)
+          .describe('Key template such as "{{ detail.policyId }}:{{ detail.renewalDate }}"'),
         horizon: isoDuration('P30D').optional().describe('How long a key blocks a repeat (default: forever)'),
       })
       .optional()

@@ -1,4 +1,9 @@
-import { assertValidPattern, compilePatternIndex, type EventPattern, type PatternIndex } from '../pattern/index.ts';
+import {
+  assertValidPattern,
+  compilePatternIndex,
+  type EventPattern,
+  type PatternIndex,
+} from '../pattern/index.ts';
 import type { Rule } from './rule-schema.ts';
 
 /** A rule's interest in events that close a pending message. */
@@ -40,7 +45,8 @@ export function compileRuleSet(rules: ReadonlyArray<Rule>): RuleSet {
         key: spec.closer.key,
         eventKey: spec.closer.eventKey ?? spec.closer.key,
       };
-      for (const pattern of spec.closer.on) closerEntries.push({ pattern: asPattern(pattern), value: closer });
+      for (const pattern of spec.closer.on)
+        closerEntries.push({ pattern: asPattern(pattern), value: closer });
     }
   }
   return { rules: byId, triggers, closers: compilePatternIndex(closerEntries) };

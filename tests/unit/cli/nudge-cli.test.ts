@@ -22,7 +22,9 @@ describe('the nudge command', () => {
   it('validates the shipped rules with a one-line summary per rule', async () => {
     const result = await nudge('rules', 'validate');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ok {2}renewal-reminder: on "acme\.policy"\/"PolicyRenewalScheduled" → sms>email/m);
+    expect(result.stdout).toMatch(
+      /^ok {2}renewal-reminder: on "acme\.policy"\/"PolicyRenewalScheduled" → sms>email/m,
+    );
     expect(result.stdout).toContain('7 rule(s) valid.');
   });
 
@@ -34,12 +36,17 @@ describe('the nudge command', () => {
     );
     const result = await nudge('rules', 'validate', dir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${join(dir, 'bad.yaml').replace(`${process.cwd()}/`, '')}:7 send.at.offset: expected an ISO-8601 duration such as -P14D`);
+    expect(result.stderr).toContain(
+      `${join(dir, 'bad.yaml').replace(`${process.cwd()}/`, '')}:7 send.at.offset: expected an ISO-8601 duration such as -P14D`,
+    );
   });
 
   it('reports a rule whose template does not exist', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nudge-rules-'));
-    writeFileSync(join(dir, 'r.yaml'), 'id: no-template\ndescription: x\non: { source: [acme] }\nsend: immediately\nchannels: [email]\ntemplate: nowhere\n');
+    writeFileSync(
+      join(dir, 'r.yaml'),
+      'id: no-template\ndescription: x\non: { source: [acme] }\nsend: immediately\nchannels: [email]\ntemplate: nowhere\n',
+    );
     const result = await nudge('rules', 'validate', dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("template: no email template 'nowhere' in the default locale");
@@ -53,7 +60,14 @@ describe('the nudge command', () => {
   });
 
   it('previews a template with encoding and segments', async () => {
-    const result = await nudge('preview', 'renewal-reminder', '--event', 'examples/renewal-event.json', '--locale', 'en');
+    const result = await nudge(
+      'preview',
+      'renewal-reminder',
+      '--event',
+      'examples/renewal-event.json',
+      '--locale',
+      'en',
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^SMS · en · Europe\/Stockholm · GSM-7 · \d segment\(s\)/);
     expect(result.stdout).toContain('renews on January 15, 2027');

@@ -37,7 +37,8 @@ describe('versioned event contracts', () => {
         } catch {
           continue; // the deliberately broken demo line
         }
-        if (typeof event === 'object' && event !== null && 'id' in event && String(event.id).endsWith('-bad')) continue;
+        if (typeof event === 'object' && event !== null && 'id' in event && String(event.id).endsWith('-bad'))
+          continue;
         expect(contract?.safeParse(event).success, `${file}: ${line.slice(0, 80)}`).toBe(true);
         checked++;
       }

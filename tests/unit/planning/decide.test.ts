@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideSend, planMessage, type RenderFn } from '../../../functions/core/planning/decide.ts';
-import { aProfile, aRule, anEvent, at, settings } from '../../support/factories.ts';
+import { anEvent, aProfile, aRule, at, settings } from '../../support/factories.ts';
 
 const smsRender =
   (segments = 1): RenderFn =>
@@ -12,7 +12,13 @@ const smsRender =
 describe('planMessage', () => {
   it('schedules an immediate send inside the window', () => {
     const now = at('2026-11-23T09:00:00Z');
-    const decision = planMessage({ rule: aRule(), event: anEvent(), profile: aProfile(), settings: settings(), now });
+    const decision = planMessage({
+      rule: aRule(),
+      event: anEvent(),
+      profile: aProfile(),
+      settings: settings(),
+      now,
+    });
     expect(decision).toEqual({ kind: 'schedule', sendAt: now, late: false });
   });
 
@@ -44,7 +50,13 @@ describe('planMessage', () => {
       email: undefined,
       consent: {},
     });
-    const decision = planMessage({ rule, event: anEvent(), profile, settings: settings(), now: at('2026-11-23T09:00:00Z') });
+    const decision = planMessage({
+      rule,
+      event: anEvent(),
+      profile,
+      settings: settings(),
+      now: at('2026-11-23T09:00:00Z'),
+    });
     expect(decision).toEqual({
       kind: 'suppress',
       reason: 'no-usable-channel',
@@ -76,11 +88,19 @@ describe('decideSend', () => {
       sentInCapPeriod: 0,
       render: smsRender(),
     });
-    expect(decision).toMatchObject({ kind: 'send', channel: 'sms', to: '+46701234567', locale: 'sv', skipped: [] });
+    expect(decision).toMatchObject({
+      kind: 'send',
+      channel: 'sms',
+      to: '+46701234567',
+      locale: 'sv',
+      skipped: [],
+    });
   });
 
   it('falls back to email when the customer opted out of SMS', () => {
-    const profile = aProfile({ consent: { sms: { granted: false, at: '2026-11-01T00:00:00Z', source: 'reply:STOP' } } });
+    const profile = aProfile({
+      consent: { sms: { granted: false, at: '2026-11-01T00:00:00Z', source: 'reply:STOP' } },
+    });
     const decision = decideSend({
       rule: aRule({ channels: ['sms', 'email'] }),
       profile,
@@ -89,13 +109,31 @@ describe('decideSend', () => {
       sentInCapPeriod: 0,
       render: smsRender(),
     });
-    expect(decision).toMatchObject({ kind: 'send', channel: 'email', to: 'anna@example.se', skipped: ['sms: customer opted out'] });
+    expect(decision).toMatchObject({
+      kind: 'send',
+      channel: 'email',
+      to: 'anna@example.se',
+      skipped: ['sms: customer opted out'],
+    });
   });
 
   it('never sends to an opted-out channel when it is the only one', () => {
-    const profile = aProfile({ consent: { sms: { granted: false, at: '2026-11-01T00:00:00Z', source: 'reply:STOP' } } });
-    const decision = decideSend({ rule: aRule(), profile, settings: settings(), now, sentInCapPeriod: 0, render: smsRender() });
-    expect(decision).toMatchObject({ kind: 'suppress', reason: 'no-usable-channel', detail: 'sms: customer opted out' });
+    const profile = aProfile({
+      consent: { sms: { granted: false, at: '2026-11-01T00:00:00Z', source: 'reply:STOP' } },
+    });
+    const decision = decideSend({
+      rule: aRule(),
+      profile,
+      settings: settings(),
+      now,
+      sentInCapPeriod: 0,
+      render: smsRender(),
+    });
+    expect(decision).toMatchObject({
+      kind: 'suppress',
+      reason: 'no-usable-channel',
+      detail: 'sms: customer opted out',
+    });
   });
 
   it('falls back to email when the SMS would exceed maxSegments', () => {
@@ -107,7 +145,11 @@ describe('decideSend', () => {
       sentInCapPeriod: 0,
       render: smsRender(3),
     });
-    expect(decision).toMatchObject({ kind: 'send', channel: 'email', skipped: ['sms: 3 segments exceed maxSegments 2'] });
+    expect(decision).toMatchObject({
+      kind: 'send',
+      channel: 'email',
+      skipped: ['sms: 3 segments exceed maxSegments 2'],
+    });
   });
 
   it('holds back a non-urgent message at the frequency cap', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planSendTime } from '../../../functions/core/planning/send-time.ts';
-import { aRule, anEvent, at } from '../../support/factories.ts';
+import { anEvent, aRule, at } from '../../support/factories.ts';
 
 const STOCKHOLM = 'Europe/Stockholm';
 
@@ -13,7 +13,12 @@ describe('planSendTime', () => {
 
   it('counts `after` from the event time, not from arrival', () => {
     const event = anEvent({ time: '2026-11-23T09:00:00Z' });
-    const planned = planSendTime(aRule({ send: { after: 'PT1H' } }), event, STOCKHOLM, at('2026-11-23T09:20:00Z'));
+    const planned = planSendTime(
+      aRule({ send: { after: 'PT1H' } }),
+      event,
+      STOCKHOLM,
+      at('2026-11-23T09:20:00Z'),
+    );
     expect(planned.ok && planned.at.toISO()).toBe('2026-11-23T10:00:00.000Z');
   });
 
@@ -42,25 +47,42 @@ describe('planSendTime', () => {
     const event = anEvent({ detail: { appointmentAt: '2026-10-25T09:30:00+01:00' } });
     const planned = planSendTime(rule, event, STOCKHOLM, at('2026-10-01T00:00:00Z'));
     expect(planned.ok && planned.at.toISO()).toBe('2026-10-24T07:30:00.000Z');
-    const fixed = planSendTime(aRule({ send: { at: { field: 'detail.appointmentAt', offset: '-PT24H' } } }), event, STOCKHOLM, at('2026-10-01T00:00:00Z'));
+    const fixed = planSendTime(
+      aRule({ send: { at: { field: 'detail.appointmentAt', offset: '-PT24H' } } }),
+      event,
+      STOCKHOLM,
+      at('2026-10-01T00:00:00Z'),
+    );
     expect(fixed.ok && fixed.at.toISO()).toBe('2026-10-24T08:30:00.000Z');
   });
 
   it('uses the customer zone, not the company zone, for the local time of day', () => {
     const rule = aRule({ send: { at: { field: 'detail.renewalDate', offset: '-P14D', time: '10:00' } } });
-    const planned = planSendTime(rule, anEvent({ detail: { renewalDate: '2027-01-15' } }), 'America/New_York', at('2026-11-23T09:00:00Z'));
+    const planned = planSendTime(
+      rule,
+      anEvent({ detail: { renewalDate: '2027-01-15' } }),
+      'America/New_York',
+      at('2026-11-23T09:00:00Z'),
+    );
     expect(planned.ok && planned.at.toISO()).toBe('2027-01-01T15:00:00.000Z'); // 10:00 EST = 15:00 UTC
   });
 
   it('skips an `at` time that has already passed, with the reason', () => {
     const rule = aRule({ send: { at: { field: 'detail.renewalDate', offset: '-P14D', time: '10:00' } } });
-    const planned = planSendTime(rule, anEvent({ detail: { renewalDate: '2026-11-30' } }), STOCKHOLM, at('2026-11-23T09:00:00Z'));
+    const planned = planSendTime(
+      rule,
+      anEvent({ detail: { renewalDate: '2026-11-30' } }),
+      STOCKHOLM,
+      at('2026-11-23T09:00:00Z'),
+    );
     expect(planned).toMatchObject({ ok: false, reason: 'planned-time-passed' });
   });
 
   it('sends a passed `at` time now when the rule says send-now', () => {
     const now = at('2026-11-23T09:00:00Z');
-    const rule = aRule({ send: { at: { field: 'detail.renewalDate', offset: '-P14D' }, ifPast: 'send-now' } });
+    const rule = aRule({
+      send: { at: { field: 'detail.renewalDate', offset: '-P14D' }, ifPast: 'send-now' },
+    });
     const planned = planSendTime(rule, anEvent({ detail: { renewalDate: '2026-11-30' } }), STOCKHOLM, now);
     expect(planned).toEqual({ ok: true, at: now, late: true });
   });
@@ -87,7 +109,9 @@ describe('planSendTime', () => {
       reason: 'missing-field',
       detail: 'detail.renewalDate is missing from the event',
     });
-    expect(planSendTime(rule, anEvent({ detail: { renewalDate: '2026-02-30' } }), STOCKHOLM, now)).toMatchObject({
+    expect(
+      planSendTime(rule, anEvent({ detail: { renewalDate: '2026-02-30' } }), STOCKHOLM, now),
+    ).toMatchObject({
       ok: false,
       reason: 'invalid-date',
     });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isInsideWindow, nextWindowOpening } from '../../../functions/core/planning/send-window.ts';
 import { at } from '../../support/factories.ts';
 
-const weekdays = { hours: '08:00-20:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[] };
+const weekdays = {
+  hours: '08:00-20:00',
+  days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[],
+};
 
 describe('send windows in the recipient time zone', () => {
   it('opens at the start hour and closes at the end hour (exclusive)', () => {
@@ -28,7 +31,9 @@ describe('send windows in the recipient time zone', () => {
     // 14:00 UTC is 15:00 in Stockholm (open) but 09:00 in New York (open) and 06:00 in Los Angeles (closed).
     const instant = at('2026-11-24T14:00:00Z');
     expect(isInsideWindow(weekdays, instant, 'America/Los_Angeles')).toBe(false);
-    expect(nextWindowOpening(weekdays, instant, 'America/Los_Angeles').toUTC().toISO()).toBe('2026-11-24T16:00:00.000Z');
+    expect(nextWindowOpening(weekdays, instant, 'America/Los_Angeles').toUTC().toISO()).toBe(
+      '2026-11-24T16:00:00.000Z',
+    );
   });
 
   it('opens at 08:00 local on the day clocks go forward in Stockholm (March)', () => {

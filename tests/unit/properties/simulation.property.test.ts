@@ -59,7 +59,10 @@ const stepArb = fc.record({
 
 type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
 
-function toEvents(customers: ReadonlyArray<{ zone: string; hasPhone: boolean; hasEmail: boolean }>, steps: ReadonlyArray<Step>) {
+function toEvents(
+  customers: ReadonlyArray<{ zone: string; hasPhone: boolean; hasEmail: boolean }>,
+  steps: ReadonlyArray<Step>,
+) {
   return steps.map((step, index): SimulationInput => {
     const c = customers[step.customer % customers.length] ?? { zone: 'UTC', hasPhone: true, hasEmail: true };
     const time = DateTime.fromMillis(START + step.minute * 60_000, { zone: 'utc' });
@@ -92,7 +95,10 @@ function toEvents(customers: ReadonlyArray<{ zone: string; hasPhone: boolean; ha
 describe('simulated journeys (property)', () => {
   const rules = parseRuleFiles([{ file: 'rules.yaml', text: RULES }]);
   const catalog = buildTemplateCatalog(TEMPLATES);
-  const engine = settings({ defaults: { timeZone: 'Europe/Stockholm', locale: 'en' }, cap: { max: 2, per: 'PT12H' } });
+  const engine = settings({
+    defaults: { timeZone: 'Europe/Stockholm', locale: 'en' },
+    cap: { max: 2, per: 'PT12H' },
+  });
 
   it('the test fixtures themselves are valid', () => {
     expect(rules.issues).toEqual([]);
@@ -107,7 +113,12 @@ describe('simulated journeys (property)', () => {
         fc.array(stepArb, { minLength: 1, maxLength: 60 }),
         async (customers, steps) => {
           const events = toEvents(customers, steps);
-          const lines = await runSimulation({ rules: ruleSet, settings: engine, catalog: catalog.catalog, events });
+          const lines = await runSimulation({
+            rules: ruleSet,
+            settings: engine,
+            catalog: catalog.catalog,
+            events,
+          });
           const sent = lines.filter((line) => line.outcome === 'sent');
           const byTime = [...events].flatMap((input) => ('value' in input ? [input.value] : []));
 

@@ -23,12 +23,20 @@ describe('parseRuleFiles', () => {
   it('accepts a valid rule and applies defaults', () => {
     const { rules, issues } = parseRuleFiles([{ file: 'rules/r.yaml', text: valid }]);
     expect(issues).toEqual([]);
-    expect(rules[0]?.rule).toMatchObject({ id: 'renewal-reminder', enabled: true, urgent: false, priority: 50 });
+    expect(rules[0]?.rule).toMatchObject({
+      id: 'renewal-reminder',
+      enabled: true,
+      urgent: false,
+      priority: 50,
+    });
     expect(rules[0]?.line).toBe(1);
   });
 
   it('accepts every shipped rule', () => {
-    const files = readdirSync('rules').map((name) => ({ file: `rules/${name}`, text: readFileSync(`rules/${name}`, 'utf8') }));
+    const files = readdirSync('rules').map((name) => ({
+      file: `rules/${name}`,
+      text: readFileSync(`rules/${name}`, 'utf8'),
+    }));
     const { rules, issues } = parseRuleFiles(files);
     expect(issues.map(formatRuleIssue)).toEqual([]);
     expect(rules.length).toBe(files.length);
@@ -54,11 +62,15 @@ describe('parseRuleFiles', () => {
   });
 
   it('reports a missing required field on the rule', () => {
-    expect(issuesOf(valid.replace('template: renewal-reminder\n', ''))).toEqual(['rules/r.yaml:1 template: required']);
+    expect(issuesOf(valid.replace('template: renewal-reminder\n', ''))).toEqual([
+      'rules/r.yaml:1 template: required',
+    ]);
   });
 
   it('reports an unknown channel at its array position', () => {
-    expect(issuesOf(valid.replace('channels: [sms]', 'channels: [sms, fax]'))[0]).toMatch(/^rules\/r\.yaml:10 channels\[1\]: /);
+    expect(issuesOf(valid.replace('channels: [sms]', 'channels: [sms, fax]'))[0]).toMatch(
+      /^rules\/r\.yaml:10 channels\[1\]: /,
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -68,7 +80,10 @@ describe('parseRuleFiles', () => {
   });
 
   it('locates an invalid EventBridge pattern inside `on`', () => {
-    const text = valid.replace('  source: [acme.policy]', '  source: [acme.policy]\n  detail:\n    amount: [{ numeric: [">", "ten"] }]');
+    const text = valid.replace(
+      '  source: [acme.policy]',
+      '  source: [acme.policy]\n  detail:\n    amount: [{ numeric: [">", "ten"] }]',
+    );
     const issues = issuesOf(text);
     expect(issues.length).toBe(1);
     expect(issues[0]).toMatch(/^rules\/r\.yaml:6 on\.detail\.amount/);
@@ -87,7 +102,7 @@ describe('parseRuleFiles', () => {
   it('requires a send time unless the rule is an expect rule', () => {
     const text = valid.replace(/send:\n(?: {2}.*\n)+/, '');
     expect(issuesOf(text)).toEqual([
-      "rules/r.yaml:1 send: say when to send: immediately, { after: PT1H } or { at: { field, offset, time } }",
+      'rules/r.yaml:1 send: say when to send: immediately, { after: PT1H } or { at: { field, offset, time } }',
     ]);
   });
 
@@ -102,6 +117,8 @@ describe('parseRuleFiles', () => {
     const second = valid.replace('renewal-reminder', 'second-rule').replace('offset: -P14D', 'offset: soon');
     const { rules, issues } = parseRuleFiles([{ file: 'rules/r.yaml', text: `${valid}---\n${second}` }]);
     expect(rules.map((loaded) => loaded.rule.id)).toEqual(['renewal-reminder']);
-    expect(issues.map(formatRuleIssue)).toEqual(['rules/r.yaml:20 send.at.offset: expected an ISO-8601 duration such as -P14D']);
+    expect(issues.map(formatRuleIssue)).toEqual([
+      'rules/r.yaml:20 send.at.offset: expected an ISO-8601 duration such as -P14D',
+    ]);
   });
 });

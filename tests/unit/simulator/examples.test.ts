@@ -51,7 +51,8 @@ describe('nudge simulate over the shipped examples', () => {
 
   it('delivery: apology only when not delivered 2 h after the promise, deferred into the window', async () => {
     const lines = await simulate('delivery');
-    const byOrder = (orderId: string) => lines.filter((line) => line.body?.includes(orderId) || line.eventId === orderId);
+    const byOrder = (orderId: string) =>
+      lines.filter((line) => line.body?.includes(orderId) || line.eventId === orderId);
     expect(lines.map(brief)).toEqual([
       ['delivery-late', 'cust-anna', 'cancelled', 'expectation-met'],
       ['delivery-late', 'cust-lars', 'sent', null],

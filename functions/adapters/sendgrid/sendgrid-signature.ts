@@ -1,0 +1,45 @@
+import { EventWebhook } from '@sendgrid/eventwebhook';
+
+/** SendGrid's signed Event Webhook headers. */
+export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
+export const SENDGRID_TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
+
+/** How old a signed timestamp may be before the request is treated as a replay. */
+export const SENDGRID_MAX_AGE_SECONDS = 300;
+
+const verifier = new EventWebhook();
+
+/**
+ * Checks SendGrid's signed Event Webhook: an ECDSA (P-256, SHA-256) signature over the timestamp
+ * header followed by the raw body, with the verification key shown under Mail Settings. A
+ * timestamp older than five minutes (or more than five minutes ahead) is refused even with a good
+ * signature, so a captured request cannot be replayed later.
+ */
+export function verifySendGridSignature(input: {
+  publicKey: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  rawBody: string;
+  nowEpochSeconds: number;
+}): { ok: true } | { ok: false; why: 'missing' | 'stale' | 'invalid' } {
+  const { signature, timestamp } = input;
+  if (
+    signature === undefined ||
+    signature === '' ||
+    timestamp === undefined ||
+    !/^\d{1,12}$/.test(timestamp)
+  ) {
+    return { ok: false, why: 'missing' };
+  }
+  if (Math.abs(input.nowEpochSeconds - Number(timestamp)) > SENDGRID_MAX_AGE_SECONDS)
+    return { ok: false, why: 'stale' };
+  try {
+    const key = verifier.convertPublicKeyToECDSA(input.publicKey);
+    return verifier.verifySignature(key, input.rawBody, signature, timestamp)
+      ? { ok: true }
+      : { ok: false, why: 'invalid' };
+  } catch {
+    // A malformed signature or key is a refusal, never a crash.
+    return { ok: false, why: 'invalid' };
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Liquid filters that format values for one customer: in their locale and time zone.
+ *
+ * Locale and zone differ per render, so they cannot live in module state or engine options. Each
+ * render puts a {@link FormatSettings} in a register of its Liquid `Context` (see
+ * `liquid-engines.ts`); filters read it from `this.context`. Registers are invisible to templates,
+ * so a data field can neither read nor shadow them.
+ */
+import type { FilterImplOptions } from 'liquidjs';
+import { DateTime, Duration } from 'luxon';
+
+/** The register key the per-render {@link FormatSettings} are stored under. */
+export const FORMAT_SETTINGS_REGISTER = 'nudge:format-settings';
+
+/** Per-render formatting input; a class so filters can recognise it with `instanceof`. */
+export class FormatSettings {
+  constructor(
+    /** Canonical BCP 47 locale for Intl and luxon. */
+    readonly locale: string,
+    /** IANA time zone of the customer. */
+    readonly timeZone: string,
+    /** SMS output gets GSM-7-friendly spaces and minus signs; see {@link smsSafe}. */
+    readonly channel: 'sms' | 'email',
+  ) {}
+}
+
+/**
+ * A value given to a filter that it cannot format (an invalid date, a non-numeric amount, an
+ * unknown currency). Thrown inside the render; `renderMessage` reports it as `invalid-value`.
+ */
+export class FilterInputError extends Error {
+  override readonly name = 'FilterInputError';
+}
+
+const DATE_STYLES = ['short', 'medium', 'long', 'full'] as const;
+const TIME_STYLES = ['short', 'medium'] as const;
+const WEEKDAY_STYLES = ['long', 'short'] as const;
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/** What LiquidJS binds `this` to in a filter (its `FilterImpl` type is not exported). */
+type FilterThis = ThisParameterType<Extract<FilterImplOptions, (...args: never[]) => unknown>>;
+type Filter = (this: FilterThis, value: unknown, ...args: unknown[]) => string;
+
+/**
+ * The filters, by Liquid name. Each is `value | filter: args`.
+ *
+ * - `local_date[: style]` — `"23 november 2026"` (sv), `"November 23, 2026"` (en); style is
+ *   `short`, `medium`, `long` (default) or `full` (with weekday), as Intl's `dateStyle`.
+ * - `local_time[: style]` — `"14:20"` (sv, en-GB), `"2:20 PM"` (en, en-US); `short` (default) or
+ *   `medium` (with seconds).
+ * - `local_datetime[: dateStyle]` — `"23 november 2026 kl. 14:20"`, `"November 23, 2026 at 2:20 PM"`.
+ * - `weekday[: style]` — `"måndag"`, `"Monday"`; `long` (default) or `short`.
+ * - `money: 'SEK'` — `"1 234,50 kr"` (sv), `"SEK 1,234.50"` (en); the currency code is required.
+ * - `number[: decimals]` — `"1 234 567,891"` (sv), `"1,234,567.891"` (en); with `decimals`, exactly
+ *   that many fraction digits.
+ * - `duration` — ISO 8601 durations in words: `PT4H` → `"4 timmar"` (sv), `"4 hours"` (en);
+ *   `PT1H30M` → `"1 hour and 30 minutes"`. Zero units are left out.
+ *
+ * Date inputs are ISO 8601 strings (or `Date` objects). A date-only string (`2026-12-07`) is a
+ * calendar date and is shown as that date in every zone; a date-time with `Z` or an offset is an
+ * instant, shown in the customer's zone; a date-time without an offset is taken as wall-clock time
+ * in the customer's zone. A calendar date has no time of day, so `local_time` / `local_datetime`
+ * reject it rather than print midnight.
+ */
+export const localeFilters: Readonly<Record<string, Filter>> = {
+  local_date(value, style) {
+    const settings = settingsOf(this);
+    const when = parseDateValue('local_date', value, settings);
+    const dateStyle = styleArgument('local_date', style, DATE_STYLES, 'long');
+    return output(when.dateTime.toLocaleString({ dateStyle }), settings);
+  },
+  local_time(value, style) {
+    const settings = settingsOf(this);
+    const when = requireTimeOfDay('local_time', parseDateValue('local_time', value, settings));
+    const timeStyle = styleArgument('local_time', style, TIME_STYLES, 'short');
+    return output(when.toLocaleString({ timeStyle }), settings);
+  },
+  local_datetime(value, style) {
+    const settings = settingsOf(this);
+    const when = requireTimeOfDay('local_datetime', parseDateValue('local_datetime', value, settings));
+    const dateStyle = styleArgument('local_datetime', style, DATE_STYLES, 'long');
+    return output(when.toLocaleString({ dateStyle, timeStyle: 'short' }), settings);
+  },
+  weekday(value, style) {
+    const settings = settingsOf(this);
+    const when = parseDateValue('weekday', value, settings);
+    const weekday = styleArgument('weekday', style, WEEKDAY_STYLES, 'long');
+    return output(when.dateTime.toLocaleString({ weekday }), settings);
+  },
+  money(value, currency) {
+    const settings = settingsOf(this);
+    const amount = numericValue('money', value);
+    if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
+      throw new FilterInputError(
+        `money: currency must be a 3-letter ISO 4217 code, got ${describe(currency)}`,
+      );
+    }
+    const format = new Intl.NumberFormat(settings.locale, {
+      style: 'currency',
+      currency: currency.toUpperCase(),
+    });
+    return output(format.format(amount), settings);
+  },
+  number(value, decimals) {
+    const settings = settingsOf(this);
+    const amount = numericValue('number', value);
+    let options: Intl.NumberFormatOptions = {};
+    if (decimals !== undefined) {
+      if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 20) {
+        throw new FilterInputError(
+          `number: decimals must be an integer from 0 to 20, got ${describe(decimals)}`,
+        );
+      }
+      options = { minimumFractionDigits: decimals, maximumFractionDigits: decimals };
+    }
+    return output(new Intl.NumberFormat(settings.locale, options).format(amount), settings);
+  },
+  duration(value) {
+    const settings = settingsOf(this);
+    if (typeof value !== 'string') {
+      throw new FilterInputError(
+        `duration: expected an ISO 8601 duration such as 'PT4H', got ${describe(value)}`,
+      );
+    }
+    const parsed = Duration.fromISO(value, { locale: settings.locale });
+    if (!parsed.isValid) {
+      throw new FilterInputError(`duration: invalid ISO 8601 duration ${describe(value)}`);
+    }
+    const nonZero = parsed.removeZeros();
+    // 'PT0S' has nothing left after removeZeros; say "0 seconds" rather than nothing.
+    const shown = Object.keys(nonZero.toObject()).length === 0 ? parsed : nonZero;
+    return output(shown.toHuman({ listStyle: 'long' }), settings);
+  },
+};
+
+/**
+ * Replaces characters that Intl puts into formatted output but GSM-7 lacks: no-break spaces (group
+ * separators, "1 234,50 kr") and narrow no-break spaces (before "PM" in some ICU versions) become
+ * spaces, U+2212 MINUS SIGN becomes '-'. Without this one Swedish amount turns a whole SMS into
+ * UCS-2 and more than doubles its segment count. Email keeps the typographic characters.
+ */
+export function smsSafe(text: string): string {
+  return text.replace(/[\u00A0\u2007\u2009\u202F]/g, ' ').replace(/\u2212/g, '-');
+}
+
+function output(text: string, settings: FormatSettings): string {
+  return settings.channel === 'sms' ? smsSafe(text) : text;
+}
+
+function settingsOf(filter: FilterThis): FormatSettings {
+  const settings: unknown = filter.context.getRegister(FORMAT_SETTINGS_REGISTER);
+  if (settings instanceof FormatSettings) return settings;
+  // Only reachable if a template is rendered without renderMessage; a programming error, not data.
+  throw new Error(`${filter.token.name}: rendered without format settings; use renderMessage`);
+}
+
+interface ParsedDate {
+  dateTime: DateTime;
+  /** True for a calendar date ('2026-12-07'), which has no time of day. */
+  dateOnly: boolean;
+}
+
+function parseDateValue(filter: string, value: unknown, settings: FormatSettings): ParsedDate {
+  const options = { zone: settings.timeZone, locale: settings.locale };
+  if (value instanceof Date) {
+    const dateTime = DateTime.fromJSDate(value, options);
+    if (!dateTime.isValid) throw new FilterInputError(`${filter}: invalid date ${describe(value)}`);
+    return { dateTime, dateOnly: false };
+  }
+  if (typeof value !== 'string') {
+    throw new FilterInputError(`${filter}: expected an ISO 8601 date or date-time, got ${describe(value)}`);
+  }
+  // With `zone`, luxon reads an offset-less string as wall time in that zone (so a date-only string
+  // stays on its calendar day) and converts a string with Z or an offset into that zone.
+  const dateTime = DateTime.fromISO(value, options);
+  if (!dateTime.isValid) throw new FilterInputError(`${filter}: invalid date ${describe(value)}`);
+  return { dateTime, dateOnly: DATE_ONLY.test(value) };
+}
+
+function requireTimeOfDay(filter: string, parsed: ParsedDate): DateTime {
+  if (parsed.dateOnly) {
+    throw new FilterInputError(
+      `${filter}: ${describe(parsed.dateTime.toISODate())} is a calendar date without a time of day`,
+    );
+  }
+  return parsed.dateTime;
+}
+
+function numericValue(filter: string, value: unknown): number {
+  // Amounts often arrive as decimal strings in JSON events to avoid float drift; accept both.
+  const amount = typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value.trim()) : value;
+  if (typeof amount !== 'number' || !Number.isFinite(amount)) {
+    throw new FilterInputError(`${filter}: expected a number, got ${describe(value)}`);
+  }
+  return amount;
+}
+
+function styleArgument<const Style extends string>(
+  filter: string,
+  value: unknown,
+  allowed: readonly Style[],
+  fallback: Style,
+): Style {
+  if (value === undefined) return fallback;
+  const match = allowed.find((style) => style === value);
+  if (match === undefined) {
+    throw new FilterInputError(
+      `${filter}: style must be one of ${allowed.join(', ')}, got ${describe(value)}`,
+    );
+  }
+  return match;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}

@@ -1,0 +1,214 @@
+/**
+ * Renders one message for one customer from the template catalog: picks the locale, renders the
+ * Liquid synchronously with the customer's locale and time zone, and measures SMS bodies.
+ */
+import { type Liquid, LiquidError, UndefinedVariableError } from 'liquidjs';
+import { IANAZone } from 'luxon';
+import { htmlEngine, renderParsed, textEngine } from './liquid-engines.ts';
+import { FilterInputError, FormatSettings } from './locale-filters.ts';
+import { analyzeSms, type SmsEncoding } from './sms-encoding.ts';
+import {
+  type EmailTemplate,
+  fileLine,
+  findTemplate,
+  liquidMessage,
+  type ParsedSection,
+  resolveTemplateLocale,
+  type SmsTemplate,
+  type TemplateCatalog,
+  type TemplateChannel,
+} from './template-catalog.ts';
+import { formattingLocale, localeFallbackChain } from './template-locale.ts';
+import { textToHtml } from './text-to-html.ts';
+
+/** What a render needs: which template, for whom, and the data it refers to. */
+export interface RenderRequest {
+  template: string;
+  channel: TemplateChannel;
+  /** The customer's locale, e.g. `sv-SE`; falls back to its parents and then `defaultLocale`. */
+  locale: string;
+  defaultLocale: string;
+  /** The customer's IANA time zone, e.g. `Europe/Stockholm`. */
+  timeZone: string;
+  /** The Liquid scope, e.g. `{ customer, detail }`. */
+  data: Record<string, unknown>;
+}
+
+/** Why a render failed. */
+export const RenderFailureReason = {
+  /** No template of that name and channel in the requested or default locale chain. */
+  templateNotFound: 'template-not-found',
+  /** The template refers to data that is not there (strict variables). */
+  unknownVariable: 'unknown-variable',
+  /** Data is there but a filter cannot format it (invalid date, non-numeric amount, …). */
+  invalidValue: 'invalid-value',
+  /** Any other Liquid render error. */
+  templateError: 'template-error',
+  /** The request itself is unusable: an unknown time zone. */
+  invalidRequest: 'invalid-request',
+  /** The SMS body, email subject or email text rendered to nothing. */
+  emptyMessage: 'empty-message',
+} as const;
+/** One of the {@link RenderFailureReason} codes. */
+export type RenderFailureReason = (typeof RenderFailureReason)[keyof typeof RenderFailureReason];
+
+/** A failed render; `detail` names the template file and the problem. */
+export interface RenderFailure {
+  ok: false;
+  reason: RenderFailureReason;
+  /** e.g. `templates/renewal-reminder/sv.sms.liquid: unknown variable 'detail.policyNumbr'`. */
+  detail: string;
+  /** The template file, when one was found. */
+  file?: string;
+  /** The 1-based line in that file, when known. */
+  line?: number;
+}
+
+/** The outcome of {@link renderMessage}. */
+export type RenderResult =
+  | { ok: true; channel: 'sms'; locale: string; text: string; encoding: SmsEncoding; segments: number }
+  | { ok: true; channel: 'email'; locale: string; subject: string; text: string; html: string }
+  | RenderFailure;
+
+/**
+ * Renders a message. Never throws for template or data problems: those come back as
+ * `{ ok: false, reason, detail }`. `locale` in a success is the template's locale (after fallback).
+ *
+ * SMS text has trailing whitespace removed and carries the encoding and segment count of
+ * `analyzeSms`. Email subjects are collapsed to one line; the HTML part is the template's
+ * `--- html` section (outputs escaped) or, without one, generated from the text.
+ */
+export function renderMessage(catalog: TemplateCatalog, request: RenderRequest): RenderResult {
+  if (!IANAZone.isValidZone(request.timeZone)) {
+    return { ok: false, reason: 'invalid-request', detail: `unknown time zone '${request.timeZone}'` };
+  }
+  const locale = resolveTemplateLocale(
+    catalog,
+    request.template,
+    request.channel,
+    request.locale,
+    request.defaultLocale,
+  );
+  const template =
+    locale === undefined ? undefined : findTemplate(catalog, request.template, request.channel, locale);
+  if (template === undefined) {
+    const tried = localeFallbackChain(request.locale, request.defaultLocale);
+    return {
+      ok: false,
+      reason: 'template-not-found',
+      detail: `no ${request.channel} template '${request.template}' for locale '${request.locale}' (tried: ${tried.join(', ') || 'no valid locale'})`,
+    };
+  }
+  const settings = new FormatSettings(
+    formattingLocale(request.locale, template.locale),
+    request.timeZone,
+    template.channel,
+  );
+  return template.channel === 'sms'
+    ? renderSms(template, request.data, settings)
+    : renderEmail(template, request.data, settings);
+}
+
+function renderSms(
+  template: SmsTemplate,
+  data: Record<string, unknown>,
+  settings: FormatSettings,
+): RenderResult {
+  const body = renderSection(template.file, template.body, textEngine, data, settings);
+  if (!body.ok) return body;
+  const text = body.text.trimEnd();
+  if (text === '') return empty(template.file, 'the SMS body rendered empty');
+  const { encoding, segments } = analyzeSms(text);
+  return { ok: true, channel: 'sms', locale: template.locale, text, encoding, segments };
+}
+
+function renderEmail(
+  template: EmailTemplate,
+  data: Record<string, unknown>,
+  settings: FormatSettings,
+): RenderResult {
+  const subject = renderSection(template.file, template.subject, textEngine, data, settings);
+  if (!subject.ok) return subject;
+  const text = renderSection(template.file, template.text, textEngine, data, settings);
+  if (!text.ok) return text;
+  let html: string;
+  if (template.html === undefined) {
+    html = textToHtml(text.text);
+  } else {
+    const rendered = renderSection(template.file, template.html, htmlEngine, data, settings);
+    if (!rendered.ok) return rendered;
+    html = tidyBody(rendered.text);
+  }
+  // One line, always: a newline in a subject from data would otherwise start a new mail header.
+  const subjectLine = subject.text.replace(/\s+/g, ' ').trim();
+  if (subjectLine === '') return empty(template.file, 'the email subject rendered empty');
+  const body = collapseBlankLines(tidyBody(text.text));
+  if (body === '') return empty(template.file, 'the email text rendered empty');
+  return { ok: true, channel: 'email', locale: template.locale, subject: subjectLine, text: body, html };
+}
+
+/** Drops leading blank lines and trailing whitespace, which tags on their own lines leave behind. */
+function tidyBody(text: string): string {
+  return text.replace(/^(?:[ \t]*\n)+/, '').trimEnd();
+}
+
+/**
+ * Several blank lines in a row become one. `{% if %}` blocks on lines of their own leave blank
+ * lines behind when false; in email text that reads as a gap, never as intent. SMS bodies are left
+ * as written: their authors count characters.
+ */
+function collapseBlankLines(text: string): string {
+  return text.replace(/\n(?:[ \t]*\n){2,}/g, '\n\n');
+}
+
+function empty(file: string, what: string): RenderFailure {
+  return { ok: false, reason: 'empty-message', detail: `${file}: ${what}`, file };
+}
+
+function renderSection(
+  file: string,
+  section: ParsedSection,
+  engine: Liquid,
+  data: Record<string, unknown>,
+  settings: FormatSettings,
+): { ok: true; text: string } | RenderFailure {
+  try {
+    return { ok: true, text: renderParsed(engine, section.template, data, settings) };
+  } catch (error) {
+    // Anything that is not a LiquidError is a bug in Nudge, not in a template: let it surface.
+    if (!(error instanceof LiquidError)) throw error;
+    return renderFailure(file, error, section.line);
+  }
+}
+
+function renderFailure(file: string, error: LiquidError, sectionLine: number): RenderFailure {
+  const line = fileLine(error, sectionLine);
+  const at = line === undefined ? { file } : { file, line };
+  const variable = undefinedVariableName(error);
+  if (variable !== undefined) {
+    return {
+      ok: false,
+      reason: 'unknown-variable',
+      detail: `${file}: unknown variable '${variable}'`,
+      ...at,
+    };
+  }
+  if (error.originalError instanceof FilterInputError) {
+    return { ok: false, reason: 'invalid-value', detail: `${file}: ${error.originalError.message}`, ...at };
+  }
+  return { ok: false, reason: 'template-error', detail: `${file}: ${liquidMessage(error)}`, ...at };
+}
+
+/**
+ * The variable path of a strict-variables failure (`detail.policyNumbr`; just `detail` when the
+ * object itself is missing). LiquidJS throws `UndefinedVariableError` whose `originalError` carries
+ * `variableName`; the message is the fallback should that internal field ever change.
+ */
+function undefinedVariableName(error: LiquidError): string | undefined {
+  if (!(error instanceof UndefinedVariableError)) return undefined;
+  const original = error.originalError;
+  if (original !== undefined && 'variableName' in original && typeof original.variableName === 'string') {
+    return original.variableName;
+  }
+  return liquidMessage(error).replace(/^undefined variable: /, '');
+}

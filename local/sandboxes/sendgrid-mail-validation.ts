@@ -1,0 +1,270 @@
+import { isRecord } from './loopback-server.ts';
+
+/** One entry of SendGrid's `errors` array. */
+export interface SendGridErrorItem {
+  readonly message: string;
+  readonly field: string | null;
+  readonly help: string | null;
+}
+
+/** An address as SendGrid takes it. */
+export interface SandboxAddress {
+  readonly email: string;
+  readonly name: string | null;
+}
+
+/** One personalization of a kept email. */
+export interface SandboxPersonalization {
+  readonly to: readonly SandboxAddress[];
+  readonly cc: readonly SandboxAddress[];
+  readonly bcc: readonly SandboxAddress[];
+  readonly subject: string | null;
+  readonly customArgs: Readonly<Record<string, string>>;
+  readonly dynamicTemplateData: Readonly<Record<string, unknown>> | null;
+  readonly sendAt: number | null;
+}
+
+/** A v3 mail/send body that passed validation, in the sandbox's terms. */
+export interface ValidMailSend {
+  readonly from: SandboxAddress;
+  readonly replyTo: SandboxAddress | null;
+  readonly subject: string | null;
+  readonly content: ReadonlyArray<{ readonly type: string; readonly value: string }>;
+  readonly templateId: string | null;
+  readonly categories: readonly string[];
+  readonly customArgs: Readonly<Record<string, string>>;
+  readonly personalizations: readonly SandboxPersonalization[];
+}
+
+const HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html';
+// Deliberately loose, like the provider: one @, no spaces or brackets, a dot in the domain.
+const EMAIL = /^[^\s@<>()[\]",;:]+@[^\s@<>()[\]",;:]+\.[^\s@<>()[\]",;:]+$/;
+const MAX_PERSONALIZATIONS = 1000;
+const MAX_RECIPIENTS = 1000;
+
+/**
+ * Validate a v3 mail/send body for the common cases SendGrid rejects with 400 (missing or empty
+ * personalizations, invalid or duplicate addresses, missing from/subject/content), collecting
+ * every error like SendGrid does, with its `field` path (e.g. `personalizations.0.to.0.email`).
+ */
+export function validateMailSend(
+  payload: unknown,
+):
+  | { readonly ok: true; readonly mail: ValidMailSend }
+  | { readonly ok: false; readonly errors: SendGridErrorItem[] } {
+  const errors: SendGridErrorItem[] = [];
+  const fail = (field: string | null, message: string, anchor: string) =>
+    errors.push({ field, message, help: `${HELP}#${anchor}` });
+  if (!isRecord(payload)) {
+    return { ok: false, errors: [{ field: null, message: 'Bad Request', help: null }] };
+  }
+
+  const templateId = typeof payload.template_id === 'string' ? payload.template_id : null;
+  const personalizations: SandboxPersonalization[] = [];
+  const rawPersonalizations = payload.personalizations;
+  if (!Array.isArray(rawPersonalizations) || rawPersonalizations.length === 0) {
+    fail(
+      'personalizations',
+      'The personalizations field is required and must have at least one personalization.',
+      '-Personalizations-Errors',
+    );
+  } else if (rawPersonalizations.length > MAX_PERSONALIZATIONS) {
+    fail(
+      'personalizations',
+      `The personalization block is limited to ${MAX_PERSONALIZATIONS} personalizations per API request. You have provided ${rawPersonalizations.length} personalizations. Please consider splitting this into multiple requests and resending your request.`,
+      '-Personalizations-Errors',
+    );
+  } else {
+    let recipients = 0;
+    rawPersonalizations.forEach((raw: unknown, index) => {
+      const path = `personalizations.${index}`;
+      if (!isRecord(raw)) {
+        fail(path, 'The personalization must be an object.', 'message.personalizations');
+        return;
+      }
+      const to = readAddressList(raw.to, `${path}.to`, fail);
+      const cc = readAddressList(raw.cc, `${path}.cc`, fail);
+      const bcc = readAddressList(raw.bcc, `${path}.bcc`, fail);
+      if (!Array.isArray(raw.to) || raw.to.length === 0) {
+        fail(
+          `${path}.to`,
+          'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
+          'message.personalizations.to',
+        );
+      }
+      recipients += to.length + cc.length + bcc.length;
+      const seen = new Set<string>();
+      for (const [kind, list] of [
+        ['to', to],
+        ['cc', cc],
+        ['bcc', bcc],
+      ] as const) {
+        for (const address of list) {
+          const key = address.email.toLowerCase();
+          if (seen.has(key)) {
+            fail(
+              path,
+              `Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [${address.email}] in the ${path}.${kind} field.`,
+              'message.recipient_errors',
+            );
+          }
+          seen.add(key);
+        }
+      }
+      personalizations.push({
+        to,
+        cc,
+        bcc,
+        subject: typeof raw.subject === 'string' ? raw.subject : null,
+        customArgs: readCustomArgs(raw.custom_args, `${path}.custom_args`, fail),
+        dynamicTemplateData: isRecord(raw.dynamic_template_data) ? raw.dynamic_template_data : null,
+        sendAt: typeof raw.send_at === 'number' ? raw.send_at : null,
+      });
+    });
+    if (recipients > MAX_RECIPIENTS) {
+      fail(
+        'personalizations',
+        `There is a limit of ${MAX_RECIPIENTS} total recipients (to + cc + bcc) per request.`,
+        '-Personalizations-Errors',
+      );
+    }
+  }
+
+  let from: SandboxAddress = { email: '', name: null };
+  if (!isRecord(payload.from) || typeof payload.from.email !== 'string') {
+    fail(
+      'from',
+      'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or {"email" : "example@example.com", "name" : "Example Recipient"}.',
+      'message.from',
+    );
+  } else if (!EMAIL.test(payload.from.email)) {
+    fail('from.email', 'The from email does not contain a valid address.', 'message.from');
+  } else {
+    from = {
+      email: payload.from.email,
+      name: typeof payload.from.name === 'string' ? payload.from.name : null,
+    };
+  }
+
+  let replyTo: SandboxAddress | null = null;
+  if (payload.reply_to !== undefined) {
+    if (
+      !isRecord(payload.reply_to) ||
+      typeof payload.reply_to.email !== 'string' ||
+      !EMAIL.test(payload.reply_to.email)
+    ) {
+      fail('reply_to.email', 'The reply_to email does not contain a valid address.', 'message.reply_to');
+    } else {
+      replyTo = {
+        email: payload.reply_to.email,
+        name: typeof payload.reply_to.name === 'string' ? payload.reply_to.name : null,
+      };
+    }
+  }
+
+  const subject = typeof payload.subject === 'string' && payload.subject !== '' ? payload.subject : null;
+  const everyPersonalizationHasSubject =
+    personalizations.length > 0 && personalizations.every((p) => p.subject !== null && p.subject !== '');
+  if (subject === null && templateId === null && !everyPersonalizationHasSubject) {
+    fail(
+      'subject',
+      'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.',
+      'message.subject',
+    );
+  }
+
+  const content: Array<{ type: string; value: string }> = [];
+  if (Array.isArray(payload.content) && payload.content.length > 0) {
+    payload.content.forEach((block: unknown, index) => {
+      const type = isRecord(block) && typeof block.type === 'string' ? block.type : '';
+      const value = isRecord(block) && typeof block.value === 'string' ? block.value : '';
+      if (type === '') {
+        fail(
+          `content.${index}.type`,
+          'The content type must be a string at least one character in length.',
+          'message.content.type',
+        );
+      }
+      if (value === '') {
+        fail(
+          `content.${index}.value`,
+          'The content value must be a string at least one character in length.',
+          'message.content.value',
+        );
+      }
+      content.push({ type, value });
+    });
+  } else if (templateId === null) {
+    fail(
+      'content',
+      'Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.',
+      'message.content',
+    );
+  }
+
+  const categories = Array.isArray(payload.categories)
+    ? payload.categories.filter((c: unknown): c is string => typeof c === 'string')
+    : [];
+  const customArgs = readCustomArgs(payload.custom_args, 'custom_args', fail);
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    mail: { from, replyTo, subject, content, templateId, categories, customArgs, personalizations },
+  };
+}
+
+function readAddressList(
+  raw: unknown,
+  path: string,
+  fail: (field: string, message: string, anchor: string) => void,
+): SandboxAddress[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    fail(path, 'The recipient list must be an array of email objects.', 'message.personalizations');
+    return [];
+  }
+  const addresses: SandboxAddress[] = [];
+  raw.forEach((entry: unknown, index) => {
+    const email = isRecord(entry) && typeof entry.email === 'string' ? entry.email : null;
+    if (email === null || !EMAIL.test(email)) {
+      fail(`${path}.${index}.email`, 'Does not contain a valid address.', 'message.personalizations');
+      return;
+    }
+    addresses.push({ email, name: isRecord(entry) && typeof entry.name === 'string' ? entry.name : null });
+  });
+  return addresses;
+}
+
+function readCustomArgs(
+  raw: unknown,
+  path: string,
+  fail: (field: string, message: string, anchor: string) => void,
+): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw)) {
+    fail(path, 'The custom_args parameter must be an object.', 'message.custom_args');
+    return {};
+  }
+  const args: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    // SendGrid only takes string values here; numbers are the usual mistake.
+    if (typeof value !== 'string') {
+      fail(
+        `${path}.${key}`,
+        `Invalid type. Expected: string, given: ${typeOf(value)}.`,
+        'message.custom_args',
+      );
+      continue;
+    }
+    args[key] = value;
+  }
+  return args;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
