@@ -1,0 +1,27 @@
+import type { SQSRecord } from 'aws-lambda';
+import { type EvaluateDeps, evaluateEvent } from '../app/evaluate-event.ts';
+
+/** Logs one line per event, with counts and reasons; never the payload. */
+export type EvaluateLog = (message: string, fields: Record<string, unknown>) => void;
+
+/**
+ * The evaluate step for one SQS record: the body is the EventBridge event the rule delivered.
+ * A body that is not JSON is evaluated as a string so the engine records it as rejected.
+ */
+export function evaluateRecordHandler(deps: EvaluateDeps, log: EvaluateLog) {
+  return async (record: SQSRecord): Promise<void> => {
+    let input: unknown = record.body;
+    try {
+      input = JSON.parse(record.body);
+    } catch {
+      // kept as the raw string: evaluateEvent rejects it with a reason and records it
+    }
+    const result = await evaluateEvent(input, deps);
+    log(result.rejected === undefined ? 'event evaluated' : 'event rejected', {
+      eventId: result.eventId ?? null,
+      rejected: result.rejected ?? null,
+      planned: result.planned,
+      closed: result.closed,
+    });
+  };
+}

@@ -1,0 +1,59 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoJourneyStore } from '../adapters/dynamodb/dynamo-journey-store.ts';
+import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
+import { EventBridgeSendScheduler } from '../adapters/scheduler/eventbridge-send-scheduler.ts';
+import {
+  readProviderSecret,
+  type SendGridSecret,
+  SendGridSecretSchema,
+  type TwilioSecret,
+  TwilioSecretSchema,
+} from '../adapters/secrets/provider-secrets.ts';
+import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { type Environment, need } from './lambda-environment.ts';
+
+// The AWS adapters the Lambda entry points share, built from the environment. Provider SDKs
+// (twilio, @sendgrid/mail) are deliberately not here: only the send function may load them.
+
+/** The DynamoDB store. */
+export function journeyStore(env: Environment): DynamoJourneyStore {
+  return new DynamoJourneyStore({
+    tableName: need(env, 'NUDGE_TABLE_NAME'),
+    client: new DynamoDBClient({}),
+    retentionDays: env.NUDGE_RETENTION_DAYS,
+  });
+}
+
+/** EventBridge Scheduler for later sends, the send queue for sends due now. */
+export function sendScheduler(env: Environment): EventBridgeSendScheduler {
+  return new EventBridgeSendScheduler({
+    client: new SchedulerClient({}),
+    queue: new SqsSendQueue({ client: new SQSClient({}), queueUrl: need(env, 'NUDGE_SEND_QUEUE_URL') }),
+    groupName: need(env, 'NUDGE_SCHEDULE_GROUP'),
+    targetArn: need(env, 'NUDGE_SEND_QUEUE_ARN'),
+    roleArn: need(env, 'NUDGE_SCHEDULER_ROLE_ARN'),
+    deadLetterArn: need(env, 'NUDGE_SCHEDULER_DLQ_ARN'),
+    clock: systemClock,
+  });
+}
+
+/** Outcome events onto the journey bus. */
+export function outcomePublisher(env: Environment): EventBridgeOutcomePublisher {
+  return new EventBridgeOutcomePublisher({ client: new EventBridgeClient({}), busName: need(env, 'NUDGE_EVENT_BUS_NAME') });
+}
+
+/** Both provider secrets from Secrets Manager (cached by Powertools), validated. */
+export async function providerSecrets(env: Environment): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret }> {
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  const [twilio, sendgrid] = await Promise.all([
+    readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
+    readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),
+  ]);
+  return { twilio, sendgrid };
+}

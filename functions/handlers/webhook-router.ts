@@ -1,0 +1,150 @@
+import { handleInboundReply } from '../app/handle-inbound-reply.ts';
+import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
+import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
+import { recordProviderStatus } from '../app/record-provider-status.ts';
+import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
+import { parseSendGridEvents } from '../adapters/sendgrid/sendgrid-events.ts';
+import {
+  SENDGRID_SIGNATURE_HEADER,
+  SENDGRID_TIMESTAMP_HEADER,
+  verifySendGridSignature,
+} from '../adapters/sendgrid/sendgrid-signature.ts';
+import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
+import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
+
+/** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
+export interface WebhookRequest {
+  method: string;
+  path: string;
+  /** The raw query string, without `?`. */
+  query: string;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  rawBody: string;
+}
+
+/** An HTTP answer. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the webhook needs; built once per process. */
+export interface WebhookDeps {
+  store: JourneyStore;
+  outcomes: OutcomePublisher;
+  keywords: KeywordTable;
+  clock: Clock;
+  twilioAuthToken: string;
+  sendgridPublicKey: string;
+  /**
+   * The public base URL providers call (`https://abc.lambda-url.eu-north-1.on.aws`). Twilio signs
+   * the exact URL it called, so it must be the public one; without it the Host header is used.
+   */
+  publicBaseUrl?: string;
+  /** Logs a refusal or a problem; never given secrets or personal data. */
+  log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Bodies above this are refused before any parsing or verification work. */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/**
+ * Routes provider webhooks: verifies the signature first and answers 403 with no state change
+ * when it is missing, wrong or stale; then records delivery reports, replies and opt-outs
+ * through the use cases. Replays are absorbed by the store (each provider event is applied once).
+ */
+export function createWebhookRouter(deps: WebhookDeps): (request: WebhookRequest) => Promise<WebhookResponse> {
+  return async (request) => {
+    if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES) return text(413, 'payload too large');
+    if (request.method !== 'POST') return text(405, 'method not allowed');
+    switch (request.path.replace(/\/+$/, '')) {
+      case '/webhooks/twilio/status':
+        return twilioStatus(request, deps);
+      case '/webhooks/twilio/inbound':
+        return twilioInbound(request, deps);
+      case '/webhooks/sendgrid/events':
+        return sendgridEvents(request, deps);
+      default:
+        return text(404, 'not found');
+    }
+  };
+}
+
+function formParams(rawBody: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(rawBody));
+}
+
+function twilioVerified(request: WebhookRequest, deps: WebhookDeps, params: Record<string, string>): boolean {
+  const base = deps.publicBaseUrl ?? `https://${request.headers.host ?? ''}`;
+  const url = `${base.replace(/\/+$/, '')}${request.path}${request.query === '' ? '' : `?${request.query}`}`;
+  return verifyTwilioSignature({
+    authToken: deps.twilioAuthToken,
+    signature: request.headers['x-twilio-signature'],
+    url,
+    params,
+  });
+}
+
+async function twilioStatus(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const params = formParams(request.rawBody);
+  if (!twilioVerified(request, deps, params)) return refuse(deps, 'twilio status: bad signature');
+  const messageId = new URLSearchParams(request.query).get('messageId') ?? undefined;
+  const parsed = parseTwilioStatusCallback(params, messageId, now(deps));
+  if (!parsed.ok) {
+    deps.log?.('warn', 'twilio status callback not understood', { reason: parsed.reason });
+    return text(400, parsed.reason);
+  }
+  if (parsed.report === 'ignore') return text(200, 'ok');
+  const result = await recordProviderStatus(parsed.report, deps);
+  deps.log?.('info', 'twilio status', { messageId: parsed.report.messageId, status: parsed.report.status, result });
+  return text(200, result);
+}
+
+async function twilioInbound(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const params = formParams(request.rawBody);
+  if (!twilioVerified(request, deps, params)) return refuse(deps, 'twilio inbound: bad signature');
+  const parsed = parseTwilioInbound(params, now(deps));
+  if (!parsed.ok) return text(400, parsed.reason);
+  const reply = await handleInboundReply(parsed.sms, deps);
+  deps.log?.('info', 'inbound reply', { replyId: reply.replyId, intent: reply.intent ?? null, messageId: reply.messageId ?? null });
+  return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
+}
+
+async function sendgridEvents(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
+  const verified = verifySendGridSignature({
+    publicKey: deps.sendgridPublicKey,
+    signature: request.headers[SENDGRID_SIGNATURE_HEADER],
+    timestamp: request.headers[SENDGRID_TIMESTAMP_HEADER],
+    rawBody: request.rawBody,
+    nowEpochSeconds: Math.floor(deps.clock.now().toSeconds()),
+  });
+  if (!verified.ok) return refuse(deps, `sendgrid events: ${verified.why} signature`);
+  const { actions, problems } = parseSendGridEvents(request.rawBody);
+  for (const problem of problems) deps.log?.('warn', 'sendgrid event skipped', { problem });
+  const results: string[] = [];
+  for (const action of actions) {
+    if (action.kind === 'status') results.push(await recordProviderStatus(action.report, deps));
+    else if (action.kind === 'opt-out') results.push(await recordEmailOptOut(action, deps));
+    else results.push('ignored');
+  }
+  // 200 even when some entries were skipped: SendGrid would otherwise retry the whole batch for
+  // 24 hours, and the good entries were recorded (the bad ones are logged with their reason).
+  return text(200, results.join(','));
+}
+
+function refuse(deps: WebhookDeps, why: string): WebhookResponse {
+  deps.log?.('warn', 'webhook refused', { why });
+  return text(403, 'forbidden');
+}
+
+function now(deps: WebhookDeps): string {
+  return deps.clock.now().toUTC().toISO() ?? '';
+}
+
+function text(status: number, body: string): WebhookResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}

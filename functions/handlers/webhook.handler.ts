@@ -1,0 +1,37 @@
+// Lambda entry: provider webhooks through a Function URL → verify → record.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createLogger } from '../adapters/logging/logger.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { keywordTable } from '../core/replies/inbound-keywords.ts';
+import { loadDeployedProject, readEnvironment } from './lambda-environment.ts';
+import { journeyStore, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
+import { createWebhookRouter } from './webhook-router.ts';
+
+const logger = createLogger('nudge-webhook');
+const env = readEnvironment();
+const project = loadDeployedProject(env.NUDGE_PROJECT_DIR);
+const secrets = await providerSecrets(env);
+
+const route = createWebhookRouter({
+  store: journeyStore(env),
+  outcomes: outcomePublisher(env),
+  keywords: keywordTable(project.settings.keywords),
+  clock: systemClock,
+  twilioAuthToken: secrets.twilio.authToken,
+  sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
+  ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { publicBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+  log: (level, message, fields) => logger[level](message, fields ?? {}),
+});
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const raw = event.body ?? '';
+  const response = await route({
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: event.rawQueryString ?? '',
+    headers,
+    rawBody: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+  });
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}
