@@ -15,6 +15,7 @@ export interface JourneyStore {
   /**
    * Claims a dedupe key for a message until `expiresAt` (forever when absent). Returns the id of
    * the message holding the key: the given one when claimed now or earlier, another when taken.
+   * "Forever" lasts as long as the store keeps records (DynamoDB: the retention period).
    */
   claimDedupe(key: string, messageId: string, now: string, expiresAt: string | undefined): Promise<string>;
   getMessage(messageId: string): Promise<MessageRecord | undefined>;
@@ -52,12 +53,18 @@ export interface JourneyStore {
   findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
   /** Records an inbound reply once (`replyId` is the provider's message id). */
   recordReply(reply: InboundReply): Promise<'created' | 'exists'>;
-  /** Newest first, for the outbox; `cursor` continues a previous page. */
+  /**
+   * Newest first (by `createdAt`), for the outbox; `cursor` continues a previous page. A cursor is
+   * opaque; pages never repeat or skip a message; the last page may be empty. No cursor = done.
+   */
   listMessages(options: {
     limit: number;
     cursor?: string;
   }): Promise<{ items: MessageRecord[]; cursor?: string }>;
-  /** Everything about one customer, newest first: messages and replies. */
+  /**
+   * Everything about one customer, newest first: messages and replies. `limit` bounds the two
+   * together (the newest `limit` entries, messages by `createdAt`, replies by `receivedAt`).
+   */
   customerTimeline(
     customerId: string,
     limit: number,

@@ -1,21 +1,44 @@
-import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
-import type { JourneyStore } from '../../app/ports.ts';
+import type { InboundReply, JourneyStore } from '../../app/ports.ts';
+import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 
+/** Statuses that count towards the frequency cap (with `sentAt` set); as in the DynamoDB store. */
 const SENT_STATUSES: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered', 'bounced']);
 
 /**
+ * How far along a message is, for provider reports: a report applies only when it moves the record
+ * strictly forward, and every outcome is final. Mirrors `STATUS_RANK` of the DynamoDB adapter
+ * (functions/adapters/dynamodb/message-status-rank.ts); the shared contract suite keeps them in step.
+ */
+const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
+  scheduled: 0,
+  sending: 1,
+  sent: 2,
+  delivered: 3,
+  undelivered: 3,
+  failed: 3,
+  bounced: 3,
+  suppressed: 3,
+  cancelled: 3,
+};
+
+/**
  * The store kept in memory, for the simulator (which replays a file and throws the state away)
- * and for unit tests. Same contract as the DynamoDB store, conditional writes included.
+ * and for unit tests. Same contract as the DynamoDB store, conditional writes included; it keeps
+ * everything (no TTL) and reads return copies, so a caller cannot change stored state by mutation.
  */
 export class MemoryJourneyStore implements JourneyStore {
   readonly profiles = new Map<string, CustomerProfile>();
   readonly messages = new Map<string, MessageRecord>();
   readonly rejected: RejectedEvent[] = [];
+  readonly replies = new Map<string, InboundReply>();
   private readonly dedupe = new Map<string, { messageId: string; expiresAt: string | undefined }>();
+  /** Provider event ids applied per message (the DynamoDB store keeps them on the item). */
+  private readonly providerEvents = new Map<string, Set<string>>();
 
   async getProfile(customerId: string): Promise<CustomerProfile | undefined> {
-    return this.profiles.get(customerId);
+    const profile = this.profiles.get(customerId);
+    return profile === undefined ? undefined : structuredClone(profile);
   }
 
   async putProfile(profile: CustomerProfile): Promise<void> {
@@ -23,7 +46,7 @@ export class MemoryJourneyStore implements JourneyStore {
   }
 
   async recordRejected(rejected: RejectedEvent): Promise<void> {
-    this.rejected.push(rejected);
+    this.rejected.push(structuredClone(rejected));
   }
 
   async createMessage(record: MessageRecord): Promise<'created' | 'exists'> {
@@ -32,9 +55,18 @@ export class MemoryJourneyStore implements JourneyStore {
     return 'created';
   }
 
-  async claimDedupe(key: string, messageId: string, now: string, expiresAt: string | undefined): Promise<string> {
+  async claimDedupe(
+    key: string,
+    messageId: string,
+    now: string,
+    expiresAt: string | undefined,
+  ): Promise<string> {
     const held = this.dedupe.get(key);
-    if (held !== undefined && held.messageId !== messageId && (held.expiresAt === undefined || held.expiresAt > now)) {
+    if (
+      held !== undefined &&
+      held.messageId !== messageId &&
+      (held.expiresAt === undefined || held.expiresAt > now)
+    ) {
       return held.messageId;
     }
     if (held?.messageId !== messageId) this.dedupe.set(key, { messageId, expiresAt });
@@ -54,17 +86,26 @@ export class MemoryJourneyStore implements JourneyStore {
   ): Promise<MessageRecord | undefined> {
     const record = this.messages.get(messageId);
     if (record === undefined || !from.includes(record.status)) return undefined;
-    const next: MessageRecord = { ...record, ...patch, status: change.status, history: [...record.history, change] };
+    const next: MessageRecord = {
+      ...record,
+      ...patch,
+      status: change.status,
+      history: [...record.history, change],
+    };
     if (change.reason === undefined) delete next.reason;
     else next.reason = change.reason;
     if (change.detail === undefined) delete next.detail;
     else next.detail = change.detail;
     delete next.leaseUntil;
-    this.messages.set(messageId, next);
+    this.messages.set(messageId, structuredClone(next));
     return structuredClone(next);
   }
 
-  async claimForSending(messageId: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
+  async claimForSending(
+    messageId: string,
+    now: string,
+    leaseUntil: string,
+  ): Promise<MessageRecord | undefined> {
     const record = this.messages.get(messageId);
     if (record === undefined) return undefined;
     const lapsed = record.status === 'sending' && record.leaseUntil !== undefined && record.leaseUntil < now;
@@ -94,4 +135,125 @@ export class MemoryJourneyStore implements JourneyStore {
     }
     return count;
   }
+
+  async applyProviderStatus(
+    messageId: string,
+    report: { providerEventId: string; status: MessageStatus; at: string; reason?: string; detail?: string },
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
+    const record = this.messages.get(messageId);
+    if (record === undefined) return 'not-found';
+    const applied = this.providerEvents.get(messageId) ?? new Set<string>();
+    if (applied.has(report.providerEventId)) return 'duplicate';
+    if (STATUS_RANK[record.status] >= STATUS_RANK[report.status]) return 'stale';
+    const change: StatusChange = {
+      at: report.at,
+      status: report.status,
+      ...(report.reason === undefined ? {} : { reason: report.reason }),
+      ...(report.detail === undefined ? {} : { detail: report.detail }),
+    };
+    const next: MessageRecord = { ...record, status: report.status, history: [...record.history, change] };
+    if (report.reason === undefined) delete next.reason;
+    else next.reason = report.reason;
+    if (report.detail === undefined) delete next.detail;
+    else next.detail = report.detail;
+    this.messages.set(messageId, next);
+    applied.add(report.providerEventId);
+    this.providerEvents.set(messageId, applied);
+    return 'applied';
+  }
+
+  async findLatestMessageTo(address: string): Promise<MessageRecord | undefined> {
+    let latest: MessageRecord | undefined;
+    for (const record of this.messages.values()) {
+      if (record.to !== address || record.sentAt === undefined) continue;
+      if (latest?.sentAt === undefined || record.sentAt > latest.sentAt) latest = record;
+    }
+    return latest === undefined ? undefined : structuredClone(latest);
+  }
+
+  async recordReply(reply: InboundReply): Promise<'created' | 'exists'> {
+    if (this.replies.has(reply.replyId)) return 'exists';
+    this.replies.set(reply.replyId, structuredClone(reply));
+    return 'created';
+  }
+
+  /**
+   * Newest first by `createdAt` (then message id, as the DynamoDB outbox sorts). The cursor is the
+   * position of the last item returned, so pages stay right while new messages arrive.
+   *
+   * @throws {RangeError} on a cursor this store did not issue.
+   */
+  async listMessages(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }> {
+    const limit = Math.floor(options.limit);
+    if (!(limit > 0)) return { items: [] };
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const ordered = [...this.messages.values()]
+      .map((record) => ({ record, position: outboxPosition(record) }))
+      .filter((entry) => after === undefined || entry.position < after)
+      .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+    const page = ordered.slice(0, limit);
+    const last = page.at(-1);
+    const items = page.map((entry) => structuredClone(entry.record));
+    return ordered.length > limit && last !== undefined
+      ? { items, cursor: Buffer.from(last.position, 'utf8').toString('base64url') }
+      : { items };
+  }
+
+  /** The newest `limit` entries of the customer's timeline, split by kind (as in DynamoDB). */
+  async customerTimeline(
+    customerId: string,
+    limit: number,
+  ): Promise<{ messages: MessageRecord[]; replies: InboundReply[] }> {
+    const entries: Array<
+      | { at: string; message: MessageRecord; reply?: never }
+      | { at: string; reply: InboundReply; message?: never }
+    > = [];
+    for (const message of this.messages.values()) {
+      if (message.customerId === customerId) {
+        entries.push({ at: `${message.createdAt}#MSG#${message.messageId}`, message });
+      }
+    }
+    for (const reply of this.replies.values()) {
+      if (reply.customerId === customerId)
+        entries.push({ at: `${reply.receivedAt}#REPLY#${reply.replyId}`, reply });
+    }
+    entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    const newest = entries.slice(0, Math.max(0, Math.floor(limit)));
+    return {
+      messages: newest.flatMap((entry) =>
+        entry.message === undefined ? [] : [structuredClone(entry.message)],
+      ),
+      replies: newest.flatMap((entry) => (entry.reply === undefined ? [] : [structuredClone(entry.reply)])),
+    };
+  }
+
+  async listRejected(limit: number): Promise<RejectedEvent[]> {
+    return this.rejected
+      .map((rejected, index) => ({ rejected, index }))
+      .sort((a, b) =>
+        a.rejected.receivedAt < b.rejected.receivedAt
+          ? 1
+          : a.rejected.receivedAt > b.rejected.receivedAt
+            ? -1
+            : b.index - a.index,
+      )
+      .slice(0, Math.max(0, Math.floor(limit)))
+      .map((entry) => structuredClone(entry.rejected));
+  }
+}
+
+/** Sorts like the DynamoDB outbox index: `<createdAt>#<messageId>`. */
+function outboxPosition(record: MessageRecord): string {
+  return `${record.createdAt}#${record.messageId}`;
+}
+
+function decodeCursor(cursor: string): string {
+  const position = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{4}-\d{2}-\d{2}T.*#.+$/.test(position)) {
+    throw new RangeError('listMessages: the cursor was not issued by this store');
+  }
+  return position;
 }
