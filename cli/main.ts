@@ -3,6 +3,7 @@ import { registerDemo } from './commands/demo.command.ts';
 import { registerPreview } from './commands/preview.command.ts';
 import { registerRules } from './commands/rules.command.ts';
 import { registerSimulate } from './commands/simulate.command.ts';
+import { registerStart } from './commands/start.command.ts';
 
 const program = new Command()
   .name('nudge')
@@ -15,5 +16,6 @@ registerRules(program);
 registerSimulate(program);
 registerPreview(program);
 registerDemo(program);
+registerStart(program);
 
 await program.parseAsync(process.argv);

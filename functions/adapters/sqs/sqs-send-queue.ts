@@ -1,0 +1,129 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import type { SendQueue } from '../../app/ports.ts';
+
+/**
+ * The body of a send request, on the send queue and as a Scheduler target's `Input` (the
+ * scheduler delivers it to the same queue), so the send handler reads one format.
+ */
+export const SendRequestSchema = z.strictObject({ messageId: z.string().min(1) });
+export type SendRequest = z.infer<typeof SendRequestSchema>;
+
+/** The JSON body for a message id: `{"messageId":"…"}`. */
+export function encodeSendRequest(messageId: string): string {
+  return JSON.stringify({ messageId } satisfies SendRequest);
+}
+
+/** Reads a send-queue body, or says what is wrong with it (for the handler's batch failure report). */
+export function decodeSendRequest(
+  body: string,
+): { ok: true; messageId: string } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  const parsed = SendRequestSchema.safeParse(value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    };
+  }
+  return { ok: true, messageId: parsed.data.messageId };
+}
+
+/** A failed enqueue. `retryable` says whether the same call may succeed later. */
+export class SendQueueError extends Error {
+  override readonly name = 'SendQueueError';
+  readonly retryable: boolean;
+  /** The AWS error code (`QueueDoesNotExist`, `ThrottlingException`, …) when there is one. */
+  readonly code: string | undefined;
+  readonly messageId: string;
+
+  constructor(
+    message: string,
+    details: { messageId: string; retryable: boolean; code: string | undefined; cause?: unknown },
+  ) {
+    super(message, { cause: details.cause });
+    this.messageId = details.messageId;
+    this.retryable = details.retryable;
+    this.code = details.code;
+  }
+}
+
+/** Options of {@link SqsSendQueue}. */
+export interface SqsSendQueueOptions {
+  client: SQSClient;
+  /** The send queue's URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`). */
+  queueUrl: string;
+}
+
+/** The send queue on Amazon SQS: one message per due send, body `{"messageId":"…"}`. */
+export class SqsSendQueue implements SendQueue {
+  private readonly client: SQSClient;
+  private readonly queueUrl: string;
+
+  constructor(options: SqsSendQueueOptions) {
+    this.client = options.client;
+    this.queueUrl = options.queueUrl;
+  }
+
+  async enqueue(messageId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeSendRequest(messageId) }),
+      );
+    } catch (error) {
+      const { code, retryable } = classifySqsError(error);
+      throw new SendQueueError(`SendMessage for ${messageId} failed: ${code ?? 'unknown error'}`, {
+        messageId,
+        retryable,
+        code,
+        cause: error,
+      });
+    }
+  }
+}
+
+// Throttling and service faults are worth another try; so is a body whose MD5 did not match (the
+// SDK's check: the message was damaged in transit, a resend is safe since the send step is idempotent).
+const RETRYABLE_CODES = new Set([
+  'RequestThrottled',
+  'ThrottlingException',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'TimeoutError',
+]);
+
+function classifySqsError(error: unknown): { code: string | undefined; retryable: boolean } {
+  if (!(error instanceof Error)) return { code: undefined, retryable: false };
+  if (error.message === 'InvalidChecksumError') return { code: 'InvalidChecksumError', retryable: true };
+  const code = error.name === 'Error' ? errnoOf(error) : error.name;
+  const status = httpStatusOf(error);
+  const serverFault = '$fault' in error && error.$fault === 'server';
+  const retryable =
+    (code !== undefined && (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code))) ||
+    serverFault ||
+    (status !== undefined && status >= 500);
+  return { code, retryable };
+}
+
+function errnoOf(error: Error): string | undefined {
+  return 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+function httpStatusOf(error: Error): number | undefined {
+  if (!('$metadata' in error)) return undefined;
+  const metadata = error.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}

@@ -1,0 +1,482 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  isRecord,
+  type LOOPBACK_HOST,
+  PayloadTooLargeError,
+  readBody,
+  startLoopbackServer,
+} from '../sandboxes/loopback-server.ts';
+import {
+  DEFAULT_LOCAL_REGION,
+  LOCAL_ACCOUNT_ID,
+  newRequestId,
+  parseJsonOrUndefined,
+  regionOfRequest,
+  writeAwsJson,
+} from './aws-protocol.ts';
+
+/**
+ * A loopback EventBridge Scheduler API (REST-JSON, API version 2021-06-30) holding schedules in
+ * memory, for `@aws-sdk/client-scheduler` pointed at it with `endpoint`:
+ *
+ * | operation      | request                                       | answer                        |
+ * | -------------- | --------------------------------------------- | ----------------------------- |
+ * | CreateSchedule | `POST /schedules/{Name}` + JSON body          | `{ ScheduleArn }`; 409 exists |
+ * | UpdateSchedule | `PUT /schedules/{Name}` + JSON body           | `{ ScheduleArn }`; 404 absent |
+ * | DeleteSchedule | `DELETE /schedules/{Name}?groupName=&clientToken=` | empty 200; 404 absent    |
+ * | GetSchedule    | `GET /schedules/{Name}?groupName=`            | the schedule; 404 absent      |
+ * | ListSchedules  | `GET /schedules?ScheduleGroup=&NamePrefix=&State=` | `{ Schedules }` (one page) |
+ *
+ * Errors are the service's REST-JSON shape: the status of the error's `httpError` trait, the
+ * type in `x-amzn-ErrorType` and `{ "Message": … }` in the body. UpdateSchedule replaces the
+ * whole definition (omitted optional fields fall back to their defaults), as the service does.
+ */
+
+/** A schedule as stored (the fields GetSchedule returns; dates in epoch seconds). */
+export interface StoredSchedule {
+  Arn: string;
+  Name: string;
+  GroupName: string;
+  ScheduleExpression: string;
+  ScheduleExpressionTimezone?: string;
+  StartDate?: number;
+  EndDate?: number;
+  Description?: string;
+  State: 'ENABLED' | 'DISABLED';
+  KmsKeyArn?: string;
+  ActionAfterCompletion: 'NONE' | 'DELETE';
+  FlexibleTimeWindow: { Mode: 'OFF' | 'FLEXIBLE'; MaximumWindowInMinutes?: number };
+  Target: ScheduleTarget;
+  CreationDate: number;
+  LastModificationDate: number;
+}
+
+/** The target of a schedule (the fields this endpoint checks; others are kept as sent). */
+export interface ScheduleTarget extends Record<string, unknown> {
+  Arn: string;
+  RoleArn: string;
+  Input?: string;
+  DeadLetterConfig?: { Arn?: string };
+  RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+}
+
+/** One call, for assertions ("no CreateSchedule happened", "cancel twice answered 404 then 404"). */
+export interface SchedulerCall {
+  operation:
+    | 'CreateSchedule'
+    | 'UpdateSchedule'
+    | 'DeleteSchedule'
+    | 'GetSchedule'
+    | 'ListSchedules'
+    | 'Unknown';
+  name?: string;
+  groupName?: string;
+  status: number;
+  errorType?: string;
+}
+
+/** A scripted failure (e.g. `{ status: 429, type: 'ThrottlingException' }`). */
+export interface SchedulerFault {
+  status: number;
+  type: string;
+  message?: string;
+  /** Only calls of this operation; any operation when absent. */
+  operation?: SchedulerCall['operation'];
+}
+
+/** Options of {@link startSchedulerApiServer}. */
+export interface SchedulerApiServerOptions {
+  port?: number;
+  host?: typeof LOOPBACK_HOST;
+  /** Schedule groups besides `default`; a schedule in any other group is ResourceNotFound. */
+  groups?: string[];
+  account?: string;
+  /** Region for ARNs when the request is unsigned; signed ones use their credential scope. */
+  region?: string;
+  /** Clock for CreationDate/LastModificationDate. Default: the wall clock. */
+  now?: () => Date;
+}
+
+/** A started Scheduler endpoint. */
+export interface SchedulerApiServer {
+  readonly url: string;
+  readonly port: number;
+  /** Every schedule, ordered by group then name. */
+  schedules(): StoredSchedule[];
+  /** One schedule, if it exists. */
+  schedule(name: string, groupName?: string): StoredSchedule | undefined;
+  /** Every call answered so far. */
+  calls(): ReadonlyArray<SchedulerCall>;
+  /** Answer the next `times` matching calls with this error instead of serving them. */
+  failNext(fault: SchedulerFault, times?: number): void;
+  /** Creates a schedule group (CreateScheduleGroup is not served over HTTP here). */
+  createGroup(name: string): void;
+  stop(): Promise<void>;
+}
+
+const NAME_PATTERN = /^[0-9a-zA-Z\-_.]{1,64}$/;
+const CLIENT_TOKEN_PATTERN = /^[a-zA-Z0-9\-_]{1,64}$/;
+const AT_EXPRESSION = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/;
+const RATE_EXPRESSION = /^rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\)$/;
+const CRON_EXPRESSION = /^cron\((\S+ ){5}\S+\)$/;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const validation = (message: string): ApiError => new ApiError(400, 'ValidationException', message);
+
+/** Start the loopback Scheduler API on 127.0.0.1. */
+export async function startSchedulerApiServer(
+  options: SchedulerApiServerOptions = {},
+): Promise<SchedulerApiServer> {
+  const groups = new Set(['default', ...(options.groups ?? [])]);
+  const store = new Map<string, StoredSchedule>();
+  // ClientToken → schedule key, so a retried CreateSchedule answers like the first one did.
+  const createTokens = new Map<string, string>();
+  const log: SchedulerCall[] = [];
+  const faults: SchedulerFault[] = [];
+  const now = options.now ?? (() => new Date());
+  const key = (groupName: string, name: string): string => `${groupName}\u0000${name}`;
+
+  const server = await startLoopbackServer(async (req, res) => {
+    const requestId = newRequestId();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routeOf(req.method ?? 'GET', url.pathname);
+    const call: SchedulerCall = { operation: route.operation, status: 200 };
+    try {
+      if (route.name !== undefined) call.name = route.name;
+      const faultIndex = faults.findIndex(
+        (f) => f.operation === undefined || f.operation === route.operation,
+      );
+      if (faultIndex >= 0) {
+        const [fault] = faults.splice(faultIndex, 1);
+        if (fault !== undefined)
+          throw new ApiError(fault.status, fault.type, fault.message ?? `Injected ${fault.type}`);
+      }
+      const context = {
+        region: regionOfRequest(req) ?? options.region ?? DEFAULT_LOCAL_REGION,
+        account: options.account ?? LOCAL_ACCOUNT_ID,
+      };
+      switch (route.operation) {
+        case 'CreateSchedule':
+        case 'UpdateSchedule': {
+          const name = requireName(route.name);
+          const body = await readJsonBody(req);
+          const definition = parseDefinition(body);
+          call.groupName = definition.GroupName;
+          if (!groups.has(definition.GroupName)) throw groupNotFound(definition.GroupName);
+          const id = key(definition.GroupName, name);
+          const existing = store.get(id);
+          const token = typeof body.ClientToken === 'string' ? body.ClientToken : undefined;
+          if (token !== undefined && !CLIENT_TOKEN_PATTERN.test(token))
+            throw validation('Invalid ClientToken.');
+          if (route.operation === 'CreateSchedule') {
+            if (existing !== undefined) {
+              // A retry of the same create (same ClientToken) is answered as the original was.
+              if (token !== undefined && createTokens.get(token) === id) {
+                return sendArn(res, requestId, existing.Arn);
+              }
+              throw new ApiError(409, 'ConflictException', `Schedule ${name} already exists.`);
+            }
+          } else if (existing === undefined) {
+            throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+          }
+          const stamp = Math.floor(now().getTime() / 1000);
+          const stored: StoredSchedule = {
+            ...definition,
+            Name: name,
+            Arn: `arn:aws:scheduler:${context.region}:${context.account}:schedule/${definition.GroupName}/${name}`,
+            CreationDate: existing?.CreationDate ?? stamp,
+            LastModificationDate: stamp,
+          };
+          store.set(id, stored);
+          if (route.operation === 'CreateSchedule' && token !== undefined) createTokens.set(token, id);
+          return sendArn(res, requestId, stored.Arn);
+        }
+        case 'DeleteSchedule':
+        case 'GetSchedule': {
+          const name = requireName(route.name);
+          const groupName = url.searchParams.get('groupName') ?? 'default';
+          call.groupName = groupName;
+          if (!NAME_PATTERN.test(groupName)) throw validation('Invalid GroupName.');
+          const token = url.searchParams.get('clientToken');
+          if (token !== null && !CLIENT_TOKEN_PATTERN.test(token)) throw validation('Invalid ClientToken.');
+          if (!groups.has(groupName)) throw groupNotFound(groupName);
+          const existing = store.get(key(groupName, name));
+          if (existing === undefined) {
+            throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+          }
+          if (route.operation === 'GetSchedule') {
+            return writeAwsJson(res, 200, existing, 'application/json', { 'x-amzn-requestid': requestId });
+          }
+          store.delete(key(groupName, name));
+          return writeAwsJson(res, 200, undefined, 'application/json', { 'x-amzn-requestid': requestId });
+        }
+        case 'ListSchedules': {
+          const group = url.searchParams.get('ScheduleGroup');
+          const prefix = url.searchParams.get('NamePrefix');
+          const state = url.searchParams.get('State');
+          const items = sortedSchedules(store)
+            .filter((s) => group === null || s.GroupName === group)
+            .filter((s) => prefix === null || s.Name.startsWith(prefix))
+            .filter((s) => state === null || s.State === state)
+            .map((s) => ({
+              Arn: s.Arn,
+              Name: s.Name,
+              GroupName: s.GroupName,
+              State: s.State,
+              CreationDate: s.CreationDate,
+              LastModificationDate: s.LastModificationDate,
+              Target: { Arn: s.Target.Arn },
+            }));
+          return writeAwsJson(res, 200, { Schedules: items }, 'application/json', {
+            'x-amzn-requestid': requestId,
+          });
+        }
+        case 'Unknown':
+          throw new ApiError(
+            404,
+            'UnknownOperationException',
+            `No operation at ${req.method} ${url.pathname}.`,
+          );
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      call.status = error.status;
+      call.errorType = error.type;
+      writeError(res, requestId, error);
+    } finally {
+      if (call.status === 200) call.status = res.statusCode;
+      log.push(call);
+    }
+  }, options.port ?? 0);
+
+  return {
+    url: server.url,
+    port: server.port,
+    schedules: () => sortedSchedules(store).map((s) => structuredClone(s)),
+    schedule: (name, groupName = 'default') => {
+      const found = store.get(key(groupName, name));
+      return found === undefined ? undefined : structuredClone(found);
+    },
+    calls: () => [...log],
+    failNext: (fault, times = 1) => {
+      for (let i = 0; i < times; i++) faults.push(fault);
+    },
+    createGroup: (name) => {
+      groups.add(name);
+    },
+    stop: () => server.close(),
+  };
+}
+
+function sortedSchedules(store: Map<string, StoredSchedule>): StoredSchedule[] {
+  return [...store.values()].sort(
+    (a, b) => a.GroupName.localeCompare(b.GroupName) || a.Name.localeCompare(b.Name),
+  );
+}
+
+function routeOf(method: string, pathname: string): { operation: SchedulerCall['operation']; name?: string } {
+  if (pathname === '/schedules' && method === 'GET') return { operation: 'ListSchedules' };
+  const match = /^\/schedules\/([^/]+)$/.exec(pathname);
+  if (match?.[1] === undefined) return { operation: 'Unknown' };
+  let name: string;
+  try {
+    name = decodeURIComponent(match[1]);
+  } catch {
+    return { operation: 'Unknown' };
+  }
+  const operation =
+    method === 'POST'
+      ? 'CreateSchedule'
+      : method === 'PUT'
+        ? 'UpdateSchedule'
+        : method === 'DELETE'
+          ? 'DeleteSchedule'
+          : method === 'GET'
+            ? 'GetSchedule'
+            : 'Unknown';
+  return { operation, name };
+}
+
+function requireName(name: string | undefined): string {
+  if (name === undefined || !NAME_PATTERN.test(name)) {
+    throw validation(
+      `1 validation error detected: Value '${name ?? ''}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+ and have length between 1 and 64`,
+    );
+  }
+  return name;
+}
+
+function groupNotFound(groupName: string): ApiError {
+  return new ApiError(404, 'ResourceNotFoundException', `Schedule group ${groupName} does not exist.`);
+}
+
+function writeError(res: ServerResponse, requestId: string, error: ApiError): void {
+  writeAwsJson(res, error.status, { Message: error.message }, 'application/json', {
+    'x-amzn-errortype': error.type,
+    'x-amzn-requestid': requestId,
+  });
+}
+
+function sendArn(res: ServerResponse, requestId: string, arn: string): void {
+  writeAwsJson(res, 200, { ScheduleArn: arn }, 'application/json', { 'x-amzn-requestid': requestId });
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readBody(req, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw validation('Request body is too large.');
+    throw error;
+  }
+  const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
+  if (parsed === undefined || !isRecord(parsed.value))
+    throw validation('The request body is not a valid JSON object.');
+  return parsed.value;
+}
+
+type Definition = Omit<StoredSchedule, 'Arn' | 'Name' | 'CreationDate' | 'LastModificationDate'>;
+
+function parseDefinition(body: Record<string, unknown>): Definition {
+  const expression = body.ScheduleExpression;
+  if (typeof expression !== 'string' || expression.length === 0 || expression.length > 256) {
+    throw validation('ScheduleExpression is required (1 to 256 characters).');
+  }
+  checkExpression(expression);
+  const timezone = optionalString(body.ScheduleExpressionTimezone, 'ScheduleExpressionTimezone');
+  if (timezone !== undefined && !isTimeZone(timezone))
+    throw validation(`Invalid ScheduleExpressionTimezone ${timezone}.`);
+  const groupName = optionalString(body.GroupName, 'GroupName') ?? 'default';
+  if (!NAME_PATTERN.test(groupName)) throw validation('Invalid GroupName.');
+  const state = optionalString(body.State, 'State') ?? 'ENABLED';
+  if (state !== 'ENABLED' && state !== 'DISABLED') throw validation(`Invalid State ${state}.`);
+  const action = optionalString(body.ActionAfterCompletion, 'ActionAfterCompletion') ?? 'NONE';
+  if (action !== 'NONE' && action !== 'DELETE') throw validation(`Invalid ActionAfterCompletion ${action}.`);
+  const description = optionalString(body.Description, 'Description');
+  if (description !== undefined && description.length > 512)
+    throw validation('Description is over 512 characters.');
+  const kmsKeyArn = optionalString(body.KmsKeyArn, 'KmsKeyArn');
+  const definition: Definition = {
+    ScheduleExpression: expression,
+    GroupName: groupName,
+    State: state,
+    ActionAfterCompletion: action,
+    FlexibleTimeWindow: parseWindow(body.FlexibleTimeWindow),
+    Target: parseTarget(body.Target),
+  };
+  if (timezone !== undefined) definition.ScheduleExpressionTimezone = timezone;
+  if (description !== undefined) definition.Description = description;
+  if (kmsKeyArn !== undefined) definition.KmsKeyArn = kmsKeyArn;
+  const start = optionalNumber(body.StartDate, 'StartDate');
+  const end = optionalNumber(body.EndDate, 'EndDate');
+  if (start !== undefined) definition.StartDate = start;
+  if (end !== undefined) definition.EndDate = end;
+  if (start !== undefined && end !== undefined && end <= start)
+    throw validation('EndDate must be after StartDate.');
+  return definition;
+}
+
+function checkExpression(expression: string): void {
+  const at = AT_EXPRESSION.exec(expression);
+  if (at !== null) {
+    const [, y, mo, d, h, mi, s] = at.map(Number);
+    const date = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0, h ?? 0, mi ?? 0, s ?? 0));
+    const valid =
+      date.getUTCFullYear() === y &&
+      date.getUTCMonth() === (mo ?? 1) - 1 &&
+      date.getUTCDate() === d &&
+      date.getUTCHours() === h &&
+      date.getUTCMinutes() === mi &&
+      date.getUTCSeconds() === s;
+    if (!valid) throw validation(`Invalid Schedule Expression ${expression}.`);
+    return;
+  }
+  if (RATE_EXPRESSION.test(expression) || CRON_EXPRESSION.test(expression)) return;
+  throw validation(`Invalid Schedule Expression ${expression}.`);
+}
+
+function parseWindow(value: unknown): Definition['FlexibleTimeWindow'] {
+  if (!isRecord(value)) throw validation('FlexibleTimeWindow is required.');
+  const mode = value.Mode;
+  if (mode === 'OFF') {
+    if (value.MaximumWindowInMinutes !== undefined) {
+      throw validation('MaximumWindowInMinutes is only allowed when FlexibleTimeWindow Mode is FLEXIBLE.');
+    }
+    return { Mode: 'OFF' };
+  }
+  if (mode === 'FLEXIBLE') {
+    const minutes = value.MaximumWindowInMinutes;
+    if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      throw validation('MaximumWindowInMinutes must be between 1 and 1440 when Mode is FLEXIBLE.');
+    }
+    return { Mode: 'FLEXIBLE', MaximumWindowInMinutes: minutes };
+  }
+  throw validation('FlexibleTimeWindow Mode must be OFF or FLEXIBLE.');
+}
+
+function parseTarget(value: unknown): ScheduleTarget {
+  if (!isRecord(value)) throw validation('Target is required.');
+  const arn = value.Arn;
+  const roleArn = value.RoleArn;
+  if (typeof arn !== 'string' || arn.length < 1 || arn.length > 1600)
+    throw validation('Target Arn is required.');
+  if (typeof roleArn !== 'string' || roleArn.length < 1 || roleArn.length > 1600) {
+    throw validation('Target RoleArn is required.');
+  }
+  const target: ScheduleTarget = { ...value, Arn: arn, RoleArn: roleArn };
+  const input = value.Input;
+  if (input !== undefined && (typeof input !== 'string' || input.length < 1)) {
+    throw validation('Target Input must be a non-empty string.');
+  }
+  const deadLetter = value.DeadLetterConfig;
+  if (deadLetter !== undefined) {
+    if (!isRecord(deadLetter) || (deadLetter.Arn !== undefined && typeof deadLetter.Arn !== 'string')) {
+      throw validation('Target DeadLetterConfig must have a string Arn.');
+    }
+  }
+  const retry = value.RetryPolicy;
+  if (retry !== undefined) {
+    if (!isRecord(retry)) throw validation('Target RetryPolicy must be an object.');
+    checkRange(retry.MaximumRetryAttempts, 0, 185, 'MaximumRetryAttempts');
+    checkRange(retry.MaximumEventAgeInSeconds, 60, 86_400, 'MaximumEventAgeInSeconds');
+  }
+  return target;
+}
+
+function checkRange(value: unknown, min: number, max: number, field: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw validation(`${field} must be an integer between ${min} and ${max}.`);
+  }
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw validation(`${field} must be a string.`);
+  return value;
+}
+
+function optionalNumber(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw validation(`${field} must be a timestamp.`);
+  return value;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

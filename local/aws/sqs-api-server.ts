@@ -1,0 +1,518 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import {
+  isRecord,
+  type LOOPBACK_HOST,
+  PayloadTooLargeError,
+  pause,
+  readBody,
+  startLoopbackServer,
+} from '../sandboxes/loopback-server.ts';
+import {
+  headerOf,
+  LOCAL_ACCOUNT_ID,
+  newRequestId,
+  parseJsonOrUndefined,
+  writeAwsJson,
+} from './aws-protocol.ts';
+
+/**
+ * A loopback Amazon SQS endpoint speaking the AWS JSON 1.0 protocol (`X-Amz-Target:
+ * AmazonSQS.<Operation>`, `application/x-amz-json-1.0`) that `@aws-sdk/client-sqs` uses, for
+ * CreateQueue, GetQueueUrl, SendMessage, ReceiveMessage (with long polling) and DeleteMessage.
+ *
+ * It computes `MD5OfMessageBody` (and `MD5OfBody` on receive) over the UTF-8 body, which the SDK
+ * checks on every SendMessage/ReceiveMessage, and `MD5OfMessageAttributes` with the algorithm of
+ * the SQS developer guide. Errors carry both the JSON `__type` and the `x-amzn-query-error`
+ * header (`<query code>;Sender`), since the SDK's SQS client is query-compatible and reads it.
+ */
+
+/** The JSON protocol version SQS speaks. */
+export const SQS_CONTENT_TYPE = 'application/x-amz-json-1.0';
+/** The SQS message size limit (1 MiB since 2025; bodies and attributes count). */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+const MAX_BODY_BYTES = 4 * SQS_MAX_MESSAGE_BYTES;
+const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+const LONG_POLL_STEP_MS = 25;
+
+/** A message attribute as the API carries it (binary values base64 on the wire). */
+export interface SqsMessageAttribute {
+  DataType: string;
+  StringValue?: string;
+  BinaryValue?: string;
+}
+
+/** A message in a queue, for assertions. */
+export interface StoredSqsMessage {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, SqsMessageAttribute>;
+  sentAt: Date;
+  receiveCount: number;
+  /** False while received and inside its visibility timeout, or still delayed. */
+  visible: boolean;
+}
+
+/** Options of {@link startSqsApiServer}. */
+export interface SqsApiServerOptions {
+  port?: number;
+  host?: typeof LOOPBACK_HOST;
+  /** Queues to create up front (more with CreateQueue or {@link SqsApiServer.createQueue}). */
+  queues?: string[];
+  account?: string;
+  /** Wall clock in ms (visibility timeouts, delays, timestamps). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A started SQS endpoint. */
+export interface SqsApiServer {
+  readonly url: string;
+  readonly port: number;
+  /** Creates a queue (idempotent) and returns its URL, `<url>/<account>/<name>`. */
+  createQueue(name: string): string;
+  /** The URL of a queue, whether or not it exists yet. */
+  queueUrl(name: string): string;
+  /** The messages in a queue not yet deleted, oldest first. */
+  messages(queueName: string): StoredSqsMessage[];
+  /** How many SendMessage calls each queue accepted, deleted messages included. */
+  sentCount(queueName: string): number;
+  stop(): Promise<void>;
+}
+
+interface QueueState {
+  name: string;
+  visibilityTimeoutSeconds: number;
+  messages: MessageState[];
+  sent: number;
+  /** Every receipt handle ever issued, so a stale one is not "invalid". */
+  handles: Map<string, string>;
+}
+
+interface MessageState {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, SqsMessageAttribute>;
+  md5OfMessageAttributes: string | undefined;
+  sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt: number | undefined;
+}
+
+class SqsError extends Error {
+  constructor(
+    readonly status: number,
+    /** The JSON `__type`. */
+    readonly type: string,
+    /** The query-protocol code, for `x-amzn-query-error`. */
+    readonly queryCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const nonExistentQueue = (): SqsError =>
+  new SqsError(
+    400,
+    'com.amazonaws.sqs#QueueDoesNotExist',
+    'AWS.SimpleQueueService.NonExistentQueue',
+    'The specified queue does not exist.',
+  );
+const invalidParameter = (message: string): SqsError =>
+  new SqsError(
+    400,
+    'com.amazon.coral.service#InvalidParameterValueException',
+    'InvalidParameterValue',
+    `One or more parameters are invalid. Reason: ${message}`,
+  );
+const missingParameter = (name: string): SqsError =>
+  new SqsError(
+    400,
+    'com.amazon.coral.service#MissingParameterException',
+    'MissingParameter',
+    `The request must contain the parameter ${name}.`,
+  );
+
+/** Start the loopback SQS endpoint on 127.0.0.1. */
+export async function startSqsApiServer(options: SqsApiServerOptions = {}): Promise<SqsApiServer> {
+  const account = options.account ?? LOCAL_ACCOUNT_ID;
+  const now = options.now ?? (() => Date.now());
+  const queues = new Map<string, QueueState>();
+  let baseUrl = '';
+
+  const createQueue = (name: string): string => {
+    if (!/^[a-zA-Z0-9_-]{1,80}$/.test(name))
+      throw invalidParameter(
+        `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length`,
+      );
+    if (!queues.has(name)) {
+      queues.set(name, {
+        name,
+        visibilityTimeoutSeconds: DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+        messages: [],
+        sent: 0,
+        handles: new Map(),
+      });
+    }
+    return `${baseUrl}/${account}/${name}`;
+  };
+
+  const queueOf = (input: Record<string, unknown>): QueueState => {
+    const queueUrl = input.QueueUrl;
+    if (typeof queueUrl !== 'string' || queueUrl === '') throw missingParameter('QueueUrl');
+    let path: string;
+    try {
+      path = new URL(queueUrl).pathname;
+    } catch {
+      throw nonExistentQueue();
+    }
+    const [, owner, name] = path.split('/');
+    const queue = name === undefined ? undefined : queues.get(name);
+    if (owner !== account || queue === undefined) throw nonExistentQueue();
+    return queue;
+  };
+
+  const server = await startLoopbackServer(async (req, res, signal) => {
+    const requestId = newRequestId();
+    try {
+      const target = headerOf(req, 'x-amz-target');
+      const operation = target?.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : undefined;
+      if (req.method !== 'POST' || operation === undefined) {
+        throw new SqsError(
+          400,
+          'com.amazon.coral.service#UnknownOperationException',
+          'InvalidAction',
+          'Unknown operation.',
+        );
+      }
+      let text: string;
+      try {
+        text = await readBody(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) throw invalidParameter('Request body is too large.');
+        throw error;
+      }
+      const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
+      if (parsed === undefined || !isRecord(parsed.value)) {
+        throw new SqsError(
+          400,
+          'com.amazon.coral.service#SerializationException',
+          'SerializationException',
+          'The request body is not valid JSON.',
+        );
+      }
+      const input = parsed.value;
+      let output: unknown;
+      switch (operation) {
+        case 'CreateQueue': {
+          const name = input.QueueName;
+          if (typeof name !== 'string') throw missingParameter('QueueName');
+          output = { QueueUrl: createQueue(name) };
+          break;
+        }
+        case 'GetQueueUrl': {
+          const name = input.QueueName;
+          if (typeof name !== 'string') throw missingParameter('QueueName');
+          if (!queues.has(name)) throw nonExistentQueue();
+          output = { QueueUrl: `${baseUrl}/${account}/${name}` };
+          break;
+        }
+        case 'SendMessage':
+          output = sendMessage(queueOf(input), input, now());
+          break;
+        case 'ReceiveMessage':
+          output = await receiveMessage(queueOf(input), input, now, signal);
+          break;
+        case 'DeleteMessage':
+          deleteMessage(queueOf(input), input);
+          output = {};
+          break;
+        default:
+          throw new SqsError(
+            400,
+            'com.amazonaws.sqs#UnsupportedOperation',
+            'AWS.SimpleQueueService.UnsupportedOperation',
+            `${operation} is not supported by this local endpoint.`,
+          );
+      }
+      writeAwsJson(res, 200, output, SQS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      writeError(res, requestId, error);
+    }
+  }, options.port ?? 0);
+  baseUrl = server.url;
+  for (const name of options.queues ?? []) createQueue(name);
+
+  return {
+    url: server.url,
+    port: server.port,
+    createQueue,
+    queueUrl: (name) => `${server.url}/${account}/${name}`,
+    messages: (queueName) => {
+      const at = now();
+      return (queues.get(queueName)?.messages ?? []).map((m) => ({
+        messageId: m.messageId,
+        body: m.body,
+        md5OfBody: m.md5OfBody,
+        messageAttributes: structuredClone(m.messageAttributes),
+        sentAt: new Date(m.sentAt),
+        receiveCount: m.receiveCount,
+        visible: m.visibleAt <= at,
+      }));
+    },
+    sentCount: (queueName) => queues.get(queueName)?.sent ?? 0,
+    stop: () => server.close(),
+  };
+}
+
+function writeError(res: ServerResponse, requestId: string, error: SqsError): void {
+  writeAwsJson(res, error.status, { __type: error.type, message: error.message }, SQS_CONTENT_TYPE, {
+    'x-amzn-requestid': requestId,
+    'x-amzn-query-error': `${error.queryCode};Sender`,
+  });
+}
+
+function sendMessage(queue: QueueState, input: Record<string, unknown>, at: number): Record<string, string> {
+  const body = input.MessageBody;
+  if (typeof body !== 'string' || body === '') throw missingParameter('MessageBody');
+  if (!hasOnlyValidCharacters(body)) {
+    throw new SqsError(
+      400,
+      'com.amazonaws.sqs#InvalidMessageContents',
+      'InvalidMessageContents',
+      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+    );
+  }
+  const attributes = parseAttributes(input.MessageAttributes);
+  const size = Buffer.byteLength(body, 'utf8') + attributesSize(attributes);
+  if (size > SQS_MAX_MESSAGE_BYTES) {
+    throw invalidParameter(`Message must be shorter than ${SQS_MAX_MESSAGE_BYTES} bytes.`);
+  }
+  const delay = input.DelaySeconds ?? 0;
+  if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > 900) {
+    throw invalidParameter('DelaySeconds must be an integer from 0 to 900.');
+  }
+  const message: MessageState = {
+    messageId: randomUUID(),
+    body,
+    md5OfBody: md5Hex(Buffer.from(body, 'utf8')),
+    messageAttributes: attributes,
+    md5OfMessageAttributes:
+      Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined,
+    sentAt: at,
+    visibleAt: at + delay * 1000,
+    receiveCount: 0,
+    firstReceivedAt: undefined,
+  };
+  queue.messages.push(message);
+  queue.sent++;
+  const output: Record<string, string> = {
+    MD5OfMessageBody: message.md5OfBody,
+    MessageId: message.messageId,
+  };
+  if (message.md5OfMessageAttributes !== undefined)
+    output.MD5OfMessageAttributes = message.md5OfMessageAttributes;
+  return output;
+}
+
+async function receiveMessage(
+  queue: QueueState,
+  input: Record<string, unknown>,
+  now: () => number,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const max = integerIn(input.MaxNumberOfMessages, 1, 10, 1, 'MaxNumberOfMessages');
+  const visibility = integerIn(
+    input.VisibilityTimeout,
+    0,
+    43_200,
+    queue.visibilityTimeoutSeconds,
+    'VisibilityTimeout',
+  );
+  const waitSeconds = integerIn(input.WaitTimeSeconds, 0, 20, 0, 'WaitTimeSeconds');
+  const systemNames = [...stringList(input.MessageSystemAttributeNames), ...stringList(input.AttributeNames)];
+  const attributeNames = stringList(input.MessageAttributeNames);
+  const deadline = now() + waitSeconds * 1000;
+  for (;;) {
+    const at = now();
+    const ready = queue.messages.filter((m) => m.visibleAt <= at).slice(0, max);
+    if (ready.length > 0 || at >= deadline) {
+      return ready.length === 0
+        ? {}
+        : { Messages: ready.map((m) => receive(queue, m, at, visibility, systemNames, attributeNames)) };
+    }
+    // Long polling: wait for a message to arrive or turn visible, until WaitTimeSeconds.
+    if (!(await pause(Math.min(LONG_POLL_STEP_MS, deadline - at), signal))) return {};
+  }
+}
+
+function receive(
+  queue: QueueState,
+  message: MessageState,
+  at: number,
+  visibilitySeconds: number,
+  systemNames: string[],
+  attributeNames: string[],
+): Record<string, unknown> {
+  message.receiveCount++;
+  message.firstReceivedAt ??= at;
+  message.visibleAt = at + visibilitySeconds * 1000;
+  const receiptHandle = Buffer.from(`${queue.name}:${message.messageId}:${randomUUID()}`).toString('base64');
+  queue.handles.set(receiptHandle, message.messageId);
+  const out: Record<string, unknown> = {
+    MessageId: message.messageId,
+    ReceiptHandle: receiptHandle,
+    MD5OfBody: message.md5OfBody,
+    Body: message.body,
+  };
+  const system: Record<string, string> = {
+    ApproximateReceiveCount: String(message.receiveCount),
+    SentTimestamp: String(message.sentAt),
+    ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+    SenderId: LOCAL_ACCOUNT_ID,
+  };
+  const wantsAll = systemNames.includes('All');
+  const selected = Object.fromEntries(
+    Object.entries(system).filter(([name]) => wantsAll || systemNames.includes(name)),
+  );
+  if (Object.keys(selected).length > 0) out.Attributes = selected;
+  const chosen = Object.fromEntries(
+    Object.entries(message.messageAttributes).filter(([name]) => attributeSelected(name, attributeNames)),
+  );
+  if (Object.keys(chosen).length > 0) {
+    out.MessageAttributes = chosen;
+    out.MD5OfMessageAttributes = md5OfMessageAttributes(chosen);
+  }
+  return out;
+}
+
+function attributeSelected(name: string, requested: string[]): boolean {
+  return requested.some(
+    (pattern) =>
+      pattern === 'All' ||
+      pattern === '.*' ||
+      pattern === name ||
+      (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))),
+  );
+}
+
+function deleteMessage(queue: QueueState, input: Record<string, unknown>): void {
+  const handle = input.ReceiptHandle;
+  if (typeof handle !== 'string' || handle === '') throw missingParameter('ReceiptHandle');
+  const messageId = queue.handles.get(handle);
+  if (messageId === undefined) {
+    throw new SqsError(
+      404,
+      'com.amazonaws.sqs#ReceiptHandleIsInvalid',
+      'ReceiptHandleIsInvalid',
+      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+    );
+  }
+  // A handle that was issued but whose message is gone (already deleted) is a no-op, as in SQS.
+  queue.messages = queue.messages.filter((m) => m.messageId !== messageId);
+}
+
+function parseAttributes(value: unknown): Record<string, SqsMessageAttribute> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw invalidParameter('MessageAttributes must be a map.');
+  const entries = Object.entries(value);
+  if (entries.length > 10)
+    throw invalidParameter(
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`,
+    );
+  const out: Record<string, SqsMessageAttribute> = {};
+  for (const [name, attribute] of entries) {
+    if (!isRecord(attribute) || typeof attribute.DataType !== 'string' || attribute.DataType === '') {
+      throw invalidParameter(`The message attribute '${name}' must contain a non-empty attribute type.`);
+    }
+    const stringValue = typeof attribute.StringValue === 'string' ? attribute.StringValue : undefined;
+    const binaryValue = typeof attribute.BinaryValue === 'string' ? attribute.BinaryValue : undefined;
+    const isBinary = attribute.DataType.startsWith('Binary');
+    if (isBinary ? binaryValue === undefined : stringValue === undefined) {
+      throw invalidParameter(
+        `The message attribute '${name}' must contain a non-empty message attribute value.`,
+      );
+    }
+    out[name] = isBinary
+      ? { DataType: attribute.DataType, BinaryValue: binaryValue }
+      : { DataType: attribute.DataType, StringValue: stringValue };
+  }
+  return out;
+}
+
+function attributesSize(attributes: Record<string, SqsMessageAttribute>): number {
+  let size = 0;
+  for (const [name, attribute] of Object.entries(attributes)) {
+    size += Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType);
+    size += attribute.BinaryValue !== undefined ? Buffer.from(attribute.BinaryValue, 'base64').length : 0;
+    size += attribute.StringValue !== undefined ? Buffer.byteLength(attribute.StringValue) : 0;
+  }
+  return size;
+}
+
+/**
+ * MD5 of message attributes as the SQS developer guide defines it: attributes sorted by name;
+ * for each, the name, the data type and the value each as a 4-byte big-endian length followed by
+ * the UTF-8 (binary: raw) bytes, with a 1-byte transport type (1 string/number, 2 binary) before
+ * the value.
+ */
+export function md5OfMessageAttributes(attributes: Record<string, SqsMessageAttribute>): string {
+  const parts: Buffer[] = [];
+  const withLength = (bytes: Buffer): void => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attribute = attributes[name];
+    if (attribute === undefined) continue;
+    withLength(Buffer.from(name, 'utf8'));
+    withLength(Buffer.from(attribute.DataType, 'utf8'));
+    if (attribute.BinaryValue !== undefined) {
+      parts.push(Buffer.from([2]));
+      withLength(Buffer.from(attribute.BinaryValue, 'base64'));
+    } else {
+      parts.push(Buffer.from([1]));
+      withLength(Buffer.from(attribute.StringValue ?? '', 'utf8'));
+    }
+  }
+  return md5Hex(Buffer.concat(parts));
+}
+
+function md5Hex(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+// #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF (lone surrogates are invalid).
+function hasOnlyValidCharacters(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    const valid =
+      code === 0x9 ||
+      code === 0xa ||
+      code === 0xd ||
+      (code >= 0x20 && code <= 0xd7ff) ||
+      (code >= 0xe000 && code <= 0xfffd) ||
+      (code >= 0x10000 && code <= 0x10ffff);
+    if (!valid) return false;
+  }
+  return true;
+}
+
+function integerIn(value: unknown, min: number, max: number, fallback: number, field: string): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(
+      `Value ${String(value)} for parameter ${field} is invalid. Must be between ${min} and ${max}.`,
+    );
+  }
+  return value;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { readLiveCredentials } from './runtime/live-credentials.ts';
+import { startLocalRuntime } from './runtime/local-runtime.ts';
+
+/** What `nudge start` was asked for. */
+export interface RunLocalOptions {
+  projectDir: string;
+  dataDir: string;
+  speed: number;
+  fresh: boolean;
+  demo?: boolean;
+  live: boolean;
+  consolePort: number;
+  eventsPort: number;
+  watch: boolean;
+}
+
+/** Starts the local runtime, prints what is where, and stops every child cleanly on Ctrl-C. */
+export async function runLocal(options: RunLocalOptions): Promise<void> {
+  if (!Number.isFinite(options.speed) || options.speed <= 0) {
+    process.stderr.write(`--speed must be a positive number, not ${options.speed}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let live: ReturnType<typeof readLiveCredentials> | undefined;
+  if (options.live) {
+    live = readLiveCredentials(process.env, join(options.projectDir, 'nudge.secrets.json'));
+    if (!live.ok) {
+      process.stderr.write(`${live.error}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  say('starting Nudge locally (DynamoDB Local needs a few seconds on a cold JVM)…');
+  const runtime = await startLocalRuntime({
+    projectDir: options.projectDir,
+    dataDir: options.dataDir,
+    fresh: options.fresh,
+    speed: options.speed,
+    ...(options.demo === undefined ? {} : { demo: options.demo }),
+    ...(live?.ok === true ? { live: live.credentials } : {}),
+    ports: { console: options.consolePort, events: options.eventsPort },
+    watch: options.watch,
+    log: say,
+  });
+  const { urls } = runtime;
+  process.stdout.write(
+    [
+      '',
+      `  Console          ${urls.console}`,
+      `  Events           ${urls.events}   (EventBridge PutEvents: aws events put-events --endpoint-url ${urls.events} …)`,
+      `  Webhooks         ${urls.webhooks}/webhooks/…`,
+      `  Twilio sandbox   ${urls.twilio}${live?.ok === true ? '   (not used: --live)' : ''}`,
+      `  SendGrid sandbox ${urls.sendgrid}${live?.ok === true ? '   (not used: --live)' : ''}`,
+      `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}`,
+      `  Clock            ×${options.speed}${options.speed === 1 ? '   (npm start -- --speed 20160 shows a 14-day reminder within a minute)' : ''}`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping…`);
+    void runtime.stop().then(() => {
+      say('stopped.');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Keep the process alive: the servers are unref'd by some parts.
+  setInterval(() => undefined, 60_000);
+}

@@ -1,0 +1,168 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import type { MessageRecord } from '../../functions/app/message-record.ts';
+import { describeRule } from '../../functions/core/rules/describe-rule.ts';
+import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
+import type { CapturedMessage, ConsoleBackend, ConsoleRule, SampleEvent } from '../console/console-backend.ts';
+import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
+
+/** What the console backend reads from the running runtime. */
+export interface ConsoleBackendParts {
+  store: DynamoJourneyStore;
+  clock: ControllableClock;
+  bus: EventBridgeClient;
+  twilio: TwilioSandbox;
+  sendgrid: SendGridSandbox;
+  /** The sandbox number customers reply to. */
+  sender: string;
+  rules: () => LoadedRule[];
+  issues: () => string[];
+  customersSeen: Map<string, string>;
+  examplesDir: string;
+  endpoints: () => { console: string; events: string; twilio: string; sendgrid: string };
+}
+
+/** Most messages the rules page reads to count outcomes (a local console, not analytics). */
+const COUNT_LIMIT = 5000;
+
+/** The console's view of the local runtime: the store, the sandboxes and the bus, nothing else. */
+export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend {
+  return {
+    clock: () => ({ now: parts.clock.now().toUTC().toISO() ?? '', speed: parts.clock.speed }),
+    ruleIssues: () => parts.issues(),
+    rules: async () => {
+      const messages = await allMessages(parts.store, COUNT_LIMIT);
+      return parts.rules().map((loaded): ConsoleRule => {
+        const mine = messages.filter((message) => message.ruleId === loaded.rule.id);
+        const counts: Record<string, number> = {};
+        const suppressedBy: Record<string, number> = {};
+        for (const message of mine) {
+          counts[message.status] = (counts[message.status] ?? 0) + 1;
+          if (message.status === 'suppressed' && message.reason !== undefined) {
+            suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
+          }
+        }
+        return {
+          id: loaded.rule.id,
+          description: loaded.rule.description,
+          enabled: loaded.rule.enabled,
+          urgent: loaded.rule.urgent,
+          file: `${loaded.file}:${loaded.line}`,
+          summary: describeRule(loaded.rule),
+          channels: [...loaded.rule.channels],
+          template: loaded.rule.template,
+          counts,
+          suppressedBy,
+          nextPlanned: mine
+            .filter((message) => message.status === 'scheduled')
+            .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))
+            .slice(0, 20)
+            .map((message) => ({ messageId: message.messageId, customerId: message.customerId, sendAt: message.sendAt })),
+        };
+      });
+    },
+    listMessages: (options) => parts.store.listMessages(options),
+    getMessage: (messageId) => parts.store.getMessage(messageId),
+    customers: async () => {
+      if (parts.customersSeen.size === 0) {
+        for (const message of await allMessages(parts.store, COUNT_LIMIT)) {
+          const seen = parts.customersSeen.get(message.customerId);
+          if (seen === undefined || seen < message.createdAt) parts.customersSeen.set(message.customerId, message.createdAt);
+        }
+      }
+      return [...parts.customersSeen]
+        .map(([id, lastSeen]) => ({ id, lastSeen }))
+        .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1));
+    },
+    customer: async (customerId) => {
+      const [profile, timeline] = await Promise.all([
+        parts.store.getProfile(customerId),
+        parts.store.customerTimeline(customerId, 200),
+      ]);
+      if (profile === undefined && timeline.messages.length === 0) return undefined;
+      return { profile, messages: timeline.messages, replies: timeline.replies };
+    },
+    rejected: (limit) => parts.store.listRejected(limit),
+    captured: async (limit) => {
+      const sms: CapturedMessage[] = parts.twilio.messages()
+        .filter((message) => message.direction === 'outbound-api')
+        .map((message) => ({
+          providerId: message.sid,
+          channel: 'sms',
+          to: message.to,
+          at: message.dateCreated.toISOString(),
+          summary: message.body,
+          status: message.status,
+        }));
+      const email: CapturedMessage[] = parts.sendgrid.messages().flatMap((message) =>
+        message.recipients.map((recipient) => ({
+          providerId: message.messageId,
+          channel: 'email' as const,
+          to: recipient.email,
+          at: message.receivedAt.toISOString(),
+          summary: message.subject ?? '',
+          status: 'accepted',
+        })),
+      );
+      return [...sms, ...email].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit);
+    },
+    samples: () => loadSamples(parts.examplesDir),
+    sendTestEvent: async (event) => {
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        return { ok: false, error: 'an event is a JSON object with source, detail-type and detail' };
+      }
+      const source: unknown = Reflect.get(event, 'source');
+      const detailType: unknown = Reflect.get(event, 'detail-type');
+      const detail: unknown = Reflect.get(event, 'detail');
+      if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null) {
+        return { ok: false, error: 'source and detail-type must be strings and detail an object' };
+      }
+      const answer = await parts.bus.send(
+        new PutEventsCommand({
+          Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), Time: parts.clock.now().toJSDate() }],
+        }),
+      );
+      const entry = answer.Entries?.[0];
+      if (entry?.EventId === undefined) return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
+      return { ok: true, eventId: entry.EventId };
+    },
+    replyAsCustomer: async ({ from, body }) => {
+      const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
+      return result.status === 200 ? { ok: true } : { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
+    },
+    endpoints: () => parts.endpoints(),
+  };
+}
+
+async function allMessages(store: DynamoJourneyStore, limit: number): Promise<MessageRecord[]> {
+  const out: MessageRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listMessages({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined && out.length < limit);
+  return out;
+}
+
+/** The first event of each example journey, as a starting point for the "Try it" form. */
+function loadSamples(dir: string): SampleEvent[] {
+  const samples: SampleEvent[] = [];
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort()) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      try {
+        const value: unknown = JSON.parse(line);
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+        const event = Object.fromEntries(Object.entries(value).filter(([key]) => ['source', 'detail-type', 'detail'].includes(key)));
+        const type = String(Reflect.get(value, 'detail-type'));
+        if (!samples.some((sample) => sample.name.endsWith(type))) samples.push({ name: `${file.replace('.jsonl', '')}: ${type}`, event });
+      } catch {
+        // the deliberately broken demo lines
+      }
+    }
+  }
+  return samples;
+}

@@ -1,0 +1,388 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DateTime } from 'luxon';
+import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
+import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
+import { ControllableClock, LocalSendScheduler } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import { createSendGridMail } from '../../functions/adapters/sendgrid/sendgrid-client.ts';
+import { SendGridEmailSender } from '../../functions/adapters/sendgrid/sendgrid-email-sender.ts';
+import { InProcessSendQueue } from '../../functions/adapters/sqs/in-process-send-queue.ts';
+import { createTwilioClient } from '../../functions/adapters/twilio/twilio-client.ts';
+import { TwilioSmsSender } from '../../functions/adapters/twilio/twilio-sms-sender.ts';
+import { type EvaluateDeps, evaluateEvent } from '../../functions/app/evaluate-event.ts';
+import type { MessageRecord } from '../../functions/app/message-record.ts';
+import { catalogRenderer } from '../../functions/app/render-factory.ts';
+import { type SendDeps, sendMessage } from '../../functions/app/send-message.ts';
+import { keywordTable } from '../../functions/core/replies/inbound-keywords.ts';
+import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
+import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
+import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
+import { loadProject } from '../../cli/commands/project.ts';
+import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
+import { startConsoleServer } from '../console/console-server.ts';
+import { startDynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
+import { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts';
+import { createConsoleBackend } from './console-backend-impl.ts';
+import { loadDemoJourneys } from './demo-journeys.ts';
+import type { LiveCredentials } from './live-credentials.ts';
+import { startWebhookHttpServer } from './webhook-http-server.ts';
+
+/** How to run Nudge on one machine. */
+export interface LocalRuntimeOptions {
+  /** Where rules/, templates/, nudge.config.yaml and examples/ are. */
+  projectDir: string;
+  /** Keep DynamoDB data here across restarts; in memory when absent. */
+  dataDir?: string;
+  /** Wipe `dataDir` first. */
+  fresh?: boolean;
+  /** Virtual seconds per real second (1 = real time, 0 = frozen until moved, for tests). */
+  speed?: number;
+  /** Virtual time to start at (default: now). */
+  clockStart?: DateTime;
+  /** Play the example journeys (moved to start now). */
+  demo?: boolean;
+  /** Send through the real Twilio and SendGrid instead of the sandboxes. */
+  live?: LiveCredentials;
+  /** 0 picks a free port (tests); defaults: console 3000, events 4010. */
+  ports?: { console?: number; events?: number; webhooks?: number };
+  /** Re-validate and reload rules and templates when they change (default true). */
+  watch?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A running local Nudge. */
+export interface LocalRuntime {
+  urls: { console: string; events: string; webhooks: string; twilio: string; sendgrid: string; dynamodb: string };
+  clock: ControllableClock;
+  store: DynamoJourneyStore;
+  twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
+  sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
+  /** The DynamoDB client the store uses (tests count its calls). */
+  dynamoClient: DynamoDBClient;
+  /** Hands a message id to the send queue directly, as a redelivery would (tests). */
+  enqueue(messageId: string): Promise<void>;
+  /** Outcome events Nudge put back on the bus (source `nudge`), oldest first. */
+  outcomes(): EventBridgeEvent[];
+  /** Waits until queued sends and provider callbacks have settled (tests, demos). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const TABLE = 'nudge-local';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const SANDBOX_SENDER = '+46766861004';
+
+/**
+ * Starts the whole service on 127.0.0.1 with the production use cases and handlers: DynamoDB
+ * Local (the real DynamoDB API), the Twilio and SendGrid sandboxes, a PutEvents endpoint, an
+ * in-process send queue and scheduler on a clock that can run faster than real time, the
+ * webhook router, and the console.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    return await start(options, log, stops, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function start(
+  options: LocalRuntimeOptions,
+  log: (line: string) => void,
+  stops: Array<() => Promise<void>>,
+  stop: () => Promise<void>,
+): Promise<LocalRuntime> {
+  const dir = options.projectDir;
+  let project = loadProject({
+    rules: join(dir, 'rules'),
+    templates: join(dir, 'templates'),
+    config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
+  });
+  if (project.issues.length > 0) {
+    throw new Error(`rules or templates are invalid:\n${project.issues.map(formatRuleIssue).join('\n')}`);
+  }
+  const clock = new ControllableClock({ start: options.clockStart ?? DateTime.utc(), speed: options.speed ?? 1 });
+
+  // DynamoDB Local: persisted in dataDir unless --fresh wipes it.
+  const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+  if (options.fresh === true && dynamoDir !== undefined) rmSync(dynamoDir, { recursive: true, force: true });
+  const dynamo = await startDynamoDbLocal(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+  stops.push(() => dynamo.stop());
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS });
+  const firstStart = !(await tableExists(dynamoClient));
+  await createJourneyTable(dynamoClient, TABLE);
+  const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
+
+  // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
+  let route: ReturnType<typeof createWebhookRouter> | undefined;
+  const webhooks = await startWebhookHttpServer({
+    port: options.ports?.webhooks ?? 0,
+    route: (request) => (route === undefined ? Promise.resolve({ status: 503, headers: {}, body: 'starting' }) : route(request)),
+    onError: (error) => log(`webhook error: ${String(error)}`),
+  });
+  stops.push(() => webhooks.stop());
+
+  const accountSid = `AC${randomBytes(16).toString('hex')}`;
+  const authToken = randomBytes(16).toString('hex');
+  const apiKey = `SG.${randomBytes(16).toString('hex')}`;
+  const twilio = await startTwilioSandbox({
+    accountSid,
+    authToken,
+    inboundWebhookUrl: `${webhooks.url}/webhooks/twilio/inbound`,
+    statusCallbackDelayMs: 50,
+    // Providers' timestamps (and SendGrid's signed ones) follow the virtual clock.
+    now: () => clock.now().toJSDate(),
+  });
+  stops.push(() => twilio.stop());
+  const sendgrid = await startSendGridSandbox({
+    apiKey,
+    eventWebhookUrl: `${webhooks.url}/webhooks/sendgrid/events`,
+    eventDelayMs: 50,
+    now: () => clock.now().toJSDate(),
+  });
+  stops.push(() => sendgrid.stop());
+
+  // Outcome events go back on the (local) bus through the real EventBridge SDK.
+  const outcomes: EventBridgeEvent[] = [];
+  const customersSeen = new Map<string, string>();
+  let evaluateDeps: EvaluateDeps | undefined;
+  const events = await startPutEventsServer({
+    port: options.ports?.events ?? 4010,
+    now: () => clock.now().toJSDate(),
+    onEvents: async (delivered) => {
+      for (const event of delivered) {
+        if (event.source === 'nudge') {
+          outcomes.push(event);
+          log(`outcome ${event['detail-type']} ${JSON.stringify(event.detail.messageId ?? event.detail.replyId ?? '')}`);
+          continue;
+        }
+        if (evaluateDeps === undefined) throw new Error('not started');
+        const result = await evaluateEvent(event, evaluateDeps);
+        const customer = event.detail.customer;
+        const id = typeof customer === 'object' && customer !== null ? Reflect.get(customer, 'id') : event.detail.customerId;
+        if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
+        log(
+          `event ${event['detail-type']} ${event.id}: ${result.rejected ?? `${result.planned.length} planned, ${result.closed.length} closed`}`,
+        );
+      }
+    },
+  });
+  stops.push(() => events.stop());
+  const bus = new EventBridgeClient({ endpoint: events.url, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS });
+  const publisher = new EventBridgeOutcomePublisher({ client: bus, busName: 'default' });
+
+  const live = options.live;
+  const smsSender = new TwilioSmsSender({
+    client: createTwilioClient(
+      live === undefined
+        ? { accountSid, authToken, apiBaseUrl: twilio.url, timeoutMs: 5000 }
+        : { accountSid: live.twilio.accountSid, authToken: live.twilio.authToken, timeoutMs: 10_000 },
+    ),
+    ...(live === undefined
+      ? { from: SANDBOX_SENDER, statusCallbackBaseUrl: webhooks.url }
+      : live.twilio.messagingServiceSid === undefined
+        ? { from: live.twilio.from ?? SANDBOX_SENDER }
+        : { messagingServiceSid: live.twilio.messagingServiceSid }),
+  });
+  const emailSender = new SendGridEmailSender({
+    mail:
+      live === undefined
+        ? createSendGridMail({ apiKey, apiBaseUrl: sendgrid.url, timeoutMs: 5000 })
+        : createSendGridMail({ apiKey: live.sendgrid.apiKey, timeoutMs: 10_000 }),
+    from: live === undefined ? { email: 'nudge@acme.example', name: 'Acme' } : { email: live.sendgrid.fromEmail },
+  });
+
+  // The send path: scheduler → in-process queue (at least once, bounded concurrency) → send use case.
+  let sendDeps: SendDeps | undefined;
+  const queue = new InProcessSendQueue({
+    concurrency: 4,
+    handler: async (messageId) => {
+      if (sendDeps === undefined) throw new Error('not started');
+      const outcome = await sendMessage(messageId, sendDeps);
+      log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
+    },
+    onError: (failure) => log(`send ${failure.messageId} failed, will retry: ${String(failure.error)}`),
+  });
+  const scheduler = new LocalSendScheduler({ clock, queue });
+  stops.push(async () => {
+    scheduler.stop();
+    await queue.close();
+  });
+
+  const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
+  evaluateDeps = { store, scheduler, clock, settings: project.settings, rules: rulesOf(project.rules) };
+  sendDeps = {
+    store,
+    scheduler,
+    clock,
+    settings: project.settings,
+    rules: evaluateDeps.rules,
+    channels: { sms: smsSender, email: emailSender },
+    render: catalogRenderer(project.catalog, project.settings),
+    outcomes: publisher,
+  };
+  const webhookDeps: WebhookDeps = {
+    store,
+    outcomes: publisher,
+    keywords: keywordTable(project.settings.keywords),
+    clock,
+    twilioAuthToken: live?.twilio.authToken ?? authToken,
+    sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
+    publicBaseUrl: webhooks.url,
+    log: (level, message, fields) => log(`webhook ${level}: ${message} ${JSON.stringify(fields ?? {})}`),
+  };
+  route = createWebhookRouter(webhookDeps);
+
+  // Messages scheduled before a restart live in DynamoDB: give them back to the scheduler.
+  const restored = await restoreSchedules(store, scheduler);
+  if (restored > 0) log(`restored ${restored} scheduled message(s) from ${options.dataDir ?? 'the table'}`);
+  scheduler.start();
+
+  // Hot reload: the last good set keeps running when an edit breaks a rule.
+  let issues: string[] = [];
+  const reload = () => {
+    const next = loadProject({
+      rules: join(dir, 'rules'),
+      templates: join(dir, 'templates'),
+      config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
+    });
+    issues = next.issues.map(formatRuleIssue);
+    if (issues.length > 0) {
+      log(`rules NOT reloaded (the last good set keeps running):\n  ${issues.join('\n  ')}`);
+      return;
+    }
+    project = next;
+    const rules = rulesOf(next.rules);
+    Object.assign(evaluateDeps ?? {}, { rules, settings: next.settings });
+    Object.assign(sendDeps ?? {}, { rules, settings: next.settings, render: catalogRenderer(next.catalog, next.settings) });
+    webhookDeps.keywords = keywordTable(next.settings.keywords);
+    log(`rules reloaded: ${next.rules.length} rule(s) valid`);
+  };
+  const watchers: FSWatcher[] = [];
+  if (options.watch !== false) {
+    let timer: NodeJS.Timeout | undefined;
+    const onChange = () => {
+      clearTimeout(timer);
+      timer = setTimeout(reload, 200);
+    };
+    for (const target of ['rules', 'templates']) watchers.push(watch(join(dir, target), { recursive: true }, onChange));
+    if (existsSync(join(dir, 'nudge.config.yaml'))) watchers.push(watch(join(dir, 'nudge.config.yaml'), onChange));
+    stops.push(async () => {
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    });
+  }
+
+  let consoleUrl = '';
+  const consoleServer = await startConsoleServer({
+    port: options.ports?.console ?? 3000,
+    backend: createConsoleBackend({
+      store,
+      clock,
+      bus,
+      twilio,
+      sendgrid,
+      sender: SANDBOX_SENDER,
+      rules: () => project.rules,
+      issues: () => issues,
+      customersSeen,
+      examplesDir: join(dir, 'examples', 'events'),
+      endpoints: () => ({ console: consoleUrl, events: events.url, twilio: twilio.url, sendgrid: sendgrid.url }),
+    }),
+  });
+  consoleUrl = consoleServer.url;
+  stops.push(() => consoleServer.stop());
+
+  // The demo: the example journeys, moved to start now, put on the bus as their time comes.
+  if (options.demo ?? firstStart) {
+    const demo = loadDemoJourneys(join(dir, 'examples', 'events'), clock.now());
+    let index = 0;
+    const tick = setInterval(() => {
+      const due: typeof demo = [];
+      while (index < demo.length && (demo[index]?.at.toMillis() ?? Number.POSITIVE_INFINITY) <= clock.nowMillis()) {
+        const next = demo[index];
+        if (next !== undefined) due.push(next);
+        index++;
+      }
+      if (due.length === 0) return;
+      void bus
+        .send(
+          new PutEventsCommand({
+            Entries: due.map((event) => ({
+              Source: event.source,
+              DetailType: event.detailType,
+              Detail: JSON.stringify(event.detail),
+              Time: event.at.toJSDate(),
+            })),
+          }),
+        )
+        .catch((error: unknown) => log(`demo event failed: ${String(error)}`));
+    }, 100);
+    stops.push(async () => clearInterval(tick));
+    log(`demo: ${demo.length} journey events from examples/events, starting now`);
+  }
+
+  return {
+    urls: {
+      console: consoleServer.url,
+      events: events.url,
+      webhooks: webhooks.url,
+      twilio: twilio.url,
+      sendgrid: sendgrid.url,
+      dynamodb: dynamo.endpoint,
+    },
+    clock,
+    store,
+    dynamoClient,
+    enqueue: (messageId) => queue.enqueue(messageId),
+    twilio,
+    sendgrid,
+    outcomes: () => [...outcomes],
+    settle: async () => {
+      for (let round = 0; round < 5; round++) {
+        await scheduler.advanceTo(clock.now());
+        await queue.drain();
+        await twilio.whenIdle();
+        await sendgrid.whenIdle();
+      }
+    },
+    stop,
+  };
+}
+
+async function tableExists(client: DynamoDBClient): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function restoreSchedules(store: DynamoJourneyStore, scheduler: LocalSendScheduler): Promise<number> {
+  let cursor: string | undefined;
+  let restored = 0;
+  do {
+    const page: { items: MessageRecord[]; cursor?: string } = await store.listMessages({
+      limit: 100,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const record of page.items) {
+      if (record.status !== 'scheduled') continue;
+      await scheduler.schedule(record.messageId, DateTime.fromISO(record.sendAt, { zone: 'utc' }));
+      restored++;
+    }
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return restored;
+}

@@ -1,0 +1,66 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { MAX_WEBHOOK_BODY_BYTES, type WebhookRequest, type WebhookResponse } from '../../functions/handlers/webhook-router.ts';
+
+/**
+ * Serves the webhook router on loopback, as the Lambda Function URL does in AWS: the same router,
+ * the same signature checks; only the HTTP framing differs.
+ */
+export async function startWebhookHttpServer(options: {
+  port?: number;
+  route: (request: WebhookRequest) => Promise<WebhookResponse>;
+  onError?: (error: unknown) => void;
+}): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void handle(req, res, options.route).catch((error: unknown) => {
+      options.onError?.(error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('webhook server has no TCP address');
+  const { port } = address;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: (request: WebhookRequest) => Promise<WebhookResponse>,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_WEBHOOK_BODY_BYTES + 1) break; // enough to know it is too large
+    chunks.push(buffer);
+  }
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    else if (Array.isArray(value)) headers[name.toLowerCase()] = value.join(',');
+  }
+  const response = await route({
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.search.replace(/^\?/, ''),
+    headers,
+    rawBody: Buffer.concat(chunks).toString('utf8'),
+  });
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
