@@ -1,0 +1,101 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
+
+// What `npm start` runs, on free ports, driven the way a developer would: the real EventBridge
+// SDK against the PutEvents endpoint, the console's JSON API, and a reply from the customer's phone.
+let runtime: LocalRuntime;
+let bus: EventBridgeClient;
+
+const customer = {
+  id: 'cust-e2e',
+  firstName: 'Eva',
+  phone: '+46705556677',
+  locale: 'sv',
+  timeZone: 'Europe/Stockholm',
+};
+
+async function callbackBooked(callbackId: string): Promise<void> {
+  const answer = await bus.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: 'acme.contact-centre',
+          DetailType: 'CallbackBooked',
+          Detail: JSON.stringify({
+            callbackId,
+            caseId: `K-${callbackId}`,
+            callbackAt: new Date(Date.now() + 2 * 3600_000).toISOString(),
+            customer,
+          }),
+        },
+      ],
+    }),
+  );
+  expect(answer.FailedEntryCount).toBe(0);
+}
+
+interface ApiMessage {
+  messageId: string;
+  ruleId: string;
+  status: string;
+  reason?: string;
+  detail?: string;
+  customerId: string;
+  trigger: { detail: Record<string, unknown> };
+}
+
+async function apiMessages(): Promise<ApiMessage[]> {
+  const response = await fetch(`${runtime.urls.console}/api/messages?limit=50`);
+  expect(response.status).toBe(200);
+  const body: { items: ApiMessage[] } = await response.json();
+  return body.items;
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({
+    projectDir: process.cwd(),
+    demo: false,
+    watch: false,
+    ports: { console: 0, events: 0 },
+  });
+  bus = new EventBridgeClient({
+    endpoint: runtime.urls.events,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+}, 120_000);
+
+afterAll(async () => runtime?.stop());
+
+describe('npm start, end to end', () => {
+  it('an event put on the local bus becomes an SMS in the sandbox and in the console API', async () => {
+    await callbackBooked('CB-E2E-1');
+    await runtime.settle();
+
+    const sms = runtime.twilio.messages().filter((message) => message.to === customer.phone);
+    expect(sms).toHaveLength(1);
+    expect(sms[0]?.body).toMatch(/^Hej Eva! Vi ringer dig .* kl\. \d\d:\d\d\. Ärende K-CB-E2E-1\.$/);
+    const confirmation = (await apiMessages()).find((message) => message.ruleId === 'callback-booked');
+    expect(confirmation).toMatchObject({ customerId: 'cust-e2e', status: 'delivered' });
+  });
+
+  it('after the customer replies STOP, the next message to them is suppressed', async () => {
+    const reply = await fetch(`${runtime.urls.console}/api/replies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: customer.phone, body: 'STOP' }),
+    });
+    expect(reply.status).toBeLessThan(300);
+
+    await callbackBooked('CB-E2E-2');
+    await runtime.settle();
+
+    expect(runtime.twilio.messages().filter((message) => message.to === customer.phone)).toHaveLength(1);
+    const second = (await apiMessages()).find(
+      (message) => message.ruleId === 'callback-booked' && message.trigger.detail.callbackId === 'CB-E2E-2',
+    );
+    expect(second).toMatchObject({ status: 'suppressed', reason: 'no-usable-channel' });
+    expect(second?.detail).toContain('sms: customer opted out');
+  });
+});
