@@ -1,0 +1,76 @@
+import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { InboundReply } from '../../functions/app/ports.ts';
+import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+
+/** One rule as the console shows it. */
+export interface ConsoleRule {
+  id: string;
+  description: string;
+  enabled: boolean;
+  urgent: boolean;
+  file: string;
+  /** One line: trigger → channels, timing, cancel (the same text as `nudge rules validate`). */
+  summary: string;
+  channels: string[];
+  template: string;
+  /** Outcomes so far, by status (scheduled, sent, delivered, suppressed, cancelled, failed, …). */
+  counts: Record<string, number>;
+  /** Suppression reasons and how often. */
+  suppressedBy: Record<string, number>;
+  /** Scheduled messages of this rule, soonest first: what will fire, when, for whom. */
+  nextPlanned: Array<{ messageId: string; customerId: string; sendAt: string }>;
+}
+
+/** A message a provider sandbox captured: what the customer's phone or inbox received. */
+export interface CapturedMessage {
+  providerId: string;
+  channel: 'sms' | 'email';
+  to: string;
+  at: string;
+  /** SMS text, or email subject. */
+  summary: string;
+  status: string;
+}
+
+/** A sample event the "Try it" page offers. */
+export interface SampleEvent {
+  name: string;
+  event: Record<string, unknown>;
+}
+
+/**
+ * Everything the console reads and does, implemented by the local runtime over the same store
+ * and use cases as production. The console never touches the store or the engine directly.
+ */
+export interface ConsoleBackend {
+  /** Virtual time (the local clock may run faster than real time) and the speed-up. */
+  clock(): { now: string; speed: number };
+  /** Validation state of rules/ and templates/: empty when valid; else each located message. */
+  ruleIssues(): string[];
+  rules(): Promise<ConsoleRule[]>;
+  listMessages(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }>;
+  getMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /** Customers seen by this runtime, most recent first. */
+  customers(): Promise<Array<{ id: string; lastSeen: string }>>;
+  customer(
+    customerId: string,
+  ): Promise<
+    { profile: CustomerProfile | undefined; messages: MessageRecord[]; replies: InboundReply[] } | undefined
+  >;
+  rejected(limit: number): Promise<RejectedEvent[]>;
+  /** What the sandboxes received, newest first. */
+  captured(limit: number): Promise<CapturedMessage[]>;
+  samples(): SampleEvent[];
+  /** Puts an event on the local bus (the PutEvents path), returning its event id or the rejection. */
+  sendTestEvent(event: unknown): Promise<{ ok: true; eventId: string } | { ok: false; error: string }>;
+  /** Replies to the latest SMS as the customer, through the Twilio sandbox's signed inbound webhook. */
+  replyAsCustomer(input: {
+    from: string;
+    body: string;
+  }): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Where things are, for the header. */
+  endpoints(): { console: string; events: string; twilio: string; sendgrid: string };
+}

@@ -1,0 +1,177 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SafeHtml } from './html.ts';
+
+/** Largest request body the console accepts (a batch of test events is far smaller). */
+export const MAX_BODY_BYTES = 256 * 1024;
+// Past this we stop draining and drop the connection: a runaway client must not keep us reading.
+const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A request the console refuses, with the HTTP status and a stable code for the JSON API.
+ * Thrown by the request-reading helpers and mapped to a response in one place.
+ */
+export class ConsoleHttpError extends Error {
+  override readonly name = 'ConsoleHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads the whole body as UTF-8, refusing more than {@link MAX_BODY_BYTES} with a 413. The rest
+ * of an oversized body is drained (up to a hard cap) rather than left unread, so the client gets
+ * to read the 413 instead of a reset connection.
+ */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
+    req.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > DRAIN_LIMIT_BYTES) {
+      req.destroy();
+      break;
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+  }
+  if (size > MAX_BODY_BYTES) throw tooLarge();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(): ConsoleHttpError {
+  return new ConsoleHttpError(413, 'payload-too-large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+}
+
+/** The media type of a request without parameters, lower-cased (`application/json`). */
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Requires a media type on a POST; a 415 otherwise. */
+export function requireMediaType(
+  req: IncomingMessage,
+  accepted: (type: string) => boolean,
+  expected: string,
+): void {
+  const type = mediaType(req);
+  if (!accepted(type)) {
+    throw new ConsoleHttpError(
+      415,
+      'unsupported-media-type',
+      `expected content-type ${expected}, got ${type === '' ? 'none' : type}`,
+    );
+  }
+}
+
+/** `application/json` or any `…+json`. */
+export function isJsonType(type: string): boolean {
+  return type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type);
+}
+
+/** Parses JSON, or a 400 that names the problem (the parser's message says where). */
+export function parseJson(text: string, what: string): unknown {
+  if (text.trim() === '') throw new ConsoleHttpError(400, 'invalid-json', `${what} is empty: expected JSON`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConsoleHttpError(400, 'invalid-json', `${what} is not valid JSON: ${detail}`);
+  }
+}
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  // `same-origin`, not `no-referrer`: with no-referrer Chrome sends `Origin: null` on form posts,
+  // which the CSRF check must refuse; same-origin still tells no other site where the user was.
+  'referrer-policy': 'same-origin',
+} as const;
+
+/**
+ * The policy for every console page. Only the inline script carrying this response's nonce may
+ * run; styles may be inline (the console's and the email previews'); images only from here or
+ * data: URLs, so previewing an email never calls out to a tracking pixel; no page may frame the
+ * console; forms post only back to it.
+ */
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    "style-src 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Writes a JSON answer. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(payload)),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** Writes the JSON error shape every API route uses: `{ error: { code, message } }`. */
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, status, { error: { code, message } }, headers);
+}
+
+/** Writes a page with the console's security headers. */
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  page: SafeHtml,
+  nonce: string,
+  headers: Record<string, string> = {},
+): void {
+  const payload = page.toString();
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(payload)),
+    'content-security-policy': contentSecurityPolicy(nonce),
+    'x-frame-options': 'DENY',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** A 303 to a console path, so a reload after a form post never posts again. */
+export function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { ...COMMON_HEADERS, location, 'content-length': '0' });
+  res.end();
+}
+
+/** Narrows a JSON value to a plain object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,73 @@
+import type { ConsoleRule } from '../console-backend.ts';
+import { href, html, relativeTo, type SafeHtml, timeIn } from '../html.ts';
+import { badge, emptyState, plural, statusBadge } from './parts.ts';
+
+/** What the rules page shows. */
+export interface RulesView {
+  issues: string[];
+  rules: ConsoleRule[];
+  /** Virtual now, for "in 2 h" next to each planned send. */
+  now: string;
+  zones: Map<string, string | undefined>;
+}
+
+/** How many planned sends a rule card lists before summarising the rest. */
+const PLANNED_SHOWN = 10;
+
+function validation(view: RulesView): SafeHtml {
+  if (view.issues.length > 0) {
+    return html`<section class="card issues-card"><h2>${plural(view.issues.length, 'issue')} in rules and templates</h2>
+<p class="small muted">Fix these in <code>rules/</code> and <code>templates/</code>; until then the runtime keeps the last valid rules.</p>
+<ul class="issues">${view.issues.map((issue) => html`<li><code>${issue}</code></li>`)}</ul></section>`;
+  }
+  return html`<p class="valid">✓ All ${view.rules.length} rules valid.</p>`;
+}
+
+function tally(record: Record<string, number>, tone: (key: string) => SafeHtml): SafeHtml {
+  const entries = Object.entries(record).filter(([, count]) => count > 0);
+  if (entries.length === 0) return html`<span class="muted small">none yet</span>`;
+  return html`<span class="counts">${entries.map(([key, count]) => html`<span>${tone(key)} ${count}</span>`)}</span>`;
+}
+
+function ruleCard(rule: ConsoleRule, view: RulesView): SafeHtml {
+  const planned = rule.nextPlanned.slice(0, PLANNED_SHOWN);
+  const more = rule.nextPlanned.length - planned.length;
+  const plannedTable =
+    planned.length === 0
+      ? html`<p class="muted small">Nothing planned.</p>`
+      : html`<table class="planned"><thead><tr><th>When (customer time)</th><th></th><th>Customer</th><th>Message</th></tr></thead><tbody>${planned.map(
+          (plan) => html`<tr>
+  <td class="nowrap">${timeIn(plan.sendAt, view.zones.get(plan.customerId))}</td>
+  <td class="muted small nowrap">${relativeTo(plan.sendAt, view.now)}</td>
+  <td><a href="${href('/customers', plan.customerId)}">${plan.customerId}</a></td>
+  <td><a href="${href('/messages', plan.messageId)}"><code>${plan.messageId}</code></a></td>
+</tr>`,
+        )}</tbody></table>${more > 0 && html`<p class="muted small">and ${more} more</p>`}`;
+  return html`<section class="card rule" id="rule-${rule.id}">
+  <div class="rule-head"><h2>${rule.id}</h2>
+    ${rule.enabled ? badge('enabled', 'ok') : badge('disabled', 'bad')}
+    ${rule.urgent && badge('urgent (bypasses cap)', 'warn')}
+    <span class="muted small">${rule.file}</span>
+  </div>
+  <p>${rule.description}</p>
+  <p><code class="summary">${rule.summary}</code></p>
+  <dl class="facts">
+    <dt>Channels</dt><dd>${rule.channels.join(' → ')}</dd>
+    <dt>Template</dt><dd><code>${rule.template}</code></dd>
+    <dt>Outcomes</dt><dd>${tally(rule.counts, statusBadge)}</dd>
+    <dt>Held back by</dt><dd>${tally(rule.suppressedBy, (reason) => badge(reason, 'warn'))}</dd>
+  </dl>
+  <h3>Next planned sends</h3>
+  ${plannedTable}
+</section>`;
+}
+
+/** `/rules`: validation state, then per rule its summary, counts, reasons and what fires next. */
+export function rulesPage(view: RulesView): SafeHtml {
+  const body =
+    view.rules.length === 0
+      ? emptyState('No rules loaded.', html`Add YAML files to <code>rules/</code>: see docs/rules.md.`)
+      : view.rules.map((rule) => ruleCard(rule, view));
+  return html`<h1>Rules</h1>
+<div id="rules" data-live>${validation(view)}${body}</div>`;
+}

@@ -1,0 +1,436 @@
+import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { InboundReply } from '../../functions/app/ports.ts';
+import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+import type {
+  CapturedMessage,
+  ConsoleBackend,
+  ConsoleRule,
+  SampleEvent,
+} from '../../local/console/console-backend.ts';
+import { type ConsoleServer, startConsoleServer } from '../../local/console/console-server.ts';
+
+/** A delivered SMS to Anna in Stockholm, overridable field by field. */
+export function aMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {
+  return {
+    messageId: 'msg-1',
+    ruleId: 'callback-booked',
+    customerId: 'cust-anna',
+    trigger: {
+      id: 'ev-cb-1',
+      source: 'acme.contact-centre',
+      detailType: 'CallbackBooked',
+      time: '2026-11-24T09:05:00Z',
+      detail: {
+        callbackAt: '2026-11-24T14:20:00+01:00',
+        customer: { id: 'cust-anna', firstName: 'Anna', phone: '+46701234567', timeZone: 'Europe/Stockholm' },
+      },
+    },
+    createdAt: '2026-11-24T09:05:01Z',
+    sendAt: '2026-11-24T09:05:01Z',
+    status: 'delivered',
+    dedupeKey: 'callback-booked#ev-cb-1',
+    attempts: 1,
+    channel: 'sms',
+    to: '+46701234567',
+    locale: 'sv-SE',
+    rendered: { channel: 'sms', text: 'Hej Anna! Vi ringer dig kl. 14:20.', encoding: 'GSM-7', segments: 1 },
+    providerId: 'SM0001',
+    sentAt: '2026-11-24T09:05:02Z',
+    history: [
+      { at: '2026-11-24T09:05:01Z', status: 'scheduled' },
+      { at: '2026-11-24T09:05:02Z', status: 'sending' },
+      { at: '2026-11-24T09:05:02Z', status: 'sent' },
+      {
+        at: '2026-11-24T09:05:04Z',
+        status: 'delivered',
+        reason: 'provider-callback',
+        detail: 'twilio: delivered',
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** Anna's stored profile. */
+export function aProfile(overrides: Partial<CustomerProfile> = {}): CustomerProfile {
+  return {
+    id: 'cust-anna',
+    firstName: 'Anna',
+    phone: '+46701234567',
+    email: 'anna@example.se',
+    locale: 'sv-SE',
+    timeZone: 'Europe/Stockholm',
+    consent: { sms: { granted: true, at: '2026-11-20T08:00:00Z', source: 'event:ev-0' } },
+    updatedAt: '2026-11-24T09:05:00Z',
+    ...overrides,
+  };
+}
+
+/** A console rule with no outcomes yet. */
+export function aConsoleRule(overrides: Partial<ConsoleRule> = {}): ConsoleRule {
+  return {
+    id: 'callback-booked',
+    description: 'Confirm a booked callback with its time.',
+    enabled: true,
+    urgent: false,
+    file: 'rules/callback-booked.yaml',
+    summary: 'CallbackBooked → sms, immediately, cancel on CallbackCompleted',
+    channels: ['sms'],
+    template: 'callback-booked',
+    counts: {},
+    suppressedBy: {},
+    nextPlanned: [],
+    ...overrides,
+  };
+}
+
+const SAMPLES: SampleEvent[] = [
+  {
+    name: 'Callback booked (Anna, Stockholm)',
+    event: {
+      version: '0',
+      id: 'ev-sample-cb',
+      'detail-type': 'CallbackBooked',
+      source: 'acme.contact-centre',
+      account: '111122223333',
+      time: '2026-11-24T09:05:00Z',
+      region: 'eu-north-1',
+      resources: [],
+      detail: {
+        callbackId: 'CB-9',
+        callbackAt: '2026-11-24T14:20:00+01:00',
+        customer: {
+          id: 'cust-anna',
+          firstName: 'Anna',
+          phone: '+46701234567',
+          locale: 'sv-SE',
+          timeZone: 'Europe/Stockholm',
+        },
+      },
+    },
+  },
+  {
+    name: 'Email received (Emily, New York)',
+    event: {
+      version: '0',
+      id: 'ev-sample-em',
+      'detail-type': 'EmailReceived',
+      source: 'acme.contact-centre',
+      account: '111122223333',
+      time: '2026-11-24T12:00:00Z',
+      region: 'eu-north-1',
+      resources: [],
+      detail: {
+        customer: {
+          id: 'cust-emily',
+          firstName: 'Emily',
+          email: 'emily@example.com',
+          timeZone: 'America/New_York',
+        },
+      },
+    },
+  },
+];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringAt(value: Record<string, unknown>, key: string): string | undefined {
+  const found = value[key];
+  return typeof found === 'string' ? found : undefined;
+}
+
+const INTENTS: Record<string, InboundReply['intent']> = {
+  YES: 'yes',
+  JA: 'yes',
+  NO: 'no',
+  NEJ: 'no',
+  STOP: 'stop',
+  STOPP: 'stop',
+  START: 'start',
+  HELP: 'help',
+};
+
+/**
+ * An in-memory {@link ConsoleBackend} for the console's tests. Seed it through its public
+ * arrays and maps; `sendTestEvent` behaves like a tiny runtime (a valid event with a customer
+ * becomes a sent message, a profile and a captured SMS or email), so the browser test can drive
+ * the console end to end without the real engine.
+ */
+export class FakeConsoleBackend implements ConsoleBackend {
+  now = '2026-11-24T09:10:00.000Z';
+  speed = 60;
+  messages: MessageRecord[] = [];
+  profiles = new Map<string, CustomerProfile>();
+  replies: InboundReply[] = [];
+  consoleRules: ConsoleRule[] = [];
+  issues: string[] = [];
+  rejectedEvents: RejectedEvent[] = [];
+  capturedMessages: CapturedMessage[] = [];
+  sampleEvents: SampleEvent[] = SAMPLES;
+  /** Every event the console sent, in order. */
+  sentEvents: unknown[] = [];
+  /** Every reply the console sent, in order. */
+  sentReplies: Array<{ from: string; body: string }> = [];
+  /** When set, every async read throws it (to test the console's 500 handling). */
+  failReadsWith: Error | undefined;
+  #counter = 0;
+
+  clock(): { now: string; speed: number } {
+    return { now: this.now, speed: this.speed };
+  }
+
+  ruleIssues(): string[] {
+    return this.issues;
+  }
+
+  async rules(): Promise<ConsoleRule[]> {
+    this.#maybeFail();
+    return this.consoleRules;
+  }
+
+  async listMessages(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }> {
+    this.#maybeFail();
+    const sorted = [...this.messages].sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || b.messageId.localeCompare(a.messageId),
+    );
+    const start = options.cursor === undefined ? 0 : Number(options.cursor.replace(/^c/, ''));
+    const items = sorted.slice(start, start + options.limit);
+    const next = start + options.limit;
+    return next < sorted.length ? { items, cursor: `c${next}` } : { items };
+  }
+
+  async getMessage(messageId: string): Promise<MessageRecord | undefined> {
+    this.#maybeFail();
+    return this.messages.find((message) => message.messageId === messageId);
+  }
+
+  async customers(): Promise<Array<{ id: string; lastSeen: string }>> {
+    this.#maybeFail();
+    const seen = new Map<string, string>();
+    for (const profile of this.profiles.values()) seen.set(profile.id, profile.updatedAt);
+    for (const message of this.messages) {
+      const last = seen.get(message.customerId);
+      if (last === undefined || last < message.createdAt) seen.set(message.customerId, message.createdAt);
+    }
+    return [...seen]
+      .map(([id, lastSeen]) => ({ id, lastSeen }))
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  }
+
+  async customer(
+    customerId: string,
+  ): Promise<
+    { profile: CustomerProfile | undefined; messages: MessageRecord[]; replies: InboundReply[] } | undefined
+  > {
+    this.#maybeFail();
+    const profile = this.profiles.get(customerId);
+    const messages = this.messages.filter((message) => message.customerId === customerId);
+    const replies = this.replies.filter((reply) => reply.customerId === customerId);
+    if (profile === undefined && messages.length === 0 && replies.length === 0) return undefined;
+    return { profile, messages, replies };
+  }
+
+  async rejected(limit: number): Promise<RejectedEvent[]> {
+    this.#maybeFail();
+    return this.rejectedEvents.slice(0, limit);
+  }
+
+  async captured(limit: number): Promise<CapturedMessage[]> {
+    this.#maybeFail();
+    return this.capturedMessages.slice(0, limit);
+  }
+
+  samples(): SampleEvent[] {
+    return this.sampleEvents;
+  }
+
+  async sendTestEvent(event: unknown): Promise<{ ok: true; eventId: string } | { ok: false; error: string }> {
+    this.sentEvents.push(event);
+    const problem = this.#check(event);
+    if (problem !== undefined) {
+      this.rejectedEvents.unshift({
+        receivedAt: this.now,
+        reason: problem,
+        raw: JSON.stringify(event).slice(0, 2000),
+      });
+      return { ok: false, error: problem };
+    }
+    if (!isRecord(event) || !isRecord(event.detail) || !isRecord(event.detail.customer)) {
+      return { ok: false, error: 'unreachable' };
+    }
+    this.#counter++;
+    const eventId = stringAt(event, 'id') ?? `ev-fake-${this.#counter}`;
+    const detailType = stringAt(event, 'detail-type') ?? '';
+    const customer = event.detail.customer;
+    const customerId = stringAt(customer, 'id') ?? '';
+    const phone = stringAt(customer, 'phone');
+    const email = stringAt(customer, 'email');
+    const firstName = stringAt(customer, 'firstName') ?? 'there';
+    const timeZone = stringAt(customer, 'timeZone');
+    this.profiles.set(customerId, {
+      id: customerId,
+      firstName,
+      ...(phone === undefined ? {} : { phone }),
+      ...(email === undefined ? {} : { email }),
+      ...(timeZone === undefined ? {} : { timeZone }),
+      consent: {},
+      updatedAt: this.now,
+    });
+    const ruleId = detailType.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+    const messageId = `msg-fake-${this.#counter}`;
+    const to = phone ?? email ?? '';
+    const base = aMessage({
+      messageId,
+      ruleId,
+      customerId,
+      trigger: {
+        id: eventId,
+        source: stringAt(event, 'source') ?? '',
+        detailType,
+        time: stringAt(event, 'time') ?? this.now,
+        detail: event.detail,
+      },
+      createdAt: this.now,
+      sendAt: this.now,
+      sentAt: this.now,
+      status: 'sent',
+      dedupeKey: `${ruleId}#${eventId}`,
+      to,
+      providerId: `SM-fake-${this.#counter}`,
+      history: [
+        { at: this.now, status: 'scheduled' },
+        { at: this.now, status: 'sent' },
+      ],
+    });
+    const message: MessageRecord =
+      phone !== undefined
+        ? {
+            ...base,
+            channel: 'sms',
+            rendered: {
+              channel: 'sms',
+              text: `Hej ${firstName}! Vi har tagit emot ditt ärende (${detailType}).`,
+              encoding: 'GSM-7',
+              segments: 1,
+            },
+          }
+        : {
+            ...base,
+            channel: 'email',
+            rendered: {
+              channel: 'email',
+              subject: `We got your message, ${firstName}`,
+              text: `Hi ${firstName}, expect an answer within 4 hours.`,
+              html: `<p>Hi <b>${firstName}</b>, expect an answer within 4 hours.</p>`,
+            },
+          };
+    this.messages.push(message);
+    const rendered = message.rendered;
+    this.capturedMessages.unshift({
+      providerId: message.providerId ?? '',
+      channel: message.channel ?? 'sms',
+      to,
+      at: this.now,
+      summary: rendered === undefined ? '' : rendered.channel === 'sms' ? rendered.text : rendered.subject,
+      status: 'sent',
+    });
+    return { ok: true, eventId };
+  }
+
+  async replyAsCustomer(input: {
+    from: string;
+    body: string;
+  }): Promise<{ ok: true } | { ok: false; error: string }> {
+    this.sentReplies.push(input);
+    const latest = this.capturedMessages.find((item) => item.channel === 'sms' && item.to === input.from);
+    const message = this.messages.find((item) => item.providerId === latest?.providerId);
+    if (latest === undefined || message === undefined) {
+      return { ok: false, error: `no SMS was sent to ${input.from}` };
+    }
+    this.#counter++;
+    const intent = INTENTS[input.body.trim().toUpperCase()];
+    this.replies.push({
+      replyId: `reply-${this.#counter}`,
+      receivedAt: this.now,
+      from: input.from,
+      body: input.body,
+      customerId: message.customerId,
+      messageId: message.messageId,
+      ruleId: message.ruleId,
+      ...(intent === undefined ? {} : { intent }),
+    });
+    return { ok: true };
+  }
+
+  endpoints(): { console: string; events: string; twilio: string; sendgrid: string } {
+    return {
+      console: 'http://127.0.0.1:8080',
+      events: 'http://127.0.0.1:4010',
+      twilio: 'http://127.0.0.1:4011',
+      sendgrid: 'http://127.0.0.1:4012',
+    };
+  }
+
+  #check(event: unknown): string | undefined {
+    if (!isRecord(event)) return 'event is not an object';
+    if (stringAt(event, 'source') === undefined) return 'source: required';
+    if (stringAt(event, 'detail-type') === undefined) return 'detail-type: required';
+    const detail = event.detail;
+    if (!isRecord(detail) || !isRecord(detail.customer) || stringAt(detail.customer, 'id') === undefined) {
+      return 'detail.customer.id: required';
+    }
+    return undefined;
+  }
+
+  #maybeFail(): void {
+    if (this.failReadsWith !== undefined) throw this.failReadsWith;
+  }
+}
+
+/** A console on a free port over a fresh fake backend, with what it reported as unexpected. */
+export interface ConsoleHarness {
+  backend: FakeConsoleBackend;
+  server: ConsoleServer;
+  errors: unknown[];
+  /** GET (or another method) a console path, never following redirects. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** POST JSON to a console path. */
+  postJson(path: string, body: unknown): Promise<Response>;
+  /** POST an HTML form to a console path. */
+  postForm(path: string, fields: Record<string, string>): Promise<Response>;
+}
+
+/** Starts a console over a fake backend, seeded by `seed` before the first request. */
+export async function startConsoleHarness(
+  seed: (backend: FakeConsoleBackend) => void = () => {},
+): Promise<ConsoleHarness> {
+  const backend = new FakeConsoleBackend();
+  seed(backend);
+  const errors: unknown[] = [];
+  const server = await startConsoleServer({ backend, port: 0, onError: (error) => errors.push(error) });
+  const request = (path: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${server.url}${path}`, { redirect: 'manual', ...init });
+  return {
+    backend,
+    server,
+    errors,
+    request,
+    postJson: (path, body) =>
+      request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    postForm: (path, fields) =>
+      request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      }),
+  };
+}
