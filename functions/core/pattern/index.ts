@@ -1,0 +1,16 @@
+/**
+ * Amazon EventBridge event-pattern matching: validation, a reference matcher and a compiled index
+ * whose per-event cost does not grow with the number of patterns.
+ */
+export type {
+  AnythingButOperand,
+  EventPattern,
+  ExactValue,
+  IgnoreCaseOperand,
+  MatchValue,
+  PatternIssue,
+} from './event-pattern.ts';
+export { InvalidPatternError } from './event-pattern.ts';
+export { matchesPattern } from './match-pattern.ts';
+export { compilePatternIndex, type PatternIndex } from './pattern-index.ts';
+export { assertValidPattern, isValidPattern, validatePattern } from './validate-pattern.ts';

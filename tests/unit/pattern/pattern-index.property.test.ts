@@ -1,0 +1,293 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  compilePatternIndex,
+  type EventPattern,
+  isValidPattern,
+  type MatchValue,
+  matchesPattern,
+  validatePattern,
+} from '../../../functions/core/pattern/index.ts';
+
+/*
+ * The compiled index must give exactly the answers of the reference matcher. Patterns and events are
+ * drawn from one small vocabulary so that they overlap often: the same keys, strings that are
+ * prefixes, suffixes, case variants and IP spellings of one another, numbers at range edges and
+ * beyond the numeric limits, arrays of values, arrays of objects, nested arrays and empty arrays.
+ */
+
+const KEYS = ['a', 'b', 'c'] as const;
+const STRINGS = [
+  'x',
+  'X',
+  'xy',
+  'yx',
+  '',
+  'a*b',
+  '10.0.0.1',
+  '10.0.0.200',
+  '::ffff:a00:1',
+  '2001:db8::1',
+] as const;
+const NUMBERS = [0, 5, 5.5, -3, 100, 6e9, 0.0000001] as const;
+
+const keyArb = fc.constantFrom(...KEYS);
+const scalarArb = fc.oneof(
+  fc.constantFrom(...STRINGS),
+  fc.constantFrom(...NUMBERS),
+  fc.constantFrom(true, false, null),
+);
+
+const someStrings = fc.array(fc.constantFrom('x', 'y', 'X', 'a'), { minLength: 1, maxLength: 2 });
+
+const matchValueArb: fc.Arbitrary<MatchValue> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('x', 'xy', 5, null, '10.0.0.1') },
+  { weight: 2, arbitrary: scalarArb },
+  fc.record({ prefix: fc.constantFrom('', 'x', 'X', '10.') }),
+  fc.record({ prefix: fc.record({ 'equals-ignore-case': fc.constantFrom('x', 'XY') }) }),
+  fc.record({ suffix: fc.constantFrom('', 'y', '.1') }),
+  fc.record({ suffix: fc.record({ 'equals-ignore-case': fc.constantFrom('Y', 'x') }) }),
+  fc.record({ 'equals-ignore-case': fc.constantFrom('x', 'XY') }),
+  fc.record({ wildcard: fc.constantFrom('*', 'x*', '*y', 'a\\*b', '*.*.*.1', 'x*y') }),
+  fc.record({
+    'anything-but': fc.oneof(
+      fc.constantFrom('x', 'xy'),
+      fc.constantFrom(5, 0),
+      someStrings,
+      fc.constant([5, 100]),
+      fc.record({ prefix: fc.constantFrom('x', '10') }),
+      fc.record({ suffix: someStrings }),
+      fc.record({ wildcard: fc.constantFrom('x*', '*.1') }),
+      fc.record({ 'equals-ignore-case': fc.oneof(fc.constant('X'), someStrings) }),
+    ),
+  }),
+  fc.record({
+    numeric: fc.constantFrom(
+      ['>', 0],
+      ['>=', 5, '<', 100],
+      ['=', 5],
+      ['<', 0],
+      ['<=', 5.5],
+      ['>', -3, '<=', 5],
+    ),
+  }),
+  { weight: 2, arbitrary: fc.record({ exists: fc.boolean() }) },
+  fc.record({ cidr: fc.constantFrom('10.0.0.0/24', '10.0.0.0/30', '::/0', '2001:db8::/32') }),
+);
+
+// Mostly non-empty: an empty list matches nothing, which is tested but should not dominate.
+const matchListArb = fc.oneof(
+  { weight: 12, arbitrary: fc.array(matchValueArb, { minLength: 1, maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.constant([]) },
+);
+
+function patternArb(depth: number): fc.Arbitrary<EventPattern> {
+  const field: fc.Arbitrary<EventPattern[string]> =
+    depth === 0 ? matchListArb : fc.oneof({ weight: 3, arbitrary: matchListArb }, patternArb(depth - 1));
+  const fields = fc.dictionary(keyArb, field, { minKeys: 1, maxKeys: 2 });
+  if (depth === 0) return fields;
+  return fc
+    .tuple(fields, fc.option(fc.array(patternArb(depth - 1), { minLength: 2, maxLength: 3 }), { freq: 3 }))
+    .map(([object, alternatives]) => (alternatives === null ? object : { ...object, $or: alternatives }));
+}
+
+const validPatternArb = patternArb(2).filter(isValidPattern);
+
+// Event values lean towards a few common ones so that patterns match often enough to be tested.
+const eventScalarArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('x', 'xy', 5, null, '10.0.0.1') },
+  { weight: 2, arbitrary: scalarArb },
+);
+
+function eventValueArb(depth: number): fc.Arbitrary<unknown> {
+  if (depth === 0) return fc.oneof(eventScalarArb, fc.array(eventScalarArb, { maxLength: 3 }));
+  return fc.oneof(
+    { weight: 2, arbitrary: eventScalarArb },
+    fc.array(fc.oneof(eventScalarArb, eventObjectArb(depth - 1)), { maxLength: 3 }),
+    fc.array(fc.array(eventObjectArb(depth - 1), { maxLength: 2 }), { maxLength: 2 }),
+    { weight: 2, arbitrary: eventObjectArb(depth - 1) },
+  );
+}
+
+function eventObjectArb(depth: number): fc.Arbitrary<Record<string, unknown>> {
+  return fc.dictionary(keyArb, eventValueArb(depth), { minKeys: 2, maxKeys: 3 });
+}
+
+const eventArb = eventObjectArb(3);
+
+/**
+ * A rough witness for a pattern: an event built to satisfy its first choices. It does not always
+ * match (that is what the reference decides), but it makes matches common enough to test both ways.
+ */
+function witness(pattern: EventPattern, wrapInArray: boolean): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pattern)) {
+    if (key === '$or' && Array.isArray(value)) {
+      const [first] = value;
+      if (first !== undefined && isValidPattern(first)) Object.assign(event, witness(first, wrapInArray));
+    } else if (Array.isArray(value)) {
+      const [first] = value;
+      const sample = witnessValue(first);
+      if (sample !== undefined) event[key] = wrapInArray ? [sample, 'other'] : sample;
+    } else if (isValidPattern(value)) {
+      const nested = witness(value, wrapInArray);
+      event[key] = wrapInArray ? [nested] : nested;
+    }
+  }
+  return event;
+}
+
+function witnessValue(matcher: unknown): unknown {
+  if (matcher === null || typeof matcher !== 'object') return matcher;
+  const [[operator, operand] = []] = Object.entries(matcher);
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : String(Object.values(value ?? {})[0] ?? '');
+  switch (operator) {
+    case 'prefix':
+      return `${text(operand)}q`;
+    case 'suffix':
+      return `q${text(operand)}`;
+    case 'equals-ignore-case':
+      return text(operand).toUpperCase();
+    case 'wildcard':
+      return text(operand).replaceAll('\\*', '#').replaceAll('*', 'q').replaceAll('#', '*');
+    case 'anything-but':
+      return typeof operand === 'number' || (Array.isArray(operand) && typeof operand[0] === 'number')
+        ? 7
+        : 'zz';
+    case 'numeric':
+      return Array.isArray(operand) && typeof operand[1] === 'number'
+        ? operand[1] + (operand[0] === '>' ? 1 : 0)
+        : 0;
+    case 'exists':
+      return operand === true ? 'x' : undefined;
+    case 'cidr':
+      return String(operand).includes(':') ? '2001:db8::1' : '10.0.0.1';
+    default:
+      return undefined;
+  }
+}
+
+describe('compilePatternIndex agrees with matchesPattern', () => {
+  it('on generated patterns and events', () => {
+    // Arrange
+    let matches = 0;
+    let misses = 0;
+    const property = fc.property(
+      fc.array(validPatternArb, { minLength: 1, maxLength: 8 }),
+      fc.array(eventArb, { minLength: 1, maxLength: 3 }),
+      fc.boolean(),
+      (patterns, randomEvents, wrapInArray) => {
+        const index = compilePatternIndex(
+          patterns.map((pattern, position) => ({ pattern, value: position })),
+        );
+        const events = [...randomEvents, ...patterns.map((pattern) => witness(pattern, wrapInArray))];
+        for (const event of events) {
+          // Act
+          const indexed = index.match(event);
+
+          // Assert
+          const expected = patterns.flatMap((pattern, position) =>
+            matchesPattern(pattern, event) ? [position] : [],
+          );
+          expect(indexed).toEqual(expected);
+          matches += expected.length;
+          misses += patterns.length - expected.length;
+        }
+      },
+    );
+
+    fc.assert(property, { numRuns: 1500 });
+
+    // The vocabulary is small enough that both outcomes are common; a vacuous run would fail here.
+    expect(matches).toBeGreaterThan(1000);
+    expect(misses).toBeGreaterThan(1000);
+  });
+
+  it('with many patterns sharing exact values, as a trie with shared prefixes', () => {
+    // Arrange
+    const exactOnly = fc
+      .record({
+        a: fc.array(fc.constantFrom('x', 'y', 5, null), { minLength: 1, maxLength: 2 }),
+        b: fc.option(
+          fc.record({ c: fc.array(fc.constantFrom('x', 'xy', true), { minLength: 1, maxLength: 2 }) }),
+        ),
+      })
+      .map(({ a, b }): EventPattern => (b === null ? { a } : { a, b }));
+    const property = fc.property(
+      fc.array(fc.oneof(exactOnly, validPatternArb), { minLength: 20, maxLength: 60 }),
+      eventArb,
+      (patterns, event) => {
+        const index = compilePatternIndex(
+          patterns.map((pattern, position) => ({ pattern, value: position })),
+        );
+
+        // Act
+        const indexed = index.match(event);
+
+        // Assert
+        const expected = patterns.flatMap((pattern, position) =>
+          matchesPattern(pattern, event) ? [position] : [],
+        );
+        expect(indexed).toEqual(expected);
+      },
+    );
+
+    fc.assert(property, { numRuns: 600 });
+  });
+
+  it('returns each entry once even when several of its alternatives match', () => {
+    // Arrange
+    const pattern: EventPattern = {
+      $or: [{ a: ['x'] }, { a: [{ prefix: 'x' }] }, { b: [{ exists: false }] }],
+    };
+    const index = compilePatternIndex([
+      { pattern, value: 'first' },
+      { pattern: { a: ['x'] }, value: 'second' },
+    ]);
+
+    // Act
+    const result = index.match({ a: ['x', 'xy'] });
+
+    // Assert
+    expect(result).toEqual(['first', 'second']);
+  });
+});
+
+describe('compilePatternIndex: values read more than once per event', () => {
+  it('treats a null field the same on every lookup', () => {
+    // Arrange: the index tests `kind` first, then `state` under each kind; an event holding both
+    // kinds reaches `state` twice, and the second time reuses the value read the first time.
+    const index = compilePatternIndex([
+      { pattern: { kind: ['a'], state: [null] }, value: 'a with null state' },
+      { pattern: { kind: ['b'], state: [null] }, value: 'b with null state' },
+    ]);
+
+    // Act
+    const result = index.match({ kind: ['a', 'b'], state: null });
+
+    // Assert
+    expect(result).toEqual(['a with null state', 'b with null state']);
+  });
+});
+
+describe('validatePattern on arbitrary input', () => {
+  it('never throws and accepts only what the index compiles', () => {
+    // Arrange
+    const property = fc.property(fc.oneof(fc.jsonValue(), patternArb(2)), (candidate) => {
+      // Act
+      const issues = validatePattern(candidate);
+
+      // Assert
+      if (issues.length === 0 && isValidPattern(candidate)) {
+        expect(() => compilePatternIndex([{ pattern: candidate, value: 1 }])).not.toThrow();
+      } else {
+        expect(issues.every((issue) => typeof issue.path === 'string' && issue.message.length > 0)).toBe(
+          true,
+        );
+      }
+    });
+
+    fc.assert(property, { numRuns: 1000 });
+  });
+});
