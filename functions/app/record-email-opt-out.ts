@@ -22,7 +22,13 @@ export async function recordEmailOptOut(
     {
       detailType: 'CustomerOptedOut',
       time: input.at,
-      detail: { schemaVersion: OUTCOME_SCHEMA_VERSION, customerId: record.customerId, channel: 'email', source, at: input.at },
+      detail: {
+        schemaVersion: OUTCOME_SCHEMA_VERSION,
+        customerId: record.customerId,
+        channel: 'email',
+        source,
+        at: input.at,
+      },
     },
   ]);
   return 'applied';

@@ -1,5 +1,5 @@
 import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
-import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
+import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord, MessageStatus } from './message-record.ts';
 import type { JourneyStore, OutcomePublisher } from './ports.ts';
 
@@ -44,14 +44,7 @@ export async function recordProviderStatus(
 
 function outcomeFor(record: MessageRecord, report: ProviderStatusReport): OutcomeEvent | undefined {
   if (record.channel === undefined) return undefined;
-  const base = {
-    schemaVersion: OUTCOME_SCHEMA_VERSION,
-    messageId: record.messageId,
-    ruleId: record.ruleId,
-    customerId: record.customerId,
-    triggerEventId: record.trigger.id,
-    channel: record.channel,
-  } as const;
+  const base = messageOutcomeBase(record, record.channel);
   switch (report.status) {
     case 'delivered':
       return {

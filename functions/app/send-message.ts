@@ -1,11 +1,11 @@
 import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
-import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
 import { decideSend, type RenderFn } from '../core/planning/decide.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
 import { isoOf } from './evaluate-event.ts';
+import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord } from './message-record.ts';
 import type { ChannelSender, Clock, JourneyStore, OutcomePublisher, SendScheduler } from './ports.ts';
 
@@ -126,12 +126,7 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
             detailType: 'MessageSent',
             time: isoOf(now),
             detail: {
-              schemaVersion: OUTCOME_SCHEMA_VERSION,
-              messageId,
-              ruleId: record.ruleId,
-              customerId: record.customerId,
-              triggerEventId: record.trigger.id,
-              channel: decision.channel,
+              ...messageOutcomeBase(record, decision.channel),
               providerId: receipt.providerId,
               sentAt: isoOf(now),
               locale: decision.locale,
@@ -180,12 +175,7 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
           detailType: 'MessageFailed',
           time: isoOf(now),
           detail: {
-            schemaVersion: OUTCOME_SCHEMA_VERSION,
-            messageId,
-            ruleId: record.ruleId,
-            customerId: record.customerId,
-            triggerEventId: record.trigger.id,
-            channel: decision.channel,
+            ...messageOutcomeBase(record, decision.channel),
             status: 'failed',
             reason,
             at: isoOf(now),

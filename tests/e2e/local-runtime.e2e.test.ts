@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
 
 // What `npm start` runs, on free ports, driven the way a developer would: the real EventBridge
@@ -35,21 +36,25 @@ async function callbackBooked(callbackId: string): Promise<void> {
   expect(answer.FailedEntryCount).toBe(0);
 }
 
-interface ApiMessage {
-  messageId: string;
-  ruleId: string;
-  status: string;
-  reason?: string;
-  detail?: string;
-  customerId: string;
-  trigger: { detail: Record<string, unknown> };
-}
+const ApiMessages = z.object({
+  items: z.array(
+    z.looseObject({
+      messageId: z.string(),
+      ruleId: z.string(),
+      status: z.string(),
+      reason: z.string().optional(),
+      detail: z.string().optional(),
+      customerId: z.string(),
+      trigger: z.looseObject({ detail: z.record(z.string(), z.unknown()) }),
+    }),
+  ),
+});
+type ApiMessage = z.infer<typeof ApiMessages>['items'][number];
 
 async function apiMessages(): Promise<ApiMessage[]> {
   const response = await fetch(`${runtime.urls.console}/api/messages?limit=50`);
   expect(response.status).toBe(200);
-  const body: { items: ApiMessage[] } = await response.json();
-  return body.items;
+  return ApiMessages.parse(await response.json()).items;
 }
 
 beforeAll(async () => {

@@ -49,7 +49,7 @@ import {
   utcInstant,
   withoutUndefined,
 } from './journey-items.ts';
-import { COUNTED_AS_SENT, statusesBefore } from './message-status-rank.ts';
+import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import { ATTR, DEFAULT_RETENTION_DAYS, INDEXES } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 

@@ -1,26 +1,7 @@
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
+import { COUNTED_AS_SENT, STATUS_RANK } from '../../app/message-status-rank.ts';
 import type { InboundReply, JourneyStore } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
-
-/** Statuses that count towards the frequency cap (with `sentAt` set); as in the DynamoDB store. */
-const SENT_STATUSES: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'undelivered', 'bounced']);
-
-/**
- * How far along a message is, for provider reports: a report applies only when it moves the record
- * strictly forward, and every outcome is final. Mirrors `STATUS_RANK` of the DynamoDB adapter
- * (functions/adapters/dynamodb/message-status-rank.ts); the shared contract suite keeps them in step.
- */
-const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
-  scheduled: 0,
-  sending: 1,
-  sent: 2,
-  delivered: 3,
-  undelivered: 3,
-  failed: 3,
-  bounced: 3,
-  suppressed: 3,
-  cancelled: 3,
-};
 
 /**
  * The store kept in memory, for the simulator (which replays a file and throws the state away)
@@ -131,7 +112,7 @@ export class MemoryJourneyStore implements JourneyStore {
     let count = 0;
     for (const record of this.messages.values()) {
       if (record.customerId !== customerId || record.sentAt === undefined) continue;
-      if (SENT_STATUSES.has(record.status) && record.sentAt >= since) count++;
+      if (COUNTED_AS_SENT.has(record.status) && record.sentAt >= since) count++;
     }
     return count;
   }

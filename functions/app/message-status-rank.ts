@@ -1,10 +1,10 @@
-import type { MessageStatus } from '../../app/message-record.ts';
+import type { MessageStatus } from './message-record.ts';
 
 /**
  * How far along a message is, for provider status reports. A report applies only when it moves
  * the record strictly forward: `sent` → `delivered` applies; `delivered` → `sent` (a late report
  * arriving out of order) is stale; every outcome is final, so `delivered` never becomes `failed`
- * either. Mirrored in the in-memory store; the shared contract suite keeps the two in step.
+ * either. Both stores use it; the shared contract suite holds them to it.
  */
 export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
   scheduled: 0,
