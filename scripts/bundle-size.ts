@@ -22,7 +22,13 @@ import {
 } from '../infra/bundling.ts';
 
 /** Packages whose presence matters for cold start, in report order. */
-const WATCHED = ['twilio', '@sendgrid/mail', '@sendgrid/client', '@sendgrid/helpers', '@sendgrid/eventwebhook'] as const;
+const WATCHED = [
+  'twilio',
+  '@sendgrid/mail',
+  '@sendgrid/client',
+  '@sendgrid/helpers',
+  '@sendgrid/eventwebhook',
+] as const;
 
 /** Where each watched package may appear. `twilio-webhooks` is twilio's signature helper alone. */
 const ALLOWED: Record<NudgeFunctionName, ReadonlySet<string>> = {
@@ -86,7 +92,8 @@ export async function bundleFunction(name: NudgeFunctionName): Promise<BundleRep
       const pkg = packageOf(inputPath);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
       const watched = watchedName(inputPath, pkg);
-      if (WATCHED.some((w) => w === pkg)) byWatched.set(watched, (byWatched.get(watched) ?? 0) + bytesInOutput);
+      if (WATCHED.some((w) => w === pkg))
+        byWatched.set(watched, (byWatched.get(watched) ?? 0) + bytesInOutput);
     }
   }
   const sorted = (map: Map<string, number>) =>
@@ -106,7 +113,9 @@ export function misplaced(reports: ReadonlyArray<BundleReport>): string[] {
   return reports.flatMap((report) =>
     report.heavy
       .filter((entry) => !ALLOWED[report.name].has(entry.pkg))
-      .map((entry) => `${report.name} bundles ${entry.pkg} (${kb(entry.bytes)} KB), which belongs only in send`),
+      .map(
+        (entry) => `${report.name} bundles ${entry.pkg} (${kb(entry.bytes)} KB), which belongs only in send`,
+      ),
   );
 }
 
@@ -128,13 +137,16 @@ function table(rows: string[][], markdown: boolean): string {
     const [head = [], ...body] = rows;
     return [head, head.map(() => '---'), ...body].map((row) => `| ${row.join(' | ')} |`).join('\n');
   }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')).join('\n');
 }
 
 async function main(): Promise<void> {
   const markdown = process.argv.includes('--markdown');
-  const names = Object.keys(HANDLER_ENTRIES).filter((name): name is NudgeFunctionName => name in HANDLER_ENTRIES);
+  const names = Object.keys(HANDLER_ENTRIES).filter(
+    (name): name is NudgeFunctionName => name in HANDLER_ENTRIES,
+  );
   const reports: BundleReport[] = [];
   // One at a time: the build times are then comparable, and 2-core machines stay responsive.
   for (const name of names) reports.push(await bundleFunction(name));

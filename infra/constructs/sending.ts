@@ -1,0 +1,107 @@
+import { Duration } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { NudgeSettings } from '../settings.ts';
+import type { JourneyBus } from './journey-bus.ts';
+import type { JourneyTable } from './journey-table.ts';
+import { NudgeFunction } from './nudge-function.ts';
+import type { ProviderSecrets } from './provider-secrets.ts';
+import { queueWithDeadLetters, visibilityFor } from './queues.ts';
+import type { Scheduling } from './scheduling.ts';
+
+/** The send function's timeout: two provider calls of at most 10 s each, plus DynamoDB. */
+export const SEND_TIMEOUT = Duration.seconds(30);
+
+/** Messages per send invocation: small, so the concurrency limit is close to a rate limit. */
+export const SEND_BATCH_SIZE = 5;
+
+/**
+ * The send queue: message ids due now, put there by evaluate (due at once), by Scheduler
+ * (due later) and by send itself (deferred or retried). Its dead-letter queue takes ids whose
+ * send kept failing for infrastructure reasons.
+ */
+export class SendQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const { queue, deadLetters } = queueWithDeadLetters(this, 'Queue', {
+      visibilityTimeout: visibilityFor(SEND_TIMEOUT),
+    });
+    this.queue = queue;
+    this.deadLetters = deadLetters;
+  }
+
+  /** sqs:SendMessage only: SqsSendQueue knows the URL and never asks for attributes. */
+  grantSend(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+  }
+
+  /** The variables SqsSendQueue and EventBridgeSendScheduler read. */
+  environment(): Record<string, string> {
+    return { NUDGE_SEND_QUEUE_URL: this.queue.queueUrl, NUDGE_SEND_QUEUE_ARN: this.queue.queueArn };
+  }
+}
+
+/** Props of {@link Sender}. */
+export interface SenderProps {
+  settings: NudgeSettings;
+  table: JourneyTable;
+  bus: JourneyBus;
+  secrets: ProviderSecrets;
+  scheduling: Scheduling;
+  sendQueue: SendQueue;
+  /** The public base URL Twilio's status callbacks go to (NUDGE_WEBHOOK_BASE_URL). */
+  webhookBaseUrl: string;
+}
+
+/**
+ * The `send` function on the send queue. Its SQS event source's `maxConcurrency` is the
+ * provider-rate guard: at most `sendConcurrency` invocations of `SEND_BATCH_SIZE` messages run
+ * at once, whatever the backlog, and the rest wait in the queue rather than in Twilio's 429s.
+ */
+export class Sender extends Construct {
+  readonly fn: NudgeFunction;
+
+  constructor(scope: Construct, id: string, props: SenderProps) {
+    super(scope, id);
+    this.fn = new NudgeFunction(this, 'Send', {
+      name: 'send',
+      description:
+        'Nudge: claims a due message, re-checks it, renders it and sends it through Twilio or SendGrid',
+      settings: props.settings,
+      timeout: SEND_TIMEOUT,
+      memorySize: 1024,
+      environment: {
+        NUDGE_TABLE_NAME: props.table.table.tableName,
+        NUDGE_EVENT_BUS_NAME: props.bus.busName,
+        NUDGE_TWILIO_SECRET_ARN: props.secrets.twilio.secretArn,
+        NUDGE_SENDGRID_SECRET_ARN: props.secrets.sendgrid.secretArn,
+        NUDGE_WEBHOOK_BASE_URL: props.webhookBaseUrl,
+        ...props.sendQueue.environment(),
+        ...props.scheduling.environment(),
+      },
+    });
+    const role = this.fn.role;
+    props.table.grantJourneyReadWrite(role);
+    props.secrets.grantRead(role);
+    props.bus.grantPutEvents(role);
+    // Deferrals (outside the window) and provider retries go back through the scheduler.
+    props.scheduling.grantManageSchedules(role);
+    props.sendQueue.grantSend(role);
+    this.fn.function.addEventSource(
+      new SqsEventSource(props.sendQueue.queue, {
+        batchSize: SEND_BATCH_SIZE,
+        maxConcurrency: props.settings.sendConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Alarms } from './constructs/alarms.ts';
+import { Ingest } from './constructs/ingest.ts';
+import { JourneyBus } from './constructs/journey-bus.ts';
+import { JourneyTable } from './constructs/journey-table.ts';
+import { ProviderSecrets } from './constructs/provider-secrets.ts';
+import { Scheduling } from './constructs/scheduling.ts';
+import { Sender, SendQueue } from './constructs/sending.ts';
+import { Webhooks } from './constructs/webhooks.ts';
+import type { NudgeSettings } from './settings.ts';
+
+/** Props of {@link NudgeStack}. */
+export interface NudgeStackProps extends StackProps {
+  settings: NudgeSettings;
+  /** The `source` values the ingest rule forwards (validated, non-empty). */
+  sources: ReadonlyArray<string>;
+}
+
+/**
+ * Everything Nudge runs on, in one stack: bus → ingest queue → evaluate → send queue (now) or
+ * Scheduler (later) → send → Twilio/SendGrid → webhook → DynamoDB and outcome events.
+ */
+export class NudgeStack extends Stack {
+  readonly table: JourneyTable;
+  readonly secrets: ProviderSecrets;
+  readonly bus: JourneyBus;
+  readonly sendQueue: SendQueue;
+  readonly scheduling: Scheduling;
+  readonly ingest: Ingest;
+  readonly webhooks: Webhooks;
+  readonly sender: Sender;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: NudgeStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    if (props.sources.length === 0) throw new Error('the ingest rule needs at least one event source');
+
+    this.table = new JourneyTable(this, 'Journeys', { isProduction: settings.isProduction });
+    this.secrets = new ProviderSecrets(this, 'ProviderSecrets', {
+      stage: settings.stage,
+      isProduction: settings.isProduction,
+      twilioSecretArn: settings.twilioSecretArn,
+      sendgridSecretArn: settings.sendgridSecretArn,
+    });
+    this.bus = new JourneyBus(this, 'JourneyBus', {
+      stage: settings.stage,
+      existingBusName: settings.busName,
+    });
+    this.sendQueue = new SendQueue(this, 'SendQueue');
+    this.scheduling = new Scheduling(this, 'Scheduling', {
+      stage: settings.stage,
+      sendQueue: this.sendQueue.queue,
+    });
+    this.ingest = new Ingest(this, 'Ingest', {
+      settings,
+      bus: this.bus,
+      sources: props.sources,
+      table: this.table,
+      scheduling: this.scheduling,
+      sendQueue: this.sendQueue,
+    });
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      settings,
+      table: this.table,
+      bus: this.bus,
+      secrets: this.secrets,
+    });
+    this.sender = new Sender(this, 'Sending', {
+      settings,
+      table: this.table,
+      bus: this.bus,
+      secrets: this.secrets,
+      scheduling: this.scheduling,
+      sendQueue: this.sendQueue,
+      webhookBaseUrl: this.webhooks.baseUrl,
+    });
+    this.alarms = new Alarms(this, 'Alarms', {
+      stage: settings.stage,
+      deadLetterQueues: {
+        Ingest: this.ingest.deadLetters,
+        Send: this.sendQueue.deadLetters,
+        Scheduler: this.scheduling.deadLetters,
+      },
+      sendLogGroup: this.sender.fn.logGroup,
+      alarmTopicArn: settings.alarmTopicArn,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('EventBusName', this.bus.busName, 'Journey events go here (aws events put-events --entries …)');
+    output('TableName', this.table.table.tableName, 'Every decision and outcome');
+    output(
+      'TwilioSecretArn',
+      this.secrets.twilio.secretArn,
+      'Set its JSON with put-secret-value (docs/deploy.md)',
+    );
+    output(
+      'SendGridSecretArn',
+      this.secrets.sendgrid.secretArn,
+      'Set its JSON with put-secret-value (docs/deploy.md)',
+    );
+    output(
+      'ScheduleGroupName',
+      this.scheduling.group.scheduleGroupName,
+      'Pending later sends, one schedule each',
+    );
+    output(
+      'IngestDeadLetterQueueUrl',
+      this.ingest.deadLetters.queueUrl,
+      'Events that could not be evaluated',
+    );
+    output(
+      'SendDeadLetterQueueUrl',
+      this.sendQueue.deadLetters.queueUrl,
+      'Message ids that could not be sent',
+    );
+    output(
+      'SchedulerDeadLetterQueueUrl',
+      this.scheduling.deadLetters.queueUrl,
+      'Schedules that could not deliver',
+    );
+    output('IngestQueueUrl', this.ingest.queue.queueUrl, 'Journey events waiting for evaluate');
+    output('SendQueueUrl', this.sendQueue.queue.queueUrl, 'Message ids due for sending');
+    output('EvaluateFunctionName', this.ingest.fn.function.functionName, 'evaluate function');
+    output('SendFunctionName', this.sender.fn.function.functionName, 'send function');
+    output('WebhookFunctionName', this.webhooks.fn.function.functionName, 'webhook function');
+    output('EvaluateLogGroup', this.ingest.fn.logGroup.logGroupName, 'evaluate function logs');
+    output('SendLogGroup', this.sender.fn.logGroup.logGroupName, 'send function logs');
+    output('WebhookLogGroup', this.webhooks.fn.logGroup.logGroupName, 'webhook function logs');
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The deployment settings, read once from CDK context (`cdk.json` or `-c key=value`) and
+ * validated, so a typo fails synthesis with the key's name instead of deploying something else.
+ * docs/deploy.md has the table of every key.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS } from '../functions/adapters/dynamodb/table-design.ts';
+
+/** The repository root: where rules/, templates/ and nudge.config.yaml live by default. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The stage whose data is kept: its table is deletion-protected and every store RETAINed. */
+export const PRODUCTION_STAGE = 'prod';
+
+/** Log retention periods CloudWatch Logs accepts, in days (RetentionDays minus INFINITE). */
+const LOG_RETENTION_CHOICES: ReadonlySet<number> = new Set(
+  Object.values(RetentionDays).filter(
+    (value): value is number => typeof value === 'number' && value !== RetentionDays.INFINITE,
+  ),
+);
+
+/**
+ * Context keys that look like settings but are not deployment settings, with where they live.
+ * Refused rather than ignored: someone who sets `senderId` expects it to take effect.
+ */
+const LIVES_ELSEWHERE: Readonly<Record<string, string>> = {
+  senderId: 'the SMS sender lives in the Twilio secret ("from" or "messagingServiceSid"); see docs/deploy.md',
+  fromAddress: 'the email sender lives in the SendGrid secret ("fromEmail", "fromName"); see docs/deploy.md',
+  timeZone:
+    'the default time zone lives in nudge.config.yaml (defaults.timeZone), deployed with the functions',
+  window: 'the default send window lives in nudge.config.yaml (defaults.window), deployed with the functions',
+};
+
+// Context set with `-c key=value` arrives as a string, from cdk.json as JSON: accept both.
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const stringList = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return value;
+      }
+    }
+    return text === '' ? [] : text.split(',').map((part) => part.trim());
+  },
+  z.array(z.string().min(1)).min(1),
+);
+
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, {
+    message: 'expected the complete secret ARN, ending in the 6-character suffix (…:secret:name-AbC123)',
+  });
+
+const ContextSchema = z.object({
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, {
+      message: 'expected lower-case letters, digits and dashes, e.g. dev or prod',
+    })
+    .default('dev'),
+  busName: z
+    .string()
+    .regex(/^[A-Za-z0-9._\-/]{1,256}$/, { message: 'expected the name of an existing EventBridge bus' })
+    .optional(),
+  sources: stringList.optional(),
+  retentionDays: integer(1, 3650).default(DEFAULT_RETENTION_DAYS),
+  sendConcurrency: integer(2, 1000).default(5),
+  logRetentionDays: z.coerce
+    .number()
+    .refine((days) => LOG_RETENTION_CHOICES.has(days), {
+      message: `expected one of CloudWatch Logs' periods: ${[...LOG_RETENTION_CHOICES].sort((a, b) => a - b).join(', ')}`,
+    })
+    .default(RetentionDays.ONE_MONTH),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  alarmTopicArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, { message: 'expected an SNS topic ARN' })
+    .optional(),
+  webhookBaseUrl: z
+    .url({ protocol: /^https$/, message: 'expected an https URL, e.g. https://hooks.example.com' })
+    .optional(),
+  twilioSecretArn: secretArn.optional(),
+  sendgridSecretArn: secretArn.optional(),
+  projectDir: z.string().min(1).optional(),
+});
+
+/** Validated deployment settings. */
+export interface NudgeSettings {
+  /** `dev`, `test`, `prod`, …; `prod` keeps data on delete. */
+  stage: string;
+  /** Import this existing bus instead of creating one. */
+  busName: string | undefined;
+  /** Event sources the ingest rule forwards; default: those the rules listen to. */
+  sources: string[] | undefined;
+  /** Days DynamoDB keeps records (TTL), passed to the functions. */
+  retentionDays: number;
+  /** Most concurrent send invocations: the provider-rate guard. */
+  sendConcurrency: number;
+  /** CloudWatch Logs retention of every function's log group. */
+  logRetentionDays: RetentionDays;
+  /** POWERTOOLS_LOG_LEVEL. */
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Alarms notify this SNS topic, if set. */
+  alarmTopicArn: string | undefined;
+  /** Public base URL of the webhooks when they are not called on the Function URL itself. */
+  webhookBaseUrl: string | undefined;
+  /** Import these secrets instead of creating them. */
+  twilioSecretArn: string | undefined;
+  sendgridSecretArn: string | undefined;
+  /** Absolute folder holding rules/, templates/ and nudge.config.yaml. */
+  projectDir: string;
+  /** True in the production stage. */
+  isProduction: boolean;
+}
+
+/**
+ * Validates raw context values.
+ *
+ * @throws Error naming every invalid key, and every key that belongs in a secret or in
+ *   nudge.config.yaml rather than in context.
+ */
+export function parseSettings(context: Readonly<Record<string, unknown>>): NudgeSettings {
+  const problems: string[] = [];
+  for (const [key, where] of Object.entries(LIVES_ELSEWHERE)) {
+    if (context[key] !== undefined) problems.push(`${key}: not a deployment setting: ${where}`);
+  }
+  const parsed = ContextSchema.safeParse(context);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(`${issue.path.join('.') || '(context)'}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new Error(`Nudge context settings are invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  const settings = parsed.data;
+  return {
+    stage: settings.stage,
+    busName: settings.busName,
+    sources: settings.sources,
+    retentionDays: settings.retentionDays,
+    sendConcurrency: settings.sendConcurrency,
+    logRetentionDays: toRetentionDays(settings.logRetentionDays),
+    logLevel: settings.logLevel,
+    alarmTopicArn: settings.alarmTopicArn,
+    webhookBaseUrl: settings.webhookBaseUrl,
+    twilioSecretArn: settings.twilioSecretArn,
+    sendgridSecretArn: settings.sendgridSecretArn,
+    projectDir: resolve(REPO_ROOT, settings.projectDir ?? '.'),
+    isProduction: settings.stage === PRODUCTION_STAGE,
+  };
+}
+
+/** The context keys {@link parseSettings} reads. */
+export const CONTEXT_KEYS = [...Object.keys(ContextSchema.shape), ...Object.keys(LIVES_ELSEWHERE)];
+
+/** Reads and validates the settings from a construct's context (the App's, normally). */
+export function readSettings(node: Node): NudgeSettings {
+  const context: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value: unknown = node.tryGetContext(key);
+    if (value !== undefined) context[key] = value;
+  }
+  return parseSettings(context);
+}
+
+function toRetentionDays(days: number): RetentionDays {
+  const match = Object.values(RetentionDays).find((value) => value === days);
+  if (match === undefined || typeof match === 'string')
+    throw new Error(`logRetentionDays: ${days} is not a period`);
+  return match;
+}

@@ -1,0 +1,580 @@
+// The default stack (stage dev, everything created), synthesised ONCE with real esbuild bundling
+// and cdk-nag; every test below reads that one assembly. (CDK's CloudFormation schema validation
+// runs in stage-variants.test.ts, in parallel with this file's bundling.)
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { createLogger } from '../../functions/adapters/logging/logger.ts';
+import { scheduleNameFor } from '../../functions/adapters/scheduler/eventbridge-send-scheduler.ts';
+import { ESM_REQUIRE_BANNER } from '../../infra/bundling.ts';
+import { RESERVED_ENVIRONMENT_KEYS } from '../../infra/constructs/nudge-function.ts';
+import { SCHEDULE_NAME_PATTERN } from '../../infra/constructs/scheduling.ts';
+import { listNagAcknowledgements } from '../../infra/nag.ts';
+import { REPO_ROOT } from '../../infra/settings.ts';
+import { coldStart, fakeValueFor, startFakeSecretsManager } from './cold-start.ts';
+import {
+  actionsOfRole,
+  arnOf,
+  type CfnResource,
+  isRecord,
+  onlyResource,
+  type SynthesisedNudge,
+  statementsOfRole,
+  synthNudge,
+} from './support.ts';
+
+let nudge: SynthesisedNudge;
+let secretsManager: { url: string; close: () => Promise<void> };
+
+beforeAll(async () => {
+  nudge = synthNudge({}, { bundle: true, validate: false });
+  secretsManager = await startFakeSecretsManager();
+}, 120_000);
+
+afterAll(async () => {
+  await secretsManager?.close();
+  if (nudge !== undefined) rmSync(nudge.outdir, { recursive: true, force: true });
+});
+
+const FUNCTIONS = {
+  evaluate: 'IngestEvaluate',
+  send: 'SendingSend',
+  webhook: 'WebhooksWebhook',
+} as const;
+type FunctionName = keyof typeof FUNCTIONS;
+const FUNCTION_NAMES: FunctionName[] = ['evaluate', 'send', 'webhook'];
+
+const resource = (type: string, prefix: string) => onlyResource(nudge.template, type, prefix);
+const fn = (name: FunctionName) => resource('AWS::Lambda::Function', `${FUNCTIONS[name]}Function`);
+const role = (name: FunctionName) => resource('AWS::IAM::Role', `${FUNCTIONS[name]}Role`);
+const queue = (prefix: string) => resource('AWS::SQS::Queue', prefix);
+const props = (found: { resource: CfnResource }) => found.resource.Properties ?? {};
+
+function environmentOf(name: FunctionName): Record<string, unknown> {
+  const environment = props(fn(name)).Environment;
+  if (!isRecord(environment) || !isRecord(environment.Variables))
+    throw new Error(`${name} has no environment`);
+  return environment.Variables;
+}
+
+describe('journey bus and ingest', () => {
+  it('creates the bus nudge-<stage>', () => {
+    nudge.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'nudge-dev' });
+  });
+
+  it('forwards exactly the sources the rules listen to, from the bus to the ingest queue', () => {
+    const bus = resource('AWS::Events::EventBus', 'JourneyBus');
+    const ingest = queue('IngestQueue9');
+    const deadLetters = queue('IngestQueueDeadLetters');
+    nudge.template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: bus.id },
+      EventPattern: {
+        source: ['acme.bookings', 'acme.cases', 'acme.contact-centre', 'acme.orders', 'acme.policy'],
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [ingest.id, 'Arn'] },
+          // Events EventBridge cannot deliver land with the failed evaluations, in one place.
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetters.id, 'Arn'] } },
+        }),
+      ],
+    });
+  });
+
+  it('lets only that rule send to the ingest queue', () => {
+    const ingest = queue('IngestQueue9');
+    const rule = resource('AWS::Events::Rule', 'IngestRule');
+    nudge.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ingest.id }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule.id, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('feeds evaluate from the ingest queue with partial batch responses', () => {
+    nudge.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue('IngestQueue9').id, 'Arn'] },
+      FunctionName: { Ref: fn('evaluate').id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+  });
+});
+
+describe('queues', () => {
+  it('has exactly the five queues: ingest, send, and three dead-letter queues', () => {
+    expect(Object.keys(nudge.template.findResources('AWS::SQS::Queue'))).toHaveLength(5);
+  });
+
+  it('encrypts every queue and refuses non-TLS requests to each', () => {
+    const queues = nudge.template.findResources('AWS::SQS::Queue');
+    const policies = Object.values(nudge.template.findResources('AWS::SQS::QueuePolicy'));
+    for (const [id, found] of Object.entries(queues)) {
+      expect(found.Properties?.SqsManagedSseEnabled, id).toBe(true);
+      const denies = policies.some((policy) => {
+        const text = JSON.stringify(policy.Properties);
+        return text.includes(`"Ref":"${id}"`) && text.includes('"aws:SecureTransport":"false"');
+      });
+      expect(denies, `${id} has an SSL-only policy`).toBe(true);
+    }
+  });
+
+  it('dead-letters ingest and send after 5 receives, kept 14 days', () => {
+    for (const [main, dead] of [
+      ['IngestQueue9', 'IngestQueueDeadLetters'],
+      ['SendQueue4', 'SendQueueQueueDeadLetters'],
+    ] as const) {
+      expect(props(queue(main)).RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [queue(dead).id, 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      expect(props(queue(dead)).MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    }
+    expect(props(queue('SchedulingDeadLetters')).MessageRetentionPeriod).toBe(14 * 24 * 3600);
+  });
+
+  it('gives each queue six times its consumer timeout as visibility timeout', () => {
+    expect(props(queue('IngestQueue9')).VisibilityTimeout).toBe(6 * Number(props(fn('evaluate')).Timeout));
+    expect(props(queue('SendQueue4')).VisibilityTimeout).toBe(6 * Number(props(fn('send')).Timeout));
+  });
+});
+
+describe('sending', () => {
+  it('feeds send from the send queue with bounded concurrency (the provider-rate guard)', () => {
+    nudge.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue('SendQueue4').id, 'Arn'] },
+      FunctionName: { Ref: fn('send').id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+      BatchSize: 5,
+    });
+  });
+
+  it('passes the send function the webhook base URL straight from the Function URL', () => {
+    const url = resource('AWS::Lambda::Url', 'WebhooksWebhookFunctionFunctionUrl');
+    expect(environmentOf('send').NUDGE_WEBHOOK_BASE_URL).toEqual({ 'Fn::GetAtt': [url.id, 'FunctionUrl'] });
+    // …and the webhook does not reference its own URL (that would be a circular dependency).
+    expect(environmentOf('webhook').NUDGE_WEBHOOK_BASE_URL).toBeUndefined();
+  });
+});
+
+describe('scheduling', () => {
+  it('creates the schedule group nudge-<stage> and a dead-letter queue for it', () => {
+    nudge.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'nudge-dev' });
+    expect(environmentOf('evaluate').NUDGE_SCHEDULER_DLQ_ARN).toEqual({
+      'Fn::GetAtt': [queue('SchedulingDeadLetters').id, 'Arn'],
+    });
+  });
+
+  it('lets only EventBridge Scheduler, for this account and group, assume the scheduler role', () => {
+    const group = resource('AWS::Scheduler::ScheduleGroup', 'SchedulingGroup');
+    expect(props(resource('AWS::IAM::Role', 'SchedulingRole')).AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [group.id, 'Arn'] } },
+          },
+        },
+      ],
+    });
+  });
+
+  it('lets the scheduler role do one thing: sqs:SendMessage to the send queue (and its own dead letters)', () => {
+    const schedulerRole = resource('AWS::IAM::Role', 'SchedulingRole');
+    expect(schedulerRole.resource.Properties?.ManagedPolicyArns).toBeUndefined();
+    expect(schedulerRole.resource.Properties?.Policies).toBeUndefined();
+    expect(statementsOfRole(nudge.template, schedulerRole.id)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        // Scheduler writes dead letters with the schedule's role: AWS requires this second queue.
+        Resource: [arnOf(queue('SchedulingDeadLetters').id), arnOf(queue('SendQueue4').id)].sort(),
+      },
+    ]);
+  });
+
+  it("covers every schedule name the adapter makes with the functions' schedule permission", () => {
+    const prefix = SCHEDULE_NAME_PATTERN.replace(/\*$/, '');
+    for (const messageId of ['m-1', 'a'.repeat(200), 'bad id/with:chars', 'ÅÄÖ']) {
+      expect(scheduleNameFor(messageId).startsWith(prefix)).toBe(true);
+    }
+  });
+});
+
+describe('journey table', () => {
+  it('is on-demand with point-in-time recovery and TTL on expiresAt', () => {
+    nudge.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: JOURNEY_TABLE.ttlAttribute, Enabled: true },
+      KeySchema: [
+        { AttributeName: JOURNEY_TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: JOURNEY_TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('has exactly the indexes table-design.ts defines', () => {
+    const indexes = props(resource('AWS::DynamoDB::Table', 'JourneysTable')).GlobalSecondaryIndexes;
+    expect(indexes).toEqual(
+      JOURNEY_TABLE.indexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
+    );
+  });
+
+  it('is deleted with a non-production stack, without deletion protection', () => {
+    const table = resource('AWS::DynamoDB::Table', 'JourneysTable');
+    expect(table.resource.DeletionPolicy).toBe('Delete');
+    expect(table.resource.Properties?.DeletionProtectionEnabled).toBe(false);
+  });
+});
+
+describe('provider secrets', () => {
+  it('creates both secrets with a placeholder and a description of the JSON to set', () => {
+    nudge.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'nudge/dev/twilio',
+      SecretString: '{}',
+      Description: Match.stringLikeRegexp('accountSid.*authToken.*from.*messagingServiceSid'),
+    });
+    nudge.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'nudge/dev/sendgrid',
+      SecretString: '{}',
+      Description: Match.stringLikeRegexp('apiKey.*webhookPublicKey.*fromEmail.*fromName'),
+    });
+  });
+});
+
+describe('functions', () => {
+  it.each(FUNCTION_NAMES)('%s: nodejs22.x on arm64, ESM bundle, X-Ray active, its own log group', (name) => {
+    const properties = props(fn(name));
+    expect(properties.Runtime).toBe('nodejs22.x');
+    expect(properties.Architectures).toEqual(['arm64']);
+    expect(properties.Handler).toBe('index.handler');
+    expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const logs = resource('AWS::Logs::LogGroup', `${FUNCTIONS[name]}Logs`);
+    expect(properties.LoggingConfig).toEqual({ LogGroup: { Ref: logs.id } });
+    expect(logs.resource.Properties).toMatchObject({
+      LogGroupName: `/nudge/dev/${name}`,
+      RetentionInDays: 30,
+    });
+    expect(properties.Role).toEqual({ 'Fn::GetAtt': [role(name).id, 'Arn'] });
+  });
+
+  it.each(FUNCTION_NAMES)('%s: Powertools settings and only the NUDGE_* variables it reads', (name) => {
+    const environment = environmentOf(name);
+    expect(environment.POWERTOOLS_SERVICE_NAME).toBe(`nudge-${name}`);
+    expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    expect(environment.NUDGE_RETENTION_DAYS).toBe('400');
+    const scheduling = [
+      'NUDGE_SCHEDULER_DLQ_ARN',
+      'NUDGE_SCHEDULER_ROLE_ARN',
+      'NUDGE_SCHEDULE_GROUP',
+      'NUDGE_SEND_QUEUE_ARN',
+      'NUDGE_SEND_QUEUE_URL',
+    ];
+    const secrets = ['NUDGE_SENDGRID_SECRET_ARN', 'NUDGE_TWILIO_SECRET_ARN'];
+    const expected = {
+      evaluate: ['NUDGE_TABLE_NAME', ...scheduling],
+      send: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', 'NUDGE_WEBHOOK_BASE_URL', ...scheduling, ...secrets],
+      webhook: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', ...secrets],
+    }[name];
+    const nudgeKeys = Object.keys(environment).filter(
+      (key) => key.startsWith('NUDGE_') && key !== 'NUDGE_RETENTION_DAYS',
+    );
+    expect(nudgeKeys.sort()).toEqual(expected.sort());
+    expect(Object.keys(environment).filter((key) => RESERVED_ENVIRONMENT_KEYS.has(key))).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: the bundle carries the rules, templates and nudge.config.yaml', (name) => {
+    const dir = assetDirOf(name);
+    expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+    expect(readdirSync(join(dir, 'rules')).sort()).toEqual(readdirSync(join(REPO_ROOT, 'rules')).sort());
+    expect(readdirSync(join(dir, 'templates')).sort()).toEqual(
+      readdirSync(join(REPO_ROOT, 'templates')).sort(),
+    );
+    expect(readFileSync(join(dir, 'nudge.config.yaml'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'nudge.config.yaml'), 'utf8'),
+    );
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+  });
+
+  it('keeps the Twilio SDK and @sendgrid/mail out of evaluate and webhook', () => {
+    const holdsSdk = (name: FunctionName) =>
+      readFileSync(join(assetDirOf(name), 'index.mjs'), 'utf8').includes('api.twilio.com');
+    expect(FUNCTION_NAMES.filter(holdsSdk)).toEqual(['send']);
+  });
+
+  it.each(FUNCTION_NAMES)(
+    '%s: cold-starts from its asset with the environment the stack gives it',
+    async (name) => {
+      const environment = Object.fromEntries(
+        Object.entries(environmentOf(name)).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? value : fakeValueFor(key),
+        ]),
+      );
+      const started = await coldStart(assetDirOf(name), environment, secretsManager.url);
+      expect(started.stderr).toBe('');
+      expect(started.handlerType).toBe('function');
+    },
+    30_000,
+  );
+});
+
+describe('webhooks', () => {
+  it('serves the webhook function on a Function URL without IAM auth (requests are signature-checked)', () => {
+    nudge.template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [fn('webhook').id, 'Arn'] },
+    });
+  });
+
+  it('outputs the three provider URLs under the base URL', () => {
+    const url = {
+      'Fn::GetAtt': [resource('AWS::Lambda::Url', 'WebhooksWebhookFunctionFunctionUrl').id, 'FunctionUrl'],
+    };
+    nudge.template.hasOutput('WebhookBaseUrl', { Value: url });
+    nudge.template.hasOutput('TwilioStatusCallbackUrl', {
+      Value: { 'Fn::Join': ['', [url, 'webhooks/twilio/status']] },
+    });
+    nudge.template.hasOutput('TwilioInboundUrl', {
+      Value: { 'Fn::Join': ['', [url, 'webhooks/twilio/inbound']] },
+    });
+    nudge.template.hasOutput('SendGridEventsUrl', {
+      Value: { 'Fn::Join': ['', [url, 'webhooks/sendgrid/events']] },
+    });
+  });
+
+  it('outputs what the deploy guide refers to', () => {
+    const guide = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const referenced = new Set(
+      [...guide.matchAll(/`([A-Z][A-Za-z]+(?:Url|Arn|Name|Group))`/g)].map((m) => m[1]),
+    );
+    expect(referenced.size).toBeGreaterThan(10);
+    for (const key of referenced) if (key !== undefined) nudge.template.hasOutput(key, {});
+    for (const match of guide.matchAll(/\$\((?:out|arn) (\w+)\)/g))
+      nudge.template.hasOutput(match[1] ?? '', {});
+  });
+});
+
+describe('IAM per function', () => {
+  const table = () => arnOf(resource('AWS::DynamoDB::Table', 'JourneysTable').id);
+  const indexArns = () => JOURNEY_TABLE.indexes.map((index) => `${table()}/index/${index.indexName}`).sort();
+
+  it.each(FUNCTION_NAMES)('%s: no managed policies, no inline role policies', (name) => {
+    expect(role(name).resource.Properties?.ManagedPolicyArns).toBeUndefined();
+    expect(role(name).resource.Properties?.Policies).toBeUndefined();
+  });
+
+  it.each(FUNCTION_NAMES)('%s: only X-Ray has Resource "*"', (name) => {
+    const wildcard = statementsOfRole(nudge.template, role(name).id).filter((s) => s.Resource.includes('*'));
+    expect(wildcard).toEqual([
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
+    ]);
+  });
+
+  it.each(FUNCTION_NAMES)(
+    '%s: reads and writes the table with the store’s calls only, never Scan',
+    (name) => {
+      const actions = actionsOfRole(nudge.template, role(name).id);
+      for (const action of [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:BatchGetItem',
+      ]) {
+        expect(actions.get(action)).toEqual([table()]);
+      }
+      expect(actions.get('dynamodb:Query')).toEqual([table(), ...indexArns()].sort());
+      const dynamo = [...actions.keys()].filter((action) => action.startsWith('dynamodb:')).sort();
+      expect(dynamo).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+    },
+  );
+
+  it('gives exactly the AWS calls each function makes (table of action → who)', () => {
+    const who = new Map<string, FunctionName[]>();
+    for (const name of FUNCTION_NAMES) {
+      for (const action of actionsOfRole(nudge.template, role(name).id).keys()) {
+        if (action.startsWith('dynamodb:') || action.startsWith('logs:') || action.startsWith('xray:'))
+          continue;
+        who.set(action, [...(who.get(action) ?? []), name]);
+      }
+    }
+    expect(Object.fromEntries([...who.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
+      'events:PutEvents': ['send', 'webhook'],
+      'iam:PassRole': ['evaluate', 'send'],
+      'scheduler:CreateSchedule': ['evaluate', 'send'],
+      'scheduler:DeleteSchedule': ['evaluate', 'send'],
+      'scheduler:UpdateSchedule': ['evaluate', 'send'],
+      'secretsmanager:GetSecretValue': ['send', 'webhook'],
+      'sqs:SendMessage': ['evaluate', 'send'],
+      // The SQS event sources' consumer actions, on each function's own queue.
+      'sqs:ChangeMessageVisibility': ['evaluate', 'send'],
+      'sqs:DeleteMessage': ['evaluate', 'send'],
+      'sqs:GetQueueAttributes': ['evaluate', 'send'],
+      'sqs:GetQueueUrl': ['evaluate', 'send'],
+      'sqs:ReceiveMessage': ['evaluate', 'send'],
+    });
+  });
+
+  it('scopes the shared grants to their one resource', () => {
+    const bus = arnOf(resource('AWS::Events::EventBus', 'JourneyBus').id);
+    const secrets = [
+      `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsSendGrid').id}>`,
+      `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsTwilio').id}>`,
+    ];
+    const schedulerRole = arnOf(resource('AWS::IAM::Role', 'SchedulingRole').id);
+    const schedules =
+      'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/nudge-dev/nudge-*';
+    for (const name of FUNCTION_NAMES) {
+      const actions = actionsOfRole(nudge.template, role(name).id);
+      if (actions.has('events:PutEvents')) expect(actions.get('events:PutEvents')).toEqual([bus]);
+      if (actions.has('secretsmanager:GetSecretValue')) {
+        expect(actions.get('secretsmanager:GetSecretValue')).toEqual(secrets);
+      }
+      if (actions.has('iam:PassRole')) expect(actions.get('iam:PassRole')).toEqual([schedulerRole]);
+      if (actions.has('scheduler:CreateSchedule'))
+        expect(actions.get('scheduler:CreateSchedule')).toEqual([schedules]);
+      if (actions.has('sqs:SendMessage'))
+        expect(actions.get('sqs:SendMessage')).toEqual([arnOf(queue('SendQueue4').id)]);
+      expect(actions.get('logs:PutLogEvents')).toEqual([
+        arnOf(resource('AWS::Logs::LogGroup', `${FUNCTIONS[name]}Logs`).id),
+      ]);
+    }
+  });
+
+  it('passes the scheduler role only to EventBridge Scheduler', () => {
+    for (const name of ['evaluate', 'send'] as const) {
+      const passRole = statementsOfRole(nudge.template, role(name).id).find((s) =>
+        s.Action.includes('iam:PassRole'),
+      );
+      expect(passRole?.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      });
+    }
+  });
+
+  it.each(FUNCTION_NAMES)('%s: policy statements (snapshot)', (name) => {
+    expect(statementsOfRole(nudge.template, role(name).id)).toMatchSnapshot();
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on the first message in each dead-letter queue', () => {
+    for (const [alarm, dead] of [
+      ['AlarmsIngestDeadLetters', 'IngestQueueDeadLetters'],
+      ['AlarmsSendDeadLetters', 'SendQueueQueueDeadLetters'],
+      ['AlarmsSchedulerDeadLetters', 'SchedulingDeadLetters'],
+    ] as const) {
+      expect(props(resource('AWS::CloudWatch::Alarm', alarm))).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue(dead).id, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('counts failed sends from the send log and alarms on the first', () => {
+    const filter = props(resource('AWS::Logs::MetricFilter', 'AlarmsFailedSendsFilter'));
+    expect(filter.LogGroupName).toEqual({ Ref: resource('AWS::Logs::LogGroup', 'SendingSendLogs').id });
+    expect(filter.FilterPattern).toBe('{ ($.message = "send attempt") && ($.kind = "failed") }');
+    expect(filter.MetricTransformations).toEqual([
+      { MetricNamespace: 'Nudge/dev', MetricName: 'FailedSends', MetricValue: '1' },
+    ]);
+    expect(props(resource('AWS::CloudWatch::Alarm', 'AlarmsFailedSends'))).toMatchObject({
+      Namespace: 'Nudge/dev',
+      MetricName: 'FailedSends',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it("matches the send function's real log line: message and kind at the top level of Powertools JSON", () => {
+    const lines: string[] = [];
+    const logger = createLogger('nudge-send');
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (chunk: string | Uint8Array) => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    };
+    try {
+      logger.info('send attempt', { kind: 'failed', messageId: 'm-1', reason: 'provider said no' });
+    } finally {
+      process.stdout.write = original;
+    }
+    const line: unknown = JSON.parse(lines.join(''));
+    expect(line).toMatchObject({ message: 'send attempt', kind: 'failed' });
+  });
+
+  it('has no alarm actions when no topic is configured', () => {
+    for (const alarm of Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toBeUndefined();
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no finding, error or warning, that is not acknowledged', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(nudge.stack);
+    expect(
+      report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('leaves no AwsSolutions or other annotations on the stack', () => {
+    const annotations = Annotations.fromStack(nudge.stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('acknowledges each finding narrowly, with a written reason (snapshot)', () => {
+    const acknowledgements = listNagAcknowledgements(nudge.stack);
+    for (const { reason } of acknowledgements) expect(reason.length).toBeGreaterThan(80);
+    // Never a whole rule where the rule reports per finding.
+    expect(acknowledgements.filter((a) => a.finding === 'AwsSolutions-IAM5')).toEqual([]);
+    expect(acknowledgements.map((a) => `${a.path}  ${a.finding}`)).toMatchSnapshot();
+  });
+});
+
+/** The cloud-assembly folder holding a function's bundled code. */
+function assetDirOf(name: FunctionName): string {
+  const code = props(fn(name)).Code;
+  const key = isRecord(code) ? code.S3Key : undefined;
+  if (typeof key !== 'string') throw new Error(`${name} has no S3Key`);
+  return join(nudge.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+}
