@@ -21,7 +21,10 @@ export function registerStart(program: Command): void {
     .option('--fresh', 'wipe local data (.nudge/) before starting')
     .option('--demo', 'play the example journeys (default: on the first start only)')
     .option('--no-demo', 'do not play the example journeys')
-    .option('--live', 'send through the real Twilio and SendGrid (credentials from env or nudge.secrets.json)')
+    .option(
+      '--live',
+      'send through the real Twilio and SendGrid (credentials from env or nudge.secrets.json)',
+    )
     .option('--port <port>', 'console port', '3000')
     .option('--events-port <port>', 'EventBridge PutEvents endpoint port', '4010')
     .option('--data-dir <dir>', 'where local data persists', '.nudge')

@@ -32,16 +32,22 @@ export type Environment = z.output<typeof EnvironmentSchema>;
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const parsed = EnvironmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new Error(`Nudge configuration is invalid: ${problems}`);
   }
   return parsed.data;
 }
 
 /** A variable this function cannot run without. */
-export function need<K extends keyof Environment>(environment: Environment, key: K): NonNullable<Environment[K]> {
+export function need<K extends keyof Environment>(
+  environment: Environment,
+  key: K,
+): NonNullable<Environment[K]> {
   const value = environment[key];
-  if (value === undefined || value === null) throw new Error(`Nudge configuration is invalid: ${key} is not set`);
+  if (value === undefined || value === null)
+    throw new Error(`Nudge configuration is invalid: ${key} is not set`);
   return value;
 }
 
@@ -57,10 +63,16 @@ export function loadDeployedProject(projectDir = process.env.LAMBDA_TASK_ROOT ??
   const issues = [
     ...settings.issues,
     ...rules.issues,
-    ...templates.issues.map((issue) => ({ file: issue.file, line: issue.line ?? 1, field: '', message: issue.message })),
+    ...templates.issues.map((issue) => ({
+      file: issue.file,
+      line: issue.line ?? 1,
+      field: '',
+      message: issue.message,
+    })),
     ...checkRuleTemplates(rules.rules, templates.catalog, settings.settings),
   ];
-  if (issues.length > 0) throw new Error(`Nudge rules are invalid:\n${issues.map(formatRuleIssue).join('\n')}`);
+  if (issues.length > 0)
+    throw new Error(`Nudge rules are invalid:\n${issues.map(formatRuleIssue).join('\n')}`);
   return {
     settings: settings.settings,
     catalog: templates.catalog,

@@ -1,9 +1,9 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoJourneyStore } from '../adapters/dynamodb/dynamo-journey-store.ts';
 import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { EventBridgeSendScheduler } from '../adapters/scheduler/eventbridge-send-scheduler.ts';
@@ -45,11 +45,16 @@ export function sendScheduler(env: Environment): EventBridgeSendScheduler {
 
 /** Outcome events onto the journey bus. */
 export function outcomePublisher(env: Environment): EventBridgeOutcomePublisher {
-  return new EventBridgeOutcomePublisher({ client: new EventBridgeClient({}), busName: need(env, 'NUDGE_EVENT_BUS_NAME') });
+  return new EventBridgeOutcomePublisher({
+    client: new EventBridgeClient({}),
+    busName: need(env, 'NUDGE_EVENT_BUS_NAME'),
+  });
 }
 
 /** Both provider secrets from Secrets Manager (cached by Powertools), validated. */
-export async function providerSecrets(env: Environment): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret }> {
+export async function providerSecrets(
+  env: Environment,
+): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret }> {
   const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
   const [twilio, sendgrid] = await Promise.all([
     readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),

@@ -5,7 +5,10 @@ import { type SendDeps, sendMessage } from '../app/send-message.ts';
 const SendRequestSchema = z.object({ messageId: z.string().min(1) });
 
 /** The send step for one SQS record `{"messageId": "…"}` (from the evaluate step or a schedule). */
-export function sendRecordHandler(deps: SendDeps, log: (message: string, fields: Record<string, unknown>) => void) {
+export function sendRecordHandler(
+  deps: SendDeps,
+  log: (message: string, fields: Record<string, unknown>) => void,
+) {
   return async (record: SQSRecord): Promise<void> => {
     let body: unknown;
     try {
@@ -16,7 +19,10 @@ export function sendRecordHandler(deps: SendDeps, log: (message: string, fields:
     const request = SendRequestSchema.safeParse(body);
     if (!request.success) {
       // Not ours to retry: a malformed send request can never succeed. Logged for the DLQ alarm's reader.
-      log('send request rejected', { sqsMessageId: record.messageId, reason: 'body is not {"messageId": string}' });
+      log('send request rejected', {
+        sqsMessageId: record.messageId,
+        reason: 'body is not {"messageId": string}',
+      });
       return;
     }
     const outcome = await sendMessage(request.data.messageId, deps);

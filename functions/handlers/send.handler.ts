@@ -27,14 +27,25 @@ export const handler = createSqsBatchHandler(
       rules: project.rules,
       channels: {
         sms: new TwilioSmsSender({
-          client: createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, timeoutMs: 10_000 }),
+          client: createTwilioClient({
+            accountSid: twilio.accountSid,
+            authToken: twilio.authToken,
+            timeoutMs: 10_000,
+          }),
           ...(twilio.from === undefined ? {} : { from: twilio.from }),
-          ...(twilio.messagingServiceSid === undefined ? {} : { messagingServiceSid: twilio.messagingServiceSid }),
-          ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+          ...(twilio.messagingServiceSid === undefined
+            ? {}
+            : { messagingServiceSid: twilio.messagingServiceSid }),
+          ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
+            ? {}
+            : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
         }),
         email: new SendGridEmailSender({
           mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
-          from: { email: sendgrid.fromEmail, ...(sendgrid.fromName === undefined ? {} : { name: sendgrid.fromName }) },
+          from: {
+            email: sendgrid.fromEmail,
+            ...(sendgrid.fromName === undefined ? {} : { name: sendgrid.fromName }),
+          },
         }),
       },
       render: catalogRenderer(project.catalog, project.settings),

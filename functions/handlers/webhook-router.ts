@@ -1,8 +1,3 @@
-import { handleInboundReply } from '../app/handle-inbound-reply.ts';
-import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
-import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
-import { recordProviderStatus } from '../app/record-provider-status.ts';
-import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { parseSendGridEvents } from '../adapters/sendgrid/sendgrid-events.ts';
 import {
   SENDGRID_SIGNATURE_HEADER,
@@ -11,6 +6,11 @@ import {
 } from '../adapters/sendgrid/sendgrid-signature.ts';
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
+import { handleInboundReply } from '../app/handle-inbound-reply.ts';
+import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
+import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
+import { recordProviderStatus } from '../app/record-provider-status.ts';
+import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
 export interface WebhookRequest {
@@ -57,9 +57,12 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>
  * when it is missing, wrong or stale; then records delivery reports, replies and opt-outs
  * through the use cases. Replays are absorbed by the store (each provider event is applied once).
  */
-export function createWebhookRouter(deps: WebhookDeps): (request: WebhookRequest) => Promise<WebhookResponse> {
+export function createWebhookRouter(
+  deps: WebhookDeps,
+): (request: WebhookRequest) => Promise<WebhookResponse> {
   return async (request) => {
-    if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES) return text(413, 'payload too large');
+    if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES)
+      return text(413, 'payload too large');
     if (request.method !== 'POST') return text(405, 'method not allowed');
     switch (request.path.replace(/\/+$/, '')) {
       case '/webhooks/twilio/status':
@@ -100,7 +103,11 @@ async function twilioStatus(request: WebhookRequest, deps: WebhookDeps): Promise
   }
   if (parsed.report === 'ignore') return text(200, 'ok');
   const result = await recordProviderStatus(parsed.report, deps);
-  deps.log?.('info', 'twilio status', { messageId: parsed.report.messageId, status: parsed.report.status, result });
+  deps.log?.('info', 'twilio status', {
+    messageId: parsed.report.messageId,
+    status: parsed.report.status,
+    result,
+  });
   return text(200, result);
 }
 
@@ -110,7 +117,11 @@ async function twilioInbound(request: WebhookRequest, deps: WebhookDeps): Promis
   const parsed = parseTwilioInbound(params, now(deps));
   if (!parsed.ok) return text(400, parsed.reason);
   const reply = await handleInboundReply(parsed.sms, deps);
-  deps.log?.('info', 'inbound reply', { replyId: reply.replyId, intent: reply.intent ?? null, messageId: reply.messageId ?? null });
+  deps.log?.('info', 'inbound reply', {
+    replyId: reply.replyId,
+    intent: reply.intent ?? null,
+    messageId: reply.messageId ?? null,
+  });
   return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
 }
 

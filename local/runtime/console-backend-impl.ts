@@ -6,7 +6,12 @@ import type { ControllableClock } from '../../functions/adapters/scheduler/local
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
-import type { CapturedMessage, ConsoleBackend, ConsoleRule, SampleEvent } from '../console/console-backend.ts';
+import type {
+  CapturedMessage,
+  ConsoleBackend,
+  ConsoleRule,
+  SampleEvent,
+} from '../console/console-backend.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */
@@ -60,7 +65,11 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
             .filter((message) => message.status === 'scheduled')
             .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))
             .slice(0, 20)
-            .map((message) => ({ messageId: message.messageId, customerId: message.customerId, sendAt: message.sendAt })),
+            .map((message) => ({
+              messageId: message.messageId,
+              customerId: message.customerId,
+              sendAt: message.sendAt,
+            })),
         };
       });
     },
@@ -70,7 +79,8 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       if (parts.customersSeen.size === 0) {
         for (const message of await allMessages(parts.store, COUNT_LIMIT)) {
           const seen = parts.customersSeen.get(message.customerId);
-          if (seen === undefined || seen < message.createdAt) parts.customersSeen.set(message.customerId, message.createdAt);
+          if (seen === undefined || seen < message.createdAt)
+            parts.customersSeen.set(message.customerId, message.createdAt);
         }
       }
       return [...parts.customersSeen]
@@ -87,7 +97,8 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     },
     rejected: (limit) => parts.store.listRejected(limit),
     captured: async (limit) => {
-      const sms: CapturedMessage[] = parts.twilio.messages()
+      const sms: CapturedMessage[] = parts.twilio
+        .messages()
         .filter((message) => message.direction === 'outbound-api')
         .map((message) => ({
           providerId: message.sid,
@@ -117,21 +128,36 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       const source: unknown = Reflect.get(event, 'source');
       const detailType: unknown = Reflect.get(event, 'detail-type');
       const detail: unknown = Reflect.get(event, 'detail');
-      if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null) {
+      if (
+        typeof source !== 'string' ||
+        typeof detailType !== 'string' ||
+        typeof detail !== 'object' ||
+        detail === null
+      ) {
         return { ok: false, error: 'source and detail-type must be strings and detail an object' };
       }
       const answer = await parts.bus.send(
         new PutEventsCommand({
-          Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail), Time: parts.clock.now().toJSDate() }],
+          Entries: [
+            {
+              Source: source,
+              DetailType: detailType,
+              Detail: JSON.stringify(detail),
+              Time: parts.clock.now().toJSDate(),
+            },
+          ],
         }),
       );
       const entry = answer.Entries?.[0];
-      if (entry?.EventId === undefined) return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
+      if (entry?.EventId === undefined)
+        return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
       return { ok: true, eventId: entry.EventId };
     },
     replyAsCustomer: async ({ from, body }) => {
       const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
-      return result.status === 200 ? { ok: true } : { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
+      return result.status === 200
+        ? { ok: true }
+        : { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
     },
     endpoints: () => parts.endpoints(),
   };
@@ -151,14 +177,19 @@ async function allMessages(store: DynamoJourneyStore, limit: number): Promise<Me
 /** The first event of each example journey, as a starting point for the "Try it" form. */
 function loadSamples(dir: string): SampleEvent[] {
   const samples: SampleEvent[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()) {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
       try {
         const value: unknown = JSON.parse(line);
         if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
-        const event = Object.fromEntries(Object.entries(value).filter(([key]) => ['source', 'detail-type', 'detail'].includes(key)));
+        const event = Object.fromEntries(
+          Object.entries(value).filter(([key]) => ['source', 'detail-type', 'detail'].includes(key)),
+        );
         const type = String(Reflect.get(value, 'detail-type'));
-        if (!samples.some((sample) => sample.name.endsWith(type))) samples.push({ name: `${file.replace('.jsonl', '')}: ${type}`, event });
+        if (!samples.some((sample) => sample.name.endsWith(type)))
+          samples.push({ name: `${file.replace('.jsonl', '')}: ${type}`, event });
       } catch {
         // the deliberately broken demo lines
       }

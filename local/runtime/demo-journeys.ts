@@ -23,7 +23,9 @@ const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function loadDemoJourneys(dir: string, start: DateTime): DemoEvent[] {
   const events: DemoEvent[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()) {
     const parsed = readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .flatMap((line): Array<Record<string, unknown>> => {
@@ -34,7 +36,13 @@ export function loadDemoJourneys(dir: string, start: DateTime): DemoEvent[] {
           return [];
         }
       })
-      .filter((event) => typeof event.time === 'string' && typeof event.source === 'string' && typeof event['detail-type'] === 'string' && isRecord(event.detail));
+      .filter(
+        (event) =>
+          typeof event.time === 'string' &&
+          typeof event.source === 'string' &&
+          typeof event['detail-type'] === 'string' &&
+          isRecord(event.detail),
+      );
     const seen = new Set<string>();
     const unique = parsed.filter((event) => {
       const id = String(event.id);
@@ -65,7 +73,9 @@ function shiftTimes(value: unknown, shiftMs: number, shiftDays: number): unknown
   if (typeof value === 'string') {
     if (INSTANT.test(value)) {
       const instant = DateTime.fromISO(value, { setZone: true });
-      return instant.isValid ? instant.plus({ milliseconds: shiftMs }).toISO({ suppressMilliseconds: true }) : value;
+      return instant.isValid
+        ? instant.plus({ milliseconds: shiftMs }).toISO({ suppressMilliseconds: true })
+        : value;
     }
     if (CALENDAR_DATE.test(value)) {
       const date = DateTime.fromISO(value, { zone: 'utc' });
@@ -75,7 +85,9 @@ function shiftTimes(value: unknown, shiftMs: number, shiftDays: number): unknown
   }
   if (Array.isArray(value)) return value.map((item) => shiftTimes(item, shiftMs, shiftDays));
   if (isRecord(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shiftTimes(item, shiftMs, shiftDays)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, shiftTimes(item, shiftMs, shiftDays)]),
+    );
   }
   return value;
 }

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SendGridSecretSchema, TwilioSecretSchema } from '../../functions/adapters/secrets/provider-secrets.ts';
+import {
+  SendGridSecretSchema,
+  TwilioSecretSchema,
+} from '../../functions/adapters/secrets/provider-secrets.ts';
 
 /** Real provider credentials for `npm start -- --live`. */
 export interface LiveCredentials {
@@ -39,7 +42,10 @@ export function readLiveCredentials(
   let where = 'environment (NUDGE_TWILIO_*, NUDGE_SENDGRID_*)';
   if (!useEnv) {
     if (!existsSync(file)) {
-      return { ok: false, error: `--live needs credentials: set NUDGE_TWILIO_* and NUDGE_SENDGRID_* or write ${file}` };
+      return {
+        ok: false,
+        error: `--live needs credentials: set NUDGE_TWILIO_* and NUDGE_SENDGRID_* or write ${file}`,
+      };
     }
     where = file;
     try {

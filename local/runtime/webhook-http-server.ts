@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { MAX_WEBHOOK_BODY_BYTES, type WebhookRequest, type WebhookResponse } from '../../functions/handlers/webhook-router.ts';
+import {
+  MAX_WEBHOOK_BODY_BYTES,
+  type WebhookRequest,
+  type WebhookResponse,
+} from '../../functions/handlers/webhook-router.ts';
 
 /**
  * Serves the webhook router on loopback, as the Lambda Function URL does in AWS: the same router,

@@ -16,11 +16,24 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) execFileSync('bash', ['scripts/ensure-chromium.sh'], { stdio: 'inherit', timeout: 300_000 });
-  runtime = await startLocalRuntime({ projectDir: process.cwd(), demo: false, watch: false, ports: { console: 0, events: 0 } });
+  if (!existsSync(CHROMIUM))
+    execFileSync('bash', ['scripts/ensure-chromium.sh'], { stdio: 'inherit', timeout: 300_000 });
+  runtime = await startLocalRuntime({
+    projectDir: process.cwd(),
+    demo: false,
+    watch: false,
+    ports: { console: 0, events: 0 },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);

@@ -14,7 +14,9 @@ let bus: EventBridgeClient;
 
 async function put(source: string, detailType: string, detail: Record<string, unknown>): Promise<string> {
   const answer = await bus.send(
-    new PutEventsCommand({ Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+    new PutEventsCommand({
+      Entries: [{ Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }],
+    }),
   );
   const id = answer.Entries?.[0]?.EventId;
   if (id === undefined) throw new Error(`PutEvents refused: ${JSON.stringify(answer.Entries)}`);
@@ -34,7 +36,11 @@ beforeAll(async () => {
     clockStart: START,
     ports: { console: 0, events: 0 },
   });
-  bus = new EventBridgeClient({ endpoint: runtime.urls.events, region: 'eu-north-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  bus = new EventBridgeClient({
+    endpoint: runtime.urls.events,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
 }, 120_000);
 
 afterAll(async () => runtime?.stop());
@@ -46,10 +52,20 @@ describe('production path on one machine', () => {
       appointmentId: 'A-100',
       location: 'Klinik Nord',
       appointmentAt: START.plus({ days: 2 }).toISO(),
-      customer: { id: 'cust-sms', firstName: 'Sara', phone: '+46701112233', locale: 'sv', timeZone: 'Europe/Stockholm' },
+      customer: {
+        id: 'cust-sms',
+        firstName: 'Sara',
+        phone: '+46701112233',
+        locale: 'sv',
+        timeZone: 'Europe/Stockholm',
+      },
     });
     const [planned] = await messagesOf('cust-sms');
-    expect(planned).toMatchObject({ ruleId: 'appointment-reminder', status: 'scheduled', sendAt: START.plus({ days: 1 }).toISO() });
+    expect(planned).toMatchObject({
+      ruleId: 'appointment-reminder',
+      status: 'scheduled',
+      sendAt: START.plus({ days: 1 }).toISO(),
+    });
     expect(runtime.twilio.messages()).toHaveLength(0);
 
     calls.reset();
@@ -76,28 +92,51 @@ describe('production path on one machine', () => {
       caseId: 'K-7',
       subject: 'Faktura',
       receivedAt: START.plus({ days: 1 }).toISO(),
-      customer: { id: 'cust-mail', firstName: 'Mats', email: 'mats@example.se', locale: 'sv', timeZone: 'Europe/Stockholm' },
+      customer: {
+        id: 'cust-mail',
+        firstName: 'Mats',
+        email: 'mats@example.se',
+        locale: 'sv',
+        timeZone: 'Europe/Stockholm',
+      },
     });
     await runtime.settle();
     const [message] = await messagesOf('cust-mail');
-    expect(message).toMatchObject({ ruleId: 'email-received', status: 'delivered', channel: 'email', to: 'mats@example.se' });
+    expect(message).toMatchObject({
+      ruleId: 'email-received',
+      status: 'delivered',
+      channel: 'email',
+      to: 'mats@example.se',
+    });
     expect(message?.rendered).toMatchObject({ channel: 'email', subject: 'Vi har fått ditt mejl: Faktura' });
     const sent = runtime.sendgrid.messages().at(-1);
     expect(sent?.customArgs).toEqual({ messageId: message?.messageId });
-    expect(runtime.outcomes().filter((event) => event.detail.messageId === message?.messageId).map((event) => event['detail-type'])).toEqual([
-      'MessageSent',
-      'MessageDelivered',
-    ]);
+    expect(
+      runtime
+        .outcomes()
+        .filter((event) => event.detail.messageId === message?.messageId)
+        .map((event) => event['detail-type']),
+    ).toEqual(['MessageSent', 'MessageDelivered']);
   });
 
   it('refuses forged and stale webhooks with 403 and changes nothing', async () => {
     const [message] = await messagesOf('cust-sms');
     const before = await runtime.store.getMessage(message?.messageId ?? '');
-    const forgedTwilio = await fetch(`${runtime.urls.webhooks}/webhooks/twilio/status?messageId=${message?.messageId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' },
-      body: new URLSearchParams({ MessageSid: before?.providerId ?? '', MessageStatus: 'undelivered', ErrorCode: '30003' }).toString(),
-    });
+    const forgedTwilio = await fetch(
+      `${runtime.urls.webhooks}/webhooks/twilio/status?messageId=${message?.messageId}`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl',
+        },
+        body: new URLSearchParams({
+          MessageSid: before?.providerId ?? '',
+          MessageStatus: 'undelivered',
+          ErrorCode: '30003',
+        }).toString(),
+      },
+    );
     const staleSendGrid = await fetch(`${runtime.urls.webhooks}/webhooks/sendgrid/events`, {
       method: 'POST',
       headers: {
@@ -105,28 +144,57 @@ describe('production path on one machine', () => {
         'x-twilio-email-event-webhook-timestamp': String(Math.floor(START.toSeconds()) - 3600),
         'x-twilio-email-event-webhook-signature': 'MEUCIQDx',
       },
-      body: JSON.stringify([{ event: 'bounce', sg_event_id: 'x', timestamp: 1, messageId: message?.messageId }]),
+      body: JSON.stringify([
+        { event: 'bounce', sg_event_id: 'x', timestamp: 1, messageId: message?.messageId },
+      ]),
     });
     expect([forgedTwilio.status, staleSendGrid.status]).toEqual([403, 403]);
     expect(await runtime.store.getMessage(message?.messageId ?? '')).toEqual(before);
   });
 
   it('a STOPP reply opts the customer out: the next message on that channel is suppressed', async () => {
-    const customer = { id: 'cust-stop', firstName: 'Stina', phone: '+46702223344', locale: 'sv', timeZone: 'Europe/Stockholm' };
-    const booked = (id: string) => ({ callbackId: id, caseId: `K-${id}`, callbackAt: START.plus({ days: 1, hours: 2 }).toISO(), customer });
+    const customer = {
+      id: 'cust-stop',
+      firstName: 'Stina',
+      phone: '+46702223344',
+      locale: 'sv',
+      timeZone: 'Europe/Stockholm',
+    };
+    const booked = (id: string) => ({
+      callbackId: id,
+      caseId: `K-${id}`,
+      callbackAt: START.plus({ days: 1, hours: 2 }).toISO(),
+      customer,
+    });
     await put('acme.contact-centre', 'CallbackBooked', booked('CB-1'));
     await runtime.settle();
     expect(runtime.twilio.messages().filter((sms) => sms.to === customer.phone)).toHaveLength(1);
 
-    const reply = await runtime.twilio.sendInbound({ from: customer.phone, to: '+46766861004', body: 'STOPP' });
+    const reply = await runtime.twilio.sendInbound({
+      from: customer.phone,
+      to: '+46766861004',
+      body: 'STOPP',
+    });
     expect(reply.status).toBe(200);
     await put('acme.contact-centre', 'CallbackBooked', booked('CB-2'));
     await runtime.settle();
 
     expect(runtime.twilio.messages().filter((sms) => sms.to === customer.phone)).toHaveLength(1);
-    const second = (await messagesOf('cust-stop')).find((message) => message.trigger.detail.callbackId === 'CB-2' && message.ruleId === 'callback-booked');
-    expect(second).toMatchObject({ status: 'suppressed', reason: 'no-usable-channel', detail: 'sms: customer opted out; email: no address' });
-    expect(runtime.outcomes().some((event) => event['detail-type'] === 'CustomerOptedOut' && event.detail.customerId === 'cust-stop')).toBe(true);
+    const second = (await messagesOf('cust-stop')).find(
+      (message) => message.trigger.detail.callbackId === 'CB-2' && message.ruleId === 'callback-booked',
+    );
+    expect(second).toMatchObject({
+      status: 'suppressed',
+      reason: 'no-usable-channel',
+      detail: 'sms: customer opted out; email: no address',
+    });
+    expect(
+      runtime
+        .outcomes()
+        .some(
+          (event) => event['detail-type'] === 'CustomerOptedOut' && event.detail.customerId === 'cust-stop',
+        ),
+    ).toBe(true);
   });
 
   it('a duplicated and concurrently redelivered send reaches the provider once', async () => {
@@ -134,7 +202,13 @@ describe('production path on one machine', () => {
       appointmentId: 'A-200',
       location: 'Vårdcentralen',
       appointmentAt: START.plus({ days: 3 }).toISO(),
-      customer: { id: 'cust-dup', firstName: 'Dan', phone: '+46703334455', locale: 'sv', timeZone: 'Europe/Stockholm' },
+      customer: {
+        id: 'cust-dup',
+        firstName: 'Dan',
+        phone: '+46703334455',
+        locale: 'sv',
+        timeZone: 'Europe/Stockholm',
+      },
     });
     const [planned] = await messagesOf('cust-dup');
     const id = planned?.messageId ?? '';

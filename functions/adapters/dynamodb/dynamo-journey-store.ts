@@ -22,6 +22,7 @@ import {
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
+import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import type { Clock, InboundReply, JourneyStore } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import { DynamoStoreError, DynamoStoreErrorCode, isRetryableAwsError } from './dynamo-store-error.ts';
@@ -49,7 +50,6 @@ import {
   utcInstant,
   withoutUndefined,
 } from './journey-items.ts';
-import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import { ATTR, DEFAULT_RETENTION_DAYS, INDEXES } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 

@@ -4,10 +4,15 @@ import { z } from 'zod';
 /** The Twilio secret's JSON (Secrets Manager), as docs/deploy.md tells operators to set it. */
 export const TwilioSecretSchema = z
   .object({
-    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected an Account SID: AC + 32 hex digits' }),
+    accountSid: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'expected an Account SID: AC + 32 hex digits' }),
     authToken: z.string().min(16),
     from: z.string().min(3).optional(),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/)
+      .optional(),
   })
   .refine((secret) => secret.from !== undefined || secret.messagingServiceSid !== undefined, {
     message: 'set from (a number or sender id) or messagingServiceSid',
@@ -39,7 +44,9 @@ export async function readProviderSecret<T>(
   const value: unknown = await provider.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS, transform: 'json' });
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(secret)'}: ${issue.message}`);
+    const fields = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(secret)'}: ${issue.message}`,
+    );
     throw new Error(`${what} secret is invalid (${fields.join('; ')})`);
   }
   return parsed.data;

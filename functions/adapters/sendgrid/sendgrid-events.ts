@@ -43,7 +43,9 @@ export function parseSendGridEvents(rawBody: string): { actions: SendGridEventAc
   parsed.forEach((item: unknown, index) => {
     const event = EventSchema.safeParse(item);
     if (!event.success) {
-      problems.push(`event ${index}: ${event.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+      problems.push(
+        `event ${index}: ${event.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+      );
       return;
     }
     const { messageId, sg_event_id: providerEventId } = event.data;
@@ -64,7 +66,13 @@ export function parseSendGridEvents(rawBody: string): { actions: SendGridEventAc
     const reason = event.data.reason ?? event.data.type;
     actions.push({
       kind: 'status',
-      report: { messageId, providerEventId, status, at, ...(reason === undefined ? {} : { reason: `${event.data.event}: ${reason}`.slice(0, 300) }) },
+      report: {
+        messageId,
+        providerEventId,
+        status,
+        at,
+        ...(reason === undefined ? {} : { reason: `${event.data.event}: ${reason}`.slice(0, 300) }),
+      },
     });
   });
   return { actions, problems };

@@ -26,8 +26,10 @@ export function parseTwilioStatusCallback(
 ): { ok: true; report: ProviderStatusReport | 'ignore' } | { ok: false; reason: string } {
   const sid = params.MessageSid ?? params.SmsSid;
   const status = params.MessageStatus ?? params.SmsStatus;
-  if (messageId === undefined || messageId === '') return { ok: false, reason: 'messageId query parameter missing' };
-  if (sid === undefined || status === undefined) return { ok: false, reason: 'MessageSid or MessageStatus missing' };
+  if (messageId === undefined || messageId === '')
+    return { ok: false, reason: 'messageId query parameter missing' };
+  if (sid === undefined || status === undefined)
+    return { ok: false, reason: 'MessageSid or MessageStatus missing' };
   const mapped = STATUS_MAP[status];
   if (mapped === undefined) return { ok: false, reason: `unknown MessageStatus '${status}'` };
   if (mapped === 'ignore') return { ok: true, report: 'ignore' };

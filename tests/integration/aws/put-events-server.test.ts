@@ -241,7 +241,10 @@ describe('PutEvents loopback endpoint', () => {
   it('works with `aws events put-events --endpoint-url`', async () => {
     // The AWS CLI ships with this machine image (pyenv's Python); without it this test fails
     // rather than skipping, so the CLI path is never silently untested.
-    expect(await awsCliAvailable(), 'the aws CLI is needed: pip install awscli or apt-get install awscli').toBe(true);
+    expect(
+      await awsCliAvailable(),
+      'the aws CLI is needed: pip install awscli or apt-get install awscli',
+    ).toBe(true);
     // Arrange
     const dir = await mkdtemp(join(tmpdir(), 'nudge-put-events-'));
     const entriesFile = join(dir, 'entries.json');

@@ -15,7 +15,12 @@ describe('masking personal data in logs', () => {
 
   it('drops bodies and secrets and masks nested contact data when serialising a log line', () => {
     const line = JSON.stringify(
-      { to: '+46701234567', body: 'Hej Anna, din kod är 1234', authToken: 'abc', nested: { email: 'bo@example.dk' } },
+      {
+        to: '+46701234567',
+        body: 'Hej Anna, din kod är 1234',
+        authToken: 'abc',
+        nested: { email: 'bo@example.dk' },
+      },
       piiSafeReplacer,
     );
     expect(line).not.toContain('46701234567');

@@ -28,7 +28,13 @@ function sentRecord(overrides: Partial<MessageRecord> = {}): MessageRecord {
     messageId: 'm-1',
     ruleId: 'appointment-reminder',
     customerId: 'cust-anna',
-    trigger: { id: 'ev-1', source: 'acme.bookings', detailType: 'AppointmentBooked', time: '2026-11-22T10:00:00Z', detail: {} },
+    trigger: {
+      id: 'ev-1',
+      source: 'acme.bookings',
+      detailType: 'AppointmentBooked',
+      time: '2026-11-22T10:00:00Z',
+      detail: {},
+    },
     createdAt: '2026-11-22T10:00:00.000Z',
     sendAt: '2026-11-23T09:00:00.000Z',
     status: 'sent',
@@ -43,7 +49,12 @@ function sentRecord(overrides: Partial<MessageRecord> = {}): MessageRecord {
   };
 }
 
-function twilioRequest(path: string, query: string, params: Record<string, string>, token = AUTH_TOKEN): WebhookRequest {
+function twilioRequest(
+  path: string,
+  query: string,
+  params: Record<string, string>,
+  token = AUTH_TOKEN,
+): WebhookRequest {
   const url = `${BASE}${path}${query === '' ? '' : `?${query}`}`;
   return {
     method: 'POST',
@@ -79,7 +90,9 @@ describe('webhook router', () => {
     outcomes = new RecordingPublisher();
     await store.putProfile(aProfile());
     await store.createMessage(sentRecord());
-    await store.createMessage(sentRecord({ messageId: 'm-2', channel: 'email', to: 'anna@example.se', providerId: 'sg-1' }));
+    await store.createMessage(
+      sentRecord({ messageId: 'm-2', channel: 'email', to: 'anna@example.se', providerId: 'sg-1' }),
+    );
     route = createWebhookRouter({
       store,
       outcomes,
@@ -91,7 +104,11 @@ describe('webhook router', () => {
     });
   });
 
-  const status = { MessageSid: 'SM00000000000000000000000000000001', MessageStatus: 'delivered', AccountSid: 'AC1' };
+  const status = {
+    MessageSid: 'SM00000000000000000000000000000001',
+    MessageStatus: 'delivered',
+    AccountSid: 'AC1',
+  };
 
   it('records a signed Twilio delivery report once and publishes MessageDelivered once', async () => {
     const request = twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status);
@@ -103,7 +120,12 @@ describe('webhook router', () => {
 
   it('refuses a Twilio callback with a missing, wrong-key or tampered signature and changes nothing', async () => {
     const unsigned = { ...twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status), headers: {} };
-    const wrongKey = twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status, 'another-token-entirely');
+    const wrongKey = twilioRequest(
+      '/webhooks/twilio/status',
+      'messageId=m-1',
+      status,
+      'another-token-entirely',
+    );
     const signed = twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status);
     const tampered = { ...signed, rawBody: signed.rawBody.replace('delivered', 'undelivered') };
     const otherMessage = { ...signed, query: 'messageId=m-2' };
@@ -116,24 +138,42 @@ describe('webhook router', () => {
 
   it('acknowledges intermediate Twilio statuses without a write', async () => {
     const before = JSON.stringify(await store.getMessage('m-1'));
-    const response = await route(twilioRequest('/webhooks/twilio/status', 'messageId=m-1', { ...status, MessageStatus: 'sent' }));
+    const response = await route(
+      twilioRequest('/webhooks/twilio/status', 'messageId=m-1', { ...status, MessageStatus: 'sent' }),
+    );
     expect(response.status).toBe(200);
     expect(JSON.stringify(await store.getMessage('m-1'))).toBe(before);
   });
 
   it('understands STOPP from the customer: opts out of SMS and publishes both events, once', async () => {
-    const inbound = { MessageSid: 'SMin0000000000000000000000000001', From: '+46701234567', To: '+46766861004', Body: 'Stopp' };
+    const inbound = {
+      MessageSid: 'SMin0000000000000000000000000001',
+      From: '+46701234567',
+      To: '+46766861004',
+      Body: 'Stopp',
+    };
     const request = twilioRequest('/webhooks/twilio/inbound', '', inbound);
     const response = await route(request);
     expect(response).toMatchObject({ status: 200, headers: { 'content-type': 'text/xml' } });
     await route(request); // Twilio retries: nothing happens twice
     expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
     expect(outcomes.events.map((event) => event.detailType)).toEqual(['CustomerReplied', 'CustomerOptedOut']);
-    expect(outcomes.events[0]?.detail).toMatchObject({ intent: 'stop', messageId: 'm-1', customerId: 'cust-anna', text: 'Stopp' });
+    expect(outcomes.events[0]?.detail).toMatchObject({
+      intent: 'stop',
+      messageId: 'm-1',
+      customerId: 'cust-anna',
+      text: 'Stopp',
+    });
   });
 
   it('records a YES in Swedish as a reply to the latest message', async () => {
-    await route(twilioRequest('/webhooks/twilio/inbound', '', { MessageSid: 'SMin2', From: '+46701234567', Body: 'ja tack' }));
+    await route(
+      twilioRequest('/webhooks/twilio/inbound', '', {
+        MessageSid: 'SMin2',
+        From: '+46701234567',
+        Body: 'ja tack',
+      }),
+    );
     expect(outcomes.events[0]?.detail).toMatchObject({ intent: 'yes', ruleId: 'appointment-reminder' });
     expect((await store.getProfile('cust-anna'))?.consent.sms).toBeUndefined();
   });
@@ -159,13 +199,18 @@ describe('webhook router', () => {
   });
 
   it('withdraws email consent on a spam report', async () => {
-    await route(sendgridRequest([{ event: 'spamreport', sg_event_id: 'e5', timestamp: 3, messageId: 'm-2' }]));
+    await route(
+      sendgridRequest([{ event: 'spamreport', sg_event_id: 'e5', timestamp: 3, messageId: 'm-2' }]),
+    );
     expect((await store.getProfile('cust-anna'))?.consent.email).toMatchObject({ granted: false });
     expect(outcomes.events.map((event) => event.detailType)).toEqual(['CustomerOptedOut']);
   });
 
   it('refuses oversized bodies before any work, and unknown paths', async () => {
-    const huge = { ...twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status), rawBody: 'x'.repeat(300_000) };
+    const huge = {
+      ...twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status),
+      rawBody: 'x'.repeat(300_000),
+    };
     expect((await route(huge)).status).toBe(413);
     expect((await route({ ...twilioRequest('/webhooks/nope', '', status) })).status).toBe(404);
   });
