@@ -10,7 +10,7 @@ export default defineConfig({
     // integration tier pays for the JVM of DynamoDB Local.
     include: ['tests/**/*.test.ts'],
     ...timeouts,
-    reporters: ['default', './tests/support/summary-reporter.ts'],
+    reporters: ['default', './tests/support/guarantees-reporter.ts', './tests/support/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -13,6 +13,7 @@ import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
 import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
+import { updateProfile } from './update-profile.ts';
 
 /** What evaluating one event did, for logs, metrics and the simulator. */
 export interface EvaluationResult {
@@ -40,6 +41,9 @@ export interface EvaluateDeps {
 
 /** Raw input is kept with a rejection up to this size, so a huge payload cannot bloat the table. */
 const MAX_RAW = 8_000;
+/** An event id longer than EventBridge's (256) is cut to it in the rejection record. */
+const MAX_ID = 256;
+const MAX_REASON = 2_000;
 
 /**
  * Evaluates one journey event: validates it, updates the customer's profile, closes messages
@@ -51,16 +55,19 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   const now = deps.clock.now();
   const parsed = parseJourneyEvent(input);
   if (!parsed.ok) {
-    const eventId = readPath(input, 'id');
+    const id = readPath(input, 'id');
+    // Bounded, like the raw input: a rejection record must always fit in the store.
+    const eventId = typeof id === 'string' ? truncate(id, MAX_ID) : undefined;
+    const reason = truncate(parsed.reason, MAX_REASON);
     await deps.store.recordRejected({
       receivedAt: now.toUTC().toISO() ?? '',
-      reason: parsed.reason,
-      ...(typeof eventId === 'string' ? { eventId } : {}),
-      raw: safeStringify(input).slice(0, MAX_RAW),
+      reason,
+      ...(eventId === undefined ? {} : { eventId }),
+      raw: truncate(safeStringify(input), MAX_RAW),
     });
     return {
-      ...(typeof eventId === 'string' ? { eventId } : {}),
-      rejected: parsed.reason,
+      ...(eventId === undefined ? {} : { eventId }),
+      rejected: reason,
       planned: [],
       closed: [],
     };
@@ -102,19 +109,22 @@ async function resolveProfile(
 ): Promise<CustomerProfile | undefined> {
   const inline = EventCustomerSchema.safeParse(event.detail.customer);
   if (inline.success) {
-    const stored = await store.getProfile(inline.data.id);
-    const merged = mergeProfile(stored, inline.data, event.time, `event:${event.id}`);
-    if (stored === undefined || !sameProfile(stored, merged)) await store.putProfile(merged);
-    return merged;
+    return updateProfile(store, inline.data.id, (stored) => {
+      const merged = mergeProfile(stored, inline.data, event.time, `event:${event.id}`);
+      return stored === undefined || !sameProfile(stored, merged) ? merged : undefined;
+    });
   }
   const customerId = event.detail.customerId;
   if (needed && typeof customerId === 'string' && customerId !== '') return store.getProfile(customerId);
   return undefined;
 }
 
-/** Equal but for `updatedAt`: then the write is skipped (most events repeat what is known). */
+/** Equal but for `updatedAt` (and the store's revision): then the write is skipped (most events repeat what is known). */
 function sameProfile(a: CustomerProfile, b: CustomerProfile): boolean {
-  return canonical({ ...a, updatedAt: '' }) === canonical({ ...b, updatedAt: '' });
+  return (
+    canonical({ ...a, updatedAt: '', revision: undefined }) ===
+    canonical({ ...b, updatedAt: '', revision: undefined })
+  );
 }
 
 /** JSON with sorted keys, so two equal profiles compare equal whatever order a store returns. */
@@ -239,6 +249,14 @@ function customerIdOf(event: JourneyEvent): string {
 /** ISO UTC with milliseconds: sortable as a string, which the store relies on. */
 export function isoOf(time: DateTime): string {
   return time.toUTC().toISO() ?? '';
+}
+
+/** The first `max` UTF-16 units, never ending inside a surrogate pair (the store keeps UTF-8). */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
 function safeStringify(value: unknown): string {

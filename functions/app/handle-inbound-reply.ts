@@ -2,6 +2,7 @@ import { withConsent } from '../core/customers/customer-profile.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import { classifyReply, type KeywordTable } from '../core/replies/inbound-keywords.ts';
 import type { InboundReply, JourneyStore, OutcomePublisher } from './ports.ts';
+import { updateProfile } from './update-profile.ts';
 
 /** An inbound SMS as the provider adapter hands it over. */
 export interface InboundSms {
@@ -37,7 +38,14 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
       ? {}
       : { customerId: latest.customerId, messageId: latest.messageId, ruleId: latest.ruleId }),
   };
-  if ((await deps.store.recordReply(reply)) === 'exists') return reply; // a webhook retry: done already
+  // A retry or a replay of a reply handled already changes nothing: not even a STOP's consent,
+  // which a replay would otherwise restate with a new time, over a later START.
+  if (await deps.store.hasReply(sms.replyId)) return reply;
+  // Consent before the reply record: were the process to die between the two, the provider's
+  // retry must not find the reply recorded and stop there, losing the STOP. Applying it twice is
+  // harmless (the same statement, from the same reply: the second is skipped).
+  const optedOut = await applyConsent(reply, intent, deps);
+  if ((await deps.store.recordReply(reply)) === 'exists') return reply; // a concurrent duplicate
 
   const outcomes: OutcomeEvent[] = [
     {
@@ -55,28 +63,37 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
       },
     },
   ];
-  if ((intent === 'stop' || intent === 'start') && reply.customerId !== undefined) {
-    const profile = await deps.store.getProfile(reply.customerId);
-    if (profile !== undefined) {
-      const granted = intent === 'start';
-      await deps.store.putProfile(
-        withConsent(profile, 'sms', { granted, at: sms.receivedAt, source: `reply:${sms.replyId}` }),
-      );
-      if (!granted) {
-        outcomes.push({
-          detailType: 'CustomerOptedOut',
-          time: sms.receivedAt,
-          detail: {
-            schemaVersion: OUTCOME_SCHEMA_VERSION,
-            customerId: reply.customerId,
-            channel: 'sms',
-            source: `reply:${sms.replyId}`,
-            at: sms.receivedAt,
-          },
-        });
-      }
-    }
+  if (optedOut && reply.customerId !== undefined) {
+    outcomes.push({
+      detailType: 'CustomerOptedOut',
+      time: sms.receivedAt,
+      detail: {
+        schemaVersion: OUTCOME_SCHEMA_VERSION,
+        customerId: reply.customerId,
+        channel: 'sms',
+        source: `reply:${sms.replyId}`,
+        at: sms.receivedAt,
+      },
+    });
   }
   await deps.outcomes.publish(outcomes);
   return reply;
+}
+
+/** Applies a STOP or START to the correlated customer's SMS consent; true for a STOP that was applied. */
+async function applyConsent(
+  reply: InboundReply,
+  intent: InboundReply['intent'],
+  deps: ReplyDeps,
+): Promise<boolean> {
+  if ((intent !== 'stop' && intent !== 'start') || reply.customerId === undefined) return false;
+  const source = `reply:${reply.replyId}`;
+  const granted = intent === 'start';
+  const after = await updateProfile(deps.store, reply.customerId, (stored) =>
+    // A retry of a reply whose consent was written already: nothing to write.
+    stored === undefined || stored.consent.sms?.source === source
+      ? undefined
+      : withConsent(stored, 'sms', { granted, at: reply.receivedAt, source }),
+  );
+  return after !== undefined && !granted;
 }

@@ -8,7 +8,12 @@ import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '
 /** Everything Nudge records. DynamoDB in production; in memory for the simulator and unit tests. */
 export interface JourneyStore {
   getProfile(customerId: string): Promise<CustomerProfile | undefined>;
-  putProfile(profile: CustomerProfile): Promise<void>;
+  /**
+   * Writes a profile if no one wrote it since it was read: `profile.revision` must be the stored
+   * revision (absent: no profile stored yet). 'conflict' otherwise; read, merge and write again
+   * (`updateProfile` does). The stored revision is then one higher.
+   */
+  putProfile(profile: CustomerProfile): Promise<'written' | 'conflict'>;
   recordRejected(rejected: RejectedEvent): Promise<void>;
   /** Creates the record unless one with the same id exists (a duplicate or redelivered event). */
   createMessage(record: MessageRecord): Promise<'created' | 'exists'>;
@@ -38,8 +43,28 @@ export interface JourneyStore {
   claimForSending(messageId: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
   /** Scheduled messages waiting on a correlation key (for cancel and expect). */
   findPending(correlationKey: string): Promise<MessageRecord[]>;
-  /** Messages sent to a customer at or after `since` (for the frequency cap). */
+  /** Messages sent to a customer at or after `since` (by the sent-messages index). */
   countSentSince(customerId: string, since: string): Promise<number>;
+  /**
+   * The frequency cap's ledger: how many messages were handed to a provider for the customer at
+   * or after `since`, not counting `except` (the message being decided about).
+   */
+  countCapSlots(customerId: string, since: string, except?: string): Promise<number>;
+  /**
+   * Records that `messageId` goes to a provider for the customer at `at`, unless `max` is given
+   * and `max` other messages are recorded at or after `since`. True when recorded, now or by an
+   * earlier attempt of the same message. A conditional write decides between concurrent sends to
+   * one customer, so the cap holds exactly (a count read first could not: both would read 2 of 3).
+   */
+  reserveCapSlot(
+    customerId: string,
+    messageId: string,
+    at: string,
+    since: string,
+    max?: number,
+  ): Promise<boolean>;
+  /** Takes a message out of the ledger: the provider refused it, or reported it failed. */
+  releaseCapSlot(customerId: string, messageId: string): Promise<void>;
   /**
    * Applies a provider status report (delivered, bounced, …) once: `providerEventId` is remembered
    * on the record and a repeat is ignored, so webhook retries and replays change nothing.
@@ -51,6 +76,8 @@ export interface JourneyStore {
   ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'>;
   /** The latest message sent to an address (phone in E.164 or email), for correlating replies. */
   findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
+  /** Whether a reply was recorded (a provider retry or a replay of one already handled). */
+  hasReply(replyId: string): Promise<boolean>;
   /** Records an inbound reply once (`replyId` is the provider's message id). */
   recordReply(reply: InboundReply): Promise<'created' | 'exists'>;
   /**
@@ -126,9 +153,14 @@ export interface Clock {
   now(): DateTime;
 }
 
-/** Hands a due message to the send step now (the send queue). */
+/** Hands a due message to the send step (the send queue): now, or after a short delay. */
 export interface SendQueue {
-  enqueue(messageId: string): Promise<void>;
+  /**
+   * `delayMs` holds the message back that long (SQS `DelaySeconds`, at most 15 minutes), so a
+   * message due in a few seconds does not reach the send step early, find itself not due and be
+   * dropped.
+   */
+  enqueue(messageId: string, options?: { delayMs?: number }): Promise<void>;
 }
 
 /** Puts outcome events back on the journey bus. */

@@ -1,6 +1,7 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
 import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
 import type { JourneyStore, OutcomePublisher } from './ports.ts';
+import { updateProfile } from './update-profile.ts';
 
 /**
  * A recipient marked an email as spam or unsubscribed: withdraw email consent for the customer
@@ -13,11 +14,16 @@ export async function recordEmailOptOut(
 ): Promise<'applied' | 'duplicate' | 'not-found'> {
   const record = await deps.store.getMessage(input.messageId);
   if (record === undefined) return 'not-found';
-  const profile = await deps.store.getProfile(record.customerId);
-  if (profile === undefined) return 'not-found';
   const source = `sendgrid:${input.providerEventId}`;
-  if (profile.consent.email?.source === source) return 'duplicate';
-  await deps.store.putProfile(withConsent(profile, 'email', { granted: false, at: input.at, source }));
+  let verdict: 'applied' | 'duplicate' | 'not-found' = 'applied';
+  await updateProfile(deps.store, record.customerId, (stored) => {
+    verdict =
+      stored === undefined ? 'not-found' : stored.consent.email?.source === source ? 'duplicate' : 'applied';
+    return stored === undefined || verdict !== 'applied'
+      ? undefined
+      : withConsent(stored, 'email', { granted: false, at: input.at, source });
+  });
+  if (verdict !== 'applied') return verdict;
   await deps.outcomes.publish([
     {
       detailType: 'CustomerOptedOut',

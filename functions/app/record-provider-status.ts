@@ -37,6 +37,9 @@ export async function recordProviderStatus(
   });
   if (result !== 'applied') return result;
   const record = await deps.store.getMessage(report.messageId);
+  // The provider gave up on it: like the sent-messages index, the cap no longer counts it.
+  if (record !== undefined && report.status === 'failed')
+    await deps.store.releaseCapSlot(record.customerId, record.messageId);
   const outcome = record === undefined ? undefined : outcomeFor(record, report);
   if (outcome !== undefined) await deps.outcomes.publish([outcome]);
   return result;

@@ -8,6 +8,7 @@ import { isoOf } from './evaluate-event.ts';
 import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord } from './message-record.ts';
 import type { ChannelSender, Clock, JourneyStore, OutcomePublisher, SendScheduler } from './ports.ts';
+import { updateProfile } from './update-profile.ts';
 
 /** Builds the render function for a message; the template catalog lives with the caller. */
 export type RenderFactory = (
@@ -42,7 +43,7 @@ export type SendOutcome =
   | { kind: 'sent'; messageId: string; providerId: string; channel: Channel }
   | { kind: 'suppressed' | 'failed'; messageId: string; reason: string }
   | { kind: 'deferred' | 'retrying'; messageId: string; until: string }
-  | { kind: 'skipped'; messageId: string; why: 'not-found' | 'not-due' | 'already-handled' };
+  | { kind: 'skipped'; messageId: string; why: 'not-found' | 'not-due' | 'already-handled' | 'in-flight' };
 
 /**
  * Sends one due message. Claims it first (a conditional write), so duplicated or concurrently
@@ -54,17 +55,39 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
   const current = await deps.store.getMessage(messageId);
   if (current === undefined) return { kind: 'skipped', messageId, why: 'not-found' };
   if (current.status === 'scheduled' && DateTime.fromISO(current.sendAt) > now) {
-    // An early delivery (a schedule fired before a deferral moved it): the new schedule will come.
+    // An early delivery: a schedule that fired before a deferral or retry moved the message, or
+    // the check a duplicate asked for (below). Schedules are one per message id and the last call
+    // wins, so the one for the message's own time may have been replaced: arm it again.
+    await deps.scheduler.schedule(messageId, DateTime.fromISO(current.sendAt, { zone: 'utc' }));
     return { kind: 'skipped', messageId, why: 'not-due' };
   }
   const leaseUntil = isoOf(now.plus({ milliseconds: deps.leaseMs ?? 60_000 }));
   const record = await deps.store.claimForSending(messageId, isoOf(now), leaseUntil);
-  if (record === undefined) return { kind: 'skipped', messageId, why: 'already-handled' };
+  if (record === undefined) {
+    if (current.status !== 'scheduled' && current.status !== 'sending') {
+      return { kind: 'skipped', messageId, why: 'already-handled' };
+    }
+    // Another sender holds the claim. Acknowledging this request would be right if that sender
+    // finishes, and would lose the message if it crashed: nothing else brings it back when the
+    // queue redelivered the crashed request before the lease ran out (this very call). So look
+    // again just after the lease ends; by then it has an outcome (a no-op) or the claim is free.
+    const heldUntil =
+      current.status === 'sending' && current.leaseUntil !== undefined && current.leaseUntil >= isoOf(now)
+        ? current.leaseUntil
+        : leaseUntil;
+    await deps.scheduler.schedule(
+      messageId,
+      DateTime.fromISO(heldUntil, { zone: 'utc' }).plus({ milliseconds: 1 }),
+    );
+    return { kind: 'skipped', messageId, why: 'in-flight' };
+  }
 
   const rule = deps.rules.rules.get(record.ruleId);
   const profile = await deps.store.getProfile(record.customerId);
   const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
-  const sentInCapPeriod = rule?.urgent ? 0 : await deps.store.countSentSince(record.customerId, since);
+  const sentInCapPeriod = rule?.urgent
+    ? 0
+    : await deps.store.countCapSlots(record.customerId, since, messageId);
   const decision = decideSend({
     rule,
     profile,
@@ -96,6 +119,20 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
       });
       return { kind: 'suppressed', messageId, reason: decision.reason };
     case 'send': {
+      // The count above was a read: two sends to one customer at once would both see room for
+      // one more. This conditional write picks one; the other is held back by the cap as well.
+      // Urgent rules are recorded too (they count), but never refused.
+      const capMax = rule?.urgent === true ? undefined : deps.settings.cap.max;
+      if (!(await deps.store.reserveCapSlot(record.customerId, messageId, isoOf(now), since, capMax))) {
+        const reason = 'frequency-cap';
+        await deps.store.transition(messageId, ['sending'], {
+          at: isoOf(now),
+          status: 'suppressed',
+          reason,
+          detail: `cap of ${deps.settings.cap.max} within ${deps.settings.cap.per} reached by messages sent at the same time`,
+        });
+        return { kind: 'suppressed', messageId, reason };
+      }
       const receipt = await deps.channels[decision.channel].send({
         messageId,
         channel: decision.channel,
@@ -135,13 +172,21 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
         ]);
         return { kind: 'sent', messageId, providerId: receipt.providerId, channel: decision.channel };
       }
-      if (receipt.optedOut === true && profile !== undefined) {
-        await deps.store.putProfile(
-          withConsent(profile, decision.channel, {
-            granted: false,
-            at: isoOf(now),
-            source: `provider:${receipt.code}`,
-          }),
+      // No answer (a timeout, a dropped connection): the provider may have accepted it, and its
+      // delivery report may still come. Keep its place in the cap and say where it went, so such
+      // a report finds a complete record (docs/guarantees.md, lost answers).
+      const answerLost = receipt.code === 'network';
+      // Refused: not handed over, so it does not count towards the cap (a retry reserves again).
+      if (!answerLost) await deps.store.releaseCapSlot(record.customerId, messageId);
+      if (receipt.optedOut === true) {
+        await updateProfile(deps.store, record.customerId, (stored) =>
+          stored === undefined
+            ? undefined
+            : withConsent(stored, decision.channel, {
+                granted: false,
+                at: isoOf(now),
+                source: `provider:${receipt.code}`,
+              }),
         );
       }
       const maxAttempts = deps.maxAttempts ?? 5;
@@ -158,7 +203,7 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
             reason: 'retry',
             detail: `${receipt.code}: ${receipt.detail}`,
           },
-          { sendAt: isoOf(until) },
+          { sendAt: isoOf(until), ...(answerLost ? sentFields : {}) },
         );
         await deps.scheduler.schedule(messageId, until);
         return { kind: 'retrying', messageId, until: isoOf(until) };

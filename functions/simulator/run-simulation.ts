@@ -6,6 +6,7 @@ import type { MessageRecord } from '../app/message-record.ts';
 import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/ports.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
 import { sendMessage } from '../app/send-message.ts';
+import { updateProfile } from '../app/update-profile.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
@@ -68,7 +69,7 @@ class DryRunChannel implements ChannelSender {
  */
 export async function runSimulation(request: SimulationRequest): Promise<SimulationLine[]> {
   const store = new MemoryJourneyStore();
-  for (const profile of request.profiles ?? []) await store.putProfile(profile);
+  for (const profile of request.profiles ?? []) await updateProfile(store, profile.id, () => profile);
   const scheduler = new VirtualScheduler();
   const ordered = orderEvents(request.events);
   const firstTime = ordered.valid[0]?.time ?? DateTime.fromMillis(0, { zone: 'utc' });

@@ -1,27 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, type FSWatcher, rmSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
+import { loadProject } from '../../cli/commands/project.ts';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
-import { ControllableClock, LocalSendScheduler } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import {
+  ControllableClock,
+  LocalSendScheduler,
+} from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import { createSendGridMail } from '../../functions/adapters/sendgrid/sendgrid-client.ts';
 import { SendGridEmailSender } from '../../functions/adapters/sendgrid/sendgrid-email-sender.ts';
-import { InProcessSendQueue } from '../../functions/adapters/sqs/in-process-send-queue.ts';
+import { type DeadLetter, InProcessSendQueue } from '../../functions/adapters/sqs/in-process-send-queue.ts';
 import { createTwilioClient } from '../../functions/adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../../functions/adapters/twilio/twilio-sms-sender.ts';
-import { type EvaluateDeps, evaluateEvent } from '../../functions/app/evaluate-event.ts';
+import {
+  type EvaluateDeps,
+  type EvaluationResult,
+  evaluateEvent,
+} from '../../functions/app/evaluate-event.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
+import type { ChannelSender, JourneyStore } from '../../functions/app/ports.ts';
 import { catalogRenderer } from '../../functions/app/render-factory.ts';
 import { type SendDeps, sendMessage } from '../../functions/app/send-message.ts';
+import { maskPiiText } from '../../functions/core/customers/mask-pii.ts';
+import { readPath } from '../../functions/core/paths.ts';
 import { keywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
+import type { Channel } from '../../functions/core/rules/rule-schema.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
-import { loadProject } from '../../cli/commands/project.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { startConsoleServer } from '../console/console-server.ts';
 import { startDynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
@@ -51,20 +62,79 @@ export interface LocalRuntimeOptions {
   ports?: { console?: number; events?: number; webhooks?: number };
   /** Re-validate and reload rules and templates when they change (default true). */
   watch?: boolean;
+  /**
+   * Where the runtime's log lines go. Phone numbers and emails are masked before a line gets
+   * here, and no line carries a provider credential.
+   */
   log?: (line: string) => void;
+  /**
+   * Credentials the sandboxes accept (default: random per start). Known values let a developer
+   * point another client at the sandboxes, and let tests prove they never reach a log line.
+   */
+  sandboxCredentials?: SandboxCredentials;
+  /**
+   * `auto` (default): the sandboxes report delivery by themselves, 50 ms after accepting a
+   * message. `manual`: only when told (`twilio.deliverOutcome(sid)`,
+   * `sendgrid.deliverOutcome(id)`), to look at a message while it is `sent`, or to decide
+   * whether a report arrives before or after something else.
+   */
+  providerReports?: 'auto' | 'manual';
+  /** How long a call to the Twilio or SendGrid sandbox may take before it counts as a timeout (default 5 s). */
+  providerTimeoutMs?: number;
+  /**
+   * Decorates the ports of the send step (the store it records through, the channel senders),
+   * e.g. to trace every provider call or to inject a crash between two steps. Default: as built.
+   */
+  decorateSendPorts?: (ports: SendPorts) => SendPorts;
+}
+
+/** The sandboxes' credentials: a Twilio account SID (`AC` + 32 hex) and auth token, a SendGrid API key. */
+export interface SandboxCredentials {
+  twilioAccountSid: string;
+  twilioAuthToken: string;
+  sendgridApiKey: string;
+}
+
+/** The ports the send step uses, for {@link LocalRuntimeOptions.decorateSendPorts}. */
+export interface SendPorts {
+  store: JourneyStore;
+  channels: Readonly<Record<Channel, ChannelSender>>;
 }
 
 /** A running local Nudge. */
 export interface LocalRuntime {
-  urls: { console: string; events: string; webhooks: string; twilio: string; sendgrid: string; dynamodb: string };
+  urls: {
+    console: string;
+    events: string;
+    webhooks: string;
+    twilio: string;
+    sendgrid: string;
+    dynamodb: string;
+  };
   clock: ControllableClock;
   store: DynamoJourneyStore;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
   dynamoClient: DynamoDBClient;
+  /** The journey table in DynamoDB Local. */
+  tableName: string;
   /** Hands a message id to the send queue directly, as a redelivery would (tests). */
   enqueue(messageId: string): Promise<void>;
+  /**
+   * Evaluates one event envelope as the ingest path does (PutEvents assigns a new id to every
+   * entry, so this is how a duplicated or redelivered envelope reaches the engine again).
+   */
+  evaluate(event: unknown): Promise<EvaluationResult>;
+  /** Sends waiting for their time, earliest first. */
+  pendingSends(): Array<{ messageId: string; at: DateTime }>;
+  /**
+   * Fires the schedules due by the clock's current time and waits for the send queue to empty,
+   * without waiting for provider callbacks (see {@link settle} for that).
+   */
+  drain(): Promise<void>;
+  /** Send requests that failed on every delivery of the queue (its dead-letter list). */
+  deadLetters(): ReadonlyArray<DeadLetter>;
   /** Outcome events Nudge put back on the bus (source `nudge`), oldest first. */
   outcomes(): EventBridgeEvent[];
   /** Waits until queued sends and provider callbacks have settled (tests, demos). */
@@ -75,6 +145,13 @@ export interface LocalRuntime {
 const TABLE = 'nudge-local';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const SANDBOX_SENDER = '+46766861004';
+/**
+ * Sends in flight at once: what the deployed send function allows at its defaults (event source
+ * maxConcurrency 5 × batch size 5, infra/constructs/sending.ts). Locally the send step shares one
+ * event loop with ingest, so a smaller bound starves it: with 4, ten busy producers got most of
+ * the loop and the queue grew without end (bench/e2e.bench.ts: p99 10 s instead of under 1 s).
+ */
+const SEND_QUEUE_CONCURRENCY = 25;
 
 /**
  * Starts the whole service on 127.0.0.1 with the production use cases and handlers: DynamoDB
@@ -98,10 +175,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
 async function start(
   options: LocalRuntimeOptions,
-  log: (line: string) => void,
+  rawLog: (line: string) => void,
   stops: Array<() => Promise<void>>,
   stop: () => Promise<void>,
 ): Promise<LocalRuntime> {
+  // Every line is masked here, once, whoever composed it: an error message from an SDK or a
+  // rejected event may quote a phone number or an email, and one that quotes its request may
+  // carry a credential (as itself, or inside a Basic authorization header).
+  const secrets: string[] = [];
+  const log = (line: string) => {
+    let safe = line;
+    for (const secret of secrets) safe = safe.replaceAll(secret, '[redacted]');
+    rawLog(maskPiiText(safe));
+  };
   const dir = options.projectDir;
   let project = loadProject({
     rules: join(dir, 'rules'),
@@ -111,14 +197,21 @@ async function start(
   if (project.issues.length > 0) {
     throw new Error(`rules or templates are invalid:\n${project.issues.map(formatRuleIssue).join('\n')}`);
   }
-  const clock = new ControllableClock({ start: options.clockStart ?? DateTime.utc(), speed: options.speed ?? 1 });
+  const clock = new ControllableClock({
+    start: options.clockStart ?? DateTime.utc(),
+    speed: options.speed ?? 1,
+  });
 
   // DynamoDB Local: persisted in dataDir unless --fresh wipes it.
   const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
   if (options.fresh === true && dynamoDir !== undefined) rmSync(dynamoDir, { recursive: true, force: true });
   const dynamo = await startDynamoDbLocal(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
   stops.push(() => dynamo.stop());
-  const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS });
+  const dynamoClient = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'eu-north-1',
+    credentials: LOCAL_CREDENTIALS,
+  });
   const firstStart = !(await tableExists(dynamoClient));
   await createJourneyTable(dynamoClient, TABLE);
   const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
@@ -127,19 +220,30 @@ async function start(
   let route: ReturnType<typeof createWebhookRouter> | undefined;
   const webhooks = await startWebhookHttpServer({
     port: options.ports?.webhooks ?? 0,
-    route: (request) => (route === undefined ? Promise.resolve({ status: 503, headers: {}, body: 'starting' }) : route(request)),
+    route: (request) =>
+      route === undefined ? Promise.resolve({ status: 503, headers: {}, body: 'starting' }) : route(request),
     onError: (error) => log(`webhook error: ${String(error)}`),
   });
   stops.push(() => webhooks.stop());
 
-  const accountSid = `AC${randomBytes(16).toString('hex')}`;
-  const authToken = randomBytes(16).toString('hex');
-  const apiKey = `SG.${randomBytes(16).toString('hex')}`;
+  const accountSid = options.sandboxCredentials?.twilioAccountSid ?? `AC${randomBytes(16).toString('hex')}`;
+  const authToken = options.sandboxCredentials?.twilioAuthToken ?? randomBytes(16).toString('hex');
+  const apiKey = options.sandboxCredentials?.sendgridApiKey ?? `SG.${randomBytes(16).toString('hex')}`;
+  const live = options.live;
+  for (const [sid, token] of [
+    [accountSid, authToken],
+    ...(live === undefined ? [] : [[live.twilio.accountSid, live.twilio.authToken]]),
+  ]) {
+    if (sid === undefined || token === undefined) continue;
+    secrets.push(token, Buffer.from(`${sid}:${token}`).toString('base64'));
+  }
+  secrets.push(apiKey, ...(live === undefined ? [] : [live.sendgrid.apiKey]));
   const twilio = await startTwilioSandbox({
     accountSid,
     authToken,
     inboundWebhookUrl: `${webhooks.url}/webhooks/twilio/inbound`,
     statusCallbackDelayMs: 50,
+    statusCallbacks: options.providerReports ?? 'auto',
     // Providers' timestamps (and SendGrid's signed ones) follow the virtual clock.
     now: () => clock.now().toJSDate(),
   });
@@ -148,6 +252,7 @@ async function start(
     apiKey,
     eventWebhookUrl: `${webhooks.url}/webhooks/sendgrid/events`,
     eventDelayMs: 50,
+    events: options.providerReports ?? 'auto',
     now: () => clock.now().toJSDate(),
   });
   stops.push(() => sendgrid.stop());
@@ -156,6 +261,17 @@ async function start(
   const outcomes: EventBridgeEvent[] = [];
   const customersSeen = new Map<string, string>();
   let evaluateDeps: EvaluateDeps | undefined;
+  // The ingest step for one journey event, whichever way it arrived (PutEvents, or a redelivery).
+  const ingest = async (event: unknown): Promise<EvaluationResult> => {
+    if (evaluateDeps === undefined) throw new Error('not started');
+    const result = await evaluateEvent(event, evaluateDeps);
+    const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
+    if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
+    log(
+      `event ${String(readPath(event, 'detail-type'))} ${result.eventId ?? '(no id)'}: ${result.rejected ?? `${result.planned.length} planned, ${result.closed.length} closed`}`,
+    );
+    return result;
+  };
   const events = await startPutEventsServer({
     port: options.ports?.events ?? 4010,
     now: () => clock.now().toJSDate(),
@@ -163,29 +279,27 @@ async function start(
       for (const event of delivered) {
         if (event.source === 'nudge') {
           outcomes.push(event);
-          log(`outcome ${event['detail-type']} ${JSON.stringify(event.detail.messageId ?? event.detail.replyId ?? '')}`);
+          log(
+            `outcome ${event['detail-type']} ${JSON.stringify(event.detail.messageId ?? event.detail.replyId ?? '')}`,
+          );
           continue;
         }
-        if (evaluateDeps === undefined) throw new Error('not started');
-        const result = await evaluateEvent(event, evaluateDeps);
-        const customer = event.detail.customer;
-        const id = typeof customer === 'object' && customer !== null ? Reflect.get(customer, 'id') : event.detail.customerId;
-        if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
-        log(
-          `event ${event['detail-type']} ${event.id}: ${result.rejected ?? `${result.planned.length} planned, ${result.closed.length} closed`}`,
-        );
+        await ingest(event);
       }
     },
   });
   stops.push(() => events.stop());
-  const bus = new EventBridgeClient({ endpoint: events.url, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS });
+  const bus = new EventBridgeClient({
+    endpoint: events.url,
+    region: 'eu-north-1',
+    credentials: LOCAL_CREDENTIALS,
+  });
   const publisher = new EventBridgeOutcomePublisher({ client: bus, busName: 'default' });
 
-  const live = options.live;
   const smsSender = new TwilioSmsSender({
     client: createTwilioClient(
       live === undefined
-        ? { accountSid, authToken, apiBaseUrl: twilio.url, timeoutMs: 5000 }
+        ? { accountSid, authToken, apiBaseUrl: twilio.url, timeoutMs: options.providerTimeoutMs ?? 5000 }
         : { accountSid: live.twilio.accountSid, authToken: live.twilio.authToken, timeoutMs: 10_000 },
     ),
     ...(live === undefined
@@ -197,15 +311,20 @@ async function start(
   const emailSender = new SendGridEmailSender({
     mail:
       live === undefined
-        ? createSendGridMail({ apiKey, apiBaseUrl: sendgrid.url, timeoutMs: 5000 })
+        ? createSendGridMail({
+            apiKey,
+            apiBaseUrl: sendgrid.url,
+            timeoutMs: options.providerTimeoutMs ?? 5000,
+          })
         : createSendGridMail({ apiKey: live.sendgrid.apiKey, timeoutMs: 10_000 }),
-    from: live === undefined ? { email: 'nudge@acme.example', name: 'Acme' } : { email: live.sendgrid.fromEmail },
+    from:
+      live === undefined ? { email: 'nudge@acme.example', name: 'Acme' } : { email: live.sendgrid.fromEmail },
   });
 
   // The send path: scheduler → in-process queue (at least once, bounded concurrency) → send use case.
   let sendDeps: SendDeps | undefined;
   const queue = new InProcessSendQueue({
-    concurrency: 4,
+    concurrency: SEND_QUEUE_CONCURRENCY,
     handler: async (messageId) => {
       if (sendDeps === undefined) throw new Error('not started');
       const outcome = await sendMessage(messageId, sendDeps);
@@ -221,13 +340,15 @@ async function start(
 
   const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
   evaluateDeps = { store, scheduler, clock, settings: project.settings, rules: rulesOf(project.rules) };
+  const built: SendPorts = { store, channels: { sms: smsSender, email: emailSender } };
+  const sendPorts = options.decorateSendPorts?.(built) ?? built;
   sendDeps = {
-    store,
+    store: sendPorts.store,
     scheduler,
     clock,
     settings: project.settings,
     rules: evaluateDeps.rules,
-    channels: { sms: smsSender, email: emailSender },
+    channels: sendPorts.channels,
     render: catalogRenderer(project.catalog, project.settings),
     outcomes: publisher,
   };
@@ -264,7 +385,11 @@ async function start(
     project = next;
     const rules = rulesOf(next.rules);
     Object.assign(evaluateDeps ?? {}, { rules, settings: next.settings });
-    Object.assign(sendDeps ?? {}, { rules, settings: next.settings, render: catalogRenderer(next.catalog, next.settings) });
+    Object.assign(sendDeps ?? {}, {
+      rules,
+      settings: next.settings,
+      render: catalogRenderer(next.catalog, next.settings),
+    });
     webhookDeps.keywords = keywordTable(next.settings.keywords);
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
@@ -275,8 +400,10 @@ async function start(
       clearTimeout(timer);
       timer = setTimeout(reload, 200);
     };
-    for (const target of ['rules', 'templates']) watchers.push(watch(join(dir, target), { recursive: true }, onChange));
-    if (existsSync(join(dir, 'nudge.config.yaml'))) watchers.push(watch(join(dir, 'nudge.config.yaml'), onChange));
+    for (const target of ['rules', 'templates'])
+      watchers.push(watch(join(dir, target), { recursive: true }, onChange));
+    if (existsSync(join(dir, 'nudge.config.yaml')))
+      watchers.push(watch(join(dir, 'nudge.config.yaml'), onChange));
     stops.push(async () => {
       clearTimeout(timer);
       for (const watcher of watchers) watcher.close();
@@ -297,7 +424,12 @@ async function start(
       issues: () => issues,
       customersSeen,
       examplesDir: join(dir, 'examples', 'events'),
-      endpoints: () => ({ console: consoleUrl, events: events.url, twilio: twilio.url, sendgrid: sendgrid.url }),
+      endpoints: () => ({
+        console: consoleUrl,
+        events: events.url,
+        twilio: twilio.url,
+        sendgrid: sendgrid.url,
+      }),
     }),
   });
   consoleUrl = consoleServer.url;
@@ -309,7 +441,10 @@ async function start(
     let index = 0;
     const tick = setInterval(() => {
       const due: typeof demo = [];
-      while (index < demo.length && (demo[index]?.at.toMillis() ?? Number.POSITIVE_INFINITY) <= clock.nowMillis()) {
+      while (
+        index < demo.length &&
+        (demo[index]?.at.toMillis() ?? Number.POSITIVE_INFINITY) <= clock.nowMillis()
+      ) {
         const next = demo[index];
         if (next !== undefined) due.push(next);
         index++;
@@ -344,7 +479,18 @@ async function start(
     clock,
     store,
     dynamoClient,
+    tableName: TABLE,
     enqueue: (messageId) => queue.enqueue(messageId),
+    evaluate: ingest,
+    pendingSends: () => scheduler.pending(),
+    drain: async () => {
+      // A send may schedule another one due now (a duplicate finding the lease held): repeat.
+      for (let round = 0; round < 5; round++) {
+        await scheduler.advanceTo(clock.now());
+        await queue.drain();
+      }
+    },
+    deadLetters: () => queue.deadLetters(),
     twilio,
     sendgrid,
     outcomes: () => [...outcomes],

@@ -39,6 +39,9 @@ export async function startWebhookHttpServer(options: {
   };
 }
 
+/** A body this large is not read to the end at all: the connection is dropped. */
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -46,11 +49,22 @@ async function handle(
 ): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let kept = 0;
   for await (const chunk of req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > MAX_WEBHOOK_BODY_BYTES + 1) break; // enough to know it is too large
-    chunks.push(buffer);
+    // Past the limit the rest is read and dropped, not kept: leaving the loop would destroy the
+    // request, and the client would see a reset instead of the 413 the router answers.
+    if (size > DISCARD_LIMIT_BYTES) {
+      req.destroy();
+      return;
+    }
+    // One byte over the limit is kept, so the router sees the body is too large and says so.
+    const room = MAX_WEBHOOK_BODY_BYTES + 1 - kept;
+    if (room > 0) {
+      chunks.push(buffer.subarray(0, room));
+      kept += Math.min(room, buffer.length);
+    }
   }
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};

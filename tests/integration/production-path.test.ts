@@ -80,8 +80,9 @@ describe('production path on one machine', () => {
     expect(record?.providerId).toBe(sms?.sid);
     const outcomes = runtime.outcomes().filter((event) => event.detail.messageId === planned?.messageId);
     expect(outcomes.map((event) => event['detail-type'])).toEqual(['MessageSent', 'MessageDelivered']);
-    // From due to delivered: claim, sent, delivered (the record was created at planning time).
-    expect(calls.writes()).toBe(3);
+    // From due to delivered: claim, the cap ledger's reservation, sent, delivered (the record was
+    // created at planning time).
+    expect(calls.writes()).toBe(4);
     expect(calls.counts().Scan ?? 0).toBe(0);
     calls.stop();
   });

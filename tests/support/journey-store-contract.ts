@@ -97,7 +97,7 @@ function ids(records: ReadonlyArray<{ messageId: string }>): string[] {
 export function describeJourneyStoreContract(name: string, makeStore: () => Promise<JourneyStore>): void {
   describe(`JourneyStore contract: ${name}`, () => {
     describe('profiles', () => {
-      test('a profile round-trips, and a put replaces it', async () => {
+      test('a profile round-trips with a revision, and a put of what was read replaces it', async () => {
         const store = await makeStore();
         const profile = aProfile();
         const changed = aProfile({
@@ -107,14 +107,36 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
         });
 
         const before = await store.getProfile('cust-anna');
-        await store.putProfile(profile);
+        const created = await store.putProfile(profile);
         const first = await store.getProfile('cust-anna');
-        await store.putProfile(changed);
+        const replaced = await store.putProfile({ ...changed, revision: 1 });
         const second = await store.getProfile('cust-anna');
 
         expect(before).toBeUndefined();
-        expect(first).toEqual(profile);
-        expect(second).toEqual(changed);
+        expect([created, replaced]).toEqual(['written', 'written']);
+        expect(first).toEqual({ ...profile, revision: 1 });
+        expect(second).toEqual({ ...changed, revision: 2 });
+      });
+
+      test('a put based on an older read is refused (two writers cannot undo each other)', async () => {
+        const store = await makeStore();
+        await store.putProfile(aProfile());
+        const read = await store.getProfile('cust-anna');
+        const stop = { granted: false, at: '2026-11-02T00:00:00.000Z', source: 'reply:SM1' };
+        await store.putProfile({ ...aProfile({ consent: { sms: stop } }), revision: read?.revision });
+
+        const stale = await store.putProfile({
+          ...aProfile({ firstName: 'Annie' }),
+          revision: read?.revision,
+        });
+        const blind = await store.putProfile(aProfile({ firstName: 'Annie' }));
+
+        expect([stale, blind]).toEqual(['conflict', 'conflict']);
+        expect(await store.getProfile('cust-anna')).toMatchObject({
+          firstName: 'Anna',
+          consent: { sms: stop },
+          revision: 2,
+        });
       });
 
       test('a minimal profile (no contact data, no consent) round-trips', async () => {
@@ -127,7 +149,7 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
 
         await store.putProfile(profile);
 
-        expect(await store.getProfile('cust-min')).toEqual(profile);
+        expect(await store.getProfile('cust-min')).toEqual({ ...profile, revision: 1 });
       });
     });
 
@@ -444,6 +466,61 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('cap ledger (reserveCapSlot, countCapSlots, releaseCapSlot)', () => {
+      const since = '2026-11-22T09:00:00.000Z';
+
+      test('records up to max messages in the period, refuses the next, and counts them', async () => {
+        const store = await makeStore();
+        await store.reserveCapSlot('cust-anna', 'm-old', '2026-11-21T09:00:00.000Z', since, 2);
+
+        const first = await store.reserveCapSlot('cust-anna', 'm-1', '2026-11-23T08:00:00.000Z', since, 2);
+        const second = await store.reserveCapSlot('cust-anna', 'm-2', '2026-11-23T08:30:00.000Z', since, 2);
+        const third = await store.reserveCapSlot('cust-anna', 'm-3', '2026-11-23T08:45:00.000Z', since, 2);
+        const urgent = await store.reserveCapSlot('cust-anna', 'm-4', '2026-11-23T08:50:00.000Z', since);
+
+        expect([first, second, third, urgent]).toEqual([true, true, false, true]);
+        expect(await store.countCapSlots('cust-anna', since)).toBe(3);
+        expect(await store.countCapSlots('cust-anna', since, 'm-4')).toBe(2);
+        expect(await store.countCapSlots('cust-bob', since)).toBe(0);
+      });
+
+      test('a message asking again (a redelivery) keeps its place even when the cap is full', async () => {
+        const store = await makeStore();
+        await store.reserveCapSlot('cust-anna', 'm-1', '2026-11-23T08:00:00.000Z', since, 1);
+
+        const again = await store.reserveCapSlot('cust-anna', 'm-1', '2026-11-23T08:10:00.000Z', since, 1);
+
+        expect(again).toBe(true);
+        expect(await store.countCapSlots('cust-anna', since)).toBe(1);
+      });
+
+      test('concurrent reservations for one customer: exactly max win', async () => {
+        const store = await makeStore();
+
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, index) =>
+            store.reserveCapSlot('cust-anna', `m-${index}`, '2026-11-23T08:00:00.000Z', since, 3),
+          ),
+        );
+
+        expect(results.filter(Boolean)).toHaveLength(3);
+        expect(await store.countCapSlots('cust-anna', since)).toBe(3);
+      });
+
+      test('a released message frees its place; releasing an unknown one changes nothing', async () => {
+        const store = await makeStore();
+        await store.reserveCapSlot('cust-anna', 'm-1', '2026-11-23T08:00:00.000Z', since, 1);
+
+        await store.releaseCapSlot('cust-anna', 'm-1');
+        await store.releaseCapSlot('cust-anna', 'm-unknown');
+        await store.releaseCapSlot('cust-nobody', 'm-1');
+        const next = await store.reserveCapSlot('cust-anna', 'm-2', '2026-11-23T08:05:00.000Z', since, 1);
+
+        expect(next).toBe(true);
+        expect(await store.countCapSlots('cust-anna', since)).toBe(1);
+      });
+    });
+
     describe('applyProviderStatus', () => {
       const delivered = {
         providerEventId: 'SM1:delivered',
@@ -464,6 +541,31 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
         expect(afterFirst?.history.at(-1)).toEqual({ at: delivered.at, status: 'delivered' });
         expect(repeat).toBe('duplicate');
         expect(await store.getMessage('m-1')).toEqual(afterFirst);
+      });
+
+      test('a delivery report for a message whose send answer was lost (a retry pending) completes it with sentAt', async () => {
+        const store = await makeStore();
+        await store.createMessage(aMessageRecord({ messageId: 'm-lost' }));
+        await store.claimForSending('m-lost', CONTRACT_NOW, later(CONTRACT_NOW, 1));
+        await store.transition(
+          'm-lost',
+          ['sending'],
+          { at: CONTRACT_NOW, status: 'scheduled', reason: 'retry', detail: 'network: socket hang up' },
+          { sendAt: later(CONTRACT_NOW, 1), channel: 'sms', to: '+46701234599', locale: 'sv', rendered: SMS },
+        );
+
+        const result = await store.applyProviderStatus('m-lost', {
+          providerEventId: 'SM-lost:delivered',
+          status: 'delivered',
+          at: '2026-11-23T09:00:05.000Z',
+        });
+
+        expect(result).toBe('applied');
+        expect(await store.getMessage('m-lost')).toMatchObject({
+          status: 'delivered',
+          sentAt: '2026-11-23T09:00:05.000Z',
+        });
+        expect((await store.findLatestMessageTo('+46701234599'))?.messageId).toBe('m-lost');
       });
 
       test('never goes back: a late "sent" after "delivered" is stale, and so is a second outcome', async () => {
@@ -566,6 +668,14 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
         expect(first).toBe('created');
         expect(retry).toBe('exists');
         expect(timeline.replies).toEqual([reply]);
+      });
+
+      test('hasReply tells a recorded reply from an unknown one', async () => {
+        const store = await makeStore();
+        await store.recordReply(reply);
+
+        expect(await store.hasReply('SM-in-1')).toBe(true);
+        expect(await store.hasReply('SM-other')).toBe(false);
       });
 
       test("the timeline holds the customer's messages and replies, newest first, `limit` entries in all", async () => {

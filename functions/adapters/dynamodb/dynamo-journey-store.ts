@@ -40,6 +40,7 @@ import {
   providerStateFromRaw,
   rejectedPartition,
   timelineSort,
+  toCapLedger,
   toDedupeHolder,
   toItemKey,
   toMessageRecord,
@@ -82,6 +83,8 @@ const BATCH_GET_MAX = 100;
 const BATCH_GET_ROUNDS = 8;
 /** A condition failure is re-checked by a read; a changing item may need a second try. */
 const CONDITION_RETRIES = 3;
+/** Concurrent sends to one customer retry their cap reservation; each round one of them wins. */
+const CAP_RETRIES = 20;
 
 const CursorSchema = z.object({
   v: z.literal(1),
@@ -131,7 +134,7 @@ export class DynamoJourneyStore implements JourneyStore {
     return item === undefined ? undefined : toProfile(item);
   }
 
-  async putProfile(profile: CustomerProfile): Promise<void> {
+  async putProfile(profile: CustomerProfile): Promise<'written' | 'conflict'> {
     // An opt-out must outlive the retention window: were the profile to expire, the next event
     // would recreate it without the STOP and Nudge would text someone who said no.
     const optedOut = Object.values(profile.consent).some((entry) => entry?.granted === false);
@@ -139,11 +142,35 @@ export class DynamoJourneyStore implements JourneyStore {
       ...profile,
       ...itemKey.profile(profile.id),
       [ATTR.type]: ITEM_TYPE.profile,
+      revision: (profile.revision ?? 0) + 1,
       ...(optedOut ? {} : { [ATTR.expiresAt]: this.expiresAt(profile.updatedAt) }),
     };
-    await this.call('PutItem', () =>
-      this.doc.send(new PutCommand({ TableName: this.tableName, Item: record(withoutUndefined(item)) })),
-    );
+    try {
+      await this.call('PutItem', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record(withoutUndefined(item)),
+            // Optimistic: the revision read must still be the stored one. A profile written before
+            // revisions existed has none and is taken as revision 0 (absent).
+            ...(profile.revision === undefined
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#pk) OR attribute_not_exists(#revision)',
+                  ExpressionAttributeNames: { '#pk': ATTR.pk, '#revision': 'revision' },
+                }
+              : {
+                  ConditionExpression: '#revision = :revision',
+                  ExpressionAttributeNames: { '#revision': 'revision' },
+                  ExpressionAttributeValues: { ':revision': profile.revision },
+                }),
+          }),
+        ),
+      );
+      return 'written';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'conflict';
+      throw error;
+    }
   }
 
   async recordRejected(rejected: RejectedEvent): Promise<void> {
@@ -337,6 +364,84 @@ export class DynamoJourneyStore implements JourneyStore {
     return count;
   }
 
+  async countCapSlots(customerId: string, since: string, except?: string): Promise<number> {
+    const item = await this.getItem(itemKey.cap(customerId));
+    const sends = item === undefined ? {} : toCapLedger(item).sends;
+    return Object.entries(sends).filter(([messageId, at]) => messageId !== except && at >= since).length;
+  }
+
+  async reserveCapSlot(
+    customerId: string,
+    messageId: string,
+    at: string,
+    since: string,
+    max?: number,
+  ): Promise<boolean> {
+    const key = itemKey.cap(customerId);
+    for (let attempt = 1; ; attempt++) {
+      const item = await this.getItem(key);
+      const ledger = item === undefined ? undefined : toCapLedger(item);
+      const sends = ledger?.sends ?? {};
+      if (Object.hasOwn(sends, messageId)) return true; // a redelivery of a send that got this far
+      // Entries older than the cap period are dropped on every write: the ledger stays small.
+      const recent = Object.fromEntries(Object.entries(sends).filter(([, sentAt]) => sentAt >= since));
+      if (max !== undefined && Object.keys(recent).length >= max) return false;
+      recent[messageId] = at;
+      try {
+        await this.call('PutItem', () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: record({
+                ...key,
+                [ATTR.type]: ITEM_TYPE.cap,
+                customerId,
+                sends: recent,
+                version: (ledger?.version ?? 0) + 1,
+                [ATTR.expiresAt]: this.expiresAt(at),
+              }),
+              // The version read above: a concurrent send that wrote in between makes this fail,
+              // and the loop decides again on what it wrote. That is what makes the cap exact.
+              ...(ledger === undefined
+                ? {
+                    ConditionExpression: 'attribute_not_exists(#pk)',
+                    ExpressionAttributeNames: { '#pk': ATTR.pk },
+                  }
+                : {
+                    ConditionExpression: '#version = :version',
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':version': ledger.version },
+                  }),
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        if (attempt >= CAP_RETRIES) throw conditionRace('PutItem', key.PK);
+      }
+    }
+  }
+
+  async releaseCapSlot(customerId: string, messageId: string): Promise<void> {
+    try {
+      await this.call('UpdateItem', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: itemKey.cap(customerId),
+            UpdateExpression: 'REMOVE #sends.#id SET #version = #version + :one',
+            ConditionExpression: 'attribute_exists(#sends.#id)',
+            ExpressionAttributeNames: { '#sends': 'sends', '#id': messageId, '#version': 'version' },
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // not in the ledger: nothing to release
+    }
+  }
+
   async applyProviderStatus(
     messageId: string,
     report: { providerEventId: string; status: MessageStatus; at: string; reason?: string; detail?: string },
@@ -361,6 +466,11 @@ export class DynamoJourneyStore implements JourneyStore {
         .set(ATTR.expiresAt, this.expiresAt());
       // A provider's "failed" after "sent" takes the message out of the frequency cap.
       if (!COUNTED_AS_SENT.has(report.status)) update.remove(ATTR.lifecycleSk);
+      // A report for a message the send step did not record as sent (its answer was lost, and a
+      // retry is pending): the provider's word is the record that it went out, so the message
+      // gets its sentAt (and, with the `to` the retry recorded, its place in the address index).
+      else
+        update.setExpression('sentAt', `if_not_exists(${update.name('sentAt')}, ${update.value(report.at)})`);
       update
         .condition(`attribute_exists(${update.name(ATTR.pk)})`)
         .condition(`NOT contains(${events}, ${update.value(report.providerEventId)})`)
@@ -411,6 +521,10 @@ export class DynamoJourneyStore implements JourneyStore {
     if (first === undefined) return undefined;
     const item = await this.getItem(toItemKey(first));
     return item === undefined ? undefined : toMessageRecord(item);
+  }
+
+  async hasReply(replyId: string): Promise<boolean> {
+    return (await this.getItem(itemKey.reply(replyId))) !== undefined;
   }
 
   async recordReply(reply: InboundReply): Promise<'created' | 'exists'> {

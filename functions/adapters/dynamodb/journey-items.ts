@@ -23,6 +23,7 @@ export const ITEM_TYPE = {
   dedupe: 'dedupe',
   reply: 'reply',
   rejected: 'rejected',
+  cap: 'cap',
 } as const;
 
 /** Table keys, one builder per item type. Prefixes keep the item types apart in one key space. */
@@ -31,6 +32,8 @@ export const itemKey = {
   profile: (customerId: string): ItemKey => ({ PK: `CUST#${customerId}`, SK: 'PROFILE' }),
   dedupe: (key: string): ItemKey => ({ PK: `DEDUPE#${key}`, SK: 'DEDUPE' }),
   reply: (replyId: string): ItemKey => ({ PK: `REPLY#${replyId}`, SK: 'REPLY' }),
+  /** The frequency-cap ledger of a customer (under the customer's partition, beside the profile). */
+  cap: (customerId: string): ItemKey => ({ PK: `CUST#${customerId}`, SK: 'CAP' }),
   /** One partition per month; the sort key orders by time and `unique` keeps equal instants apart. */
   rejected: (receivedAt: string, unique: string): ItemKey => ({
     PK: rejectedPartition(monthOf(receivedAt)),
@@ -171,6 +174,7 @@ const ProfileItemSchema = z.object({
   name: z.string().optional(),
   consent: z.object({ sms: ConsentEntrySchema.optional(), email: ConsentEntrySchema.optional() }),
   updatedAt: z.string(),
+  revision: z.number().int().optional(),
 });
 
 const ReplyItemSchema = z.object({
@@ -233,6 +237,13 @@ export function toRejected(item: unknown): RejectedEvent {
 /** The table key of an item returned by a query. @throws {DynamoStoreError} (InvalidItem) */
 export function toItemKey(item: unknown): ItemKey {
   return parse(KeySchema, item, 'key');
+}
+
+const CapItemSchema = z.object({ sends: z.record(z.string(), z.string()), version: z.number().int() });
+
+/** A customer's cap ledger: message id → when it was handed to a provider, and its version. */
+export function toCapLedger(item: unknown): { sends: Record<string, string>; version: number } {
+  return parse(CapItemSchema, item, 'cap ledger');
 }
 
 const DedupeItemSchema = z.object({ messageId: z.string() });

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type EngineSettings, EngineSettingsSchema } from '../../core/config/engine-settings.ts';
+import { decodeUtf8 } from '../../core/decode-utf8.ts';
 import {
   type LoadedRule,
   parseRuleFiles,
@@ -9,25 +10,36 @@ import {
   type RuleIssue,
 } from '../../core/rules/parse-rule-files.ts';
 
-/** Reads every `*.yaml`/`*.yml` file below a folder, paths shown relative to `base`. */
-export function readRuleFiles(dir: string, base = process.cwd()): RuleFile[] {
+/**
+ * Reads every `*.yaml`/`*.yml` file below a folder, paths shown relative to `base`. A file that
+ * is not valid UTF-8 is not read on (a lenient decoder would turn the bad bytes into U+FFFD and
+ * a rule would go live with text nobody wrote): it comes back as an issue at the first bad byte.
+ */
+export function readRuleFiles(dir: string, base = process.cwd()): { files: RuleFile[]; issues: RuleIssue[] } {
   if (!existsSync(dir)) throw new Error(`rules folder not found: ${dir}`);
   const files: RuleFile[] = [];
+  const issues: RuleIssue[] = [];
   const walk = (folder: string) => {
     for (const name of readdirSync(folder).sort()) {
       const path = join(folder, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.ya?ml$/.test(name))
-        files.push({ file: relative(base, path) || path, text: readFileSync(path, 'utf8') });
+      else if (/\.ya?ml$/.test(name)) {
+        const file = relative(base, path) || path;
+        const decoded = decodeUtf8(readFileSync(path));
+        if (decoded.ok) files.push({ file, text: decoded.text });
+        else issues.push({ file, line: decoded.line, field: '', message: decoded.message });
+      }
     }
   };
   walk(dir);
-  return files;
+  return { files, issues };
 }
 
 /** Loads and validates the rules in a folder. */
 export function loadRules(dir: string, base = process.cwd()): { rules: LoadedRule[]; issues: RuleIssue[] } {
-  return parseRuleFiles(readRuleFiles(dir, base));
+  const read = readRuleFiles(dir, base);
+  const parsed = parseRuleFiles(read.files);
+  return { rules: parsed.rules, issues: [...read.issues, ...parsed.issues] };
 }
 
 /** Loads `nudge.config.yaml` (optional: the defaults apply without it), with located errors. */

@@ -16,14 +16,19 @@ export class MemoryJourneyStore implements JourneyStore {
   private readonly dedupe = new Map<string, { messageId: string; expiresAt: string | undefined }>();
   /** Provider event ids applied per message (the DynamoDB store keeps them on the item). */
   private readonly providerEvents = new Map<string, Set<string>>();
+  /** The frequency-cap ledger per customer: message id → when it was handed to a provider. */
+  private readonly capLedgers = new Map<string, Map<string, string>>();
 
   async getProfile(customerId: string): Promise<CustomerProfile | undefined> {
     const profile = this.profiles.get(customerId);
     return profile === undefined ? undefined : structuredClone(profile);
   }
 
-  async putProfile(profile: CustomerProfile): Promise<void> {
-    this.profiles.set(profile.id, structuredClone(profile));
+  async putProfile(profile: CustomerProfile): Promise<'written' | 'conflict'> {
+    // Every stored profile has a revision; none stored means the writer must have read none.
+    if (this.profiles.get(profile.id)?.revision !== profile.revision) return 'conflict';
+    this.profiles.set(profile.id, { ...structuredClone(profile), revision: (profile.revision ?? 0) + 1 });
+    return 'written';
   }
 
   async recordRejected(rejected: RejectedEvent): Promise<void> {
@@ -117,6 +122,34 @@ export class MemoryJourneyStore implements JourneyStore {
     return count;
   }
 
+  async countCapSlots(customerId: string, since: string, except?: string): Promise<number> {
+    let count = 0;
+    for (const [messageId, at] of this.capLedgers.get(customerId) ?? []) {
+      if (messageId !== except && at >= since) count++;
+    }
+    return count;
+  }
+
+  async reserveCapSlot(
+    customerId: string,
+    messageId: string,
+    at: string,
+    since: string,
+    max?: number,
+  ): Promise<boolean> {
+    const ledger = this.capLedgers.get(customerId) ?? new Map<string, string>();
+    if (ledger.has(messageId)) return true;
+    for (const [id, sentAt] of ledger) if (sentAt < since) ledger.delete(id);
+    if (max !== undefined && ledger.size >= max) return false;
+    ledger.set(messageId, at);
+    this.capLedgers.set(customerId, ledger);
+    return true;
+  }
+
+  async releaseCapSlot(customerId: string, messageId: string): Promise<void> {
+    this.capLedgers.get(customerId)?.delete(messageId);
+  }
+
   async applyProviderStatus(
     messageId: string,
     report: { providerEventId: string; status: MessageStatus; at: string; reason?: string; detail?: string },
@@ -133,6 +166,8 @@ export class MemoryJourneyStore implements JourneyStore {
       ...(report.detail === undefined ? {} : { detail: report.detail }),
     };
     const next: MessageRecord = { ...record, status: report.status, history: [...record.history, change] };
+    // As the DynamoDB store: a report that it went out gives a message without sentAt its sentAt.
+    if (COUNTED_AS_SENT.has(report.status) && next.sentAt === undefined) next.sentAt = report.at;
     if (report.reason === undefined) delete next.reason;
     else next.reason = report.reason;
     if (report.detail === undefined) delete next.detail;
@@ -150,6 +185,10 @@ export class MemoryJourneyStore implements JourneyStore {
       if (latest?.sentAt === undefined || record.sentAt > latest.sentAt) latest = record;
     }
     return latest === undefined ? undefined : structuredClone(latest);
+  }
+
+  async hasReply(replyId: string): Promise<boolean> {
+    return this.replies.has(replyId);
   }
 
   async recordReply(reply: InboundReply): Promise<'created' | 'exists'> {

@@ -47,9 +47,10 @@ export interface EventBridgeSendSchedulerOptions {
   deadLetterArn: string;
   clock: Clock;
   /**
-   * A time this close to now (or past) is enqueued at once instead of scheduled. Default 60 s:
-   * one-time schedules fire with minute granularity and cost per schedule, so a schedule for
-   * "in 20 seconds" is both late and wasted.
+   * A time this close to now (or past) goes to the queue instead of a schedule, held back by the
+   * queue's delay until it is due. Default 60 s: one-time schedules fire with minute granularity
+   * and cost per schedule, so a schedule for "in 20 seconds" is both late and wasted. At most
+   * 900 s (the longest SQS delay).
    */
   immediateWithinMs?: number;
   retryPolicy?: ScheduleRetryPolicy;
@@ -118,7 +119,7 @@ export function atExpression(at: DateTime): string {
  * so a message never has two schedules and the last time given wins. Schedules delete themselves
  * after firing (`ActionAfterCompletion: DELETE`).
  *
- * A near-due time goes straight to the queue. A schedule made earlier for the same message is
+ * A near-due time goes straight to the queue, delayed until it is due. A schedule made earlier for the same message is
  * then left to fire: the send step claims a message once, so the late delivery is a no-op, and
  * not deleting saves a call on the common path.
  */
@@ -136,8 +137,8 @@ export class EventBridgeSendScheduler implements SendScheduler {
   constructor(options: EventBridgeSendSchedulerOptions) {
     const immediateWithinMs = options.immediateWithinMs ?? 60_000;
     const retryPolicy = options.retryPolicy ?? DEFAULT_SCHEDULE_RETRY_POLICY;
-    if (!Number.isFinite(immediateWithinMs) || immediateWithinMs < 0) {
-      throw new RangeError('immediateWithinMs must be a finite number ≥ 0');
+    if (!Number.isFinite(immediateWithinMs) || immediateWithinMs < 0 || immediateWithinMs > 900_000) {
+      throw new RangeError('immediateWithinMs must be a number from 0 to 900000 (the longest SQS delay)');
     }
     if (!isIntegerIn(retryPolicy.maximumRetryAttempts, 0, 185)) {
       throw new RangeError('retryPolicy.maximumRetryAttempts must be an integer from 0 to 185');
@@ -169,8 +170,11 @@ export class EventBridgeSendScheduler implements SendScheduler {
         },
       );
     }
-    if (at.toMillis() - this.clock.now().toMillis() <= this.immediateWithinMs) {
-      await this.queue.enqueue(messageId);
+    const waitMs = at.toMillis() - this.clock.now().toMillis();
+    if (waitMs <= this.immediateWithinMs) {
+      // Held back by the queue until it is due: delivered early, the send step would find it not
+      // due yet and drop the request (a retry 2 s later, a Retry-After of 30 s).
+      await this.queue.enqueue(messageId, waitMs > 0 ? { delayMs: waitMs } : {});
       return;
     }
     const definition = this.definitionFor(messageId, at);

@@ -48,7 +48,7 @@ export interface SendQueueCounts {
   /** Waiting for a worker. */
   ready: number;
   inFlight: number;
-  /** Waiting out their redelivery delay. */
+  /** Waiting out their delay (a redelivery's, or one asked for at enqueue). */
   delayed: number;
   /** The most handler calls that ran at once. */
   maxInFlight: number;
@@ -119,12 +119,21 @@ export class InProcessSendQueue implements SendQueue {
     this.onError = options.onError;
   }
 
-  /** Accepts the message and returns at once, as SendMessage does; delivery happens on a worker. */
-  async enqueue(messageId: string): Promise<void> {
+  /**
+   * Accepts the message and returns at once, as SendMessage does; delivery happens on a worker,
+   * after `delayMs` of real time when given (SQS `DelaySeconds`).
+   */
+  async enqueue(messageId: string, options: { delayMs?: number } = {}): Promise<void> {
     if (this.closed)
       throw new SendQueueClosedError(`the send queue is closed; ${messageId} was not accepted`);
     this.tally.enqueued++;
-    this.ready.push({ messageId, receiveCount: 0 });
+    const envelope = { messageId, receiveCount: 0 };
+    const delayMs = options.delayMs ?? 0;
+    if (delayMs > 0) {
+      this.delay(envelope, delayMs);
+      return;
+    }
+    this.ready.push(envelope);
     this.pump();
   }
 
@@ -206,14 +215,18 @@ export class InProcessSendQueue implements SendQueue {
   }
 
   private redeliverLater(envelope: Envelope): void {
+    this.delay(envelope, this.redeliveryDelay(envelope.receiveCount), () => this.tally.redelivered++);
+  }
+
+  private delay(envelope: Envelope, ms: number, onReady?: () => void): void {
     const timer = setTimeout(
       () => {
         this.delayed.delete(envelope);
-        this.tally.redelivered++;
+        onReady?.();
         this.ready.push(envelope);
         this.pump();
       },
-      Math.max(0, this.redeliveryDelay(envelope.receiveCount)),
+      Math.max(0, ms),
     );
     this.delayed.set(envelope, timer);
   }

@@ -60,6 +60,9 @@ export interface SqsSendQueueOptions {
   queueUrl: string;
 }
 
+/** SQS holds a message back at most 15 minutes (`DelaySeconds`). */
+export const MAX_DELAY_SECONDS = 900;
+
 /** The send queue on Amazon SQS: one message per due send, body `{"messageId":"…"}`. */
 export class SqsSendQueue implements SendQueue {
   private readonly client: SQSClient;
@@ -70,10 +73,16 @@ export class SqsSendQueue implements SendQueue {
     this.queueUrl = options.queueUrl;
   }
 
-  async enqueue(messageId: string): Promise<void> {
+  async enqueue(messageId: string, options: { delayMs?: number } = {}): Promise<void> {
+    // Whole seconds, rounded up (never early), within SQS's 0–900.
+    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((options.delayMs ?? 0) / 1000)));
     try {
       await this.client.send(
-        new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeSendRequest(messageId) }),
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: encodeSendRequest(messageId),
+          ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
+        }),
       );
     } catch (error) {
       const { code, retryable } = classifySqsError(error);

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeUtf8 } from '../../core/decode-utf8.ts';
 import {
   buildTemplateCatalog,
   type TemplateCatalog,
@@ -31,7 +32,13 @@ export interface LoadTemplateCatalogOptions {
  * @throws TemplateLoadError when `dir` or a file in it cannot be read.
  */
 export function readTemplateFiles(dir: string): Record<string, string> {
+  return readTemplateFilesChecked(dir).files;
+}
+
+/** {@link readTemplateFiles}, with the files that are not valid UTF-8 as issues instead. */
+function readTemplateFilesChecked(dir: string): { files: Record<string, string>; issues: TemplateIssue[] } {
   const files: Record<string, string> = {};
+  const issues: TemplateIssue[] = [];
   const walk = (absolute: string, relative: string): void => {
     const entries = readdirSync(absolute, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
@@ -40,7 +47,9 @@ export function readTemplateFiles(dir: string): Record<string, string> {
       const childAbsolute = join(absolute, entry.name);
       if (entry.isDirectory()) walk(childAbsolute, childRelative);
       else if (entry.isFile() && entry.name.endsWith('.liquid')) {
-        files[childRelative] = readFileSync(childAbsolute, 'utf8');
+        const decoded = decodeUtf8(readFileSync(childAbsolute));
+        if (decoded.ok) files[childRelative] = decoded.text;
+        else issues.push({ file: childRelative, line: decoded.line, message: decoded.message });
       }
     }
   };
@@ -50,7 +59,7 @@ export function readTemplateFiles(dir: string): Record<string, string> {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new TemplateLoadError(`cannot read templates from '${dir}': ${reason}`, { cause });
   }
-  return files;
+  return { files, issues };
 }
 
 /**
@@ -64,5 +73,11 @@ export function loadTemplateCatalog(
   options: LoadTemplateCatalogOptions = {},
 ): { catalog: TemplateCatalog; issues: TemplateIssue[] } {
   const root = options.root ?? dir.replaceAll('\\', '/').replace(/^\.\//, '');
-  return buildTemplateCatalog(readTemplateFiles(dir), { root });
+  const read = readTemplateFilesChecked(dir);
+  const built = buildTemplateCatalog(read.files, { root });
+  const unreadable = read.issues.map((issue) => ({
+    ...issue,
+    file: `${root.replace(/\/+$/, '')}/${issue.file}`,
+  }));
+  return { catalog: built.catalog, issues: [...unreadable, ...built.issues] };
 }

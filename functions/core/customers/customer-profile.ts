@@ -23,6 +23,12 @@ export interface CustomerProfile {
   name?: string;
   consent: Partial<Record<Channel, ConsentEntry>>;
   updatedAt: string;
+  /**
+   * The store's version of the profile, as read. A write carrying an older one is refused, so
+   * two writers that read the same version (an event and a STOP reply at once) cannot undo each
+   * other: the loser reads again and merges again. Absent on a profile not read from a store.
+   */
+  revision?: number;
 }
 
 /** `detail.customer` as publishers send it. Only `id` is required. */
@@ -31,7 +37,13 @@ export const EventCustomerSchema = z.looseObject({
   phone: z.string().max(64).optional(),
   email: z.string().max(320).optional(),
   locale: z.string().max(35).optional(),
-  timeZone: z.string().max(64).optional(),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine((zone) => IANAZone.isValidZone(zone), {
+      message: 'not an IANA time zone such as Europe/Stockholm',
+    })
+    .optional(),
   firstName: z.string().max(200).optional(),
   name: z.string().max(400).optional(),
   consent: z.strictObject({ sms: z.boolean().optional(), email: z.boolean().optional() }).optional(),

@@ -43,8 +43,25 @@ export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedR
   const issues: RuleIssue[] = [];
   const firstSeen = new Map<string, LoadedRule>();
   for (const { file, text } of files) {
+    const deep = firstTooDeepLine(text);
+    if (deep !== undefined) {
+      issues.push({ file, line: deep, field: '', message: `YAML: nested deeper than ${MAX_NESTING} levels` });
+      continue;
+    }
     const lineCounter = new LineCounter();
-    const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    let documents: ReturnType<typeof parseAllDocuments>;
+    try {
+      documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    } catch (error) {
+      // The YAML parser recurses; whatever it cannot survive is this file's problem, not the run's.
+      issues.push({
+        file,
+        line: 1,
+        field: '',
+        message: `YAML: could not be read (${firstLine(String(error))})`,
+      });
+      continue;
+    }
     const docs = Array.isArray(documents) ? documents : [];
     for (const doc of docs) {
       const lineOf = (offset: number | undefined): number =>
@@ -62,7 +79,21 @@ export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedR
       }
       if (doc.contents === null) continue; // an empty document (e.g. a trailing ---) is not a rule
       const locate = (path: ReadonlyArray<PathKey>): number => lineOf(nodeOffset(doc.contents, path));
-      const parsed = RuleSchema.safeParse(doc.toJS());
+      let value: unknown;
+      try {
+        value = doc.toJS();
+      } catch (error) {
+        // e.g. an alias bomb: the yaml package refuses excessive alias expansion by throwing.
+        const message = error instanceof Error ? error.message : String(error);
+        issues.push({
+          file,
+          line: lineOf(doc.range?.[0]),
+          field: '',
+          message: `YAML: ${firstLine(message)}`,
+        });
+        continue;
+      }
+      const parsed = RuleSchema.safeParse(value);
       if (!parsed.success) {
         for (const problem of explainZodIssues(parsed.error.issues, [])) {
           issues.push({
@@ -219,6 +250,28 @@ function rangeStart(node: unknown): number | undefined {
   if (node === null || typeof node !== 'object' || !('range' in node)) return undefined;
   const range: Node['range'] | unknown = node.range;
   return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : undefined;
+}
+
+/** Far deeper than any rule, shallow enough for the YAML parser's recursion. */
+const MAX_NESTING = 64;
+
+/**
+ * The first line where the text nests deeper than {@link MAX_NESTING} levels: open flow brackets
+ * (`{`, `[`), or block indentation past `MAX_NESTING` two-space steps. A cheap scan that never
+ * recurses, run before the parser, which would otherwise exhaust the stack on such a file.
+ */
+function firstTooDeepLine(text: string): number | undefined {
+  let open = 0;
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.length - line.trimStart().length > MAX_NESTING * 2) return index + 1;
+    for (const char of line) {
+      if (char === '{' || char === '[') open++;
+      else if ((char === '}' || char === ']') && open > 0) open--;
+      if (open > MAX_NESTING) return index + 1;
+    }
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {

@@ -7,10 +7,20 @@ import { z } from 'zod';
  * is exported as JSON Schema (`nudge rules schema`) so editors can autocomplete.
  */
 
-const isoDuration = (example: string) =>
-  z.string().refine((value) => Duration.fromISO(value).isValid, {
-    message: `expected an ISO-8601 duration such as ${example}`,
-  });
+/**
+ * An ISO-8601 duration with at least one number (luxon also accepts a bare `P` or `PT`, as
+ * zero, which is never what someone meant). A duration that reads forwards ("after", a
+ * horizon) must not be negative; an offset from a date may be.
+ */
+const isoDuration = (example: string, sign: 'any' | 'not-negative' = 'any') =>
+  z
+    .string()
+    .refine((value) => /\d/.test(value) && Duration.fromISO(value).isValid, {
+      message: `expected an ISO-8601 duration such as ${example}`,
+    })
+    .refine((value) => sign === 'any' || !(Duration.fromISO(value).toMillis() < 0), {
+      message: `must not be negative (such as ${example})`,
+    });
 
 /** A dotted path into the event, e.g. `detail.renewalDate` or `detail.customer.id`. */
 const eventPath = z.string().regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, {
@@ -48,7 +58,7 @@ const eventPattern = z.record(z.string(), z.unknown()).describe('An Amazon Event
 export const SendSpecSchema = z.union([
   z.literal('immediately').describe('Send as soon as the event arrives'),
   z.strictObject({
-    after: isoDuration('PT1H').describe('Send this long after the event time, e.g. PT1H'),
+    after: isoDuration('PT1H', 'not-negative').describe('Send this long after the event time, e.g. PT1H'),
     ifPast: z.enum(['send-now', 'skip']).optional(),
   }),
   z.strictObject({
@@ -86,7 +96,9 @@ export type CancelSpec = z.infer<typeof CancelSchema>;
 
 /** The deadline of a missed-expectation rule: a duration after the event, or an offset from a field. */
 export const DeadlineSchema = z.union([
-  z.strictObject({ after: isoDuration('PT2H').describe('This long after the trigger event time') }),
+  z.strictObject({
+    after: isoDuration('PT2H', 'not-negative').describe('This long after the trigger event time'),
+  }),
   z.strictObject({
     field: eventPath.describe('A date-time field of the trigger, e.g. detail.promisedDeliveryAt'),
     offset: isoDuration('PT2H').optional(),
@@ -136,7 +148,9 @@ export const RuleSchema = z
           .string()
           .min(1)
           .describe('Key template such as "{{ detail.policyId }}:{{ detail.renewalDate }}"'),
-        horizon: isoDuration('P30D').optional().describe('How long a key blocks a repeat (default: forever)'),
+        horizon: isoDuration('P30D', 'not-negative')
+          .optional()
+          .describe('How long a key blocks a repeat (default: forever)'),
       })
       .optional()
       .describe('Default: one message per rule per triggering event id'),

@@ -26,8 +26,10 @@ const NOW = DateTime.fromISO('2026-11-23T09:00:00Z', { zone: 'utc' });
 
 class RecordingQueue implements SendQueue {
   readonly enqueued: string[] = [];
-  async enqueue(messageId: string): Promise<void> {
+  readonly delays = new Map<string, number | undefined>();
+  async enqueue(messageId: string, options: { delayMs?: number } = {}): Promise<void> {
     this.enqueued.push(messageId);
+    this.delays.set(messageId, options.delayMs);
   }
 }
 
@@ -172,6 +174,18 @@ describe('EventBridgeSendScheduler against the loopback Scheduler API', () => {
     expect(callsFor('m-soon')).toEqual([]);
     expect(callsFor('m-past')).toEqual([]);
     expect(server.schedule('nudge-m-later', GROUP)?.ScheduleExpression).toBe('at(2026-11-23T09:01:01)');
+  });
+
+  it('holds a near-due message back in the queue until it is due (a retry 2 s later must not arrive early)', async () => {
+    // Act
+    await scheduler.schedule('m-retry', NOW.plus({ seconds: 2 }));
+    await scheduler.schedule('m-due', NOW);
+    await scheduler.schedule('m-overdue', NOW.minus({ seconds: 5 }));
+
+    // Assert
+    expect(queue.delays.get('m-retry')).toBe(2_000);
+    expect(queue.delays.get('m-due')).toBeUndefined();
+    expect(queue.delays.get('m-overdue')).toBeUndefined();
   });
 
   it('rounds a sub-second time up, so the schedule never fires early', () => {

@@ -67,6 +67,25 @@ describe('SqsSendQueue and the loopback SQS JSON endpoint, through @aws-sdk/clie
     }
   });
 
+  it('holds a message back for the delay asked for (SQS DelaySeconds, at most 900)', async () => {
+    // Arrange
+    const queue = new SqsSendQueue({ client, queueUrl: server.queueUrl('nudge-send') });
+    const before = server.messages('nudge-send').length;
+
+    // Act
+    await queue.enqueue('m-later', { delayMs: 1_500 });
+    await queue.enqueue('m-capped', { delayMs: 3_600_000 });
+    await queue.enqueue('m-now', { delayMs: 0 });
+
+    // Assert: the loopback server refuses DelaySeconds outside 0–900, so the cap is checked too.
+    const stored = server.messages('nudge-send').slice(before);
+    expect(stored.map((message) => [JSON.parse(message.body).messageId, message.visible])).toEqual([
+      ['m-later', false],
+      ['m-capped', false],
+      ['m-now', true],
+    ]);
+  });
+
   it('round-trips a body through encode and decode, and rejects a foreign one', () => {
     expect(decodeSendRequest(encodeSendRequest('m-1'))).toEqual({ ok: true, messageId: 'm-1' });
     expect(decodeSendRequest('{"id":"m-1"}')).toMatchObject({ ok: false });

@@ -15,6 +15,29 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 describe('InProcessSendQueue', () => {
+  it('holds a message asked to wait (delayMs) back until the delay has passed', async () => {
+    // Arrange
+    vi.useFakeTimers();
+    try {
+      const handled: string[] = [];
+      const queue = new InProcessSendQueue({ handler: async (messageId) => void handled.push(messageId) });
+
+      // Act
+      await queue.enqueue('m-later', { delayMs: 2_000 });
+      await queue.enqueue('m-now');
+      await vi.advanceTimersByTimeAsync(1_999);
+      const early = [...handled];
+      await vi.advanceTimersByTimeAsync(1);
+      await queue.drain();
+
+      // Assert
+      expect(early).toEqual(['m-now']);
+      expect(handled).toEqual(['m-now', 'm-later']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('delivers every enqueued message and drains to idle', async () => {
     // Arrange
     const handled: string[] = [];

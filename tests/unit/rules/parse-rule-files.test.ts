@@ -42,6 +42,36 @@ describe('parseRuleFiles', () => {
     expect(rules.length).toBe(files.length);
   });
 
+  it('refuses durations with no number, and negative ones where time only runs forward', () => {
+    expect(issuesOf(valid.replace('offset: -P14D', 'offset: P'))).toEqual([
+      'rules/r.yaml:8 send.at.offset: expected an ISO-8601 duration such as -P14D',
+    ]);
+    const after = valid.replace(/send:\n(.|\n)*?time: "10:00"\n/, 'send: { after: -PT1H }\n');
+    expect(issuesOf(after)).toEqual(['rules/r.yaml:5 send.after: must not be negative (such as PT1H)']);
+  });
+
+  it('a file nested too deeply for the YAML parser is an issue at its line, not a crash', () => {
+    const deep = valid.replace('on:\n', `on:\n  deep: ${'{ a: '.repeat(5_000)}x${' }'.repeat(5_000)}\n`);
+    const block = valid.replace(
+      'on:\n',
+      `on:\n  deep:\n${Array.from({ length: 5_000 }, (_, level) => `${'  '.repeat(level + 2)}a:`).join('\n')} x\n`,
+    );
+    expect(issuesOf(deep)).toEqual(['rules/r.yaml:4 YAML: nested deeper than 64 levels']);
+    expect(issuesOf(block)[0]).toMatch(/^rules\/r\.yaml:\d+ YAML: nested deeper than 64 levels$/);
+  });
+
+  it('an alias bomb is an issue, not a crash', () => {
+    const bomb = [
+      'a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
+    expect(issuesOf(`${valid}${bomb}\n`)).toEqual([
+      'rules/r.yaml:1 YAML: Excessive alias count indicates a resource exhaustion attack',
+    ]);
+  });
+
   it('locates a bad duration at its line and field', () => {
     const text = valid.replace('offset: -P14D', 'offset: 14 days before');
     expect(issuesOf(text)).toEqual([

@@ -1,0 +1,38 @@
+import type { TaskMeta } from 'vitest';
+
+/** What one guarantee test injected and what it observed, for the closing table. */
+export interface GuaranteeFigures {
+  /** The suite's row label, e.g. `1 duplicates and concurrency`. */
+  suite: string;
+  injected: string;
+  observed: string;
+  /** The PRNG seed the inputs came from, when they were generated. */
+  seed?: number;
+}
+
+declare module '@vitest/runner' {
+  interface TaskMeta {
+    guarantee?: GuaranteeFigures;
+  }
+}
+
+/**
+ * Attaches the figures to the running test; `tests/support/guarantees-reporter.ts` prints every
+ * test's figures as one table at the end of the run. Call it before the assertions, so a failing
+ * test still reports what it saw.
+ */
+export function recordFigures(task: { meta: TaskMeta }, figures: GuaranteeFigures): void {
+  task.meta.guarantee = figures;
+}
+
+/** `12345` → `12,345`. */
+export function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** `label value · label value`, the cell format of the table. */
+export function cells(entries: ReadonlyArray<readonly [string, number | string]>): string {
+  return entries
+    .map(([label, value]) => `${label} ${typeof value === 'number' ? n(value) : value}`)
+    .join(' · ');
+}
