@@ -1,0 +1,352 @@
+/**
+ * Benchmark: cold start of each Lambda bundle. Every handler is bundled exactly as the stack does
+ * (infra/bundling.ts: esbuild, ESM, platform node, target node22, minified, the createRequire
+ * banner), next to a baseline bundle that only builds a DynamoDB client. Each bundle is then
+ * imported in fresh Node processes and its module init time measured: the time `import()` takes,
+ * which covers what Lambda's init phase runs (reading the environment, loading and compiling the
+ * rules and templates, building clients, and for send and webhook the Secrets Manager calls at
+ * module scope).
+ *
+ * The handlers read secrets at init, so a Secrets Manager stub answers `GetSecretValue` (AWS JSON
+ * 1.1) on 127.0.0.1 with valid secrets; the SDK reaches it through
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER, with a region and dummy credentials. No other endpoint is
+ * called at init, and the child processes get a minimal environment.
+ *
+ * Run with `npm run bench:cold-start`.
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import {
+  ESM_REQUIRE_BANNER,
+  EXTERNAL_MODULES,
+  HANDLER_ENTRIES,
+  MAIN_FIELDS,
+  NODE_TARGET,
+} from '../infra/bundling.ts';
+import { int, median, num, SectionRecorder, table } from './report.ts';
+
+const REPO = join(import.meta.dirname, '..');
+/** Fresh processes per bundle (the median is reported). */
+const RUNS = 7;
+const REGION = 'eu-north-1';
+const ACCOUNT = '123456789012';
+const TWILIO_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:nudge/twilio-AbC123`;
+const SENDGRID_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:nudge/sendgrid-AbC123`;
+
+const watchdog = setTimeout(() => {
+  console.error('cold-start benchmark: over 5 minutes, giving up');
+  process.exit(2);
+}, 300_000);
+watchdog.unref();
+
+/** Secrets in the formats functions/adapters/secrets/provider-secrets.ts validates. */
+function providerSecrets(): Record<string, string> {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    [TWILIO_SECRET_ARN]: JSON.stringify({
+      accountSid: `AC${randomBytes(16).toString('hex')}`,
+      authToken: randomBytes(16).toString('hex'),
+      from: '+46766861004',
+    }),
+    [SENDGRID_SECRET_ARN]: JSON.stringify({
+      apiKey: `SG.${randomBytes(16).toString('hex')}`,
+      // SendGrid's verification key: the base64 DER (SPKI) of an ECDSA P-256 public key.
+      webhookPublicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      fromEmail: 'nudge@acme.example',
+      fromName: 'Acme',
+    }),
+  };
+}
+
+/** A loopback Secrets Manager that answers GetSecretValue from `secrets`, and counts the calls. */
+async function startSecretsManagerStub(secrets: Record<string, string>) {
+  let calls = 0;
+  const answer = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      calls++;
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+        answer(res, 400, { __type: 'UnknownOperationException', message: 'GetSecretValue only' });
+        return;
+      }
+      let secretId: unknown;
+      try {
+        secretId = Reflect.get(Object(JSON.parse(Buffer.concat(chunks).toString('utf8'))), 'SecretId');
+      } catch {
+        secretId = undefined;
+      }
+      const value = typeof secretId === 'string' ? secrets[secretId] : undefined;
+      if (typeof secretId !== 'string' || value === undefined) {
+        answer(res, 400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find it.' });
+        return;
+      }
+      answer(res, 200, {
+        ARN: secretId,
+        Name: secretId.split(':').at(-1),
+        SecretString: value,
+        VersionId: '00000000-0000-4000-8000-000000000001',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_767_225_600,
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the stub has no TCP address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    calls: () => calls,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface Bundle {
+  name: string;
+  file: string;
+  minifiedBytes: number;
+  gzipBytes: number;
+  /** What of the twilio SDK is inside: none, only the webhook signature helper, or all of it. */
+  twilio: 'none' | 'signature helper only' | 'full SDK';
+  /** The packages that weigh most in the minified output, heaviest first. */
+  largest: Array<{ pkg: string; bytes: number }>;
+}
+
+/** The npm package (or repository folder) an esbuild input path belongs to. */
+function ownerOf(inputPath: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(inputPath);
+  return match?.[1] ?? inputPath.split('/').slice(0, 2).join('/');
+}
+
+const BASELINE_SOURCE = `
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// The least a Nudge function does at init: build its DynamoDB client at module scope.
+const client = new DynamoDBClient({});
+export const handler = async () => client.config.serviceId;
+`;
+
+async function bundle(name: string, outDir: string, entry: string | { contents: string }): Promise<Bundle> {
+  const file = join(outDir, name, 'index.mjs');
+  const result = await build({
+    ...(typeof entry === 'string'
+      ? { entryPoints: [join(REPO, entry)] }
+      : { stdin: { contents: entry.contents, resolveDir: REPO, loader: 'ts', sourcefile: `${name}.ts` } }),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: NODE_TARGET,
+    minify: true,
+    mainFields: MAIN_FIELDS,
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: EXTERNAL_MODULES,
+    outfile: file,
+    metafile: true,
+    write: true,
+    logLevel: 'error',
+  });
+  const inputs = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/twilio/'));
+  const twilio =
+    inputs.length === 0
+      ? 'none'
+      : inputs.every((path) => path.includes('node_modules/twilio/lib/webhooks/'))
+        ? 'signature helper only'
+        : 'full SDK';
+  const contents = readFileSync(file);
+  const weights = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      weights.set(ownerOf(path), (weights.get(ownerOf(path)) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    name,
+    file,
+    minifiedBytes: contents.byteLength,
+    gzipBytes: gzipSync(contents, { level: 9 }).byteLength,
+    twilio,
+    largest: [...weights]
+      .map(([pkg, bytes]) => ({ pkg, bytes }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 5),
+  };
+}
+
+/**
+ * The loader run in each fresh process: imports the bundle and reports how long the import took
+ * and how long the process had lived by then (its own start-up included).
+ */
+const LOADER = `
+const started = performance.now();
+await import(process.argv[2]);
+const initMs = performance.now() - started;
+process.stdout.write(JSON.stringify({ initMs, processMs: performance.now() }));
+`;
+
+interface Sample {
+  initMs: number;
+  processMs: number;
+  /** Spawn to exit, as the parent saw it. */
+  wallMs: number;
+}
+
+function childEnvironment(secretsUrl: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+    // Nothing else is called at init; these keep the SDK from looking further for configuration.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    NUDGE_PROJECT_DIR: REPO,
+    NUDGE_TABLE_NAME: 'nudge-bench',
+    NUDGE_EVENT_BUS_NAME: 'journeys',
+    NUDGE_SEND_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/nudge-send`,
+    NUDGE_SEND_QUEUE_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:nudge-send`,
+    NUDGE_SCHEDULE_GROUP: 'nudge',
+    NUDGE_SCHEDULER_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/nudge-scheduler`,
+    NUDGE_SCHEDULER_DLQ_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:nudge-scheduler-dlq`,
+    NUDGE_TWILIO_SECRET_ARN: TWILIO_SECRET_ARN,
+    NUDGE_SENDGRID_SECRET_ARN: SENDGRID_SECRET_ARN,
+    NUDGE_WEBHOOK_BASE_URL: 'https://webhooks.example.com',
+  };
+}
+
+function runOnce(loader: string, file: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [loader, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const wallMs = performance.now() - started;
+      try {
+        const parsed: unknown = JSON.parse(out);
+        const initMs: unknown = Reflect.get(Object(parsed), 'initMs');
+        const processMs: unknown = Reflect.get(Object(parsed), 'processMs');
+        if (code !== 0 || typeof initMs !== 'number' || typeof processMs !== 'number') throw new Error();
+        resolve({ initMs, processMs, wallMs });
+      } catch {
+        reject(new Error(`${file} failed to load (exit ${code}): ${err.slice(-2_000)}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const report = new SectionRecorder('4-cold-start', 'Cold start', 'npm run bench:cold-start');
+  const dir = mkdtempSync(join(tmpdir(), 'nudge-bench-cold-'));
+  const secrets = await startSecretsManagerStub(providerSecrets());
+  try {
+    const loader = join(dir, 'load.mjs');
+    writeFileSync(loader, LOADER);
+    report.progress('bundling…');
+    const bundles: Bundle[] = [await bundle('baseline', dir, { contents: BASELINE_SOURCE })];
+    for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) bundles.push(await bundle(name, dir, entry));
+
+    const env = childEnvironment(secrets.url);
+    // One untimed run each: the bundle files into the page cache, and a bundle that fails says so now.
+    for (const item of bundles) await runOnce(loader, item.file, env);
+    const callsBefore = secrets.calls();
+    const samples = new Map<string, Sample[]>(bundles.map((item) => [item.name, []]));
+    // Round robin, so a noisy moment on the machine spreads over every bundle.
+    for (let run = 0; run < RUNS; run++) {
+      for (const item of bundles) samples.get(item.name)?.push(await runOnce(loader, item.file, env));
+    }
+    const secretCalls = (secrets.calls() - callsBefore) / RUNS;
+
+    const medianOf = (name: string, pick: (sample: Sample) => number) =>
+      median((samples.get(name) ?? []).map(pick));
+    const baselineInit = medianOf('baseline', (sample) => sample.initMs);
+    report.line(
+      `Each bundle built as the stack builds it (esbuild ${NODE_TARGET}, ESM, minified, AWS SDK bundled), imported in ${RUNS} fresh \`node\` processes each (${process.version} here; Lambda runs nodejs22.x), round robin after one untimed run. "init" is the time \`import()\` of the bundle takes in that process: everything the module does at load, including for send and webhook the two GetSecretValue calls (answered by a loopback stub; ${num(secretCalls, 0)} calls per round of processes). "process" is spawn to exit, Node's own start-up included. Median of ${RUNS}.`,
+    );
+    report.line('');
+    report.line(
+      table(
+        [
+          'bundle',
+          'minified KB',
+          'gzip KB',
+          'twilio inside',
+          'init ms (median)',
+          'init min–max ms',
+          '× baseline init',
+          'process ms (median)',
+          'largest inside (KB)',
+        ],
+        bundles.map((item) => {
+          const inits = (samples.get(item.name) ?? []).map((sample) => sample.initMs);
+          return [
+            item.name === 'baseline' ? 'baseline (DynamoDB client only)' : item.name,
+            num(item.minifiedBytes / 1024),
+            num(item.gzipBytes / 1024),
+            item.twilio,
+            num(median(inits), 0),
+            `${num(Math.min(...inits), 0)}–${num(Math.max(...inits), 0)}`,
+            `${num(median(inits) / baselineInit, 2)}×`,
+            num(
+              medianOf(item.name, (sample) => sample.wallMs),
+              0,
+            ),
+            item.largest.map((entry) => `${entry.pkg} ${num(entry.bytes / 1024, 0)}`).join(', '),
+          ];
+        }),
+        ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    );
+    report.line('');
+    const functions = bundles.filter((item) => item.name !== 'baseline');
+    const worst = functions.reduce(
+      (most, item) => Math.max(most, medianOf(item.name, (sample) => sample.initMs) / baselineInit),
+      0,
+    );
+    report.goal(
+      'every function ≤ 2× the baseline init',
+      worst <= 2,
+      functions
+        .map(
+          (item) => `${item.name} ${num(medianOf(item.name, (sample) => sample.initMs) / baselineInit, 2)}×`,
+        )
+        .join(', '),
+    );
+    const misplaced = functions.filter((item) => item.name !== 'send' && item.twilio === 'full SDK');
+    report.goal(
+      'the twilio SDK only in send',
+      misplaced.length === 0 && functions.some((item) => item.name === 'send' && item.twilio === 'full SDK'),
+      functions.map((item) => `${item.name}: ${item.twilio}`).join('; '),
+    );
+    report.line('');
+    report.line(
+      `Baseline init ${num(baselineInit, 0)} ms; ${int(functions.length)} functions. Minified sizes include the createRequire banner, as deployed. ` +
+        "Init is the bundle's parse and compile (it grows with the bundle: the full twilio SDK, zod with its locales, libphonenumber-js metadata, yaml) plus what the handlers do at module scope: read and validate the environment, parse the rule YAML and the Liquid templates and check them (evaluate, send and webhook all load the whole project), build the SDK clients, and for send and webhook wait for the two secrets.",
+    );
+    report.emit();
+  } finally {
+    await secrets.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
