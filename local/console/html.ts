@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { escapeHtml } from '../../functions/core/messages/text-to-html.ts';
 
 // A module-private token: callers outside this file cannot construct SafeHtml directly.
 const CONSTRUCT: unique symbol = Symbol('SafeHtml');
@@ -30,18 +31,8 @@ export class SafeHtml {
  */
 export type HtmlValue = SafeHtml | string | number | false | null | undefined | readonly HtmlValue[];
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
 /** Escapes text for an HTML text node or a quoted attribute value (always quote attributes). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
+export { escapeHtml };
 
 function render(value: HtmlValue): string {
   if (value === false || value === null || value === undefined) return '';

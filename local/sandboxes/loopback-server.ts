@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -25,6 +26,9 @@ export type RequestHandler = (
 /** Start an HTTP server on 127.0.0.1 (port 0 picks a free one). */
 export async function startLoopbackServer(handler: RequestHandler, port = 0): Promise<LoopbackServer> {
   const controller = new AbortController();
+  // One stop signal for every request in flight: each delayed answer or webhook listens on it, so
+  // a busy sandbox has far more than Node's default ten listeners without any leak.
+  setMaxListeners(0, controller.signal);
   const server: Server = createServer((req, res) => {
     handler(req, res, controller.signal).catch(() => {
       if (!res.headersSent && !res.destroyed) {

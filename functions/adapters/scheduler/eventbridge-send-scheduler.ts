@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
 import type { Clock, SendQueue, SendScheduler } from '../../app/ports.ts';
+import { errnoOf, httpStatusOf } from '../aws-errors.ts';
 import { encodeSendRequest } from '../sqs/sqs-send-queue.ts';
 
 /** Scheduler names: 1–64 characters of `[0-9a-zA-Z-_.]`. */
@@ -285,14 +286,7 @@ function isAwsError(error: unknown, name: string): boolean {
 
 function awsCodeOf(error: Error): string | undefined {
   if (error.name !== 'Error') return error.name;
-  return 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
-function httpStatusOf(error: Error): number | undefined {
-  if (!('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+  return errnoOf(error);
 }
 
 function isIntegerIn(value: number, min: number, max: number): boolean {

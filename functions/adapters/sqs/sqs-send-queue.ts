@@ -1,6 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { SendQueue } from '../../app/ports.ts';
+import { errnoOf, httpStatusOf } from '../aws-errors.ts';
 
 /**
  * The body of a send request, on the send queue and as a Scheduler target's `Input` (the
@@ -124,15 +125,4 @@ function classifySqsError(error: unknown): { code: string | undefined; retryable
     serverFault ||
     (status !== undefined && status >= 500);
   return { code, retryable };
-}
-
-function errnoOf(error: Error): string | undefined {
-  return 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
-function httpStatusOf(error: Error): number | undefined {
-  if (!('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }

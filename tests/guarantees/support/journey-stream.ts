@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DateTime } from 'luxon';
+import type { EventBridgeEvent } from '../../../local/aws/put-events-server.ts';
 import { SeededRandom } from './random.ts';
 
 /**
@@ -10,17 +11,7 @@ import { SeededRandom } from './random.ts';
  */
 
 /** A journey event in the EventBridge envelope. */
-export interface JourneyEnvelope {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
+export type JourneyEnvelope = EventBridgeEvent;
 
 /** A customer as publishers send them in `detail.customer`. */
 export interface GeneratedCustomer {
