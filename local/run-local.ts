@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { DynamoDbEngineChoice } from './dynamodb/local-dynamodb.ts';
 import { readLiveCredentials } from './runtime/live-credentials.ts';
 import { startLocalRuntime } from './runtime/local-runtime.ts';
 
@@ -8,6 +9,8 @@ export interface RunLocalOptions {
   dataDir: string;
   speed: number;
   fresh: boolean;
+  /** `auto` (DynamoDB Local, dynalite when Java 17+ is missing), `dynamodb-local` or `dynalite`. */
+  dynamodb: DynamoDbEngineChoice;
   demo?: boolean;
   live: boolean;
   consolePort: number;
@@ -32,11 +35,16 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     }
   }
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
-  say('starting Nudge locally (DynamoDB Local needs a few seconds on a cold JVM)…');
+  say(
+    options.dynamodb === 'dynalite'
+      ? 'starting Nudge locally (on dynalite, as asked)…'
+      : 'starting Nudge locally (DynamoDB Local needs a few seconds on a cold JVM)…',
+  );
   const runtime = await startLocalRuntime({
     projectDir: options.projectDir,
     dataDir: options.dataDir,
     fresh: options.fresh,
+    dynamodb: options.dynamodb,
     speed: options.speed,
     ...(options.demo === undefined ? {} : { demo: options.demo }),
     ...(live?.ok === true ? { live: live.credentials } : {}),
@@ -53,7 +61,9 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
       `  Webhooks         ${urls.webhooks}/webhooks/…`,
       `  Twilio sandbox   ${urls.twilio}${live?.ok === true ? '   (not used: --live)' : ''}`,
       `  SendGrid sandbox ${urls.sendgrid}${live?.ok === true ? '   (not used: --live)' : ''}`,
-      `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}`,
+      runtime.dynamodbEngine === 'dynalite'
+        ? `  dynalite         ${urls.dynamodb}   data in ${join(options.dataDir, 'dynalite')}   (no TTL expiry)`
+        : `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}`,
       `  Clock            ×${options.speed}${options.speed === 1 ? '   (npm start -- --speed 20160 shows a 14-day reminder within a minute)' : ''}`,
       '',
       '  Ctrl-C stops everything.',

@@ -1,20 +1,25 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadSettings } from '../../functions/adapters/files/load-rules.ts';
+import { DateTime, Duration } from 'luxon';
+import { loadRules, loadSettings } from '../../functions/adapters/files/load-rules.ts';
+import { alertData } from '../../functions/app/render-factory.ts';
 import { loadTemplateCatalog } from '../../functions/app/templates/load-template-catalog.ts';
 import {
   customerZone,
   EventCustomerSchema,
   mergeProfile,
 } from '../../functions/core/customers/customer-profile.ts';
-import { parseJourneyEvent } from '../../functions/core/journey-event.ts';
+import { type JourneyEvent, parseJourneyEvent } from '../../functions/core/journey-event.ts';
 import { renderMessage } from '../../functions/core/messages/index.ts';
+import { eventCustomerId, thresholdKey } from '../../functions/core/planning/threshold.ts';
+import type { Rule } from '../../functions/core/rules/rule-schema.ts';
 
 interface PreviewOptions {
   locale?: string;
   event: string;
   channel: string;
   templates: string;
+  rules: string;
   timeZone?: string;
   config?: string;
 }
@@ -38,6 +43,11 @@ export function registerPreview(program: Command): void {
       "IANA time zone (default: the event customer's, else the configured default)",
     )
     .option('--templates <dir>', 'templates folder', 'templates')
+    .option(
+      '--rules <dir>',
+      'rules folder: a threshold rule using the template gives it a sample `alert`',
+      'rules',
+    )
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
     .action((template: string, options: PreviewOptions) => {
       const result = previewCommand(template, options);
@@ -91,6 +101,7 @@ export function previewCommand(
       rule: { id: 'preview' },
       vars: {},
       message: { id: 'preview', sendAt: event.time },
+      ...previewAlert(template, options.rules, event),
     },
   });
   if (!result.ok) return { text: `${result.reason}: ${result.detail}\n`, exitCode: 1 };
@@ -100,4 +111,38 @@ export function previewCommand(
   }
   const head = `Email · ${result.locale} · ${timeZone}\nSubject: ${result.subject}`;
   return { text: `${head}\n\n${result.text}\n\n--- html ---\n${result.html}\n`, exitCode: 0 };
+}
+
+/**
+ * A threshold alert's template reads `alert`, which only a crossing fills in. For a preview, the
+ * threshold rule that uses the template gives a sample: the rule's count reached by this event
+ * alone repeated, its key value, and the window ending at the event.
+ */
+function previewAlert(
+  template: string,
+  rulesDir: string,
+  event: JourneyEvent,
+): { alert?: unknown; rule?: { id: string } } {
+  const rule: Rule | undefined = loadRules(rulesDir).rules.find(
+    (loaded) => loaded.rule.template === template && loaded.rule.threshold !== undefined,
+  )?.rule;
+  const threshold = rule?.threshold;
+  if (rule === undefined || threshold === undefined) return {};
+  const key = thresholdKey(threshold, event);
+  const lastAt = DateTime.fromISO(event.time, { zone: 'utc' });
+  const firstAt = lastAt.minus(Duration.fromISO(threshold.within).mapUnits((amount) => amount / 2));
+  const customerId = eventCustomerId(event);
+  return {
+    rule: { id: rule.id },
+    alert: alertData({
+      ...(threshold.key === undefined ? {} : { key: threshold.key }),
+      value: key.ok ? key.value : '(no value)',
+      count: threshold.count,
+      threshold: threshold.count,
+      within: threshold.within,
+      firstAt: firstAt.toISO() ?? event.time,
+      lastAt: event.time,
+      samples: [{ eventId: event.id, ...(customerId === undefined ? {} : { customerId }) }],
+    }),
+  };
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 
 interface StartOptions {
   speed: string;
@@ -10,6 +10,7 @@ interface StartOptions {
   eventsPort: string;
   dataDir: string;
   watch: boolean;
+  dynamodb: 'auto' | 'dynamodb-local' | 'dynalite';
 }
 
 /** `nudge start` (npm start): the whole service on this machine. */
@@ -29,6 +30,15 @@ export function registerStart(program: Command): void {
     .option('--events-port <port>', 'EventBridge PutEvents endpoint port', '4010')
     .option('--data-dir <dir>', 'where local data persists', '.nudge')
     .option('--no-watch', 'do not reload rules and templates on change')
+    .addOption(
+      new Option(
+        '--dynamodb <engine>',
+        'local DynamoDB: auto = DynamoDB Local, or dynalite (in-process, no Java) when Java 17+ is missing',
+      )
+        .choices(['auto', 'dynamodb-local', 'dynalite'] as const)
+        .env('NUDGE_DYNAMODB')
+        .default('auto'),
+    )
     .action(async (options: StartOptions) => {
       // Loaded here so other commands never pay for the runtime's imports.
       const { runLocal } = await import('../../local/run-local.ts');
@@ -37,6 +47,7 @@ export function registerStart(program: Command): void {
         dataDir: resolve(options.dataDir),
         speed: Number(options.speed),
         fresh: options.fresh === true,
+        dynamodb: options.dynamodb,
         ...(options.demo === undefined ? {} : { demo: options.demo }),
         live: options.live === true,
         consolePort: Number(options.port),

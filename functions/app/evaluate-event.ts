@@ -11,6 +11,7 @@ import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
+import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
 import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
@@ -28,6 +29,11 @@ export interface EvaluationResult {
   }>;
   /** Messages this event closed (cancel or expectation met). */
   closed: Array<{ ruleId: string; messageId: string; reason: 'closed-by-event' | 'expectation-met' }>;
+  /**
+   * One entry per threshold rule that matched: the event was counted (or why not) and the count
+   * in its window. A crossing that claimed the alert is also in `planned`, with the alert's id.
+   */
+  counted: ThresholdCount[];
 }
 
 /** What evaluating needs; built once per process. */
@@ -70,10 +76,11 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
       rejected: reason,
       planned: [],
       closed: [],
+      counted: [],
     };
   }
   const event = parsed.event;
-  const result: EvaluationResult = { eventId: event.id, planned: [], closed: [] };
+  const result: EvaluationResult = { eventId: event.id, planned: [], closed: [], counted: [] };
 
   for (const closer of deps.rules.closers.match(event)) {
     const value = readPath(event, closer.eventKey);
@@ -95,8 +102,19 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   // Any event may carry what a customer said upstream (a new address, a consent change), so the
   // profile is updated even when no rule triggers.
   const triggered = deps.rules.triggers.match(event);
-  const profile = await resolveProfile(event, deps.store, triggered.length > 0);
+  const profile = await resolveProfile(
+    event,
+    deps.store,
+    triggered.some((rule) => rule.threshold === undefined),
+  );
   for (const rule of triggered) {
+    if (rule.threshold !== undefined) {
+      // Operations, not the event's customer, hear about a threshold: counted, and maybe an alert.
+      const counted = await countForThreshold(rule, rule.threshold, event, now, deps);
+      result.counted.push(counted.count);
+      if (counted.alert !== undefined) result.planned.push(counted.alert);
+      continue;
+    }
     result.planned.push(await planForRule(rule, event, profile, now, deps));
   }
   return result;
@@ -184,17 +202,7 @@ async function planForRule(
       detail: `${correlationPath} is missing: cannot correlate`,
     };
   }
-  const change: StatusChange =
-    decision.kind === 'schedule'
-      ? {
-          at: isoOf(now),
-          status: 'scheduled',
-          ...(decision.deferredFrom === undefined
-            ? {}
-            : { reason: 'outside-window', detail: `deferred from ${isoOf(decision.deferredFrom)}` }),
-          ...(decision.late ? { reason: 'late', detail: 'planned time had passed; sending now' } : {}),
-        }
-      : { at: isoOf(now), status: 'suppressed', reason: decision.reason, detail: decision.detail };
+  const change = firstStatus(decision, now);
   const record: MessageRecord = {
     messageId,
     ruleId: rule.id,
@@ -216,10 +224,23 @@ async function planForRule(
     attempts: 0,
     history: [change],
   };
+  return saveAndSchedule(record, decision, deps);
+}
+
+/**
+ * Creates the message record of a decision (once: a redelivery finds it) and, when it is to be
+ * sent, schedules it. Shared by customer messages and threshold alerts.
+ */
+export async function saveAndSchedule(
+  record: MessageRecord,
+  decision: PlanDecision,
+  deps: Pick<EvaluateDeps, 'store' | 'scheduler'>,
+): Promise<EvaluationResult['planned'][number]> {
+  const { messageId, ruleId } = record;
   const created = await deps.store.createMessage(record);
   if (decision.kind === 'suppress') {
     return {
-      ruleId: rule.id,
+      ruleId,
       messageId,
       outcome: decision.reason === 'duplicate' ? 'duplicate' : 'suppressed',
       reason: decision.reason,
@@ -231,7 +252,21 @@ async function planForRule(
   if (existing?.status === 'scheduled') {
     await deps.scheduler.schedule(messageId, DateTime.fromISO(existing.sendAt, { zone: 'utc' }));
   }
-  return { ruleId: rule.id, messageId, outcome: 'scheduled' };
+  return { ruleId, messageId, outcome: 'scheduled' };
+}
+
+/** The first status of a planned message: scheduled (perhaps deferred or late) or suppressed. */
+export function firstStatus(decision: PlanDecision, now: DateTime): StatusChange {
+  return decision.kind === 'schedule'
+    ? {
+        at: isoOf(now),
+        status: 'scheduled',
+        ...(decision.deferredFrom === undefined
+          ? {}
+          : { reason: 'outside-window', detail: `deferred from ${isoOf(decision.deferredFrom)}` }),
+        ...(decision.late ? { reason: 'late', detail: 'planned time had passed; sending now' } : {}),
+      }
+    : { at: isoOf(now), status: 'suppressed', reason: decision.reason, detail: decision.detail };
 }
 
 function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {

@@ -36,6 +36,25 @@ export interface TriggerSnapshot {
   detail: Record<string, unknown>;
 }
 
+/** What a threshold alert is about, fixed when the threshold was crossed (the template's `alert`). */
+export interface ThresholdSnapshot {
+  /** The rule's `threshold.key` path; absent when every matching event counts together. */
+  key?: string;
+  /** The key value the events shared (`*` without a key). */
+  value: string;
+  /** Events counted in the window at the crossing (this one included). */
+  count: number;
+  /** The rule's `threshold.count`. */
+  threshold: number;
+  /** The window, e.g. `PT1H`. */
+  within: string;
+  /** Oldest and newest counted event times in the window, ISO UTC. */
+  firstAt: string;
+  lastAt: string;
+  /** A few counted events, newest first: ids and customer ids only, never contact data. */
+  samples: Array<{ eventId: string; customerId?: string }>;
+}
+
 /** A message Nudge decided about: planned, held back, sent, or closed. */
 export interface MessageRecord {
   messageId: string;
@@ -60,6 +79,8 @@ export interface MessageRecord {
   rendered?: RenderedMessage;
   providerId?: string;
   sentAt?: string;
+  /** Set on a threshold alert (whose `customerId` is `ops:<ruleId>`, the operations recipient). */
+  threshold?: ThresholdSnapshot;
   history: StatusChange[];
 }
 

@@ -2,6 +2,7 @@ import type { DateTime } from 'luxon';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import type { RenderedMessage } from '../core/planning/decide.ts';
+import type { ThresholdEntry } from '../core/planning/threshold.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from './message-record.ts';
 
@@ -98,6 +99,28 @@ export interface JourneyStore {
   ): Promise<{ messages: MessageRecord[]; replies: InboundReply[] }>;
   /** Rejected inputs, newest first. */
   listRejected(limit: number): Promise<RejectedEvent[]>;
+  /**
+   * Counts an event towards a threshold rule's sliding window (`counter` is `ruleId#keyValue`).
+   * Once per event: a redelivery (same id and time) is 'exists' and changes nothing. The entry
+   * may be forgotten after `keepUntil` (DynamoDB: TTL a day later).
+   */
+  recordThresholdEvent(
+    counter: string,
+    entry: ThresholdEntry,
+    keepUntil: string,
+  ): Promise<'created' | 'exists'>;
+  /** How many events of the counter have `after` < at ≤ `until` (exact: a consistent read). */
+  countThresholdEvents(counter: string, after: string, until: string): Promise<number>;
+  /**
+   * Up to `limit` events of the counter with `after` < at ≤ `until`, oldest first or newest
+   * first (ties in time by event id), for an alert's first/last times and samples.
+   */
+  listThresholdEvents(
+    counter: string,
+    after: string,
+    until: string,
+    options: { limit: number; order: 'oldest-first' | 'newest-first' },
+  ): Promise<ThresholdEntry[]>;
 }
 
 /** A customer's reply to a message (YES, NO, STOP, …), correlated to the latest message to their number. */

@@ -3,11 +3,12 @@ import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import { renderMessage, type TemplateCatalog } from '../core/messages/index.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
-import type { MessageRecord } from './message-record.ts';
+import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
 
 /**
  * What a template can use: the triggering event (`event`, and `detail` for short), the customer
- * (`customer.firstName`, …; never the consent history), the rule's `vars`, and the message.
+ * (`customer.firstName`, …; never the consent history), the rule's `vars`, the message, and for
+ * a threshold alert, `alert`.
  */
 export function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
   return {
@@ -28,6 +29,28 @@ export function templateData(record: MessageRecord, rule: Rule, profile: Custome
     rule: { id: rule.id },
     vars: rule.vars ?? {},
     message: { id: record.messageId, sendAt: record.sendAt },
+    ...(record.threshold === undefined ? {} : { alert: alertData(record.threshold) }),
+  };
+}
+
+/**
+ * What a threshold alert's template reads as `alert`: the count and the key at the crossing,
+ * the window, its first and last event times, and a few samples (event and customer ids only:
+ * anything more personal the template author takes from `detail`, the crossing event).
+ */
+export function alertData(snapshot: ThresholdSnapshot) {
+  return {
+    count: snapshot.count,
+    threshold: snapshot.threshold,
+    key: snapshot.key ?? '',
+    value: snapshot.value,
+    within: snapshot.within,
+    firstAt: snapshot.firstAt,
+    lastAt: snapshot.lastAt,
+    samples: snapshot.samples.map((sample) => ({
+      eventId: sample.eventId,
+      customerId: sample.customerId ?? '',
+    })),
   };
 }
 

@@ -2,6 +2,7 @@ import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { type CustomerProfile, withConsent } from '../core/customers/customer-profile.ts';
 import { decideSend, type RenderFn } from '../core/planning/decide.ts';
+import { operationsProfile } from '../core/planning/threshold.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
 import { isoOf } from './evaluate-event.ts';
@@ -83,11 +84,15 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
   }
 
   const rule = deps.rules.rules.get(record.ruleId);
-  const profile = await deps.store.getProfile(record.customerId);
+  // A threshold alert goes to the rule's operations recipient: not a customer, so no stored
+  // profile, no consent history and no frequency cap (docs/rules.md, threshold alert).
+  const operations = rule === undefined ? undefined : operationsProfile(rule, record.customerId);
+  const profile = operations ?? (await deps.store.getProfile(record.customerId));
   const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
-  const sentInCapPeriod = rule?.urgent
-    ? 0
-    : await deps.store.countCapSlots(record.customerId, since, messageId);
+  const sentInCapPeriod =
+    rule?.urgent || operations !== undefined
+      ? 0
+      : await deps.store.countCapSlots(record.customerId, since, messageId);
   const decision = decideSend({
     rule,
     profile,
@@ -123,7 +128,10 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
       // one more. This conditional write picks one; the other is held back by the cap as well.
       // Urgent rules are recorded too (they count), but never refused.
       const capMax = rule?.urgent === true ? undefined : deps.settings.cap.max;
-      if (!(await deps.store.reserveCapSlot(record.customerId, messageId, isoOf(now), since, capMax))) {
+      if (
+        operations === undefined &&
+        !(await deps.store.reserveCapSlot(record.customerId, messageId, isoOf(now), since, capMax))
+      ) {
         const reason = 'frequency-cap';
         await deps.store.transition(messageId, ['sending'], {
           at: isoOf(now),
@@ -177,8 +185,9 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
       // a report finds a complete record (docs/guarantees.md, lost answers).
       const answerLost = receipt.code === 'network';
       // Refused: not handed over, so it does not count towards the cap (a retry reserves again).
-      if (!answerLost) await deps.store.releaseCapSlot(record.customerId, messageId);
-      if (receipt.optedOut === true) {
+      if (!answerLost && operations === undefined)
+        await deps.store.releaseCapSlot(record.customerId, messageId);
+      if (receipt.optedOut === true && operations === undefined) {
         await updateProfile(deps.store, record.customerId, (stored) =>
           stored === undefined
             ? undefined

@@ -1,6 +1,7 @@
 /**
- * Why starting or stopping DynamoDB Local failed. Callers switch on it to print a hint (the CLI)
- * or to retry (a free port that was taken between picking and binding).
+ * Why starting or stopping DynamoDB Local (or its dynalite fallback) failed. Callers switch on it
+ * to print a hint (the CLI), to fall back (Java missing or too old) or to retry (a free port that
+ * was taken between picking and binding).
  */
 export const DynamoDbLocalErrorCode = {
   /** No `java` on the PATH. */
@@ -15,6 +16,8 @@ export const DynamoDbLocalErrorCode = {
   ExitedEarly: 'EXITED_EARLY',
   /** The java process is running but did not answer within the time allowed. */
   NotReady: 'NOT_READY',
+  /** The `dynalite` package (or the LevelDB binding under it) could not be loaded or opened. */
+  DynaliteUnavailable: 'DYNALITE_UNAVAILABLE',
 } as const;
 
 /** One of the {@link DynamoDbLocalErrorCode} values. */
@@ -29,8 +32,9 @@ export interface DynamoDbLocalErrorOptions {
 }
 
 /**
- * The one error type of the DynamoDB Local launcher. The message always says what is wrong and
- * what to do about it, because it is usually read by a developer in a terminal, not by code.
+ * The one error type of the DynamoDB Local launcher and its dynalite fallback. The message always
+ * says what is wrong and what to do about it, because it is usually read by a developer in a
+ * terminal, not by code.
  */
 export class DynamoDbLocalError extends Error {
   override readonly name = 'DynamoDbLocalError';

@@ -42,6 +42,8 @@ export interface DynamoDbLocalOptions {
   logger?: (line: string) => void;
   /** Longest wait for the first successful `ListTables`, in ms. Default 30 000. */
   readyTimeoutMs?: number;
+  /** The Java to run (default `java` on the PATH); tests point it elsewhere to see Java missing. */
+  javaCommand?: string;
 }
 
 /** A running DynamoDB Local. */
@@ -72,15 +74,19 @@ const PORT_ATTEMPTS = 3;
 /** Every instance this process started and has not stopped, killed if the process ends first. */
 const runningGroups = new ProcessGroupRegistry(EXIT_GRACE_MS);
 
-let javaCheck: Promise<JavaRuntime> | undefined;
+const javaChecks = new Map<string, Promise<JavaRuntime>>();
 
 /** The Java check costs a JVM start (~0.1 s); a success is remembered, a failure is not. */
-function checkJavaOnce(): Promise<JavaRuntime> {
-  javaCheck ??= checkJavaRuntime().catch((error: unknown) => {
-    javaCheck = undefined;
-    throw error;
-  });
-  return javaCheck;
+function checkJavaOnce(command: string): Promise<JavaRuntime> {
+  let check = javaChecks.get(command);
+  if (check === undefined) {
+    check = checkJavaRuntime(command).catch((error: unknown) => {
+      javaChecks.delete(command);
+      throw error;
+    });
+    javaChecks.set(command, check);
+  }
+  return check;
 }
 
 /**
@@ -111,7 +117,7 @@ export function dynamoDbLocalClientConfig(endpoint: string): DynamoDBClientConfi
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const log = options.logger ?? (() => {});
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const java = await checkJavaOnce();
+  const java = await checkJavaOnce(options.javaCommand ?? 'java');
   const jar = locateDynamoDbLocalJar();
   // Absolute, because java runs with the jar folder as its working directory.
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);

@@ -6,7 +6,6 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DateTime } from 'luxon';
 import { loadProject } from '../../cli/commands/project.ts';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import {
   ControllableClock,
@@ -35,7 +34,13 @@ import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { startConsoleServer } from '../console/console-server.ts';
-import { startDynamoDbLocal } from '../dynamodb/dynamodb-local.ts';
+import {
+  type DynamoDbEngine,
+  type DynamoDbEngineChoice,
+  localDynamoDbDataDirs,
+  startLocalDynamoDb,
+} from '../dynamodb/local-dynamodb.ts';
+import { createLocalJourneyTable } from '../dynamodb/local-journey-table.ts';
 import { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts';
 import { createConsoleBackend } from './console-backend-impl.ts';
 import { loadDemoJourneys } from './demo-journeys.ts';
@@ -50,6 +55,11 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Wipe `dataDir` first. */
   fresh?: boolean;
+  /**
+   * `auto` (default): DynamoDB Local, or dynalite with a one-line notice when Java 17+ is not
+   * usable. `dynamodb-local` or `dynalite` to insist on one.
+   */
+  dynamodb?: DynamoDbEngineChoice;
   /** Virtual seconds per real second (1 = real time, 0 = frozen until moved, for tests). */
   speed?: number;
   /** Virtual time to start at (default: now). */
@@ -111,13 +121,15 @@ export interface LocalRuntime {
     sendgrid: string;
     dynamodb: string;
   };
+  /** Which DynamoDB API server runs: DynamoDB Local, or the dynalite fallback. */
+  dynamodbEngine: DynamoDbEngine;
   clock: ControllableClock;
   store: DynamoJourneyStore;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
   dynamoClient: DynamoDBClient;
-  /** The journey table in DynamoDB Local. */
+  /** The journey table in the local DynamoDB. */
   tableName: string;
   /** Hands a message id to the send queue directly, as a redelivery would (tests). */
   enqueue(messageId: string): Promise<void>;
@@ -155,9 +167,9 @@ const SEND_QUEUE_CONCURRENCY = 25;
 
 /**
  * Starts the whole service on 127.0.0.1 with the production use cases and handlers: DynamoDB
- * Local (the real DynamoDB API), the Twilio and SendGrid sandboxes, a PutEvents endpoint, an
- * in-process send queue and scheduler on a clock that can run faster than real time, the
- * webhook router, and the console.
+ * Local (the real DynamoDB API; dynalite when Java is missing), the Twilio and SendGrid
+ * sandboxes, a PutEvents endpoint, an in-process send queue and scheduler on a clock that can run
+ * faster than real time, the webhook router, and the console.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
@@ -202,18 +214,27 @@ async function start(
     speed: options.speed ?? 1,
   });
 
-  // DynamoDB Local: persisted in dataDir unless --fresh wipes it.
-  const dynamoDir = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
-  if (options.fresh === true && dynamoDir !== undefined) rmSync(dynamoDir, { recursive: true, force: true });
-  const dynamo = await startDynamoDbLocal(dynamoDir === undefined ? {} : { dataDir: dynamoDir });
+  // DynamoDB Local (or dynalite): persisted in dataDir unless --fresh wipes it, for both engines,
+  // so switching engines after --fresh never finds the other one's old data.
+  if (options.fresh === true && options.dataDir !== undefined) {
+    for (const dir of Object.values(localDynamoDbDataDirs(options.dataDir)))
+      rmSync(dir, { recursive: true, force: true });
+  }
+  const dynamo = await startLocalDynamoDb({
+    engine: options.dynamodb ?? 'auto',
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+  });
   stops.push(() => dynamo.stop());
+  if (dynamo.notice !== undefined) log(dynamo.notice);
   const dynamoClient = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: 'eu-north-1',
     credentials: LOCAL_CREDENTIALS,
   });
+  // Stopped before the server (stops run in reverse): no keep-alive socket holds dynalite's close.
+  stops.push(async () => dynamoClient.destroy());
   const firstStart = !(await tableExists(dynamoClient));
-  await createJourneyTable(dynamoClient, TABLE);
+  await createLocalJourneyTable(dynamoClient, TABLE, dynamo.engine, log);
   const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
 
   // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
@@ -476,6 +497,7 @@ async function start(
       sendgrid: sendgrid.url,
       dynamodb: dynamo.endpoint,
     },
+    dynamodbEngine: dynamo.engine,
     clock,
     store,
     dynamoClient,

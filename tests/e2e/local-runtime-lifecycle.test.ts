@@ -48,7 +48,7 @@ describe('local runtime lifecycle', () => {
     try {
       const file = join(project, 'rules', 'satisfaction-survey.yaml');
       const good = readFileSync(file, 'utf8');
-      expect((await rulesApi(runtime.urls.console)).rules).toHaveLength(7);
+      expect((await rulesApi(runtime.urls.console)).rules).toHaveLength(8);
 
       writeFileSync(file, good.replace('after: PT1H', 'after: one hour'));
       const broken = await until(

@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Clock, InboundReply, JourneyStore } from '../../functions/app/ports.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+import type { ThresholdEntry } from '../../functions/core/planning/threshold.ts';
 
 /** "Now" for the whole contract. */
 export const CONTRACT_NOW = '2026-11-23T09:00:00.000Z';
@@ -821,6 +822,108 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
 
         expect(two).toEqual([rejected[1], rejected[2]]);
         expect(all).toEqual([rejected[1], rejected[2], rejected[0]]);
+      });
+    });
+
+    describe('threshold counters (recordThresholdEvent, countThresholdEvents, listThresholdEvents)', () => {
+      const counter = 'problem-spike#INVOICE-DOUBLE';
+      const keep = '2026-11-23T12:00:00.000Z';
+      /** An entry at 09:00 plus `minutes`. */
+      const entry = (eventId: string, minutes: number, customerId?: string): ThresholdEntry => ({
+        eventId,
+        at: later('2026-11-23T09:00:00.000Z', minutes),
+        ...(customerId === undefined ? {} : { customerId }),
+      });
+
+      test('an event counts once: a redelivery (same id and time) is "exists"', async () => {
+        const store = await makeStore();
+
+        const first = await store.recordThresholdEvent(counter, entry('ev-1', 0, 'cust-anna'), keep);
+        const again = await store.recordThresholdEvent(counter, entry('ev-1', 0, 'cust-anna'), keep);
+        const count = await store.countThresholdEvents(counter, later(CONTRACT_NOW, -60), CONTRACT_NOW);
+
+        expect([first, again]).toEqual(['created', 'exists']);
+        expect(count).toBe(1);
+      });
+
+      test('counts exactly the window after < at ≤ until, per counter', async () => {
+        const store = await makeStore();
+        // 08:59, 09:00 (the lower bound, excluded), 09:00:00.001, 09:30, 10:00 (the upper bound,
+        // included, twice at the same instant), 10:00:00.001 (after it), and another counter.
+        const lower = '2026-11-23T09:00:00.000Z';
+        const upper = '2026-11-23T10:00:00.000Z';
+        for (const item of [
+          entry('ev-a', -1),
+          entry('ev-b', 0),
+          { eventId: 'ev-c', at: '2026-11-23T09:00:00.001Z' },
+          entry('ev-d', 30),
+          entry('ev-e', 60),
+          entry('ev-f', 60),
+          { eventId: 'ev-g', at: '2026-11-23T10:00:00.001Z' },
+        ]) {
+          await store.recordThresholdEvent(counter, item, keep);
+        }
+        await store.recordThresholdEvent('problem-spike#LOGIN-FAIL', entry('ev-x', 30), keep);
+
+        const count = await store.countThresholdEvents(counter, lower, upper);
+        const empty = await store.countThresholdEvents(counter, upper, upper);
+        const other = await store.countThresholdEvents('problem-spike#LOGIN-FAIL', lower, upper);
+        const unknown = await store.countThresholdEvents('problem-spike#NOTHING', lower, upper);
+
+        expect(count).toBe(4); // ev-c, ev-d, ev-e, ev-f
+        expect([empty, other, unknown]).toEqual([0, 1, 0]);
+      });
+
+      test('lists the window oldest or newest first, at most `limit`, with customer ids', async () => {
+        const store = await makeStore();
+        for (const item of [
+          entry('ev-2', 20, 'cust-lars'),
+          entry('ev-1', 10, 'cust-anna'),
+          entry('ev-3', 30),
+          entry('ev-0', -30, 'cust-old'),
+        ]) {
+          await store.recordThresholdEvent(counter, item, keep);
+        }
+        const after = '2026-11-23T09:00:00.000Z';
+        const until = '2026-11-23T10:00:00.000Z';
+
+        const oldest = await store.listThresholdEvents(counter, after, until, {
+          limit: 1,
+          order: 'oldest-first',
+        });
+        const newest = await store.listThresholdEvents(counter, after, until, {
+          limit: 5,
+          order: 'newest-first',
+        });
+        const none = await store.listThresholdEvents('problem-spike#NOTHING', after, until, {
+          limit: 5,
+          order: 'newest-first',
+        });
+
+        expect(oldest).toEqual([entry('ev-1', 10, 'cust-anna')]);
+        expect(newest).toEqual([
+          entry('ev-3', 30),
+          entry('ev-2', 20, 'cust-lars'),
+          entry('ev-1', 10, 'cust-anna'),
+        ]);
+        expect(none).toEqual([]);
+      });
+
+      test('concurrent deliveries of the same events count each event once', async () => {
+        const store = await makeStore();
+        const events = Array.from({ length: 6 }, (_, index) => entry(`ev-${index}`, index));
+
+        const results = await Promise.all(
+          [...events, ...events, ...events].map((item) => store.recordThresholdEvent(counter, item, keep)),
+        );
+        const count = await store.countThresholdEvents(
+          counter,
+          later(CONTRACT_NOW, -60),
+          later(CONTRACT_NOW, 60),
+        );
+
+        expect(results.filter((result) => result === 'created')).toHaveLength(6);
+        expect(count).toBe(6);
       });
     });
   });

@@ -25,6 +25,7 @@ import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '
 import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import type { Clock, InboundReply, JourneyStore } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
+import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import { DynamoStoreError, DynamoStoreErrorCode, isRetryableAwsError } from './dynamo-store-error.ts';
 import {
   customerPartition,
@@ -39,6 +40,8 @@ import {
   pendingPartition,
   providerStateFromRaw,
   rejectedPartition,
+  thresholdPartition,
+  thresholdRange,
   timelineSort,
   toCapLedger,
   toDedupeHolder,
@@ -48,6 +51,7 @@ import {
   toProviderState,
   toRejected,
   toReply,
+  toThresholdEntry,
   utcInstant,
   withoutUndefined,
 } from './journey-items.ts';
@@ -675,6 +679,99 @@ export class DynamoJourneyStore implements JourneyStore {
       month = previousMonth(month);
     }
     return out;
+  }
+
+  async recordThresholdEvent(
+    counter: string,
+    entry: ThresholdEntry,
+    keepUntil: string,
+  ): Promise<'created' | 'exists'> {
+    const item = {
+      ...itemKey.thresholdEvent(counter, entry.at, entry.eventId),
+      [ATTR.type]: ITEM_TYPE.threshold,
+      ...entry,
+      // Kept a day past the end of the last window it can count in, so an event arriving up to a
+      // day late is still judged against its neighbours; the key condition of every count
+      // excludes whatever TTL has not deleted yet, so the grace costs storage, not correctness.
+      [ATTR.expiresAt]: Math.floor(utcInstant(keepUntil).plus({ days: 1 }).toSeconds()),
+    };
+    try {
+      await this.call('PutItem', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record(withoutUndefined(item)),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': ATTR.pk },
+          }),
+        ),
+      );
+      return 'created';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'exists';
+      throw error;
+    }
+  }
+
+  /** `Select: COUNT` over one key range of the counter's partition: pays for the keys read, returns none. */
+  async countThresholdEvents(counter: string, after: string, until: string): Promise<number> {
+    if (!(after < until)) return 0;
+    const range = thresholdRange(after, until);
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Query', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+            ExpressionAttributeValues: {
+              ':pk': thresholdPartition(counter),
+              ':from': range.from,
+              ':to': range.to,
+            },
+            // The base table reads strongly consistent: an event written a moment ago by a
+            // concurrent evaluator is counted, so of two racing events one always sees both.
+            ConsistentRead: true,
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return count;
+  }
+
+  async listThresholdEvents(
+    counter: string,
+    after: string,
+    until: string,
+    options: { limit: number; order: 'oldest-first' | 'newest-first' },
+  ): Promise<ThresholdEntry[]> {
+    const limit = Math.floor(options.limit);
+    if (!(limit > 0) || !(after < until)) return [];
+    const range = thresholdRange(after, until);
+    const page = await this.call('Query', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+          ExpressionAttributeValues: {
+            ':pk': thresholdPartition(counter),
+            ':from': range.from,
+            ':to': range.to,
+          },
+          ConsistentRead: true,
+          ScanIndexForward: options.order === 'oldest-first',
+          Limit: limit,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map(toThresholdEntry);
   }
 
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MESSAGE_STATUSES, type MessageRecord, type RejectedEvent } from '../../app/message-record.ts';
 import type { InboundReply } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
+import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 
 /** The table key of an item. */
@@ -24,6 +25,7 @@ export const ITEM_TYPE = {
   reply: 'reply',
   rejected: 'rejected',
   cap: 'cap',
+  threshold: 'threshold',
 } as const;
 
 /** Table keys, one builder per item type. Prefixes keep the item types apart in one key space. */
@@ -34,6 +36,14 @@ export const itemKey = {
   reply: (replyId: string): ItemKey => ({ PK: `REPLY#${replyId}`, SK: 'REPLY' }),
   /** The frequency-cap ledger of a customer (under the customer's partition, beside the profile). */
   cap: (customerId: string): ItemKey => ({ PK: `CUST#${customerId}`, SK: 'CAP' }),
+  /**
+   * One counted event of a threshold rule: a partition per (rule, key value), sorted by event time
+   * (the event id keeps equal instants apart and makes a redelivery the same item).
+   */
+  thresholdEvent: (counter: string, at: string, eventId: string): ItemKey => ({
+    PK: thresholdPartition(counter),
+    SK: thresholdSort(at, eventId),
+  }),
   /** One partition per month; the sort key orders by time and `unique` keeps equal instants apart. */
   rejected: (receivedAt: string, unique: string): ItemKey => ({
     PK: rejectedPartition(monthOf(receivedAt)),
@@ -64,6 +74,26 @@ export function outboxSort(createdAt: string, messageId: string): string {
 /** Partition of the `lifecycle` index for messages scheduled under a correlation key. */
 export function pendingPartition(correlationKey: string): string {
   return `PENDING#${correlationKey}`;
+}
+
+/** Table partition of a threshold counter (`ruleId#keyValue`). */
+export function thresholdPartition(counter: string): string {
+  return `THRESHOLD#${counter}`;
+}
+
+/** Sort key of a counted event: its time first, so a window is one key range. */
+export function thresholdSort(at: string, eventId: string): string {
+  return `${at}#${eventId}`;
+}
+
+/**
+ * The sort-key range of the events with `after` < at ≤ `until`, for `BETWEEN`. Every key at an
+ * instant is `<instant>#<id>`, and `#` sorts just before `$`, so `<instant>$` lies after every key
+ * at that instant and before every key at a later one: the range excludes `after` and includes
+ * `until`, whatever the event ids.
+ */
+export function thresholdRange(after: string, until: string): { from: string; to: string } {
+  return { from: `${after}$`, to: `${until}$` };
 }
 
 /** Table partition of the rejected inputs received in `month` (`yyyy-MM`). */
@@ -159,6 +189,18 @@ const MessageItemSchema = z.object({
   rendered: RenderedSchema.optional(),
   providerId: z.string().optional(),
   sentAt: z.string().optional(),
+  threshold: z
+    .object({
+      key: z.string().optional(),
+      value: z.string(),
+      count: z.number().int(),
+      threshold: z.number().int(),
+      within: z.string(),
+      firstAt: z.string(),
+      lastAt: z.string(),
+      samples: z.array(z.object({ eventId: z.string(), customerId: z.string().optional() })),
+    })
+    .optional(),
   history: z.array(StatusChangeSchema),
 });
 
@@ -244,6 +286,20 @@ const CapItemSchema = z.object({ sends: z.record(z.string(), z.string()), versio
 /** A customer's cap ledger: message id → when it was handed to a provider, and its version. */
 export function toCapLedger(item: unknown): { sends: Record<string, string>; version: number } {
   return parse(CapItemSchema, item, 'cap ledger');
+}
+
+const ThresholdItemSchema = z.object({
+  eventId: z.string(),
+  at: z.string(),
+  customerId: z.string().optional(),
+});
+
+/** A counted event of a threshold from its item. @throws {DynamoStoreError} (InvalidItem) */
+export function toThresholdEntry(item: unknown): ThresholdEntry {
+  const entry = parse(ThresholdItemSchema, item, 'threshold entry');
+  return entry.customerId === undefined
+    ? { eventId: entry.eventId, at: entry.at }
+    : { eventId: entry.eventId, at: entry.at, customerId: entry.customerId };
 }
 
 const DedupeItemSchema = z.object({ messageId: z.string() });

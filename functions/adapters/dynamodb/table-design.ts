@@ -22,7 +22,7 @@ export const ATTR = {
   sk: 'SK',
   /** Epoch seconds; DynamoDB's TTL deletes the item some time after it. */
   expiresAt: 'expiresAt',
-  /** Item kind (`message`, `profile`, `dedupe`, `reply`, `rejected`), for people reading the table. */
+  /** Item kind (`message`, `profile`, `dedupe`, `reply`, `rejected`, `cap`, `threshold`), for people reading the table. */
   type: 'type',
   timelinePk: 'timelinePK',
   timelineSk: 'timelineSK',

@@ -2,6 +2,7 @@ import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '
 import { COUNTED_AS_SENT, STATUS_RANK } from '../../app/message-status-rank.ts';
 import type { InboundReply, JourneyStore } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
+import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 
 /**
  * The store kept in memory, for the simulator (which replays a file and throws the state away)
@@ -18,6 +19,8 @@ export class MemoryJourneyStore implements JourneyStore {
   private readonly providerEvents = new Map<string, Set<string>>();
   /** The frequency-cap ledger per customer: message id → when it was handed to a provider. */
   private readonly capLedgers = new Map<string, Map<string, string>>();
+  /** Threshold counters: counter → `<at>#<eventId>` → entry (as the DynamoDB sort key orders them). */
+  private readonly thresholdCounters = new Map<string, Map<string, ThresholdEntry>>();
 
   async getProfile(customerId: string): Promise<CustomerProfile | undefined> {
     const profile = this.profiles.get(customerId);
@@ -263,6 +266,45 @@ export class MemoryJourneyStore implements JourneyStore {
       .slice(0, Math.max(0, Math.floor(limit)))
       .map((entry) => structuredClone(entry.rejected));
   }
+
+  async recordThresholdEvent(
+    counter: string,
+    entry: ThresholdEntry,
+    _keepUntil: string,
+  ): Promise<'created' | 'exists'> {
+    const entries = this.thresholdCounters.get(counter) ?? new Map<string, ThresholdEntry>();
+    const position = thresholdPosition(entry);
+    if (entries.has(position)) return 'exists';
+    entries.set(position, structuredClone(entry));
+    this.thresholdCounters.set(counter, entries);
+    return 'created';
+  }
+
+  async countThresholdEvents(counter: string, after: string, until: string): Promise<number> {
+    let count = 0;
+    for (const entry of this.thresholdCounters.get(counter)?.values() ?? []) {
+      if (entry.at > after && entry.at <= until) count++;
+    }
+    return count;
+  }
+
+  async listThresholdEvents(
+    counter: string,
+    after: string,
+    until: string,
+    options: { limit: number; order: 'oldest-first' | 'newest-first' },
+  ): Promise<ThresholdEntry[]> {
+    const inWindow = [...(this.thresholdCounters.get(counter)?.values() ?? [])]
+      .filter((entry) => entry.at > after && entry.at <= until)
+      .sort((a, b) => (thresholdPosition(a) < thresholdPosition(b) ? -1 : 1));
+    if (options.order === 'newest-first') inWindow.reverse();
+    return inWindow.slice(0, Math.max(0, Math.floor(options.limit))).map((entry) => structuredClone(entry));
+  }
+}
+
+/** Sorts like the DynamoDB sort key of a threshold entry: `<at>#<eventId>`. */
+function thresholdPosition(entry: ThresholdEntry): string {
+  return `${entry.at}#${entry.eventId}`;
 }
 
 /** Sorts like the DynamoDB outbox index: `<createdAt>#<messageId>`. */

@@ -53,9 +53,14 @@ export type SendDecision =
   | { kind: 'suppress'; reason: SuppressReason; detail: string }
   | { kind: 'defer'; until: DateTime; reason: 'outside-window' };
 
-/** The window that applies to a rule: its own, none for `always`, else the configured default. */
+/**
+ * The window that applies to a rule: its own, none for `always`, else the configured default.
+ * A threshold alert has only its own: the default window is the customers' quiet hours, and an
+ * alert goes to operations, who asked to hear at once (a rule may still set one).
+ */
 export function effectiveWindow(rule: Rule, settings: EngineSettings): WindowSpec | undefined {
   if (rule.window === 'always') return undefined;
+  if (rule.window === undefined && rule.threshold !== undefined) return undefined;
   return rule.window ?? settings.defaults.window;
 }
 

@@ -3,9 +3,11 @@ import type { Rule } from './rule-schema.ts';
 /** A one-line summary of a rule for `nudge rules validate` and the console. */
 export function describeRule(rule: Rule): string {
   const trigger = describePattern(rule.on);
-  const when = rule.expect
-    ? `if ${describePattern(rule.expect.on[0] ?? {})} is late (${describeDeadline(rule.expect.by)})`
-    : describeSend(rule.send);
+  const when = rule.threshold
+    ? `${describeSend(rule.send)} once ${rule.threshold.count} within ${rule.threshold.within}${rule.threshold.key ? ` per ${rule.threshold.key}` : ''} (to operations)`
+    : rule.expect
+      ? `if ${describePattern(rule.expect.on[0] ?? {})} is late (${describeDeadline(rule.expect.by)})`
+      : describeSend(rule.send);
   const cancel = rule.cancel ? `, cancelled by ${rule.cancel.on.map(describePattern).join(' | ')}` : '';
   const flags = [rule.urgent ? 'urgent' : '', rule.dedupe ? `dedupe ${rule.dedupe.key}` : '']
     .filter((flag) => flag !== '')

@@ -1,4 +1,4 @@
-import { Duration } from 'luxon';
+import { Duration, IANAZone } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -21,6 +21,26 @@ const isoDuration = (example: string, sign: 'any' | 'not-negative' = 'any') =>
     .refine((value) => sign === 'any' || !(Duration.fromISO(value).toMillis() < 0), {
       message: `must not be negative (such as ${example})`,
     });
+
+/**
+ * A duration that must be longer than zero (and, with `maxDays`, at most that many days): one
+ * message per problem, the first that applies, so a typo is not reported three ways.
+ */
+const positiveDuration = (example: string, what: string, maxDays?: number) =>
+  z.string().check((ctx) => {
+    const value = ctx.value;
+    const duration = Duration.fromISO(value);
+    const message = !(/\d/.test(value) && duration.isValid)
+      ? `expected an ISO-8601 duration such as ${example}`
+      : duration.toMillis() < 0
+        ? `must not be negative (such as ${example})`
+        : duration.toMillis() === 0
+          ? `expected ${what} longer than zero, such as ${example}`
+          : maxDays !== undefined && duration.toMillis() > maxDays * 86_400_000
+            ? `expected ${what} of at most ${maxDays} days (P${maxDays}D)`
+            : undefined;
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: value });
+  });
 
 /** A dotted path into the event, e.g. `detail.renewalDate` or `detail.customer.id`. */
 const eventPath = z.string().regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, {
@@ -114,6 +134,54 @@ export const ExpectSchema = z.strictObject({
 });
 export type ExpectSpec = z.infer<typeof ExpectSchema>;
 
+/**
+ * A threshold alert: N similar events within a sliding window (by event time) give ONE alert to
+ * an operations address. "Similar" means the same value at `key` (all matching events when absent).
+ */
+export const ThresholdSchema = z.strictObject({
+  count: z
+    // Missing: zod's own message, which the parser reports as 'required'.
+    .number({ error: (issue) => (issue.input === undefined ? undefined : 'expected a whole number ≥ 2') })
+    .int({ message: 'expected a whole number ≥ 2' })
+    .min(2, { message: 'expected a whole number ≥ 2' })
+    .max(10_000, { message: 'expected at most 10000 events' })
+    .describe('How many similar events within the window make an alert, e.g. 20'),
+  within: positiveDuration('PT1H', 'a window', 31).describe(
+    'The sliding window, by event time, e.g. PT1H (at most 31 days)',
+  ),
+  key: eventPath
+    .optional()
+    .describe('What makes events similar, e.g. detail.problemCode (default: every matching event)'),
+  cooldown: positiveDuration('PT1H', 'a cooldown')
+    .optional()
+    .describe('After an alert, none for the same key until this much later by event time (default: within)'),
+});
+export type ThresholdSpec = z.infer<typeof ThresholdSchema>;
+
+/** An E.164 phone number as operations staff write it in a rule, e.g. "+46701234567". */
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, {
+  message: 'expected a phone number in E.164 form such as "+46701234567"',
+});
+
+/**
+ * The operations recipient of a threshold alert: not a customer, so it has no stored profile,
+ * no consent history and no frequency cap. Its locale and time zone choose the template and the
+ * window (defaults from nudge.config.yaml).
+ */
+export const OperationsRecipientSchema = z.strictObject({
+  email: z.email({ message: 'expected an email address such as ops@acme.example' }).optional(),
+  sms: e164.optional().describe('Phone number for the sms channel, in E.164 form'),
+  locale: z.string().min(2).max(35).optional().describe('Template locale (default: defaults.locale)'),
+  timeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), {
+      message: 'expected an IANA time zone such as Europe/Stockholm',
+    })
+    .optional()
+    .describe('Time zone of the window and the date filters (default: defaults.timeZone)'),
+});
+export type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
+
 export const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -142,6 +210,12 @@ export const RuleSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a template name such as renewal-reminder' }),
     maxSegments: z.number().int().min(1).max(10).optional().describe('Longest SMS allowed, in segments'),
+    threshold: ThresholdSchema.optional().describe(
+      'Alert operations once when this many similar events arrive within a window',
+    ),
+    to: OperationsRecipientSchema.optional().describe(
+      'The operations recipient of a threshold rule (customer rules send to the event customer)',
+    ),
     dedupe: z
       .strictObject({
         key: z
@@ -174,6 +248,7 @@ export const RuleSchema = z
         message: `a rule correlates on one key: use ${rule.expect.key} here too (set eventKey for other paths)`,
       });
     }
+    thresholdIssues(rule, ctx);
     if (rule.send === undefined && rule.expect === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -183,5 +258,56 @@ export const RuleSchema = z
     }
   });
 export type Rule = z.output<typeof RuleSchema>;
+
+/** What a threshold rule may and must say, checked across fields (each issue at its field). */
+function thresholdIssues(
+  rule: {
+    threshold?: ThresholdSpec | undefined;
+    to?: OperationsRecipient | undefined;
+    expect?: unknown;
+    cancel?: unknown;
+    dedupe?: unknown;
+    channels: ReadonlyArray<Channel>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (rule.threshold === undefined) {
+    if (rule.to !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'only a threshold rule sends to a fixed recipient; other rules send to the event customer',
+      });
+    }
+    return;
+  }
+  if (rule.to === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: 'a threshold rule needs an operations recipient, such as { email: ops@acme.example }',
+    });
+  } else {
+    const addresses = { email: rule.to.email, sms: rule.to.sms };
+    for (const [index, channel] of rule.channels.entries()) {
+      if (addresses[channel] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', index],
+          message: `to has no ${channel} address: add to.${channel} or remove ${channel} from channels`,
+        });
+      }
+    }
+  }
+  for (const field of ['expect', 'cancel', 'dedupe'] as const) {
+    if (rule[field] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `a threshold rule sends one alert per crossing; ${field} does not apply to it`,
+      });
+    }
+  }
+}
 /** A rule as written in YAML, before defaults are applied. */
 export type RuleInput = z.input<typeof RuleSchema>;

@@ -107,6 +107,15 @@ export class DelegatingStore implements JourneyStore {
   listRejected(limit: number) {
     return this.inner.listRejected(limit);
   }
+  recordThresholdEvent(...args: Parameters<JourneyStore['recordThresholdEvent']>) {
+    return this.inner.recordThresholdEvent(...args);
+  }
+  countThresholdEvents(counter: string, after: string, until: string) {
+    return this.inner.countThresholdEvents(counter, after, until);
+  }
+  listThresholdEvents(...args: Parameters<JourneyStore['listThresholdEvents']>) {
+    return this.inner.listThresholdEvents(...args);
+  }
 }
 
 /** Dies while recording `sent` (after the provider accepted the message), when armed. */

@@ -25,7 +25,7 @@ describe('the nudge command', () => {
     expect(result.stdout).toMatch(
       /^ok {2}renewal-reminder: on "acme\.policy"\/"PolicyRenewalScheduled" → sms>email/m,
     );
-    expect(result.stdout).toContain('7 rule(s) valid.');
+    expect(result.stdout).toContain('8 rule(s) valid.');
   });
 
   it('fails on an invalid rule with file:line field: message and a non-zero exit', async () => {
@@ -71,6 +71,37 @@ describe('the nudge command', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^SMS · en · Europe\/Stockholm · GSM-7 · \d segment\(s\)/);
     expect(result.stdout).toContain('renews on January 15, 2027');
+  });
+
+  it('previews a threshold alert with a sample alert from the rule that uses the template', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-preview-'));
+    const event = {
+      version: '0',
+      id: 'ev-case-9',
+      'detail-type': 'CaseOpened',
+      source: 'acme.cases',
+      account: '111122223333',
+      time: '2026-11-24T08:47:00Z',
+      region: 'eu-north-1',
+      resources: [],
+      detail: { caseId: 'C-9', problemCode: 'LOGIN-FAIL', customer: { id: 'cust-9' } },
+    };
+    writeFileSync(join(dir, 'case.json'), JSON.stringify(event));
+    const result = await nudge(
+      'preview',
+      'problem-spike',
+      '--channel',
+      'email',
+      '--event',
+      join(dir, 'case.json'),
+      '--locale',
+      'en',
+    );
+    expect(result.code).toBe(0);
+    // rules/problem-spike.yaml: 10 cases with the same detail.problemCode within PT1H.
+    expect(result.stdout).toContain('Subject: 10 new cases about LOGIN-FAIL within 1 hour');
+    expect(result.stdout).toContain('- ev-case-9 (customer cust-9)');
+    expect(result.stdout).toContain('Nudge rule problem-spike');
   });
 
   it('prints help for every command', async () => {

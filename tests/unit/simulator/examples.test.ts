@@ -122,6 +122,26 @@ describe('nudge simulate over the shipped examples', () => {
     expect(lines[1]?.body).toContain('within 4 hours');
   });
 
+  it('problem spike: one alert to operations when ten cases about one problem open within an hour', async () => {
+    const lines = await simulate('problem-spike');
+    // INVOICE-DOUBLE: ten distinct cases from 08:02 to 08:47 (one delivered twice, counted once),
+    // and an eleventh at 08:55 inside the cooldown. LOGIN-FAIL: three cases, below the threshold.
+    expect(lines.map(brief)).toEqual([['problem-spike', 'ops:problem-spike', 'sent', null]]);
+    const [alert] = lines;
+    expect(alert).toMatchObject({
+      eventId: 'ev-ps-10',
+      time: '2026-11-24T08:47:00.000Z',
+      channel: 'email',
+      to: 'ops@acme.example',
+      locale: 'en',
+      subject: '10 new cases about INVOICE-DOUBLE within 1 hour',
+    });
+    // First and last case in Stockholm time, and the five latest cases as samples.
+    expect(alert?.body).toContain('between November 24, 2026 at 9:02 AM and 9:47 AM');
+    expect(alert?.body).toContain('- ev-ps-10 (customer cust-tove)\n- ev-ps-9 (customer cust-sune)');
+    expect(alert?.body).not.toContain('ev-ps-5 ');
+  });
+
   it('stops the clock at --until: later events are not read and later sends are pending', async () => {
     const lines = await simulate('renewal', { until: '2026-12-01T00:00:00Z' });
     expect(lines.filter((line) => line.outcome === 'pending').map(brief)).toEqual([

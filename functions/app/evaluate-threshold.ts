@@ -1,0 +1,167 @@
+import { DateTime, Duration } from 'luxon';
+import { messageIdFor } from '../core/ids.ts';
+import type { JourneyEvent } from '../core/journey-event.ts';
+import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
+import {
+  ALERT_SAMPLES,
+  crossesThreshold,
+  eventCustomerId,
+  operationsProfile,
+  operationsRecipientId,
+  thresholdAlertKey,
+  thresholdCounterKey,
+  thresholdKey,
+  thresholdQuietUntil,
+  thresholdWindow,
+} from '../core/planning/threshold.ts';
+import type { Rule, ThresholdSpec } from '../core/rules/rule-schema.ts';
+import {
+  type EvaluateDeps,
+  type EvaluationResult,
+  firstStatus,
+  isoOf,
+  saveAndSchedule,
+} from './evaluate-event.ts';
+import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
+
+/** What a threshold rule did with one event, for logs, metrics and tests. */
+export interface ThresholdCount {
+  ruleId: string;
+  /** The key value the event counted under (`*` without a key); absent when not counted. */
+  value?: string;
+  /**
+   * `counted`: first delivery; `redelivered`: already counted (a duplicate delivery, counted
+   * once); `not-counted`: the event lacks the key.
+   */
+  outcome: 'counted' | 'redelivered' | 'not-counted';
+  /** Events in the window ending at this event's time, this one included. */
+  count?: number;
+  /**
+   * At or over the threshold: `alert` when this event claimed the alert (its id is the message
+   * id), `cooling-down` when an alert for the key was already sent within the cooldown.
+   */
+  crossing?: 'alert' | 'cooling-down';
+  reason?: string;
+}
+
+/**
+ * Counts an event for a threshold rule and, when the count in the sliding window reaches the
+ * threshold, claims the one alert for the key and plans it like any message, to the operations
+ * recipient.
+ *
+ * Why it is exact under duplicate and concurrent deliveries:
+ * - the entry is keyed by (event time, event id) and written if absent, so a redelivery counts once;
+ * - each evaluator writes its entry before it counts, and the count reads consistently, so of two
+ *   racing events the later count sees both: a crossing is never missed;
+ * - two evaluators that both see the crossing race for one conditional write, the alert claim (a
+ *   dedupe claim whose horizon is the cooldown, by event time): exactly one plans the alert, and a
+ *   redelivery of the winning event finds its own claim and completes what a crash interrupted.
+ */
+export async function countForThreshold(
+  rule: Rule,
+  threshold: ThresholdSpec,
+  event: JourneyEvent,
+  now: DateTime,
+  deps: EvaluateDeps,
+): Promise<{ count: ThresholdCount; alert?: EvaluationResult['planned'][number] }> {
+  const key = thresholdKey(threshold, event);
+  if (!key.ok) return { count: { ruleId: rule.id, outcome: 'not-counted', reason: key.detail } };
+  const counter = thresholdCounterKey(rule.id, key.value);
+  const eventTime = DateTime.fromISO(event.time, { zone: 'utc' });
+  const at = isoOf(eventTime);
+  const window = thresholdWindow(threshold, eventTime);
+  const customerId = eventCustomerId(event);
+  // Kept as long as a window that holds it can still be judged: `within` after the later of the
+  // event's time and its arrival (a late event is judged against its neighbours too).
+  const keepUntil = isoOf(DateTime.max(eventTime, now).plus(Duration.fromISO(threshold.within)));
+  const written = await deps.store.recordThresholdEvent(
+    counter,
+    { eventId: event.id, at, ...(customerId === undefined ? {} : { customerId }) },
+    keepUntil,
+  );
+  const count = await deps.store.countThresholdEvents(counter, isoOf(window.after), at);
+  const base: ThresholdCount = {
+    ruleId: rule.id,
+    value: key.value,
+    outcome: written === 'created' ? 'counted' : 'redelivered',
+    count,
+  };
+  if (!crossesThreshold(threshold, count)) return { count: base };
+
+  const messageId = messageIdFor(rule.id, event.id);
+  const holder = await deps.store.claimDedupe(
+    thresholdAlertKey(rule.id, key.value),
+    messageId,
+    at,
+    isoOf(thresholdQuietUntil(threshold, eventTime)),
+  );
+  if (holder !== messageId) {
+    return {
+      count: { ...base, crossing: 'cooling-down', reason: `alert ${holder} was sent within the cooldown` },
+    };
+  }
+
+  const snapshot = await snapshotOf(threshold, key.value, counter, window.after, at, count, deps);
+  const recipientId = operationsRecipientId(rule.id);
+  const decision: PlanDecision = planMessage({
+    rule,
+    event,
+    profile: operationsProfile(rule, recipientId),
+    settings: deps.settings,
+    now,
+  });
+  const change = firstStatus(decision, now);
+  const record: MessageRecord = {
+    messageId,
+    ruleId: rule.id,
+    customerId: recipientId,
+    trigger: {
+      id: event.id,
+      source: event.source,
+      detailType: event['detail-type'],
+      time: event.time,
+      detail: event.detail,
+    },
+    createdAt: isoOf(now),
+    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
+    status: change.status,
+    ...(change.reason === undefined ? {} : { reason: change.reason }),
+    ...(change.detail === undefined ? {} : { detail: change.detail }),
+    dedupeKey: thresholdAlertKey(rule.id, key.value),
+    attempts: 0,
+    threshold: snapshot,
+    history: [change],
+  };
+  const alert = await saveAndSchedule(record, decision, deps);
+  return { count: { ...base, crossing: 'alert' }, alert };
+}
+
+/** What the alert says: the count, the key, the window's first and last event, a few samples. */
+async function snapshotOf(
+  threshold: ThresholdSpec,
+  value: string,
+  counter: string,
+  after: DateTime,
+  until: string,
+  count: number,
+  deps: EvaluateDeps,
+): Promise<ThresholdSnapshot> {
+  const from = isoOf(after);
+  const [oldest, newest] = await Promise.all([
+    deps.store.listThresholdEvents(counter, from, until, { limit: 1, order: 'oldest-first' }),
+    deps.store.listThresholdEvents(counter, from, until, { limit: ALERT_SAMPLES, order: 'newest-first' }),
+  ]);
+  return {
+    ...(threshold.key === undefined ? {} : { key: threshold.key }),
+    value,
+    count,
+    threshold: threshold.count,
+    within: threshold.within,
+    firstAt: oldest[0]?.at ?? until,
+    lastAt: newest[0]?.at ?? until,
+    samples: newest.map((entry) => ({
+      eventId: entry.eventId,
+      ...(entry.customerId === undefined ? {} : { customerId: entry.customerId }),
+    })),
+  };
+}
