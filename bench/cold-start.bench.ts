@@ -3,9 +3,11 @@
  * (infra/bundling.ts: esbuild, ESM, platform node, target node22, minified, the createRequire
  * banner), next to a baseline bundle that only builds a DynamoDB client. Each bundle is then
  * imported in fresh Node processes and its module init time measured: the time `import()` takes,
- * which covers what Lambda's init phase runs (reading the environment, loading and compiling the
- * rules and templates, building clients, and for send and webhook the Secrets Manager calls at
- * module scope).
+ * which covers what Lambda's init phase runs (reading the environment, reading the project file
+ * synthesis writes next to each bundle and building the rule index, for send parsing the Liquid
+ * templates, building clients, and for send and webhook the Secrets Manager calls at module
+ * scope). Nothing is deferred to the first invocation: every function does at init all it did
+ * before; what moved is the YAML parsing and rule validation, now done once at synthesis.
  *
  * The handlers read secrets at init, so a Secrets Manager stub answers `GetSecretValue` (AWS JSON
  * 1.1) on 127.0.0.1 with valid secrets; the SDK reaches it through
@@ -19,9 +21,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { compileDeployedProject } from '../functions/handlers/compile-project.ts';
+import { DEPLOYED_PROJECT_FILE } from '../functions/handlers/deployed-project.ts';
 import {
   ESM_REQUIRE_BANNER,
   EXTERNAL_MODULES,
@@ -116,8 +120,11 @@ interface Bundle {
   file: string;
   minifiedBytes: number;
   gzipBytes: number;
-  /** What of the twilio SDK is inside: none, only the webhook signature helper, or all of it. */
-  twilio: 'none' | 'signature helper only' | 'full SDK';
+  /**
+   * What of the twilio SDK is inside: none, only the webhook signature helper, the REST client
+   * for Programmable Messaging without the other products, or all of it (`lib/rest/Twilio.js`).
+   */
+  twilio: 'none' | 'signature helper only' | 'messaging client only' | 'full SDK';
   /** The packages that weigh most in the minified output, heaviest first. */
   largest: Array<{ pkg: string; bytes: number }>;
 }
@@ -135,7 +142,16 @@ const client = new DynamoDBClient({});
 export const handler = async () => client.config.serviceId;
 `;
 
-async function bundle(name: string, outDir: string, entry: string | { contents: string }): Promise<Bundle> {
+/**
+ * Bundles one function into `<outDir>/<name>/index.mjs` and, as the stack's bundling does, puts
+ * the validated project (`projectJson`) next to it as nudge-project.json.
+ */
+async function bundle(
+  name: string,
+  outDir: string,
+  entry: string | { contents: string },
+  projectJson: string,
+): Promise<Bundle> {
   const file = join(outDir, name, 'index.mjs');
   const result = await build({
     ...(typeof entry === 'string'
@@ -154,13 +170,16 @@ async function bundle(name: string, outDir: string, entry: string | { contents: 
     write: true,
     logLevel: 'error',
   });
+  writeFileSync(join(dirname(file), DEPLOYED_PROJECT_FILE), projectJson);
   const inputs = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/twilio/'));
   const twilio =
     inputs.length === 0
       ? 'none'
       : inputs.every((path) => path.includes('node_modules/twilio/lib/webhooks/'))
         ? 'signature helper only'
-        : 'full SDK';
+        : inputs.some((path) => path.endsWith('node_modules/twilio/lib/rest/Twilio.js'))
+          ? 'full SDK'
+          : 'messaging client only';
   const contents = readFileSync(file);
   const weights = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
@@ -210,7 +229,6 @@ function childEnvironment(secretsUrl: string): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    NUDGE_PROJECT_DIR: REPO,
     NUDGE_TABLE_NAME: 'nudge-bench',
     NUDGE_EVENT_BUS_NAME: 'journeys',
     NUDGE_SEND_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/nudge-send`,
@@ -262,17 +280,22 @@ async function main(): Promise<void> {
     const loader = join(dir, 'load.mjs');
     writeFileSync(loader, LOADER);
     report.progress('bundling…');
-    const bundles: Bundle[] = [await bundle('baseline', dir, { contents: BASELINE_SOURCE })];
-    for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) bundles.push(await bundle(name, dir, entry));
+    // What synthesis writes next to each bundle: the shipped project, validated.
+    const projectJson = JSON.stringify(compileDeployedProject(REPO));
+    const bundles: Bundle[] = [await bundle('baseline', dir, { contents: BASELINE_SOURCE }, projectJson)];
+    for (const [name, entry] of Object.entries(HANDLER_ENTRIES))
+      bundles.push(await bundle(name, dir, entry, projectJson));
 
-    const env = childEnvironment(secrets.url);
+    const baseEnv = childEnvironment(secrets.url);
+    // Each function starts in its own folder, as Lambda's LAMBDA_TASK_ROOT, and reads its project there.
+    const envOf = (item: Bundle) => ({ ...baseEnv, LAMBDA_TASK_ROOT: dirname(item.file) });
     // One untimed run each: the bundle files into the page cache, and a bundle that fails says so now.
-    for (const item of bundles) await runOnce(loader, item.file, env);
+    for (const item of bundles) await runOnce(loader, item.file, envOf(item));
     const callsBefore = secrets.calls();
     const samples = new Map<string, Sample[]>(bundles.map((item) => [item.name, []]));
     // Round robin, so a noisy moment on the machine spreads over every bundle.
     for (let run = 0; run < RUNS; run++) {
-      for (const item of bundles) samples.get(item.name)?.push(await runOnce(loader, item.file, env));
+      for (const item of bundles) samples.get(item.name)?.push(await runOnce(loader, item.file, envOf(item)));
     }
     const secretCalls = (secrets.calls() - callsBefore) / RUNS;
 
@@ -280,7 +303,7 @@ async function main(): Promise<void> {
       median((samples.get(name) ?? []).map(pick));
     const baselineInit = medianOf('baseline', (sample) => sample.initMs);
     report.line(
-      `Each bundle built as the stack builds it (esbuild ${NODE_TARGET}, ESM, minified, AWS SDK bundled), imported in ${RUNS} fresh \`node\` processes each (${process.version} here; Lambda runs nodejs22.x), round robin after one untimed run. "init" is the time \`import()\` of the bundle takes in that process: everything the module does at load, including for send and webhook the two GetSecretValue calls (answered by a loopback stub; ${num(secretCalls, 0)} calls per round of processes). "process" is spawn to exit, Node's own start-up included. Median of ${RUNS}.`,
+      `Each bundle built as the stack builds it (esbuild ${NODE_TARGET}, ESM, minified, AWS SDK bundled, with the nudge-project.json synthesis writes beside it), imported in ${RUNS} fresh \`node\` processes each (${process.version} here; Lambda runs nodejs22.x), round robin after one untimed run. "init" is the time \`import()\` of the bundle takes in that process: everything the module does at load, including for send and webhook the two GetSecretValue calls (answered by a loopback stub; ${num(secretCalls, 0)} calls per round of processes). "process" is spawn to exit, Node's own start-up included. Median of ${RUNS}.`,
     );
     report.line('');
     report.line(
@@ -331,16 +354,18 @@ async function main(): Promise<void> {
         )
         .join(', '),
     );
-    const misplaced = functions.filter((item) => item.name !== 'send' && item.twilio === 'full SDK');
+    const restClient = (item: Bundle) =>
+      item.twilio === 'full SDK' || item.twilio === 'messaging client only';
+    const misplaced = functions.filter((item) => item.name !== 'send' && restClient(item));
     report.goal(
       'the twilio SDK only in send',
-      misplaced.length === 0 && functions.some((item) => item.name === 'send' && item.twilio === 'full SDK'),
+      misplaced.length === 0 && functions.some((item) => item.name === 'send' && restClient(item)),
       functions.map((item) => `${item.name}: ${item.twilio}`).join('; '),
     );
     report.line('');
     report.line(
       `Baseline init ${num(baselineInit, 0)} ms; ${int(functions.length)} functions. Minified sizes include the createRequire banner, as deployed. ` +
-        "Init is the bundle's parse and compile (it grows with the bundle: the full twilio SDK, zod with its locales, libphonenumber-js metadata, yaml) plus what the handlers do at module scope: read and validate the environment, parse the rule YAML and the Liquid templates and check them (evaluate, send and webhook all load the whole project), build the SDK clients, and for send and webhook wait for the two secrets.",
+        "Init is the bundle's parse and compile (it grows with the bundle: zod with its locales, libphonenumber-js metadata, in send twilio's messaging client) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the rule index, for send parse the Liquid templates, build the SDK clients, and for send and webhook wait for the two secrets. Nothing is deferred to the first invocation.",
     );
     report.emit();
   } finally {

@@ -40,5 +40,9 @@ export const HANDLER_ENTRIES = {
 /** The name of a Nudge function. */
 export type NudgeFunctionName = keyof typeof HANDLER_ENTRIES;
 
-/** Files and folders the functions read at cold start, copied next to each bundle. */
+/**
+ * The project folder's parts: synthesis validates them and compiles them into the one file the
+ * functions read at cold start (`nudge-project.json`, functions/handlers/deployed-project.ts),
+ * copied next to each bundle. The YAML and Liquid files themselves are not deployed.
+ */
 export const PROJECT_DATA = ['rules', 'templates', 'nudge.config.yaml'] as const;

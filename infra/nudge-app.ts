@@ -1,7 +1,7 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NudgeStack } from './nudge-stack.ts';
-import { checkProject, sourcesOfRules } from './project-files.ts';
+import { checkProject, sourcesOfRules, writeDeployedProject } from './project-files.ts';
 import { readSettings } from './settings.ts';
 
 /** The id of Nudge's one stack in the CDK app (`npx cdk deploy NudgeStack`). */
@@ -24,6 +24,7 @@ export function buildNudgeApp(props: AppProps = {}): { app: App; stack: NudgeSta
     description: `Nudge proactive messaging (${settings.stage})`,
     settings,
     sources,
+    projectFile: writeDeployedProject(project.deployed, app.outdir),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   // cdk-nag 3 is a policy-validation plugin (not an Aspect): it runs after synthesis and its

@@ -15,6 +15,8 @@ export interface NudgeStackProps extends StackProps {
   settings: NudgeSettings;
   /** The `source` values the ingest rule forwards (validated, non-empty). */
   sources: ReadonlyArray<string>;
+  /** The validated project the functions run (nudge-project.json, written by `writeDeployedProject`). */
+  projectFile: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export class NudgeStack extends Stack {
     });
     this.ingest = new Ingest(this, 'Ingest', {
       settings,
+      projectFile: props.projectFile,
       bus: this.bus,
       sources: props.sources,
       table: this.table,
@@ -63,12 +66,14 @@ export class NudgeStack extends Stack {
     });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       settings,
+      projectFile: props.projectFile,
       table: this.table,
       bus: this.bus,
       secrets: this.secrets,
     });
     this.sender = new Sender(this, 'Sending', {
       settings,
+      projectFile: props.projectFile,
       table: this.table,
       bus: this.bus,
       secrets: this.secrets,

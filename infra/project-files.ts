@@ -2,10 +2,11 @@
  * The rules, templates and nudge.config.yaml that are deployed as data with the functions,
  * checked at synthesis time so a bad rule never reaches an account.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rule } from '../functions/core/rules/rule-schema.ts';
-import { loadDeployedProject } from '../functions/handlers/lambda-environment.ts';
+import { compileDeployedProject } from '../functions/handlers/compile-project.ts';
+import { DEPLOYED_PROJECT_FILE, type DeployedProject } from '../functions/handlers/deployed-project.ts';
 import { PROJECT_DATA } from './bundling.ts';
 
 /** The rules folder did not validate; the message lists every `file:line field: message`. */
@@ -18,13 +19,15 @@ export interface CheckedProject {
   /** Absolute folder holding rules/, templates/ and nudge.config.yaml. */
   dir: string;
   rules: ReadonlyArray<Rule>;
+  /** What the functions run: the validated project as JSON (deployed as nudge-project.json). */
+  deployed: DeployedProject;
 }
 
 /**
- * Validates the project folder with the very function the Lambdas run at cold start
- * (`loadDeployedProject`: settings, rules, templates, rule ↔ template checks, compilation), so
- * synthesis refuses exactly what a cold start would refuse, with the same located messages the
- * CLI's `nudge rules validate` prints.
+ * Validates the project folder (`compileDeployedProject`: settings, rules, templates, rule ↔
+ * template checks, compilation) and returns what the functions will run, so synthesis refuses a
+ * bad rule with the same located messages the CLI's `nudge rules validate` prints, and the
+ * functions start from the checked result instead of validating again at every cold start.
  *
  * @throws InvalidProjectError with every `file:line field: message`.
  */
@@ -34,8 +37,8 @@ export function checkProject(dir: string): CheckedProject {
     throw new InvalidProjectError(`Nudge project folder ${dir} has no ${missing.join(' or ')} folder`);
   }
   try {
-    const project = loadDeployedProject(dir);
-    return { dir, rules: [...project.rules.rules.values()] };
+    const deployed = compileDeployedProject(dir);
+    return { dir, rules: deployed.rules, deployed };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new InvalidProjectError(
@@ -43,6 +46,19 @@ export function checkProject(dir: string): CheckedProject {
       { cause: error },
     );
   }
+}
+
+/**
+ * Writes the checked project as `nudge-project.json` into `dir` (the CDK app's output folder,
+ * so it goes away with the cloud assembly) and returns its path, for the bundling step to copy
+ * next to each function's `index.mjs`. The file is then part of each function's asset hash, so
+ * a rule edit redeploys.
+ */
+export function writeDeployedProject(project: DeployedProject, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, DEPLOYED_PROJECT_FILE);
+  writeFileSync(file, JSON.stringify(project));
+  return file;
 }
 
 /**

@@ -3,8 +3,10 @@
  * minified ESM for node22, AWS SDK included) and prints, per function, the minified and gzipped
  * size and the heavy packages inside it.
  *
- * It also guards the split the handlers were written for: the full twilio SDK and
- * @sendgrid/mail may be only in `send`; the webhook may hold only twilio's signature helper
+ * It also guards the split the handlers were written for: the twilio REST client and
+ * @sendgrid/mail may be only in `send`, and there only twilio's messaging client
+ * (functions/adapters/twilio/twilio-client.ts), never the all-products `Twilio` class of the
+ * package entry (3.2 MB); the webhook may hold only twilio's signature helper
  * (`twilio/lib/webhooks`) and `@sendgrid/eventwebhook`. A bundle that breaks this fails the
  * command (exit 1), so CI notices a stray import before a cold start does.
  *
@@ -30,12 +32,19 @@ const WATCHED = [
   '@sendgrid/eventwebhook',
 ] as const;
 
-/** Where each watched package may appear. `twilio-webhooks` is twilio's signature helper alone. */
+/**
+ * Where each watched package may appear. `twilio-webhooks` is twilio's signature helper alone;
+ * {@link TWILIO_ALL_PRODUCTS} (the package entry's client class, which loads every Twilio product)
+ * may appear nowhere.
+ */
 const ALLOWED: Record<NudgeFunctionName, ReadonlySet<string>> = {
   evaluate: new Set(),
   send: new Set(['twilio', 'twilio-webhooks', '@sendgrid/mail', '@sendgrid/client', '@sendgrid/helpers']),
   webhook: new Set(['twilio-webhooks', '@sendgrid/eventwebhook']),
 };
+
+/** The name the report gives twilio's all-products client class (`twilio/lib/rest/Twilio.js`). */
+const TWILIO_ALL_PRODUCTS = 'twilio (all products)';
 
 /** One bundled function. */
 export interface BundleReport {
@@ -61,6 +70,8 @@ export function packageOf(inputPath: string): string {
 /** Names twilio's signature helper on its own, so the report can tell it from the whole SDK. */
 function watchedName(inputPath: string, pkg: string): string {
   if (pkg === 'twilio' && /node_modules\/twilio\/lib\/webhooks\//.test(inputPath)) return 'twilio-webhooks';
+  if (pkg === 'twilio' && /node_modules\/twilio\/lib\/rest\/Twilio\.js$/.test(inputPath))
+    return TWILIO_ALL_PRODUCTS;
   return pkg;
 }
 
@@ -113,8 +124,10 @@ export function misplaced(reports: ReadonlyArray<BundleReport>): string[] {
   return reports.flatMap((report) =>
     report.heavy
       .filter((entry) => !ALLOWED[report.name].has(entry.pkg))
-      .map(
-        (entry) => `${report.name} bundles ${entry.pkg} (${kb(entry.bytes)} KB), which belongs only in send`,
+      .map((entry) =>
+        entry.pkg === TWILIO_ALL_PRODUCTS
+          ? `${report.name} bundles the whole twilio SDK (its all-products client): import the messaging client only (functions/adapters/twilio/twilio-client.ts)`
+          : `${report.name} bundles ${entry.pkg} (${kb(entry.bytes)} KB), which belongs only in send`,
       ),
   );
 }

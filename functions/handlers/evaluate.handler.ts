@@ -1,14 +1,17 @@
 // Lambda entry: SQS (journey events delivered by the EventBridge rule) → evaluate.
 import { createLogger } from '../adapters/logging/logger.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { compileRuleSet } from '../core/rules/rule-set.ts';
+import { readDeployedProject } from './deployed-project.ts';
 import { evaluateRecordHandler } from './evaluate-records.ts';
-import { loadDeployedProject, readEnvironment } from './lambda-environment.ts';
+import { readEnvironment } from './lambda-environment.ts';
 import { journeyStore, sendScheduler } from './lambda-wiring.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
 const env = readEnvironment();
-const project = loadDeployedProject(env.NUDGE_PROJECT_DIR);
+// Validated at synthesis (compile-project.ts): only the rule index is built here.
+const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 
 export const handler = createSqsBatchHandler(
   evaluateRecordHandler(
@@ -17,7 +20,7 @@ export const handler = createSqsBatchHandler(
       scheduler: sendScheduler(env),
       clock: systemClock,
       settings: project.settings,
-      rules: project.rules,
+      rules: compileRuleSet(project.rules),
     },
     (message, fields) => logger.info(message, fields),
   ),

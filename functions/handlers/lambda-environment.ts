@@ -1,10 +1,4 @@
-import { join } from 'node:path';
-import { z } from 'zod';
-import { loadRules, loadSettings } from '../adapters/files/load-rules.ts';
-import { loadTemplateCatalog } from '../app/templates/load-template-catalog.ts';
-import { checkRuleTemplates } from '../core/rules/check-rule-templates.ts';
-import { formatRuleIssue } from '../core/rules/parse-rule-files.ts';
-import { compileRuleSet } from '../core/rules/rule-set.ts';
+import * as z from 'zod';
 
 /**
  * Configuration read once at cold start. Environment variables carry names and ARNs only;
@@ -23,7 +17,7 @@ const EnvironmentSchema = z.object({
   NUDGE_SENDGRID_SECRET_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_WEBHOOK_BASE_URL: z.url().optional(),
   NUDGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
-  /** Where rules/, templates/ and nudge.config.yaml were deployed with the function. */
+  /** The folder holding nudge-project.json (deployed-project.ts); LAMBDA_TASK_ROOT when unset. */
   NUDGE_PROJECT_DIR: z.string().optional(),
 });
 export type Environment = z.output<typeof EnvironmentSchema>;
@@ -49,33 +43,4 @@ export function need<K extends keyof Environment>(
   if (value === undefined || value === null)
     throw new Error(`Nudge configuration is invalid: ${key} is not set`);
   return value;
-}
-
-/**
- * Loads the rules, templates and settings deployed with the function and compiles them. Invalid
- * rules fail the cold start with every located message (synthesis already refuses them, so this
- * only fires when files were changed by hand).
- */
-export function loadDeployedProject(projectDir = process.env.LAMBDA_TASK_ROOT ?? process.cwd()) {
-  const settings = loadSettings(undefined, projectDir);
-  const rules = loadRules(join(projectDir, 'rules'), projectDir);
-  const templates = loadTemplateCatalog(join(projectDir, 'templates'));
-  const issues = [
-    ...settings.issues,
-    ...rules.issues,
-    ...templates.issues.map((issue) => ({
-      file: issue.file,
-      line: issue.line ?? 1,
-      field: '',
-      message: issue.message,
-    })),
-    ...checkRuleTemplates(rules.rules, templates.catalog, settings.settings),
-  ];
-  if (issues.length > 0)
-    throw new Error(`Nudge rules are invalid:\n${issues.map(formatRuleIssue).join('\n')}`);
-  return {
-    settings: settings.settings,
-    catalog: templates.catalog,
-    rules: compileRuleSet(rules.rules.map((loaded) => loaded.rule)),
-  };
 }

@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type SendDeps, sendMessage } from '../app/send-message.ts';
 
 const SendRequestSchema = z.object({ messageId: z.string().min(1) });

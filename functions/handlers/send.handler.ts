@@ -6,14 +6,24 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { createTwilioClient } from '../adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../adapters/twilio/twilio-sms-sender.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
-import { loadDeployedProject, readEnvironment } from './lambda-environment.ts';
+import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
+import { compileRuleSet } from '../core/rules/rule-set.ts';
+import { readDeployedProject } from './deployed-project.ts';
+import { readEnvironment } from './lambda-environment.ts';
 import { journeyStore, outcomePublisher, providerSecrets, sendScheduler } from './lambda-wiring.ts';
 import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-send');
 const env = readEnvironment();
-const project = loadDeployedProject(env.NUDGE_PROJECT_DIR);
+// Validated at synthesis (compile-project.ts). The Liquid templates are parsed here, once: every
+// send renders one.
+const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
+const templates = buildTemplateCatalog(project.templates);
+if (templates.issues.length > 0)
+  throw new Error(
+    `Nudge templates are invalid: ${templates.issues.map((issue) => `${issue.file}: ${issue.message}`).join('; ')}`,
+  );
 const secrets = await providerSecrets(env);
 const { twilio, sendgrid } = secrets;
 
@@ -24,7 +34,7 @@ export const handler = createSqsBatchHandler(
       scheduler: sendScheduler(env),
       clock: systemClock,
       settings: project.settings,
-      rules: project.rules,
+      rules: compileRuleSet(project.rules),
       channels: {
         sms: new TwilioSmsSender({
           client: createTwilioClient({
@@ -48,7 +58,7 @@ export const handler = createSqsBatchHandler(
           },
         }),
       },
-      render: catalogRenderer(project.catalog, project.settings),
+      render: catalogRenderer(templates.catalog, project.settings),
       outcomes: outcomePublisher(env),
     },
     (message, fields) => logger.info(message, fields),

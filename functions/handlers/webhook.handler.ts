@@ -3,13 +3,15 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { createLogger } from '../adapters/logging/logger.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
-import { loadDeployedProject, readEnvironment } from './lambda-environment.ts';
+import { readDeployedProject } from './deployed-project.ts';
+import { readEnvironment } from './lambda-environment.ts';
 import { journeyStore, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
 const env = readEnvironment();
-const project = loadDeployedProject(env.NUDGE_PROJECT_DIR);
+// Validated at synthesis (compile-project.ts); the webhook needs only the reply keywords.
+const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 const secrets = await providerSecrets(env);
 
 const route = createWebhookRouter({

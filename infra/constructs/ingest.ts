@@ -18,6 +18,8 @@ export const EVALUATE_TIMEOUT = Duration.seconds(30);
 /** Props of {@link Ingest}. */
 export interface IngestProps {
   settings: NudgeSettings;
+  /** The validated project the functions run (nudge-project.json, written by `writeDeployedProject`). */
+  projectFile: string;
   bus: JourneyBus;
   /** The `source` values the rule forwards. */
   sources: ReadonlyArray<string>;
@@ -65,6 +67,7 @@ export class Ingest extends Construct {
       name: 'evaluate',
       description: 'Nudge: matches journey events against the rules and plans or schedules messages',
       settings: props.settings,
+      projectFile: props.projectFile,
       timeout: EVALUATE_TIMEOUT,
       memorySize: 512,
       environment: {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -6,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEPLOYED_PROJECT_FILE } from '../../functions/handlers/deployed-project.ts';
 import {
   ESM_REQUIRE_BANNER,
   EXTERNAL_MODULES,
@@ -13,7 +13,6 @@ import {
   MAIN_FIELDS,
   NODE_TARGET,
   type NudgeFunctionName,
-  PROJECT_DATA,
 } from '../bundling.ts';
 import { acknowledgeNag } from '../nag.ts';
 import { type NudgeSettings, REPO_ROOT } from '../settings.ts';
@@ -23,6 +22,8 @@ export interface NudgeFunctionProps {
   name: NudgeFunctionName;
   description: string;
   settings: NudgeSettings;
+  /** The validated project (nudge-project.json) to deploy next to the bundle. */
+  projectFile: string;
   /** The function's own NUDGE_* variables (names and ARNs only; never a secret value). */
   environment: Record<string, string>;
   timeout: Duration;
@@ -55,8 +56,8 @@ export const RESERVED_ENVIRONMENT_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * One Nudge Lambda: esbuild-bundled ESM on nodejs22.x/arm64 with the rules, templates and
- * nudge.config.yaml copied next to the bundle, its own log group with a set retention, X-Ray
+ * One Nudge Lambda: esbuild-bundled ESM on nodejs22.x/arm64 with the validated project
+ * (nudge-project.json: rules, templates and settings) copied next to the bundle, its own log group with a set retention, X-Ray
  * tracing, and its own role that starts with nothing but writing to that log group. Each concern
  * then grants exactly what the function calls.
  */
@@ -92,7 +93,7 @@ export class NudgeFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const projectDir = settings.projectDir;
+    const { projectFile } = props;
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(REPO_ROOT, HANDLER_ENTRIES[props.name]),
       handler: 'handler',
@@ -121,12 +122,12 @@ export class NudgeFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // The functions load these at cold start from LAMBDA_TASK_ROOT (loadDeployedProject).
-          // Copied into the output, they are part of the asset hash: a rule edit redeploys.
-          afterBundling: (_inputDir: string, outputDir: string) =>
-            PROJECT_DATA.filter((name) => existsSync(join(projectDir, name))).map(
-              (name) => `cp -R ${shellQuote(join(projectDir, name))} ${shellQuote(outputDir)}/`,
-            ),
+          // The validated rules, templates and settings (nudge-project.json), read at cold start
+          // from LAMBDA_TASK_ROOT (readDeployedProject). Copied into the output, the file is part
+          // of the asset hash: a rule edit redeploys.
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${shellQuote(projectFile)} ${shellQuote(join(outputDir, DEPLOYED_PROJECT_FILE))}`,
+          ],
         },
       },
     });

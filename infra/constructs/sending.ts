@@ -53,6 +53,8 @@ export class SendQueue extends Construct {
 /** Props of {@link Sender}. */
 export interface SenderProps {
   settings: NudgeSettings;
+  /** The validated project the functions run (nudge-project.json, written by `writeDeployedProject`). */
+  projectFile: string;
   table: JourneyTable;
   bus: JourneyBus;
   secrets: ProviderSecrets;
@@ -77,6 +79,7 @@ export class Sender extends Construct {
       description:
         'Nudge: claims a due message, re-checks it, renders it and sends it through Twilio or SendGrid',
       settings: props.settings,
+      projectFile: props.projectFile,
       timeout: SEND_TIMEOUT,
       memorySize: 1024,
       environment: {

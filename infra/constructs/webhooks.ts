@@ -17,6 +17,8 @@ export const WEBHOOK_PATHS = {
 /** Props of {@link Webhooks}. */
 export interface WebhooksProps {
   settings: NudgeSettings;
+  /** The validated project the functions run (nudge-project.json, written by `writeDeployedProject`). */
+  projectFile: string;
   table: JourneyTable;
   bus: JourneyBus;
   secrets: ProviderSecrets;
@@ -52,6 +54,7 @@ export class Webhooks extends Construct {
       description:
         'Nudge: verifies and records Twilio and SendGrid webhooks (delivery reports, replies, opt-outs)',
       settings,
+      projectFile: props.projectFile,
       // Twilio waits 15 s for an answer; a slower one is retried, which the store absorbs.
       timeout: Duration.seconds(10),
       memorySize: 512,

@@ -1,7 +1,7 @@
 /**
  * Loads a bundled function the way Lambda does (a fresh `node` importing index.mjs from its task
  * root), offline: Secrets Manager is a loopback stub, the other AWS clients are only constructed
- * at load. Proves the bundle, the ESM `require` shim, the copied rules/templates/config and the
+ * at load. Proves the bundle, the ESM `require` shim, the deployed nudge-project.json and the
  * environment the stack sets all work together at cold start.
  */
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The Twilio secret's JSON (Secrets Manager), as docs/deploy.md tells operators to set it. */
 export const TwilioSecretSchema = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProviderStatusReport } from '../../app/record-provider-status.ts';
 
 const EventSchema = z.looseObject({

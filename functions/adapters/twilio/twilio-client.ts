@@ -1,9 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import twilio from 'twilio';
-import type RequestClient from 'twilio/lib/base/RequestClient.js';
+// The SDK's own modules, imported one by one instead of `import twilio from 'twilio'`: the
+// package entry loads every Twilio product (3.2 MB minified, most of the send function's cold
+// start), while Nudge calls one resource. The path `twilio(sid, token).messages` takes lazily
+// (base client → `Api` domain → `v2010.account.messages`) is taken here with the same classes, so
+// requests, auth, region/edge, retries and errors are the SDK's own.
+import BaseTwilio from 'twilio/lib/base/BaseTwilio.js';
+import RequestClient from 'twilio/lib/base/RequestClient.js';
+import Api from 'twilio/lib/rest/Api.js';
+import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
 
-/** The real `twilio` SDK client. */
-export type TwilioClient = twilio.Twilio;
+/**
+ * The part of the real `twilio` SDK client Nudge uses: `messages`, the Programmable Messaging
+ * resource (`create`, `list`, `messages(sid).fetch()`), exactly as `twilio(sid, token).messages`.
+ */
+export interface TwilioClient {
+  readonly messages: MessageListInstance;
+}
 
 /** Configuration of {@link createTwilioClient}. */
 export interface TwilioClientConfig {
@@ -51,7 +63,7 @@ const responseScope = new AsyncLocalStorage<TwilioHttpResponse[]>();
  * {@link observeTwilioCall}. Everything else (auth, form encoding, timeouts, 429 retries) is the
  * SDK's own.
  */
-class NudgeTwilioRequestClient extends twilio.RequestClient {
+class NudgeTwilioRequestClient extends RequestClient {
   readonly #base: URL | undefined;
 
   constructor(base: URL | undefined, options: RequestClient.RequestClientOptions) {
@@ -70,9 +82,12 @@ class NudgeTwilioRequestClient extends twilio.RequestClient {
 }
 
 /**
- * Build the real `twilio` client. With `apiBaseUrl`, requests go to that base (e.g. the loopback
- * sandbox) instead of `https://api.twilio.com`, through the SDK's `httpClient` option; no global
- * is patched.
+ * Build the real `twilio` messaging client: the SDK's base client (auth, region/edge, user agent,
+ * its `RequestClient`) with the SDK's `Api` domain on it, and `messages` taken from it exactly as
+ * `twilio(sid, token).messages` does (`api.v2010.account.messages`), without loading the other
+ * Twilio products. With `apiBaseUrl`, requests go to that base (e.g. the
+ * loopback sandbox) instead of `https://api.twilio.com`, through the SDK's `httpClient` option;
+ * no global is patched.
  */
 export function createTwilioClient(config: TwilioClientConfig): TwilioClient {
   let base: URL | undefined;
@@ -87,7 +102,8 @@ export function createTwilioClient(config: TwilioClientConfig): TwilioClient {
     ...(config.autoRetry === undefined ? {} : { autoRetry: config.autoRetry }),
     ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
   });
-  return twilio(config.accountSid, config.authToken, { httpClient });
+  const client = new BaseTwilio.Client(config.accountSid, config.authToken, { httpClient });
+  return { messages: new Api(client).v2010.account.messages };
 }
 
 /**
