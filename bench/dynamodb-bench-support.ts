@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from '@smithy/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nowMs } from './report.ts';
 
 /** Operations that accept `ReturnConsumedCapacity`. */

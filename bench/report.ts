@@ -10,7 +10,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Environment variable naming the directory a benchmark writes its section to (set by the runner). */
 export const SECTION_DIR_ENV = 'NUDGE_BENCH_SECTION_DIR';

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_RETENTION_DAYS } from '../functions/adapters/dynamodb/table-design.ts';
 
 /** The repository root: where rules/, templates/ and nudge.config.yaml live by default. */

@@ -1,6 +1,6 @@
 // Writes contracts/*.schema.json and schema/*.schema.json from the zod schemas (npm run contracts).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EngineSettingsSchema } from '../functions/core/config/engine-settings.ts';
 import { CONTRACTS, contractJsonSchema } from '../functions/core/contracts.ts';
 import { RuleSchema } from '../functions/core/rules/rule-schema.ts';

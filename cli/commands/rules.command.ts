@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import { RuleSchema } from '../../functions/core/rules/rule-schema.ts';
 import { loadProject, printIssues } from './project.ts';

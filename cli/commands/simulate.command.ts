@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import { EventCustomerSchema, mergeProfile } from '../../functions/core/customers/customer-profile.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';

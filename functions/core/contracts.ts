@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventCustomerSchema } from './customers/customer-profile.ts';
 import { JourneyEventSchema } from './journey-event.ts';
 import { OUTCOME_SCHEMAS } from './outcomes/outcome-events.ts';

@@ -20,7 +20,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
 import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import type { Clock, InboundReply, JourneyStore } from '../../app/ports.ts';

@@ -4,7 +4,7 @@
  * have been written by an older version or edited by hand; a typed error beats a wrong send).
  */
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MESSAGE_STATUSES, type MessageRecord, type RejectedEvent } from '../../app/message-record.ts';
 import type { InboundReply } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';

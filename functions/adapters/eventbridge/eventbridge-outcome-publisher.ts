@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { OutcomePublisher } from '../../app/ports.ts';
 import { OUTCOME_SCHEMAS, OUTCOME_SOURCE, type OutcomeEvent } from '../../core/outcomes/outcome-events.ts';
 

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SendQueue } from '../../app/ports.ts';
 import { errnoOf, httpStatusOf } from '../aws-errors.ts';
 

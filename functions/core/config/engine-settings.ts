@@ -1,5 +1,5 @@
 import { Duration, IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { WindowSchema } from '../rules/rule-schema.ts';
 
 /**

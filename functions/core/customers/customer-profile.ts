@@ -1,6 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
 
 /** A consent statement for one channel; the latest one wins. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The events Nudge puts back on the journey bus (source `nudge`), so journeys go on: a reply YES

@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
-import { WEEKDAYS, type WindowSpec } from '../rules/rule-schema.ts';
+import type { WindowSpec } from '../rules/rule-schema.ts';
+import { WEEKDAYS } from '../rules/weekdays.ts';
 
 /** A send window with its hours parsed to minutes after local midnight. */
 interface OpenHours {

@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { validatePattern } from '../pattern/index.ts';
 import { type Rule, RuleSchema } from './rule-schema.ts';
 

@@ -1,5 +1,6 @@
 import { Duration, IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
+import { WEEKDAYS, type Weekday } from './weekdays.ts';
 
 /**
  * The notification rule language, as operations staff write it in `rules/*.yaml`.
@@ -64,9 +65,7 @@ const hoursRange = z
     { message: 'the window must close after it opens on the same day, such as 08:00-20:00' },
   );
 
-/** Week days, as written in rules. */
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 
 /**
  * An EventBridge event pattern. Its full syntax is checked by the pattern validator
