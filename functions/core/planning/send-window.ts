@@ -42,12 +42,14 @@ export function nextWindowOpening(window: WindowSpec, instant: DateTime, zone: s
   if (isInsideWindow(window, instant, zone)) return instant;
   const hours = openHours(window);
   const local = instant.setZone(zone);
-  for (let dayOffset = 0; dayOffset <= 7; dayOffset++) {
+  // Eight days reach the same week day twice: a window that lies wholly in a spring-forward gap
+  // (Sunday 02:00-02:15 in Sydney on the first Sunday of October) opens a week later.
+  for (let dayOffset = 0; dayOffset <= 14; dayOffset++) {
     const day = local.startOf('day').plus({ days: dayOffset });
     if (!hours.days.has(day.weekday)) continue;
     const opening = day.set({ hour: Math.floor(hours.startMinute / 60), minute: hours.startMinute % 60 });
     if (opening >= instant && isInsideWindow(window, opening, zone)) return opening.toUTC();
   }
-  // Unreachable for a valid window (at least one day, start before end): a week always has an opening.
+  // Unreachable for a valid window (at least one day, start before end): a fortnight always has one.
   throw new Error(`window ${window.hours} on ${(window.days ?? WEEKDAYS).join(',')} never opens`);
 }

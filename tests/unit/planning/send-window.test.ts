@@ -56,4 +56,13 @@ describe('send windows in the recipient time zone', () => {
     expect(isInsideWindow(night, next, 'Europe/Stockholm')).toBe(true);
     expect(next >= at('2026-03-28T23:00:00Z')).toBe(true);
   });
+  it('opens a week later when the whole window lies in the spring-forward gap', () => {
+    // Sydney moves 02:00 → 03:00 on Sunday 2026-10-04: a Sunday-only 02:00-02:15 window does not
+    // exist that day. From the Saturday before, the next opening is Sunday 2026-10-11 02:00 (AEDT).
+    const gap = { hours: '02:00-02:15', days: ['sun'] as 'sun'[] };
+    const saturday = at('2026-10-03T02:00:00Z'); // 12:00 AEST
+    const next = nextWindowOpening(gap, saturday, 'Australia/Sydney');
+    expect(next.toISO()).toBe(at('2026-10-10T15:00:00Z').toISO()); // 02:00 +11:00
+    expect(isInsideWindow(gap, next, 'Australia/Sydney')).toBe(true);
+  });
 });
