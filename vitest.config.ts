@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Repeated in every project: inline projects do not inherit the root `test` options, and
 // `extends: true` would merge (concatenate) the root `include` into each project's.
 const timeouts = { testTimeout: 30_000, hookTimeout: 60_000 };
+// Property tests from a fixed seed (NUDGE_FC_SEED to explore another).
+const setupFiles = ['./tests/support/fast-check-seed.ts'];
 
 export default defineConfig({
   test: {
@@ -17,6 +19,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           ...timeouts,
+          setupFiles,
         },
       },
       {
@@ -26,6 +29,7 @@ export default defineConfig({
           // Runs only when this project has files to run, so `vitest run tests/unit` starts no java.
           globalSetup: ['./tests/support/dynamodb-test-server.ts'],
           ...timeouts,
+          setupFiles,
         },
       },
       {
@@ -35,6 +39,7 @@ export default defineConfig({
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/unit/**', 'tests/integration/**', '**/node_modules/**'],
           ...timeouts,
+          setupFiles,
         },
       },
     ],

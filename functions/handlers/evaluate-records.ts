@@ -22,6 +22,7 @@ export function evaluateRecordHandler(deps: EvaluateDeps, log: EvaluateLog) {
       rejected: result.rejected ?? null,
       planned: result.planned,
       closed: result.closed,
+      counted: result.counted,
     });
   };
 }

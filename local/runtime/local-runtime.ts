@@ -288,8 +288,12 @@ async function start(
     const result = await evaluateEvent(event, evaluateDeps);
     const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
     if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
+    const counted = result.counted.map(
+      (entry) =>
+        `, ${entry.ruleId}: ${entry.outcome}${entry.count === undefined ? '' : ` (${entry.count} in window${entry.crossing === undefined ? '' : `, ${entry.crossing}`})`}`,
+    );
     log(
-      `event ${String(readPath(event, 'detail-type'))} ${result.eventId ?? '(no id)'}: ${result.rejected ?? `${result.planned.length} planned, ${result.closed.length} closed`}`,
+      `event ${String(readPath(event, 'detail-type'))} ${result.eventId ?? '(no id)'}: ${result.rejected ?? `${result.planned.length} planned, ${result.closed.length} closed${counted.join('')}`}`,
     );
     return result;
   };
