@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type EngineSettings, EngineSettingsSchema } from '../../core/config/engine-settings.ts';
 import { decodeUtf8 } from '../../core/decode-utf8.ts';
@@ -24,7 +24,7 @@ export function readRuleFiles(dir: string, base = process.cwd()): { files: RuleF
       const path = join(folder, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (/\.ya?ml$/.test(name)) {
-        const file = relative(base, path) || path;
+        const file = shownPath(base, path);
         const decoded = decodeUtf8(readFileSync(path));
         if (decoded.ok) files.push({ file, text: decoded.text });
         else issues.push({ file, line: decoded.line, field: '', message: decoded.message });
@@ -52,7 +52,7 @@ export function loadSettings(
     if (path !== undefined) throw new Error(`config file not found: ${path}`);
     return { settings: EngineSettingsSchema.parse({}), issues: [] };
   }
-  const shown = relative(base, file) || file;
+  const shown = shownPath(base, file);
   const lineCounter = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
   if (doc.errors.length > 0) {
@@ -81,4 +81,10 @@ export function loadSettings(
     };
   });
   return { settings: EngineSettingsSchema.parse({}), issues };
+}
+
+/** A path as messages show it: relative to `base` when inside it, otherwise absolute. */
+function shownPath(base: string, path: string): string {
+  const inside = relative(base, path);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? resolve(path) : inside;
 }
