@@ -365,7 +365,7 @@ async function main(): Promise<void> {
     report.line('');
     report.line(
       `Baseline init ${num(baselineInit, 0)} ms; ${int(functions.length)} functions. Minified sizes include the createRequire banner, as deployed. ` +
-        "Init is the bundle's parse and compile (it grows with the bundle: zod with its locales, libphonenumber-js metadata, in send twilio's messaging client) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the rule index, for send parse the Liquid templates, build the SDK clients, and for send and webhook wait for the two secrets. Nothing is deferred to the first invocation.",
+        "Init is the bundle's parse and compile (it grows with the bundle: zod, libphonenumber-js metadata, in send twilio's messaging client) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the rule index, for send parse the Liquid templates, build the SDK clients, and for send and webhook wait for the two secrets. Nothing is deferred to the first invocation.",
     );
     report.emit();
   } finally {

@@ -219,6 +219,8 @@ export interface BenchmarksReport {
   failures: ReadonlyArray<{ command: string; why: string }>;
   /** The "Bundle sizes" section, whole (heading included). */
   bundleSizes: string;
+  /** The hand-written section on the goals missed (heading included), kept from run to run. */
+  missedGoals?: string;
   totalSeconds: number;
 }
 
@@ -270,6 +272,7 @@ export function renderBenchmarks(report: BenchmarksReport): string {
       ? 'No goal was evaluated.'
       : table(['benchmark', 'goal', 'result', 'measured'], goals, ['l', 'l', 'l', 'l']),
     '',
+    ...(report.missedGoals === undefined ? [] : [report.missedGoals.trim(), '']),
     ...report.failures.flatMap((failure) => [`**${failure.command} failed:** ${failure.why}`, '']),
     ...report.sections.flatMap((section) => [
       `## ${section.title}`,
@@ -285,7 +288,10 @@ export function renderBenchmarks(report: BenchmarksReport): string {
   return parts.join('\n');
 }
 
-/** The text of the `## Bundle sizes` section of a markdown document (heading included), if any. */
+/** The heading of the hand-written section on missed goals, which `npm run bench` keeps. */
+export const MISSED_GOALS_HEADING = 'Goals missed: why, and what would reach them';
+
+/** The text of a `## <heading>` section of a markdown document (heading included), if any. */
 export function extractSection(markdown: string, heading: string): string | undefined {
   const lines = markdown.split('\n');
   const start = lines.findIndex((line) => line.trim() === `## ${heading}`);
