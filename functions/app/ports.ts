@@ -44,8 +44,6 @@ export interface JourneyStore {
   claimForSending(messageId: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
   /** Scheduled messages waiting on a correlation key (for cancel and expect). */
   findPending(correlationKey: string): Promise<MessageRecord[]>;
-  /** Messages sent to a customer at or after `since` (by the sent-messages index). */
-  countSentSince(customerId: string, since: string): Promise<number>;
   /**
    * The frequency cap's ledger: how many messages were handed to a provider for the customer at
    * or after `since`, not counting `except` (the message being decided about).

@@ -431,42 +431,6 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
       });
     });
 
-    describe('countSentSince', () => {
-      test("counts the customer's messages sent at or after `since`, whatever came after sent", async () => {
-        const store = await makeStore();
-        await sentMessage(store, { messageId: 'm-old' }, '2026-11-20T09:00:00.000Z');
-        await sentMessage(store, { messageId: 'm-edge' }, '2026-11-22T09:00:00.000Z');
-        await sentMessage(store, { messageId: 'm-new' }, '2026-11-23T08:00:00.000Z');
-        await sentMessage(store, { messageId: 'm-bob', customerId: 'cust-bob' }, '2026-11-23T08:00:00.000Z');
-        await store.createMessage(aMessageRecord({ messageId: 'm-held', status: 'suppressed' }));
-        await store.createMessage(aMessageRecord({ messageId: 'm-waiting' }));
-        await store.applyProviderStatus('m-new', {
-          providerEventId: 'SM-m-new:delivered',
-          status: 'delivered',
-          at: '2026-11-23T08:00:05.000Z',
-        });
-
-        const count = await store.countSentSince('cust-anna', '2026-11-22T09:00:00.000Z');
-        const none = await store.countSentSince('cust-nobody', '2026-11-01T00:00:00.000Z');
-
-        expect(count).toBe(2);
-        expect(none).toBe(0);
-      });
-
-      test('a message the provider reports failed after sending no longer counts', async () => {
-        const store = await makeStore();
-        await sentMessage(store, { messageId: 'm-1' }, '2026-11-23T08:00:00.000Z');
-
-        await store.applyProviderStatus('m-1', {
-          providerEventId: 'e-failed',
-          status: 'failed',
-          at: '2026-11-23T08:01:00.000Z',
-        });
-
-        expect(await store.countSentSince('cust-anna', '2026-11-01T00:00:00.000Z')).toBe(0);
-      });
-    });
-
     describe('cap ledger (reserveCapSlot, countCapSlots, releaseCapSlot)', () => {
       const since = '2026-11-22T09:00:00.000Z';
 

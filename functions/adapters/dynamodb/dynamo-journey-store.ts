@@ -345,29 +345,6 @@ export class DynamoJourneyStore implements JourneyStore {
       .filter((message) => message.status === 'scheduled' && message.correlationKey === correlationKey);
   }
 
-  async countSentSince(customerId: string, since: string): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.call('Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEXES.lifecycle.indexName,
-            KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-            ExpressionAttributeNames: { '#pk': ATTR.lifecyclePk, '#sk': ATTR.lifecycleSk },
-            ExpressionAttributeValues: { ':pk': customerPartition(customerId), ':since': since },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return count;
-  }
-
   async countCapSlots(customerId: string, since: string, except?: string): Promise<number> {
     const item = await this.getItem(itemKey.cap(customerId));
     const sends = item === undefined ? {} : toCapLedger(item).sends;
@@ -468,12 +445,10 @@ export class DynamoJourneyStore implements JourneyStore {
         .setOrRemove('detail', report.detail)
         .add('providerEvents', new Set([report.providerEventId]))
         .set(ATTR.expiresAt, this.expiresAt());
-      // A provider's "failed" after "sent" takes the message out of the frequency cap.
-      if (!COUNTED_AS_SENT.has(report.status)) update.remove(ATTR.lifecycleSk);
       // A report for a message the send step did not record as sent (its answer was lost, and a
       // retry is pending): the provider's word is the record that it went out, so the message
       // gets its sentAt (and, with the `to` the retry recorded, its place in the address index).
-      else
+      if (COUNTED_AS_SENT.has(report.status))
         update.setExpression('sentAt', `if_not_exists(${update.name('sentAt')}, ${update.value(report.at)})`);
       update
         .condition(`attribute_exists(${update.name(ATTR.pk)})`)
@@ -913,12 +888,9 @@ export class DynamoJourneyStore implements JourneyStore {
 /**
  * The `lifecycle` index keys of a new message. A correlated message keeps `PENDING#<key>` as its
  * partition for life and is in the index only while `lifecycleSK` (its sendAt) is set, i.e.
- * while scheduled; on `sent` the partition becomes `CUST#<id>` and the sort key `sentAt`.
+ * while scheduled.
  */
 function lifecycleAtCreate(message: MessageRecord): Record<string, string> {
-  if (COUNTED_AS_SENT.has(message.status) && message.sentAt !== undefined) {
-    return { [ATTR.lifecyclePk]: customerPartition(message.customerId), [ATTR.lifecycleSk]: message.sentAt };
-  }
   if (message.correlationKey === undefined) return {};
   return {
     [ATTR.lifecyclePk]: pendingPartition(message.correlationKey),
@@ -927,31 +899,18 @@ function lifecycleAtCreate(message: MessageRecord): Record<string, string> {
 }
 
 /**
- * Keeps the `lifecycle` index exact through a transition:
- * - back to `scheduled` (a deferral or retry): sort key = the (new) sendAt, so it is pending again
- *   under the partition set at create (uncorrelated messages have none and stay out);
- * - to `sent` with `sentAt`: partition `CUST#<id>` (copied from `timelinePK`, which holds exactly
- *   that), sort key `sentAt`: it now counts towards the cap;
- * - to any status that does not count as sent: sort key removed, out of the index.
- * A counted status without `sentAt` in the patch (delivered after sent) leaves the keys alone.
+ * Keeps the `lifecycle` index exact through a transition: back to `scheduled` (a deferral or
+ * retry), the sort key is the (new) sendAt, so it is pending again under the partition set at
+ * create (uncorrelated messages have none and stay out); any other status takes it out.
  */
 function updateLifecycle(
   update: UpdateExpressionBuilder,
   status: MessageStatus,
   patch: TransitionPatch,
 ): void {
-  if (status === 'scheduled') {
-    if (patch.sendAt !== undefined) update.set(ATTR.lifecycleSk, patch.sendAt);
-    else update.setExpression(ATTR.lifecycleSk, update.name('sendAt'));
-  } else if (COUNTED_AS_SENT.has(status)) {
-    if (patch.sentAt !== undefined) {
-      update
-        .setExpression(ATTR.lifecyclePk, update.name(ATTR.timelinePk))
-        .set(ATTR.lifecycleSk, patch.sentAt);
-    }
-  } else {
-    update.remove(ATTR.lifecycleSk);
-  }
+  if (status !== 'scheduled') update.remove(ATTR.lifecycleSk);
+  else if (patch.sendAt !== undefined) update.set(ATTR.lifecycleSk, patch.sendAt);
+  else update.setExpression(ATTR.lifecycleSk, update.name('sendAt'));
 }
 
 /** Why a provider report did not apply, from the record's state; undefined when it would apply. */

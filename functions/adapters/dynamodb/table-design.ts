@@ -73,9 +73,7 @@ export const INDEXES = {
     partitionKey: ATTR.lifecyclePk,
     sortKey: ATTR.lifecycleSk,
     projection: 'KEYS_ONLY',
-    purpose:
-      'Overloaded: scheduled messages by correlation key (PENDING#<key> / <sendAt>) and sent messages ' +
-      'by customer for the frequency cap (CUST#<id> / <sentAt>).',
+    purpose: 'Scheduled messages by correlation key, for cancel and expect (PENDING#<key> / <sendAt>).',
   },
   address: {
     indexName: 'address',

@@ -116,15 +116,6 @@ export class MemoryJourneyStore implements JourneyStore {
       .map((record) => structuredClone(record));
   }
 
-  async countSentSince(customerId: string, since: string): Promise<number> {
-    let count = 0;
-    for (const record of this.messages.values()) {
-      if (record.customerId !== customerId || record.sentAt === undefined) continue;
-      if (COUNTED_AS_SENT.has(record.status) && record.sentAt >= since) count++;
-    }
-    return count;
-  }
-
   async countCapSlots(customerId: string, since: string, except?: string): Promise<number> {
     let count = 0;
     for (const [messageId, at] of this.capLedgers.get(customerId) ?? []) {

@@ -74,9 +74,6 @@ export class DelegatingStore implements JourneyStore {
   findPending(correlationKey: string) {
     return this.inner.findPending(correlationKey);
   }
-  countSentSince(customerId: string, since: string) {
-    return this.inner.countSentSince(customerId, since);
-  }
   countCapSlots(customerId: string, since: string, except?: string) {
     return this.inner.countCapSlots(customerId, since, except);
   }
