@@ -23,8 +23,7 @@ import {
  * pattern). An empty result means the pattern is valid and may be typed as an `EventPattern`.
  *
  * The rules are those of the EventBridge user guide and, where it is silent, of aws/event-ruler's
- * `JsonRuleCompiler` (whose error messages EventBridge returns from PutRule). One deliberate
- * difference: an empty list of match values is accepted and matches nothing.
+ * `JsonRuleCompiler` (whose error messages EventBridge returns from PutRule).
  */
 export function validatePattern(pattern: unknown): PatternIssue[] {
   const issues: PatternIssue[] = [];
@@ -100,6 +99,11 @@ function validateOr(value: unknown, path: string, issues: PatternIssue[]): void 
 }
 
 function validateMatchList(list: ReadonlyArray<unknown>, path: string, issues: PatternIssue[]): void {
+  if (list.length === 0) {
+    // EventBridge's PutRule: "Event pattern is not valid. Reason: Empty arrays are not allowed".
+    issues.push({ path, message: 'empty arrays are not allowed: list at least one match value' });
+    return;
+  }
   list.forEach((element, index) => {
     const elementPath = `${path}[${index}]`;
     if (element === null || typeof element === 'string' || typeof element === 'boolean') return;

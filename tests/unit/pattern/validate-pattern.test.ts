@@ -12,7 +12,6 @@ describe('validatePattern: valid patterns', () => {
   it.each([
     ['exact values of every JSON type', { a: ['x', 1, 2.5, true, false, null] }],
     ['nested objects', { detail: { order: { status: ['PAID'] } } }],
-    ['an empty list, which matches nothing', { source: [] }],
     [
       'prefix and suffix, plain and ignoring case',
       { a: [{ prefix: '' }, { suffix: { 'equals-ignore-case': '.PNG' } }] },
@@ -209,6 +208,9 @@ describe('validatePattern: invalid patterns', () => {
       /reserved word/,
     ],
     ['an empty anything-but list', { a: [{ 'anything-but': [] }] }, 'a[0].anything-but', /must not be empty/],
+    // PutRule answers "Event pattern is not valid. Reason: Empty arrays are not allowed".
+    ['an empty list of match values', { source: [] }, 'source', /empty arrays are not allowed/],
+    ['an empty nested list', { detail: { status: [] } }, 'detail.status', /empty arrays are not allowed/],
     [
       'a mixed anything-but list',
       { a: [{ 'anything-but': ['x', 1] }] },
