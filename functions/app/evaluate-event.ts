@@ -202,27 +202,17 @@ async function planForRule(
       detail: `${correlationPath} is missing: cannot correlate`,
     };
   }
-  const change = firstStatus(decision, now);
   const record: MessageRecord = {
-    messageId,
-    ruleId: rule.id,
-    customerId: profile?.id ?? customerIdOf(event),
-    trigger: {
-      id: event.id,
-      source: event.source,
-      detailType: event['detail-type'],
-      time: event.time,
-      detail: event.detail,
-    },
-    createdAt: isoOf(now),
-    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
-    status: change.status,
-    ...(change.reason === undefined ? {} : { reason: change.reason }),
-    ...(change.detail === undefined ? {} : { detail: change.detail }),
+    ...plannedRecord({
+      messageId,
+      ruleId: rule.id,
+      customerId: profile?.id ?? customerIdOf(event),
+      event,
+      decision,
+      now,
+    }),
     ...(correlationValue === undefined ? {} : { correlationKey: correlationKey(rule.id, correlationValue) }),
     dedupeKey,
-    attempts: 0,
-    history: [change],
   };
   return saveAndSchedule(record, decision, deps);
 }
@@ -255,8 +245,43 @@ export async function saveAndSchedule(
   return { ruleId, messageId, outcome: 'scheduled' };
 }
 
-/** The first status of a planned message: scheduled (perhaps deferred or late) or suppressed. */
-export function firstStatus(decision: PlanDecision, now: DateTime): StatusChange {
+/**
+ * The record of a planned message as it is first written: its trigger, its send time and its
+ * first status, scheduled (perhaps deferred or late) or suppressed, with the reason. Shared by
+ * customer messages and threshold alerts, which add their own keys.
+ */
+export function plannedRecord(planned: {
+  messageId: string;
+  ruleId: string;
+  customerId: string;
+  event: JourneyEvent;
+  decision: PlanDecision;
+  now: DateTime;
+}): Omit<MessageRecord, 'dedupeKey'> {
+  const { event, decision, now } = planned;
+  const change = firstStatus(decision, now);
+  return {
+    messageId: planned.messageId,
+    ruleId: planned.ruleId,
+    customerId: planned.customerId,
+    trigger: {
+      id: event.id,
+      source: event.source,
+      detailType: event['detail-type'],
+      time: event.time,
+      detail: event.detail,
+    },
+    createdAt: isoOf(now),
+    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
+    status: change.status,
+    ...(change.reason === undefined ? {} : { reason: change.reason }),
+    ...(change.detail === undefined ? {} : { detail: change.detail }),
+    attempts: 0,
+    history: [change],
+  };
+}
+
+function firstStatus(decision: PlanDecision, now: DateTime): StatusChange {
   return decision.kind === 'schedule'
     ? {
         at: isoOf(now),

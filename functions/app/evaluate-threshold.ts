@@ -18,8 +18,8 @@ import type { Rule, ThresholdSpec } from '../core/rules/rule-schema.ts';
 import {
   type EvaluateDeps,
   type EvaluationResult,
-  firstStatus,
   isoOf,
+  plannedRecord,
   saveAndSchedule,
 } from './evaluate-event.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
@@ -110,27 +110,10 @@ export async function countForThreshold(
     settings: deps.settings,
     now,
   });
-  const change = firstStatus(decision, now);
   const record: MessageRecord = {
-    messageId,
-    ruleId: rule.id,
-    customerId: recipientId,
-    trigger: {
-      id: event.id,
-      source: event.source,
-      detailType: event['detail-type'],
-      time: event.time,
-      detail: event.detail,
-    },
-    createdAt: isoOf(now),
-    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
-    status: change.status,
-    ...(change.reason === undefined ? {} : { reason: change.reason }),
-    ...(change.detail === undefined ? {} : { detail: change.detail }),
+    ...plannedRecord({ messageId, ruleId: rule.id, customerId: recipientId, event, decision, now }),
     dedupeKey: thresholdAlertKey(rule.id, key.value),
-    attempts: 0,
     threshold: snapshot,
-    history: [change],
   };
   const alert = await saveAndSchedule(record, decision, deps);
   return { count: { ...base, crossing: 'alert' }, alert };

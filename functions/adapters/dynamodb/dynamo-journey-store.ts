@@ -202,22 +202,7 @@ export class DynamoJourneyStore implements JourneyStore {
       ...lifecycleAtCreate(message),
       [ATTR.expiresAt]: this.expiresAt(message.sendAt),
     };
-    try {
-      await this.call('PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: record(withoutUndefined(item)),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': ATTR.pk },
-          }),
-        ),
-      );
-      return 'created';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'exists';
-      throw error;
-    }
+    return this.putIfAbsent(item);
   }
 
   async claimDedupe(
@@ -520,22 +505,7 @@ export class DynamoJourneyStore implements JourneyStore {
           }),
       [ATTR.expiresAt]: this.expiresAt(reply.receivedAt),
     };
-    try {
-      await this.call('PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: record(withoutUndefined(item)),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': ATTR.pk },
-          }),
-        ),
-      );
-      return 'created';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'exists';
-      throw error;
-    }
+    return this.putIfAbsent(item);
   }
 
   /**
@@ -670,22 +640,7 @@ export class DynamoJourneyStore implements JourneyStore {
       // excludes whatever TTL has not deleted yet, so the grace costs storage, not correctness.
       [ATTR.expiresAt]: Math.floor(utcInstant(keepUntil).plus({ days: 1 }).toSeconds()),
     };
-    try {
-      await this.call('PutItem', () =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: record(withoutUndefined(item)),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': ATTR.pk },
-          }),
-        ),
-      );
-      return 'created';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'exists';
-      throw error;
-    }
+    return this.putIfAbsent(item);
   }
 
   /** `Select: COUNT` over one key range of the counter's partition: pays for the keys read, returns none. */
@@ -852,6 +807,26 @@ export class DynamoJourneyStore implements JourneyStore {
   }
 
   /** Runs one SDK call; anything but a failed condition becomes a {@link DynamoStoreError}. */
+  /** Writes a new item; `'exists'` when an item with its key is already there (a redelivery). */
+  private async putIfAbsent(item: Record<string, unknown>): Promise<'created' | 'exists'> {
+    try {
+      await this.call('PutItem', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record(withoutUndefined(item)),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': ATTR.pk },
+          }),
+        ),
+      );
+      return 'created';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'exists';
+      throw error;
+    }
+  }
+
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
