@@ -26,13 +26,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { compileDeployedProject } from '../functions/handlers/compile-project.ts';
 import { DEPLOYED_PROJECT_FILE } from '../functions/handlers/deployed-project.ts';
-import {
-  ESM_REQUIRE_BANNER,
-  EXTERNAL_MODULES,
-  HANDLER_ENTRIES,
-  MAIN_FIELDS,
-  NODE_TARGET,
-} from '../infra/bundling.ts';
+import { HANDLER_ENTRIES, LAMBDA_ESBUILD_OPTIONS, NODE_TARGET } from '../infra/bundling.ts';
 import { int, median, num, SectionRecorder, table } from './report.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -157,14 +151,7 @@ async function bundle(
     ...(typeof entry === 'string'
       ? { entryPoints: [join(REPO, entry)] }
       : { stdin: { contents: entry.contents, resolveDir: REPO, loader: 'ts', sourcefile: `${name}.ts` } }),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: NODE_TARGET,
-    minify: true,
-    mainFields: MAIN_FIELDS,
-    banner: { js: ESM_REQUIRE_BANNER },
-    external: EXTERNAL_MODULES,
+    ...LAMBDA_ESBUILD_OPTIONS,
     outfile: file,
     metafile: true,
     write: true,

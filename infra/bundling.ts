@@ -30,6 +30,21 @@ export const MAIN_FIELDS: string[] = ['module', 'main'];
  */
 export const EXTERNAL_MODULES: string[] = [];
 
+/**
+ * The esbuild options above as one object, for the scripts that call esbuild themselves
+ * (`npm run size`, the cold-start benchmark) and so build exactly what the stack deploys.
+ */
+export const LAMBDA_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: NODE_TARGET,
+  minify: true,
+  mainFields: MAIN_FIELDS,
+  banner: { js: ESM_REQUIRE_BANNER },
+  external: EXTERNAL_MODULES,
+} as const;
+
 /** The Lambda entry points, relative to the repository root, by function name. */
 export const HANDLER_ENTRIES = {
   evaluate: 'functions/handlers/evaluate.handler.ts',

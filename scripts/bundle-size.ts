@@ -14,14 +14,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import {
-  ESM_REQUIRE_BANNER,
-  EXTERNAL_MODULES,
-  HANDLER_ENTRIES,
-  MAIN_FIELDS,
-  NODE_TARGET,
-  type NudgeFunctionName,
-} from '../infra/bundling.ts';
+import { HANDLER_ENTRIES, LAMBDA_ESBUILD_OPTIONS, type NudgeFunctionName } from '../infra/bundling.ts';
 
 /** Packages whose presence matters for cold start, in report order. */
 const WATCHED = [
@@ -80,14 +73,7 @@ export async function bundleFunction(name: NudgeFunctionName): Promise<BundleRep
   const started = performance.now();
   const result = await build({
     entryPoints: [HANDLER_ENTRIES[name]],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: NODE_TARGET,
-    minify: true,
-    mainFields: MAIN_FIELDS,
-    banner: { js: ESM_REQUIRE_BANNER },
-    external: EXTERNAL_MODULES,
+    ...LAMBDA_ESBUILD_OPTIONS,
     outfile: `${name}/index.mjs`,
     write: false,
     metafile: true,

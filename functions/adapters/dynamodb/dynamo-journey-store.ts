@@ -646,7 +646,6 @@ export class DynamoJourneyStore implements JourneyStore {
   /** `Select: COUNT` over one key range of the counter's partition: pays for the keys read, returns none. */
   async countThresholdEvents(counter: string, after: string, until: string): Promise<number> {
     if (!(after < until)) return 0;
-    const range = thresholdRange(after, until);
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -654,13 +653,7 @@ export class DynamoJourneyStore implements JourneyStore {
         this.doc.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-            ExpressionAttributeValues: {
-              ':pk': thresholdPartition(counter),
-              ':from': range.from,
-              ':to': range.to,
-            },
+            ...thresholdKeyCondition(counter, after, until),
             // The base table reads strongly consistent: an event written a moment ago by a
             // concurrent evaluator is counted, so of two racing events one always sees both.
             ConsistentRead: true,
@@ -683,18 +676,11 @@ export class DynamoJourneyStore implements JourneyStore {
   ): Promise<ThresholdEntry[]> {
     const limit = Math.floor(options.limit);
     if (!(limit > 0) || !(after < until)) return [];
-    const range = thresholdRange(after, until);
     const page = await this.call('Query', () =>
       this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: {
-            ':pk': thresholdPartition(counter),
-            ':from': range.from,
-            ':to': range.to,
-          },
+          ...thresholdKeyCondition(counter, after, until),
           ConsistentRead: true,
           ScanIndexForward: options.order === 'oldest-first',
           Limit: limit,
@@ -966,4 +952,14 @@ function decodeCursor(cursor: string): Cursor {
     });
   }
   return result.data;
+}
+
+/** The key condition of a threshold counter's events after `after`, up to `until` (event times). */
+function thresholdKeyCondition(counter: string, after: string, until: string) {
+  const range = thresholdRange(after, until);
+  return {
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+    ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+    ExpressionAttributeValues: { ':pk': thresholdPartition(counter), ':from': range.from, ':to': range.to },
+  };
 }
