@@ -1,0 +1,74 @@
+import type { Suppression, SuppressionReason, SuppressionStore } from '../../app/ports/suppressions.ts';
+import type { Channel } from '../../core/rules/rule-schema.ts';
+
+/** {@link SuppressionStore} in memory: for the simulator and unit tests. */
+export class MemorySuppressionStore implements SuppressionStore {
+  private readonly entries = new Map<string, Suppression>();
+
+  async get(channel: Channel, address: string): Promise<Suppression | undefined> {
+    const entry = this.entries.get(key(channel, address));
+    return entry === undefined ? undefined : structuredClone(entry);
+  }
+
+  async suppress(input: {
+    channel: Channel;
+    address: string;
+    reason: SuppressionReason;
+    source: string;
+    at: string;
+    customerId?: string;
+  }): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
+    const stored = this.entries.get(key(input.channel, input.address));
+    if (stored?.history.some((change) => change.source === input.source)) return 'duplicate';
+    const change = { at: input.at, suppressed: true, reason: input.reason, source: input.source };
+    if (stored?.suppressed === true) {
+      stored.history.push(change);
+      return 'already-suppressed';
+    }
+    this.entries.set(key(input.channel, input.address), {
+      channel: input.channel,
+      address: input.address,
+      suppressed: true,
+      reason: input.reason,
+      source: input.source,
+      at: input.at,
+      ...(input.customerId === undefined
+        ? stored?.customerId === undefined
+          ? {}
+          : { customerId: stored.customerId }
+        : { customerId: input.customerId }),
+      history: [...(stored?.history ?? []), change],
+    });
+    return 'applied';
+  }
+
+  async lift(input: {
+    channel: Channel;
+    address: string;
+    source: string;
+    at: string;
+  }): Promise<'applied' | 'not-suppressed' | 'duplicate' | 'stale'> {
+    const stored = this.entries.get(key(input.channel, input.address));
+    if (stored?.history.some((change) => change.source === input.source)) return 'duplicate';
+    if (stored === undefined || !stored.suppressed) return 'not-suppressed';
+    if (Date.parse(stored.at) > Date.parse(input.at)) return 'stale';
+    stored.suppressed = false;
+    stored.source = input.source;
+    stored.at = input.at;
+    stored.history.push({ at: input.at, suppressed: false, source: input.source });
+    return 'applied';
+  }
+
+  async list(addresses: ReadonlyArray<{ channel: Channel; address: string }>): Promise<Suppression[]> {
+    const found: Suppression[] = [];
+    for (const { channel, address } of addresses) {
+      const entry = await this.get(channel, address);
+      if (entry !== undefined) found.push(entry);
+    }
+    return found;
+  }
+}
+
+function key(channel: Channel, address: string): string {
+  return `${channel}#${address}`;
+}

@@ -1,0 +1,87 @@
+import type { Channel } from '../../core/rules/rule-schema.ts';
+
+/**
+ * Why an address is suppressed. Each is final until the same person says START (SMS) or an
+ * explicitly named re-opt-in event lifts it (docs/rules.md, consent).
+ */
+export const SUPPRESSION_REASONS = [
+  /** The recipient replied STOP (or a localized stop word) from this number. */
+  'stop-reply',
+  /** The provider refused the send because the recipient opted out at the carrier (Twilio 21610). */
+  'carrier-opt-out',
+  /** SendGrid reported an unsubscribe or group unsubscribe. */
+  'unsubscribe',
+  /** The recipient used the signed one-click link of RFC 8058. */
+  'one-click-unsubscribe',
+  /** SendGrid reported a spam report. */
+  'spam-report',
+  /** SendGrid reported a hard bounce (the address does not exist). */
+  'hard-bounce',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** One change of an address's suppression, kept for audit. */
+export interface SuppressionChange {
+  /** ISO UTC instant. */
+  at: string;
+  suppressed: boolean;
+  /** Set when `suppressed`. */
+  reason?: SuppressionReason;
+  /** The statement that made the change: `reply:<sid>`, `sendgrid:<sg_event_id>`, `unsubscribe:<id>`, `event:<id>`, … */
+  source: string;
+}
+
+/** The suppression state of one address on one channel. */
+export interface Suppression {
+  channel: Channel;
+  /** Normalised: E.164 for a phone number, lower-cased for an email address (see `suppressionAddress`). */
+  address: string;
+  /** True while suppressed; false once lifted (the entry is kept for audit). */
+  suppressed: boolean;
+  /** The reason of the latest suppression. */
+  reason: SuppressionReason;
+  /** The statement behind the latest change. */
+  source: string;
+  /** ISO UTC instant of the latest change. */
+  at: string;
+  /** The customer the address was correlated to when it was suppressed, when known. */
+  customerId?: string;
+  /** Every change, oldest first. */
+  history: SuppressionChange[];
+}
+
+/**
+ * Per-address suppressions: a STOP, an unsubscribe, a spam report or a hard bounce holds for the
+ * address itself, whichever customer (or none) it belongs to. Every send checks it. Entries are
+ * never expired by retention and survive a customer's erasure, so the opt-out keeps being honoured.
+ */
+export interface SuppressionStore {
+  get(channel: Channel, address: string): Promise<Suppression | undefined>;
+  /**
+   * Suppresses the address. 'duplicate' when this `source` was applied already (a replayed
+   * webhook); 'already-suppressed' when it was suppressed by another statement (the new one is
+   * still added to the history); 'applied' otherwise.
+   */
+  suppress(input: {
+    channel: Channel;
+    address: string;
+    reason: SuppressionReason;
+    source: string;
+    at: string;
+    customerId?: string;
+  }): Promise<'applied' | 'already-suppressed' | 'duplicate'>;
+  /**
+   * Lifts a suppression: only for the same person's START or an explicit re-opt-in event — the
+   * caller decides that. 'not-suppressed' when there is nothing to lift; 'duplicate' for a source
+   * applied already; 'stale' when the suppression is newer than `at` (a START sent before the STOP
+   * it would undo).
+   */
+  lift(input: {
+    channel: Channel;
+    address: string;
+    source: string;
+    at: string;
+  }): Promise<'applied' | 'not-suppressed' | 'duplicate' | 'stale'>;
+  /** The entries (current and lifted) of these addresses, for the console and the API. */
+  list(addresses: ReadonlyArray<{ channel: Channel; address: string }>): Promise<Suppression[]>;
+}
