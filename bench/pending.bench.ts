@@ -21,9 +21,9 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
-import { loadProject } from '../cli/commands/project.ts';
 import { DynamoJourneyStore } from '../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import { createJourneyTable } from '../functions/adapters/dynamodb/table-design.ts';
+import { loadProject } from '../functions/adapters/files/load-project.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { type EvaluateDeps, evaluateEvent } from '../functions/app/evaluate-event.ts';
 import type { SendScheduler } from '../functions/app/ports.ts';

@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import * as z from 'zod';
+import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import { RuleSchema } from '../../functions/core/rules/rule-schema.ts';
-import { loadProject, printIssues } from './project.ts';
+import { printIssues } from './project.ts';
 
 /** `nudge rules validate` and `nudge rules schema`. */
 export function registerRules(program: Command): void {

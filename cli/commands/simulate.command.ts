@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import * as z from 'zod';
+import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import { EventCustomerSchema, mergeProfile } from '../../functions/core/customers/customer-profile.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { runSimulation } from '../../functions/simulator/run-simulation.ts';
 import { formatSimulationTable } from '../format-simulation-table.ts';
-import { loadProject, printIssues, readJsonLines } from './project.ts';
+import { printIssues, readJsonLines } from './project.ts';
 
 /** `nudge simulate`: replay events through the engine on a virtual clock. */
 export function registerSimulate(program: Command): void {

@@ -6,39 +6,25 @@
  * stay out of them.
  */
 import { join } from 'node:path';
-import { loadRules, loadSettings } from '../adapters/files/load-rules.ts';
-import { loadTemplateCatalog, readTemplateFiles } from '../app/templates/load-template-catalog.ts';
-import { checkRuleTemplates } from '../core/rules/check-rule-templates.ts';
+import { loadProjectFolder } from '../adapters/files/load-project.ts';
+import { readTemplateFiles } from '../app/templates/load-template-catalog.ts';
 import { formatRuleIssue } from '../core/rules/parse-rule-files.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from './deployed-project.ts';
 
 /**
- * Loads the rules, templates and settings in a project folder, checks them (settings, rules,
- * templates, rule ↔ template references) and compiles the rules. Invalid input throws one error
- * with every located message (`file:line field: message`).
+ * Loads the rules, templates and settings in a project folder, checks them exactly as
+ * `nudge rules validate` does (the same {@link loadProjectFolder}) and compiles the rules.
+ * Invalid input throws one error with every located message (`file:line field: message`).
  */
 export function loadDeployedProject(projectDir = process.cwd()) {
-  const settings = loadSettings(undefined, projectDir);
-  const rules = loadRules(join(projectDir, 'rules'), projectDir);
-  const templates = loadTemplateCatalog(join(projectDir, 'templates'));
-  const issues = [
-    ...settings.issues,
-    ...rules.issues,
-    ...templates.issues.map((issue) => ({
-      file: issue.file,
-      line: issue.line ?? 1,
-      field: '',
-      message: issue.message,
-    })),
-    ...checkRuleTemplates(rules.rules, templates.catalog, settings.settings),
-  ];
-  if (issues.length > 0)
-    throw new Error(`Nudge rules are invalid:\n${issues.map(formatRuleIssue).join('\n')}`);
+  const project = loadProjectFolder(projectDir);
+  if (project.issues.length > 0)
+    throw new Error(`Nudge rules are invalid:\n${project.issues.map(formatRuleIssue).join('\n')}`);
   return {
-    settings: settings.settings,
-    catalog: templates.catalog,
-    rules: compileRuleSet(rules.rules.map((loaded) => loaded.rule)),
+    settings: project.settings,
+    catalog: project.catalog,
+    rules: compileRuleSet(project.rules.map((loaded) => loaded.rule)),
   };
 }
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
-import { loadProject } from '../../cli/commands/project.ts';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
+import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import {
   ControllableClock,
   LocalSendScheduler,

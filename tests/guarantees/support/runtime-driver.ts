@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { loadProject } from '../../../cli/commands/project.ts';
+import { loadProject } from '../../../functions/adapters/files/load-project.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { JourneyStore } from '../../../functions/app/ports.ts';
 import { compileRuleSet, type RuleSet } from '../../../functions/core/rules/rule-set.ts';
