@@ -1,6 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { keywordConflicts } from '../replies/inbound-keywords.ts';
+import { RepliesSettingsSchema } from '../replies/reply-answers.ts';
 import { WindowSchema } from '../rules/rule-schema.ts';
 
 /**
@@ -62,6 +63,9 @@ export const EngineSettingsSchema = z.strictObject({
         });
     })
     .describe('Reply keywords added to the shipped ones (en, sv, da, no, fi) per meaning'),
+  replies: RepliesSettingsSchema.prefault({}).describe(
+    'Answers to HELP, STOP and START (docs/rules.md, "Replies and keywords")',
+  ),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 
