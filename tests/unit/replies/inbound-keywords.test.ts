@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EngineSettingsSchema } from '../../../functions/core/config/engine-settings.ts';
@@ -8,6 +9,7 @@ import {
   keywordTable,
   REPLY_INTENTS,
   type ReplyIntent,
+  WHOLE_MESSAGE_ONLY,
 } from '../../../functions/core/replies/inbound-keywords.ts';
 
 const table = keywordTable();
@@ -137,6 +139,38 @@ describe('the keyword table', () => {
         expect(classifyReply(word, table), word).toBe(intent);
         expect(classifyReply(fold(word), table), fold(word)).toBe(intent);
       }
+    }
+  });
+
+  it('is the table docs/rules.md shows, with the same whole-message-only words', () => {
+    const doc = readFileSync('docs/rules.md', 'utf8');
+    const table = doc.slice(
+      doc.indexOf('<!-- keyword-table:start -->'),
+      doc.indexOf('<!-- keyword-table:end -->'),
+    );
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| meaning') && !line.startsWith('| ---'))
+      .map((line) =>
+        line
+          .split('|')
+          .map((cell) => cell.trim())
+          .filter((_cell, i, all) => i > 0 && i < all.length - 1),
+      );
+    const documented = Object.fromEntries(
+      rows.map(([meaning, ...languages]) => [
+        meaning,
+        languages.flatMap((cell) => (cell === '' ? [] : cell.split(', '))),
+      ]),
+    );
+    expect(Object.keys(documented).sort()).toEqual([...REPLY_INTENTS].sort());
+    for (const intent of REPLY_INTENTS) {
+      const words: string[] = documented[intent] ?? [];
+      expect(words.map((word) => word.replace('¹', '')).sort(), intent).toEqual(
+        [...DEFAULT_KEYWORDS[intent]].sort(),
+      );
+      for (const word of words)
+        expect(WHOLE_MESSAGE_ONLY.has(word.replace('¹', '')), word).toBe(word.endsWith('¹'));
     }
   });
 
