@@ -20,12 +20,19 @@ export interface ReplyDeps {
   keywords: KeywordTable;
 }
 
+/** A handled reply, and whether this delivery was its first (a retry or a replay is not). */
+export interface HandledReply {
+  reply: InboundReply;
+  /** False for a reply handled before: the webhook answers it once, on its first delivery. */
+  isNew: boolean;
+}
+
 /**
  * Understands a reply (STOP/START/HELP/YES/NO in five languages, or free text), correlates it to
  * the latest message sent to that number, changes SMS consent for STOP and START, records it
  * once, and puts `CustomerReplied` (and `CustomerOptedOut`) on the bus.
  */
-export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Promise<InboundReply> {
+export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Promise<HandledReply> {
   const intent = classifyReply(sms.body, deps.keywords);
   const latest = await deps.store.findLatestMessageTo(sms.from);
   const reply: InboundReply = {
@@ -40,12 +47,12 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
   };
   // A retry or a replay of a reply handled already changes nothing: not even a STOP's consent,
   // which a replay would otherwise restate with a new time, over a later START.
-  if (await deps.store.hasReply(sms.replyId)) return reply;
+  if (await deps.store.hasReply(sms.replyId)) return { reply, isNew: false };
   // Consent before the reply record: were the process to die between the two, the provider's
   // retry must not find the reply recorded and stop there, losing the STOP. Applying it twice is
   // harmless (the same statement, from the same reply: the second is skipped).
   const optedOut = await applyConsent(reply, intent, deps);
-  if ((await deps.store.recordReply(reply)) === 'exists') return reply; // a concurrent duplicate
+  if ((await deps.store.recordReply(reply)) === 'exists') return { reply, isNew: false }; // a concurrent duplicate
 
   const outcomes: OutcomeEvent[] = [
     {
@@ -77,7 +84,7 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
     });
   }
   await deps.outcomes.publish(outcomes);
-  return reply;
+  return { reply, isNew: true };
 }
 
 /** Applies a STOP or START to the correlated customer's SMS consent; true for a STOP that was applied. */

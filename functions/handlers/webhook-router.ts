@@ -7,10 +7,11 @@ import {
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
-import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
+import type { Clock, InboundReply, JourneyStore, OutcomePublisher } from '../app/ports.ts';
 import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
+import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
 export interface WebhookRequest {
@@ -43,6 +44,10 @@ export interface WebhookDeps {
    * the exact URL it called, so it must be the public one; without it the Host header is used.
    */
   publicBaseUrl?: string;
+  /** How HELP, STOP and START are answered (`replies` in nudge.config.yaml); default: the shipped answers. */
+  replies?: RepliesSettings;
+  /** `defaults.locale`: the answer's locale when neither the customer's nor the number's country tells. */
+  defaultLocale?: string;
   /** Logs a refusal or a problem; never given secrets or personal data. */
   log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -50,7 +55,8 @@ export interface WebhookDeps {
 /** Bodies above this are refused before any parsing or verification work. */
 export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+const EMPTY_TWIML = `${XML_DECLARATION}<Response></Response>`;
 
 /**
  * Routes provider webhooks: verifies the signature first and answers 403 with no state change
@@ -111,18 +117,67 @@ async function twilioStatus(request: WebhookRequest, deps: WebhookDeps): Promise
   return text(200, result);
 }
 
+/**
+ * An inbound SMS: handled by the use case, then answered in the response's TwiML — the way Twilio
+ * documents replying to an incoming message (a `<Message>` verb) — with the HELP program message
+ * or the STOP/START confirmation. Only the first delivery of a reply is answered: Twilio's retry
+ * or a replay of one handled already gets empty TwiML, so a confirmation goes out once.
+ */
 async function twilioInbound(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
   const params = formParams(request.rawBody);
   if (!twilioVerified(request, deps, params)) return refuse(deps, 'twilio inbound: bad signature');
   const parsed = parseTwilioInbound(params, now(deps));
   if (!parsed.ok) return text(400, parsed.reason);
-  const reply = await handleInboundReply(parsed.sms, deps);
+  const { reply, isNew } = await handleInboundReply(parsed.sms, deps);
+  const answer = isNew ? await answerTo(reply, deps) : undefined;
   deps.log?.('info', 'inbound reply', {
     replyId: reply.replyId,
     intent: reply.intent ?? null,
     messageId: reply.messageId ?? null,
+    answered: answer === undefined ? null : `${answer.intent} (${answer.locale})`,
   });
-  return { status: 200, headers: { 'content-type': 'text/xml' }, body: EMPTY_TWIML };
+  return { status: 200, headers: { 'content-type': 'text/xml' }, body: twimlReplying(answer?.text) };
+}
+
+/** The answer to a new reply, in the correlated customer's locale when their profile names one. */
+async function answerTo(reply: InboundReply, deps: WebhookDeps) {
+  const settings = deps.replies ?? DEFAULT_REPLIES;
+  const context = { from: reply.from, defaultLocale: deps.defaultLocale ?? 'en' };
+  // Most replies are not answered: read the profile only for those that are.
+  if (replyAnswer(reply.intent, context, settings) === undefined) return undefined;
+  let customerLocale: string | undefined;
+  try {
+    if (reply.customerId !== undefined)
+      customerLocale = (await deps.store.getProfile(reply.customerId))?.locale;
+  } catch (error) {
+    // The reply is recorded: failing now would make Twilio retry, and the retry is not answered.
+    // An answer in the number's language is better than none.
+    deps.log?.('warn', 'customer locale not read; answering in the number’s language', {
+      replyId: reply.replyId,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
+  }
+  return replyAnswer(
+    reply.intent,
+    customerLocale === undefined ? context : { ...context, customerLocale },
+    settings,
+  );
+}
+
+/** TwiML with one `<Message>` replying to the sender, or none. */
+export function twimlReplying(message: string | undefined): string {
+  return message === undefined
+    ? EMPTY_TWIML
+    : `${XML_DECLARATION}<Response><Message>${xmlText(message)}</Message></Response>`;
+}
+
+/** Escapes text for an XML element: `&`, `<`, `>` (so `]]>` too) and CR, which XML would turn into LF. */
+function xmlText(value: string): string {
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('\r', '&#xD;');
 }
 
 async function sendgridEvents(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {

@@ -10,7 +10,7 @@ import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
 const env = readEnvironment();
-// Validated at synthesis (compile-project.ts); the webhook needs only the reply keywords.
+// Validated at synthesis (compile-project.ts); the webhook needs the reply keywords and answers.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 const secrets = await providerSecrets(env);
 
@@ -18,6 +18,8 @@ const route = createWebhookRouter({
   store: journeyStore(env),
   outcomes: outcomePublisher(env),
   keywords: keywordTable(project.settings.keywords),
+  replies: project.settings.replies,
+  defaultLocale: project.settings.defaults.locale,
   clock: systemClock,
   twilioAuthToken: secrets.twilio.authToken,
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,

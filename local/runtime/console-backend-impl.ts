@@ -99,13 +99,15 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     captured: async (limit) => {
       const sms: CapturedMessage[] = parts.twilio
         .messages()
-        .filter((message) => message.direction === 'outbound-api')
+        // Rule messages and the HELP/STOP/START answers Twilio sent from the webhook's TwiML.
+        .filter((message) => message.direction !== 'inbound')
         .map((message) => ({
           providerId: message.sid,
           channel: 'sms',
           to: message.to,
           at: message.dateCreated.toISOString(),
-          summary: message.body,
+          summary:
+            message.direction === 'outbound-reply' ? `answer to a reply: ${message.body}` : message.body,
           status: message.status,
         }));
       const email: CapturedMessage[] = parts.sendgrid.messages().flatMap((message) =>

@@ -381,6 +381,8 @@ async function start(
     store,
     outcomes: publisher,
     keywords: keywordTable(project.settings.keywords),
+    replies: project.settings.replies,
+    defaultLocale: project.settings.defaults.locale,
     clock,
     twilioAuthToken: live?.twilio.authToken ?? authToken,
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
@@ -415,7 +417,11 @@ async function start(
       settings: next.settings,
       render: catalogRenderer(next.catalog, next.settings),
     });
-    webhookDeps.keywords = keywordTable(next.settings.keywords);
+    Object.assign(webhookDeps, {
+      keywords: keywordTable(next.settings.keywords),
+      replies: next.settings.replies,
+      defaultLocale: next.settings.defaults.locale,
+    });
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
   const watchers: FSWatcher[] = [];

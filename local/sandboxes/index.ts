@@ -38,12 +38,14 @@ export { type SmsSegmentation, segmentSms } from './sms-segments.ts';
 export type {
   InboundSms,
   SandboxSms,
+  SandboxSmsDirection,
   SmsOutcome,
   TwilioMessageStatus,
   TwilioSandbox,
   TwilioSandboxOptions,
 } from './twilio-sandbox.ts';
 export { computeTwilioSignature, startTwilioSandbox, TWILIO_API_VERSION } from './twilio-sandbox.ts';
+export { readTwimlMessages, type TwimlMessage } from './twiml-messages.ts';
 export type { WebhookAttempt } from './webhook-dispatcher.ts';
 export {
   type RecordedWebhook,

@@ -10,6 +10,7 @@ import {
 } from './loopback-server.ts';
 import { type SandboxFailure, SandboxFaults } from './sandbox-faults.ts';
 import { segmentSms } from './sms-segments.ts';
+import { readTwimlMessages } from './twiml-messages.ts';
 import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher.ts';
 
 /** Twilio's REST API version segment, also sent as `ApiVersion` in webhooks. */
@@ -36,11 +37,20 @@ export type SmsOutcome =
   | { readonly status: 'undelivered'; readonly errorCode: number }
   | { readonly status: 'failed'; readonly errorCode: number };
 
-/** A message the sandbox keeps: every outbound one it accepted, and every inbound one it sent. */
+/**
+ * Twilio's `direction` of a message: sent through the REST API, received, or sent because a
+ * webhook answered an incoming message with TwiML `<Message>`.
+ */
+export type SandboxSmsDirection = 'outbound-api' | 'outbound-reply' | 'inbound';
+
+/**
+ * A message the sandbox keeps: every outbound one it accepted, every inbound one it sent, and
+ * every reply an inbound webhook's TwiML answer asked for.
+ */
 export interface SandboxSms {
   readonly sid: string;
   readonly accountSid: string;
-  readonly direction: 'outbound-api' | 'inbound';
+  readonly direction: SandboxSmsDirection;
   readonly to: string;
   /** Null while a Messaging Service has not picked a sender yet. */
   readonly from: string | null;
@@ -123,9 +133,21 @@ export interface TwilioSandbox {
    * final, or being moved already (in `auto` mode the sandbox does this itself).
    */
   deliverOutcome(sid: string, outcome?: SmsOutcome): Promise<WebhookAttempt[]>;
-  /** Post a signed incoming-message webhook, as Twilio does when someone texts your number. */
-  sendInbound(sms: InboundSms): Promise<{ status: number | null; sid: string; attempt: WebhookAttempt }>;
-  /** Re-send an earlier webhook attempt verbatim (same body and signature), e.g. to test replays. */
+  /**
+   * Post a signed incoming-message webhook, as Twilio does when someone texts your number. Each
+   * `<Message>` of a 2xx TwiML answer is kept as an `outbound-reply` message to the sender (in
+   * `replies`), as Twilio sends it; an answer to a number on the opted-out list fails with 21610.
+   */
+  sendInbound(sms: InboundSms): Promise<{
+    status: number | null;
+    sid: string;
+    attempt: WebhookAttempt;
+    replies: SandboxSms[];
+  }>;
+  /**
+   * Re-send an earlier webhook attempt verbatim (same body and signature), e.g. to test replays.
+   * The TwiML answer to a replayed inbound webhook is sent like the first one's.
+   */
   replayCallback(attemptId: number): Promise<WebhookAttempt>;
   /** The `X-Twilio-Signature` Twilio would compute for these params posted to `url`. */
   signatureFor(url: string, params: Readonly<Record<string, string>>): string;
@@ -138,7 +160,7 @@ export interface TwilioSandbox {
 interface StoredSms {
   sid: string;
   accountSid: string;
-  direction: 'outbound-api' | 'inbound';
+  direction: SandboxSmsDirection;
   to: string;
   from: string | null;
   messagingServiceSid: string | null;
@@ -411,6 +433,47 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
     }
   }
 
+  /**
+   * What Twilio does with the answer to an incoming-message webhook: each TwiML `<Message>` of a
+   * 2xx answer becomes a message to the sender (or its `to`), from the number texted (or its
+   * `from`). A non-2xx answer, or one that is not TwiML, sends nothing.
+   */
+  function sendTwimlReplies(attempt: WebhookAttempt): SandboxSms[] {
+    const inbound = store.get(attempt.subject);
+    if (attempt.kind !== 'inbound' || inbound === undefined) return [];
+    if (!attempt.accepted || attempt.responseBody === null) return [];
+    return readTwimlMessages(attempt.responseBody).map((message) => {
+      const created = now();
+      const to = message.to ?? inbound.from ?? '';
+      const segmentation = segmentSms(message.body);
+      const refused = optedOut.has(to);
+      const reply: StoredSms = {
+        sid: twilioSid('SM'),
+        accountSid,
+        direction: 'outbound-reply',
+        to,
+        from: message.from ?? inbound.to,
+        messagingServiceSid: inbound.messagingServiceSid,
+        body: message.body,
+        mediaUrls: [],
+        statusCallback: null,
+        status: refused ? 'failed' : 'queued',
+        errorCode: refused ? 21610 : null,
+        errorMessage: refused ? 'Attempt to send to unsubscribed recipient' : null,
+        numSegments: segmentation.segments,
+        encoding: segmentation.encoding,
+        dateCreated: created,
+        dateUpdated: created,
+        dateSent: null,
+        params: { To: to, Body: message.body },
+        moving: false,
+      };
+      store.set(reply.sid, reply);
+      if (!refused && mode === 'auto') void webhooks.track(move(reply, outcomeFor(to), callbackDelayMs));
+      return snapshot(reply);
+    });
+  }
+
   function postStatusCallback(stored: StoredSms): Promise<WebhookAttempt> {
     const params: Record<string, string> = {
       AccountSid: stored.accountSid,
@@ -522,7 +585,7 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
     deliverOutcome: async (sid, outcome) => {
       const stored = store.get(sid);
       if (stored === undefined) throw new Error(`unknown message ${sid}`);
-      if (stored.direction !== 'outbound-api') throw new Error(`message ${sid} is inbound`);
+      if (stored.direction === 'inbound') throw new Error(`message ${sid} is inbound`);
       if (FINAL_STATUSES.has(stored.status)) throw new Error(`message ${sid} is already ${stored.status}`);
       if (stored.moving) throw new Error(`message ${sid} is already being moved to its outcome`);
       return webhooks.track(move(stored, outcome ?? outcomeFor(stored.to), 0));
@@ -570,9 +633,13 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
       stored.params = params;
       store.set(stored.sid, stored);
       const attempt = await postSigned('inbound', stored.sid, url, params);
-      return { status: attempt.responseStatus, sid: stored.sid, attempt };
+      return { status: attempt.responseStatus, sid: stored.sid, attempt, replies: sendTwimlReplies(attempt) };
     },
-    replayCallback: (attemptId) => webhooks.replay(attemptId),
+    replayCallback: async (attemptId) => {
+      const attempt = await webhooks.replay(attemptId);
+      sendTwimlReplies(attempt);
+      return attempt;
+    },
     signatureFor: (url, params) => computeTwilioSignature(authToken, url, params),
     whenIdle: () => webhooks.whenIdle(),
     stop: () => server.close(),

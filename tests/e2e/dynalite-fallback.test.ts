@@ -157,7 +157,9 @@ describe('npm start on dynalite, end to end', () => {
         ['CB-DYN-2', 'suppressed'],
         ['CB-DYN-1', 'delivered'],
       ]);
-      expect(first.twilio.messages().filter((message) => message.to === customer.phone)).toHaveLength(1);
+      // One message of a rule; the other SMS to the number is the STOP confirmation in the TwiML answer.
+      const sent = first.twilio.messages().filter((message) => message.to === customer.phone);
+      expect(sent.map((message) => message.direction)).toEqual(['outbound-api', 'outbound-reply']);
 
       await bus.send(
         new PutEventsCommand({

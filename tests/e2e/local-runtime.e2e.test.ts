@@ -96,7 +96,9 @@ describe('npm start, end to end', () => {
     await callbackBooked('CB-E2E-2');
     await runtime.settle();
 
-    expect(runtime.twilio.messages().filter((message) => message.to === customer.phone)).toHaveLength(1);
+    // One message of a rule; the other SMS to the number is the STOP confirmation in the TwiML answer.
+    const sent = runtime.twilio.messages().filter((message) => message.to === customer.phone);
+    expect(sent.map((message) => message.direction)).toEqual(['outbound-api', 'outbound-reply']);
     const second = (await apiMessages()).find(
       (message) => message.ruleId === 'callback-booked' && message.trigger.detail.callbackId === 'CB-E2E-2',
     );

@@ -180,7 +180,9 @@ describe('production path on one machine', () => {
     await put('acme.contact-centre', 'CallbackBooked', booked('CB-2'));
     await runtime.settle();
 
-    expect(runtime.twilio.messages().filter((sms) => sms.to === customer.phone)).toHaveLength(1);
+    // One message of a rule; the other SMS to the number is the STOP confirmation in the TwiML answer.
+    const sent = runtime.twilio.messages().filter((sms) => sms.to === customer.phone);
+    expect(sent.map((sms) => sms.direction)).toEqual(['outbound-api', 'outbound-reply']);
     const second = (await messagesOf('cust-stop')).find(
       (message) => message.trigger.detail.callbackId === 'CB-2' && message.ruleId === 'callback-booked',
     );

@@ -1,5 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
+import { keywordConflicts } from '../replies/inbound-keywords.ts';
+import { RepliesSettingsSchema } from '../replies/reply-answers.ts';
 import { WindowSchema } from '../rules/rule-schema.ts';
 
 /**
@@ -51,7 +53,19 @@ export const EngineSettingsSchema = z.strictObject({
       no: z.array(z.string().min(1)).optional(),
     })
     .default({})
+    // A configured word that already means something else would silently change a STOP's meaning.
+    .superRefine((extra, ctx) => {
+      for (const conflict of keywordConflicts(extra))
+        ctx.addIssue({
+          code: 'custom',
+          path: [conflict.intent, conflict.index],
+          message: `keyword "${conflict.word}" ${conflict.reason}`,
+        });
+    })
     .describe('Reply keywords added to the shipped ones (en, sv, da, no, fi) per meaning'),
+  replies: RepliesSettingsSchema.prefault({}).describe(
+    'Answers to HELP, STOP and START (docs/rules.md, "Replies and keywords")',
+  ),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

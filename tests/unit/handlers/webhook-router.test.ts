@@ -1,5 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { DateTime } from 'luxon';
+import twilio from 'twilio';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
@@ -8,7 +9,7 @@ import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-even
 import { keywordTable } from '../../../functions/core/replies/inbound-keywords.ts';
 import { createWebhookRouter, type WebhookRequest } from '../../../functions/handlers/webhook-router.ts';
 import { computeTwilioSignature } from '../../../local/sandboxes/index.ts';
-import { aProfile } from '../../support/factories.ts';
+import { aProfile, settings } from '../../support/factories.ts';
 
 const AUTH_TOKEN = 'webhook-test-auth-token';
 const BASE = 'https://hooks.example.com';
@@ -101,6 +102,8 @@ describe('webhook router', () => {
       twilioAuthToken: AUTH_TOKEN,
       sendgridPublicKey: PUBLIC_KEY,
       publicBaseUrl: BASE,
+      replies: settings({ replies: { sender: 'Acme' } }).replies,
+      defaultLocale: 'en',
     });
   });
 
@@ -176,6 +179,120 @@ describe('webhook router', () => {
     );
     expect(outcomes.events[0]?.detail).toMatchObject({ intent: 'yes', ruleId: 'appointment-reminder' });
     expect((await store.getProfile('cust-anna'))?.consent.sms).toBeUndefined();
+  });
+
+  describe('answers to HELP, STOP and START in the TwiML response', () => {
+    // The oracle: the TwiML Twilio's own library writes for a reply with this text.
+    const twimlReplying = (text: string) => {
+      const response = new twilio.twiml.MessagingResponse();
+      response.message(text);
+      return response.toString();
+    };
+    // Signed with Twilio's own helper, as Twilio signs the request it sends.
+    const inbound = (params: Record<string, string>): WebhookRequest => {
+      const path = '/webhooks/twilio/inbound';
+      return {
+        method: 'POST',
+        path,
+        query: '',
+        headers: {
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${BASE}${path}`, params),
+          host: 'hooks.example.com',
+        },
+        rawBody: new URLSearchParams(params).toString(),
+      };
+    };
+
+    it("confirms a STOP once, in the customer's language; Twilio's retry of it gets no second answer", async () => {
+      const request = inbound({
+        MessageSid: 'SMin-stop-1',
+        From: '+46701234567',
+        To: '+46766861004',
+        Body: 'STOP🙏',
+      });
+
+      const first = await route(request);
+      const retry = await route(request);
+
+      expect(first).toEqual({
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+        body: twimlReplying('Du får inga fler meddelanden från Acme. Svara START för att prenumerera igen.'),
+      });
+      expect(retry.status).toBe(200);
+      expect(retry.body).not.toContain('<Message');
+      expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
+    });
+
+    it('answers HELP from an unknown Danish number with the program message in Danish', async () => {
+      const response = await route(
+        inbound({ MessageSid: 'SMin-help-1', From: '+4520123456', Body: 'hjælp' }),
+      );
+      expect(response.body).toBe(
+        twimlReplying(
+          'Acme: påmindelser og besked om dine bookinger og forsikringer. Svar STOP for at afmelde, START for at tilmelde igen.',
+        ),
+      );
+    });
+
+    it("confirms a START in the customer's own locale over the number's country", async () => {
+      await store.putProfile(aProfile({ id: 'cust-ben', phone: '+46709999999', locale: 'en' }));
+      await store.createMessage(
+        sentRecord({ messageId: 'm-ben', customerId: 'cust-ben', to: '+46709999999', providerId: 'SMben' }),
+      );
+      const response = await route(
+        inbound({ MessageSid: 'SMin-start-1', From: '+46709999999', Body: 'Start' }),
+      );
+      expect(response.body).toBe(
+        twimlReplying('You will get messages from Acme again. Reply STOP to opt out, HELP for help.'),
+      );
+    });
+
+    it('escapes the answer as XML, exactly as Twilio’s library does', async () => {
+      const escaping = createWebhookRouter({
+        store,
+        outcomes,
+        keywords: keywordTable(),
+        clock: { now: () => NOW },
+        twilioAuthToken: AUTH_TOKEN,
+        sendgridPublicKey: PUBLIC_KEY,
+        publicBaseUrl: BASE,
+        replies: settings({
+          replies: { sender: 'Smith & Sons <AB>', stop: { en: '"{sender}" won\'t text you ]]> again.' } },
+        }).replies,
+        defaultLocale: 'en',
+      });
+      const response = await escaping(
+        inbound({ MessageSid: 'SMin-esc', From: '+447700900123', Body: 'stop' }),
+      );
+      expect(response.body).toBe(twimlReplying('"Smith & Sons <AB>" won\'t text you ]]> again.'));
+    });
+
+    it('answers nothing to YES or free text, nor to any keyword when Twilio answers them', async () => {
+      const yes = await route(inbound({ MessageSid: 'SMin-yes', From: '+46701234567', Body: 'ja' }));
+      const text = await route(
+        inbound({ MessageSid: 'SMin-txt', From: '+46701234567', Body: 'Thanks, see you' }),
+      );
+      const twilioAnswers = createWebhookRouter({
+        store,
+        outcomes,
+        keywords: keywordTable(),
+        clock: { now: () => NOW },
+        twilioAuthToken: AUTH_TOKEN,
+        sendgridPublicKey: PUBLIC_KEY,
+        publicBaseUrl: BASE,
+        replies: settings({ replies: { answer: 'twilio' } }).replies,
+      });
+      const stop = await twilioAnswers(
+        inbound({ MessageSid: 'SMin-tw', From: '+46701234567', Body: 'STOP' }),
+      );
+      for (const response of [yes, text, stop]) {
+        expect(response).toMatchObject({ status: 200, headers: { 'content-type': 'text/xml' } });
+        expect(response.body).not.toContain('<Message');
+      }
+      // Twilio answers; Nudge still applies the STOP.
+      expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
+    });
   });
 
   it('records a signed SendGrid delivery once, deduplicating on sg_event_id', async () => {
