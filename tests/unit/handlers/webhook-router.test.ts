@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
@@ -98,6 +99,7 @@ describe('webhook router', () => {
       outcomes,
       keywords: keywordTable(),
       clock: { now: () => NOW },
+      suppressions: new MemorySuppressionStore(),
       twilioAuthToken: AUTH_TOKEN,
       sendgridPublicKey: PUBLIC_KEY,
       publicBaseUrl: BASE,
