@@ -1,4 +1,5 @@
 import type { MailService } from '@sendgrid/mail';
+import * as z from 'zod';
 import type { ChannelSender, OutboundMessage, SendReceipt } from '../../app/ports.ts';
 import { assertUnsubscribeBaseUrl, signUnsubscribeToken, unsubscribeUrl } from '../links/unsubscribe-link.ts';
 
@@ -54,6 +55,19 @@ export class SendGridEmailSender implements ChannelSender {
         detail: 'SendGridEmailSender sends email only',
       };
     }
+    let unsubscribe: ReturnType<SendGridEmailSender['unsubscribeFields']>;
+    try {
+      unsubscribe = this.unsubscribeFields(outbound);
+    } catch (error) {
+      // Never an email without its unsubscribe link, and never a retry that would fail the same
+      // way. The reason names the field, not the address.
+      return {
+        ok: false,
+        retryable: false,
+        code: 'unsubscribe-link',
+        detail: `the one-click unsubscribe link could not be made: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ') : 'signing failed'}`,
+      };
+    }
     try {
       const [response] = await this.config.mail.send({
         to: outbound.to,
@@ -63,7 +77,7 @@ export class SendGridEmailSender implements ChannelSender {
         text: outbound.message.text,
         html: outbound.message.html,
         customArgs: { messageId: outbound.messageId },
-        ...this.unsubscribeFields(outbound),
+        ...unsubscribe,
       });
       const id = headerValue(response.headers, 'x-message-id');
       return { ok: true, providerId: id ?? `sendgrid-${outbound.messageId}` };
