@@ -60,6 +60,7 @@ export const handler = createSqsBatchHandler(
             // The webhook function's Function URL (or custom domain): it serves /unsubscribe.
             baseUrl: need(env, 'NUDGE_WEBHOOK_BASE_URL'),
             signingKey: unsubscribe.signingKey,
+            ttlDays: project.settings.unsubscribe.linkDays,
             nowEpochSeconds: () => Math.floor(systemClock.now().toSeconds()),
           },
         }),

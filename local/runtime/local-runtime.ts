@@ -365,6 +365,7 @@ async function start(
           unsubscribe: {
             baseUrl: webhooks.url,
             signingKey: unsubscribeSigningKey,
+            ttlDays: project.settings.unsubscribe.linkDays,
             nowEpochSeconds: () => Math.floor(clock.now().toSeconds()),
           },
         }

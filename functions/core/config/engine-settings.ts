@@ -52,6 +52,18 @@ export const EngineSettingsSchema = z.strictObject({
     })
     .default({})
     .describe('Reply keywords added to the shipped ones (en, sv, da, no, fi) per meaning'),
+  unsubscribe: z
+    .strictObject({
+      linkDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(365)
+        .default(90)
+        .describe('How many days the one-click unsubscribe link in an email works'),
+    })
+    .prefault({})
+    .describe('One-click unsubscribe (RFC 8058) in every email'),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 
