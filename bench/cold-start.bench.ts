@@ -36,6 +36,7 @@ const REGION = 'eu-north-1';
 const ACCOUNT = '123456789012';
 const TWILIO_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:nudge/twilio-AbC123`;
 const SENDGRID_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:nudge/sendgrid-AbC123`;
+const UNSUBSCRIBE_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:nudge/unsubscribe-AbC123`;
 
 const watchdog = setTimeout(() => {
   console.error('cold-start benchmark: over 5 minutes, giving up');
@@ -59,6 +60,7 @@ function providerSecrets(): Record<string, string> {
       fromEmail: 'nudge@acme.example',
       fromName: 'Acme',
     }),
+    [UNSUBSCRIBE_SECRET_ARN]: JSON.stringify({ signingKey: randomBytes(32).toString('base64url') }),
   };
 }
 
@@ -225,6 +227,7 @@ function childEnvironment(secretsUrl: string): NodeJS.ProcessEnv {
     NUDGE_SCHEDULER_DLQ_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:nudge-scheduler-dlq`,
     NUDGE_TWILIO_SECRET_ARN: TWILIO_SECRET_ARN,
     NUDGE_SENDGRID_SECRET_ARN: SENDGRID_SECRET_ARN,
+    NUDGE_UNSUBSCRIBE_SECRET_ARN: UNSUBSCRIBE_SECRET_ARN,
     NUDGE_WEBHOOK_BASE_URL: 'https://webhooks.example.com',
   };
 }

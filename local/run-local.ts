@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DynamoDbEngineChoice } from './dynamodb/local-dynamodb.ts';
 import { readLiveCredentials } from './runtime/live-credentials.ts';
 import { startLocalRuntime } from './runtime/local-runtime.ts';
+import { configuredUnsubscribeSigningKey } from './runtime/unsubscribe-signing-key.ts';
 
 /** What `nudge start` was asked for. */
 export interface RunLocalOptions {
@@ -34,6 +35,17 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
       return;
     }
   }
+  let unsubscribeSigningKey: string | undefined;
+  try {
+    unsubscribeSigningKey = configuredUnsubscribeSigningKey(
+      process.env,
+      join(options.projectDir, 'nudge.secrets.json'),
+    );
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   say(
     options.dynamodb === 'dynalite'
@@ -51,6 +63,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     ports: { console: options.consolePort, events: options.eventsPort },
     watch: options.watch,
     log: say,
+    ...(unsubscribeSigningKey === undefined ? {} : { unsubscribeSigningKey }),
   });
   const { urls } = runtime;
   process.stdout.write(

@@ -148,6 +148,10 @@ export interface OutboundMessage {
   channel: Channel;
   to: string;
   message: RenderedMessage;
+  /** The customer it goes to (email: signed into the one-click unsubscribe link). */
+  customerId?: string;
+  /** The locale it was rendered in (email: the unsubscribe page's language). */
+  locale?: string;
 }
 
 /** What a provider said. Vendor codes are mapped to these inside each adapter. */

@@ -146,6 +146,8 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
         channel: decision.channel,
         to: decision.to,
         message: decision.message,
+        customerId: record.customerId,
+        locale: decision.locale,
       });
       const sentFields = {
         channel: decision.channel,

@@ -15,6 +15,7 @@ const EnvironmentSchema = z.object({
   NUDGE_SCHEDULER_DLQ_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_TWILIO_SECRET_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_SENDGRID_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  NUDGE_UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_WEBHOOK_BASE_URL: z.url().optional(),
   NUDGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   /** The folder holding nudge-project.json (deployed-project.ts); LAMBDA_TASK_ROOT when unset. */

@@ -13,6 +13,8 @@ import {
   SendGridSecretSchema,
   type TwilioSecret,
   TwilioSecretSchema,
+  type UnsubscribeSecret,
+  UnsubscribeSecretSchema,
 } from '../adapters/secrets/provider-secrets.ts';
 import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -51,14 +53,23 @@ export function outcomePublisher(env: Environment): EventBridgeOutcomePublisher 
   });
 }
 
-/** Both provider secrets from Secrets Manager (cached by Powertools), validated. */
+/**
+ * Both provider secrets and the unsubscribe-link signing key from Secrets Manager (cached by
+ * Powertools), validated.
+ */
 export async function providerSecrets(
   env: Environment,
-): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret }> {
+): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret; unsubscribe: UnsubscribeSecret }> {
   const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
-  const [twilio, sendgrid] = await Promise.all([
+  const [twilio, sendgrid, unsubscribe] = await Promise.all([
     readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
     readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),
+    readProviderSecret(
+      secrets,
+      need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
+      UnsubscribeSecretSchema,
+      'Unsubscribe signing key',
+    ),
   ]);
-  return { twilio, sendgrid };
+  return { twilio, sendgrid, unsubscribe };
 }

@@ -9,7 +9,7 @@ import { catalogRenderer } from '../app/render-factory.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { readDeployedProject } from './deployed-project.ts';
-import { readEnvironment } from './lambda-environment.ts';
+import { need, readEnvironment } from './lambda-environment.ts';
 import { journeyStore, outcomePublisher, providerSecrets, sendScheduler } from './lambda-wiring.ts';
 import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
@@ -25,7 +25,7 @@ if (templates.issues.length > 0)
     `Nudge templates are invalid: ${templates.issues.map((issue) => `${issue.file}: ${issue.message}`).join('; ')}`,
   );
 const secrets = await providerSecrets(env);
-const { twilio, sendgrid } = secrets;
+const { twilio, sendgrid, unsubscribe } = secrets;
 
 export const handler = createSqsBatchHandler(
   sendRecordHandler(
@@ -55,6 +55,13 @@ export const handler = createSqsBatchHandler(
           from: {
             email: sendgrid.fromEmail,
             ...(sendgrid.fromName === undefined ? {} : { name: sendgrid.fromName }),
+          },
+          unsubscribe: {
+            // The webhook function's Function URL (or custom domain): it serves /unsubscribe.
+            baseUrl: need(env, 'NUDGE_WEBHOOK_BASE_URL'),
+            signingKey: unsubscribe.signingKey,
+            ttlDays: project.settings.unsubscribe.linkDays,
+            nowEpochSeconds: () => Math.floor(systemClock.now().toSeconds()),
           },
         }),
       },

@@ -1,3 +1,4 @@
+import { UNSUBSCRIBE_PATH } from '../adapters/links/unsubscribe-link.ts';
 import { parseSendGridEvents } from '../adapters/sendgrid/sendgrid-events.ts';
 import {
   SENDGRID_SIGNATURE_HEADER,
@@ -7,11 +8,13 @@ import {
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
+import type { SuppressionStore } from '../app/ports/suppressions.ts';
 import type { Clock, InboundReply, JourneyStore, OutcomePublisher } from '../app/ports.ts';
 import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
+import { unsubscribeRoute } from './unsubscribe-route.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
 export interface WebhookRequest {
@@ -37,8 +40,14 @@ export interface WebhookDeps {
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
   clock: Clock;
+  suppressions: SuppressionStore;
   twilioAuthToken: string;
   sendgridPublicKey: string;
+  /**
+   * Signs and checks the one-click unsubscribe links (functions/adapters/links/unsubscribe-link.ts).
+   * Without it `/unsubscribe` answers 404.
+   */
+  unsubscribeSigningKey?: string;
   /**
    * The public base URL providers call (`https://abc.lambda-url.eu-north-1.on.aws`). Twilio signs
    * the exact URL it called, so it must be the public one; without it the Host header is used.
@@ -69,8 +78,11 @@ export function createWebhookRouter(
   return async (request) => {
     if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES)
       return text(413, 'payload too large');
+    const path = request.path.replace(/\/+$/, '');
+    // The one route a browser opens (GET shows a page, POST unsubscribes); the others are POST only.
+    if (path === UNSUBSCRIBE_PATH) return unsubscribeRoute(request, deps);
     if (request.method !== 'POST') return text(405, 'method not allowed');
-    switch (request.path.replace(/\/+$/, '')) {
+    switch (path) {
       case '/webhooks/twilio/status':
         return twilioStatus(request, deps);
       case '/webhooks/twilio/inbound':

@@ -1,6 +1,7 @@
 // Lambda entry: provider webhooks through a Function URL → verify → record.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
+import { MemorySuppressionStore } from '../adapters/memory/memory-suppression-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import { readDeployedProject } from './deployed-project.ts';
@@ -21,8 +22,12 @@ const route = createWebhookRouter({
   replies: project.settings.replies,
   defaultLocale: project.settings.defaults.locale,
   clock: systemClock,
+  // MERGE: the DynamoDB suppression store (helper A's wiring) replaces this in-memory stand-in;
+  // until then the one-click POST still withdraws the customer's consent in DynamoDB.
+  suppressions: new MemorySuppressionStore(),
   twilioAuthToken: secrets.twilio.authToken,
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
+  unsubscribeSigningKey: secrets.unsubscribe.signingKey,
   ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { publicBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
   log: (level, message, fields) => logger[level](message, fields ?? {}),
 });

@@ -63,6 +63,7 @@ export class Webhooks extends Construct {
         NUDGE_EVENT_BUS_NAME: props.bus.busName,
         NUDGE_TWILIO_SECRET_ARN: props.secrets.twilio.secretArn,
         NUDGE_SENDGRID_SECRET_ARN: props.secrets.sendgrid.secretArn,
+        NUDGE_UNSUBSCRIBE_SECRET_ARN: props.secrets.unsubscribe.secretArn,
         ...(customBaseUrl === undefined ? {} : { NUDGE_WEBHOOK_BASE_URL: customBaseUrl }),
       },
     });

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
+import { MemorySuppressionStore } from '../../functions/adapters/memory/memory-suppression-store.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -22,6 +23,7 @@ import {
   evaluateEvent,
 } from '../../functions/app/evaluate-event.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
+import type { SuppressionStore } from '../../functions/app/ports/suppressions.ts';
 import type { ChannelSender, JourneyStore } from '../../functions/app/ports.ts';
 import { catalogRenderer } from '../../functions/app/render-factory.ts';
 import { type SendDeps, sendMessage } from '../../functions/app/send-message.ts';
@@ -45,6 +47,7 @@ import { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts'
 import { createConsoleBackend } from './console-backend-impl.ts';
 import { loadDemoJourneys } from './demo-journeys.ts';
 import type { LiveCredentials } from './live-credentials.ts';
+import { localUnsubscribeSigningKey } from './unsubscribe-signing-key.ts';
 import { startWebhookHttpServer } from './webhook-http-server.ts';
 
 /** How to run Nudge on one machine. */
@@ -96,6 +99,11 @@ export interface LocalRuntimeOptions {
    * e.g. to trace every provider call or to inject a crash between two steps. Default: as built.
    */
   decorateSendPorts?: (ports: SendPorts) => SendPorts;
+  /**
+   * Signs the one-click unsubscribe links in every email (default: generated once into
+   * `<dataDir>/unsubscribe-signing-key`, or random per start without a data dir). Never logged.
+   */
+  unsubscribeSigningKey?: string;
 }
 
 /** The sandboxes' credentials: a Twilio account SID (`AC` + 32 hex) and auth token, a SendGrid API key. */
@@ -125,6 +133,8 @@ export interface LocalRuntime {
   dynamodbEngine: DynamoDbEngine;
   clock: ControllableClock;
   store: DynamoJourneyStore;
+  /** Per-address suppressions (one-click unsubscribes, …). */
+  suppressions: SuppressionStore;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
@@ -259,6 +269,10 @@ async function start(
     secrets.push(token, Buffer.from(`${sid}:${token}`).toString('base64'));
   }
   secrets.push(apiKey, ...(live === undefined ? [] : [live.sendgrid.apiKey]));
+  const unsubscribeSigningKey = options.unsubscribeSigningKey ?? localUnsubscribeSigningKey(options.dataDir);
+  secrets.push(unsubscribeSigningKey);
+  // MERGE: helper A's DynamoDB suppression store replaces this in-memory one.
+  const suppressions: SuppressionStore = new MemorySuppressionStore();
   const twilio = await startTwilioSandbox({
     accountSid,
     authToken,
@@ -344,6 +358,18 @@ async function start(
         : createSendGridMail({ apiKey: live.sendgrid.apiKey, timeoutMs: 10_000 }),
     from:
       live === undefined ? { email: 'nudge@acme.example', name: 'Acme' } : { email: live.sendgrid.fromEmail },
+    // One-click unsubscribe links point at the local webhook server. Not in --live mail: a link
+    // to this machine's loopback means nothing in a real mailbox.
+    ...(live === undefined
+      ? {
+          unsubscribe: {
+            baseUrl: webhooks.url,
+            signingKey: unsubscribeSigningKey,
+            ttlDays: project.settings.unsubscribe.linkDays,
+            nowEpochSeconds: () => Math.floor(clock.now().toSeconds()),
+          },
+        }
+      : {}),
   });
 
   // The send path: scheduler → in-process queue (at least once, bounded concurrency) → send use case.
@@ -384,6 +410,8 @@ async function start(
     replies: project.settings.replies,
     defaultLocale: project.settings.defaults.locale,
     clock,
+    suppressions,
+    unsubscribeSigningKey,
     twilioAuthToken: live?.twilio.authToken ?? authToken,
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
     publicBaseUrl: webhooks.url,
@@ -510,6 +538,7 @@ async function start(
     dynamodbEngine: dynamo.engine,
     clock,
     store,
+    suppressions,
     dynamoClient,
     tableName: TABLE,
     enqueue: (messageId) => queue.enqueue(messageId),

@@ -20,6 +20,8 @@ export interface SandboxPersonalization {
   readonly bcc: readonly SandboxAddress[];
   readonly subject: string | null;
   readonly customArgs: Readonly<Record<string, string>>;
+  /** The personalization's own `headers` (they override the message-level ones). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly dynamicTemplateData: Readonly<Record<string, unknown>> | null;
   readonly sendAt: number | null;
 }
@@ -33,6 +35,8 @@ export interface ValidMailSend {
   readonly templateId: string | null;
   readonly categories: readonly string[];
   readonly customArgs: Readonly<Record<string, string>>;
+  /** Message-level `headers`, as given (e.g. `List-Unsubscribe`, `List-Unsubscribe-Post`). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly personalizations: readonly SandboxPersonalization[];
 }
 
@@ -41,6 +45,27 @@ const HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html
 const EMAIL = /^[^\s@<>()[\]",;:]+@[^\s@<>()[\]",;:]+\.[^\s@<>()[\]",;:]+$/;
 const MAX_PERSONALIZATIONS = 1000;
 const MAX_RECIPIENTS = 1000;
+/**
+ * Headers the v3 API will not let a sender set (its docs: "These headers cannot be one of the
+ * reserved headers"); SendGrid writes them itself. Compared case-insensitively.
+ */
+export const SENDGRID_RESERVED_HEADERS: readonly string[] = [
+  'x-sg-id',
+  'x-sg-eid',
+  'received',
+  'dkim-signature',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'To',
+  'From',
+  'Subject',
+  'Reply-To',
+  'CC',
+  'BCC',
+];
+const RESERVED = new Set(SENDGRID_RESERVED_HEADERS.map((name) => name.toLowerCase()));
+// RFC 5322 field names: printable US-ASCII except the colon.
+const HEADER_NAME = /^[!-9;-~]+$/;
 
 /**
  * Validate a v3 mail/send body for the common cases SendGrid rejects with 400 (missing or empty
@@ -117,6 +142,7 @@ export function validateMailSend(
         bcc,
         subject: typeof raw.subject === 'string' ? raw.subject : null,
         customArgs: readCustomArgs(raw.custom_args, `${path}.custom_args`, fail),
+        headers: readHeaders(raw.headers, `${path}.headers`, fail),
         dynamicTemplateData: isRecord(raw.dynamic_template_data) ? raw.dynamic_template_data : null,
         sendAt: typeof raw.send_at === 'number' ? raw.send_at : null,
       });
@@ -206,11 +232,12 @@ export function validateMailSend(
     ? payload.categories.filter((c: unknown): c is string => typeof c === 'string')
     : [];
   const customArgs = readCustomArgs(payload.custom_args, 'custom_args', fail);
+  const headers = readHeaders(payload.headers, 'headers', fail);
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    mail: { from, replyTo, subject, content, templateId, categories, customArgs, personalizations },
+    mail: { from, replyTo, subject, content, templateId, categories, customArgs, headers, personalizations },
   };
 }
 
@@ -260,6 +287,43 @@ function readCustomArgs(
     args[key] = value;
   }
   return args;
+}
+
+/**
+ * `headers`: an object of string values (SendGrid: "The key/value pairs must be strings"), none
+ * of them a reserved header, names that can be header field names, values on one line.
+ */
+function readHeaders(
+  raw: unknown,
+  path: string,
+  fail: (field: string, message: string, anchor: string) => void,
+): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw)) {
+    fail(path, 'The headers parameter must be an object.', 'message.headers');
+    return {};
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') {
+      fail(`${path}.${name}`, `Invalid type. Expected: string, given: ${typeOf(value)}.`, 'message.headers');
+      continue;
+    }
+    if (RESERVED.has(name.toLowerCase())) {
+      fail(
+        `${path}.${name}`,
+        `The header ${name} is reserved and cannot be set. Reserved headers: ${SENDGRID_RESERVED_HEADERS.join(', ')}.`,
+        'message.headers',
+      );
+      continue;
+    }
+    if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) {
+      fail(`${path}.${name}`, 'The header name or value is not valid.', 'message.headers');
+      continue;
+    }
+    headers[name] = value;
+  }
+  return headers;
 }
 
 function typeOf(value: unknown): string {

@@ -79,6 +79,8 @@ export interface SandboxEmail {
   readonly templateId: string | null;
   readonly categories: readonly string[];
   readonly customArgs: Readonly<Record<string, string>>;
+  /** Message-level `headers` as sent (the two RFC 8058 one-click unsubscribe headers, …). */
+  readonly headers: Readonly<Record<string, string>>;
   readonly personalizations: readonly SandboxPersonalization[];
   readonly recipients: readonly SandboxEmailRecipient[];
   /** The request body as parsed JSON, untouched. */

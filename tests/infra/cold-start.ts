@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Valid-looking provider secrets, so the functions' secret schemas accept them. */
-const SECRETS: Record<'twilio' | 'sendgrid', Record<string, string>> = {
+const SECRETS: Record<'twilio' | 'sendgrid' | 'unsubscribe', Record<string, string>> = {
   twilio: {
     accountSid: `AC${'0'.repeat(32)}`,
     authToken: 'test-auth-token-0123456789',
@@ -24,6 +24,7 @@ const SECRETS: Record<'twilio' | 'sendgrid', Record<string, string>> = {
     webhookPublicKey: `MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE${'A'.repeat(40)}`,
     fromEmail: 'nudge@example.com',
   },
+  unsubscribe: { signingKey: 'test-unsubscribe-signing-key-0123456789abcdef' },
 };
 
 /** A Secrets Manager GetSecretValue endpoint on 127.0.0.1 answering from {@link SECRETS}. */
@@ -42,7 +43,13 @@ export async function startFakeSecretsManager(): Promise<{ url: string; close: (
         typeof parsed.SecretId === 'string'
           ? parsed.SecretId
           : '';
-      const which = id.includes('twilio') ? 'twilio' : id.includes('sendgrid') ? 'sendgrid' : undefined;
+      const which = id.includes('twilio')
+        ? 'twilio'
+        : id.includes('sendgrid')
+          ? 'sendgrid'
+          : id.includes('unsubscribe')
+            ? 'unsubscribe'
+            : undefined;
       if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || which === undefined) {
         response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
         response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: `no secret ${id}` }));
@@ -79,6 +86,8 @@ export function fakeValueFor(name: string): string {
     return `arn:aws:secretsmanager:eu-north-1:${account}:secret:nudge/dev/twilio-AbC123`;
   if (name === 'NUDGE_SENDGRID_SECRET_ARN')
     return `arn:aws:secretsmanager:eu-north-1:${account}:secret:nudge/dev/sendgrid-AbC123`;
+  if (name === 'NUDGE_UNSUBSCRIBE_SECRET_ARN')
+    return `arn:aws:secretsmanager:eu-north-1:${account}:secret:nudge/dev/unsubscribe-AbC123`;
   if (name === 'NUDGE_SEND_QUEUE_URL') return `https://sqs.eu-north-1.amazonaws.com/${account}/send`;
   if (name === 'NUDGE_WEBHOOK_BASE_URL') return 'https://abc123.lambda-url.eu-north-1.on.aws/';
   if (name.endsWith('_ARN')) return `arn:aws:sqs:eu-north-1:${account}:${name.toLowerCase()}`;

@@ -265,6 +265,20 @@ describe('provider secrets', () => {
       Description: Match.stringLikeRegexp('apiKey.*webhookPublicKey.*fromEmail.*fromName'),
     });
   });
+
+  it('generates the unsubscribe signing key in Secrets Manager: random, never in the template', () => {
+    const secret = resource('AWS::SecretsManager::Secret', 'ProviderSecretsUnsubscribe');
+    expect(secret.resource.Properties).toMatchObject({
+      Name: 'nudge/dev/unsubscribe',
+      GenerateSecretString: {
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'signingKey',
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      },
+    });
+    expect(secret.resource.Properties?.SecretString).toBeUndefined();
+  });
 });
 
 describe('functions', () => {
@@ -295,7 +309,7 @@ describe('functions', () => {
       'NUDGE_SEND_QUEUE_ARN',
       'NUDGE_SEND_QUEUE_URL',
     ];
-    const secrets = ['NUDGE_SENDGRID_SECRET_ARN', 'NUDGE_TWILIO_SECRET_ARN'];
+    const secrets = ['NUDGE_SENDGRID_SECRET_ARN', 'NUDGE_TWILIO_SECRET_ARN', 'NUDGE_UNSUBSCRIBE_SECRET_ARN'];
     const expected = {
       evaluate: ['NUDGE_TABLE_NAME', ...scheduling],
       send: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', 'NUDGE_WEBHOOK_BASE_URL', ...scheduling, ...secrets],
@@ -457,6 +471,7 @@ describe('IAM per function', () => {
     const secrets = [
       `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsSendGrid').id}>`,
       `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsTwilio').id}>`,
+      `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsUnsubscribe').id}>`,
     ];
     const schedulerRole = arnOf(resource('AWS::IAM::Role', 'SchedulingRole').id);
     const schedules =

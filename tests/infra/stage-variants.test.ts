@@ -123,11 +123,18 @@ describe('existing bus and secrets, a custom webhook domain', () => {
     expect(environmentOf(imported, 'SendingSendFunction').NUDGE_EVENT_BUS_NAME).toBe('company-journeys');
   });
 
-  it('creates no secrets and reads exactly the two given', () => {
-    imported.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  it('creates no provider secrets and reads the two given, plus its own generated unsubscribe key', () => {
+    // The unsubscribe signing key is Nudge's own (nothing to import): still generated per stage.
+    imported.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const unsubscribe = onlyResource(
+      imported.template,
+      'AWS::SecretsManager::Secret',
+      'ProviderSecretsUnsubscribe',
+    );
     for (const prefix of ['SendingSendRole', 'WebhooksWebhookRole']) {
       const role = onlyResource(imported.template, 'AWS::IAM::Role', prefix);
       expect(actionsOfRole(imported.template, role.id).get('secretsmanager:GetSecretValue')).toEqual([
+        `<${unsubscribe.id}>`,
         SENDGRID_ARN,
         TWILIO_ARN,
       ]);

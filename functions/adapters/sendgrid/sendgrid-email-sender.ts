@@ -1,19 +1,50 @@
 import type { MailService } from '@sendgrid/mail';
+import * as z from 'zod';
 import type { ChannelSender, OutboundMessage, SendReceipt } from '../../app/ports.ts';
+import { assertUnsubscribeBaseUrl, signUnsubscribeToken, unsubscribeUrl } from '../links/unsubscribe-link.ts';
+
+/** Where the one-click unsubscribe links of RFC 8058 point, and how they are signed. */
+export interface OneClickUnsubscribeConfig {
+  /** The webhook function's public base URL (https; plain http only on loopback). */
+  baseUrl: string;
+  /** The HMAC key the webhook function checks the links with (a secret). */
+  signingKey: string;
+  /** How long a link works (default `UNSUBSCRIBE_LINK_TTL_DAYS`, 90). */
+  ttlDays?: number;
+  /** The current time in epoch seconds (the links' expiry counts from it). */
+  nowEpochSeconds: () => number;
+}
 
 /** Who the email comes from. */
 export interface SendGridEmailSenderConfig {
   mail: MailService;
   from: { email: string; name?: string };
   replyTo?: string;
+  /**
+   * With it, every email carries `List-Unsubscribe: <https://…/unsubscribe?t=…>` and
+   * `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058); the deployed send function
+   * and the local runtime always set it.
+   */
+  unsubscribe?: OneClickUnsubscribeConfig;
 }
+
+/** The two RFC 8058 headers, exactly as mail clients look for them. */
+export const LIST_UNSUBSCRIBE_HEADER = 'List-Unsubscribe';
+export const LIST_UNSUBSCRIBE_POST_HEADER = 'List-Unsubscribe-Post';
+export const ONE_CLICK_POST_VALUE = 'List-Unsubscribe=One-Click';
 
 /**
  * Email through the real `@sendgrid/mail`. Our message id travels in `custom_args` (no personal
- * data there), which SendGrid copies onto every Event Webhook event for the message.
+ * data there), which SendGrid copies onto every Event Webhook event for the message. The
+ * one-click unsubscribe headers go in the v3 `headers` object (neither is one of SendGrid's
+ * reserved headers); SendGrid's DKIM signature covers them. SendGrid's own subscription tracking
+ * is switched off per message so that the one List-Unsubscribe header is ours.
  */
 export class SendGridEmailSender implements ChannelSender {
-  constructor(private readonly config: SendGridEmailSenderConfig) {}
+  constructor(private readonly config: SendGridEmailSenderConfig) {
+    // A base URL that cannot carry a one-click link fails at cold start, not on the first email.
+    if (config.unsubscribe !== undefined) assertUnsubscribeBaseUrl(config.unsubscribe.baseUrl);
+  }
 
   async send(outbound: OutboundMessage): Promise<SendReceipt> {
     if (outbound.message.channel !== 'email') {
@@ -22,6 +53,19 @@ export class SendGridEmailSender implements ChannelSender {
         retryable: false,
         code: 'wrong-channel',
         detail: 'SendGridEmailSender sends email only',
+      };
+    }
+    let unsubscribe: ReturnType<SendGridEmailSender['unsubscribeFields']>;
+    try {
+      unsubscribe = this.unsubscribeFields(outbound);
+    } catch (error) {
+      // Never an email without its unsubscribe link, and never a retry that would fail the same
+      // way. The reason names the field, not the address.
+      return {
+        ok: false,
+        retryable: false,
+        code: 'unsubscribe-link',
+        detail: `the one-click unsubscribe link could not be made: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ') : 'signing failed'}`,
       };
     }
     try {
@@ -33,12 +77,38 @@ export class SendGridEmailSender implements ChannelSender {
         text: outbound.message.text,
         html: outbound.message.html,
         customArgs: { messageId: outbound.messageId },
+        ...unsubscribe,
       });
       const id = headerValue(response.headers, 'x-message-id');
       return { ok: true, providerId: id ?? `sendgrid-${outbound.messageId}` };
     } catch (error) {
       return classifySendGridError(error);
     }
+  }
+
+  private unsubscribeFields(outbound: OutboundMessage) {
+    const config = this.config.unsubscribe;
+    if (config === undefined) return {};
+    const token = signUnsubscribeToken(
+      {
+        address: outbound.to,
+        messageId: outbound.messageId,
+        ...(outbound.customerId === undefined ? {} : { customerId: outbound.customerId }),
+        ...(outbound.locale === undefined ? {} : { locale: outbound.locale }),
+      },
+      {
+        key: config.signingKey,
+        nowEpochSeconds: config.nowEpochSeconds(),
+        ...(config.ttlDays === undefined ? {} : { ttlDays: config.ttlDays }),
+      },
+    );
+    return {
+      headers: {
+        [LIST_UNSUBSCRIBE_HEADER]: `<${unsubscribeUrl(config.baseUrl, token)}>`,
+        [LIST_UNSUBSCRIBE_POST_HEADER]: ONE_CLICK_POST_VALUE,
+      },
+      trackingSettings: { subscriptionTracking: { enable: false } },
+    };
   }
 }
 

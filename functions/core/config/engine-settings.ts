@@ -66,6 +66,18 @@ export const EngineSettingsSchema = z.strictObject({
   replies: RepliesSettingsSchema.prefault({}).describe(
     'Answers to HELP, STOP and START (docs/rules.md, "Replies and keywords")',
   ),
+  unsubscribe: z
+    .strictObject({
+      linkDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(365)
+        .default(90)
+        .describe('How many days the one-click unsubscribe link in an email works'),
+    })
+    .prefault({})
+    .describe('One-click unsubscribe (RFC 8058) in every email'),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

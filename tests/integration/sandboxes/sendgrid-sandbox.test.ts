@@ -300,6 +300,64 @@ describe('SendGrid sandbox through the real @sendgrid/mail', () => {
     });
   });
 
+  it('keeps the custom headers of an email (message level and per personalization)', async () => {
+    const [response] = await mail.send({
+      to: 'ada@example.com',
+      from: FROM,
+      subject: 's',
+      text: 't',
+      headers: {
+        'List-Unsubscribe': '<https://hooks.example.com/unsubscribe?t=abc>',
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    });
+    const kept = sandbox.message(messageIdOf(response.headers));
+    expect(kept?.headers).toEqual({
+      'List-Unsubscribe': '<https://hooks.example.com/unsubscribe?t=abc>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+
+    const raw = await fetch(`${sandbox.url}/v3/mail/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        personalizations: [{ to: [{ email: 'bo@example.com' }], headers: { 'X-Per-Recipient': 'bo' } }],
+        from: { email: 'hello@nudge.example' },
+        subject: 's',
+        content: [{ type: 'text/plain', value: 't' }],
+      }),
+    });
+    expect(raw.status).toBe(202);
+    const perRecipient = sandbox.message(raw.headers.get('x-message-id') ?? '');
+    expect(perRecipient?.personalizations[0]?.headers).toEqual({ 'X-Per-Recipient': 'bo' });
+  });
+
+  it('refuses reserved headers and non-string header values with 400 and the field, as the API documents', async () => {
+    const before = sandbox.messages().length;
+    const response = await fetch(`${sandbox.url}/v3/mail/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        personalizations: [{ to: [{ email: 'a@example.com' }], headers: { from: 'x@example.com' } }],
+        from: { email: 'hello@nudge.example' },
+        subject: 's',
+        content: [{ type: 'text/plain', value: 't' }],
+        headers: { 'DKIM-Signature': 'v=1', 'X-Count': 3, 'List-Unsubscribe': '<https://ok.example/u>' },
+      }),
+    });
+    expect(response.status).toBe(400);
+    const body: unknown = await response.json();
+    expect(body).toMatchObject({
+      errors: expect.arrayContaining([
+        expect.objectContaining({ field: 'headers.DKIM-Signature' }),
+        expect.objectContaining({ field: 'headers.X-Count' }),
+        expect.objectContaining({ field: 'personalizations.0.headers.from' }),
+      ]),
+    });
+    expect(JSON.stringify(body)).not.toContain('List-Unsubscribe');
+    expect(sandbox.messages()).toHaveLength(before);
+  });
+
   it('surfaces a 429 with Retry-After, then a 503 outage, then recovers', async () => {
     sandbox.faults.failNext(1, { status: 429, retryAfterSeconds: 3 });
     const message = { to: 'busy@example.com', from: FROM, subject: 's', text: 't' };

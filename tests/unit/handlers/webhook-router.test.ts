@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import twilio from 'twilio';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
@@ -99,6 +100,7 @@ describe('webhook router', () => {
       outcomes,
       keywords: keywordTable(),
       clock: { now: () => NOW },
+      suppressions: new MemorySuppressionStore(),
       twilioAuthToken: AUTH_TOKEN,
       sendgridPublicKey: PUBLIC_KEY,
       publicBaseUrl: BASE,
@@ -251,6 +253,7 @@ describe('webhook router', () => {
     it('escapes the answer as XML, exactly as Twilio’s library does', async () => {
       const escaping = createWebhookRouter({
         store,
+        suppressions: new MemorySuppressionStore(),
         outcomes,
         keywords: keywordTable(),
         clock: { now: () => NOW },
@@ -275,6 +278,7 @@ describe('webhook router', () => {
       );
       const twilioAnswers = createWebhookRouter({
         store,
+        suppressions: new MemorySuppressionStore(),
         outcomes,
         keywords: keywordTable(),
         clock: { now: () => NOW },

@@ -1,0 +1,163 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import * as z from 'zod';
+
+/** Where the webhook function serves one-click unsubscribe (RFC 8058), relative to its base URL. */
+export const UNSUBSCRIBE_PATH = '/unsubscribe';
+
+/**
+ * How long an unsubscribe link works: 90 days. Mailbox providers show the unsubscribe button on
+ * old mail too, and people unsubscribe from a message weeks after it came, so the link must
+ * outlive the usual reading window by far; a link that never expires would be a permanent
+ * credential for the address. A message older than this can still be opted out of by replying
+ * or through SendGrid's own unsubscribe (recorded through the Event Webhook).
+ */
+export const UNSUBSCRIBE_LINK_TTL_DAYS = 90;
+
+/** A signing key shorter than this is refused: HMAC-SHA-256 wants at least 256 bits of key. */
+export const MIN_UNSUBSCRIBE_KEY_LENGTH = 32;
+
+/** A longer `t` is refused before any work (a real token is well under 1 kB). */
+const MAX_TOKEN_LENGTH = 2048;
+/** Domain separation: this key signs nothing else, and a later format gets another prefix. */
+const SIGNED_PREFIX = 'nudge-unsubscribe.v1.';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+const PayloadSchema = z.strictObject({
+  v: z.literal(1),
+  ch: z.literal('email'),
+  a: z.string().min(3).max(320),
+  m: z.string().min(1).max(200),
+  c: z.string().min(1).max(200).optional(),
+  l: z.string().min(2).max(35).optional(),
+  exp: z.number().int().positive(),
+});
+
+/** What an unsubscribe link stands for. */
+export interface UnsubscribeClaims {
+  channel: 'email';
+  /** Lower-cased email address. */
+  address: string;
+  /** The message the link was sent in. */
+  messageId: string;
+  /** The customer the message went to, when known. */
+  customerId?: string;
+  /** The message's locale, for the confirmation page. */
+  locale?: string;
+  /** Epoch seconds after which the link no longer works. */
+  expiresAt: number;
+}
+
+/** Why a token was refused: `malformed` (not a token at all), `forged` (wrong signature), `expired`. */
+export type UnsubscribeTokenCheck =
+  | { ok: true; claims: UnsubscribeClaims }
+  | { ok: false; why: 'malformed' | 'forged' | 'expired' };
+
+/**
+ * A signed, expiring token: `base64url(JSON payload)` `.` `base64url(HMAC-SHA-256(key, prefix +
+ * payload part))`. The payload is signed, not encrypted: it carries the recipient's own address,
+ * which the link only ever travels to in their own mail headers.
+ */
+export function signUnsubscribeToken(
+  input: { address: string; messageId: string; customerId?: string; locale?: string },
+  options: { key: string; nowEpochSeconds: number; ttlDays?: number },
+): string {
+  checkKey(options.key);
+  const ttlSeconds = Math.round((options.ttlDays ?? UNSUBSCRIBE_LINK_TTL_DAYS) * 86_400);
+  const payload = PayloadSchema.parse({
+    v: 1,
+    ch: 'email',
+    a: input.address.trim().toLowerCase(),
+    m: input.messageId,
+    ...(input.customerId === undefined ? {} : { c: input.customerId }),
+    ...(input.locale === undefined ? {} : { l: input.locale }),
+    exp: Math.floor(options.nowEpochSeconds) + ttlSeconds,
+  });
+  const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return `${body}.${mac(options.key, body).toString('base64url')}`;
+}
+
+/**
+ * Checks a token: the signature first (constant-time), and only then is the payload parsed, so
+ * nothing an attacker wrote is interpreted before it is known to be ours. Never throws.
+ */
+export function verifyUnsubscribeToken(
+  token: string | undefined,
+  options: { key: string; nowEpochSeconds: number },
+): UnsubscribeTokenCheck {
+  if (token === undefined || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
+    return { ok: false, why: 'malformed' };
+  const parts = token.split('.');
+  const [body, signature] = parts;
+  if (
+    parts.length !== 2 ||
+    body === undefined ||
+    signature === undefined ||
+    !BASE64URL.test(body) ||
+    !BASE64URL.test(signature)
+  )
+    return { ok: false, why: 'malformed' };
+  const given = Buffer.from(signature, 'base64url');
+  const expected = mac(options.key, body);
+  // Node decodes base64url leniently: the unused low bits of the last character are ignored, so
+  // two spellings decode to the same bytes. Only the canonical spelling is accepted, so that
+  // changing any character of a link refuses it.
+  if (given.length !== expected.length || given.toString('base64url') !== signature)
+    return { ok: false, why: 'forged' };
+  if (!timingSafeEqual(given, expected)) return { ok: false, why: 'forged' };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, why: 'malformed' };
+  }
+  const payload = PayloadSchema.safeParse(json);
+  if (!payload.success) return { ok: false, why: 'malformed' };
+  if (options.nowEpochSeconds >= payload.data.exp) return { ok: false, why: 'expired' };
+  return {
+    ok: true,
+    claims: {
+      channel: payload.data.ch,
+      address: payload.data.a,
+      messageId: payload.data.m,
+      ...(payload.data.c === undefined ? {} : { customerId: payload.data.c }),
+      ...(payload.data.l === undefined ? {} : { locale: payload.data.l }),
+      expiresAt: payload.data.exp,
+    },
+  };
+}
+
+/**
+ * The one-click URL for a token under the webhook function's public base URL. RFC 8058 wants an
+ * HTTPS URI; plain http is allowed only on loopback (the local runtime).
+ */
+export function unsubscribeUrl(baseUrl: string, token: string): string {
+  const base = new URL(baseUrl);
+  if (!isAllowedBase(base)) {
+    throw new Error(
+      `the unsubscribe base URL must be https (http only on loopback), got ${base.protocol}//…`,
+    );
+  }
+  const url = new URL(`${base.pathname.replace(/\/+$/, '')}${UNSUBSCRIBE_PATH}`, base);
+  url.searchParams.set('t', token);
+  return url.href;
+}
+
+/** Throws unless the base URL can carry one-click links (see {@link unsubscribeUrl}). */
+export function assertUnsubscribeBaseUrl(baseUrl: string): void {
+  unsubscribeUrl(baseUrl, 'x');
+}
+
+function isAllowedBase(base: URL): boolean {
+  if (base.protocol === 'https:') return true;
+  return base.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname);
+}
+
+function mac(key: string, body: string): Buffer {
+  return createHmac('sha256', key).update(`${SIGNED_PREFIX}${body}`, 'utf8').digest();
+}
+
+function checkKey(key: string): void {
+  if (key.length < MIN_UNSUBSCRIBE_KEY_LENGTH) {
+    throw new Error(`the unsubscribe signing key must be at least ${MIN_UNSUBSCRIBE_KEY_LENGTH} characters`);
+  }
+}
