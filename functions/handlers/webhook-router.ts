@@ -7,6 +7,7 @@ import {
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
+import type { SuppressionStore } from '../app/ports/suppressions.ts';
 import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
 import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { recordProviderStatus } from '../app/record-provider-status.ts';
@@ -33,6 +34,10 @@ export interface WebhookResponse {
 /** What the webhook needs; built once per process. */
 export interface WebhookDeps {
   store: JourneyStore;
+  /** Per-address suppressions: STOP, unsubscribe, spam report and hard bounce write them. */
+  suppressions: SuppressionStore;
+  /** Country for phone numbers stored without a country code (settings.defaults.country). */
+  defaultCountry?: string;
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
   clock: Clock;

@@ -5,7 +5,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { journeyStore, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
+import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } from './lambda-wiring.ts';
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
@@ -16,6 +16,8 @@ const secrets = await providerSecrets(env);
 
 const route = createWebhookRouter({
   store: journeyStore(env),
+  suppressions: suppressionStore(env),
+  defaultCountry: project.settings.defaults.country,
   outcomes: outcomePublisher(env),
   keywords: keywordTable(project.settings.keywords),
   clock: systemClock,

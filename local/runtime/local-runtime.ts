@@ -6,6 +6,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DateTime } from 'luxon';
 import { loadProject } from '../../cli/commands/project.ts';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import {
   ControllableClock,
@@ -125,6 +126,8 @@ export interface LocalRuntime {
   dynamodbEngine: DynamoDbEngine;
   clock: ControllableClock;
   store: DynamoJourneyStore;
+  /** Per-address suppressions, on the same table (tests look STOPs up here). */
+  suppressions: DynamoSuppressionStore;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
@@ -236,6 +239,7 @@ async function start(
   const firstStart = !(await tableExists(dynamoClient));
   await createLocalJourneyTable(dynamoClient, TABLE, dynamo.engine, log);
   const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
+  const suppressions = new DynamoSuppressionStore({ tableName: TABLE, client: dynamoClient });
 
   // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
   let route: ReturnType<typeof createWebhookRouter> | undefined;
@@ -364,11 +368,19 @@ async function start(
   });
 
   const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
-  evaluateDeps = { store, scheduler, clock, settings: project.settings, rules: rulesOf(project.rules) };
+  evaluateDeps = {
+    store,
+    suppressions,
+    scheduler,
+    clock,
+    settings: project.settings,
+    rules: rulesOf(project.rules),
+  };
   const built: SendPorts = { store, channels: { sms: smsSender, email: emailSender } };
   const sendPorts = options.decorateSendPorts?.(built) ?? built;
   sendDeps = {
     store: sendPorts.store,
+    suppressions,
     scheduler,
     clock,
     settings: project.settings,
@@ -379,6 +391,8 @@ async function start(
   };
   const webhookDeps: WebhookDeps = {
     store,
+    suppressions,
+    defaultCountry: project.settings.defaults.country,
     outcomes: publisher,
     keywords: keywordTable(project.settings.keywords),
     clock,
@@ -416,6 +430,7 @@ async function start(
       render: catalogRenderer(next.catalog, next.settings),
     });
     webhookDeps.keywords = keywordTable(next.settings.keywords);
+    webhookDeps.defaultCountry = next.settings.defaults.country;
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
   const watchers: FSWatcher[] = [];
@@ -440,6 +455,8 @@ async function start(
     port: options.ports?.console ?? 3000,
     backend: createConsoleBackend({
       store,
+      suppressions,
+      defaultCountry: () => project.settings.defaults.country,
       clock,
       bus,
       twilio,
@@ -504,6 +521,7 @@ async function start(
     dynamodbEngine: dynamo.engine,
     clock,
     store,
+    suppressions,
     dynamoClient,
     tableName: TABLE,
     enqueue: (messageId) => queue.enqueue(messageId),

@@ -52,6 +52,28 @@ export const EngineSettingsSchema = z.strictObject({
     })
     .default({})
     .describe('Reply keywords added to the shipped ones (en, sv, da, no, fi) per meaning'),
+  consent: z
+    .strictObject({
+      reoptInEventTypes: z
+        .array(z.string().min(1))
+        .default(['ConsentGranted'])
+        .describe(
+          'Event detail-types that may lift an opt-out the person or the provider made (STOP, unsubscribe, …); no other event can',
+        ),
+      futureToleranceMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1440)
+        .default(5)
+        .describe(
+          'An event dated more than this after its arrival is rejected (its time would win every later comparison)',
+        ),
+    })
+    .prefault({})
+    .describe(
+      'Who may lift an opt-out, and how far ahead of the clock an event time may be (docs/rules.md, consent)',
+    ),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
@@ -95,6 +96,7 @@ describe('webhook router', () => {
     );
     route = createWebhookRouter({
       store,
+      suppressions: new MemorySuppressionStore(),
       outcomes,
       keywords: keywordTable(),
       clock: { now: () => NOW },
