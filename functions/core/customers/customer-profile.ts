@@ -104,10 +104,15 @@ export function mergeProfile(
 /**
  * Whether a consent entry is an opt-out the person or the provider made (a STOP reply, a carrier
  * opt-out, an unsubscribe, a spam report): only the same person's START or a re-opt-in event lifts
- * it. An opt-out an ordinary event carried (`event:<id>`, the publisher's own flag) is not firm.
+ * it. An opt-out an event carried (`event:<id>`, `reopt-in:<id>`: the publisher's own flag) is not firm.
  */
 export function isFirmOptOut(entry: ConsentEntry | undefined): boolean {
-  return entry !== undefined && !entry.granted && !entry.source.startsWith('event:');
+  return (
+    entry !== undefined &&
+    !entry.granted &&
+    !entry.source.startsWith('event:') &&
+    !entry.source.startsWith('reopt-in:')
+  );
 }
 
 /**

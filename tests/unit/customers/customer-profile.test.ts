@@ -126,6 +126,14 @@ describe('mergeProfile: consent from events', () => {
       { reoptIn: true },
     );
 
+    const restated = mergeProfile(
+      optedOutByReply(),
+      { id: 'cust-anna', consent: { sms: false } },
+      '2026-11-23T11:00:00Z',
+      'reopt-in:ev-consent-off',
+      { reoptIn: true },
+    );
+    expect(restated.consent.sms?.source).toBe('reply:SM-stop'); // its `false` does not weaken the STOP
     expect(lifted.consent.sms).toEqual({
       granted: true,
       at: '2026-11-23T11:00:00.000Z',
