@@ -40,6 +40,8 @@ export interface Suppression {
  * never expired by retention and survive a customer's erasure, so the opt-out keeps being honoured.
  */
 export interface SuppressionStore {
+  // Every `at` may carry any offset; stores compare instants as instants (`10:30+01:00` is before
+  // `10:00Z`) and keep them in UTC. Every suppress and lift is one conditional write.
   get(channel: Channel, address: string): Promise<Suppression | undefined>;
   /**
    * Suppresses the address. 'duplicate' when this `source` was applied already (a replayed
