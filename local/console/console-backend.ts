@@ -66,6 +66,12 @@ export interface ConsoleBackend {
    * and email, and the addresses her messages went to. Undefined for an unknown customer.
    */
   customerSuppressions(customerId: string): Promise<Suppression[] | undefined>;
+  /**
+   * The suppression entry of one address (normalised as sends are: E.164 with the default
+   * country, email lower-cased), whoever it belongs to; undefined when there is none or the
+   * address is not one.
+   */
+  addressSuppression(channel: 'sms' | 'email', address: string): Promise<Suppression | undefined>;
   rejected(limit: number): Promise<RejectedEvent[]>;
   /** What the sandboxes received, newest first. */
   captured(limit: number): Promise<CapturedMessage[]>;

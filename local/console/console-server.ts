@@ -339,6 +339,19 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       },
     },
     {
+      // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
+      pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/,
+      methods: {
+        GET: async (ctx) => {
+          const channel = ctx.params[0] === 'email' ? 'email' : 'sms';
+          const entry = await backend.addressSuppression(channel, ctx.params[1] ?? '');
+          if (entry === undefined)
+            throw new ConsoleHttpError(404, 'not-found', `no ${channel} suppression for that address`);
+          sendJson(ctx.res, 200, entry);
+        },
+      },
+    },
+    {
       pattern: /^\/api\/rules$/,
       methods: {
         GET: async (ctx) => {

@@ -116,6 +116,10 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       }
       return parts.suppressions.list(addresses);
     },
+    addressSuppression: async (channel, raw) => {
+      const address = suppressionAddress(channel, raw, parts.defaultCountry());
+      return address === undefined ? undefined : parts.suppressions.get(channel, address);
+    },
     rejected: (limit) => parts.store.listRejected(limit),
     captured: async (limit) => {
       const sms: CapturedMessage[] = parts.twilio

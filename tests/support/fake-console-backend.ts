@@ -248,6 +248,12 @@ export class FakeConsoleBackend implements ConsoleBackend {
     );
   }
 
+  async addressSuppression(channel: 'sms' | 'email', address: string): Promise<Suppression | undefined> {
+    this.#maybeFail();
+    const wanted = channel === 'email' ? address.trim().toLowerCase() : address.trim();
+    return this.suppressions.find((entry) => entry.channel === channel && entry.address === wanted);
+  }
+
   async rejected(limit: number): Promise<RejectedEvent[]> {
     this.#maybeFail();
     return this.rejectedEvents.slice(0, limit);

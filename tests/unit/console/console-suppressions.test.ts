@@ -92,4 +92,21 @@ describe('address suppressions in the console', () => {
 
     expect(body).toContain('No address of this customer is suppressed.');
   });
+
+  it('GET /api/suppressions/:channel/:address looks one address up, whoever it belongs to', async () => {
+    harness = await startConsoleHarness(seed);
+
+    const number = await harness.request(`/api/suppressions/sms/${encodeURIComponent('+46701234567')}`);
+    const email = await harness.request(`/api/suppressions/email/${encodeURIComponent('Anna@Example.SE')}`);
+    const unknown = await harness.request(`/api/suppressions/sms/${encodeURIComponent('+46700000000')}`);
+
+    expect(number.status).toBe(200);
+    expect(await number.json()).toEqual(ANNA_NUMBER);
+    expect(await email.json()).toMatchObject({
+      channel: 'email',
+      address: 'anna@example.se',
+      suppressed: false,
+    });
+    expect(unknown.status).toBe(404);
+  });
 });
