@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
 import { DynamoJourneyStore } from '../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { DynamoSuppressionStore } from '../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { createJourneyTable } from '../functions/adapters/dynamodb/table-design.ts';
 import { loadProject } from '../functions/adapters/files/load-project.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
@@ -172,7 +173,15 @@ async function main(): Promise<void> {
       await createJourneyTable(tableClient, tableName);
       const store = new DynamoJourneyStore({ tableName, client: tableClient, clock: systemClock });
       const scheduler = new CountingScheduler();
-      const deps: EvaluateDeps = { store, scheduler, clock: systemClock, settings: project.settings, rules };
+      const suppressions = new DynamoSuppressionStore({ tableName, client: tableClient });
+      const deps: EvaluateDeps = {
+        store,
+        suppressions,
+        scheduler,
+        clock: systemClock,
+        settings: project.settings,
+        rules,
+      };
 
       // The template: reminder 0, planned by the use case itself (a renewal far enough ahead that
       // every reminder is still pending while we cancel).

@@ -2,9 +2,12 @@ import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import {
   type CustomerProfile,
+  type EventCustomer,
   EventCustomerSchema,
   mergeProfile,
+  utcIso,
 } from '../core/customers/customer-profile.ts';
+import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
@@ -13,6 +16,7 @@ import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
+import type { SuppressionStore } from './ports/suppressions.ts';
 import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
@@ -39,6 +43,8 @@ export interface EvaluationResult {
 /** What evaluating needs; built once per process. */
 export interface EvaluateDeps {
   store: JourneyStore;
+  /** Per-address suppressions: a re-opt-in event lifts those of the customer's addresses. */
+  suppressions: SuppressionStore;
   scheduler: SendScheduler;
   clock: Clock;
   settings: EngineSettings;
@@ -62,23 +68,10 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   const parsed = parseJourneyEvent(input);
   if (!parsed.ok) {
     const id = readPath(input, 'id');
-    // Bounded, like the raw input: a rejection record must always fit in the store.
-    const eventId = typeof id === 'string' ? truncate(id, MAX_ID) : undefined;
-    const reason = truncate(parsed.reason, MAX_REASON);
-    await deps.store.recordRejected({
-      receivedAt: now.toUTC().toISO() ?? '',
-      reason,
-      ...(eventId === undefined ? {} : { eventId }),
-      raw: truncate(safeStringify(input), MAX_RAW),
-    });
-    return {
-      ...(eventId === undefined ? {} : { eventId }),
-      rejected: reason,
-      planned: [],
-      closed: [],
-      counted: [],
-    };
+    return reject(input, typeof id === 'string' ? id : undefined, parsed.reason, now, deps);
   }
+  const tooEarly = futureTimeProblem(parsed.event.time, now, deps.settings.consent.futureToleranceMinutes);
+  if (tooEarly !== undefined) return reject(input, parsed.event.id, tooEarly, now, deps);
   const event = parsed.event;
   const result: EvaluationResult = { eventId: event.id, planned: [], closed: [], counted: [] };
 
@@ -104,7 +97,7 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   const triggered = deps.rules.triggers.match(event);
   const profile = await resolveProfile(
     event,
-    deps.store,
+    deps,
     triggered.some((rule) => rule.threshold === undefined),
   );
   for (const rule of triggered) {
@@ -120,21 +113,90 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   return result;
 }
 
+/** Records a rejected input (bounded, so a rejection record always fits in the store) and says why. */
+async function reject(
+  input: unknown,
+  id: string | undefined,
+  why: string,
+  now: DateTime,
+  deps: EvaluateDeps,
+): Promise<EvaluationResult> {
+  const eventId = id === undefined ? undefined : truncate(id, MAX_ID);
+  const reason = truncate(why, MAX_REASON);
+  await deps.store.recordRejected({
+    receivedAt: now.toUTC().toISO() ?? '',
+    reason,
+    ...(eventId === undefined ? {} : { eventId }),
+    raw: truncate(safeStringify(input), MAX_RAW),
+  });
+  return {
+    ...(eventId === undefined ? {} : { eventId }),
+    rejected: reason,
+    planned: [],
+    closed: [],
+    counted: [],
+  };
+}
+
+/**
+ * Why an event's time is refused, if it is: more than the tolerance after its arrival. Such a
+ * time would win every later comparison (consent is "newest statement wins"), so a publisher's
+ * wrong clock could hold a consent change against a STOP or START made after it.
+ */
+function futureTimeProblem(time: string, now: DateTime, toleranceMinutes: number): string | undefined {
+  const eventTime = DateTime.fromISO(time, { zone: 'utc' });
+  const ahead = eventTime.diff(now, 'minutes').minutes;
+  if (!eventTime.isValid || ahead <= toleranceMinutes) return undefined;
+  return `time: ${time} is ${Math.round(ahead)} min after its arrival (${isoOf(now)}); an event may be at most ${toleranceMinutes} min ahead (consent.futureToleranceMinutes)`;
+}
+
 async function resolveProfile(
   event: JourneyEvent,
-  store: JourneyStore,
+  deps: EvaluateDeps,
   needed: boolean,
 ): Promise<CustomerProfile | undefined> {
   const inline = EventCustomerSchema.safeParse(event.detail.customer);
   if (inline.success) {
-    return updateProfile(store, inline.data.id, (stored) => {
-      const merged = mergeProfile(stored, inline.data, event.time, `event:${event.id}`);
+    // Only an event of a configured re-opt-in type may lift an opt-out the person or the
+    // provider made; its statements are marked as such (docs/rules.md, consent).
+    const reoptIn = deps.settings.consent.reoptInEventTypes.includes(event['detail-type']);
+    const source = reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`;
+    const profile = await updateProfile(deps.store, inline.data.id, (stored) => {
+      const merged = mergeProfile(stored, inline.data, event.time, source, { reoptIn });
       return stored === undefined || !sameProfile(stored, merged) ? merged : undefined;
     });
+    if (reoptIn && profile !== undefined) await liftAddressSuppressions(profile, inline.data, event, deps);
+    return profile;
   }
   const customerId = event.detail.customerId;
-  if (needed && typeof customerId === 'string' && customerId !== '') return store.getProfile(customerId);
+  if (needed && typeof customerId === 'string' && customerId !== '') return deps.store.getProfile(customerId);
   return undefined;
+}
+
+/**
+ * A re-opt-in also lifts the suppressions of the customer's addresses on the channels it grants
+ * (a STOP holds for the number too). Each lift is one conditional write: a replay is a
+ * 'duplicate', and a suppression newer than the event stays ('stale').
+ */
+async function liftAddressSuppressions(
+  profile: CustomerProfile,
+  incoming: EventCustomer,
+  event: JourneyEvent,
+  deps: EvaluateDeps,
+): Promise<void> {
+  for (const channel of ['sms', 'email'] as const) {
+    if (incoming.consent?.[channel] !== true) continue;
+    const raw = channel === 'sms' ? profile.phone : profile.email;
+    const address =
+      raw === undefined ? undefined : suppressionAddress(channel, raw, deps.settings.defaults.country);
+    if (address === undefined) continue;
+    await deps.suppressions.lift({
+      channel,
+      address,
+      source: `reopt-in:${event.id}`,
+      at: utcIso(event.time),
+    });
+  }
 }
 
 /** Equal but for `updatedAt` (and the store's revision): then the write is skipped (most events repeat what is known). */

@@ -1,6 +1,9 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
+import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import { classifyReply, type KeywordTable } from '../core/replies/inbound-keywords.ts';
+import { type AddressOptOut, optedOutEvent, suppressAddress } from './address-suppressions.ts';
+import type { SuppressionStore } from './ports/suppressions.ts';
 import type { InboundReply, JourneyStore, OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
@@ -16,8 +19,16 @@ export interface InboundSms {
 /** What handling replies needs. */
 export interface ReplyDeps {
   store: JourneyStore;
+  /** Per-address suppressions: every STOP suppresses the sending number, START from it lifts it. */
+  suppressions: SuppressionStore;
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
+  /**
+   * Country for phone numbers stored without a country code (settings.defaults.country), to
+   * tell whether a START comes from the correlated customer's own number. Default: only numbers
+   * with a country code compare.
+   */
+  defaultCountry?: string;
 }
 
 /** A handled reply, and whether this delivery was its first (a retry or a replay is not). */
@@ -29,8 +40,10 @@ export interface HandledReply {
 
 /**
  * Understands a reply (STOP/START/HELP/YES/NO in five languages, or free text), correlates it to
- * the latest message sent to that number, changes SMS consent for STOP and START, records it
- * once, and puts `CustomerReplied` (and `CustomerOptedOut`) on the bus.
+ * the latest message sent to that number, records it once, and puts `CustomerReplied` (and
+ * `CustomerOptedOut`) on the bus. A STOP suppresses the sending number itself, whether or not a
+ * customer or message matches, and withdraws the correlated customer's SMS consent; a START from
+ * the same number lifts both (the customer's only when the number is hers).
  */
 export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Promise<HandledReply> {
   const intent = classifyReply(sms.body, deps.keywords);
@@ -50,8 +63,10 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
   if (await deps.store.hasReply(sms.replyId)) return { reply, isNew: false };
   // Consent before the reply record: were the process to die between the two, the provider's
   // retry must not find the reply recorded and stop there, losing the STOP. Applying it twice is
-  // harmless (the same statement, from the same reply: the second is skipped).
-  const optedOut = await applyConsent(reply, intent, deps);
+  // harmless (the same statement, from the same reply: the second is a duplicate).
+  const address = replyAddress(sms.from);
+  const addressOptOut = await applyToAddress(reply, intent, address, deps);
+  const customerOptedOut = await applyConsent(reply, intent, address, deps);
   if ((await deps.store.recordReply(reply)) === 'exists') return { reply, isNew: false }; // a concurrent duplicate
 
   const outcomes: OutcomeEvent[] = [
@@ -70,37 +85,82 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
       },
     },
   ];
-  if (optedOut && reply.customerId !== undefined) {
-    outcomes.push({
-      detailType: 'CustomerOptedOut',
-      time: sms.receivedAt,
-      detail: {
-        schemaVersion: OUTCOME_SCHEMA_VERSION,
-        customerId: reply.customerId,
+  // One CustomerOptedOut per STOP that changed something (the number, the customer, or both).
+  if (intent === 'stop' && (addressOptOut !== undefined || customerOptedOut)) {
+    outcomes.push(
+      optedOutEvent({
         channel: 'sms',
+        address,
+        reason: 'stop-reply',
         source: `reply:${sms.replyId}`,
         at: sms.receivedAt,
-      },
-    });
+        ...(reply.customerId === undefined ? {} : { customerId: reply.customerId }),
+      }),
+    );
   }
   await deps.outcomes.publish(outcomes);
   return { reply, isNew: true };
 }
 
-/** Applies a STOP or START to the correlated customer's SMS consent; true for a STOP that was applied. */
+/**
+ * The sending number as suppressions key it: E.164 (Twilio sends `From` in E.164); anything else
+ * (a short code) trimmed as it came, so even that is suppressed under the form it arrives in.
+ */
+function replyAddress(from: string): string {
+  return suppressionAddress('sms', from, '') ?? from.trim();
+}
+
+/**
+ * Suppresses the number on STOP, lifts it on START. Returns the opt-out when a STOP applied now
+ * or by an earlier, interrupted try of this same reply (its event must still be published).
+ */
+async function applyToAddress(
+  reply: InboundReply,
+  intent: InboundReply['intent'],
+  address: string,
+  deps: ReplyDeps,
+): Promise<AddressOptOut | undefined> {
+  const source = `reply:${reply.replyId}`;
+  if (intent === 'start') {
+    await deps.suppressions.lift({ channel: 'sms', address, source, at: reply.receivedAt });
+    return undefined;
+  }
+  if (intent !== 'stop') return undefined;
+  const optOut: AddressOptOut = {
+    channel: 'sms',
+    address,
+    reason: 'stop-reply',
+    source,
+    at: reply.receivedAt,
+    ...(reply.customerId === undefined ? {} : { customerId: reply.customerId }),
+  };
+  const result = await suppressAddress(optOut, deps.suppressions);
+  return result === 'already-suppressed' ? undefined : optOut;
+}
+
+/**
+ * Applies a STOP or START to the correlated customer's SMS consent; true for a STOP that was
+ * applied. A START lifts the customer's opt-out only when the number is hers: a START from a
+ * number she shares with someone who was messaged later is not her word.
+ */
 async function applyConsent(
   reply: InboundReply,
   intent: InboundReply['intent'],
+  address: string,
   deps: ReplyDeps,
 ): Promise<boolean> {
   if ((intent !== 'stop' && intent !== 'start') || reply.customerId === undefined) return false;
   const source = `reply:${reply.replyId}`;
   const granted = intent === 'start';
-  const after = await updateProfile(deps.store, reply.customerId, (stored) =>
+  const after = await updateProfile(deps.store, reply.customerId, (stored) => {
     // A retry of a reply whose consent was written already: nothing to write.
-    stored === undefined || stored.consent.sms?.source === source
-      ? undefined
-      : withConsent(stored, 'sms', { granted, at: reply.receivedAt, source }),
-  );
-  return after !== undefined && !granted;
+    if (stored === undefined || stored.consent.sms?.source === source) return undefined;
+    const hers =
+      stored.phone !== undefined &&
+      suppressionAddress('sms', stored.phone, deps.defaultCountry ?? '') === address;
+    if (granted && !hers) return undefined;
+    const next = withConsent(stored, 'sms', { granted, at: reply.receivedAt, source }, { lift: granted });
+    return next === stored ? undefined : next;
+  });
+  return after !== undefined && !granted && after.consent.sms?.source === source;
 }

@@ -5,9 +5,11 @@ import { decideSend, type RenderFn } from '../core/planning/decide.ts';
 import { operationsProfile } from '../core/planning/threshold.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
+import { recordProviderOptOut, withAddressSuppressions } from './address-suppressions.ts';
 import { isoOf } from './evaluate-event.ts';
 import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord } from './message-record.ts';
+import type { SuppressionStore } from './ports/suppressions.ts';
 import type { ChannelSender, Clock, JourneyStore, OutcomePublisher, SendScheduler } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
@@ -21,6 +23,8 @@ export type RenderFactory = (
 /** What sending needs; built once per process. */
 export interface SendDeps {
   store: JourneyStore;
+  /** Per-address suppressions: checked before every send; a carrier opt-out writes one. */
+  suppressions: SuppressionStore;
   scheduler: SendScheduler;
   clock: Clock;
   settings: EngineSettings;
@@ -87,7 +91,13 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
   // A threshold alert goes to the rule's operations recipient: not a customer, so no stored
   // profile, no consent history and no frequency cap (docs/rules.md, threshold alert).
   const operations = rule === undefined ? undefined : operationsProfile(rule, record.customerId);
-  const profile = operations ?? (await deps.store.getProfile(record.customerId));
+  // A STOP, an unsubscribe, a bounce holds for the address itself, whoever it belongs to: a
+  // suppressed address counts as opted out on its channel, so the next channel is tried.
+  const profile = await withAddressSuppressions(
+    operations ?? (await deps.store.getProfile(record.customerId)),
+    deps.suppressions,
+    deps.settings.defaults.country,
+  );
   const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
   const sentInCapPeriod =
     rule?.urgent || operations !== undefined
@@ -198,6 +208,20 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
                 at: isoOf(now),
                 source: `provider:${receipt.code}`,
               }),
+        );
+      }
+      if (receipt.optedOut === true) {
+        await recordProviderOptOut(
+          {
+            channel: decision.channel,
+            to: decision.to,
+            code: receipt.code,
+            messageId,
+            at: isoOf(now),
+            ...(operations === undefined ? { customerId: record.customerId } : {}),
+          },
+          deps,
+          deps.settings.defaults.country,
         );
       }
       const maxAttempts = deps.maxAttempts ?? 5;

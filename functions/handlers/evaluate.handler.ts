@@ -5,7 +5,7 @@ import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { evaluateRecordHandler } from './evaluate-records.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { journeyStore, sendScheduler } from './lambda-wiring.ts';
+import { journeyStore, sendScheduler, suppressionStore } from './lambda-wiring.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
@@ -17,6 +17,7 @@ export const handler = createSqsBatchHandler(
   evaluateRecordHandler(
     {
       store: journeyStore(env),
+      suppressions: suppressionStore(env),
       scheduler: sendScheduler(env),
       clock: systemClock,
       settings: project.settings,

@@ -10,7 +10,13 @@ import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { need, readEnvironment } from './lambda-environment.ts';
-import { journeyStore, outcomePublisher, providerSecrets, sendScheduler } from './lambda-wiring.ts';
+import {
+  journeyStore,
+  outcomePublisher,
+  providerSecrets,
+  sendScheduler,
+  suppressionStore,
+} from './lambda-wiring.ts';
 import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
@@ -31,6 +37,7 @@ export const handler = createSqsBatchHandler(
   sendRecordHandler(
     {
       store: journeyStore(env),
+      suppressions: suppressionStore(env),
       scheduler: sendScheduler(env),
       clock: systemClock,
       settings: project.settings,

@@ -37,10 +37,13 @@ export interface WebhookResponse {
 /** What the webhook needs; built once per process. */
 export interface WebhookDeps {
   store: JourneyStore;
+  /** Per-address suppressions: STOP, unsubscribe, spam report and hard bounce write them. */
+  suppressions: SuppressionStore;
+  /** Country for phone numbers stored without a country code (settings.defaults.country). */
+  defaultCountry?: string;
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
   clock: Clock;
-  suppressions: SuppressionStore;
   twilioAuthToken: string;
   sendgridPublicKey: string;
   /**

@@ -1,12 +1,11 @@
 // Lambda entry: provider webhooks through a Function URL → verify → record.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
-import { MemorySuppressionStore } from '../adapters/memory/memory-suppression-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { journeyStore, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
+import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } from './lambda-wiring.ts';
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
@@ -17,14 +16,13 @@ const secrets = await providerSecrets(env);
 
 const route = createWebhookRouter({
   store: journeyStore(env),
+  suppressions: suppressionStore(env),
+  defaultCountry: project.settings.defaults.country,
   outcomes: outcomePublisher(env),
   keywords: keywordTable(project.settings.keywords),
   replies: project.settings.replies,
   defaultLocale: project.settings.defaults.locale,
   clock: systemClock,
-  // MERGE: the DynamoDB suppression store (helper A's wiring) replaces this in-memory stand-in;
-  // until then the one-click POST still withdraws the customer's consent in DynamoDB.
-  suppressions: new MemorySuppressionStore(),
   twilioAuthToken: secrets.twilio.authToken,
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
   unsubscribeSigningKey: secrets.unsubscribe.signingKey,

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { MemoryJourneyStore } from '../adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../adapters/memory/memory-suppression-store.ts';
 import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
 import { evaluateEvent, isoOf } from '../app/evaluate-event.ts';
 import type { MessageRecord } from '../app/message-record.ts';
@@ -74,7 +75,9 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
   const ordered = orderEvents(request.events);
   const firstTime = ordered.valid[0]?.time ?? DateTime.fromMillis(0, { zone: 'utc' });
   const clock = new VirtualClock(firstTime);
-  const common = { store, scheduler, clock, settings: request.settings, rules: request.rules };
+  // Per-address suppressions start empty: a simulation replays events, and STOPs are replies.
+  const suppressions = new MemorySuppressionStore();
+  const common = { store, suppressions, scheduler, clock, settings: request.settings, rules: request.rules };
   const sendDeps = {
     ...common,
     channels: { sms: new DryRunChannel('sim-sms'), email: new DryRunChannel('sim-email') },

@@ -1,4 +1,5 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
@@ -60,6 +61,17 @@ export interface ConsoleBackend {
   ): Promise<
     { profile: CustomerProfile | undefined; messages: MessageRecord[]; replies: InboundReply[] } | undefined
   >;
+  /**
+   * The suppression entries (in force and lifted) of a customer's addresses: her profile's phone
+   * and email, and the addresses her messages went to. Undefined for an unknown customer.
+   */
+  customerSuppressions(customerId: string): Promise<Suppression[] | undefined>;
+  /**
+   * The suppression entry of one address (normalised as sends are: E.164 with the default
+   * country, email lower-cased), whoever it belongs to; undefined when there is none or the
+   * address is not one.
+   */
+  addressSuppression(channel: 'sms' | 'email', address: string): Promise<Suppression | undefined>;
   rejected(limit: number): Promise<RejectedEvent[]>;
   /** What the sandboxes received, newest first. */
   captured(limit: number): Promise<CapturedMessage[]>;

@@ -172,11 +172,20 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       methods: {
         GET: async (ctx) => {
           const id = ctx.params[0] ?? '';
-          const found = await backend.customer(id);
+          const [found, suppressions] = await Promise.all([
+            backend.customer(id),
+            backend.customerSuppressions(id),
+          ]);
           if (found === undefined)
             return errorPage(ctx, 404, 'Customer not found', `No customer with id ${id}.`);
           zones.remember(id, found.profile?.timeZone);
-          page(ctx, 200, `Customer ${id}`, '/customers', customerPage({ customerId: id, ...found }));
+          page(
+            ctx,
+            200,
+            `Customer ${id}`,
+            '/customers',
+            customerPage({ customerId: id, ...found, suppressions: suppressions ?? [] }),
+          );
         },
       },
     },
@@ -314,6 +323,31 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
             messages: found.messages,
             replies: found.replies,
           });
+        },
+      },
+    },
+    {
+      // The suppression entries of a customer's addresses (in force and lifted), with history.
+      pattern: /^\/api\/customers\/([^/]+)\/suppressions$/,
+      methods: {
+        GET: async (ctx) => {
+          const id = ctx.params[0] ?? '';
+          const items = await backend.customerSuppressions(id);
+          if (items === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
+          sendJson(ctx.res, 200, { customerId: id, items });
+        },
+      },
+    },
+    {
+      // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
+      pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/,
+      methods: {
+        GET: async (ctx) => {
+          const channel = ctx.params[0] === 'email' ? 'email' : 'sms';
+          const entry = await backend.addressSuppression(channel, ctx.params[1] ?? '');
+          if (entry === undefined)
+            throw new ConsoleHttpError(404, 'not-found', `no ${channel} suppression for that address`);
+          sendJson(ctx.res, 200, entry);
         },
       },
     },

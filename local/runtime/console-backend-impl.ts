@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
+import type { SuppressionStore } from '../../functions/app/ports/suppressions.ts';
+import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type {
@@ -17,6 +20,9 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   store: DynamoJourneyStore;
+  suppressions: SuppressionStore;
+  /** Country for phone numbers stored without a country code (settings.defaults.country). */
+  defaultCountry: () => string;
   clock: ControllableClock;
   bus: EventBridgeClient;
   twilio: TwilioSandbox;
@@ -94,6 +100,25 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       ]);
       if (profile === undefined && timeline.messages.length === 0) return undefined;
       return { profile, messages: timeline.messages, replies: timeline.replies };
+    },
+    customerSuppressions: async (customerId) => {
+      const [profile, timeline] = await Promise.all([
+        parts.store.getProfile(customerId),
+        parts.store.customerTimeline(customerId, 200),
+      ]);
+      if (profile === undefined && timeline.messages.length === 0) return undefined;
+      const country = parts.defaultCountry();
+      const addresses = profile === undefined ? [] : profileAddresses(profile, country);
+      for (const message of timeline.messages) {
+        if (message.channel === undefined || message.to === undefined) continue;
+        const address = suppressionAddress(message.channel, message.to, country);
+        if (address !== undefined) addresses.push({ channel: message.channel, address });
+      }
+      return parts.suppressions.list(addresses);
+    },
+    addressSuppression: async (channel, raw) => {
+      const address = suppressionAddress(channel, raw, parts.defaultCountry());
+      return address === undefined ? undefined : parts.suppressions.get(channel, address);
     },
     rejected: (limit) => parts.store.listRejected(limit),
     captured: async (limit) => {

@@ -5,9 +5,9 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
-import { MemorySuppressionStore } from '../../functions/adapters/memory/memory-suppression-store.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -23,7 +23,6 @@ import {
   evaluateEvent,
 } from '../../functions/app/evaluate-event.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
-import type { SuppressionStore } from '../../functions/app/ports/suppressions.ts';
 import type { ChannelSender, JourneyStore } from '../../functions/app/ports.ts';
 import { catalogRenderer } from '../../functions/app/render-factory.ts';
 import { type SendDeps, sendMessage } from '../../functions/app/send-message.ts';
@@ -133,8 +132,8 @@ export interface LocalRuntime {
   dynamodbEngine: DynamoDbEngine;
   clock: ControllableClock;
   store: DynamoJourneyStore;
-  /** Per-address suppressions (one-click unsubscribes, …). */
-  suppressions: SuppressionStore;
+  /** Per-address suppressions, on the same table (tests look STOPs up here). */
+  suppressions: DynamoSuppressionStore;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
@@ -246,6 +245,7 @@ async function start(
   const firstStart = !(await tableExists(dynamoClient));
   await createLocalJourneyTable(dynamoClient, TABLE, dynamo.engine, log);
   const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
+  const suppressions = new DynamoSuppressionStore({ tableName: TABLE, client: dynamoClient });
 
   // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
   let route: ReturnType<typeof createWebhookRouter> | undefined;
@@ -271,8 +271,6 @@ async function start(
   secrets.push(apiKey, ...(live === undefined ? [] : [live.sendgrid.apiKey]));
   const unsubscribeSigningKey = options.unsubscribeSigningKey ?? localUnsubscribeSigningKey(options.dataDir);
   secrets.push(unsubscribeSigningKey);
-  // MERGE: helper A's DynamoDB suppression store replaces this in-memory one.
-  const suppressions: SuppressionStore = new MemorySuppressionStore();
   const twilio = await startTwilioSandbox({
     accountSid,
     authToken,
@@ -390,11 +388,19 @@ async function start(
   });
 
   const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
-  evaluateDeps = { store, scheduler, clock, settings: project.settings, rules: rulesOf(project.rules) };
+  evaluateDeps = {
+    store,
+    suppressions,
+    scheduler,
+    clock,
+    settings: project.settings,
+    rules: rulesOf(project.rules),
+  };
   const built: SendPorts = { store, channels: { sms: smsSender, email: emailSender } };
   const sendPorts = options.decorateSendPorts?.(built) ?? built;
   sendDeps = {
     store: sendPorts.store,
+    suppressions,
     scheduler,
     clock,
     settings: project.settings,
@@ -405,12 +411,13 @@ async function start(
   };
   const webhookDeps: WebhookDeps = {
     store,
+    suppressions,
+    defaultCountry: project.settings.defaults.country,
     outcomes: publisher,
     keywords: keywordTable(project.settings.keywords),
     replies: project.settings.replies,
     defaultLocale: project.settings.defaults.locale,
     clock,
-    suppressions,
     unsubscribeSigningKey,
     twilioAuthToken: live?.twilio.authToken ?? authToken,
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
@@ -449,6 +456,7 @@ async function start(
       keywords: keywordTable(next.settings.keywords),
       replies: next.settings.replies,
       defaultLocale: next.settings.defaults.locale,
+      defaultCountry: next.settings.defaults.country,
     });
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
@@ -474,6 +482,8 @@ async function start(
     port: options.ports?.console ?? 3000,
     backend: createConsoleBackend({
       store,
+      suppressions,
+      defaultCountry: () => project.settings.defaults.country,
       clock,
       bus,
       twilio,

@@ -2,6 +2,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../functions/app/evaluate-event.ts';
 import type { SendScheduler } from '../../functions/app/ports.ts';
@@ -50,6 +51,7 @@ describe('threshold alerts on DynamoDB Local', () => {
     });
     const deps: EvaluateDeps = {
       store,
+      suppressions: new DynamoSuppressionStore({ tableName, client }),
       scheduler,
       clock,
       settings: settings(),

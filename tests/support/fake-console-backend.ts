@@ -1,4 +1,5 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
@@ -164,6 +165,8 @@ export class FakeConsoleBackend implements ConsoleBackend {
   messages: MessageRecord[] = [];
   profiles = new Map<string, CustomerProfile>();
   replies: InboundReply[] = [];
+  /** Suppression entries; a customer's are those naming her or her profile's addresses. */
+  suppressions: Suppression[] = [];
   consoleRules: ConsoleRule[] = [];
   issues: string[] = [];
   rejectedEvents: RejectedEvent[] = [];
@@ -233,6 +236,22 @@ export class FakeConsoleBackend implements ConsoleBackend {
     const replies = this.replies.filter((reply) => reply.customerId === customerId);
     if (profile === undefined && messages.length === 0 && replies.length === 0) return undefined;
     return { profile, messages, replies };
+  }
+
+  async customerSuppressions(customerId: string): Promise<Suppression[] | undefined> {
+    this.#maybeFail();
+    const found = await this.customer(customerId);
+    if (found === undefined) return undefined;
+    const mine = [found.profile?.phone, found.profile?.email?.toLowerCase()];
+    return this.suppressions.filter(
+      (entry) => entry.customerId === customerId || mine.includes(entry.address),
+    );
+  }
+
+  async addressSuppression(channel: 'sms' | 'email', address: string): Promise<Suppression | undefined> {
+    this.#maybeFail();
+    const wanted = channel === 'email' ? address.trim().toLowerCase() : address.trim();
+    return this.suppressions.find((entry) => entry.channel === channel && entry.address === wanted);
   }
 
   async rejected(limit: number): Promise<RejectedEvent[]> {

@@ -1,7 +1,8 @@
 import type { Suppression, SuppressionReason, SuppressionStore } from '../../app/ports/suppressions.ts';
+import { isAfter, utcIso } from '../../core/customers/customer-profile.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
 
-/** {@link SuppressionStore} in memory: for the simulator and unit tests. */
+/** {@link SuppressionStore} in memory: for the simulator and unit tests. Instants are kept in UTC. */
 export class MemorySuppressionStore implements SuppressionStore {
   private readonly entries = new Map<string, Suppression>();
 
@@ -20,7 +21,8 @@ export class MemorySuppressionStore implements SuppressionStore {
   }): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
     const stored = this.entries.get(key(input.channel, input.address));
     if (stored?.history.some((change) => change.source === input.source)) return 'duplicate';
-    const change = { at: input.at, suppressed: true, reason: input.reason, source: input.source };
+    const at = utcIso(input.at);
+    const change = { at, suppressed: true, reason: input.reason, source: input.source };
     if (stored?.suppressed === true) {
       stored.history.push(change);
       return 'already-suppressed';
@@ -31,7 +33,7 @@ export class MemorySuppressionStore implements SuppressionStore {
       suppressed: true,
       reason: input.reason,
       source: input.source,
-      at: input.at,
+      at,
       ...(input.customerId === undefined
         ? stored?.customerId === undefined
           ? {}
@@ -51,11 +53,13 @@ export class MemorySuppressionStore implements SuppressionStore {
     const stored = this.entries.get(key(input.channel, input.address));
     if (stored?.history.some((change) => change.source === input.source)) return 'duplicate';
     if (stored === undefined || !stored.suppressed) return 'not-suppressed';
-    if (Date.parse(stored.at) > Date.parse(input.at)) return 'stale';
+    // As instants: `10:30+01:00` is before `10:00Z`.
+    if (isAfter(stored.at, input.at)) return 'stale';
+    const at = utcIso(input.at);
     stored.suppressed = false;
     stored.source = input.source;
-    stored.at = input.at;
-    stored.history.push({ at: input.at, suppressed: false, source: input.source });
+    stored.at = at;
+    stored.history.push({ at, suppressed: false, source: input.source });
     return 'applied';
   }
 

@@ -6,6 +6,7 @@ const EventSchema = z.looseObject({
   sg_event_id: z.string(),
   timestamp: z.number(),
   messageId: z.string().optional(),
+  email: z.string().optional(),
   reason: z.string().optional(),
   type: z.string().optional(),
   status: z.string().optional(),
@@ -14,7 +15,16 @@ const EventSchema = z.looseObject({
 /** What one SendGrid event means for Nudge. */
 export type SendGridEventAction =
   | { kind: 'status'; report: ProviderStatusReport }
-  | { kind: 'opt-out'; messageId: string; providerEventId: string; at: string; why: string }
+  | {
+      kind: 'opt-out';
+      messageId: string;
+      providerEventId: string;
+      at: string;
+      /** The SendGrid event: spamreport, unsubscribe, group_unsubscribe, or bounce (a hard one). */
+      why: string;
+      /** The recipient SendGrid names: the address to suppress. */
+      email?: string;
+    }
   | { kind: 'ignore'; why: string };
 
 const STATUS: Readonly<Record<string, ProviderStatusReport['status']>> = {
@@ -54,8 +64,9 @@ export function parseSendGridEvents(rawBody: string): { actions: SendGridEventAc
       actions.push({ kind: 'ignore', why: 'no messageId custom arg' });
       return;
     }
+    const email = event.data.email === undefined ? {} : { email: event.data.email };
     if (OPT_OUT.has(event.data.event)) {
-      actions.push({ kind: 'opt-out', messageId, providerEventId, at, why: event.data.event });
+      actions.push({ kind: 'opt-out', messageId, providerEventId, at, why: event.data.event, ...email });
       return;
     }
     const status = STATUS[event.data.event];
@@ -74,6 +85,11 @@ export function parseSendGridEvents(rawBody: string): { actions: SendGridEventAc
         ...(reason === undefined ? {} : { reason: `${event.data.event}: ${reason}`.slice(0, 300) }),
       },
     });
+    // A hard bounce (type `bounce`; `blocked` is a soft one): the address does not exist, so it
+    // is suppressed as well as the message marked bounced.
+    if (event.data.event === 'bounce' && event.data.type === 'bounce') {
+      actions.push({ kind: 'opt-out', messageId, providerEventId, at, why: 'bounce', ...email });
+    }
   });
   return { actions, problems };
 }

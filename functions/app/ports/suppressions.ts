@@ -1,33 +1,17 @@
+import type { SuppressionReason } from '../../core/customers/suppression-address.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
 
-/**
- * Why an address is suppressed. Each is final until the same person says START (SMS) or an
- * explicitly named re-opt-in event lifts it (docs/rules.md, consent).
- */
-export const SUPPRESSION_REASONS = [
-  /** The recipient replied STOP (or a localized stop word) from this number. */
-  'stop-reply',
-  /** The provider refused the send because the recipient opted out at the carrier (Twilio 21610). */
-  'carrier-opt-out',
-  /** SendGrid reported an unsubscribe or group unsubscribe. */
-  'unsubscribe',
-  /** The recipient used the signed one-click link of RFC 8058. */
-  'one-click-unsubscribe',
-  /** SendGrid reported a spam report. */
-  'spam-report',
-  /** SendGrid reported a hard bounce (the address does not exist). */
-  'hard-bounce',
-] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+// The reasons live in the core (outcome events name them too); re-exported for the port's users.
+export { SUPPRESSION_REASONS, type SuppressionReason } from '../../core/customers/suppression-address.ts';
 
 /** One change of an address's suppression, kept for audit. */
 export interface SuppressionChange {
-  /** ISO UTC instant. */
+  /** ISO UTC instant (stores keep every instant in UTC, whatever offset it was given with). */
   at: string;
   suppressed: boolean;
   /** Set when `suppressed`. */
   reason?: SuppressionReason;
-  /** The statement that made the change: `reply:<sid>`, `sendgrid:<sg_event_id>`, `unsubscribe:<id>`, `event:<id>`, … */
+  /** The statement that made the change: `reply:<sid>`, `sendgrid:<sg_event_id>`, `provider:<code>:<messageId>`, `unsubscribe:<id>`, `reopt-in:<eventId>`, … */
   source: string;
 }
 
@@ -56,6 +40,8 @@ export interface Suppression {
  * never expired by retention and survive a customer's erasure, so the opt-out keeps being honoured.
  */
 export interface SuppressionStore {
+  // Every `at` may carry any offset; stores compare instants as instants (`10:30+01:00` is before
+  // `10:00Z`) and keep them in UTC. Every suppress and lift is one conditional write.
   get(channel: Channel, address: string): Promise<Suppression | undefined>;
   /**
    * Suppresses the address. 'duplicate' when this `source` was applied already (a replayed

@@ -78,6 +78,28 @@ export const EngineSettingsSchema = z.strictObject({
     })
     .prefault({})
     .describe('One-click unsubscribe (RFC 8058) in every email'),
+  consent: z
+    .strictObject({
+      reoptInEventTypes: z
+        .array(z.string().min(1))
+        .default(['ConsentGranted'])
+        .describe(
+          'Event detail-types that may lift an opt-out the person or the provider made (STOP, unsubscribe, …); no other event can',
+        ),
+      futureToleranceMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1440)
+        .default(5)
+        .describe(
+          'An event dated more than this after its arrival is rejected (its time would win every later comparison)',
+        ),
+    })
+    .prefault({})
+    .describe(
+      'Who may lift an opt-out, and how far ahead of the clock an event time may be (docs/rules.md, consent)',
+    ),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

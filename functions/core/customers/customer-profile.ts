@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import * as z from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
 
@@ -23,6 +23,12 @@ export interface CustomerProfile {
   name?: string;
   consent: Partial<Record<Channel, ConsentEntry>>;
   updatedAt: string;
+  /**
+   * Suppressions in force for this profile's phone (sms) and email (email), by reason: put on a
+   * copy of the profile by the send step just before deciding, so a suppressed address counts as
+   * opted out on its channel and the next channel is tried. Never stored.
+   */
+  suppressedAddresses?: Partial<Record<Channel, string>>;
   /**
    * The store's version of the profile, as read. A write carrying an older one is refused, so
    * two writers that read the same version (an event and a STOP reply at once) cannot undo each
@@ -50,34 +56,126 @@ export const EventCustomerSchema = z.looseObject({
 });
 export type EventCustomer = z.infer<typeof EventCustomerSchema>;
 
+/** How {@link mergeProfile} treats an event's consent flags. */
+export interface MergeOptions {
+  /**
+   * The event is of a configured re-opt-in type (`consent.reoptInEventTypes`): its `true` flags
+   * may lift an opt-out the person or the provider made. Ordinary events never do.
+   */
+  reoptIn?: boolean;
+}
+
 /**
  * Merges what an event says about a customer into the stored profile. Contact fields from the
- * event replace stored ones; consent only replaces a stored statement that is older, so an event
- * published before a customer's STOP cannot undo it.
+ * event replace stored ones. A consent flag replaces a stored statement only when it is newer (as
+ * an instant: `10:30+01:00` is before `10:00Z`) and, when the stored one is an opt-out the person
+ * or the provider made (STOP, carrier opt-out, unsubscribe, spam report), only when the event is
+ * a re-opt-in granting the channel: a CRM that sends its default `consent.sms: true` on every
+ * event must not re-subscribe someone who said STOP. Instants are stored in UTC.
  */
 export function mergeProfile(
   stored: CustomerProfile | undefined,
   incoming: EventCustomer,
   at: string,
   source: string,
+  options: MergeOptions = {},
 ): CustomerProfile {
-  const consent: Partial<Record<Channel, ConsentEntry>> = { ...(stored?.consent ?? {}) };
+  const when = utcIso(at);
+  let consent: Partial<Record<Channel, ConsentEntry>> = { ...(stored?.consent ?? {}) };
   for (const channel of ['sms', 'email'] as const) {
     const granted = incoming.consent?.[channel];
     if (granted === undefined) continue;
-    const previous = consent[channel];
-    if (previous === undefined || previous.at <= at) consent[channel] = { granted, at, source };
+    consent = applyConsent(
+      consent,
+      channel,
+      { granted, at: when, source },
+      granted && options.reoptIn === true,
+    );
   }
   return {
     id: incoming.id,
     ...pick(stored),
     ...pick(incoming),
     consent,
-    updatedAt: stored !== undefined && stored.updatedAt > at ? stored.updatedAt : at,
+    updatedAt: stored !== undefined && isAfter(stored.updatedAt, when) ? stored.updatedAt : when,
   };
 }
 
-function pick(source: Partial<Omit<CustomerProfile, 'consent'>> | undefined): Partial<CustomerProfile> {
+/**
+ * Whether a consent entry is an opt-out the person or the provider made (a STOP reply, a carrier
+ * opt-out, an unsubscribe, a spam report): only the same person's START or a re-opt-in event lifts
+ * it. An opt-out an event carried (`event:<id>`, `reopt-in:<id>`: the publisher's own flag) is not firm.
+ */
+export function isFirmOptOut(entry: ConsentEntry | undefined): boolean {
+  return (
+    entry !== undefined &&
+    !entry.granted &&
+    !entry.source.startsWith('event:') &&
+    !entry.source.startsWith('reopt-in:')
+  );
+}
+
+/**
+ * Applies a consent statement from a reply or a provider (a STOP, a START, an unsubscribe) if it
+ * is newer, as an instant, than what is stored. A grant replaces a firm opt-out
+ * ({@link isFirmOptOut}) only with `lift`: the caller has checked it is the same person's START
+ * or a re-opt-in.
+ */
+export function withConsent(
+  profile: CustomerProfile,
+  channel: Channel,
+  entry: ConsentEntry,
+  options: { lift?: boolean } = {},
+): CustomerProfile {
+  const consent = applyConsent(
+    profile.consent,
+    channel,
+    { ...entry, at: utcIso(entry.at) },
+    entry.granted && options.lift === true,
+  );
+  return consent === profile.consent ? profile : { ...profile, consent };
+}
+
+/** The consent map with `entry` applied, or the very same map when the entry does not apply. */
+function applyConsent(
+  consent: Partial<Record<Channel, ConsentEntry>>,
+  channel: Channel,
+  entry: ConsentEntry,
+  lift: boolean,
+): Partial<Record<Channel, ConsentEntry>> {
+  const previous = consent[channel];
+  if (previous !== undefined) {
+    if (isAfter(previous.at, entry.at)) return consent; // an older statement: the stored one stands
+    if (isFirmOptOut(previous)) {
+      // Lifted only by a lift; restated only by another firm opt-out (an event's `false` would
+      // turn it into one the next ordinary event could undo).
+      const replaces = entry.granted ? lift : isFirmOptOut(entry);
+      if (!replaces) return consent;
+    }
+  }
+  return { ...consent, [channel]: entry };
+}
+
+/** Milliseconds since the epoch of an ISO instant (any offset; none means UTC); NaN when unreadable. */
+export function instantMillis(iso: string): number {
+  const time = DateTime.fromISO(iso, { zone: 'utc' });
+  return time.isValid ? time.toMillis() : Number.NaN;
+}
+
+/** Whether instant `a` is strictly after instant `b`, compared as instants (false when either is unreadable). */
+export function isAfter(a: string, b: string): boolean {
+  return instantMillis(a) > instantMillis(b);
+}
+
+/** The same instant in UTC with milliseconds (`…T09:30:00.000Z`); unreadable text is kept as given. */
+export function utcIso(iso: string): string {
+  const time = DateTime.fromISO(iso, { zone: 'utc' });
+  return time.isValid ? (time.toUTC().toISO() ?? iso) : iso;
+}
+
+function pick(
+  source: Partial<Omit<CustomerProfile, 'consent' | 'suppressedAddresses'>> | undefined,
+): Partial<CustomerProfile> {
   if (source === undefined) return {};
   const out: Partial<CustomerProfile> = {};
   if (source.phone !== undefined) out.phone = source.phone;
@@ -87,17 +185,6 @@ function pick(source: Partial<Omit<CustomerProfile, 'consent'>> | undefined): Pa
   if (source.firstName !== undefined) out.firstName = source.firstName;
   if (source.name !== undefined) out.name = source.name;
   return out;
-}
-
-/** Applies a consent change (a STOP or START reply) if it is newer than what is stored. */
-export function withConsent(
-  profile: CustomerProfile,
-  channel: Channel,
-  entry: ConsentEntry,
-): CustomerProfile {
-  const previous = profile.consent[channel];
-  if (previous !== undefined && previous.at > entry.at) return profile;
-  return { ...profile, consent: { ...profile.consent, [channel]: entry } };
 }
 
 /** The customer's time zone when it is a real IANA zone, else the default. */
@@ -124,6 +211,10 @@ export function checkContact(
 ): ContactCheck {
   if (profile.consent[channel]?.granted === false) {
     return { ok: false, reason: 'opted-out', detail: `${channel}: customer opted out` };
+  }
+  const suppressed = profile.suppressedAddresses?.[channel];
+  if (suppressed !== undefined) {
+    return { ok: false, reason: 'opted-out', detail: `${channel}: address suppressed (${suppressed})` };
   }
   if (channel === 'sms') {
     if (profile.phone === undefined || profile.phone.trim() === '') {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SUPPRESSION_REASONS } from '../customers/suppression-address.ts';
 
 /**
  * The events Nudge puts back on the journey bus (source `nudge`), so journeys go on: a reply YES
@@ -45,12 +46,19 @@ export const CustomerRepliedSchema = z.strictObject({
   text: z.string(),
   receivedAt: z.string(),
 });
+/**
+ * An opt-out applied: a customer's consent withdrawn and/or an address suppressed. `customerId`
+ * is absent when the address belongs to no known customer (a STOP from a number never messaged).
+ */
 export const CustomerOptedOutSchema = z.strictObject({
   schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
-  customerId: z.string(),
+  customerId: z.string().optional(),
   channel: z.enum(['sms', 'email']),
   source: z.string(),
   at: z.string(),
+  /** The suppressed address: E.164 for SMS, lower-cased for email. */
+  address: z.string().optional(),
+  reason: z.enum(SUPPRESSION_REASONS).optional(),
 });
 
 /** Every outcome event type and its detail schema. */

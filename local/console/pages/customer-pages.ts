@@ -1,4 +1,5 @@
 import type { MessageRecord, StatusChange } from '../../../functions/app/message-record.ts';
+import type { Suppression } from '../../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../../functions/app/ports.ts';
 import type { CustomerProfile } from '../../../functions/core/customers/customer-profile.ts';
 import { displayZone, href, html, instantMillis, prettyJson, type SafeHtml, timeIn } from '../html.ts';
@@ -40,6 +41,8 @@ export interface CustomerView {
   profile: CustomerProfile | undefined;
   messages: MessageRecord[];
   replies: InboundReply[];
+  /** The suppression entries of the customer's addresses (in force and lifted). */
+  suppressions?: Suppression[];
 }
 
 type Kind = 'event' | 'decision' | 'sent' | 'status' | 'reply';
@@ -149,6 +152,20 @@ function profileCard(view: CustomerView, zone: string | undefined): SafeHtml {
 </dl>`;
 }
 
+/** The customer's addresses' suppressions: masked address, state, reason, since when, and the statement behind it. */
+function suppressionsCard(entries: ReadonlyArray<Suppression>, zone: string | undefined): SafeHtml {
+  if (entries.length === 0) {
+    return emptyState('No address of this customer is suppressed.');
+  }
+  return html`<table class="suppressions">
+<thead><tr><th>Channel</th><th>Address</th><th>State</th><th>Reason</th><th>Since</th><th>Source</th></tr></thead>
+<tbody>${entries.map(
+    (entry) =>
+      html`<tr data-channel="${entry.channel}"><td>${entry.channel}</td><td>${maskContact(entry.address)}</td><td>${entry.suppressed ? badge('suppressed', 'bad') : badge('lifted', 'ok')}</td><td>${entry.reason}</td><td>${timeIn(entry.at, zone)}</td><td><code>${entry.source}</code></td></tr>`,
+  )}</tbody>
+</table>`;
+}
+
 /** `/customers/:id`: the profile, then one time-ordered list of everything about the customer. */
 export function customerPage(view: CustomerView): SafeHtml {
   const first = view.messages[0];
@@ -165,6 +182,7 @@ export function customerPage(view: CustomerView): SafeHtml {
 <p class="muted small">Times in ${displayZone(zone)} (hover for UTC).</p>
 <div id="customer" data-live>
 <section class="card"><h2>Profile</h2>${profileCard(view, zone)}</section>
+<section class="card" id="suppressions"><h2>Address suppressions</h2>${suppressionsCard(view.suppressions ?? [], zone)}</section>
 <section class="card"><h2>Timeline</h2>${list}</section>
 </div>`;
 }

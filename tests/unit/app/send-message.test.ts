@@ -1,6 +1,8 @@
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
+import type { SuppressionStore } from '../../../functions/app/ports/suppressions.ts';
 import type {
   ChannelSender,
   OutboundMessage,
@@ -8,6 +10,7 @@ import type {
   SendScheduler,
 } from '../../../functions/app/ports.ts';
 import { type SendDeps, sendMessage } from '../../../functions/app/send-message.ts';
+import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { aProfile, aRule, at, settings } from '../../support/factories.ts';
 import { aMessageRecord } from '../../support/journey-store-contract.ts';
@@ -34,19 +37,24 @@ function depsWith(
   store: MemoryJourneyStore,
   scheduler: RecordingScheduler,
   channel: CountingChannel,
+  suppressions: SuppressionStore = new MemorySuppressionStore(),
+  rule = aRule({ id: 'renewal-reminder', window: 'always' }),
 ): SendDeps {
-  const rule = aRule({ id: 'renewal-reminder', window: 'always' });
   return {
     store,
+    suppressions,
     scheduler,
     clock: { now: () => NOW },
     settings: settings({ cap: { max: 2, per: 'P1D' } }),
     rules: compileRuleSet([rule]),
     channels: { sms: channel, email: channel },
-    render: () => () => ({
+    render: () => (channel) => ({
       ok: true,
       locale: 'sv',
-      message: { channel: 'sms', text: 'Hej', encoding: 'GSM-7', segments: 1 },
+      message:
+        channel === 'sms'
+          ? { channel: 'sms', text: 'Hej', encoding: 'GSM-7', segments: 1 }
+          : { channel: 'email', subject: 'Hej', text: 'Hej', html: '<p>Hej</p>' },
     }),
     random: () => 0.5,
   };
@@ -118,5 +126,139 @@ describe('sendMessage', () => {
       outcomes.filter((outcome) => outcome.kind === 'suppressed' && outcome.reason === 'frequency-cap'),
     ).toHaveLength(2);
     expect(channel.sent).toHaveLength(2);
+  });
+});
+
+describe('sendMessage: per-address suppressions', () => {
+  /** A due reminder to Anna on SMS, then email; her number was suppressed by a STOP. */
+  async function annaWithSuppressedNumber(channels: Array<'sms' | 'email'>) {
+    const store = new MemoryJourneyStore();
+    // Her profile says nothing about consent: the STOP came from the number (e.g. a shared one).
+    await store.putProfile(aProfile({ phone: '070-123 45 67', email: 'Anna@Example.SE' }));
+    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }));
+    const suppressions = new MemorySuppressionStore();
+    await suppressions.suppress({
+      channel: 'sms',
+      address: '+46701234567',
+      reason: 'stop-reply',
+      source: 'reply:SM-stop',
+      at: '2026-11-22T10:00:00.000Z',
+    });
+    const channel = new CountingChannel();
+    const deps = depsWith(
+      store,
+      new RecordingScheduler(),
+      channel,
+      suppressions,
+      aRule({ id: 'renewal-reminder', window: 'always', channels }),
+    );
+    return { store, suppressions, channel, deps };
+  }
+
+  it('a suppressed number (written in national form in the profile) falls back to email, saying why', async () => {
+    // Arrange
+    const { store, channel, deps } = await annaWithSuppressedNumber(['sms', 'email']);
+
+    // Act
+    const outcome = await sendMessage('m-1', deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ kind: 'sent', channel: 'email' });
+    expect(channel.sent.map((message) => [message.channel, message.to])).toEqual([
+      ['email', 'Anna@Example.SE'],
+    ]);
+    const record = await store.getMessage('m-1');
+    expect(record?.history.at(-1)).toMatchObject({
+      status: 'sent',
+      reason: 'fallback',
+      detail: 'sms: address suppressed (stop-reply)',
+    });
+  });
+
+  it('with no other channel the message is suppressed, the reason recorded', async () => {
+    const { store, channel, deps } = await annaWithSuppressedNumber(['sms']);
+
+    const outcome = await sendMessage('m-1', deps);
+
+    expect(outcome).toEqual({ kind: 'suppressed', messageId: 'm-1', reason: 'no-usable-channel' });
+    expect(channel.sent).toEqual([]);
+    expect(await store.getMessage('m-1')).toMatchObject({
+      status: 'suppressed',
+      reason: 'no-usable-channel',
+      detail: 'sms: address suppressed (stop-reply)',
+    });
+  });
+
+  it('an email address is matched whatever its case', async () => {
+    const { suppressions, channel, deps } = await annaWithSuppressedNumber(['email']);
+    await suppressions.suppress({
+      channel: 'email',
+      address: 'anna@example.se',
+      reason: 'hard-bounce',
+      source: 'sendgrid:sg-1',
+      at: '2026-11-22T10:00:00.000Z',
+    });
+
+    const outcome = await sendMessage('m-1', deps);
+
+    expect(outcome).toMatchObject({ kind: 'suppressed', reason: 'no-usable-channel' });
+    expect(channel.sent).toEqual([]);
+  });
+
+  it('a lifted suppression no longer holds', async () => {
+    const { suppressions, channel, deps } = await annaWithSuppressedNumber(['sms']);
+    await suppressions.lift({
+      channel: 'sms',
+      address: '+46701234567',
+      source: 'reply:SM-start',
+      at: '2026-11-22T11:00:00.000Z',
+    });
+
+    const outcome = await sendMessage('m-1', deps);
+
+    expect(outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+    expect(channel.sent).toHaveLength(1);
+  });
+
+  it('a carrier opt-out (Twilio 21610) suppresses the number itself, and says so on the bus', async () => {
+    // Arrange
+    const store = new MemoryJourneyStore();
+    await store.putProfile(aProfile());
+    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }));
+    const suppressions = new MemorySuppressionStore();
+    const refusing: ChannelSender = {
+      send: async () => ({
+        ok: false,
+        retryable: false,
+        code: '21610',
+        detail: 'unsubscribed recipient',
+        optedOut: true,
+      }),
+    };
+    const published: OutcomeEvent[] = [];
+    const deps: SendDeps = {
+      ...depsWith(store, new RecordingScheduler(), new CountingChannel(), suppressions),
+      channels: { sms: refusing, email: refusing },
+      outcomes: { publish: async (events) => void published.push(...events) },
+    };
+
+    // Act
+    await sendMessage('m-1', deps);
+
+    // Assert
+    expect(await suppressions.get('sms', '+46701234567')).toMatchObject({
+      suppressed: true,
+      reason: 'carrier-opt-out',
+      customerId: 'cust-anna',
+    });
+    expect(published.filter((event) => event.detailType === 'CustomerOptedOut')).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({
+          customerId: 'cust-anna',
+          channel: 'sms',
+          reason: 'carrier-opt-out',
+        }),
+      }),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../../functions/app/evaluate-event.ts';
 import type {
   ChannelSender,
@@ -74,7 +75,14 @@ function harness(rule = spikeRule(), engine: EngineSettings = settings({ cap: { 
   let now = at('2026-11-24T08:00:00Z');
   const clock = { now: () => now };
   const rules = compileRuleSet([rule]);
-  const deps: EvaluateDeps = { store, scheduler, clock, settings: engine, rules };
+  const deps: EvaluateDeps = {
+    store,
+    suppressions: new MemorySuppressionStore(),
+    scheduler,
+    clock,
+    settings: engine,
+    rules,
+  };
   const sendDeps = {
     ...deps,
     channels: { sms: channel, email: channel },

@@ -97,10 +97,10 @@ describe('webhook router', () => {
     );
     route = createWebhookRouter({
       store,
+      suppressions: new MemorySuppressionStore(),
       outcomes,
       keywords: keywordTable(),
       clock: { now: () => NOW },
-      suppressions: new MemorySuppressionStore(),
       twilioAuthToken: AUTH_TOKEN,
       sendgridPublicKey: PUBLIC_KEY,
       publicBaseUrl: BASE,
