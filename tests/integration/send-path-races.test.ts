@@ -6,6 +6,7 @@
  * what its own channels accepted, what its own publisher received.
  */
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
@@ -32,6 +33,7 @@ import { aCustomer, anEvent, aProfile, aRule, settings } from '../support/factor
 import { aMessageRecord } from '../support/journey-store-contract.ts';
 
 const client = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
+const doc = DynamoDBDocumentClient.from(client);
 const tables: string[] = [];
 
 afterAll(async () => {
@@ -96,10 +98,45 @@ function gate<T>(): { promise: Promise<T>; open: (value: T) => void } {
 }
 
 async function newStore(clock: Clock): Promise<DynamoJourneyStore> {
+  return (await newTable(clock)).store;
+}
+
+async function newTable(clock: Clock): Promise<{ store: DynamoJourneyStore; tableName: string }> {
   const tableName = createTestTableName('send-path');
   await createJourneyTable(client, tableName);
   tables.push(tableName);
-  return new DynamoJourneyStore({ tableName, client, clock });
+  return { store: new DynamoJourneyStore({ tableName, client, clock }), tableName };
+}
+
+/**
+ * Pads a message item with an attribute of the test's own until fewer than `spare` bytes are left
+ * under DynamoDB's 400 KB item limit, found by asking DynamoDB Local itself (binary search on
+ * the padding it still accepts).
+ */
+async function padItem(tableName: string, messageId: string, spare: number): Promise<void> {
+  const pad = (length: number) =>
+    doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { PK: `MSG#${messageId}`, SK: 'MSG' },
+        UpdateExpression: 'SET #pad = :pad',
+        ExpressionAttributeNames: { '#pad': 'testPadding' },
+        ExpressionAttributeValues: { ':pad': 'x'.repeat(length) },
+      }),
+    );
+  let fits = 0;
+  let tooLarge = 400 * 1024;
+  while (tooLarge - fits > 1) {
+    const middle = Math.floor((fits + tooLarge) / 2);
+    try {
+      await pad(middle);
+      fits = middle;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ValidationException')) throw error;
+      tooLarge = middle;
+    }
+  }
+  await pad(fits - spare);
 }
 
 const SMS_RULE = aRule({ id: 'renewal-reminder', window: 'always', channels: ['sms'] });
@@ -345,6 +382,38 @@ describe('hole 5: a record too large to record after the provider accepted', () 
     expect(failures).toBe(0);
     expect(provider.requests).toHaveLength(0);
     expect(await store.getMessage(messageId)).toMatchObject({ status: 'suppressed', reason: 'too-large' });
+  });
+});
+
+describe('hole 5 (c): the `sent` write refused for size after the provider accepted', () => {
+  test('falls back to a minimal `sent` record, and a redelivered request never sends again', async () => {
+    // Arrange: the record grows (here: padded by the test) between the pre-send write and the
+    // provider's answer, so the full `sent` write no longer fits DynamoDB's item limit.
+    const clock = new MovableClock();
+    const { store, tableName } = await newTable(clock);
+    await store.putProfile(aProfile());
+    await store.createMessage(aMessageRecord({ messageId: 'm-full', sendAt: START }));
+    const outcomes = new CollectingPublisher();
+    const provider = new TestProvider(async (message) => {
+      await padItem(tableName, message.messageId, 5);
+      return { ok: true, providerId: 'SM-full' };
+    });
+    const sendDeps = deps(store, clock, provider, outcomes);
+
+    // Act
+    const outcome = await sendMessage('m-full', sendDeps);
+    clock.advance(180_000);
+    const redelivered = await sendMessage('m-full', sendDeps);
+
+    // Assert
+    expect(provider.requests).toHaveLength(1);
+    expect(outcome).toMatchObject({ kind: 'sent', providerId: 'SM-full', recorded: 'minimal' });
+    expect(outcome.kind === 'sent' ? outcome.detail : '').toContain('Item size');
+    expect(redelivered).toMatchObject({ kind: 'skipped', why: 'already-handled' });
+    const record = await store.getMessage('m-full');
+    expect(record).toMatchObject({ status: 'sent', providerId: 'SM-full', channel: 'sms', to: ANNA_PHONE });
+    expect(record?.trigger.trimmed).toEqual(['detail']);
+    expect(outcomes.types()).toEqual(['MessageSent']);
   });
 });
 
