@@ -23,7 +23,7 @@ export const SUPPRESS_REASONS = [
 export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 
 /**
- * The largest message Nudge sends (docs/rules.md, "Message size"). SMS: 10 segments, i.e. at
+ * The largest message Nudge sends (docs/guarantees.md, "Message size"). SMS: 10 segments, i.e. at
  * most 1,530 GSM-7 or 670 UCS-2 characters, inside Twilio's 1,600-character limit on a body, and
  * a cost bound (each segment is billed). Email: 200 KB of subject, text and HTML together (UTF-8),
  * which keeps the message record within DynamoDB's 400 KB item with the trigger snapshot (at most
