@@ -454,4 +454,64 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
     expect('polluted' in {}).toBe(false);
     expect(await store.listRejected(10)).toEqual([]);
   });
+
+  test('tricky detail of every kind is either recorded or rejected with a reason, never thrown', async () => {
+    // Arrange: JSON texts as a publisher might put them on the bus.
+    const clock = new MovableClock();
+    const store = await newStore(clock);
+    const customer = JSON.stringify(aCustomer());
+    let deep = '"bottom"';
+    for (let level = 0; level < 30; level++) deep = `{"l":${deep}}`;
+    const details = [
+      `{"customer":${customer},"constructor":{"prototype":{"x":1}}}`,
+      `{"customer":${customer},"a":{"b":{"constructor":"c","hasOwnProperty":1,"valueOf":{}}}}`,
+      `{"customer":${customer},"__proto__":{"isAdmin":true}}`,
+      `{"customer":${customer},"deep":${deep}}`,
+      `{"customer":${customer},"big":123456789012345678901234567890}`,
+      `{"customer":${customer},"":"empty key"}`,
+      `{"customer":${customer},"list":[{"constructor":[1,{"constructor":null}]}]}`,
+    ];
+    const envelope = (index: number, detail: string) =>
+      `{"version":"0","id":"ev-tricky-${index}","detail-type":"Thing","source":"acme.test","time":"${START}","detail":${detail}}`;
+    const evaluateDeps = {
+      store,
+      scheduler: new NoScheduler(),
+      clock,
+      settings: settings(),
+      rules: compileRuleSet([SMS_RULE]),
+    };
+
+    // Act
+    const results = [];
+    for (const [index, detail] of details.entries()) {
+      results.push(await evaluateEvent(JSON.parse(envelope(index, detail)), evaluateDeps));
+    }
+    // Not an event at all (no id), with a `constructor` key: a rejection whose raw text is kept.
+    const notAnEvent = await evaluateEvent(JSON.parse('{"detail":{"constructor":{"a":1}}}'), evaluateDeps);
+
+    // Assert
+    const rejected = await store.listRejected(50);
+    for (const [index, result] of results.entries()) {
+      if (result.rejected !== undefined) {
+        expect(rejected.map((item) => item.eventId)).toContain(`ev-tricky-${index}`);
+        continue;
+      }
+      const record = await store.getMessage(result.planned[0]?.messageId ?? '');
+      expect(record?.trigger.id).toBe(`ev-tricky-${index}`);
+    }
+    // Refused by the envelope's validation, with the field named: nesting over 24 levels, a
+    // number beyond 2^53, an empty key. Everything else is a valid event and is recorded.
+    expect(results.map((result) => (result.rejected === undefined ? 'recorded' : 'rejected'))).toEqual([
+      'recorded',
+      'recorded',
+      'recorded',
+      'rejected',
+      'rejected',
+      'rejected',
+      'recorded',
+    ]);
+    expect(notAnEvent.rejected).toBeDefined();
+    expect(rejected.some((item) => item.raw.includes('"constructor"'))).toBe(true);
+    expect(rejected).toHaveLength(4);
+  });
 });
