@@ -156,10 +156,12 @@ export async function sendMessage(messageId: string, deps: SendDeps): Promise<Se
       return { kind: 'deferred', messageId, until };
     }
     case 'suppress': {
+      // A template quoting a value the trigger snapshot left out fails on its name: say why.
+      const trimmed = decision.reason === 'template-error' ? record.trigger.trimmed : undefined;
       const detail =
-        record.trigger.trimmed === undefined
+        trimmed === undefined
           ? decision.detail
-          : `${decision.detail} (left out of the stored event, too large: ${record.trigger.trimmed.join(', ')})`;
+          : `${decision.detail} (left out of the stored event, too large: ${trimmed.join(', ')})`;
       const suppressed = await deps.store.transition(
         messageId,
         ['sending'],
