@@ -173,44 +173,50 @@ function deps(
 }
 
 describe('hole 3: a delivery report racing the `sent` write', () => {
-  test('a report applied between the provider accepting and `sent` being recorded loses nothing', async () => {
-    // Arrange: the provider's delivered callback is handled before the send step records `sent`
-    // (Twilio calls back within a second; the send step's write can be slower than that).
-    const clock = new MovableClock();
-    const store = await newStore(clock);
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-race', sendAt: START }));
-    const outcomes = new CollectingPublisher();
-    const provider = new TestProvider(async (message) => {
-      await recordProviderStatus(
-        {
-          messageId: message.messageId,
-          providerEventId: 'SM-race:delivered',
-          status: 'delivered',
-          at: '2026-11-23T09:00:01.000Z',
-        },
-        { store, outcomes },
-      );
-      return { ok: true, providerId: 'SM-race' };
-    });
+  test.each([
+    { status: 'delivered', published: ['MessageDelivered', 'MessageSent'] },
+    { status: 'undelivered', published: ['MessageFailed', 'MessageSent'] },
+  ] as const)(
+    'a $status report applied between the provider accepting and `sent` being recorded loses nothing',
+    async ({ status, published }) => {
+      // Arrange: the provider's callback is handled before the send step records `sent` (Twilio
+      // calls back within a second; the send step's write can be slower than that).
+      const clock = new MovableClock();
+      const store = await newStore(clock);
+      await store.putProfile(aProfile());
+      await store.createMessage(aMessageRecord({ messageId: 'm-race', sendAt: START }));
+      const outcomes = new CollectingPublisher();
+      const provider = new TestProvider(async (message) => {
+        await recordProviderStatus(
+          {
+            messageId: message.messageId,
+            providerEventId: `SM-race:${status}`,
+            status,
+            at: '2026-11-23T09:00:01.000Z',
+          },
+          { store, outcomes },
+        );
+        return { ok: true, providerId: 'SM-race' };
+      });
 
-    // Act
-    const outcome = await sendMessage('m-race', deps(store, clock, provider, outcomes));
+      // Act
+      const outcome = await sendMessage('m-race', deps(store, clock, provider, outcomes));
 
-    // Assert
-    const record = await store.getMessage('m-race');
-    expect(outcome.kind).toBe('sent');
-    expect(record).toMatchObject({
-      status: 'delivered',
-      channel: 'sms',
-      to: ANNA_PHONE,
-      providerId: 'SM-race',
-      sentAt: START,
-    });
-    expect(outcomes.types()).toEqual(['MessageDelivered', 'MessageSent']);
-    // A reply (a STOP) from the number finds the message it answers.
-    expect((await store.findLatestMessageTo(ANNA_PHONE))?.messageId).toBe('m-race');
-  });
+      // Assert
+      const record = await store.getMessage('m-race');
+      expect(outcome.kind).toBe('sent');
+      expect(record).toMatchObject({
+        status,
+        channel: 'sms',
+        to: ANNA_PHONE,
+        providerId: 'SM-race',
+        sentAt: START,
+      });
+      expect(outcomes.types()).toEqual(published);
+      // A reply (a STOP) from the number finds the message it answers.
+      expect((await store.findLatestMessageTo(ANNA_PHONE))?.messageId).toBe('m-race');
+    },
+  );
 });
 
 describe('hole 4: a lease that lapses while the provider call runs', () => {
