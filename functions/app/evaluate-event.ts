@@ -12,6 +12,7 @@ import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
+import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
@@ -322,6 +323,8 @@ export function plannedRecord(planned: {
 }): Omit<MessageRecord, 'dedupeKey'> {
   const { event, decision, now } = planned;
   const change = firstStatus(decision, now);
+  // Bounded, so the record still fits the store with a rendered message added (hole 5, issue 10).
+  const { detail, trimmed } = trimDetail(event.detail);
   return {
     messageId: planned.messageId,
     ruleId: planned.ruleId,
@@ -331,7 +334,8 @@ export function plannedRecord(planned: {
       source: event.source,
       detailType: event['detail-type'],
       time: event.time,
-      detail: event.detail,
+      detail,
+      ...(trimmed.length === 0 ? {} : { trimmed }),
     },
     createdAt: isoOf(now),
     sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),

@@ -33,7 +33,14 @@ export interface TriggerSnapshot {
   source: string;
   detailType: string;
   time: string;
+  /** The event's detail, cut to a bounded size (see `trimmed` and docs/data-model.md). */
   detail: Record<string, unknown>;
+  /**
+   * Paths of values left out of `detail` to keep the record within its size budget, largest
+   * first (`detail.notes`); absent when the detail was kept whole. A template that quotes one of
+   * them fails with its name, and the message is held back with the reason.
+   */
+  trimmed?: string[];
 }
 
 /** What a threshold alert is about, fixed when the threshold was crossed (the template's `alert`). */

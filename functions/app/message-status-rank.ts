@@ -42,3 +42,16 @@ export const COUNTED_AS_SENT: ReadonlySet<MessageStatus> = new Set([
 function isMessageStatus(value: string): value is MessageStatus {
   return Object.hasOwn(STATUS_RANK, value);
 }
+
+/**
+ * Statuses a provider report can set. A record in one of them without a `providerId` was
+ * reported on before the send step recorded `sent` (the report won the race): `recordSent` fills
+ * in the provider fields and leaves the status as the report set it.
+ */
+export const REPORTED_BY_PROVIDER: ReadonlySet<MessageStatus> = new Set([
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'bounced',
+]);

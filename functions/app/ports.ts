@@ -28,6 +28,9 @@ export interface JourneyStore {
   /**
    * Moves a message to a new status if it is in one of `from`; returns the updated record, or
    * undefined when it was not (someone else moved it first). `patch` sets other fields.
+   * `claim` (the `attempts` a {@link JourneyStore.claimForSending} returned) makes the write
+   * apply only while that claim still holds: every write from `sending` passes it, so a sender
+   * whose lease lapsed and was claimed again cannot overwrite the new sender's work.
    */
   transition(
     messageId: string,
@@ -36,6 +39,28 @@ export interface JourneyStore {
     patch?: Partial<
       Pick<MessageRecord, 'sendAt' | 'channel' | 'to' | 'locale' | 'rendered' | 'providerId' | 'sentAt'>
     >,
+    claim?: number,
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * Writes what is about to be sent (channel, recipient, locale, rendered text) on a message
+   * still `sending` under `claim`, before the provider is called, so a delivery report that
+   * arrives before `sent` is recorded finds a complete record. The status and lease are kept.
+   * False when the claim no longer holds (nothing written).
+   */
+  prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean>;
+  /**
+   * Records that the provider accepted the message sent under `claim`: `sending` becomes `sent`
+   * with `providerId` and `sentAt` (which put it in the address index). When a provider report
+   * got there first (the record is already `sent`, `delivered`, `failed`, … and has no
+   * `providerId`), the provider fields are filled in and the status is left as the report set it.
+   * Undefined when the claim no longer holds. `shed` also drops `rendered` and the trigger's
+   * detail, for a record that no longer fits the store (see {@link RECORD_TOO_LARGE}).
+   */
+  recordSent(
+    messageId: string,
+    claim: number,
+    sent: { at: string; providerId: string; sentAt: string; reason?: string; detail?: string },
+    options?: { shed?: boolean },
   ): Promise<MessageRecord | undefined>;
   /**
    * Claims a due message for sending: `scheduled`, or `sending` whose lease lapsed (its sender
@@ -119,6 +144,25 @@ export interface JourneyStore {
     until: string,
     options: { limit: number; order: 'oldest-first' | 'newest-first' },
   ): Promise<ThresholdEntry[]>;
+}
+
+/** What the send step writes before calling the provider. */
+export type SendFields = Required<Pick<MessageRecord, 'channel' | 'to' | 'locale' | 'rendered'>>;
+
+/**
+ * The `code` a store's error carries when a write would make a record larger than the store can
+ * keep (DynamoDB: 400 KB an item). Such a write fails the same way every time.
+ */
+export const RECORD_TOO_LARGE = 'RecordTooLarge';
+
+/** Whether a store error says the record would be too large ({@link RECORD_TOO_LARGE}). */
+export function isRecordTooLarge(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === RECORD_TOO_LARGE;
+}
+
+/** Whether a store error says the same write would fail again (`retryable: false`). */
+export function isPermanentStoreError(error: unknown): boolean {
+  return error instanceof Error && 'retryable' in error && error.retryable === false;
 }
 
 /** A customer's reply to a message (YES, NO, STOP, …), correlated to the latest message to their number. */

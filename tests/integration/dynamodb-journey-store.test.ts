@@ -63,18 +63,23 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
     return { store, tableName, calls: countDynamoDbCalls(ownClient), done: () => ownClient.destroy() };
   }
 
-  test('the write path of one delivered SMS is exactly 4 writes: create, claim, sent, delivered', async () => {
+  test('the write path of one delivered SMS is exactly 5 writes: create, claim, pre-send, sent, delivered', async () => {
     const { store, calls, done } = await isolatedStore();
     const now = CONTRACT_NOW;
 
     const created = await store.createMessage(aMessageRecord({ correlationKey: 'renewal-reminder#P-1' }));
     const claimed = await store.claimForSending('m-1', now, '2026-11-23T09:01:00.000Z');
-    const sent = await store.transition(
-      'm-1',
-      ['sending'],
-      { at: now, status: 'sent' },
-      { channel: 'sms', to: '+46701234567', locale: 'sv', providerId: 'SM1', sentAt: now },
-    );
+    const prepared = await store.prepareSend('m-1', claimed?.attempts ?? -1, {
+      channel: 'sms',
+      to: '+46701234567',
+      locale: 'sv',
+      rendered: { channel: 'sms', text: 'Hej', encoding: 'GSM-7', segments: 1 },
+    });
+    const sent = await store.recordSent('m-1', claimed?.attempts ?? -1, {
+      at: now,
+      providerId: 'SM1',
+      sentAt: now,
+    });
     const delivered = await store.applyProviderStatus('m-1', {
       providerEventId: 'SM1:delivered',
       status: 'delivered',
@@ -83,14 +88,15 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
     const counts = calls.counts();
     done();
 
-    expect([created, claimed?.status, sent?.status, delivered]).toEqual([
+    expect([created, claimed?.status, prepared, sent?.status, delivered]).toEqual([
       'created',
       'sending',
+      true,
       'sent',
       'applied',
     ]);
-    expect(counts).toEqual({ PutItem: 1, UpdateItem: 3 });
-    expect(calls.writes()).toBe(4);
+    expect(counts).toEqual({ PutItem: 1, UpdateItem: 4 });
+    expect(calls.writes()).toBe(5);
   });
 
   test('a cancelled reminder costs one Query, one BatchGetItem and two writes', async () => {

@@ -377,6 +377,136 @@ export function describeJourneyStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('the send path under a claim (transition with claim, prepareSend, recordSent)', () => {
+      const now = CONTRACT_NOW;
+      const lease = later(CONTRACT_NOW, 1);
+      const fields = { channel: 'sms', to: '+46701234567', locale: 'sv', rendered: SMS } as const;
+      const sent = { at: now, providerId: 'SM-1', sentAt: now };
+
+      /** m-1 claimed once by a sender whose lease lapsed, then again by a second sender. */
+      async function reclaimed(store: JourneyStore) {
+        await store.createMessage(aMessageRecord());
+        const first = await store.claimForSending('m-1', now, lease);
+        const second = await store.claimForSending('m-1', later(lease, 1), later(lease, 2));
+        return { stale: first?.attempts ?? -1, current: second?.attempts ?? -1 };
+      }
+
+      test('writes of a sender whose claim was taken over are refused and change nothing', async () => {
+        const store = await makeStore();
+        const { stale, current } = await reclaimed(store);
+        const before = await store.getMessage('m-1');
+
+        const retry = await store.transition(
+          'm-1',
+          ['sending'],
+          { at: now, status: 'scheduled', reason: 'retry' },
+          { sendAt: later(now, 1) },
+          stale,
+        );
+        const prepared = await store.prepareSend('m-1', stale, fields);
+        const recorded = await store.recordSent('m-1', stale, sent);
+
+        expect([stale, current]).toEqual([1, 2]);
+        expect([retry, prepared, recorded]).toEqual([undefined, false, undefined]);
+        expect(await store.getMessage('m-1')).toEqual(before);
+      });
+
+      test('the current claim writes: prepareSend keeps it sending with its lease, recordSent makes it sent', async () => {
+        const store = await makeStore();
+        const { current } = await reclaimed(store);
+
+        const prepared = await store.prepareSend('m-1', current, fields);
+        const afterPrepare = await store.getMessage('m-1');
+        const unseen = await store.findLatestMessageTo(fields.to);
+        const recorded = await store.recordSent('m-1', current, {
+          ...sent,
+          reason: 'fallback',
+          detail: 'email: none',
+        });
+
+        expect(prepared).toBe(true);
+        expect(afterPrepare).toMatchObject({ status: 'sending', leaseUntil: later(lease, 2), ...fields });
+        expect(unseen).toBeUndefined(); // not sent yet: a reply must not correlate with it
+        expect(recorded).toMatchObject({
+          status: 'sent',
+          providerId: 'SM-1',
+          sentAt: now,
+          reason: 'fallback',
+          detail: 'email: none',
+          ...fields,
+        });
+        expect(recorded?.leaseUntil).toBeUndefined();
+        expect(recorded?.history.map((change) => change.status)).toEqual([
+          'scheduled',
+          'sending',
+          'sending',
+          'sent',
+        ]);
+        expect(await store.getMessage('m-1')).toEqual(recorded);
+        expect((await store.findLatestMessageTo(fields.to))?.messageId).toBe('m-1');
+      });
+
+      test('a delivery report that arrived before `sent` keeps its status; recordSent fills in the provider fields', async () => {
+        const store = await makeStore();
+        await store.createMessage(aMessageRecord());
+        const claimed = await store.claimForSending('m-1', now, lease);
+        const claim = claimed?.attempts ?? -1;
+        await store.prepareSend('m-1', claim, fields);
+        const report = await store.applyProviderStatus('m-1', {
+          providerEventId: 'SM-1:delivered',
+          status: 'delivered',
+          at: later(now, 0.1),
+        });
+
+        const recorded = await store.recordSent('m-1', claim, sent);
+        const again = await store.recordSent('m-1', claim, { ...sent, providerId: 'SM-other' });
+
+        expect(report).toBe('applied');
+        expect(recorded).toMatchObject({ status: 'delivered', providerId: 'SM-1', sentAt: now, ...fields });
+        expect(recorded?.leaseUntil).toBeUndefined();
+        expect(again).toBeUndefined(); // filled once: a second answer cannot replace the first
+        expect(await store.getMessage('m-1')).toEqual(recorded);
+        expect((await store.findLatestMessageTo(fields.to))?.messageId).toBe('m-1');
+      });
+
+      test('recordSent with shed drops the rendered text and the trigger detail, and says so', async () => {
+        const store = await makeStore();
+        await store.createMessage(aMessageRecord());
+        const claimed = await store.claimForSending('m-1', now, lease);
+        await store.prepareSend('m-1', claimed?.attempts ?? -1, fields);
+
+        const recorded = await store.recordSent('m-1', claimed?.attempts ?? -1, sent, { shed: true });
+
+        expect(recorded).toMatchObject({ status: 'sent', providerId: 'SM-1', channel: 'sms', to: fields.to });
+        expect(recorded?.rendered).toBeUndefined();
+        expect(recorded?.trigger).toMatchObject({ id: 'ev-m-1', detail: {}, trimmed: ['detail'] });
+        expect(await store.getMessage('m-1')).toEqual(recorded);
+      });
+    });
+
+    describe('trigger detail: any JSON an event may carry', () => {
+      test('keys named like Object.prototype members, empty strings, deep nesting and a trimmed list round-trip', async () => {
+        const store = await makeStore();
+        let deep: Record<string, unknown> = { leaf: 'bottom' };
+        for (let level = 0; level < 30; level++) deep = { [`l${level}`]: deep };
+        const detail: Record<string, unknown> = JSON.parse(
+          '{"constructor":{"name":"Policy"},"toString":"x","valueOf":1,"hasOwnProperty":null,' +
+            '"nested":{"a":[{"constructor":true}]},"emptyString":"","big":12345678901234567}',
+        );
+        detail.deep = deep;
+        const record = aMessageRecord({
+          trigger: { ...aMessageRecord().trigger, detail, trimmed: ['detail.notes'] },
+        });
+
+        const created = await store.createMessage(record);
+        const read = await store.getMessage('m-1');
+
+        expect(created).toBe('created');
+        expect(JSON.stringify(read?.trigger.detail)).toBe(JSON.stringify(detail));
+        expect(read?.trigger.trimmed).toEqual(['detail.notes']);
+      });
+    });
+
     describe('findPending', () => {
       const key = 'renewal-reminder#P-1';
 

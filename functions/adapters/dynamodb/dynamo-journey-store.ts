@@ -21,12 +21,23 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import * as z from 'zod';
-import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
-import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
-import type { Clock, InboundReply, JourneyStore } from '../../app/ports.ts';
+import type {
+  MessageRecord,
+  MessageStatus,
+  RejectedEvent,
+  StatusChange,
+  TriggerSnapshot,
+} from '../../app/message-record.ts';
+import { COUNTED_AS_SENT, REPORTED_BY_PROVIDER, statusesBefore } from '../../app/message-status-rank.ts';
+import type { Clock, InboundReply, JourneyStore, SendFields } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
-import { DynamoStoreError, DynamoStoreErrorCode, isRetryableAwsError } from './dynamo-store-error.ts';
+import {
+  DynamoStoreError,
+  DynamoStoreErrorCode,
+  isItemSizeError,
+  isRetryableAwsError,
+} from './dynamo-store-error.ts';
 import {
   customerPartition,
   dedupeHolderFromRaw,
@@ -52,6 +63,7 @@ import {
   toRejected,
   toReply,
   toThresholdEntry,
+  triggerItem,
   utcInstant,
   withoutUndefined,
 } from './journey-items.ts';
@@ -193,6 +205,7 @@ export class DynamoJourneyStore implements JourneyStore {
   async createMessage(message: MessageRecord): Promise<'created' | 'exists'> {
     const item = {
       ...message,
+      trigger: triggerItem(message.trigger),
       ...itemKey.message(message.messageId),
       [ATTR.type]: ITEM_TYPE.message,
       [ATTR.timelinePk]: customerPartition(message.customerId),
@@ -263,6 +276,7 @@ export class DynamoJourneyStore implements JourneyStore {
     from: ReadonlyArray<MessageStatus>,
     change: StatusChange,
     patch: TransitionPatch = {},
+    claim?: number,
   ): Promise<MessageRecord | undefined> {
     if (from.length === 0) return undefined;
     const update = new UpdateExpressionBuilder();
@@ -285,7 +299,90 @@ export class DynamoJourneyStore implements JourneyStore {
     update
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(`${status} IN (${from.map((s) => update.value(s)).join(', ')})`);
+    if (claim !== undefined) update.condition(`${update.name('attempts')} = ${update.value(claim)}`);
     return this.updateMessage(messageId, update);
+  }
+
+  async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
+    const update = new UpdateExpressionBuilder();
+    update
+      .set('channel', fields.channel)
+      .set('to', fields.to)
+      .set('locale', fields.locale)
+      .set('rendered', withoutUndefined(fields.rendered))
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(`${update.name('status')} = ${update.value('sending')}`)
+      .condition(`${update.name('attempts')} = ${update.value(claim)}`);
+    return (await this.updateMessage(messageId, update)) !== undefined;
+  }
+
+  /**
+   * Two conditional writes at most: `sending` → `sent` under the claim; if that condition fails
+   * because a provider report moved the record on first, the provider fields are filled in under
+   * the same claim, the report's status kept (a consistent read in between tells which).
+   */
+  async recordSent(
+    messageId: string,
+    claim: number,
+    sent: { at: string; providerId: string; sentAt: string; reason?: string; detail?: string },
+    options: { shed?: boolean } = {},
+  ): Promise<MessageRecord | undefined> {
+    const change: StatusChange = {
+      at: sent.at,
+      status: 'sent',
+      ...(sent.reason === undefined ? {} : { reason: sent.reason }),
+      ...(sent.detail === undefined ? {} : { detail: sent.detail }),
+    };
+    // Shedding is the rare path (a record that outgrew the item limit): one read is affordable.
+    const shedTrigger = options.shed === true ? (await this.getMessage(messageId))?.trigger : undefined;
+    const fromSending = this.sentUpdate(sent, claim, shedTrigger);
+    fromSending
+      .set('status', 'sent')
+      .setExpression('history', `list_append(${fromSending.name('history')}, ${fromSending.value([change])})`)
+      .setOrRemove('reason', sent.reason)
+      .setOrRemove('detail', sent.detail)
+      .condition(`${fromSending.name('status')} = ${fromSending.value('sending')}`);
+    updateLifecycle(fromSending, 'sent', {});
+    const written = await this.updateMessage(messageId, fromSending);
+    if (written !== undefined) return written;
+    const current = await this.getMessage(messageId);
+    if (
+      current === undefined ||
+      current.attempts !== claim ||
+      current.providerId !== undefined ||
+      !REPORTED_BY_PROVIDER.has(current.status)
+    ) {
+      return undefined;
+    }
+    const fill = this.sentUpdate(sent, claim, shedTrigger);
+    fill
+      .condition(`${fill.name('status')} = ${fill.value(current.status)}`)
+      .condition(`attribute_not_exists(${fill.name('providerId')})`);
+    return this.updateMessage(messageId, fill);
+  }
+
+  /** The part of a `sent` write common to both cases: provider fields, lease gone, claim held. */
+  private sentUpdate(
+    sent: { providerId: string; sentAt: string },
+    claim: number,
+    shedTrigger: TriggerSnapshot | undefined,
+  ): UpdateExpressionBuilder {
+    const update = new UpdateExpressionBuilder();
+    update
+      .set('providerId', sent.providerId)
+      .set('sentAt', sent.sentAt)
+      .remove('leaseUntil')
+      .set(ATTR.expiresAt, this.expiresAt())
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(`${update.name('attempts')} = ${update.value(claim)}`);
+    if (shedTrigger !== undefined) {
+      // What the provider needed is with it now; what the record must keep (status, address,
+      // provider id, times, history) is small.
+      update
+        .remove('rendered')
+        .set('trigger', triggerItem({ ...shedTrigger, detail: {}, trimmed: ['detail'] }));
+    }
+    return update;
   }
 
   async claimForSending(
@@ -823,6 +920,7 @@ export class DynamoJourneyStore implements JourneyStore {
         operation,
         retryable: isRetryableAwsError(error),
         cause: error,
+        ...(isItemSizeError(error) ? { code: DynamoStoreErrorCode.RecordTooLarge } : {}),
       });
     }
   }

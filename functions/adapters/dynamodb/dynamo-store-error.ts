@@ -10,6 +10,8 @@ export const DynamoStoreErrorCode = {
   InvalidInput: 'InvalidInput',
   /** BatchGetItem kept returning unprocessed keys (sustained throttling). */
   Unprocessed: 'Unprocessed',
+  /** The write would make the item larger than DynamoDB's 400 KB (the port's `RECORD_TOO_LARGE`). */
+  RecordTooLarge: 'RecordTooLarge',
 } as const;
 export type DynamoStoreErrorCode = (typeof DynamoStoreErrorCode)[keyof typeof DynamoStoreErrorCode];
 
@@ -72,4 +74,9 @@ export function isRetryableAwsError(error: unknown): boolean {
   if ('$retryable' in error && error.$retryable !== undefined && error.$retryable !== null) return true;
   if ('$fault' in error && error.$fault === 'server') return true;
   return 'code' in error && typeof error.code === 'string' && RETRYABLE_CODES.has(error.code);
+}
+
+/** DynamoDB's refusal of a write that would make an item larger than 400 KB. */
+export function isItemSizeError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
 }

@@ -5,7 +5,12 @@
  */
 import { DateTime } from 'luxon';
 import * as z from 'zod';
-import { MESSAGE_STATUSES, type MessageRecord, type RejectedEvent } from '../../app/message-record.ts';
+import {
+  MESSAGE_STATUSES,
+  type MessageRecord,
+  type RejectedEvent,
+  type TriggerSnapshot,
+} from '../../app/message-record.ts';
 import type { InboundReply } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
@@ -172,7 +177,9 @@ const MessageItemSchema = z.object({
     source: z.string(),
     detailType: z.string(),
     time: z.string(),
-    detail: z.record(z.string(), z.unknown()),
+    // JSON text since issue 10 (see triggerItem); a map in items written before.
+    detail: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    trimmed: z.array(z.string()).optional(),
   }),
   createdAt: z.string(),
   sendAt: z.string(),
@@ -256,9 +263,42 @@ function parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
   });
 }
 
+/**
+ * The trigger as a message item stores it: `detail` as JSON text, not a map. Event detail is
+ * any JSON the bus accepted, and the SDK's marshaller refuses some of it ("Unsupported type
+ * passed" for an object with a key named `constructor`; nesting past DynamoDB's 32 levels); a
+ * string always marshals, costs the same bytes, and nothing queries inside it.
+ */
+export function triggerItem(trigger: TriggerSnapshot): Record<string, unknown> {
+  return { ...trigger, detail: JSON.stringify(trigger.detail) };
+}
+
 /** A message record from its item. @throws {DynamoStoreError} (InvalidItem) */
 export function toMessageRecord(item: unknown): MessageRecord {
-  return parse(MessageItemSchema, item, 'message');
+  const parsed = parse(MessageItemSchema, item, 'message');
+  const detail = parsed.trigger.detail;
+  if (typeof detail !== 'string') return { ...parsed, trigger: { ...parsed.trigger, detail } };
+  return { ...parsed, trigger: { ...parsed.trigger, detail: detailFromJson(detail, item) } };
+}
+
+function detailFromJson(text: string, item: unknown): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    // JSON.parse makes every key an own property (`__proto__` and `constructor` included).
+    return Object.fromEntries(Object.entries(value));
+  }
+  const where = KeySchema.safeParse(item);
+  const key = where.success ? `${where.data.PK} / ${where.data.SK}` : 'an item without a key';
+  throw new DynamoStoreError(`${key} is not a valid message: trigger.detail is not a JSON object`, {
+    operation: 'read',
+    retryable: false,
+    code: DynamoStoreErrorCode.InvalidItem,
+  });
 }
 
 /** A customer profile from its item. @throws {DynamoStoreError} (InvalidItem) */

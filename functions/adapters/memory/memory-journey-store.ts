@@ -1,6 +1,6 @@
 import type { MessageRecord, MessageStatus, RejectedEvent, StatusChange } from '../../app/message-record.ts';
-import { COUNTED_AS_SENT, STATUS_RANK } from '../../app/message-status-rank.ts';
-import type { InboundReply, JourneyStore } from '../../app/ports.ts';
+import { COUNTED_AS_SENT, REPORTED_BY_PROVIDER, STATUS_RANK } from '../../app/message-status-rank.ts';
+import type { InboundReply, JourneyStore, SendFields } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 
@@ -72,9 +72,11 @@ export class MemoryJourneyStore implements JourneyStore {
     from: ReadonlyArray<MessageStatus>,
     change: StatusChange,
     patch: Partial<MessageRecord> = {},
+    claim?: number,
   ): Promise<MessageRecord | undefined> {
     const record = this.messages.get(messageId);
     if (record === undefined || !from.includes(record.status)) return undefined;
+    if (claim !== undefined && record.attempts !== claim) return undefined;
     const next: MessageRecord = {
       ...record,
       ...patch,
@@ -86,6 +88,51 @@ export class MemoryJourneyStore implements JourneyStore {
     if (change.detail === undefined) delete next.detail;
     else next.detail = change.detail;
     delete next.leaseUntil;
+    this.messages.set(messageId, structuredClone(next));
+    return structuredClone(next);
+  }
+
+  async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
+    const record = this.messages.get(messageId);
+    if (record === undefined || record.status !== 'sending' || record.attempts !== claim) return false;
+    this.messages.set(messageId, structuredClone({ ...record, ...fields }));
+    return true;
+  }
+
+  async recordSent(
+    messageId: string,
+    claim: number,
+    sent: { at: string; providerId: string; sentAt: string; reason?: string; detail?: string },
+    options: { shed?: boolean } = {},
+  ): Promise<MessageRecord | undefined> {
+    const record = this.messages.get(messageId);
+    if (record === undefined || record.attempts !== claim) return undefined;
+    let next: MessageRecord;
+    if (record.status === 'sending') {
+      const change: StatusChange = {
+        at: sent.at,
+        status: 'sent',
+        ...(sent.reason === undefined ? {} : { reason: sent.reason }),
+        ...(sent.detail === undefined ? {} : { detail: sent.detail }),
+      };
+      next = { ...record, status: 'sent', history: [...record.history, change] };
+      if (sent.reason === undefined) delete next.reason;
+      else next.reason = sent.reason;
+      if (sent.detail === undefined) delete next.detail;
+      else next.detail = sent.detail;
+    } else if (REPORTED_BY_PROVIDER.has(record.status) && record.providerId === undefined) {
+      // A provider report got here first: fill in what only the send step knows, keep its status.
+      next = { ...record };
+    } else {
+      return undefined;
+    }
+    next.providerId = sent.providerId;
+    next.sentAt = sent.sentAt;
+    delete next.leaseUntil;
+    if (options.shed === true) {
+      delete next.rendered;
+      next.trigger = { ...next.trigger, detail: {}, trimmed: ['detail'] };
+    }
     this.messages.set(messageId, structuredClone(next));
     return structuredClone(next);
   }

@@ -18,8 +18,35 @@ export const SUPPRESS_REASONS = [
   'template-error',
   'rule-disabled',
   'unknown-customer',
+  'too-large',
 ] as const;
 export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+
+/**
+ * The largest message Nudge sends (docs/guarantees.md, "Message size"). SMS: 10 segments, i.e. at
+ * most 1,530 GSM-7 or 670 UCS-2 characters, inside Twilio's 1,600-character limit on a body, and
+ * a cost bound (each segment is billed). Email: 200 KB of subject, text and HTML together (UTF-8),
+ * which keeps the message record within DynamoDB's 400 KB item with the trigger snapshot (at most
+ * 64 KB) beside it; mail clients clip long before that (Gmail at 102 KB of HTML).
+ */
+export const MESSAGE_SIZE_LIMITS = { smsSegments: 10, emailBytes: 200 * 1024 } as const;
+
+/** Why a rendered message is over {@link MESSAGE_SIZE_LIMITS}, or undefined when it is not. */
+export function oversize(message: RenderedMessage): string | undefined {
+  if (message.channel === 'sms') {
+    return message.segments > MESSAGE_SIZE_LIMITS.smsSegments
+      ? `sms: ${message.segments} segments exceed the limit of ${MESSAGE_SIZE_LIMITS.smsSegments}`
+      : undefined;
+  }
+  const encoder = new TextEncoder();
+  const bytes =
+    encoder.encode(message.subject).length +
+    encoder.encode(message.text).length +
+    encoder.encode(message.html).length;
+  return bytes > MESSAGE_SIZE_LIMITS.emailBytes
+    ? `email: ${Math.ceil(bytes / 1024)} KB exceed the limit of ${MESSAGE_SIZE_LIMITS.emailBytes / 1024} KB`
+    : undefined;
+}
 
 /** What to do with a rule that matched an event. */
 export type PlanDecision =
@@ -169,6 +196,8 @@ export function decideSend(input: {
       skipped.push(`sms: ${message.segments} segments exceed maxSegments ${rule.maxSegments}`);
       continue;
     }
+    const tooLarge = oversize(message);
+    if (tooLarge !== undefined) return { kind: 'suppress', reason: 'too-large', detail: tooLarge };
     return {
       kind: 'send',
       channel,
