@@ -3,7 +3,10 @@ import { loadRules, loadSettings } from '../../functions/adapters/files/load-rul
 import { loadTemplateCatalog } from '../../functions/app/templates/load-template-catalog.ts';
 import type { EngineSettings } from '../../functions/core/config/engine-settings.ts';
 import type { TemplateCatalog } from '../../functions/core/messages/index.ts';
-import { checkRuleTemplates } from '../../functions/core/rules/check-rule-templates.ts';
+import {
+  checkRuleTemplates,
+  templateIssueAsRuleIssue,
+} from '../../functions/core/rules/check-rule-templates.ts';
 import {
   formatRuleIssue,
   type LoadedRule,
@@ -28,12 +31,7 @@ export function loadProject(options: {
   const settings = loadSettings(options.config);
   const rules = loadRules(options.rules);
   const templates = loadTemplateCatalog(options.templates);
-  const templateIssues: RuleIssue[] = templates.issues.map((issue) => ({
-    file: issue.file,
-    line: issue.line ?? 1,
-    field: '',
-    message: issue.message,
-  }));
+  const templateIssues: RuleIssue[] = templates.issues.map(templateIssueAsRuleIssue);
   const crossIssues = checkRuleTemplates(rules.rules, templates.catalog, settings.settings);
   return {
     rules: rules.rules,

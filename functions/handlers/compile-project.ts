@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { loadRules, loadSettings } from '../adapters/files/load-rules.ts';
 import { loadTemplateCatalog, readTemplateFiles } from '../app/templates/load-template-catalog.ts';
-import { checkRuleTemplates } from '../core/rules/check-rule-templates.ts';
+import { checkRuleTemplates, templateIssueAsRuleIssue } from '../core/rules/check-rule-templates.ts';
 import { formatRuleIssue } from '../core/rules/parse-rule-files.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from './deployed-project.ts';
@@ -25,12 +25,7 @@ export function loadDeployedProject(projectDir = process.cwd()) {
   const issues = [
     ...settings.issues,
     ...rules.issues,
-    ...templates.issues.map((issue) => ({
-      file: issue.file,
-      line: issue.line ?? 1,
-      field: '',
-      message: issue.message,
-    })),
+    ...templates.issues.map(templateIssueAsRuleIssue),
     ...checkRuleTemplates(rules.rules, templates.catalog, settings.settings),
   ];
   if (issues.length > 0)
