@@ -65,7 +65,7 @@ const secretArn = z
  * (forged ones are refused, but each still runs the function) may use these and no more, and
  * cannot starve evaluate, send or the account's other functions. 20 × (1 s or less per request)
  * is far above the callback rate of a few thousand messages an hour; Twilio retries what a
- * throttle refuses (the status callback's connection overrides), SendGrid retries for 24 hours.
+ * throttle refuses (the status callback's connection overrides), SendGrid retries a batch whose POST failed.
  */
 const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 20;
 
