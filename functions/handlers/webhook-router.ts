@@ -94,7 +94,7 @@ const HOST =
 
 function twilioVerified(request: WebhookRequest, deps: WebhookDeps, params: Record<string, string>): boolean {
   // The Lambda front door puts the Function URL's own domain (requestContext.domainName) in
-  // `host`, never the caller's Host header (webhook.handler.ts).
+  // `host`, never the caller's Host header (function-url-request.ts).
   const host = request.headers.host ?? '';
   if (deps.publicBaseUrl === undefined && !HOST.test(host)) return false;
   const base = deps.publicBaseUrl ?? `https://${host}`;
