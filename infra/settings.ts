@@ -60,6 +60,15 @@ const secretArn = z
     message: 'expected the complete secret ARN, ending in the 6-character suffix (…:secret:name-AbC123)',
   });
 
+/**
+ * Executions reserved for the webhook function. Its Function URL is public: a flood of requests
+ * (forged ones are refused, but each still runs the function) may use these and no more, and
+ * cannot starve evaluate, send or the account's other functions. 20 × (1 s or less per request)
+ * is far above the callback rate of a few thousand messages an hour; Twilio retries what a
+ * throttle refuses (the status callback's connection overrides), SendGrid retries a batch whose POST failed.
+ */
+const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 20;
+
 const ContextSchema = z.object({
   stage: z
     .string()
@@ -74,6 +83,8 @@ const ContextSchema = z.object({
   sources: stringList.optional(),
   retentionDays: integer(1, 3650).default(DEFAULT_RETENTION_DAYS),
   sendConcurrency: integer(2, 1000).default(5),
+  webhookReservedConcurrency: integer(1, 1000).default(DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
+  sendReservedConcurrency: integer(1, 1000).optional(),
   logRetentionDays: z.coerce
     .number()
     .refine((days) => LOG_RETENTION_CHOICES.has(days), {
@@ -93,6 +104,20 @@ const ContextSchema = z.object({
   projectDir: z.string().min(1).optional(),
 });
 
+/** The schema with the checks that involve two keys. */
+const CheckedContextSchema = ContextSchema.superRefine((settings, context) => {
+  const { sendReservedConcurrency, sendConcurrency } = settings;
+  // The send queue's event source runs up to sendConcurrency invocations at once; fewer reserved
+  // executions would throttle its own pollers and return messages to the queue for nothing.
+  if (sendReservedConcurrency !== undefined && sendReservedConcurrency < sendConcurrency) {
+    context.addIssue({
+      code: 'custom',
+      path: ['sendReservedConcurrency'],
+      message: `must be at least sendConcurrency (${sendConcurrency}), the send queue's maximum concurrency`,
+    });
+  }
+});
+
 /** Validated deployment settings. */
 export interface NudgeSettings {
   /** `dev`, `test`, `prod`, …; `prod` keeps data on delete. */
@@ -105,6 +130,10 @@ export interface NudgeSettings {
   retentionDays: number;
   /** Most concurrent send invocations: the provider-rate guard. */
   sendConcurrency: number;
+  /** Executions reserved for (and the most available to) the webhook function. */
+  webhookReservedConcurrency: number;
+  /** Executions reserved for the send function; at least `sendConcurrency` (its default). */
+  sendReservedConcurrency: number;
   /** CloudWatch Logs retention of every function's log group. */
   logRetentionDays: RetentionDays;
   /** POWERTOOLS_LOG_LEVEL. */
@@ -133,7 +162,7 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
   for (const [key, where] of Object.entries(LIVES_ELSEWHERE)) {
     if (context[key] !== undefined) problems.push(`${key}: not a deployment setting: ${where}`);
   }
-  const parsed = ContextSchema.safeParse(context);
+  const parsed = CheckedContextSchema.safeParse(context);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
       problems.push(`${issue.path.join('.') || '(context)'}: ${issue.message}`);
@@ -148,6 +177,8 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
     sources: settings.sources,
     retentionDays: settings.retentionDays,
     sendConcurrency: settings.sendConcurrency,
+    webhookReservedConcurrency: settings.webhookReservedConcurrency,
+    sendReservedConcurrency: settings.sendReservedConcurrency ?? settings.sendConcurrency,
     logRetentionDays: toRetentionDays(settings.logRetentionDays),
     logLevel: settings.logLevel,
     alarmTopicArn: settings.alarmTopicArn,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { DynamoDbEngineChoice } from './dynamodb/local-dynamodb.ts';
+import { DYNAMODB_LOCAL_NETWORK_NOTICE } from './dynamodb/dynamodb-local.ts';
+import { type DynamoDbEngineChoice, engineForRun } from './dynamodb/local-dynamodb.ts';
 import { readLiveCredentials } from './runtime/live-credentials.ts';
 import { startLocalRuntime } from './runtime/local-runtime.ts';
 import { configuredUnsubscribeSigningKey } from './runtime/unsubscribe-signing-key.ts';
@@ -46,17 +47,27 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // --live keeps real data off storage other machines can reach (local-dynamodb.ts).
+  const storage = engineForRun(options.dynamodb, options.live);
+  if (!storage.ok) {
+    process.stderr.write(`${storage.error}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const dynamodb = storage.engine;
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   say(
-    options.dynamodb === 'dynalite'
-      ? 'starting Nudge locally (on dynalite, as asked)…'
-      : 'starting Nudge locally (DynamoDB Local needs a few seconds on a cold JVM)…',
+    dynamodb === 'dynalite' && options.live
+      ? 'starting Nudge locally (--live: on dynalite, which listens on 127.0.0.1 only)…'
+      : dynamodb === 'dynalite'
+        ? 'starting Nudge locally (on dynalite, as asked)…'
+        : 'starting Nudge locally (DynamoDB Local needs a few seconds on a cold JVM)…',
   );
   const runtime = await startLocalRuntime({
     projectDir: options.projectDir,
     dataDir: options.dataDir,
     fresh: options.fresh,
-    dynamodb: options.dynamodb,
+    dynamodb,
     speed: options.speed,
     ...(options.demo === undefined ? {} : { demo: options.demo }),
     ...(live?.ok === true ? { live: live.credentials } : {}),
@@ -76,7 +87,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
       `  SendGrid sandbox ${urls.sendgrid}${live?.ok === true ? '   (not used: --live)' : ''}`,
       runtime.dynamodbEngine === 'dynalite'
         ? `  dynalite         ${urls.dynamodb}   data in ${join(options.dataDir, 'dynalite')}   (no TTL expiry)`
-        : `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}`,
+        : `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}\n                   ${DYNAMODB_LOCAL_NETWORK_NOTICE(Number(new URL(urls.dynamodb).port))}`,
       `  Clock            ×${options.speed}${options.speed === 1 ? '   (npm start -- --speed 20160 shows a 14-day reminder within a minute)' : ''}`,
       '',
       '  Ctrl-C stops everything.',

@@ -23,6 +23,6 @@ export const handler = createSqsBatchHandler(
       settings: project.settings,
       rules: compileRuleSet(project.rules),
     },
-    (message, fields) => logger.info(message, fields),
+    (message, fields, level = 'info') => logger[level](message, fields),
   ),
 );

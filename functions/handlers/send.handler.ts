@@ -75,6 +75,6 @@ export const handler = createSqsBatchHandler(
       render: catalogRenderer(templates.catalog, project.settings),
       outcomes: outcomePublisher(env),
     },
-    (message, fields) => logger.info(message, fields),
+    (message, fields, level = 'info') => logger[level](message, fields),
   ),
 );

@@ -5,6 +5,7 @@ import {
   SENDGRID_TIMESTAMP_HEADER,
   verifySendGridSignature,
 } from '../adapters/sendgrid/sendgrid-signature.ts';
+import { withConnectionOverrides } from '../adapters/twilio/twilio-connection-overrides.ts';
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
@@ -64,8 +65,13 @@ export interface WebhookDeps {
   log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
 
-/** Bodies above this are refused before any parsing or verification work. */
-export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+/**
+ * Bodies above this are refused (413) before any parsing or verification work. SendGrid posts
+ * its events in batches that exceed 256 KB under load; 1 MiB leaves them room and stays well
+ * inside the Lambda Function URL's 6 MB payload limit (BUFFERED invoke mode), even base64-encoded.
+ * The local webhook server reads up to this many bytes too (local/runtime/webhook-http-server.ts).
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const EMPTY_TWIML = `${XML_DECLARATION}<Response></Response>`;
@@ -102,14 +108,35 @@ function formParams(rawBody: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(rawBody));
 }
 
+// A DNS name or IPv4 address, or a bracketed IPv6 literal, with an optional port: nothing else
+// may stand for the host in the URL we verify (a malformed one is a refusal, not a crash).
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 function twilioVerified(request: WebhookRequest, deps: WebhookDeps, params: Record<string, string>): boolean {
-  const base = deps.publicBaseUrl ?? `https://${request.headers.host ?? ''}`;
+  // The Lambda front door puts the Function URL's own domain (requestContext.domainName) in
+  // `host`, never the caller's Host header (function-url-request.ts).
+  const host = request.headers.host ?? '';
+  if (deps.publicBaseUrl === undefined && !HOST.test(host)) return false;
+  const base = deps.publicBaseUrl ?? `https://${host}`;
   const url = `${base.replace(/\/+$/, '')}${request.path}${request.query === '' ? '' : `?${request.query}`}`;
-  return verifyTwilioSignature({
-    authToken: deps.twilioAuthToken,
-    signature: request.headers['x-twilio-signature'],
-    url,
-    params,
+  // Status callbacks carry Twilio's connection-override fragment; the fragment never reaches us,
+  // so the signature may be over the URL with or without it: both are the URL we gave Twilio.
+  const candidates =
+    request.path.replace(/\/+$/, '') === '/webhooks/twilio/status'
+      ? [url, withConnectionOverrides(url)]
+      : [url];
+  return candidates.some((candidate) => {
+    try {
+      return verifyTwilioSignature({
+        authToken: deps.twilioAuthToken,
+        signature: request.headers['x-twilio-signature'],
+        url: candidate,
+        params,
+      });
+    } catch {
+      return false; // a URL the WHATWG parser refuses was not signed by Twilio
+    }
   });
 }
 

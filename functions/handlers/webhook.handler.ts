@@ -4,6 +4,7 @@ import { createLogger } from '../adapters/logging/logger.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import { readDeployedProject } from './deployed-project.ts';
+import { webhookRequestFromFunctionUrl } from './function-url-request.ts';
 import { readEnvironment } from './lambda-environment.ts';
 import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } from './lambda-wiring.ts';
 import { createWebhookRouter } from './webhook-router.ts';
@@ -31,16 +32,6 @@ const route = createWebhookRouter({
 });
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const headers = Object.fromEntries(
-    Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const raw = event.body ?? '';
-  const response = await route({
-    method: event.requestContext.http.method,
-    path: event.rawPath,
-    query: event.rawQueryString ?? '',
-    headers,
-    rawBody: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
-  });
+  const response = await route(webhookRequestFromFunctionUrl(event));
   return { statusCode: response.status, headers: response.headers, body: response.body };
 }

@@ -28,6 +28,11 @@ export interface NudgeFunctionProps {
   environment: Record<string, string>;
   timeout: Duration;
   memorySize: number;
+  /**
+   * Executions reserved for this function, which are also the most it may run at once; none
+   * reserved when absent (docs/deploy.md, "Reserved concurrency").
+   */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -102,6 +107,9 @@ export class NudgeFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,

@@ -82,6 +82,8 @@ export class Sender extends Construct {
       projectFile: props.projectFile,
       timeout: SEND_TIMEOUT,
       memorySize: 1024,
+      // Its own executions, so a webhook flood or an evaluate backlog cannot hold up due sends.
+      reservedConcurrentExecutions: props.settings.sendReservedConcurrency,
       environment: {
         NUDGE_TABLE_NAME: props.table.table.tableName,
         NUDGE_EVENT_BUS_NAME: props.bus.busName,

@@ -58,6 +58,8 @@ export class Webhooks extends Construct {
       // Twilio waits 15 s for an answer; a slower one is retried, which the store absorbs.
       timeout: Duration.seconds(10),
       memorySize: 512,
+      // The Function URL is public: a flood may use these executions and no others.
+      reservedConcurrentExecutions: settings.webhookReservedConcurrency,
       environment: {
         NUDGE_TABLE_NAME: props.table.table.tableName,
         NUDGE_EVENT_BUS_NAME: props.bus.busName,

@@ -7,7 +7,7 @@
  * DynamoDB Local from phoning AWS from test runs and saves ~1.5 s of every start (measured 2.3–2.7 s
  * vs 3.7–4.4 s to ready on a 2-core machine). The arguments are otherwise the package's own: the jar
  * and `-Djava.library.path` from its `lib/dynamodb_local_<date>/` folder, `-inMemory` or `-dbPath`,
- * `-port`.
+ * `-port`; plus `-cors` with an allow-list no web page matches ({@link DYNAMODB_LOCAL_CORS_ALLOW_LIST}).
  *
  * Lifetime, because a detached JVM outlives its parent and keeps its port:
  * - java is spawned `detached: true`, so it leads its own process group; stop() signals the group
@@ -102,6 +102,49 @@ export function dynamoDbLocalClientConfig(endpoint: string): DynamoDBClientConfi
 }
 
 /**
+ * The one origin DynamoDB Local's CORS allow-list holds. `-cors` takes a comma-separated list of
+ * origins whose pages may call it, and defaults to `*`, any page (`java -jar DynamoDBLocal.jar
+ * -help`): a web page open in the developer's browser could then read and write the local tables.
+ * No page can have this origin: `.invalid` is reserved and never resolves (RFC 2606). Nudge's own
+ * clients (the AWS SDK in Node) send no Origin and are not affected.
+ */
+export const DYNAMODB_LOCAL_CORS_ALLOW_LIST = 'https://no-web-page.invalid';
+
+/**
+ * What the developer is told at start: DynamoDB Local has no bind option (`-help` lists port,
+ * inMemory, dbPath, sharedDb, cors, …) and listens on every network interface.
+ */
+export function DYNAMODB_LOCAL_NETWORK_NOTICE(port: number): string {
+  return (
+    `DynamoDB Local listens on every network interface (it has no bind option): port ${port} is ` +
+    'reachable from other machines on your network unless a firewall blocks it. Keep real data ' +
+    'off it (npm start -- --live runs on dynalite, which binds 127.0.0.1).'
+  );
+}
+
+/** The java arguments DynamoDB Local is started with (the jar's own, plus `-cors`). */
+export function dynamoDbLocalArgs(input: {
+  libraryPath: string;
+  jarPath: string;
+  /** Absolute database folder; in memory when undefined. */
+  dataDir: string | undefined;
+  port: number;
+}): string[] {
+  return [
+    `-Djava.library.path=${input.libraryPath}`,
+    '-jar',
+    input.jarPath,
+    ...(input.dataDir === undefined ? ['-inMemory'] : ['-dbPath', input.dataDir]),
+    '-sharedDb',
+    '-disableTelemetry',
+    '-cors',
+    DYNAMODB_LOCAL_CORS_ALLOW_LIST,
+    '-port',
+    String(input.port),
+  ];
+}
+
+/**
  * Starts DynamoDB Local and resolves once it answers `ListTables`.
  *
  * It runs with `-sharedDb`: one database whatever region and credentials a client uses, so the
@@ -141,17 +184,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       );
     }
     const startedAt = performance.now();
-    const args = [
-      `-Djava.library.path=${jar.libraryPath}`,
-      '-jar',
-      jar.jarPath,
-      ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
-      '-sharedDb',
-      '-disableTelemetry',
-      '-port',
-      String(port),
-    ];
+    const args = dynamoDbLocalArgs({ libraryPath: jar.libraryPath, jarPath: jar.jarPath, dataDir, port });
     log(`dynamodb-local: starting on port ${port} with ${java.versionLine}`);
+    log(`dynamodb-local: ${DYNAMODB_LOCAL_NETWORK_NOTICE(port)}`);
     try {
       const instance = await launch(java.command, args, jar.directory, port, log, readyTimeoutMs);
       log(

@@ -52,6 +52,29 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
+/** The engine a run uses, or why the run must not start. */
+export type EngineForRun = { ok: true; engine: DynamoDbEngineChoice } | { ok: false; error: string };
+
+/**
+ * `--live` (real Twilio and SendGrid credentials, real people's numbers and addresses) keeps its
+ * data on storage other machines cannot reach: dynalite, which binds 127.0.0.1. DynamoDB Local
+ * has no bind option and listens on every interface, so `--live` with `auto` runs on dynalite,
+ * and `--live --dynamodb dynamodb-local` is refused with the reason.
+ */
+export function engineForRun(choice: DynamoDbEngineChoice, live: boolean): EngineForRun {
+  if (!live) return { ok: true, engine: choice };
+  if (choice === DynamoDbEngineChoice.dynamodbLocal) {
+    return {
+      ok: false,
+      error:
+        '--live keeps real customer data, and DynamoDB Local listens on every network interface (it has ' +
+        'no bind option): run --live on dynalite (127.0.0.1 only), the default with --live, by leaving out ' +
+        '--dynamodb dynamodb-local (or NUDGE_DYNAMODB=dynamodb-local).',
+    };
+  }
+  return { ok: true, engine: DynamoDbEngineChoice.dynalite };
+}
+
 /** Where each engine keeps its data under `dataDir` (`--fresh` wipes both). */
 export function localDynamoDbDataDirs(dataDir: string): Record<DynamoDbEngine, string> {
   return { 'dynamodb-local': join(dataDir, 'dynamodb'), dynalite: join(dataDir, 'dynalite') };

@@ -4,6 +4,7 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from '../../functions/handlers/webhook-router.ts';
+import { refuseForeignHost } from '../loopback-host.ts';
 
 /**
  * Serves the webhook router on loopback, as the Lambda Function URL does in AWS: the same router,
@@ -14,7 +15,10 @@ export async function startWebhookHttpServer(options: {
   route: (request: WebhookRequest) => Promise<WebhookResponse>;
   onError?: (error: unknown) => void;
 }): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  let port = options.port ?? 0;
   const server = createServer((req, res) => {
+    // DNS rebinding: only requests addressed to this server by a loopback name (loopback-host.ts).
+    if (refuseForeignHost(req, res, port)) return;
     void handle(req, res, options.route).catch((error: unknown) => {
       options.onError?.(error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -27,7 +31,7 @@ export async function startWebhookHttpServer(options: {
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('webhook server has no TCP address');
-  const { port } = address;
+  port = address.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,

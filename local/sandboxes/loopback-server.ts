@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { refuseForeignHost } from '../loopback-host.ts';
 
 /** The one host the sandboxes bind: nothing here may listen beyond loopback. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -29,7 +30,10 @@ export async function startLoopbackServer(handler: RequestHandler, port = 0): Pr
   // One stop signal for every request in flight: each delayed answer or webhook listens on it, so
   // a busy sandbox has far more than Node's default ten listeners without any leak.
   setMaxListeners(0, controller.signal);
+  let actualPort = port;
   const server: Server = createServer((req, res) => {
+    // DNS rebinding: only requests addressed to this server by a loopback name (loopback-host.ts).
+    if (refuseForeignHost(req, res, actualPort)) return;
     handler(req, res, controller.signal).catch(() => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('sandbox error');
@@ -50,7 +54,7 @@ export async function startLoopbackServer(handler: RequestHandler, port = 0): Pr
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('sandbox server has no TCP address');
-  const actualPort = address.port;
+  actualPort = address.port;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${LOOPBACK_HOST}:${actualPort}`,

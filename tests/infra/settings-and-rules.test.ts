@@ -37,6 +37,8 @@ describe('context settings', () => {
       sources: undefined,
       retentionDays: 400,
       sendConcurrency: 5,
+      webhookReservedConcurrency: 20,
+      sendReservedConcurrency: 5,
       logRetentionDays: RetentionDays.ONE_MONTH,
       logLevel: 'INFO',
       alarmTopicArn: undefined,

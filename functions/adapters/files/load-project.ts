@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadTemplateCatalog } from '../../app/templates/load-template-catalog.ts';
 import type { EngineSettings } from '../../core/config/engine-settings.ts';
 import type { TemplateCatalog } from '../../core/messages/index.ts';
-import { checkRuleTemplates } from '../../core/rules/check-rule-templates.ts';
+import { checkRuleTemplates, templateIssueAsRuleIssue } from '../../core/rules/check-rule-templates.ts';
 import type { LoadedRule, RuleIssue } from '../../core/rules/parse-rule-files.ts';
 import { loadRules, loadSettings } from './load-rules.ts';
 
@@ -35,12 +35,7 @@ export function loadProject(options: {
   const settings = loadSettings(options.config, base);
   const rules = loadRules(options.rules, base);
   const templates = loadTemplateCatalog(options.templates);
-  const templateIssues: RuleIssue[] = templates.issues.map((issue) => ({
-    file: issue.file,
-    line: issue.line ?? 1,
-    field: '',
-    message: issue.message,
-  }));
+  const templateIssues: RuleIssue[] = templates.issues.map(templateIssueAsRuleIssue);
   const crossIssues = checkRuleTemplates(rules.rules, templates.catalog, settings.settings);
   return {
     rules: rules.rules,

@@ -1,5 +1,6 @@
 import type { ChannelSender, OutboundMessage, SendReceipt } from '../../app/ports.ts';
 import { observeTwilioCall, retryAfterSeconds, type TwilioClient } from './twilio-client.ts';
+import { withConnectionOverrides } from './twilio-connection-overrides.ts';
 
 /** Where Twilio sends from and reports back to. */
 export interface TwilioSmsSenderConfig {
@@ -46,7 +47,10 @@ export class TwilioSmsSender implements ChannelSender {
     const statusCallback =
       this.config.statusCallbackBaseUrl === undefined
         ? undefined
-        : `${this.config.statusCallbackBaseUrl.replace(/\/+$/, '')}/webhooks/twilio/status?messageId=${encodeURIComponent(outbound.messageId)}`;
+        : // The fragment asks Twilio to retry a 5xx (twilio-connection-overrides.ts); it is never sent.
+          withConnectionOverrides(
+            `${this.config.statusCallbackBaseUrl.replace(/\/+$/, '')}/webhooks/twilio/status?messageId=${encodeURIComponent(outbound.messageId)}`,
+          );
     const observed = await observeTwilioCall(() =>
       this.config.client.messages.create({
         to: outbound.to,

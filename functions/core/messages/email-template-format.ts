@@ -1,3 +1,5 @@
+import { findUnsafeLinks, SAFE_LINK_RULE } from './safe-links.ts';
+
 /**
  * The on-disk format of an email template, `templates/<name>/<locale>.email.liquid`.
  *
@@ -42,7 +44,7 @@ export interface EmailTemplateSource {
 /** Outcome of {@link parseEmailTemplate}: the sections, or where and why the file is malformed. */
 export type EmailTemplateParseResult =
   | { ok: true; value: EmailTemplateSource }
-  | { ok: false; line: number; message: string };
+  | { ok: false; line: number; column?: number; message: string };
 
 const SUBJECT_LINE = /^subject:(.*)$/i;
 const MARKER_LINE = /^---[ \t]+(\S+)[ \t]*$/;
@@ -122,6 +124,19 @@ export function parseEmailTemplate(source: string): EmailTemplateParseResult {
         ok: false,
         line: htmlMarker + 1,
         message: "the html body is empty (leave out '--- html' instead)",
+      };
+    }
+    // A link the author wrote with a script-capable scheme is refused here, where it can be
+    // pointed at; links whose scheme comes from data are checked at render time.
+    const [unsafe] = findUnsafeLinks(html.source, { literalOnly: true });
+    if (unsafe !== undefined) {
+      const before = html.source.slice(0, unsafe.index);
+      const newlines = before.split('\n').length - 1;
+      return {
+        ok: false,
+        line: html.line + newlines,
+        column: unsafe.index - (before.lastIndexOf('\n') + 1) + 1,
+        message: `href with scheme '${unsafe.scheme}:' refused: ${SAFE_LINK_RULE}`,
       };
     }
   }

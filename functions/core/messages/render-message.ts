@@ -6,6 +6,7 @@ import { type Liquid, LiquidError, UndefinedVariableError } from 'liquidjs';
 import { IANAZone } from 'luxon';
 import { htmlEngine, renderParsed, textEngine } from './liquid-engines.ts';
 import { FilterInputError, FormatSettings } from './locale-filters.ts';
+import { findUnsafeLinks, SAFE_LINK_RULE } from './safe-links.ts';
 import { analyzeSms, type SmsEncoding } from './sms-encoding.ts';
 import {
   type EmailTemplate,
@@ -48,6 +49,8 @@ export const RenderFailureReason = {
   invalidRequest: 'invalid-request',
   /** The SMS body, email subject or email text rendered to nothing. */
   emptyMessage: 'empty-message',
+  /** A link in the rendered HTML is not http(s), mailto or tel (safe-links.ts). */
+  unsafeLink: 'unsafe-link',
 } as const;
 /** One of the {@link RenderFailureReason} codes. */
 export type RenderFailureReason = (typeof RenderFailureReason)[keyof typeof RenderFailureReason];
@@ -138,6 +141,16 @@ function renderEmail(
     const rendered = renderSection(template.file, template.html, htmlEngine, data, settings);
     if (!rendered.ok) return rendered;
     html = tidyBody(rendered.text);
+    // Data can put a `javascript:` into an href the template left open: never send it.
+    const [unsafe] = findUnsafeLinks(html);
+    if (unsafe !== undefined) {
+      return {
+        ok: false,
+        reason: 'unsafe-link',
+        detail: `${template.file}: rendered href with scheme '${unsafe.scheme}:' refused: ${SAFE_LINK_RULE}`,
+        file: template.file,
+      };
+    }
   }
   // One line, always: a newline in a subject from data would otherwise start a new mail header.
   const subjectLine = subject.text.replace(/\s+/g, ' ').trim();

@@ -62,6 +62,8 @@ export interface TemplateIssue {
   file: string;
   /** 1-based line in the file, when the problem has one. */
   line?: number;
+  /** 1-based column on that line, when known. */
+  column?: number;
   message: string;
 }
 
@@ -183,7 +185,7 @@ function parseTemplateFile(file: string, path: string, text: string): ParseFileR
   }
 
   const email = parseEmailTemplate(text);
-  if (!email.ok) return fail(file, email.message, email.line);
+  if (!email.ok) return fail(file, email.message, email.line, email.column);
   const subject = parseSection(textEngine, file, email.value.subject);
   if (!subject.ok) return subject;
   const body = parseSection(textEngine, file, email.value.text);
@@ -229,8 +231,17 @@ export function liquidMessage(error: LiquidError): string {
   return message.replace(/(?:, file:.*?)?, line:\d+, col:\d+$/, '');
 }
 
-function fail(file: string, message: string, line?: number): { ok: false; issue: TemplateIssue } {
-  return { ok: false, issue: line === undefined ? { file, message } : { file, line, message } };
+function fail(
+  file: string,
+  message: string,
+  line?: number,
+  column?: number,
+): { ok: false; issue: TemplateIssue } {
+  if (line === undefined) return { ok: false, issue: { file, message } };
+  return {
+    ok: false,
+    issue: column === undefined ? { file, line, message } : { file, line, column, message },
+  };
 }
 
 function normalizePath(path: string): string {

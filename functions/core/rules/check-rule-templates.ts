@@ -1,5 +1,5 @@
 import type { EngineSettings } from '../config/engine-settings.ts';
-import { resolveTemplateLocale, type TemplateCatalog } from '../messages/index.ts';
+import { resolveTemplateLocale, type TemplateCatalog, type TemplateIssue } from '../messages/index.ts';
 import type { LoadedRule, RuleIssue } from './parse-rule-files.ts';
 
 /**
@@ -32,4 +32,19 @@ export function checkRuleTemplates(
     }
   }
   return issues;
+}
+
+/**
+ * A template file's problem as a located rule issue (`file:line[:column] message`), for the
+ * validation reports that list rule and template problems together. Line 1 when the problem has
+ * no line (a file name that is not `<name>/<locale>.<channel>.liquid`).
+ */
+export function templateIssueAsRuleIssue(issue: TemplateIssue): RuleIssue {
+  return {
+    file: issue.file,
+    line: issue.line ?? 1,
+    ...(issue.column === undefined ? {} : { column: issue.column }),
+    field: '',
+    message: issue.message,
+  };
 }

@@ -13,6 +13,8 @@ export interface RuleFile {
 export interface RuleIssue {
   file: string;
   line: number;
+  /** 1-based column, when known (template links); printed as `file:line:column`. */
+  column?: number;
   /** Dotted field path such as `send.at.offset`; empty for the whole document. */
   field: string;
   message: string;
@@ -28,7 +30,8 @@ export interface LoadedRule {
 /** Formats an issue the way compilers do, so editors and terminals can jump to it. */
 export function formatRuleIssue(issue: RuleIssue): string {
   const where = issue.field === '' ? '' : ` ${issue.field}:`;
-  return `${issue.file}:${issue.line}${where} ${issue.message}`;
+  const column = issue.column === undefined ? '' : `:${issue.column}`;
+  return `${issue.file}:${issue.line}${column}${where} ${issue.message}`;
 }
 
 type PathKey = string | number;

@@ -61,7 +61,13 @@ describe('TwilioSmsSender (real twilio SDK → Twilio sandbox)', () => {
       from: '+46766861004',
       body: 'Hej Anna! Vi ringer kl. 14:20.',
     });
-    expect(kept?.statusCallback).toBe('https://hooks.example.com/webhooks/twilio/status?messageId=m-abc');
+    // The URL Twilio is given carries connection overrides: retry a 5xx (and a failed connection).
+    const [url, fragment] = (kept?.statusCallback ?? '').split('#');
+    expect(url).toBe('https://hooks.example.com/webhooks/twilio/status?messageId=m-abc');
+    const overrides = new URLSearchParams(fragment ?? '');
+    expect(Number(overrides.get('rc'))).toBeGreaterThanOrEqual(1);
+    expect(Number(overrides.get('rc'))).toBeLessThanOrEqual(5);
+    expect(overrides.get('rp')?.split(',')).toEqual(expect.arrayContaining(['5xx', 'ct']));
   });
 
   it('maps 21211 (invalid number) to a permanent failure', async () => {

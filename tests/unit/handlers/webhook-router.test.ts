@@ -8,7 +8,11 @@ import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
 import { keywordTable } from '../../../functions/core/replies/inbound-keywords.ts';
-import { createWebhookRouter, type WebhookRequest } from '../../../functions/handlers/webhook-router.ts';
+import {
+  createWebhookRouter,
+  MAX_WEBHOOK_BODY_BYTES,
+  type WebhookRequest,
+} from '../../../functions/handlers/webhook-router.ts';
 import { computeTwilioSignature } from '../../../local/sandboxes/index.ts';
 import { aProfile, settings } from '../../support/factories.ts';
 
@@ -330,7 +334,7 @@ describe('webhook router', () => {
   it('refuses oversized bodies before any work, and unknown paths', async () => {
     const huge = {
       ...twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status),
-      rawBody: 'x'.repeat(300_000),
+      rawBody: 'x'.repeat(MAX_WEBHOOK_BODY_BYTES + 1),
     };
     expect((await route(huge)).status).toBe(413);
     expect((await route({ ...twilioRequest('/webhooks/nope', '', status) })).status).toBe(404);
