@@ -168,10 +168,12 @@ export const PII_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   { name: 'URL-encoded email', pattern: /[\w.+-]+%40[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/i },
 ];
 
-/** Every contact-data-shaped string in a log line. */
+/** Every contact-data-shaped string in a log line (each match, URL-encoded ones as written). */
 export function piiIn(line: string): Array<{ kind: string; match: string }> {
-  return PII_PATTERNS.flatMap(({ name, pattern }) => {
-    const match = pattern.exec(line);
-    return match === null ? [] : [{ kind: name, match: match[0] }];
-  });
+  return PII_PATTERNS.flatMap(({ name, pattern }) =>
+    [...line.matchAll(new RegExp(pattern.source, `${pattern.flags}g`))].map((match) => ({
+      kind: name,
+      match: match[0],
+    })),
+  );
 }
