@@ -7,6 +7,7 @@ import { cells, recordFigures } from './support/figures.ts';
 import { DelegatingStore } from './support/port-wrappers.ts';
 import {
   type AcceptedSms,
+  acceptedEmails,
   acceptedSms,
   e164,
   postInboundSms,
@@ -350,4 +351,99 @@ describe('8 STOP wins, per number', () => {
     },
     SUITE_TIMEOUT_MS,
   );
+
+  it('every email the provider accepted is checked against every spam report, unsubscribe and hard bounce the test sent, for the address in any case', async ({
+    task,
+  }) => {
+    // Arrange
+    const optOuts: Array<{ address: string; at: DateTime; kind: string }> = [];
+    const receive = async (customerId: string, email: string) => {
+      serial++;
+      tick();
+      await runtime.evaluate({
+        version: '0',
+        id: `ev-mail-${serial}`,
+        'detail-type': 'EmailReceived',
+        source: 'acme.contact-centre',
+        account: '111122223333',
+        time: runtime.clock.now().toISO(),
+        region: 'eu-north-1',
+        resources: [],
+        detail: {
+          channel: 'email',
+          caseId: `K-M${serial}`,
+          subject: 'Fråga',
+          receivedAt: runtime.clock.now().toISO(),
+          customer: { id: customerId, firstName: 'Mo', email, locale: 'sv', timeZone: 'Europe/Stockholm' },
+        },
+      });
+      await runtime.drain();
+    };
+    /** A SendGrid event about the latest email to `address`, signed the SendGrid way. */
+    const report = async (address: string, event: 'spamreport' | 'unsubscribe' | 'bounce') => {
+      tick();
+      const latest = acceptedEmails(runtime)
+        .filter((email) => email.to === address.toLowerCase())
+        .pop();
+      const body = JSON.stringify([
+        {
+          email: address,
+          event,
+          ...(event === 'bounce' ? { type: 'bounce', reason: '550 5.1.1 no such user' } : {}),
+          messageId: latest?.messageId,
+          sg_event_id: `sg-${serial}-${event}`,
+          sg_message_id: `sg-msg-${serial}`,
+          timestamp: Math.floor(runtime.clock.now().toSeconds()),
+        },
+      ]);
+      const response = await fetch(`${runtime.urls.webhooks}/webhooks/sendgrid/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...runtime.sendgrid.signPayload(body, Math.floor(runtime.clock.now().toSeconds())),
+        },
+        body,
+      });
+      await response.text();
+      expect(response.status, `${event} for ${address}`).toBe(200);
+      optOuts.push({ address: address.trim().toLowerCase(), at: runtime.clock.now(), kind: event });
+    };
+
+    // Act
+    await receive('cust-nora', 'nora@example.se');
+    await report('nora@example.se', 'spamreport');
+    await receive('cust-nora', 'nora@example.se');
+    await receive('cust-olle', 'NORA@Example.se'); // another customer, the same address
+    await receive('cust-pia', 'pia@example.se');
+    await report('pia@example.se', 'bounce');
+    await receive('cust-pia', 'pia@example.se');
+    await receive('cust-quin', 'quin@example.se');
+    await report('quin@example.se', 'unsubscribe');
+    await receive('cust-rut', 'Quin@example.se');
+    await runtime.settle();
+
+    // Assert
+    const emails = acceptedEmails(runtime);
+    const violations = emails.filter((email) =>
+      optOuts.some((optOut) => optOut.address === email.to && optOut.at < email.at),
+    );
+    const mine = emails.filter((email) => optOuts.some((optOut) => optOut.address === email.to));
+    recordFigures(task, {
+      suite: '8b email opt-outs, per address',
+      injected: cells([
+        ['spam reports / unsubscribes / hard bounces sent (signed)', optOuts.length],
+        ['emails asked for afterwards (same and other customers, other case)', 5],
+      ]),
+      observed: cells([
+        ['emails accepted by the provider', mine.length],
+        ['emails after an opt-out', violations.length],
+        [
+          'emails with RFC 8058 one-click headers',
+          `${emails.filter((email) => email.oneClick !== undefined).length}/${emails.length}`,
+        ],
+      ]),
+    });
+    expect(mine.length).toBeGreaterThanOrEqual(3); // each address got its first email
+    expect(violations.map((email) => `${email.to} at ${email.at.toISO()}`)).toEqual([]);
+  });
 });

@@ -177,3 +177,43 @@ export function piiIn(line: string): Array<{ kind: string; match: string }> {
     })),
   );
 }
+
+/**
+ * The RFC 8058 one-click headers of an email as the provider received it (SendGrid's `headers`,
+ * message-level or per personalization): the `List-Unsubscribe` URL when both are present.
+ */
+export function oneClickUnsubscribe(request: unknown): { url: string } | undefined {
+  const headerSets: unknown[] = [Reflect.get(Object(request), 'headers')];
+  const personalizations: unknown = Reflect.get(Object(request), 'personalizations');
+  if (Array.isArray(personalizations))
+    for (const item of personalizations) headerSets.push(Reflect.get(Object(item), 'headers'));
+  for (const headers of headerSets) {
+    if (typeof headers !== 'object' || headers === null) continue;
+    const entries = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]);
+    const list = entries.find(([name]) => name === 'list-unsubscribe')?.[1];
+    const post = entries.find(([name]) => name === 'list-unsubscribe-post')?.[1];
+    const url = list === undefined ? undefined : /<(https?:[^>]+)>/.exec(list)?.[1];
+    if (url !== undefined && post?.trim() === 'List-Unsubscribe=One-Click') return { url };
+  }
+  return undefined;
+}
+
+/** An email the SendGrid sandbox accepted, per recipient, the address lower-cased by the test. */
+export interface AcceptedEmail {
+  to: string;
+  at: DateTime;
+  messageId: string | undefined;
+  oneClick: { url: string } | undefined;
+}
+
+/** Every email the provider accepted, one entry per recipient. */
+export function acceptedEmails(runtime: LocalRuntime): AcceptedEmail[] {
+  return runtime.sendgrid.messages().flatMap((email) =>
+    email.recipients.map((recipient) => ({
+      to: recipient.email.trim().toLowerCase(),
+      at: DateTime.fromJSDate(email.receivedAt, { zone: 'utc' }),
+      messageId: recipient.customArgs.messageId,
+      oneClick: oneClickUnsubscribe(email.request),
+    })),
+  );
+}
