@@ -458,6 +458,13 @@ describe('3b leases lapse mid-call', () => {
           ['duplicates beyond the lost-answer policy', leaseFigures.beyondPolicy],
           ['records not ending sent', leaseFigures.wrongOutcome],
         ]),
+        key: [
+          {
+            figure: 'lease-lapse duplicates beyond the lost-answer policy',
+            value: String(leaseFigures.beyondPolicy),
+            target: '0',
+          },
+        ],
       });
     }
   });

@@ -545,6 +545,13 @@ describe('6 forged and replayed webhooks', () => {
         ['outcome events added', outcomesAfter - outcomesBefore],
         ['control (signed for the real URL) answered', control],
       ]),
+      key: [
+        {
+          figure: 'Twilio forgeries (signed by twilio) refused',
+          value: `${answers.length - accepted.length}/${answers.length}`,
+          target: '100 %',
+        },
+      ],
     });
     expect(accepted.map((answer) => `${answer.path} ${answer.kind}: ${answer.status}`)).toEqual([]);
     expect(after).toBe(before);

@@ -212,6 +212,19 @@ describe('4b oversize and constructor inputs on DynamoDB', () => {
           ['evaluate crashed (would go to the DLQ)', crashed.length],
           ['provider copies beyond the first', extraCopies],
         ]),
+        key: [
+          { figure: 'oversize inputs recorded or rejected', value: share('oversize'), target: '100 %' },
+          {
+            figure: 'constructor/__proto__ inputs recorded or rejected',
+            value: share('tricky key'),
+            target: '100 %',
+          },
+          {
+            figure: 'provider copies beyond the first (bad inputs)',
+            value: String(extraCopies),
+            target: '0',
+          },
+        ],
       });
       expect(crashed).toEqual([]);
       expect(lost.map((verdict) => `${verdict.input.kind} ${verdict.input.eventId}`)).toEqual([]);

@@ -336,6 +336,22 @@ describe('8 STOP wins, per number', () => {
             `${confirmed('help')}/${confirmed('stop')}/${confirmed('start')}`,
           ],
         ]),
+        key: [
+          { figure: 'STOPs sent (SMS)', value: String(stops.length), target: 'counted' },
+          { figure: 'STOPs applied', value: `${applied.length}/${tested.length}`, target: 'all probed' },
+          { figure: 'sends after STOP (every STOP sent)', value: String(violations.length), target: '0' },
+          { figure: 're-grants without START', value: String(regrantsWithoutStart.length), target: '0' },
+          {
+            figure: 'sent/delivered records without channel or to',
+            value: String(incomplete.length),
+            target: '0',
+          },
+          {
+            figure: 'HELP/STOP/START confirmations sent (TwiML <Message>)',
+            value: `${confirmed('help')}/${confirmed('stop')}/${confirmed('start')} of ${count('help').length}/${count('stop').length}/${count('start').length}`,
+            target: 'figure only until confirmations land',
+          },
+        ],
       });
       expect(raced).toBe(1);
       expect(tested.length).toBeGreaterThanOrEqual(10);
@@ -442,6 +458,18 @@ describe('8 STOP wins, per number', () => {
           `${emails.filter((email) => email.oneClick !== undefined).length}/${emails.length}`,
         ],
       ]),
+      key: [
+        {
+          figure: 'emails after a spam report, unsubscribe or hard bounce',
+          value: String(violations.length),
+          target: '0',
+        },
+        {
+          figure: 'emails with one-click unsubscribe headers (RFC 8058)',
+          value: `${emails.filter((email) => email.oneClick !== undefined).length}/${emails.length}`,
+          target: 'figure only until one-click lands',
+        },
+      ],
     });
     expect(mine.length).toBeGreaterThanOrEqual(3); // each address got its first email
     expect(violations.map((email) => `${email.to} at ${email.at.toISO()}`)).toEqual([]);
