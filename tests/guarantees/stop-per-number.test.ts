@@ -1,10 +1,8 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageStatus, StatusChange } from '../../functions/app/message-record.ts';
-import type { JourneyStore } from '../../functions/app/ports.ts';
+import type { ChannelSender, OutboundMessage, SendReceipt } from '../../functions/app/ports.ts';
 import type { LocalRuntime } from '../../local/runtime/local-runtime.ts';
 import { cells, recordFigures } from './support/figures.ts';
-import { DelegatingStore } from './support/port-wrappers.ts';
 import {
   type AcceptedSms,
   acceptedEmails,
@@ -43,32 +41,33 @@ interface Customer {
 }
 
 let runtime: LocalRuntime;
-/** When armed, the next `sent` write waits until the provider's delivery report was applied. */
+/** When armed, the next accepted SMS has its delivery report applied before the send step hears the answer. */
 let raceNextSent = false;
 let raced = 0;
 
 /**
- * The race of hole 3, made deterministic: the report of a message (posted by the sandbox, signed,
- * through the webhook) lands between the provider's answer and the `sent` write.
+ * The race of hole 3, made deterministic: the provider accepts the message, and its delivery
+ * report (posted by the sandbox, signed, through the webhook) is applied before the send step
+ * hears the provider's answer — so before anything the send step writes after the call.
  */
-class ReportBeforeSentWrite extends DelegatingStore {
-  override async transition(
-    messageId: string,
-    from: ReadonlyArray<MessageStatus>,
-    change: StatusChange,
-    patch?: Parameters<JourneyStore['transition']>[3],
-  ) {
-    if (change.status === 'sent' && raceNextSent) {
+class ReportBeforeAnswer implements ChannelSender {
+  constructor(private readonly inner: ChannelSender) {}
+  async send(message: OutboundMessage): Promise<SendReceipt> {
+    const receipt = await this.inner.send(message);
+    if (receipt.ok && raceNextSent) {
       raceNextSent = false;
       const sms = runtime.twilio
         .messages()
-        .find((item) => item.statusCallback?.includes(`messageId=${encodeURIComponent(messageId)}`) === true);
+        .find(
+          (item) =>
+            item.statusCallback?.includes(`messageId=${encodeURIComponent(message.messageId)}`) === true,
+        );
       if (sms !== undefined) {
         raced++;
         await runtime.twilio.deliverOutcome(sms.sid);
       }
     }
-    return super.transition(messageId, from, change, patch);
+    return receipt;
   }
 }
 
@@ -76,7 +75,10 @@ beforeAll(async () => {
   runtime = await startFrozenRuntime(START, {
     sandboxCredentials: CREDENTIALS,
     providerReports: 'manual',
-    decorateSendPorts: (ports) => ({ ...ports, store: new ReportBeforeSentWrite(ports.store) }),
+    decorateSendPorts: (ports) => ({
+      ...ports,
+      channels: { ...ports.channels, sms: new ReportBeforeAnswer(ports.channels.sms) },
+    }),
   });
 }, 120_000);
 
@@ -347,7 +349,7 @@ describe('8 STOP wins, per number', () => {
             target: '0',
           },
           {
-            figure: 'HELP/STOP/START confirmations sent (TwiML <Message>)',
+            figure: 'HELP/STOP/START confirmations sent (TwiML Message elements)',
             value: `${confirmed('help')}/${confirmed('stop')}/${confirmed('start')} of ${count('help').length}/${count('stop').length}/${count('start').length}`,
             target: 'figure only until confirmations land',
           },

@@ -217,3 +217,34 @@ export function acceptedEmails(runtime: LocalRuntime): AcceptedEmail[] {
     })),
   );
 }
+
+/**
+ * Forged variants of a one-click unsubscribe URL (`…/unsubscribe?t=<signed token>`), for the
+ * suite that proves forged links change nothing once one-click unsubscribe lands: a flipped
+ * character, a cut token, no token, a second `t` after the real one, another path. An expired
+ * link is the real URL after the clock passed its expiry (the test moves the clock).
+ */
+export function oneClickForgeries(url: string): Array<{ kind: string; url: string }> {
+  const real = new URL(url);
+  const token = real.searchParams.get('t') ?? '';
+  const withToken = (value: string | undefined) => {
+    const copy = new URL(real);
+    if (value === undefined) copy.searchParams.delete('t');
+    else copy.searchParams.set('t', value);
+    return copy.toString();
+  };
+  const flip = (text: string, at: number) =>
+    `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+  const other = new URL(real);
+  other.pathname = `${real.pathname}x`;
+  return [
+    { kind: 'flipped first character', url: withToken(flip(token, 0)) },
+    { kind: 'flipped middle character', url: withToken(flip(token, Math.floor(token.length / 2))) },
+    { kind: 'flipped last character', url: withToken(flip(token, token.length - 1)) },
+    { kind: 'token cut short', url: withToken(token.slice(0, Math.max(1, token.length - 4))) },
+    { kind: 'no token', url: withToken(undefined) },
+    { kind: 'empty token', url: withToken('') },
+    { kind: 'second t appended', url: `${real.toString()}&t=${encodeURIComponent(flip(token, 0))}` },
+    { kind: 'another path', url: other.toString() },
+  ];
+}
