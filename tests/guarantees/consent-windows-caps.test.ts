@@ -30,6 +30,7 @@ import {
   TEMPLATES,
 } from './support/policy-scenarios.ts';
 import { DelegatingStore } from './support/port-wrappers.ts';
+import { acceptedSms, postInboundSms, StopLog } from './support/public-surfaces.ts';
 import { SeededRandom } from './support/random.ts';
 import {
   allMessages,
@@ -48,7 +49,13 @@ import { SUITE_TIMEOUT_MS, sized } from './support/scale.ts';
 const SEED = 20_270_501;
 const SIM_RUNS = sized(300, 3_000);
 const RUNTIME_EVENTS = sized(200, 1_500);
-const SANDBOX_NUMBER = '+46766861004';
+const CREDENTIALS = {
+  twilioAccountSid: `AC${'7'.repeat(32)}`,
+  twilioAuthToken: 'consent-suite-auth-token',
+  sendgridApiKey: 'SG.consent-suite-api-key',
+};
+/** The STOPs this suite SENT (number, instant): the oracle, whatever the system recorded. */
+const sentStops = new StopLog();
 
 const figures = {
   sim: { runs: 0, events: 0, sent: 0, afterOptOut: 0, outsideWindow: 0, overCap: 0 },
@@ -61,6 +68,7 @@ const figures = {
     outsideWindow: 0,
     overCap: 0,
     sameInstantSends: 0,
+    afterStopSent: 0,
   },
   race: { kept: false },
   capRace: { due: 0, sent: 0, capped: 0 },
@@ -75,7 +83,9 @@ const dirs: string[] = [];
 /** The shipped rules on their own runtime, for the deterministic races below. */
 let shipped: LocalRuntime;
 beforeAll(async () => {
-  shipped = await startFrozenRuntime(DateTime.fromISO('2027-02-02T09:00:00Z', { zone: 'utc' }));
+  shipped = await startFrozenRuntime(DateTime.fromISO('2027-02-02T09:00:00Z', { zone: 'utc' }), {
+    sandboxCredentials: CREDENTIALS,
+  });
   runtimes.push(shipped);
 }, 120_000);
 afterAll(async () => {
@@ -162,7 +172,10 @@ describe('5 consent, windows and caps', () => {
       mkdirSync(join(dir, 'examples', 'events'), { recursive: true });
       writeFileSync(join(dir, 'nudge.config.yaml'), settingsYaml(scenario));
       const first = DateTime.fromISO(scenario.events[0]?.time ?? '', { zone: 'utc' });
-      const runtime = await startFrozenRuntime(first.minus({ minutes: 1 }), { projectDir: dir });
+      const runtime = await startFrozenRuntime(first.minus({ minutes: 1 }), {
+        projectDir: dir,
+        sandboxCredentials: CREDENTIALS,
+      });
       runtimes.push(runtime);
       const random = new SeededRandom(SEED + 2);
       const entries: TimelineEntry[] = scenario.events.map((event) => ({
@@ -188,11 +201,12 @@ describe('5 consent, windows and caps', () => {
           }),
           run: async () => {
             figures.runtime.stops++;
-            await runtime.twilio.sendInbound({
+            sentStops.add({ number: phone, at: runtime.clock.now(), kind: 'stop', label: 'scenario' });
+            const answer = await postInboundSms(runtime, CREDENTIALS.twilioAuthToken, {
               from: phone,
-              to: SANDBOX_NUMBER,
               body: random.pick(['STOP', 'STOPP', 'Stop', 'AVSLUTA']),
             });
+            expect(answer.status).toBe(200);
           },
         });
       }
@@ -224,6 +238,9 @@ describe('5 consent, windows and caps', () => {
           at: DateTime.fromISO(String(event.detail.at), { zone: 'utc' }),
         }));
       const afterOptOut = sendsAfterOptOut(sent, [...eventConsent(scenario), ...stops]);
+      // And against the STOPs the test sent, per number, from what the provider accepted.
+      const afterStopSent = sentStops.violations(acceptedSms(runtime));
+      figures.runtime.afterStopSent = afterStopSent.length;
       const outside = sendsOutsideWindow(scenario, sent);
       const overCap = capViolations(scenario, sent);
       const instants = new Map<string, number>();
@@ -238,6 +255,7 @@ describe('5 consent, windows and caps', () => {
       figures.runtime.overCap = overCap.length;
       figures.runtime.sameInstantSends = [...instants.values()].filter((count) => count > 1).length;
       expect(afterOptOut).toEqual([]);
+      expect(afterStopSent.map(({ sms }) => `${sms.to} at ${sms.at.toISO()}`)).toEqual([]);
       expect(outside).toEqual([]);
       expect(overCap).toEqual([]);
       expect(sent.length).toBeGreaterThan(0);
@@ -357,11 +375,13 @@ describe('5 consent, windows and caps', () => {
     // Act
     const evaluation = evaluateEvent(booked(2, { firstName: 'Ruth' }), deps);
     await firstRead;
-    const reply = await runtime.twilio.sendInbound({
+    const stopAt = runtime.clock.now();
+    const reply = await postInboundSms(runtime, CREDENTIALS.twilioAuthToken, {
       from: customer.phone,
-      to: SANDBOX_NUMBER,
       body: 'STOPP',
     });
+    const raceStops = new StopLog();
+    raceStops.add({ number: customer.phone, at: stopAt, kind: 'stop', label: 'race' });
     release();
     const result = await evaluation;
     const planned = result.planned.find((item) => item.ruleId === 'callback-booked');
@@ -371,7 +391,8 @@ describe('5 consent, windows and caps', () => {
     // Assert
     const profile = await runtime.store.getProfile(customer.id);
     const second = await runtime.store.getMessage(planned?.messageId ?? '');
-    figures.race.kept = profile?.consent.sms?.granted === false;
+    const afterStop = raceStops.violations(acceptedSms(runtime));
+    figures.race.kept = afterStop.length === 0;
     recordFigures(task, {
       suite: '5 consent, windows and caps',
       seed: SEED,
@@ -389,6 +410,7 @@ describe('5 consent, windows and caps', () => {
         ['customers opted out by STOP', figures.runtime.optOuts],
         ['same-instant sends to one customer', figures.runtime.sameInstantSends],
         ['sent after opt-out', figures.sim.afterOptOut + figures.runtime.afterOptOut],
+        ['SMS after a STOP the test sent', figures.runtime.afterStopSent + (figures.race.kept ? 0 : 1)],
         ['outside the window', figures.sim.outsideWindow + figures.runtime.outsideWindow],
         ['over the cap', figures.sim.overCap + figures.runtime.overCap],
         [
@@ -400,7 +422,9 @@ describe('5 consent, windows and caps', () => {
     });
     expect(reply.status).toBe(200);
     expect(reads).toBeGreaterThanOrEqual(2); // the stale write was refused and the merge redone
-    expect(profile).toMatchObject({ firstName: 'Ruth', consent: { sms: { granted: false } } });
-    expect(second).toMatchObject({ status: 'suppressed', reason: 'no-usable-channel' });
+    // The event's own news survived, and the STOP held: nothing reached the provider after it.
+    expect(profile).toMatchObject({ firstName: 'Ruth' });
+    expect(afterStop.map(({ sms }) => `${sms.to} at ${sms.at.toISO()}`)).toEqual([]);
+    expect(second?.status).toBe('suppressed');
   });
 });

@@ -158,6 +158,14 @@ describe('1 duplicates and concurrency', () => {
           outcomeOf(record) === 'sent' ? 1 : 0,
         );
       }
+      // A record that says it went out says where: one without `channel` or `to` is a violation
+      // (a later STOP from that number could match nobody).
+      const incomplete = after.filter(
+        (record) =>
+          (record.status === 'sent' || record.status === 'delivered') &&
+          (record.channel === undefined || record.to === undefined),
+      );
+      expect(incomplete.map((record) => `${record.messageId} ${record.status}`)).toEqual([]);
       expect(runtime.deadLetters()).toEqual([]);
       expect(after.length).toBe(expected.size);
     },

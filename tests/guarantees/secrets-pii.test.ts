@@ -18,6 +18,7 @@ import { sendRecordHandler } from '../../functions/handlers/send-records.ts';
 import { createWebhookRouter } from '../../functions/handlers/webhook-router.ts';
 import type { LocalRuntime } from '../../local/runtime/local-runtime.ts';
 import { cells, recordFigures } from './support/figures.ts';
+import { piiIn } from './support/public-surfaces.ts';
 import { startFrozenRuntime } from './support/runtime-driver.ts';
 
 // Guarantee: provider credentials never appear in logs; phone numbers and emails are masked
@@ -64,19 +65,42 @@ const CUSTOMERS = [
 ] as const;
 const SANDBOX_NUMBER = '+46766861004';
 
-/** Every form in which a secret or a contact detail could show up. */
-const FORBIDDEN = [
-  CREDENTIALS.twilioAuthToken,
-  CREDENTIALS.sendgridApiKey,
-  BASIC,
-  ...CUSTOMERS.flatMap((customer) => [customer.phone, customer.phone.replace('+46', '0'), customer.email]),
-];
+/** Every form in which a credential could show up (known values: exact, and base64 in a Basic header). */
+const SECRETS = [CREDENTIALS.twilioAuthToken, CREDENTIALS.sendgridApiKey, BASIC];
+/** Nudge's own sender addresses: not a customer's contact data. */
+const OURS = new Set([SANDBOX_NUMBER, 'nudge@acme.example']);
 
+/**
+ * Credentials as known strings; contact data as PATTERNS (support/public-surfaces.ts): any
+ * phone-number-shaped digit run (E.164, national, `tel:`, `(415) 555-0100`, URL-encoded) and any
+ * email-shaped string (also URL-encoded), whoever's it is — not only the customers the test knows.
+ */
 function leaks(lines: ReadonlyArray<string>): Array<{ line: string; secret: string }> {
-  return lines.flatMap((line) =>
-    FORBIDDEN.filter((secret) => line.includes(secret)).map((secret) => ({ line, secret })),
-  );
+  return lines.flatMap((line) => [
+    ...SECRETS.filter((secret) => line.includes(secret)).map(() => ({ line, secret: 'credential' })),
+    ...piiIn(line)
+      .filter((found) => !OURS.has(safeDecode(found.match)))
+      .map((found) => ({ line, secret: `${found.kind}: ${found.match}` })),
+  ]);
 }
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Contact data written the ways publishers and SDK errors write it, for the rejection paths. */
+const HARD_FORMS = [
+  'tel:+46701230001.',
+  '(415) 555-0100',
+  '%2B46701230002',
+  'petra.persson%40example.se',
+  '+46 70 123 00 03!',
+  '070-123 00 01',
+] as const;
 
 const runtimeLines: string[] = [];
 let crashNext = false;
@@ -97,7 +121,7 @@ beforeAll(async () => {
             crashNext = false;
             return Promise.reject(
               new Error(
-                `POST /Messages.json To=${message.to} failed; Authorization: Basic ${BASIC}; token ${CREDENTIALS.twilioAuthToken}`,
+                `POST /Messages.json To=${message.to} failed (body To=${encodeURIComponent(message.to)}&From=${encodeURIComponent(SANDBOX_NUMBER)}; recipient tel:${message.to}.); Authorization: Basic ${BASIC}; token ${CREDENTIALS.twilioAuthToken}`,
               ),
             );
           },
@@ -167,6 +191,16 @@ describe('7 secrets and PII in logs', () => {
         customer: { ...petra, timeZone: `Mars/${petra.phone}` },
       }),
     );
+    for (const [index, form] of HARD_FORMS.entries()) {
+      await runtime.evaluate(
+        event('CallbackBooked', 'acme.contact-centre', {
+          callbackId: `CB-H${index}`,
+          caseId: `K-H${index}`,
+          callbackAt: `call ${form}`,
+          customer: { ...petra, timeZone: `Mars/${form}` },
+        }),
+      );
+    }
     await runtime.drain();
     runtime.clock.set(runtime.clock.now().plus({ seconds: 30 }));
     await runtime.drain();
@@ -370,7 +404,9 @@ describe('7 secrets and PII in logs', () => {
       });
       logger.error(
         'an SDK error as the handlers would log it',
-        new Error(`To=${olga.phone} from ${olga.email}`),
+        new Error(
+          `To=${olga.phone} from ${olga.email}; body To=${encodeURIComponent(olga.phone)}&Email=${encodeURIComponent(olga.email)}; tel:${olga.phone}.; call (415) 555-0100`,
+        ),
       );
       bus.destroy();
     } finally {
@@ -389,6 +425,7 @@ describe('7 secrets and PII in logs', () => {
       injected: cells([
         ['known fake credentials', 3],
         ['known phone numbers and emails', CUSTOMERS.length * 2],
+        ['contact data in hard forms (tel:, (415) 555-0100, URL-encoded, punctuation)', HARD_FORMS.length],
         [
           'flows',
           'SMS + email sends, 429/500, lost answer, crash quoting its request, rejected events, STOP/START, forged webhook',

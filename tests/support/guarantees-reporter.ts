@@ -27,10 +27,25 @@ export default class GuaranteesReporter implements Reporter {
           `| ${row.suite}${row.seed === undefined ? '' : ` (seed ${row.seed})`} | ${row.injected} | ${row.observed} | ${row.state} |`,
       ),
     ].join('\n');
+    // The figures the consent guarantees are judged by, one per line, with what they must be.
+    const keys = rows.flatMap((row) =>
+      (row.key ?? []).map(
+        (key) => `| ${key.figure} | ${key.value} | ${key.target} | ${row.suite} | ${row.state} |`,
+      ),
+    );
+    const keyTable =
+      keys.length === 0
+        ? ''
+        : [
+            '\n\nKey figures:\n',
+            '| figure | value | must be | suite | result |',
+            '| --- | --- | --- | --- | --- |',
+            ...keys,
+          ].join('\n');
     const scale = process.env.NUDGE_GUARANTEES_SCALE === 'full' ? 'full' : 'ci';
-    process.stdout.write(`\nGuarantees (scale ${scale}):\n\n${markdown}\n`);
+    process.stdout.write(`\nGuarantees (scale ${scale}):\n\n${markdown}${keyTable}\n`);
     const dir = join(process.cwd(), 'tests', 'artifacts');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'guarantees.md'), `Scale: ${scale}\n\n${markdown}\n`);
+    writeFileSync(join(dir, 'guarantees.md'), `Scale: ${scale}\n\n${markdown}${keyTable}\n`);
   }
 }

@@ -8,6 +8,20 @@ export interface GuaranteeFigures {
   observed: string;
   /** The PRNG seed the inputs came from, when they were generated. */
   seed?: number;
+  /**
+   * The figures the issue names (STOPs sent / applied / sends after STOP, re-grants without
+   * START, confirmations, one-click unsubscribes, oversize/constructor inputs, lease-lapse
+   * duplicates), each with the value it must have: printed again as one "key figures" table.
+   */
+  key?: ReadonlyArray<KeyFigure>;
+}
+
+/** One headline figure and the value the guarantee requires of it. */
+export interface KeyFigure {
+  figure: string;
+  value: string;
+  /** What it must be, e.g. `0` or `100 %`; `(figure only)` where nothing is asserted yet. */
+  target: string;
 }
 
 declare module '@vitest/runner' {
