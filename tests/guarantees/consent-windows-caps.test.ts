@@ -366,6 +366,7 @@ describe('5 consent, windows and caps', () => {
     };
     const deps: EvaluateDeps = {
       store: new SlowWriter(runtime.store),
+      suppressions: runtime.suppressions,
       scheduler,
       clock: runtime.clock,
       settings: project.settings,

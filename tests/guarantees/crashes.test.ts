@@ -207,6 +207,7 @@ describe('3 crashes', () => {
     const project = shippedProject();
     const route = createWebhookRouter({
       store: new CrashOnProfileWrite(runtime.store, wire),
+      suppressions: runtime.suppressions,
       outcomes: new EventBridgeOutcomePublisher({ client: bus, busName: 'default' }),
       keywords: keywordTable(project.settings.keywords),
       clock: runtime.clock,
@@ -356,6 +357,7 @@ describe('3b leases lapse mid-call', () => {
     const sms = new GatedChannel(rawChannels.sms);
     const deps: SendDeps = {
       store: runtime.store,
+      suppressions: runtime.suppressions,
       scheduler,
       clock,
       settings: project.settings,
@@ -387,7 +389,14 @@ describe('3b leases lapse mid-call', () => {
           },
         },
       },
-      { store: runtime.store, scheduler, clock, settings: project.settings, rules: project.rules },
+      {
+        store: runtime.store,
+        suppressions: runtime.suppressions,
+        scheduler,
+        clock,
+        settings: project.settings,
+        rules: project.rules,
+      },
     );
     const messageId = evaluation.planned.find((item) => item.ruleId === 'callback-booked')?.messageId ?? '';
     // Only this message is sent here (the callback-late check it also planned is not).

@@ -283,12 +283,20 @@ describe('7 secrets and PII in logs', () => {
       });
       const outcomes = new EventBridgeOutcomePublisher({ client: bus, busName: 'default' });
       const evaluate = evaluateRecordHandler(
-        { store: runtime.store, scheduler, clock: runtime.clock, settings: project.settings, rules },
+        {
+          store: runtime.store,
+          suppressions: runtime.suppressions,
+          scheduler,
+          clock: runtime.clock,
+          settings: project.settings,
+          rules,
+        },
         (message, fields) => logger.info(message, fields),
       );
       const send = sendRecordHandler(
         {
           store: runtime.store,
+          suppressions: runtime.suppressions,
           scheduler,
           clock: runtime.clock,
           settings: project.settings,
@@ -318,6 +326,7 @@ describe('7 secrets and PII in logs', () => {
       );
       const route = createWebhookRouter({
         store: runtime.store,
+        suppressions: runtime.suppressions,
         outcomes,
         keywords: keywordTable(project.settings.keywords),
         clock: runtime.clock,

@@ -65,8 +65,20 @@ export class DelegatingStore implements JourneyStore {
     from: ReadonlyArray<MessageStatus>,
     change: StatusChange,
     patch?: Parameters<JourneyStore['transition']>[3],
+    claim?: number,
   ) {
-    return this.inner.transition(messageId, from, change, patch);
+    return this.inner.transition(messageId, from, change, patch, claim);
+  }
+  prepareSend(messageId: string, claim: number, fields: Parameters<JourneyStore['prepareSend']>[2]) {
+    return this.inner.prepareSend(messageId, claim, fields);
+  }
+  recordSent(
+    messageId: string,
+    claim: number,
+    sent: Parameters<JourneyStore['recordSent']>[2],
+    options?: Parameters<JourneyStore['recordSent']>[3],
+  ) {
+    return this.inner.recordSent(messageId, claim, sent, options);
   }
   claimForSending(messageId: string, now: string, leaseUntil: string) {
     return this.inner.claimForSending(messageId, now, leaseUntil);
@@ -123,16 +135,16 @@ export class CrashBeforeRecordingSent extends DelegatingStore {
   ) {
     super(inner);
   }
-  override transition(
+  override recordSent(
     messageId: string,
-    from: ReadonlyArray<MessageStatus>,
-    change: StatusChange,
-    patch?: Parameters<JourneyStore['transition']>[3],
+    claim: number,
+    sent: Parameters<JourneyStore['recordSent']>[2],
+    options?: Parameters<JourneyStore['recordSent']>[3],
   ) {
-    if (change.status === 'sent' && this.wire.trip()) {
+    if (this.wire.trip()) {
       return Promise.reject(new SimulatedCrash(`died before recording ${messageId} as sent`));
     }
-    return super.transition(messageId, from, change, patch);
+    return super.recordSent(messageId, claim, sent, options);
   }
 }
 
