@@ -148,7 +148,7 @@ function futureTimeProblem(time: string, now: DateTime, toleranceMinutes: number
   const eventTime = DateTime.fromISO(time, { zone: 'utc' });
   const ahead = eventTime.diff(now, 'minutes').minutes;
   if (!eventTime.isValid || ahead <= toleranceMinutes) return undefined;
-  return `time: ${time} is ${Math.round(ahead)} min after its arrival (${isoOf(now)}); an event may be at most ${toleranceMinutes} min ahead (consent.futureToleranceMinutes)`;
+  return `time: ${time} is ${Math.round(ahead)} min after its arrival (${isoOf(now)}), more than the ${toleranceMinutes} min allowed (consent.futureToleranceMinutes)`;
 }
 
 async function resolveProfile(

@@ -156,7 +156,9 @@ export class StopLog {
 export const PII_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   { name: 'E.164 number', pattern: /(?<![\w*])\+[1-9](?:[\s.()-]?\d){6,14}(?![\d*])/ },
   { name: 'URL-encoded E.164 number', pattern: /%2B[1-9](?:(?:%20|[\s.()-])?\d){6,14}(?![\d*])/i },
-  { name: 'tel: URI', pattern: /tel:(?:\+|%2B)?\d/i },
+  // A tel: URI with a dialable number after it (masked ones, `tel:+467******02`, keep at most
+  // four leading characters and are judged like any masked number).
+  { name: 'tel: URI', pattern: /tel:(?:\+|%2B)?\d(?:[\s.()-]?\d){6,}(?![\d*])/i },
   // National: a trunk 0 then 6–12 more digits with separators (070-123 45 67, 08-123 456 78),
   // or a North American (415) 555-0100.
   {
