@@ -12,11 +12,12 @@ import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
-import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
-import type { MessageRecord, StatusChange } from './message-record.ts';
+import { isoOf } from './iso-time.ts';
+import type { MessageRecord } from './message-record.ts';
+import { type PlannedOutcome, plannedRecord, saveAndSchedule } from './planned-message.ts';
 import type { SuppressionStore } from './ports/suppressions.ts';
 import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
@@ -26,12 +27,7 @@ export interface EvaluationResult {
   eventId?: string;
   rejected?: string;
   /** One entry per rule that matched as a trigger. */
-  planned: Array<{
-    ruleId: string;
-    messageId: string;
-    outcome: 'scheduled' | 'suppressed' | 'duplicate';
-    reason?: string;
-  }>;
+  planned: PlannedOutcome[];
   /** Messages this event closed (cancel or expectation met). */
   closed: Array<{ ruleId: string; messageId: string; reason: 'closed-by-event' | 'expectation-met' }>;
   /**
@@ -280,86 +276,6 @@ async function planForRule(
   return saveAndSchedule(record, decision, deps);
 }
 
-/**
- * Creates the message record of a decision (once: a redelivery finds it) and, when it is to be
- * sent, schedules it. Shared by customer messages and threshold alerts.
- */
-export async function saveAndSchedule(
-  record: MessageRecord,
-  decision: PlanDecision,
-  deps: Pick<EvaluateDeps, 'store' | 'scheduler'>,
-): Promise<EvaluationResult['planned'][number]> {
-  const { messageId, ruleId } = record;
-  const created = await deps.store.createMessage(record);
-  if (decision.kind === 'suppress') {
-    return {
-      ruleId,
-      messageId,
-      outcome: decision.reason === 'duplicate' ? 'duplicate' : 'suppressed',
-      reason: decision.reason,
-    };
-  }
-  // Also on 'exists': a redelivery after a crash between the write and the schedule must still
-  // schedule. Schedules are idempotent per message id, so a second call is harmless.
-  const existing = created === 'exists' ? await deps.store.getMessage(messageId) : record;
-  if (existing?.status === 'scheduled') {
-    await deps.scheduler.schedule(messageId, DateTime.fromISO(existing.sendAt, { zone: 'utc' }));
-  }
-  return { ruleId, messageId, outcome: 'scheduled' };
-}
-
-/**
- * The record of a planned message as it is first written: its trigger, its send time and its
- * first status, scheduled (perhaps deferred or late) or suppressed, with the reason. Shared by
- * customer messages and threshold alerts, which add their own keys.
- */
-export function plannedRecord(planned: {
-  messageId: string;
-  ruleId: string;
-  customerId: string;
-  event: JourneyEvent;
-  decision: PlanDecision;
-  now: DateTime;
-}): Omit<MessageRecord, 'dedupeKey'> {
-  const { event, decision, now } = planned;
-  const change = firstStatus(decision, now);
-  // Bounded, so the record still fits the store with a rendered message added (hole 5, issue 10).
-  const { detail, trimmed } = trimDetail(event.detail);
-  return {
-    messageId: planned.messageId,
-    ruleId: planned.ruleId,
-    customerId: planned.customerId,
-    trigger: {
-      id: event.id,
-      source: event.source,
-      detailType: event['detail-type'],
-      time: event.time,
-      detail,
-      ...(trimmed.length === 0 ? {} : { trimmed }),
-    },
-    createdAt: isoOf(now),
-    sendAt: decision.kind === 'schedule' ? isoOf(decision.sendAt) : isoOf(now),
-    status: change.status,
-    ...(change.reason === undefined ? {} : { reason: change.reason }),
-    ...(change.detail === undefined ? {} : { detail: change.detail }),
-    attempts: 0,
-    history: [change],
-  };
-}
-
-function firstStatus(decision: PlanDecision, now: DateTime): StatusChange {
-  return decision.kind === 'schedule'
-    ? {
-        at: isoOf(now),
-        status: 'scheduled',
-        ...(decision.deferredFrom === undefined
-          ? {}
-          : { reason: 'outside-window', detail: `deferred from ${isoOf(decision.deferredFrom)}` }),
-        ...(decision.late ? { reason: 'late', detail: 'planned time had passed; sending now' } : {}),
-      }
-    : { at: isoOf(now), status: 'suppressed', reason: decision.reason, detail: decision.detail };
-}
-
 function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {
   const key = rule.cancel?.key ?? rule.expect?.key;
   if (key === undefined) return undefined;
@@ -370,11 +286,6 @@ function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {
 function customerIdOf(event: JourneyEvent): string {
   const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
   return typeof id === 'string' && id !== '' ? id : 'unknown';
-}
-
-/** ISO UTC with milliseconds: sortable as a string, which the store relies on. */
-export function isoOf(time: DateTime): string {
-  return time.toUTC().toISO() ?? '';
 }
 
 /** The first `max` UTF-16 units, never ending inside a surrogate pair (the store keeps UTF-8). */

@@ -1,4 +1,5 @@
 import { DateTime, Duration } from 'luxon';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { messageIdFor } from '../core/ids.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
@@ -15,14 +16,17 @@ import {
   thresholdWindow,
 } from '../core/planning/threshold.ts';
 import type { Rule, ThresholdSpec } from '../core/rules/rule-schema.ts';
-import {
-  type EvaluateDeps,
-  type EvaluationResult,
-  isoOf,
-  plannedRecord,
-  saveAndSchedule,
-} from './evaluate-event.ts';
+import { isoOf } from './iso-time.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
+import { type PlannedOutcome, plannedRecord, saveAndSchedule } from './planned-message.ts';
+import type { JourneyStore, SendScheduler } from './ports.ts';
+
+/** What counting towards a threshold needs (a part of the evaluate step's dependencies). */
+export interface ThresholdDeps {
+  store: JourneyStore;
+  scheduler: SendScheduler;
+  settings: EngineSettings;
+}
 
 /** What a threshold rule did with one event, for logs, metrics and tests. */
 export interface ThresholdCount {
@@ -62,8 +66,8 @@ export async function countForThreshold(
   threshold: ThresholdSpec,
   event: JourneyEvent,
   now: DateTime,
-  deps: EvaluateDeps,
-): Promise<{ count: ThresholdCount; alert?: EvaluationResult['planned'][number] }> {
+  deps: ThresholdDeps,
+): Promise<{ count: ThresholdCount; alert?: PlannedOutcome }> {
   const key = thresholdKey(threshold, event);
   if (!key.ok) return { count: { ruleId: rule.id, outcome: 'not-counted', reason: key.detail } };
   const counter = thresholdCounterKey(rule.id, key.value);
@@ -127,7 +131,7 @@ async function snapshotOf(
   after: DateTime,
   until: string,
   count: number,
-  deps: EvaluateDeps,
+  deps: ThresholdDeps,
 ): Promise<ThresholdSnapshot> {
   const from = isoOf(after);
   const [oldest, newest] = await Promise.all([

@@ -7,7 +7,7 @@ import { operationsProfile } from '../core/planning/threshold.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
 import { recordProviderOptOut, withAddressSuppressions } from './address-suppressions.ts';
-import { isoOf } from './evaluate-event.ts';
+import { isoOf } from './iso-time.ts';
 import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord } from './message-record.ts';
 import type { SuppressionStore } from './ports/suppressions.ts';
