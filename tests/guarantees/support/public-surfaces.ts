@@ -117,6 +117,12 @@ export interface SentKeyword {
  * The STOP oracle. An SMS to a number, accepted after a STOP the test sent from that number and
  * before a START the test sent from the same number, is a violation — whoever the number belongs
  * to, whether anyone was ever messaged on it, whatever the system recorded or published.
+ *
+ * It judges rule messages: give it {@link acceptedSms} (direction `outbound-api`, what Nudge sent
+ * through the REST API). The answers Twilio sends from the webhook's TwiML (`outbound-reply`) are
+ * not rule messages: the STOP confirmation right after a STOP, and a HELP answer the person asked
+ * for, go to a stopped number by design. Those are judged by suite 8c (keyword-answers.test.ts):
+ * one answer per keyword the test texted, none for anything else, none unasked to a stopped number.
  */
 export class StopLog {
   private readonly entries: SentKeyword[] = [];
