@@ -243,7 +243,17 @@ export function oneClickForgeries(url: string): Array<{ kind: string; url: strin
     `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
   const other = new URL(real);
   other.pathname = `${real.pathname}x`;
+  // base64url's last character may carry unused low bits: another spelling of the same bytes.
+  // A decoder that ignores those bits accepts it unless the link code insists on one spelling.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = token.replace(/[A-Za-z0-9_-]$/, (last) => alphabet[alphabet.indexOf(last) ^ 1] ?? last);
+  const sameBytes =
+    respelled !== token &&
+    Buffer.from(respelled.split('.').pop() ?? '', 'base64url').equals(
+      Buffer.from(token.split('.').pop() ?? '', 'base64url'),
+    );
   return [
+    ...(sameBytes ? [{ kind: 'same signature bytes, other spelling', url: withToken(respelled) }] : []),
     { kind: 'flipped first character', url: withToken(flip(token, 0)) },
     { kind: 'flipped middle character', url: withToken(flip(token, Math.floor(token.length / 2))) },
     { kind: 'flipped last character', url: withToken(flip(token, token.length - 1)) },
