@@ -44,7 +44,9 @@ export async function unsubscribeRoute(
   if (deps.unsubscribeSigningKey === undefined) {
     return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'not found' };
   }
-  const token = new URLSearchParams(request.query).get('t') ?? undefined;
+  // Exactly one `t`: a query naming two tokens is ambiguous (another reader may take the other).
+  const tokens = new URLSearchParams(request.query).getAll('t');
+  const token = tokens.length === 1 ? tokens[0] : undefined;
   const check = verifyUnsubscribeToken(token, {
     key: deps.unsubscribeSigningKey,
     nowEpochSeconds: Math.floor(deps.clock.now().toSeconds()),

@@ -117,6 +117,12 @@ export interface SentKeyword {
  * The STOP oracle. An SMS to a number, accepted after a STOP the test sent from that number and
  * before a START the test sent from the same number, is a violation — whoever the number belongs
  * to, whether anyone was ever messaged on it, whatever the system recorded or published.
+ *
+ * It judges rule messages: give it {@link acceptedSms} (direction `outbound-api`, what Nudge sent
+ * through the REST API). The answers Twilio sends from the webhook's TwiML (`outbound-reply`) are
+ * not rule messages: the STOP confirmation right after a STOP, and a HELP answer the person asked
+ * for, go to a stopped number by design. Those are judged by suite 8c (keyword-answers.test.ts):
+ * one answer per keyword the test texted, none for anything else, none unasked to a stopped number.
  */
 export class StopLog {
   private readonly entries: SentKeyword[] = [];
@@ -239,7 +245,17 @@ export function oneClickForgeries(url: string): Array<{ kind: string; url: strin
     `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
   const other = new URL(real);
   other.pathname = `${real.pathname}x`;
+  // base64url's last character may carry unused low bits: another spelling of the same bytes.
+  // A decoder that ignores those bits accepts it unless the link code insists on one spelling.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = token.replace(/[A-Za-z0-9_-]$/, (last) => alphabet[alphabet.indexOf(last) ^ 1] ?? last);
+  const sameBytes =
+    respelled !== token &&
+    Buffer.from(respelled.split('.').pop() ?? '', 'base64url').equals(
+      Buffer.from(token.split('.').pop() ?? '', 'base64url'),
+    );
   return [
+    ...(sameBytes ? [{ kind: 'same signature bytes, other spelling', url: withToken(respelled) }] : []),
     { kind: 'flipped first character', url: withToken(flip(token, 0)) },
     { kind: 'flipped middle character', url: withToken(flip(token, Math.floor(token.length / 2))) },
     { kind: 'flipped last character', url: withToken(flip(token, token.length - 1)) },
