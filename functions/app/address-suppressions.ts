@@ -1,8 +1,8 @@
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
-import { type SuppressionReason, suppressionAddress } from '../core/customers/suppression-address.ts';
+import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
-import type { SuppressionStore } from './ports/suppressions.ts';
+import type { AddressOptOut, SuppressionStore } from './ports/suppressions.ts';
 
 /**
  * The profile as the send step decides on it: the suppressions in force for its phone (sms) and
@@ -38,17 +38,6 @@ export function profileAddresses(
     if (address !== undefined) out.push({ channel, address });
   }
   return out;
-}
-
-/** A person or a provider said no to an address. */
-export interface AddressOptOut {
-  channel: Channel;
-  /** Normalised (see `suppressionAddress`). */
-  address: string;
-  reason: SuppressionReason;
-  source: string;
-  at: string;
-  customerId?: string;
 }
 
 /**

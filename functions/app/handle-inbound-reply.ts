@@ -2,8 +2,8 @@ import { withConsent } from '../core/customers/customer-profile.ts';
 import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import { classifyReply, type KeywordTable } from '../core/replies/inbound-keywords.ts';
-import { type AddressOptOut, optedOutEvent, suppressAddress } from './address-suppressions.ts';
-import type { SuppressionStore } from './ports/suppressions.ts';
+import { optedOutEvent, suppressAddress } from './address-suppressions.ts';
+import type { AddressOptOut, SuppressionStore } from './ports/suppressions.ts';
 import type { InboundReply, JourneyStore, OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 

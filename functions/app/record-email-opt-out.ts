@@ -1,7 +1,7 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
 import { type SuppressionReason, suppressionAddress } from '../core/customers/suppression-address.ts';
-import { type AddressOptOut, optedOutEvent, suppressAddress } from './address-suppressions.ts';
-import type { SuppressionStore } from './ports/suppressions.ts';
+import { optedOutEvent, suppressAddress } from './address-suppressions.ts';
+import type { AddressOptOut, SuppressionStore } from './ports/suppressions.ts';
 import type { JourneyStore, OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 

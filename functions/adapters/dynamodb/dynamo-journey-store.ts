@@ -33,10 +33,10 @@ import type { Clock, InboundReply, JourneyStore, SendFields } from '../../app/po
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import {
+  callDynamo,
   DynamoStoreError,
   DynamoStoreErrorCode,
-  isItemSizeError,
-  isRetryableAwsError,
+  isConditionFailure,
 } from './dynamo-store-error.ts';
 import {
   customerPartition,
@@ -911,18 +911,7 @@ export class DynamoJourneyStore implements JourneyStore {
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DynamoStoreError(`${operation} on table ${this.tableName} failed: ${detail}`, {
-        operation,
-        retryable: isRetryableAwsError(error),
-        cause: error,
-        ...(isItemSizeError(error) ? { code: DynamoStoreErrorCode.RecordTooLarge } : {}),
-      });
-    }
+    return callDynamo(this.tableName, operation, run);
   }
 
   /**
@@ -982,13 +971,6 @@ function explain(
   if (state.providerEvents.has(providerEventId)) return 'duplicate';
   if (!before.includes(state.status)) return 'stale';
   return undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
 }
 
 /** The item a failed condition returned (ReturnValuesOnConditionCheckFailed), if any. */

@@ -80,3 +80,28 @@ export function isRetryableAwsError(error: unknown): boolean {
 export function isItemSizeError(error: unknown): boolean {
   return error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
 }
+
+/** Whether DynamoDB refused a write because its condition did not hold (an answer, not a fault). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Runs one SDK call on `tableName`. A failed condition is rethrown as it is (the caller turns it
+ * into an answer); anything else becomes a {@link DynamoStoreError} with the operation, the table,
+ * whether a retry may help, and `RecordTooLarge` for DynamoDB's item-size refusal.
+ */
+export async function callDynamo<T>(tableName: string, operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isConditionFailure(error)) throw error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new DynamoStoreError(`${operation} on table ${tableName} failed: ${detail}`, {
+      operation,
+      retryable: isRetryableAwsError(error),
+      cause: error,
+      ...(isItemSizeError(error) ? { code: DynamoStoreErrorCode.RecordTooLarge } : {}),
+    });
+  }
+}

@@ -13,6 +13,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
+  type AddressOptOut,
   SUPPRESSION_REASONS,
   type Suppression,
   type SuppressionReason,
@@ -20,7 +21,12 @@ import {
 } from '../../app/ports/suppressions.ts';
 import { instantMillis, utcIso } from '../../core/customers/customer-profile.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
-import { DynamoStoreError, DynamoStoreErrorCode, isRetryableAwsError } from './dynamo-store-error.ts';
+import {
+  callDynamo,
+  DynamoStoreError,
+  DynamoStoreErrorCode,
+  isConditionFailure,
+} from './dynamo-store-error.ts';
 import type { ItemKey } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
@@ -99,14 +105,7 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return result.Item === undefined ? undefined : toSuppression(parseItem(result.Item));
   }
 
-  async suppress(input: {
-    channel: Channel;
-    address: string;
-    reason: SuppressionReason;
-    source: string;
-    at: string;
-    customerId?: string;
-  }): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
+  async suppress(input: AddressOptOut): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
     const at = utcIso(input.at);
     const change = { at, suppressed: true, reason: input.reason, source: input.source };
     for (let attempt = 1; ; attempt++) {
@@ -293,19 +292,8 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return items;
   }
 
-  /** Runs one SDK call; anything but a failed condition becomes a {@link DynamoStoreError}. */
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new DynamoStoreError(`${operation} on table ${this.tableName} failed: ${detail}`, {
-        operation,
-        retryable: isRetryableAwsError(error),
-        cause: error,
-      });
-    }
+    return callDynamo(this.tableName, operation, run);
   }
 }
 
@@ -373,13 +361,6 @@ function toSuppression(item: SuppressionItem): Suppression {
       source: change.source,
     })),
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
 }
 
 function conditionRace(operation: string, channel: Channel): DynamoStoreError {

@@ -1,4 +1,4 @@
-import type { Suppression, SuppressionReason, SuppressionStore } from '../../app/ports/suppressions.ts';
+import type { AddressOptOut, Suppression, SuppressionStore } from '../../app/ports/suppressions.ts';
 import { isAfter, utcIso } from '../../core/customers/customer-profile.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
 
@@ -11,14 +11,7 @@ export class MemorySuppressionStore implements SuppressionStore {
     return entry === undefined ? undefined : structuredClone(entry);
   }
 
-  async suppress(input: {
-    channel: Channel;
-    address: string;
-    reason: SuppressionReason;
-    source: string;
-    at: string;
-    customerId?: string;
-  }): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
+  async suppress(input: AddressOptOut): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
     const stored = this.entries.get(key(input.channel, input.address));
     if (stored?.history.some((change) => change.source === input.source)) return 'duplicate';
     const at = utcIso(input.at);

@@ -15,6 +15,19 @@ export interface SuppressionChange {
   source: string;
 }
 
+/** A person or a provider said no to an address: what a suppression is written from. */
+export interface AddressOptOut {
+  channel: Channel;
+  /** Normalised (see `suppressionAddress`). */
+  address: string;
+  reason: SuppressionReason;
+  /** The statement: `reply:<sid>`, `sendgrid:<sg_event_id>`, `unsubscribe:<messageId>`, … */
+  source: string;
+  at: string;
+  /** The customer the address was correlated to, when known. */
+  customerId?: string;
+}
+
 /** The suppression state of one address on one channel. */
 export interface Suppression {
   channel: Channel;
@@ -48,14 +61,7 @@ export interface SuppressionStore {
    * webhook); 'already-suppressed' when it was suppressed by another statement (the new one is
    * still added to the history); 'applied' otherwise.
    */
-  suppress(input: {
-    channel: Channel;
-    address: string;
-    reason: SuppressionReason;
-    source: string;
-    at: string;
-    customerId?: string;
-  }): Promise<'applied' | 'already-suppressed' | 'duplicate'>;
+  suppress(input: AddressOptOut): Promise<'applied' | 'already-suppressed' | 'duplicate'>;
   /**
    * Lifts a suppression: only for the same person's START or an explicit re-opt-in event — the
    * caller decides that. 'not-suppressed' when there is nothing to lift; 'duplicate' for a source

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { signUnsubscribeToken } from '../../../functions/adapters/links/unsubscribe-link.ts';
 import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
-import type { SuppressionReason } from '../../../functions/app/ports/suppressions.ts';
+import type { AddressOptOut } from '../../../functions/app/ports/suppressions.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import {
   OUTCOME_SCHEMA_VERSION,
@@ -33,14 +33,7 @@ class RecordingPublisher implements OutcomePublisher {
 /** Counts every write the route asks of the suppression list, whatever its answer. */
 class CountingSuppressions extends MemorySuppressionStore {
   writes = 0;
-  override async suppress(input: {
-    channel: Channel;
-    address: string;
-    reason: SuppressionReason;
-    source: string;
-    at: string;
-    customerId?: string;
-  }): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
+  override async suppress(input: AddressOptOut): Promise<'applied' | 'already-suppressed' | 'duplicate'> {
     this.writes++;
     return super.suppress(input);
   }
