@@ -80,7 +80,7 @@ export interface Durations {
   webhookMs: number;
 }
 
-/** Cold starts of send and of webhook per 100,000 messages, each reading both provider secrets once. */
+/** Cold starts of send and of webhook per 100,000 messages, each reading the three secrets (Twilio, SendGrid, unsubscribe signing key) once. */
 const COLD_STARTS_PER_100K = 100;
 
 interface Usage {
@@ -122,7 +122,7 @@ function usageOf(
       message.callbacks * (durations.webhookMs / 1000) * gb(FUNCTION_MEMORY_MB.webhook),
     eventBridgeEvents: 1 + message.outcomeEvents,
     schedulerInvocations: message.scheduled ? 1 : 0,
-    secretsCalls: (COLD_STARTS_PER_100K * 2 * 2) / 100_000,
+    secretsCalls: (COLD_STARTS_PER_100K * 2 * 3) / 100_000,
   };
 }
 

@@ -293,7 +293,7 @@ async function main(): Promise<void> {
       median((samples.get(name) ?? []).map(pick));
     const baselineInit = medianOf('baseline', (sample) => sample.initMs);
     report.line(
-      `Each bundle built as the stack builds it (esbuild ${NODE_TARGET}, ESM, minified, AWS SDK bundled, with the nudge-project.json synthesis writes beside it), imported in ${RUNS} fresh \`node\` processes each (${process.version} here; Lambda runs nodejs22.x), round robin after one untimed run. "init" is the time \`import()\` of the bundle takes in that process: everything the module does at load, including for send and webhook the two GetSecretValue calls (answered by a loopback stub; ${num(secretCalls, 0)} calls per round of processes). "process" is spawn to exit, Node's own start-up included. Median of ${RUNS}.`,
+      `Each bundle built as the stack builds it (esbuild ${NODE_TARGET}, ESM, minified, AWS SDK bundled, with the nudge-project.json synthesis writes beside it), imported in ${RUNS} fresh \`node\` processes each (${process.version} here; Lambda runs nodejs22.x), round robin after one untimed run. "init" is the time \`import()\` of the bundle takes in that process: everything the module does at load, including for send and webhook the three GetSecretValue calls (answered by a loopback stub; ${num(secretCalls, 0)} calls per round of processes). "process" is spawn to exit, Node's own start-up included. Median of ${RUNS}.`,
     );
     report.line('');
     report.line(
@@ -355,7 +355,7 @@ async function main(): Promise<void> {
     report.line('');
     report.line(
       `Baseline init ${num(baselineInit, 0)} ms; ${int(functions.length)} functions. Minified sizes include the createRequire banner, as deployed. ` +
-        "Init is the bundle's parse and compile (it grows with the bundle: zod, libphonenumber-js metadata, in send twilio's messaging client) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the rule index, for send parse the Liquid templates, build the SDK clients, and for send and webhook wait for the two secrets. Nothing is deferred to the first invocation.",
+        "Init is the bundle's parse and compile (it grows with the bundle: zod, libphonenumber-js metadata, in send twilio's messaging client) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the rule index, for send parse the Liquid templates, build the SDK clients, and for send and webhook wait for the three secrets. Nothing is deferred to the first invocation.",
     );
     report.emit();
   } finally {
