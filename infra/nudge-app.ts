@@ -5,7 +5,7 @@ import { checkProject, sourcesOfRules, writeDeployedProject } from './project-fi
 import { readSettings } from './settings.ts';
 
 /** The id of Nudge's one stack in the CDK app (`npx cdk deploy NudgeStack`). */
-export const STACK_ID = 'NudgeStack';
+const STACK_ID = 'NudgeStack';
 
 /**
  * Builds the CDK app: reads the context settings, validates the rules folder (before any

@@ -10,7 +10,7 @@ import { DEPLOYED_PROJECT_FILE, type DeployedProject } from '../functions/handle
 import { PROJECT_DATA } from './bundling.ts';
 
 /** The rules folder did not validate; the message lists every `file:line field: message`. */
-export class InvalidProjectError extends Error {
+class InvalidProjectError extends Error {
   override readonly name = 'InvalidProjectError';
 }
 

@@ -14,7 +14,7 @@ import { DEFAULT_RETENTION_DAYS } from '../functions/adapters/dynamodb/table-des
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The stage whose data is kept: its table is deletion-protected and every store RETAINed. */
-export const PRODUCTION_STAGE = 'prod';
+const PRODUCTION_STAGE = 'prod';
 
 /** Log retention periods CloudWatch Logs accepts, in days (RetentionDays minus INFINITE). */
 const LOG_RETENTION_CHOICES: ReadonlySet<number> = new Set(
@@ -191,7 +191,7 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
 }
 
 /** The context keys {@link parseSettings} reads. */
-export const CONTEXT_KEYS = [...Object.keys(ContextSchema.shape), ...Object.keys(LIVES_ELSEWHERE)];
+const CONTEXT_KEYS = [...Object.keys(ContextSchema.shape), ...Object.keys(LIVES_ELSEWHERE)];
 
 /** Reads and validates the settings from a construct's context (the App's, normally). */
 export function readSettings(node: Node): NudgeSettings {

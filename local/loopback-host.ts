@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * `localhost:<port>` or `[::1]:<port>`. SDK clients and `fetch` pointed at the server's URL send
  * exactly that.
  */
-export function isOwnLoopbackHost(hostHeader: string | undefined, port: number): boolean {
+function isOwnLoopbackHost(hostHeader: string | undefined, port: number): boolean {
   if (hostHeader === undefined) return false;
   const host = hostHeader.toLowerCase();
   return host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;

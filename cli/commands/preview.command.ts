@@ -57,10 +57,7 @@ export function registerPreview(program: Command): void {
 }
 
 /** Renders a preview and returns what the CLI prints. */
-export function previewCommand(
-  template: string,
-  options: PreviewOptions,
-): { text: string; exitCode: number } {
+function previewCommand(template: string, options: PreviewOptions): { text: string; exitCode: number } {
   if (options.channel !== 'sms' && options.channel !== 'email') {
     return { text: `--channel must be sms or email, not '${options.channel}'\n`, exitCode: 2 };
   }

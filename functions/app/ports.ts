@@ -153,7 +153,7 @@ export type SendFields = Required<Pick<MessageRecord, 'channel' | 'to' | 'locale
  * The `code` a store's error carries when a write would make a record larger than the store can
  * keep (DynamoDB: 400 KB an item). Such a write fails the same way every time.
  */
-export const RECORD_TOO_LARGE = 'RecordTooLarge';
+const RECORD_TOO_LARGE = 'RecordTooLarge';
 
 /** Whether a store error says the record would be too large ({@link RECORD_TOO_LARGE}). */
 export function isRecordTooLarge(error: unknown): boolean {

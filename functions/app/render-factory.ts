@@ -10,7 +10,7 @@ import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
  * (`customer.firstName`, …; never the consent history), the rule's `vars`, the message, and for
  * a threshold alert, `alert`.
  */
-export function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
+function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
   return {
     event: {
       id: record.trigger.id,

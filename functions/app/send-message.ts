@@ -30,11 +30,7 @@ import { updateProfile } from './update-profile.ts';
 export const SEND_LEASE_MS = 60_000;
 
 /** Builds the render function for a message; the template catalog lives with the caller. */
-export type RenderFactory = (
-  record: MessageRecord,
-  rule: Rule,
-  profile: CustomerProfile | undefined,
-) => RenderFn;
+type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
 
 /** What sending needs; built once per process. */
 export interface SendDeps {

@@ -5,7 +5,7 @@ import type { JourneyStore } from './ports.ts';
 const MAX_ROUNDS = 8;
 
 /** A profile that kept changing under a read-merge-write. Retryable. */
-export class ProfileConflictError extends Error {
+class ProfileConflictError extends Error {
   override readonly name = 'ProfileConflictError';
   readonly retryable = true;
 }

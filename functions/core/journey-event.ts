@@ -28,7 +28,7 @@ export const JourneyEventSchema = z.looseObject({
 export type JourneyEvent = z.infer<typeof JourneyEventSchema>;
 
 /** EventBridge takes events of at most 256 KB; anything larger did not come through the bus. */
-export const MAX_EVENT_BYTES = 256 * 1024;
+const MAX_EVENT_BYTES = 256 * 1024;
 
 /**
  * How deep `detail` may nest (`detail.a` is one level). A message record keeps the trigger's
@@ -36,7 +36,7 @@ export const MAX_EVENT_BYTES = 256 * 1024;
  * event would fail every time it is recorded; and a JSON text 256 KB long can nest thousands of
  * levels, which recursive code (JSON.stringify included) does not survive. Refused here, once.
  */
-export const MAX_DETAIL_DEPTH = 24;
+const MAX_DETAIL_DEPTH = 24;
 
 /**
  * Parses untrusted input into a journey event, or a reason naming the field at fault: nesting

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { escapeHtml } from '../core/messages/text-to-html.ts';
 
 /** The languages the unsubscribe pages speak; English is the fallback. */
-export const UNSUBSCRIBE_PAGE_LANGUAGES = ['en', 'sv'] as const;
+const UNSUBSCRIBE_PAGE_LANGUAGES = ['en', 'sv'] as const;
 export type UnsubscribePageLanguage = (typeof UNSUBSCRIBE_PAGE_LANGUAGES)[number];
 
 /** Which page: the question (GET), the answer (POST), or a refused link. */
@@ -60,7 +60,7 @@ const STYLE =
  * The Content-Security-Policy of every page: nothing may load, run or frame it; the one inline
  * style is allowed by its hash; the form may post only back to this origin.
  */
-export const UNSUBSCRIBE_PAGE_CSP = [
+const UNSUBSCRIBE_PAGE_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`,
   "form-action 'self'",

@@ -207,7 +207,7 @@ async function answerTo(reply: InboundReply, deps: WebhookDeps) {
 }
 
 /** TwiML with one `<Message>` replying to the sender, or none. */
-export function twimlReplying(message: string | undefined): string {
+function twimlReplying(message: string | undefined): string {
   return message === undefined
     ? EMPTY_TWIML
     : `${XML_DECLARATION}<Response><Message>${xmlText(message)}</Message></Response>`;

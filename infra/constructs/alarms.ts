@@ -13,14 +13,14 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** The metric the failed-send filter publishes. */
-export const FAILED_SENDS_METRIC = 'FailedSends';
+const FAILED_SENDS_METRIC = 'FailedSends';
 
 /**
  * The send function's log line for a send that ended `failed` (send-records.ts logs
  * `logger.info('send attempt', { kind, … })`; Powertools writes the fields at the top level of
  * its JSON line). Other kinds (sent, suppressed, deferred, retrying, skipped) are not failures.
  */
-export const FAILED_SEND_PATTERN = FilterPattern.all(
+const FAILED_SEND_PATTERN = FilterPattern.all(
   FilterPattern.stringValue('$.message', '=', 'send attempt'),
   FilterPattern.stringValue('$.kind', '=', 'failed'),
 );

@@ -13,7 +13,7 @@ import type { Scheduling } from './scheduling.ts';
 import type { SendQueue } from './sending.ts';
 
 /** The evaluate function's timeout: a batch of ten events, each a handful of DynamoDB calls. */
-export const EVALUATE_TIMEOUT = Duration.seconds(30);
+const EVALUATE_TIMEOUT = Duration.seconds(30);
 
 /** Props of {@link Ingest}. */
 export interface IngestProps {

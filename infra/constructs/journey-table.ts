@@ -11,7 +11,7 @@ const PROJECTION: Record<IndexProjection, ProjectionType> = { KEYS_ONLY: Project
  * The calls DynamoJourneyStore makes (GetItem, PutItem, UpdateItem, Query, BatchGetItem) and
  * nothing else: no Scan, no DeleteItem (records leave by TTL), no batch writes or transactions.
  */
-export const JOURNEY_TABLE_ACTIONS = [
+const JOURNEY_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',

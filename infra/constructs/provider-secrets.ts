@@ -5,15 +5,15 @@ import { Construct } from 'constructs';
 import { acknowledgeNag } from '../nag.ts';
 
 /** What to put in the Twilio secret (functions/adapters/secrets/provider-secrets.ts validates it). */
-export const TWILIO_SECRET_SHAPE =
+const TWILIO_SECRET_SHAPE =
   'JSON {"accountSid":"AC…","authToken":"…","from":"+46…" or a sender id, and/or "messagingServiceSid":"MG…"}';
 
 /** What to put in the SendGrid secret. */
-export const SENDGRID_SECRET_SHAPE =
+const SENDGRID_SECRET_SHAPE =
   'JSON {"apiKey":"SG.…","webhookPublicKey":"<Signed Event Webhook verification key>","fromEmail":"…","fromName":"…"}';
 
 /** The JSON key of the generated unsubscribe secret (functions/adapters/secrets/provider-secrets.ts reads it). */
-export const UNSUBSCRIBE_SECRET_KEY = 'signingKey';
+const UNSUBSCRIBE_SECRET_KEY = 'signingKey';
 
 /** Props of {@link ProviderSecrets}. */
 export interface ProviderSecretsProps {

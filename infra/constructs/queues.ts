@@ -3,10 +3,10 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** How long a dead letter waits to be looked at: SQS's maximum, so a long weekend loses nothing. */
-export const DEAD_LETTER_RETENTION = Duration.days(14);
+const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Receives before a message is dead-lettered: rides out a provider or throttling blip. */
-export const MAX_RECEIVE_COUNT = 5;
+const MAX_RECEIVE_COUNT = 5;
 
 /**
  * Lambda's guidance for SQS sources: a visibility timeout of six times the function timeout, so

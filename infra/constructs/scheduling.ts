@@ -14,11 +14,7 @@ import { deadLetterQueue } from './queues.ts';
 export const SCHEDULE_NAME_PATTERN = 'nudge-*';
 
 /** The Scheduler calls EventBridgeSendScheduler makes. */
-export const SCHEDULE_ACTIONS = [
-  'scheduler:CreateSchedule',
-  'scheduler:DeleteSchedule',
-  'scheduler:UpdateSchedule',
-];
+const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'];
 
 /** Props of {@link Scheduling}. */
 export interface SchedulingProps {

@@ -12,10 +12,10 @@ import { queueWithDeadLetters, visibilityFor } from './queues.ts';
 import type { Scheduling } from './scheduling.ts';
 
 /** The send function's timeout: two provider calls of at most 10 s each, plus DynamoDB. */
-export const SEND_TIMEOUT = Duration.seconds(30);
+const SEND_TIMEOUT = Duration.seconds(30);
 
 /** Messages per send invocation: small, so the concurrency limit is close to a rate limit. */
-export const SEND_BATCH_SIZE = 5;
+const SEND_BATCH_SIZE = 5;
 
 /**
  * The send queue: message ids due now, put there by evaluate (due at once), by Scheduler

@@ -8,7 +8,7 @@ import { NudgeFunction } from './nudge-function.ts';
 import type { ProviderSecrets } from './provider-secrets.ts';
 
 /** The paths webhook-router.ts serves, relative to the base URL. */
-export const WEBHOOK_PATHS = {
+const WEBHOOK_PATHS = {
   twilioStatus: 'webhooks/twilio/status',
   twilioInbound: 'webhooks/twilio/inbound',
   sendgridEvents: 'webhooks/sendgrid/events',

@@ -18,17 +18,17 @@ import {
 } from './aws-protocol.ts';
 
 /** EventBridge speaks AWS JSON 1.1: this content type, and the operation in `X-Amz-Target`. */
-export const PUT_EVENTS_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const PUT_EVENTS_CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** The only operation this endpoint serves. */
-export const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
+const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 /** PutEvents takes 1 to 10 entries per request. */
-export const MAX_ENTRIES_PER_REQUEST = 10;
+const MAX_ENTRIES_PER_REQUEST = 10;
 /**
  * The PutEvents size limit (256 KiB), summed over the entries as the EventBridge user guide
  * ("Calculating PutEvents event entry size") computes it: 14 bytes for a `Time`, plus the UTF-8
  * bytes of `Source`, `DetailType`, `Detail` and each of `Resources`.
  */
-export const MAX_ENTRIES_BYTES = 256 * 1024;
+const MAX_ENTRIES_BYTES = 256 * 1024;
 // A hard cap on the raw body, well above what ten maximal entries encode to, so a runaway client
 // cannot make the endpoint buffer without bound.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -72,7 +72,7 @@ export interface EntryFailure {
 }
 
 /** One request, for assertions. */
-export interface PutEventsRequestRecord {
+interface PutEventsRequestRecord {
   requestId: string;
   target: string | undefined;
   status: number;

@@ -33,7 +33,7 @@ import {
  */
 
 /** A schedule as stored (the fields GetSchedule returns; dates in epoch seconds). */
-export interface StoredSchedule {
+interface StoredSchedule {
   Arn: string;
   Name: string;
   GroupName: string;
@@ -52,7 +52,7 @@ export interface StoredSchedule {
 }
 
 /** The target of a schedule (the fields this endpoint checks; others are kept as sent). */
-export interface ScheduleTarget extends Record<string, unknown> {
+interface ScheduleTarget extends Record<string, unknown> {
   Arn: string;
   RoleArn: string;
   Input?: string;
@@ -61,7 +61,7 @@ export interface ScheduleTarget extends Record<string, unknown> {
 }
 
 /** One call, for assertions ("no CreateSchedule happened", "cancel twice answered 404 then 404"). */
-export interface SchedulerCall {
+interface SchedulerCall {
   operation:
     | 'CreateSchedule'
     | 'UpdateSchedule'
@@ -76,7 +76,7 @@ export interface SchedulerCall {
 }
 
 /** A scripted failure (e.g. `{ status: 429, type: 'ThrottlingException' }`). */
-export interface SchedulerFault {
+interface SchedulerFault {
   status: number;
   type: string;
   message?: string;

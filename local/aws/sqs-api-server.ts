@@ -28,9 +28,9 @@ import {
  */
 
 /** The JSON protocol version SQS speaks. */
-export const SQS_CONTENT_TYPE = 'application/x-amz-json-1.0';
+const SQS_CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** The SQS message size limit (1 MiB since 2025; bodies and attributes count). */
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 const MAX_BODY_BYTES = 4 * SQS_MAX_MESSAGE_BYTES;
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 const LONG_POLL_STEP_MS = 25;
@@ -43,7 +43,7 @@ export interface SqsMessageAttribute {
 }
 
 /** A message in a queue, for assertions. */
-export interface StoredSqsMessage {
+interface StoredSqsMessage {
   messageId: string;
   body: string;
   md5OfBody: string;

@@ -46,7 +46,7 @@ export interface ConsoleServer {
 }
 
 /** Most events one POST may carry: a test batch, not a bulk import. */
-export const MAX_EVENTS_PER_POST = 100;
+const MAX_EVENTS_PER_POST = 100;
 const OUTBOX_PAGE_SIZE = 25;
 const MAX_CURSOR_LENGTH = 2048;
 const MAX_FROM_LENGTH = 64;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SafeHtml } from './html.ts';
 
 /** Largest request body the console accepts (a batch of test events is far smaller). */
-export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = 256 * 1024;
 // Past this we stop draining and drop the connection: a runaway client must not keep us reading.
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
 
@@ -53,7 +53,7 @@ function tooLarge(): ConsoleHttpError {
 }
 
 /** The media type of a request without parameters, lower-cased (`application/json`). */
-export function mediaType(req: IncomingMessage): string {
+function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
@@ -103,7 +103,7 @@ const COMMON_HEADERS = {
  * data: URLs, so previewing an email never calls out to a tracking pixel; no page may frame the
  * console; forms post only back to it.
  */
-export function contentSecurityPolicy(nonce: string): string {
+function contentSecurityPolicy(nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

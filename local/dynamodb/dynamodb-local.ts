@@ -108,7 +108,7 @@ export function dynamoDbLocalClientConfig(endpoint: string): DynamoDBClientConfi
  * No page can have this origin: `.invalid` is reserved and never resolves (RFC 2606). Nudge's own
  * clients (the AWS SDK in Node) send no Origin and are not affected.
  */
-export const DYNAMODB_LOCAL_CORS_ALLOW_LIST = 'https://no-web-page.invalid';
+const DYNAMODB_LOCAL_CORS_ALLOW_LIST = 'https://no-web-page.invalid';
 
 /**
  * What the developer is told at start: DynamoDB Local has no bind option (`-help` lists port,

@@ -45,7 +45,7 @@ function isZombie(pid: number): boolean {
 }
 
 /** Blocks the thread for `ms` milliseconds; only for `exit` handlers, where nothing async runs. */
-export function sleepSync(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -53,7 +53,7 @@ export function sleepSync(ms: number): void {
  * Kills the given process groups synchronously: SIGTERM, up to `graceMs` for them to go, then
  * SIGKILL for the ones that stayed. Safe to call from a process `exit` handler.
  */
-export function killProcessGroupsSync(pgids: Iterable<number>, graceMs: number): void {
+function killProcessGroupsSync(pgids: Iterable<number>, graceMs: number): void {
   const pending = new Set<number>();
   for (const pgid of pgids) if (signalProcessGroup(pgid, 'SIGTERM')) pending.add(pgid);
   const deadline = Date.now() + graceMs;

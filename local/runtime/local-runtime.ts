@@ -106,7 +106,7 @@ export interface LocalRuntimeOptions {
 }
 
 /** The sandboxes' credentials: a Twilio account SID (`AC` + 32 hex) and auth token, a SendGrid API key. */
-export interface SandboxCredentials {
+interface SandboxCredentials {
   twilioAccountSid: string;
   twilioAuthToken: string;
   sendgridApiKey: string;

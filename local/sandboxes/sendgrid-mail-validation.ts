@@ -49,7 +49,7 @@ const MAX_RECIPIENTS = 1000;
  * Headers the v3 API will not let a sender set (its docs: "These headers cannot be one of the
  * reserved headers"); SendGrid writes them itself. Compared case-insensitively.
  */
-export const SENDGRID_RESERVED_HEADERS: readonly string[] = [
+const SENDGRID_RESERVED_HEADERS: readonly string[] = [
   'x-sg-id',
   'x-sg-eid',
   'received',

@@ -17,23 +17,17 @@ import {
 } from './sendgrid-mail-validation.ts';
 import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher.ts';
 
-export type {
-  SandboxAddress,
-  SandboxPersonalization,
-  SendGridErrorItem,
-} from './sendgrid-mail-validation.ts';
-
 /** Header carrying the base64 DER ECDSA signature of an event webhook POST. */
-export const SENDGRID_SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
+const SENDGRID_SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
 /** Header carrying the Unix-seconds timestamp that is signed together with the body. */
-export const SENDGRID_TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
+const SENDGRID_TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
 
 /**
  * How delivery to one recipient ends; `processed` always comes first.
  * `dropped` reasons SendGrid uses include `Bounced Address`, `Unsubscribed Address`,
  * `Spam Reporting Address` and `Invalid`.
  */
-export type EmailOutcome =
+type EmailOutcome =
   | { readonly event: 'delivered'; readonly response?: string }
   | {
       readonly event: 'bounce';
@@ -44,7 +38,7 @@ export type EmailOutcome =
   | { readonly event: 'dropped'; readonly reason?: string };
 
 /** One event as posted to the Event Webhook (reserved fields plus the message's custom args). */
-export interface SendGridEvent {
+interface SendGridEvent {
   readonly email: string;
   readonly timestamp: number;
   readonly event: 'processed' | 'delivered' | 'bounce' | 'dropped';
@@ -55,7 +49,7 @@ export interface SendGridEvent {
 }
 
 /** One recipient of a kept email. */
-export interface SandboxEmailRecipient {
+interface SandboxEmailRecipient {
   readonly email: string;
   readonly name: string | null;
   readonly kind: 'to' | 'cc' | 'bcc';
@@ -68,7 +62,7 @@ export interface SandboxEmailRecipient {
 }
 
 /** An email the sandbox accepted (202). */
-export interface SandboxEmail {
+interface SandboxEmail {
   /** The `X-Message-Id` the sandbox answered with. */
   readonly messageId: string;
   readonly receivedAt: Date;

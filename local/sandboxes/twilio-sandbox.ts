@@ -14,10 +14,10 @@ import { readTwimlMessages } from './twiml-messages.ts';
 import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher.ts';
 
 /** Twilio's REST API version segment, also sent as `ApiVersion` in webhooks. */
-export const TWILIO_API_VERSION = '2010-04-01';
+const TWILIO_API_VERSION = '2010-04-01';
 
 /** Message statuses the sandbox moves through (a subset of Twilio's). */
-export type TwilioMessageStatus =
+type TwilioMessageStatus =
   | 'accepted'
   | 'queued'
   | 'sent'
@@ -32,7 +32,7 @@ export type TwilioMessageStatus =
  * Typical error codes: 30003 unreachable handset, 30005 unknown handset, 30006 landline or
  * unreachable carrier, 30007 filtered, 30008 unknown error.
  */
-export type SmsOutcome =
+type SmsOutcome =
   | { readonly status: 'delivered' }
   | { readonly status: 'undelivered'; readonly errorCode: number }
   | { readonly status: 'failed'; readonly errorCode: number };
@@ -41,13 +41,13 @@ export type SmsOutcome =
  * Twilio's `direction` of a message: sent through the REST API, received, or sent because a
  * webhook answered an incoming message with TwiML `<Message>`.
  */
-export type SandboxSmsDirection = 'outbound-api' | 'outbound-reply' | 'inbound';
+type SandboxSmsDirection = 'outbound-api' | 'outbound-reply' | 'inbound';
 
 /**
  * A message the sandbox keeps: every outbound one it accepted, every inbound one it sent, and
  * every reply an inbound webhook's TwiML answer asked for.
  */
-export interface SandboxSms {
+interface SandboxSms {
   readonly sid: string;
   readonly accountSid: string;
   readonly direction: SandboxSmsDirection;
@@ -96,7 +96,7 @@ export interface TwilioSandboxOptions {
 }
 
 /** Incoming SMS for {@link TwilioSandbox.sendInbound}. */
-export interface InboundSms {
+interface InboundSms {
   readonly from: string;
   /** Your Twilio number. */
   readonly to: string;

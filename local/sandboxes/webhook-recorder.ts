@@ -16,7 +16,7 @@ export interface RecordedWebhook {
 }
 
 /** Decides the recorder's answer to a request. */
-export type RecorderResponder = (request: Omit<RecordedWebhook, 'answeredWith'>) => number;
+type RecorderResponder = (request: Omit<RecordedWebhook, 'answeredWith'>) => number;
 
 /** A loopback receiver that records every webhook and answers with a programmable status. */
 export interface WebhookRecorder {

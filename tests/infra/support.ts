@@ -46,7 +46,7 @@ export function synthNudge(context: Record<string, unknown> = {}, options: Synth
 }
 
 /** The `context` block of the repository's cdk.json. */
-export function cdkJsonContext(): Record<string, unknown> {
+function cdkJsonContext(): Record<string, unknown> {
   const parsed: unknown = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8'));
   return isRecord(parsed) && isRecord(parsed.context) ? parsed.context : {};
 }

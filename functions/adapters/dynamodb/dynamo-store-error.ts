@@ -77,7 +77,7 @@ export function isRetryableAwsError(error: unknown): boolean {
 }
 
 /** DynamoDB's refusal of a write that would make an item larger than 400 KB. */
-export function isItemSizeError(error: unknown): boolean {
+function isItemSizeError(error: unknown): boolean {
   return error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
 }
 

@@ -32,7 +32,7 @@ import { ATTR } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** Item kind in `type`, for people browsing the table. */
-export const SUPPRESSION_ITEM_TYPE = 'suppression';
+const SUPPRESSION_ITEM_TYPE = 'suppression';
 
 /** The table key of an address's suppression: one partition per (channel, address). */
 export function suppressionKey(channel: Channel, address: string): ItemKey {

@@ -87,7 +87,7 @@ export function thresholdPartition(counter: string): string {
 }
 
 /** Sort key of a counted event: its time first, so a window is one key range. */
-export function thresholdSort(at: string, eventId: string): string {
+function thresholdSort(at: string, eventId: string): string {
   return `${at}#${eventId}`;
 }
 

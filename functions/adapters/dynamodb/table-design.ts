@@ -97,7 +97,7 @@ export const JOURNEY_TABLE = {
 export const DEFAULT_RETENTION_DAYS = 400;
 
 /** The CreateTable request for {@link JOURNEY_TABLE}, on-demand capacity. */
-export function createTableInput(tableName: string): CreateTableCommandInput {
+function createTableInput(tableName: string): CreateTableCommandInput {
   const keyAttributes = new Set<string>([JOURNEY_TABLE.partitionKey, JOURNEY_TABLE.sortKey]);
   for (const index of JOURNEY_TABLE.indexes) {
     keyAttributes.add(index.partitionKey);

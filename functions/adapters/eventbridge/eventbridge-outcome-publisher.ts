@@ -9,18 +9,18 @@ import type { OutcomePublisher } from '../../app/ports.ts';
 import { OUTCOME_SCHEMAS, OUTCOME_SOURCE, type OutcomeEvent } from '../../core/outcomes/outcome-events.ts';
 
 /** PutEvents takes at most 10 entries per call. */
-export const MAX_ENTRIES_PER_PUT = 10;
+const MAX_ENTRIES_PER_PUT = 10;
 /**
  * PutEvents' size limit per call, as the EventBridge user guide computes entry size: 14 bytes
  * for `Time`, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` (and `Resources`).
  */
-export const MAX_PUT_BYTES = 256 * 1024;
+const MAX_PUT_BYTES = 256 * 1024;
 
 /**
  * Per-entry error codes the PutEvents reference lists as retryable; every other code
  * (InvalidArgument, MalformedDetail, AccessDeniedException, …) fails the same way again.
  */
-export const RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set(['InternalFailure', 'ThrottlingException']);
+const RETRYABLE_ENTRY_CODES: ReadonlySet<string> = new Set(['InternalFailure', 'ThrottlingException']);
 
 /** One outcome event that did not make it onto the bus. */
 export interface FailedOutcome {

@@ -15,7 +15,7 @@ import {
  * is not valid UTF-8 is not read on (a lenient decoder would turn the bad bytes into U+FFFD and
  * a rule would go live with text nobody wrote): it comes back as an issue at the first bad byte.
  */
-export function readRuleFiles(dir: string, base = process.cwd()): { files: RuleFile[]; issues: RuleIssue[] } {
+function readRuleFiles(dir: string, base = process.cwd()): { files: RuleFile[]; issues: RuleIssue[] } {
   if (!existsSync(dir)) throw new Error(`rules folder not found: ${dir}`);
   const files: RuleFile[] = [];
   const issues: RuleIssue[] = [];

@@ -11,10 +11,10 @@ export const UNSUBSCRIBE_PATH = '/unsubscribe';
  * credential for the address. A message older than this can still be opted out of by replying
  * or through SendGrid's own unsubscribe (recorded through the Event Webhook).
  */
-export const UNSUBSCRIBE_LINK_TTL_DAYS = 90;
+const UNSUBSCRIBE_LINK_TTL_DAYS = 90;
 
 /** A signing key shorter than this is refused: HMAC-SHA-256 wants at least 256 bits of key. */
-export const MIN_UNSUBSCRIBE_KEY_LENGTH = 32;
+const MIN_UNSUBSCRIBE_KEY_LENGTH = 32;
 
 /** A longer `t` is refused before any work (a real token is well under 1 kB). */
 const MAX_TOKEN_LENGTH = 2048;
@@ -33,7 +33,7 @@ const PayloadSchema = z.strictObject({
 });
 
 /** What an unsubscribe link stands for. */
-export interface UnsubscribeClaims {
+interface UnsubscribeClaims {
   channel: 'email';
   /** Lower-cased email address. */
   address: string;

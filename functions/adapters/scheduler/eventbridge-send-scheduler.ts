@@ -12,7 +12,7 @@ import { errnoOf, httpStatusOf } from '../aws-errors.ts';
 import { encodeSendRequest } from '../sqs/sqs-send-queue.ts';
 
 /** Scheduler names: 1–64 characters of `[0-9a-zA-Z-_.]`. */
-export const SCHEDULE_NAME_MAX_LENGTH = 64;
+const SCHEDULE_NAME_MAX_LENGTH = 64;
 const NAME_PREFIX = 'nudge-';
 const NAME_ALLOWED = /^[0-9a-zA-Z\-_.]+$/;
 
@@ -28,7 +28,7 @@ export interface ScheduleRetryPolicy {
  * Default retry policy. Short on purpose: a reminder an hour late is better dead-lettered (and
  * recorded as such) than delivered at a time the customer no longer expects it.
  */
-export const DEFAULT_SCHEDULE_RETRY_POLICY: ScheduleRetryPolicy = {
+const DEFAULT_SCHEDULE_RETRY_POLICY: ScheduleRetryPolicy = {
   maximumRetryAttempts: 20,
   maximumEventAgeSeconds: 3600,
 };

@@ -38,7 +38,7 @@ export const UnsubscribeSecretSchema = z.object({
 export type UnsubscribeSecret = z.infer<typeof UnsubscribeSecretSchema>;
 
 /** Cache secrets for five minutes: rotation is picked up quickly without a call per message. */
-export const SECRET_MAX_AGE_SECONDS = 300;
+const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * Reads and validates a provider secret through Powertools parameters (cached). A malformed

@@ -4,7 +4,7 @@ import type { ChannelSender, OutboundMessage, SendReceipt } from '../../app/port
 import { assertUnsubscribeBaseUrl, signUnsubscribeToken, unsubscribeUrl } from '../links/unsubscribe-link.ts';
 
 /** Where the one-click unsubscribe links of RFC 8058 point, and how they are signed. */
-export interface OneClickUnsubscribeConfig {
+interface OneClickUnsubscribeConfig {
   /** The webhook function's public base URL (https; plain http only on loopback). */
   baseUrl: string;
   /** The HMAC key the webhook function checks the links with (a secret). */
@@ -29,9 +29,9 @@ export interface SendGridEmailSenderConfig {
 }
 
 /** The two RFC 8058 headers, exactly as mail clients look for them. */
-export const LIST_UNSUBSCRIBE_HEADER = 'List-Unsubscribe';
-export const LIST_UNSUBSCRIBE_POST_HEADER = 'List-Unsubscribe-Post';
-export const ONE_CLICK_POST_VALUE = 'List-Unsubscribe=One-Click';
+const LIST_UNSUBSCRIBE_HEADER = 'List-Unsubscribe';
+const LIST_UNSUBSCRIBE_POST_HEADER = 'List-Unsubscribe-Post';
+const ONE_CLICK_POST_VALUE = 'List-Unsubscribe=One-Click';
 
 /**
  * Email through the real `@sendgrid/mail`. Our message id travels in `custom_args` (no personal
@@ -113,7 +113,7 @@ export class SendGridEmailSender implements ChannelSender {
 }
 
 /** Maps a SendGrid failure to a receipt: retryable (429, 5xx, network) or permanent (400). */
-export function classifySendGridError(error: unknown): SendReceipt {
+function classifySendGridError(error: unknown): SendReceipt {
   const status = numberField(error, 'code');
   const message = error instanceof Error ? error.message : String(error);
   const response: unknown =

@@ -5,7 +5,7 @@ export const SENDGRID_SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature
 export const SENDGRID_TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
 
 /** How old a signed timestamp may be before the request is treated as a replay. */
-export const SENDGRID_MAX_AGE_SECONDS = 300;
+const SENDGRID_MAX_AGE_SECONDS = 300;
 
 const verifier = new EventWebhook();
 

@@ -7,8 +7,8 @@ import { errnoOf, httpStatusOf } from '../aws-errors.ts';
  * The body of a send request, on the send queue and as a Scheduler target's `Input` (the
  * scheduler delivers it to the same queue), so the send handler reads one format.
  */
-export const SendRequestSchema = z.strictObject({ messageId: z.string().min(1) });
-export type SendRequest = z.infer<typeof SendRequestSchema>;
+const SendRequestSchema = z.strictObject({ messageId: z.string().min(1) });
+type SendRequest = z.infer<typeof SendRequestSchema>;
 
 /** The JSON body for a message id: `{"messageId":"…"}`. */
 export function encodeSendRequest(messageId: string): string {
@@ -62,7 +62,7 @@ export interface SqsSendQueueOptions {
 }
 
 /** SQS holds a message back at most 15 minutes (`DelaySeconds`). */
-export const MAX_DELAY_SECONDS = 900;
+const MAX_DELAY_SECONDS = 900;
 
 /** The send queue on Amazon SQS: one message per due send, body `{"messageId":"…"}`. */
 export class SqsSendQueue implements SendQueue {

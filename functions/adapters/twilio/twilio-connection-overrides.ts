@@ -17,7 +17,7 @@
  * The store applies each provider event once, so a retry of a report that was in fact recorded
  * changes nothing.
  */
-export const TWILIO_STATUS_CALLBACK_OVERRIDES = 'rc=3&rp=ct,5xx';
+const TWILIO_STATUS_CALLBACK_OVERRIDES = 'rc=3&rp=ct,5xx';
 
 /** `url` with the connection-override fragment appended (replacing any fragment it had). */
 export function withConnectionOverrides(url: string, overrides = TWILIO_STATUS_CALLBACK_OVERRIDES): string {

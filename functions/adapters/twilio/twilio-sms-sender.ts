@@ -71,7 +71,7 @@ export class TwilioSmsSender implements ChannelSender {
 }
 
 /** Maps a Twilio SDK failure to a receipt: retryable (rate, 5xx, timeouts) or permanent. */
-export function classifyTwilioError(
+function classifyTwilioError(
   error: unknown,
   response: Parameters<typeof retryAfterSeconds>[0],
   now: Date,

@@ -5,7 +5,7 @@ import type { Channel } from '../../core/rules/rule-schema.ts';
 export { SUPPRESSION_REASONS, type SuppressionReason } from '../../core/customers/suppression-address.ts';
 
 /** One change of an address's suppression, kept for audit. */
-export interface SuppressionChange {
+interface SuppressionChange {
   /** ISO UTC instant (stores keep every instant in UTC, whatever offset it was given with). */
   at: string;
   suppressed: boolean;

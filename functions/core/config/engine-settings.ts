@@ -104,4 +104,4 @@ export const EngineSettingsSchema = z.strictObject({
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 
 /** The settings used when there is no config file. */
-export const DEFAULT_SETTINGS: EngineSettings = EngineSettingsSchema.parse({});
+const _DEFAULT_SETTINGS: EngineSettings = EngineSettingsSchema.parse({});

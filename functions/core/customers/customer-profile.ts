@@ -106,7 +106,7 @@ export function mergeProfile(
  * opt-out, an unsubscribe, a spam report): only the same person's START or a re-opt-in event lifts
  * it. An opt-out an event carried (`event:<id>`, `reopt-in:<id>`: the publisher's own flag) is not firm.
  */
-export function isFirmOptOut(entry: ConsentEntry | undefined): boolean {
+function isFirmOptOut(entry: ConsentEntry | undefined): boolean {
   return (
     entry !== undefined &&
     !entry.granted &&
@@ -195,7 +195,7 @@ export function customerZone(profile: CustomerProfile | undefined, fallback: str
 
 /** An address Nudge may send to, or why not. */
 export type ContactCheck = { ok: true; to: string } | { ok: false; reason: ContactProblem; detail: string };
-export type ContactProblem = 'no-address' | 'invalid-address' | 'opted-out';
+type ContactProblem = 'no-address' | 'invalid-address' | 'opted-out';
 
 const emailSchema = z.email();
 

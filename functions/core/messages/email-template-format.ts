@@ -35,7 +35,7 @@ export interface TemplateSection {
 }
 
 /** The three sections of an email template file, still Liquid source. */
-export interface EmailTemplateSource {
+interface EmailTemplateSource {
   subject: TemplateSection;
   text: TemplateSection;
   html: TemplateSection | undefined;

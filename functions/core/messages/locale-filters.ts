@@ -141,7 +141,7 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
  * spaces, U+2212 MINUS SIGN becomes '-'. Without this one Swedish amount turns a whole SMS into
  * UCS-2 and more than doubles its segment count. Email keeps the typographic characters.
  */
-export function smsSafe(text: string): string {
+function smsSafe(text: string): string {
   return text.replace(/[\u00A0\u2007\u2009\u202F]/g, ' ').replace(/\u2212/g, '-');
 }
 

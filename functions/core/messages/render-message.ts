@@ -36,7 +36,7 @@ export interface RenderRequest {
 }
 
 /** Why a render failed. */
-export const RenderFailureReason = {
+const RenderFailureReason = {
   /** No template of that name and channel in the requested or default locale chain. */
   templateNotFound: 'template-not-found',
   /** The template refers to data that is not there (strict variables). */
@@ -53,10 +53,10 @@ export const RenderFailureReason = {
   unsafeLink: 'unsafe-link',
 } as const;
 /** One of the {@link RenderFailureReason} codes. */
-export type RenderFailureReason = (typeof RenderFailureReason)[keyof typeof RenderFailureReason];
+type RenderFailureReason = (typeof RenderFailureReason)[keyof typeof RenderFailureReason];
 
 /** A failed render; `detail` names the template file and the problem. */
-export interface RenderFailure {
+interface RenderFailure {
   ok: false;
   reason: RenderFailureReason;
   /** e.g. `templates/renewal-reminder/sv.sms.liquid: unknown variable 'detail.policyNumbr'`. */

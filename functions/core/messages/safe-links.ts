@@ -6,7 +6,7 @@
  */
 
 /** Schemes a link may use. */
-export const SAFE_LINK_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'mailto', 'tel']);
+const SAFE_LINK_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'mailto', 'tel']);
 
 /** The sentence every refusal ends with. */
 export const SAFE_LINK_RULE = 'links must be http(s), mailto or tel';
@@ -43,7 +43,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
  * is no scheme (a relative link); `'?'` when what precedes the first `:` cannot be read with
  * certainty (an unknown entity), which is refused like a bad scheme.
  */
-export function hrefScheme(rawValue: string): string | undefined {
+function hrefScheme(rawValue: string): string | undefined {
   const decoded = rawValue
     .replace(/&#x([0-9a-f]+);?/gi, (_match, hex: string) =>
       String.fromCodePoint(Number.parseInt(hex, 16) % 0x110000),

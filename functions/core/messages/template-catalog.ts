@@ -77,7 +77,7 @@ const FILE_NAME = /^([^/]+)\/([^/]+)\.(sms|email)\.liquid$/;
 const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** The catalog key of a template: name, channel and canonical locale. */
-export function templateKey(name: string, channel: TemplateChannel, locale: string): string {
+function templateKey(name: string, channel: TemplateChannel, locale: string): string {
   return `${name}/${locale}.${channel}`;
 }
 

@@ -18,24 +18,24 @@ const base = {
   channel: z.enum(['sms', 'email']),
 };
 
-export const MessageSentSchema = z.strictObject({
+const MessageSentSchema = z.strictObject({
   ...base,
   providerId: z.string(),
   sentAt: z.string(),
   locale: z.string(),
 });
-export const MessageDeliveredSchema = z.strictObject({
+const MessageDeliveredSchema = z.strictObject({
   ...base,
   status: z.enum(['delivered']),
   at: z.string(),
 });
-export const MessageFailedSchema = z.strictObject({
+const MessageFailedSchema = z.strictObject({
   ...base,
   status: z.enum(['failed', 'undelivered', 'bounced']),
   reason: z.string(),
   at: z.string(),
 });
-export const CustomerRepliedSchema = z.strictObject({
+const CustomerRepliedSchema = z.strictObject({
   schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
   replyId: z.string(),
   customerId: z.string().optional(),
@@ -50,7 +50,7 @@ export const CustomerRepliedSchema = z.strictObject({
  * An opt-out applied: a customer's consent withdrawn and/or an address suppressed. `customerId`
  * is absent when the address belongs to no known customer (a STOP from a number never messaged).
  */
-export const CustomerOptedOutSchema = z.strictObject({
+const CustomerOptedOutSchema = z.strictObject({
   schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
   customerId: z.string().optional(),
   channel: z.enum(['sms', 'email']),
@@ -69,7 +69,7 @@ export const OUTCOME_SCHEMAS = {
   CustomerReplied: CustomerRepliedSchema,
   CustomerOptedOut: CustomerOptedOutSchema,
 } as const;
-export type OutcomeType = keyof typeof OUTCOME_SCHEMAS;
+type OutcomeType = keyof typeof OUTCOME_SCHEMAS;
 
 /** One outcome event, ready to put on the bus. */
 export type OutcomeEvent = {

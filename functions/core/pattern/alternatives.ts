@@ -16,7 +16,7 @@ export type Alternative = ReadonlyArray<Condition>;
 const OPERATOR_NAMES: ReadonlySet<string> = new Set(MATCH_OPERATORS);
 
 /** Narrows an element of a validated match list. */
-export function isMatchValue(value: unknown): value is MatchValue {
+function isMatchValue(value: unknown): value is MatchValue {
   if (
     value === null ||
     typeof value === 'string' ||
@@ -31,12 +31,12 @@ export function isMatchValue(value: unknown): value is MatchValue {
 }
 
 /** Narrows an `$or` alternative or a nested pattern of a validated pattern. */
-export function isPatternObject(value: unknown): value is EventPattern {
+function isPatternObject(value: unknown): value is EventPattern {
   return isJsonObject(value);
 }
 
 /** True for the match value `{ "exists": false }`. */
-export function isAbsence(value: MatchValue): boolean {
+function isAbsence(value: MatchValue): boolean {
   return isJsonObject(value) && 'exists' in value && value.exists === false;
 }
 

@@ -9,10 +9,10 @@
  */
 
 /** A JSON scalar matched by equality: `"aws.ec2"`, `80`, `true`, `null`. */
-export type ExactValue = string | number | boolean | null;
+type ExactValue = string | number | boolean | null;
 
 /** `{ "equals-ignore-case": "..." }`, the case-insensitive form that `prefix` and `suffix` accept. */
-export interface IgnoreCaseOperand {
+interface IgnoreCaseOperand {
   readonly 'equals-ignore-case': string;
 }
 

@@ -3,12 +3,8 @@
  * whose per-event cost does not grow with the number of patterns.
  */
 export type {
-  AnythingButOperand,
   EventPattern,
-  ExactValue,
-  IgnoreCaseOperand,
   MatchValue,
-  PatternIssue,
 } from './event-pattern.ts';
 export { InvalidPatternError } from './event-pattern.ts';
 export { matchesPattern } from './match-pattern.ts';

@@ -39,13 +39,13 @@ export function isLeafValue(value: unknown): value is LeafValue {
 }
 
 /** The numeric-matching limit the EventBridge user guide documents: -5.0e9 to +5.0e9 inclusive. */
-export const NUMERIC_LIMIT = 5e9;
+const NUMERIC_LIMIT = 5e9;
 
 /** The documented precision: six digits to the right of the decimal point. */
 export const NUMERIC_MAX_DECIMALS = 6;
 
 /** How many digits the shortest decimal form of `value` has after the point (`1e-7` has 7). */
-export function decimalPlaces(value: number): number {
+function decimalPlaces(value: number): number {
   const text = String(Math.abs(value));
   const exponentAt = text.indexOf('e');
   const mantissa = exponentAt < 0 ? text : text.slice(0, exponentAt);
@@ -118,7 +118,7 @@ function ipv4Bytes(text: string): number[] | undefined {
  * Like `java.net.InetAddress`, which event-ruler's `CIDR` uses, an IPv4-mapped IPv6 address
  * (`::ffff:a00:1`) is the IPv4 address it maps, and IPv4 octets are read as decimal.
  */
-export function parseIpBytes(text: string): number[] | undefined {
+function parseIpBytes(text: string): number[] | undefined {
   if (IPV4_SHAPE.test(text)) return ipv4Bytes(text);
   if (!IPV6_SHAPE.test(text)) return undefined;
   const bytes = ipv6Bytes(text);

@@ -20,7 +20,7 @@ export const SUPPRESS_REASONS = [
   'unknown-customer',
   'too-large',
 ] as const;
-export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 
 /**
  * The largest message Nudge sends (docs/guarantees.md, "Message size"). SMS: 10 segments, i.e. at
@@ -29,10 +29,10 @@ export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
  * which keeps the message record within DynamoDB's 400 KB item with the trigger snapshot (at most
  * 64 KB) beside it; mail clients clip long before that (Gmail at 102 KB of HTML).
  */
-export const MESSAGE_SIZE_LIMITS = { smsSegments: 10, emailBytes: 200 * 1024 } as const;
+const MESSAGE_SIZE_LIMITS = { smsSegments: 10, emailBytes: 200 * 1024 } as const;
 
 /** Why a rendered message is over {@link MESSAGE_SIZE_LIMITS}, or undefined when it is not. */
-export function oversize(message: RenderedMessage): string | undefined {
+function oversize(message: RenderedMessage): string | undefined {
   if (message.channel === 'sms') {
     return message.segments > MESSAGE_SIZE_LIMITS.smsSegments
       ? `sms: ${message.segments} segments exceed the limit of ${MESSAGE_SIZE_LIMITS.smsSegments}`

@@ -68,7 +68,7 @@ type DateField =
  * Reads a date (`2026-12-07`, a calendar day in the customer's zone, taken at its midnight) or a
  * date-time with an offset (an instant, shown in the customer's zone).
  */
-export function readDateField(event: JourneyEvent, path: string, zone: string): DateField {
+function readDateField(event: JourneyEvent, path: string, zone: string): DateField {
   const value = readPath(event, path);
   if (value === undefined || value === null) {
     return { ok: false, reason: 'missing-field', detail: `${path} is missing from the event` };

@@ -5,7 +5,7 @@ import { readPath } from '../paths.ts';
 import type { Rule, ThresholdSpec } from '../rules/rule-schema.ts';
 
 /** The key value of events counted together when a threshold rule has no `key`. */
-export const ALL_EVENTS_KEY = '*';
+const ALL_EVENTS_KEY = '*';
 
 /** How many counted events an alert names as samples (newest first). */
 export const ALERT_SAMPLES = 5;

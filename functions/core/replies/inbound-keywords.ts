@@ -62,7 +62,7 @@ export const WHOLE_MESSAGE_ONLY: ReadonlySet<string> = new Set([
  * Courtesy words around a keyword ("please stop", "stop thanks", "snälla sluta", "lopeta
  * kiitos"), folded as messages are; dropped from both ends before matching.
  */
-export const COURTESY_PHRASES: ReadonlyArray<string> = [
+const COURTESY_PHRASES: ReadonlyArray<string> = [
   'PLEASE',
   'PLS',
   'PLZ',
@@ -88,7 +88,7 @@ export const COURTESY_PHRASES: ReadonlyArray<string> = [
 ];
 
 /** One keyword's meaning and whether it may start a longer message. */
-export interface KeywordMeaning {
+interface KeywordMeaning {
   intent: ReplyIntent;
   wholeMessageOnly: boolean;
 }
@@ -176,7 +176,7 @@ export function classifyReply(body: string, table: KeywordTable): ReplyIntent | 
  * letters), accents removed, upper case, Æ→AE, Ø→O, Œ→OE, and every run of anything that is not
  * a letter or a digit (punctuation, emoji, symbols, spaces) a word break.
  */
-export function foldWords(text: string): string[] {
+function foldWords(text: string): string[] {
   return text
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')

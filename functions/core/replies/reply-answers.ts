@@ -2,15 +2,15 @@ import * as z from 'zod';
 import type { ReplyIntent } from './inbound-keywords.ts';
 
 /** The keywords Nudge answers: the three carriers expect an answer to. */
-export const ANSWERED_INTENTS = ['help', 'stop', 'start'] as const;
-export type AnsweredIntent = (typeof ANSWERED_INTENTS)[number];
+const ANSWERED_INTENTS = ['help', 'stop', 'start'] as const;
+type AnsweredIntent = (typeof ANSWERED_INTENTS)[number];
 
 /**
  * The shipped answers per locale. `{sender}` is replaced by `replies.sender`, `{contact}` by
  * `replies.contact` (a HELP answer without `{contact}` gets the contact appended). Each fits one
  * GSM-7 SMS segment with a sender name of up to 20 characters.
  */
-export const DEFAULT_REPLY_TEXTS: Readonly<Record<AnsweredIntent, Readonly<Record<string, string>>>> = {
+const DEFAULT_REPLY_TEXTS: Readonly<Record<AnsweredIntent, Readonly<Record<string, string>>>> = {
   help: {
     en: '{sender}: reminders and updates about your bookings and policies. Reply STOP to opt out, START to opt in again.',
     sv: '{sender}: påminnelser och besked om dina bokningar och försäkringar. Svara STOPP för att avsluta, START för att börja igen.',
@@ -35,7 +35,7 @@ export const DEFAULT_REPLY_TEXTS: Readonly<Record<AnsweredIntent, Readonly<Recor
 };
 
 /** The locale of an answer to a number of one of these countries when the customer's is unknown. */
-export const COUNTRY_CODE_LOCALES: Readonly<Record<string, string>> = {
+const COUNTRY_CODE_LOCALES: Readonly<Record<string, string>> = {
   '+46': 'sv',
   '+45': 'da',
   '+47': 'no',
@@ -134,7 +134,7 @@ export function replyAnswer(
 }
 
 /** The locale that the calling code of an E.164 number suggests, if one of {@link COUNTRY_CODE_LOCALES}. */
-export function countryLocale(e164: string): string | undefined {
+function countryLocale(e164: string): string | undefined {
   const prefix = Object.keys(COUNTRY_CODE_LOCALES).find((code) => e164.startsWith(code));
   return prefix === undefined ? undefined : COUNTRY_CODE_LOCALES[prefix];
 }

@@ -1,6 +1,6 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
-import { WEEKDAYS, type Weekday } from './weekdays.ts';
+import { WEEKDAYS } from './weekdays.ts';
 
 /**
  * The notification rule language, as operations staff write it in `rules/*.yaml`.
@@ -65,7 +65,7 @@ const hoursRange = z
     { message: 'the window must close after it opens on the same day, such as 08:00-20:00' },
   );
 
-export { WEEKDAYS, type Weekday };
+export { WEEKDAYS };
 
 /**
  * An EventBridge event pattern. Its full syntax is checked by the pattern validator
@@ -74,7 +74,7 @@ export { WEEKDAYS, type Weekday };
 const eventPattern = z.record(z.string(), z.unknown()).describe('An Amazon EventBridge event pattern');
 
 /** When a message goes out, relative to the triggering event. */
-export const SendSpecSchema = z.union([
+const SendSpecSchema = z.union([
   z.literal('immediately').describe('Send as soon as the event arrives'),
   z.strictObject({
     after: isoDuration('PT1H', 'not-negative').describe('Send this long after the event time, e.g. PT1H'),
@@ -92,7 +92,6 @@ export const SendSpecSchema = z.union([
       .describe('What to do when the planned time has already passed on arrival (default: skip)'),
   }),
 ]);
-export type SendSpec = z.infer<typeof SendSpecSchema>;
 
 /** Allowed sending hours in the recipient's time zone. */
 export const WindowSchema = z.strictObject({
@@ -106,15 +105,14 @@ export const WindowSchema = z.strictObject({
 export type WindowSpec = z.infer<typeof WindowSchema>;
 
 /** A later, correlated event that closes the matter and cancels the pending message. */
-export const CancelSchema = z.strictObject({
+const CancelSchema = z.strictObject({
   on: z.array(eventPattern).min(1).describe('Event patterns that cancel the pending message'),
   key: eventPath.describe('Path in the triggering event whose value correlates, e.g. detail.policyId'),
   eventKey: eventPath.optional().describe('Path in the cancelling event (default: the same path as key)'),
 });
-export type CancelSpec = z.infer<typeof CancelSchema>;
 
 /** The deadline of a missed-expectation rule: a duration after the event, or an offset from a field. */
-export const DeadlineSchema = z.union([
+const DeadlineSchema = z.union([
   z.strictObject({
     after: isoDuration('PT2H', 'not-negative').describe('This long after the trigger event time'),
   }),
@@ -125,19 +123,18 @@ export const DeadlineSchema = z.union([
 ]);
 
 /** Send only if a correlated event did NOT arrive by the deadline. */
-export const ExpectSchema = z.strictObject({
+const ExpectSchema = z.strictObject({
   on: z.array(eventPattern).min(1).describe('Patterns of the expected event, e.g. OrderDelivered'),
   key: eventPath.describe('Path in the triggering event whose value correlates, e.g. detail.orderId'),
   eventKey: eventPath.optional().describe('Path in the expected event (default: the same path as key)'),
   by: DeadlineSchema.describe('When the expected event is late'),
 });
-export type ExpectSpec = z.infer<typeof ExpectSchema>;
 
 /**
  * A threshold alert: N similar events within a sliding window (by event time) give ONE alert to
  * an operations address. "Similar" means the same value at `key` (all matching events when absent).
  */
-export const ThresholdSchema = z.strictObject({
+const ThresholdSchema = z.strictObject({
   count: z
     // Missing: zod's own message, which the parser reports as 'required'.
     .number({ error: (issue) => (issue.input === undefined ? undefined : 'expected a whole number ≥ 2') })
@@ -167,7 +164,7 @@ const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, {
  * no consent history and no frequency cap. Its locale and time zone choose the template and the
  * window (defaults from nudge.config.yaml).
  */
-export const OperationsRecipientSchema = z.strictObject({
+const OperationsRecipientSchema = z.strictObject({
   email: z.email({ message: 'expected an email address such as ops@acme.example' }).optional(),
   sms: e164.optional().describe('Phone number for the sms channel, in E.164 form'),
   locale: z.string().min(2).max(35).optional().describe('Template locale (default: defaults.locale)'),
@@ -179,9 +176,9 @@ export const OperationsRecipientSchema = z.strictObject({
     .optional()
     .describe('Time zone of the window and the date filters (default: defaults.timeZone)'),
 });
-export type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
+type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
 
-export const CHANNELS = ['sms', 'email'] as const;
+const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** One notification rule. */

@@ -7,7 +7,7 @@ import {
 import type { Rule } from './rule-schema.ts';
 
 /** A rule's interest in events that close a pending message. */
-export interface Closer {
+interface Closer {
   rule: Rule;
   kind: 'cancel' | 'expect';
   /** Path in the trigger whose value correlates. */

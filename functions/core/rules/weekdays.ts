@@ -3,4 +3,3 @@
  * Lambda) reads them without building the whole rule schema at init.
  */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];

@@ -92,7 +92,7 @@ function historyEntry(record: MessageRecord, change: StatusChange, zone: string 
 }
 
 /** Everything that happened to a customer, merged into one list in time order (oldest first). */
-export function timelineEntries(view: CustomerView, zone: string | undefined): Entry[] {
+function timelineEntries(view: CustomerView, zone: string | undefined): Entry[] {
   const entries: Entry[] = [];
   const events = new Map<string, { record: MessageRecord; rules: string[] }>();
   for (const record of view.messages) {

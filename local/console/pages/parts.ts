@@ -64,7 +64,7 @@ export function snapshotZone(record: MessageRecord): string | undefined {
 }
 
 /** A customer's display name from a trigger snapshot, if the event carried one. */
-export function snapshotName(record: MessageRecord): string | undefined {
+function _snapshotName(record: MessageRecord): string | undefined {
   const customer = record.trigger.detail.customer;
   if (typeof customer !== 'object' || customer === null) return undefined;
   const name = 'name' in customer ? customer.name : undefined;

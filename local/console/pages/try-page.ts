@@ -5,7 +5,7 @@ import { html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, statusBadge } from './parts.ts';
 
 /** The quick replies offered under the reply form: confirmations and opt-out/in in sv and en. */
-export const QUICK_REPLIES = ['YES', 'NO', 'STOP', 'STOPP', 'START'] as const;
+const QUICK_REPLIES = ['YES', 'NO', 'STOP', 'STOPP', 'START'] as const;
 
 /** What the Try it page shows; the form fields keep what the user typed when a send fails. */
 export interface TryView {

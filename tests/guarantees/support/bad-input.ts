@@ -88,7 +88,7 @@ const TEMPLATE_FIELDS: Readonly<Record<string, ReadonlyArray<string>>> = {
 const LONE = ['\uD83D', '\uDE00', '\uDBFF', '\uDC00'] as const;
 
 /** A valid trigger for a fuzz customer; `n` keeps ids apart from any other stream. */
-export function validTrigger(
+function validTrigger(
   n: number,
   at: DateTime,
 ): { event: Record<string, unknown>; dateField: string; type: string } {

@@ -17,7 +17,7 @@ export interface GuaranteeFigures {
 }
 
 /** One headline figure and the value the guarantee requires of it. */
-export interface KeyFigure {
+interface KeyFigure {
   figure: string;
   value: string;
   /** What it must be, e.g. `0` or `100 %`; `(figure only)` where nothing is asserted yet. */
@@ -40,7 +40,7 @@ export function recordFigures(task: { meta: TaskMeta }, figures: GuaranteeFigure
 }
 
 /** `12345` → `12,345`. */
-export function n(value: number): string {
+function n(value: number): string {
   return value.toLocaleString('en-US');
 }
 

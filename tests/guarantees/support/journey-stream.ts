@@ -14,7 +14,7 @@ import { SeededRandom } from './random.ts';
 export type JourneyEnvelope = EventBridgeEvent;
 
 /** A customer as publishers send them in `detail.customer`. */
-export interface GeneratedCustomer {
+interface GeneratedCustomer {
   id: string;
   firstName: string;
   locale: string;

@@ -7,18 +7,18 @@ import { DateTime, Duration } from 'luxon';
  * with the engine's own functions.
  */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Channel = 'sms' | 'email';
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+type Channel = 'sms' | 'email';
 
 /** A window as a rule states it; `days` absent = every day. End is exclusive; 1440 = 24:00. */
-export interface WindowSpec {
+interface WindowSpec {
   days?: ReadonlyArray<(typeof WEEKDAYS)[number]>;
   start: number;
   end: number;
   outside: 'defer' | 'drop';
 }
 
-export interface RuleSpec {
+interface RuleSpec {
   id: string;
   trigger: string;
   urgent: boolean;
@@ -32,7 +32,7 @@ export interface RuleSpec {
   cancellable: boolean;
 }
 
-export interface CustomerSpec {
+interface CustomerSpec {
   id: string;
   zone: string;
   phone?: string;
@@ -265,7 +265,7 @@ export function ruleFiles(scenario: Scenario): Array<{ file: string; text: strin
   });
 }
 
-export function windowYaml(window: WindowSpec): string {
+function windowYaml(window: WindowSpec): string {
   const days = window.days === undefined ? '' : `days: [${window.days.join(', ')}], `;
   return `{ ${days}hours: "${hhmm(window.start)}-${hhmm(window.end)}", outside: ${window.outside} }`;
 }
@@ -344,7 +344,7 @@ export function sendsAfterOptOut(
 }
 
 /** Whether an instant is inside a window, read in `zone` (weekday, then minute of the day). */
-export function insideWindow(window: WindowSpec, at: DateTime, zone: string): boolean {
+function insideWindow(window: WindowSpec, at: DateTime, zone: string): boolean {
   const local = at.setZone(zone);
   const day = WEEKDAYS[local.weekday - 1];
   const minute = local.hour * 60 + local.minute;

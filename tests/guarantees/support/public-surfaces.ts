@@ -54,12 +54,7 @@ export async function postInboundSms(
 }
 
 /** The form parameters of a Twilio incoming-message webhook. */
-export function inboundParams(
-  accountSid: string,
-  sid: string,
-  from: string,
-  body: string,
-): Record<string, string> {
+function inboundParams(accountSid: string, sid: string, from: string, body: string): Record<string, string> {
   return {
     AccountSid: accountSid,
     ApiVersion: '2010-04-01',
@@ -159,7 +154,7 @@ export class StopLog {
  * digit run (with spaces, dots, dashes or brackets between digits), any email-shaped string,
  * and their URL-encoded forms. A masked form (`+4670*****67`, `a***@e***.se`) does not match.
  */
-export const PII_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
+const PII_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   { name: 'E.164 number', pattern: /(?<![\w*])\+[1-9](?:[\s.()-]?\d){6,14}(?![\d*])/ },
   { name: 'URL-encoded E.164 number', pattern: /%2B[1-9](?:(?:%20|[\s.()-])?\d){6,14}(?![\d*])/i },
   // A tel: URI with a dialable number after it (masked ones, `tel:+467******02`, keep at most
@@ -190,7 +185,7 @@ export function piiIn(line: string): Array<{ kind: string; match: string }> {
  * The RFC 8058 one-click headers of an email as the provider received it (SendGrid's `headers`,
  * message-level or per personalization): the `List-Unsubscribe` URL when both are present.
  */
-export function oneClickUnsubscribe(request: unknown): { url: string } | undefined {
+function oneClickUnsubscribe(request: unknown): { url: string } | undefined {
   const headerSets: unknown[] = [Reflect.get(Object(request), 'headers')];
   const personalizations: unknown = Reflect.get(Object(request), 'personalizations');
   if (Array.isArray(personalizations))
