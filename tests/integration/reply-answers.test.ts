@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -34,8 +34,29 @@ let projectDir: string;
 
 beforeAll(async () => {
   projectDir = mkdtempSync(join(tmpdir(), 'nudge-replies-'));
-  symlinkSync(join(process.cwd(), 'rules'), join(projectDir, 'rules'));
-  symlinkSync(join(process.cwd(), 'templates'), join(projectDir, 'templates'));
+  // A fixture rule of the test's own (not the shipped samples, which operations staff change):
+  // one SMS right after a booking, so the replies below correlate with a message.
+  mkdirSync(join(projectDir, 'rules'));
+  mkdirSync(join(projectDir, 'templates', 'booked'), { recursive: true });
+  writeFileSync(
+    join(projectDir, 'rules', 'booked.yaml'),
+    [
+      'id: booked',
+      'description: Confirm a booking at once (fixture).',
+      'on:',
+      '  source: [acme.contact-centre]',
+      '  detail-type: [CallbackBooked]',
+      'send: immediately',
+      'window: always',
+      'channels: [sms]',
+      'template: booked',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(projectDir, 'templates', 'booked', 'en.sms.liquid'),
+    'Booked, case {{ detail.caseId }}.',
+  );
   writeFileSync(
     join(projectDir, 'nudge.config.yaml'),
     JSON.stringify({ defaults: { locale: 'en' }, replies: { sender: 'Acme', ...TEXTS } }),
