@@ -8,10 +8,8 @@
  * consistent BatchGetItem of keys an index returned. Nothing ever Scans.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -32,6 +30,7 @@ import { COUNTED_AS_SENT, REPORTED_BY_PROVIDER, statusesBefore } from '../../app
 import type { Clock, InboundReply, JourneyStore, SendFields } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
+import { batchGetConsistent } from './batch-get.ts';
 import {
   callDynamo,
   DynamoStoreError,
@@ -93,10 +92,6 @@ export interface DynamoJourneyStoreOptions {
 const PATCH_FIELDS = ['sendAt', 'channel', 'to', 'locale', 'rendered', 'providerId', 'sentAt'] as const;
 type TransitionPatch = Partial<Pick<MessageRecord, (typeof PATCH_FIELDS)[number]>>;
 
-/** BatchGetItem takes at most 100 keys per request. */
-const BATCH_GET_MAX = 100;
-/** Rounds of UnprocessedKeys retries (with backoff) before BatchGetItem gives up. */
-const BATCH_GET_ROUNDS = 8;
 /** A condition failure is re-checked by a read; a changing item may need a second try. */
 const CONDITION_RETRIES = 3;
 /** Concurrent sends to one customer retry their cap reservation; each round one of them wins. */
@@ -855,41 +850,14 @@ export class DynamoJourneyStore implements JourneyStore {
   }
 
   /**
-   * Consistent BatchGetItem of `keys`, 100 at a time, retrying UnprocessedKeys with backoff.
-   * Returns the items by partition key (every key here has a unique PK); missing ones (deleted
-   * by TTL since the index answered) are simply absent.
+   * Consistent BatchGetItem of `keys` ({@link batchGetConsistent}), by partition key (every key
+   * here has a unique PK); missing ones (deleted by TTL since the index answered) are absent.
    */
   private async batchGet(keys: ReadonlyArray<ItemKey>): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    const unique = [...new Map(keys.map((key) => [`${key.PK}\u0000${key.SK}`, key])).values()];
-    for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
-      let pending: Array<Record<string, unknown>> = unique
-        .slice(start, start + BATCH_GET_MAX)
-        .map((k) => ({ ...k }));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_GET_ROUNDS) {
-          throw new DynamoStoreError(
-            `BatchGetItem on ${this.tableName} left ${pending.length} keys unprocessed after ${round} rounds`,
-            { operation: 'BatchGetItem', retryable: true, code: DynamoStoreErrorCode.Unprocessed },
-          );
-        }
-        if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
-        const keysThisRound = pending;
-        const result = await this.call('BatchGetItem', () =>
-          this.doc.send(
-            new BatchGetCommand({
-              RequestItems: { [this.tableName]: { Keys: keysThisRound, ConsistentRead: true } },
-            }),
-          ),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) found.set(toItemKey(item).PK, item);
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
-    return found;
+    const items = await batchGetConsistent(this.doc, this.tableName, keys);
+    return new Map(items.map((item) => [toItemKey(item).PK, item]));
   }
 
-  /** Runs one SDK call; anything but a failed condition becomes a {@link DynamoStoreError}. */
   /** Writes a new item; `'exists'` when an item with its key is already there (a redelivery). */
   private async putIfAbsent(item: Record<string, unknown>): Promise<'created' | 'exists'> {
     try {

@@ -1,16 +1,5 @@
-/**
- * Per-address suppressions on the one journey table (docs/data-model.md, suppression).
- *
- * One item per (channel, address): `PK = ADDR#<channel>#<address>`, `SK = SUPPRESSION`, with no
- * `expiresAt`, so retention never forgets an opt-out and erasing a customer leaves it in place.
- * Every decision is ONE conditional UpdateItem: DynamoDB picks the winner between a STOP and a
- * START arriving together, a replayed webhook finds its `source` in `sources`, and a lift is
- * refused when the suppression is newer. Times are compared as numbers (`atMillis`), never as
- * text. Reads are GetItem and BatchGetItem; nothing Scans.
- */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   type AddressOptOut,
@@ -21,6 +10,7 @@ import {
 } from '../../app/ports/suppressions.ts';
 import { instantMillis, utcIso } from '../../core/customers/customer-profile.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
+import { batchGetConsistent } from './batch-get.ts';
 import {
   callDynamo,
   DynamoStoreError,
@@ -48,10 +38,6 @@ export interface DynamoSuppressionStoreOptions {
 
 /** A failed condition is explained from the item it returned; a changing item may need another try. */
 const CONDITION_RETRIES = 4;
-/** BatchGetItem takes at most 100 keys per request. */
-const BATCH_GET_MAX = 100;
-/** Rounds of UnprocessedKeys retries (with backoff) before BatchGetItem gives up. */
-const BATCH_GET_ROUNDS = 8;
 
 const ChangeSchema = z.object({
   at: z.string(),
@@ -184,11 +170,9 @@ export class DynamoSuppressionStore implements SuppressionStore {
       ).values(),
     ];
     const found = new Map<string, Suppression>();
-    for (let start = 0; start < keys.length; start += BATCH_GET_MAX) {
-      for (const item of await this.batchGet(keys.slice(start, start + BATCH_GET_MAX))) {
-        const entry = toSuppression(parseItem(item));
-        found.set(`${entry.channel}\u0000${entry.address}`, entry);
-      }
+    for (const item of await batchGetConsistent(this.doc, this.tableName, keys)) {
+      const entry = toSuppression(parseItem(item));
+      found.set(`${entry.channel}\u0000${entry.address}`, entry);
     }
     // In the order asked for, each once.
     const out: Suppression[] = [];
@@ -264,32 +248,6 @@ export class DynamoSuppressionStore implements SuppressionStore {
       const item = parseItem(read.Item);
       return { suppressed: item.suppressed, atMillis: item.atMillis, sources: item.sources };
     }
-  }
-
-  /** Consistent BatchGetItem of up to 100 keys, retrying UnprocessedKeys with backoff. */
-  private async batchGet(keys: ReadonlyArray<ItemKey>): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let pending: Array<Record<string, unknown>> = keys.map((key) => ({ ...key }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= BATCH_GET_ROUNDS) {
-        throw new DynamoStoreError(
-          `BatchGetItem on ${this.tableName} left ${pending.length} keys unprocessed after ${round} rounds`,
-          { operation: 'BatchGetItem', retryable: true, code: DynamoStoreErrorCode.Unprocessed },
-        );
-      }
-      if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
-      const request = pending;
-      const result = await this.call('BatchGetItem', () =>
-        this.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
-          }),
-        ),
-      );
-      items.push(...(result.Responses?.[this.tableName] ?? []));
-      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return items;
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
