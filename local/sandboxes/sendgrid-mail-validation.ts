@@ -268,25 +268,8 @@ function readCustomArgs(
   path: string,
   fail: (field: string, message: string, anchor: string) => void,
 ): Record<string, string> {
-  if (raw === undefined) return {};
-  if (!isRecord(raw)) {
-    fail(path, 'The custom_args parameter must be an object.', 'message.custom_args');
-    return {};
-  }
-  const args: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    // SendGrid only takes string values here; numbers are the usual mistake.
-    if (typeof value !== 'string') {
-      fail(
-        `${path}.${key}`,
-        `Invalid type. Expected: string, given: ${typeOf(value)}.`,
-        'message.custom_args',
-      );
-      continue;
-    }
-    args[key] = value;
-  }
-  return args;
+  // SendGrid only takes string values here; numbers are the usual mistake.
+  return readStringRecord(raw, path, fail, 'custom_args', () => true);
 }
 
 /**
@@ -298,32 +281,46 @@ function readHeaders(
   path: string,
   fail: (field: string, message: string, anchor: string) => void,
 ): Record<string, string> {
-  if (raw === undefined) return {};
-  if (!isRecord(raw)) {
-    fail(path, 'The headers parameter must be an object.', 'message.headers');
-    return {};
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value !== 'string') {
-      fail(`${path}.${name}`, `Invalid type. Expected: string, given: ${typeOf(value)}.`, 'message.headers');
-      continue;
-    }
+  return readStringRecord(raw, path, fail, 'headers', (name, value) => {
     if (RESERVED.has(name.toLowerCase())) {
       fail(
         `${path}.${name}`,
         `The header ${name} is reserved and cannot be set. Reserved headers: ${SENDGRID_RESERVED_HEADERS.join(', ')}.`,
         'message.headers',
       );
-      continue;
+      return false;
     }
     if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) {
       fail(`${path}.${name}`, 'The header name or value is not valid.', 'message.headers');
+      return false;
+    }
+    return true;
+  });
+}
+
+/** An object of string values (`custom_args`, `headers`); `accept` refuses more, reporting why. */
+function readStringRecord(
+  raw: unknown,
+  path: string,
+  fail: (field: string, message: string, anchor: string) => void,
+  parameter: 'custom_args' | 'headers',
+  accept: (name: string, value: string) => boolean,
+): Record<string, string> {
+  if (raw === undefined) return {};
+  const anchor = `message.${parameter}`;
+  if (!isRecord(raw)) {
+    fail(path, `The ${parameter} parameter must be an object.`, anchor);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') {
+      fail(`${path}.${name}`, `Invalid type. Expected: string, given: ${typeOf(value)}.`, anchor);
       continue;
     }
-    headers[name] = value;
+    if (accept(name, value)) out[name] = value;
   }
-  return headers;
+  return out;
 }
 
 function typeOf(value: unknown): string {
