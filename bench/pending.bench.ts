@@ -21,8 +21,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
-import { DynamoJourneyStore } from '../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../functions/adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../functions/adapters/dynamodb/table-design.ts';
 import { loadProject } from '../functions/adapters/files/load-project.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
@@ -171,12 +170,10 @@ async function main(): Promise<void> {
       const tableClient = localDynamoClient(dynamo.endpoint);
       clients.push(tableClient);
       await createJourneyTable(tableClient, tableName);
-      const store = new DynamoJourneyStore({ tableName, client: tableClient, clock: systemClock });
+      const stores = createDynamoStores({ tableName, client: tableClient, clock: systemClock });
       const scheduler = new CountingScheduler();
-      const suppressions = new DynamoSuppressionStore({ tableName, client: tableClient });
       const deps: EvaluateDeps = {
-        store,
-        suppressions,
+        ...stores,
         scheduler,
         clock: systemClock,
         settings: project.settings,
