@@ -29,6 +29,7 @@ import { type EvaluateDeps, evaluateEvent } from '../functions/app/evaluate-even
 import type { SendScheduler } from '../functions/app/ports.ts';
 import { messageIdFor } from '../functions/core/ids.ts';
 import { compileRuleSet } from '../functions/core/rules/rule-set.ts';
+import { composeEvaluate } from '../functions/wiring/compose.ts';
 import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { countDynamoDbCalls } from '../tests/support/count-dynamodb-calls.ts';
 import { localDynamoClient, trackConsumedCapacity } from './dynamodb-bench-support.ts';
@@ -172,13 +173,12 @@ async function main(): Promise<void> {
       await createJourneyTable(tableClient, tableName);
       const stores = createDynamoStores({ tableName, client: tableClient, clock: systemClock });
       const scheduler = new CountingScheduler();
-      const deps: EvaluateDeps = {
-        ...stores,
+      const deps = composeEvaluate({
+        stores,
         scheduler,
         clock: systemClock,
-        settings: project.settings,
-        rules,
-      };
+        project: { settings: project.settings, rules },
+      });
 
       // The template: reminder 0, planned by the use case itself (a renewal far enough ahead that
       // every reminder is still pending while we cancel).
