@@ -7,7 +7,7 @@ import { createTwilioClient } from '../adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../adapters/twilio/twilio-sms-sender.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
-import { composeSend } from '../wiring/compose.ts';
+import { composeSend } from '../wiring/compose-send.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { need, readEnvironment } from './lambda-environment.ts';
 import { dynamoStores, outcomePublisher, providerSecrets, sendScheduler } from './lambda-wiring.ts';

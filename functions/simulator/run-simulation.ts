@@ -12,7 +12,7 @@ import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
-import { composeNudge } from '../wiring/compose.ts';
+import { composeNudge } from '../wiring/compose-send.ts';
 
 /** One input line: parsed JSON, or why it could not be read. */
 export type SimulationInput = { line: number; value: unknown } | { line: number; error: string };

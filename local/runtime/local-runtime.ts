@@ -29,7 +29,7 @@ import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/par
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
-import { type Composition, composeNudge } from '../../functions/wiring/compose.ts';
+import { type Composition, composeNudge } from '../../functions/wiring/compose-send.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { startConsoleServer } from '../console/console-server.ts';
 import {

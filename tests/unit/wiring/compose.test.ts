@@ -12,7 +12,7 @@ import type {
 import { sendMessage } from '../../../functions/app/send-message.ts';
 import { buildTemplateCatalog } from '../../../functions/core/messages/index.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
-import { composeNudge } from '../../../functions/wiring/compose.ts';
+import { composeNudge } from '../../../functions/wiring/compose-send.ts';
 import { anEvent, aRule, settings } from '../../support/factories.ts';
 
 const NOW = DateTime.fromISO('2026-11-23T09:00:00Z', { zone: 'utc' });
