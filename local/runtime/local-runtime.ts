@@ -6,7 +6,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DateTime } from 'luxon';
 import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
-import { loadProject } from '../../functions/adapters/files/load-project.ts';
+import { loadProjectFolder } from '../../functions/adapters/files/load-project.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -206,11 +206,8 @@ async function start(
     rawLog(maskPiiText(safe));
   };
   const dir = options.projectDir;
-  let project = loadProject({
-    rules: join(dir, 'rules'),
-    templates: join(dir, 'templates'),
-    config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
-  });
+  // The same reader as synthesis and `nudge rules validate`: issues are located relative to the project.
+  let project = loadProjectFolder(dir);
   if (project.issues.length > 0) {
     throw new Error(`rules or templates are invalid:\n${project.issues.map(formatRuleIssue).join('\n')}`);
   }
@@ -412,11 +409,7 @@ async function start(
   // Hot reload: the last good set keeps running when an edit breaks a rule.
   let issues: string[] = [];
   const reload = () => {
-    const next = loadProject({
-      rules: join(dir, 'rules'),
-      templates: join(dir, 'templates'),
-      config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
-    });
+    const next = loadProjectFolder(dir);
     issues = next.issues.map(formatRuleIssue);
     if (issues.length > 0) {
       log(`rules NOT reloaded (the last good set keeps running):\n  ${issues.join('\n  ')}`);
