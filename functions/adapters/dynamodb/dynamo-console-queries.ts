@@ -17,11 +17,11 @@ import {
   outboxPartition,
   rejectedPartition,
   toItemKey,
-  toMessageRecord,
   toRejected,
   toReply,
   utcInstant,
 } from './journey-items.ts';
+import { toMessageRecord } from './message-items.ts';
 import { ATTR, INDEXES } from './table-design.ts';
 
 const CursorSchema = z.object({

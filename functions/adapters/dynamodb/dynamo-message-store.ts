@@ -32,10 +32,9 @@ import {
   pendingPartition,
   timelineSort,
   toItemKey,
-  toMessageRecord,
-  triggerItem,
   withoutUndefined,
 } from './journey-items.ts';
+import { toMessageRecord, triggerItem } from './message-items.ts';
 import { ATTR, INDEXES } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 

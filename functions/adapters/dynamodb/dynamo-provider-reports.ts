@@ -9,7 +9,8 @@ import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.t
 import type { ProviderReport } from '../../app/ports/messages.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { CONDITION_RETRIES, conditionItem, conditionRace, type DynamoTable } from './dynamo-table.ts';
-import { itemKey, type ProviderState, providerStateFromRaw, toProviderState } from './journey-items.ts';
+import { itemKey } from './journey-items.ts';
+import { type ProviderState, providerStateFromRaw, toProviderState } from './message-items.ts';
 import { ATTR } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
