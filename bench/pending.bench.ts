@@ -21,8 +21,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
-import { DynamoJourneyStore } from '../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../functions/adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../functions/adapters/dynamodb/table-design.ts';
 import { loadProject } from '../functions/adapters/files/load-project.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
@@ -30,6 +29,7 @@ import { type EvaluateDeps, evaluateEvent } from '../functions/app/evaluate-even
 import type { SendScheduler } from '../functions/app/ports.ts';
 import { messageIdFor } from '../functions/core/ids.ts';
 import { compileRuleSet } from '../functions/core/rules/rule-set.ts';
+import { composeEvaluate } from '../functions/wiring/compose.ts';
 import { startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { countDynamoDbCalls } from '../tests/support/count-dynamodb-calls.ts';
 import { localDynamoClient, trackConsumedCapacity } from './dynamodb-bench-support.ts';
@@ -171,17 +171,14 @@ async function main(): Promise<void> {
       const tableClient = localDynamoClient(dynamo.endpoint);
       clients.push(tableClient);
       await createJourneyTable(tableClient, tableName);
-      const store = new DynamoJourneyStore({ tableName, client: tableClient, clock: systemClock });
+      const stores = createDynamoStores({ tableName, client: tableClient, clock: systemClock });
       const scheduler = new CountingScheduler();
-      const suppressions = new DynamoSuppressionStore({ tableName, client: tableClient });
-      const deps: EvaluateDeps = {
-        store,
-        suppressions,
+      const deps = composeEvaluate({
+        stores,
         scheduler,
         clock: systemClock,
-        settings: project.settings,
-        rules,
-      };
+        project: { settings: project.settings, rules },
+      });
 
       // The template: reminder 0, planned by the use case itself (a renewal far enough ahead that
       // every reminder is still pending while we cancel).

@@ -18,8 +18,8 @@ import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts'
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord } from './message-record.ts';
 import { type PlannedOutcome, plannedRecord, saveAndSchedule } from './planned-message.ts';
-import type { SuppressionStore } from './ports/suppressions.ts';
-import type { Clock, JourneyStore, SendScheduler } from './ports.ts';
+import type { Stores } from './ports/stores.ts';
+import type { Clock, SendScheduler } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
 /** What evaluating one event did, for logs, metrics and the simulator. */
@@ -38,10 +38,9 @@ export interface EvaluationResult {
 }
 
 /** What evaluating needs; built once per process. */
-export interface EvaluateDeps {
-  store: JourneyStore;
-  /** Per-address suppressions: a re-opt-in event lifts those of the customer's addresses. */
-  suppressions: SuppressionStore;
+export interface EvaluateDeps
+  extends Pick<Stores, 'messages' | 'profiles' | 'dedupe' | 'thresholds' | 'rejected' | 'suppressions'> {
+  // suppressions: a re-opt-in event lifts those of the customer's addresses.
   scheduler: SendScheduler;
   clock: Clock;
   settings: EngineSettings;
@@ -76,8 +75,8 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
     const value = readPath(event, closer.eventKey);
     if (typeof value !== 'string' && typeof value !== 'number') continue;
     const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
-    for (const pending of await deps.store.findPending(correlationKey(closer.rule.id, String(value)))) {
-      const closed = await deps.store.transition(pending.messageId, ['scheduled'], {
+    for (const pending of await deps.messages.findPending(correlationKey(closer.rule.id, String(value)))) {
+      const closed = await deps.messages.transition(pending.messageId, ['scheduled'], {
         at: isoOf(now),
         status: 'cancelled',
         reason,
@@ -120,7 +119,7 @@ async function reject(
 ): Promise<EvaluationResult> {
   const eventId = id === undefined ? undefined : truncate(id, MAX_ID);
   const reason = truncate(why, MAX_REASON);
-  await deps.store.recordRejected({
+  await deps.rejected.recordRejected({
     receivedAt: now.toUTC().toISO() ?? '',
     reason,
     ...(eventId === undefined ? {} : { eventId }),
@@ -158,7 +157,7 @@ async function resolveProfile(
     // provider made; its statements are marked as such (docs/rules.md, consent).
     const reoptIn = deps.settings.consent.reoptInEventTypes.includes(event['detail-type']);
     const source = reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`;
-    const profile = await updateProfile(deps.store, inline.data.id, (stored) => {
+    const profile = await updateProfile(deps.profiles, inline.data.id, (stored) => {
       const merged = mergeProfile(stored, inline.data, event.time, source, { reoptIn });
       return stored === undefined || !sameProfile(stored, merged) ? merged : undefined;
     });
@@ -166,7 +165,8 @@ async function resolveProfile(
     return profile;
   }
   const customerId = event.detail.customerId;
-  if (needed && typeof customerId === 'string' && customerId !== '') return deps.store.getProfile(customerId);
+  if (needed && typeof customerId === 'string' && customerId !== '')
+    return deps.profiles.getProfile(customerId);
   return undefined;
 }
 
@@ -236,7 +236,7 @@ async function planForRule(
         rule.dedupe.horizon === undefined
           ? undefined
           : isoOf(now.plus(Duration.fromISO(rule.dedupe.horizon)));
-      const holder = await deps.store.claimDedupe(
+      const holder = await deps.dedupe.claimDedupe(
         `${rule.id}#${dedupeKey}`,
         messageId,
         isoOf(now),

@@ -19,11 +19,11 @@ import type { Rule, ThresholdSpec } from '../core/rules/rule-schema.ts';
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
 import { type PlannedOutcome, plannedRecord, saveAndSchedule } from './planned-message.ts';
-import type { JourneyStore, SendScheduler } from './ports.ts';
+import type { Stores } from './ports/stores.ts';
+import type { SendScheduler } from './ports.ts';
 
 /** What counting towards a threshold needs (a part of the evaluate step's dependencies). */
-export interface ThresholdDeps {
-  store: JourneyStore;
+export interface ThresholdDeps extends Pick<Stores, 'messages' | 'dedupe' | 'thresholds'> {
   scheduler: SendScheduler;
   settings: EngineSettings;
 }
@@ -78,12 +78,12 @@ export async function countForThreshold(
   // Kept as long as a window that holds it can still be judged: `within` after the later of the
   // event's time and its arrival (a late event is judged against its neighbours too).
   const keepUntil = isoOf(DateTime.max(eventTime, now).plus(Duration.fromISO(threshold.within)));
-  const written = await deps.store.recordThresholdEvent(
+  const written = await deps.thresholds.recordThresholdEvent(
     counter,
     { eventId: event.id, at, ...(customerId === undefined ? {} : { customerId }) },
     keepUntil,
   );
-  const count = await deps.store.countThresholdEvents(counter, isoOf(window.after), at);
+  const count = await deps.thresholds.countThresholdEvents(counter, isoOf(window.after), at);
   const base: ThresholdCount = {
     ruleId: rule.id,
     value: key.value,
@@ -93,7 +93,7 @@ export async function countForThreshold(
   if (!crossesThreshold(threshold, count)) return { count: base };
 
   const messageId = messageIdFor(rule.id, event.id);
-  const holder = await deps.store.claimDedupe(
+  const holder = await deps.dedupe.claimDedupe(
     thresholdAlertKey(rule.id, key.value),
     messageId,
     at,
@@ -135,8 +135,11 @@ async function snapshotOf(
 ): Promise<ThresholdSnapshot> {
   const from = isoOf(after);
   const [oldest, newest] = await Promise.all([
-    deps.store.listThresholdEvents(counter, from, until, { limit: 1, order: 'oldest-first' }),
-    deps.store.listThresholdEvents(counter, from, until, { limit: ALERT_SAMPLES, order: 'newest-first' }),
+    deps.thresholds.listThresholdEvents(counter, from, until, { limit: 1, order: 'oldest-first' }),
+    deps.thresholds.listThresholdEvents(counter, from, until, {
+      limit: ALERT_SAMPLES,
+      order: 'newest-first',
+    }),
   ]);
   return {
     ...(threshold.key === undefined ? {} : { key: threshold.key }),

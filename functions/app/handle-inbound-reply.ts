@@ -3,8 +3,10 @@ import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import { classifyReply, type KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { optedOutEvent, suppressAddress } from './address-suppressions.ts';
-import type { AddressOptOut, SuppressionStore } from './ports/suppressions.ts';
-import type { InboundReply, JourneyStore, OutcomePublisher } from './ports.ts';
+import type { InboundReply } from './ports/replies.ts';
+import type { Stores } from './ports/stores.ts';
+import type { AddressOptOut } from './ports/suppressions.ts';
+import type { OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
 /** An inbound SMS as the provider adapter hands it over. */
@@ -17,10 +19,8 @@ export interface InboundSms {
 }
 
 /** What handling replies needs. */
-export interface ReplyDeps {
-  store: JourneyStore;
-  /** Per-address suppressions: every STOP suppresses the sending number, START from it lifts it. */
-  suppressions: SuppressionStore;
+export interface ReplyDeps extends Pick<Stores, 'messages' | 'profiles' | 'inboundReplies' | 'suppressions'> {
+  // suppressions: every STOP suppresses the sending number, START from it lifts it.
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
   /**
@@ -47,7 +47,7 @@ export interface HandledReply {
  */
 export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Promise<HandledReply> {
   const intent = classifyReply(sms.body, deps.keywords);
-  const latest = await deps.store.findLatestMessageTo(sms.from);
+  const latest = await deps.messages.findLatestMessageTo(sms.from);
   const reply: InboundReply = {
     replyId: sms.replyId,
     receivedAt: sms.receivedAt,
@@ -60,14 +60,14 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
   };
   // A retry or a replay of a reply handled already changes nothing: not even a STOP's consent,
   // which a replay would otherwise restate with a new time, over a later START.
-  if (await deps.store.hasReply(sms.replyId)) return { reply, isNew: false };
+  if (await deps.inboundReplies.hasReply(sms.replyId)) return { reply, isNew: false };
   // Consent before the reply record: were the process to die between the two, the provider's
   // retry must not find the reply recorded and stop there, losing the STOP. Applying it twice is
   // harmless (the same statement, from the same reply: the second is a duplicate).
   const address = replyAddress(sms.from);
   const addressOptOut = await applyToAddress(reply, intent, address, deps);
   const customerOptedOut = await applyConsent(reply, intent, address, deps);
-  if ((await deps.store.recordReply(reply)) === 'exists') return { reply, isNew: false }; // a concurrent duplicate
+  if ((await deps.inboundReplies.recordReply(reply)) === 'exists') return { reply, isNew: false }; // a concurrent duplicate
 
   const outcomes: OutcomeEvent[] = [
     {
@@ -152,7 +152,7 @@ async function applyConsent(
   if ((intent !== 'stop' && intent !== 'start') || reply.customerId === undefined) return false;
   const source = `reply:${reply.replyId}`;
   const granted = intent === 'start';
-  const after = await updateProfile(deps.store, reply.customerId, (stored) => {
+  const after = await updateProfile(deps.profiles, reply.customerId, (stored) => {
     // A retry of a reply whose consent was written already: nothing to write.
     if (stored === undefined || stored.consent.sms?.source === source) return undefined;
     const hers =

@@ -1,7 +1,7 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
 import { OUTCOME_SCHEMA_VERSION } from '../core/outcomes/outcome-events.ts';
-import type { SuppressionStore } from './ports/suppressions.ts';
-import type { JourneyStore, OutcomePublisher } from './ports.ts';
+import type { Stores } from './ports/stores.ts';
+import type { OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
 /** A verified one-click unsubscribe (the signature and expiry were checked by the caller). */
@@ -33,11 +33,11 @@ export interface OneClickUnsubscribeResult {
  */
 export async function oneClickUnsubscribe(
   input: OneClickUnsubscribe,
-  deps: { store: JourneyStore; suppressions: SuppressionStore; outcomes: OutcomePublisher },
+  deps: Pick<Stores, 'messages' | 'profiles' | 'suppressions'> & { outcomes: OutcomePublisher },
 ): Promise<OneClickUnsubscribeResult> {
   const source = `unsubscribe:${input.messageId}`;
   // An older link may predate the customer id in the token: the message record knows it.
-  const customerId = input.customerId ?? (await deps.store.getMessage(input.messageId))?.customerId;
+  const customerId = input.customerId ?? (await deps.messages.getMessage(input.messageId))?.customerId;
   const suppression = await deps.suppressions.suppress({
     channel: 'email',
     address: input.address,
@@ -49,7 +49,7 @@ export async function oneClickUnsubscribe(
   // Set by the last round of the read-merge-write (a conflict reads and decides again).
   const seen: { consent: OneClickUnsubscribeResult['consent'] } = { consent: 'no-customer' };
   if (customerId !== undefined) {
-    await updateProfile(deps.store, customerId, (stored) => {
+    await updateProfile(deps.profiles, customerId, (stored) => {
       if (stored === undefined) {
         seen.consent = 'no-customer';
         return undefined;

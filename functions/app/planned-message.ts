@@ -8,7 +8,8 @@ import type { PlanDecision } from '../core/planning/decide.ts';
 import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
-import type { JourneyStore, SendScheduler } from './ports.ts';
+import type { MessageStore } from './ports/messages.ts';
+import type { SendScheduler } from './ports.ts';
 
 /** What became of one planned message, for logs, metrics and the simulator. */
 export interface PlannedOutcome {
@@ -25,10 +26,10 @@ export interface PlannedOutcome {
 export async function saveAndSchedule(
   record: MessageRecord,
   decision: PlanDecision,
-  deps: { store: JourneyStore; scheduler: SendScheduler },
+  deps: { messages: MessageStore; scheduler: SendScheduler },
 ): Promise<PlannedOutcome> {
   const { messageId, ruleId } = record;
-  const created = await deps.store.createMessage(record);
+  const created = await deps.messages.createMessage(record);
   if (decision.kind === 'suppress') {
     return {
       ruleId,
@@ -39,7 +40,7 @@ export async function saveAndSchedule(
   }
   // Also on 'exists': a redelivery after a crash between the write and the schedule must still
   // schedule. Schedules are idempotent per message id, so a second call is harmless.
-  const existing = created === 'exists' ? await deps.store.getMessage(messageId) : record;
+  const existing = created === 'exists' ? await deps.messages.getMessage(messageId) : record;
   if (existing?.status === 'scheduled') {
     await deps.scheduler.schedule(messageId, DateTime.fromISO(existing.sendAt, { zone: 'utc' }));
   }

@@ -1,14 +1,13 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
 import { type SuppressionReason, suppressionAddress } from '../core/customers/suppression-address.ts';
 import { optedOutEvent, suppressAddress } from './address-suppressions.ts';
-import type { AddressOptOut, SuppressionStore } from './ports/suppressions.ts';
-import type { JourneyStore, OutcomePublisher } from './ports.ts';
+import type { Stores } from './ports/stores.ts';
+import type { AddressOptOut } from './ports/suppressions.ts';
+import type { OutcomePublisher } from './ports.ts';
 import { updateProfile } from './update-profile.ts';
 
 /** What recording an email opt-out needs. */
-export interface EmailOptOutDeps {
-  store: JourneyStore;
-  suppressions: SuppressionStore;
+export interface EmailOptOutDeps extends Pick<Stores, 'messages' | 'profiles' | 'suppressions'> {
   outcomes: OutcomePublisher;
 }
 
@@ -31,7 +30,7 @@ export async function recordEmailOptOut(
   input: { messageId: string; providerEventId: string; at: string; why: string; email?: string },
   deps: EmailOptOutDeps,
 ): Promise<'applied' | 'duplicate' | 'not-found'> {
-  const record = await deps.store.getMessage(input.messageId);
+  const record = await deps.messages.getMessage(input.messageId);
   const raw = input.email ?? record?.to;
   const address = raw === undefined ? undefined : suppressionAddress('email', raw, '');
   if (address === undefined && record === undefined) return 'not-found';
@@ -53,7 +52,7 @@ export async function recordEmailOptOut(
   // Set by the (possibly repeated) profile change below: what the last round found.
   const verdict: { consent: 'applied' | 'duplicate' | 'not-found' } = { consent: 'not-found' };
   if (record !== undefined && reason !== 'hard-bounce') {
-    await updateProfile(deps.store, record.customerId, (stored) => {
+    await updateProfile(deps.profiles, record.customerId, (stored) => {
       if (stored === undefined) {
         verdict.consent = 'not-found';
         return undefined;

@@ -1,7 +1,8 @@
 import type { OutcomeEvent } from '../core/outcomes/outcome-events.ts';
 import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord, MessageStatus } from './message-record.ts';
-import type { JourneyStore, OutcomePublisher } from './ports.ts';
+import type { Stores } from './ports/stores.ts';
+import type { OutcomePublisher } from './ports.ts';
 
 /** A provider's report about one message, already mapped to our statuses by its adapter. */
 export interface ProviderStatusReport {
@@ -15,8 +16,7 @@ export interface ProviderStatusReport {
 }
 
 /** What recording needs. */
-export interface StatusDeps {
-  store: JourneyStore;
+export interface StatusDeps extends Pick<Stores, 'messages' | 'caps'> {
   outcomes: OutcomePublisher;
 }
 
@@ -28,7 +28,7 @@ export async function recordProviderStatus(
   report: ProviderStatusReport,
   deps: StatusDeps,
 ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
-  const result = await deps.store.applyProviderStatus(report.messageId, {
+  const result = await deps.messages.applyProviderStatus(report.messageId, {
     providerEventId: report.providerEventId,
     status: report.status,
     at: report.at,
@@ -36,10 +36,10 @@ export async function recordProviderStatus(
     ...(report.detail === undefined ? {} : { detail: report.detail }),
   });
   if (result !== 'applied') return result;
-  const record = await deps.store.getMessage(report.messageId);
+  const record = await deps.messages.getMessage(report.messageId);
   // The provider gave up on it: like the sent-messages index, the cap no longer counts it.
   if (record !== undefined && report.status === 'failed')
-    await deps.store.releaseCapSlot(record.customerId, record.messageId);
+    await deps.caps.releaseCapSlot(record.customerId, record.messageId);
   const outcome = record === undefined ? undefined : outcomeFor(record, report);
   if (outcome !== undefined) await deps.outcomes.publish([outcome]);
   return result;

@@ -1,5 +1,5 @@
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
-import type { JourneyStore } from './ports.ts';
+import type { ProfileStore } from './ports/profiles.ts';
 
 /** Writers that keep colliding on one profile: give up (retryable; the queue brings it back). */
 const MAX_ROUNDS = 8;
@@ -17,17 +17,17 @@ class ProfileConflictError extends Error {
  * Returns the profile as stored afterwards.
  */
 export async function updateProfile(
-  store: JourneyStore,
+  profiles: ProfileStore,
   customerId: string,
   change: (stored: CustomerProfile | undefined) => CustomerProfile | undefined,
 ): Promise<CustomerProfile | undefined> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const stored = await store.getProfile(customerId);
+    const stored = await profiles.getProfile(customerId);
     const next = change(stored);
     if (next === undefined) return stored;
     const { revision: _ignored, ...content } = next;
     const written = { ...content, ...(stored?.revision === undefined ? {} : { revision: stored.revision }) };
-    if ((await store.putProfile(written)) === 'written') {
+    if ((await profiles.putProfile(written)) === 'written') {
       return { ...content, revision: (stored?.revision ?? 0) + 1 };
     }
   }

@@ -2,10 +2,11 @@
 import { createLogger } from '../adapters/logging/logger.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
+import { composeEvaluate } from '../wiring/compose.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { evaluateRecordHandler } from './evaluate-records.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { journeyStore, sendScheduler, suppressionStore } from './lambda-wiring.ts';
+import { dynamoStores, sendScheduler } from './lambda-wiring.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
@@ -15,14 +16,12 @@ const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 
 export const handler = createSqsBatchHandler(
   evaluateRecordHandler(
-    {
-      store: journeyStore(env),
-      suppressions: suppressionStore(env),
+    composeEvaluate({
+      stores: dynamoStores(env),
       scheduler: sendScheduler(env),
       clock: systemClock,
-      settings: project.settings,
-      rules: compileRuleSet(project.rules),
-    },
+      project: { settings: project.settings, rules: compileRuleSet(project.rules) },
+    }),
     (message, fields, level = 'info') => logger[level](message, fields),
   ),
 );

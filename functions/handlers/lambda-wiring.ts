@@ -4,8 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoJourneyStore } from '../adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../adapters/dynamodb/dynamo-stores.ts';
 import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { EventBridgeSendScheduler } from '../adapters/scheduler/eventbridge-send-scheduler.ts';
 import {
@@ -19,33 +18,19 @@ import {
 } from '../adapters/secrets/provider-secrets.ts';
 import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import type { Stores } from '../app/ports/stores.ts';
 import { type Environment, need } from './lambda-environment.ts';
 
 // The AWS adapters the Lambda entry points share, built from the environment. Provider SDKs
 // (twilio, @sendgrid/mail) are deliberately not here: only the send function may load them.
 
-let dynamoClient: DynamoDBClient | undefined;
-
-/** One DynamoDB client per process, shared by the stores on the one table. */
-function sharedDynamoClient(): DynamoDBClient {
-  dynamoClient ??= new DynamoDBClient({});
-  return dynamoClient;
-}
-
-/** The DynamoDB store. */
-export function journeyStore(env: Environment): DynamoJourneyStore {
-  return new DynamoJourneyStore({
+/** Every store port on the one DynamoDB table, sharing one client (suppressions are kept for good). */
+export function dynamoStores(env: Environment): Stores {
+  return createDynamoStores({
     tableName: need(env, 'NUDGE_TABLE_NAME'),
-    client: sharedDynamoClient(),
+    client: new DynamoDBClient({}),
     retentionDays: env.NUDGE_RETENTION_DAYS,
-  });
-}
-
-/** Per-address suppressions, on the same table (kept for good: no retention applies). */
-export function suppressionStore(env: Environment): DynamoSuppressionStore {
-  return new DynamoSuppressionStore({
-    tableName: need(env, 'NUDGE_TABLE_NAME'),
-    client: sharedDynamoClient(),
+    clock: systemClock,
   });
 }
 

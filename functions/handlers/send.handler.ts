@@ -5,18 +5,12 @@ import { SendGridEmailSender } from '../adapters/sendgrid/sendgrid-email-sender.
 import { systemClock } from '../adapters/system-clock.ts';
 import { createTwilioClient } from '../adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../adapters/twilio/twilio-sms-sender.ts';
-import { catalogRenderer } from '../app/render-factory.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
+import { composeSend } from '../wiring/compose-send.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { need, readEnvironment } from './lambda-environment.ts';
-import {
-  journeyStore,
-  outcomePublisher,
-  providerSecrets,
-  sendScheduler,
-  suppressionStore,
-} from './lambda-wiring.ts';
+import { dynamoStores, outcomePublisher, providerSecrets, sendScheduler } from './lambda-wiring.ts';
 import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
@@ -35,13 +29,12 @@ const { twilio, sendgrid, unsubscribe } = secrets;
 
 export const handler = createSqsBatchHandler(
   sendRecordHandler(
-    {
-      store: journeyStore(env),
-      suppressions: suppressionStore(env),
+    composeSend({
+      stores: dynamoStores(env),
       scheduler: sendScheduler(env),
       clock: systemClock,
-      settings: project.settings,
-      rules: compileRuleSet(project.rules),
+      project: { settings: project.settings, rules: compileRuleSet(project.rules) },
+      catalog: templates.catalog,
       channels: {
         sms: new TwilioSmsSender({
           client: createTwilioClient({
@@ -72,9 +65,8 @@ export const handler = createSqsBatchHandler(
           },
         }),
       },
-      render: catalogRenderer(templates.catalog, project.settings),
       outcomes: outcomePublisher(env),
-    },
+    }),
     (message, fields, level = 'info') => logger[level](message, fields),
   ),
 );

@@ -1,7 +1,7 @@
 import { verifyUnsubscribeToken } from '../adapters/links/unsubscribe-link.ts';
 import { oneClickUnsubscribe } from '../app/one-click-unsubscribe.ts';
-import type { SuppressionStore } from '../app/ports/suppressions.ts';
-import type { Clock, JourneyStore, OutcomePublisher } from '../app/ports.ts';
+import type { Stores } from '../app/ports/stores.ts';
+import type { Clock, OutcomePublisher } from '../app/ports.ts';
 import { pageLanguage, renderUnsubscribePage, unsubscribePageHeaders } from './unsubscribe-page.ts';
 
 /** The slice of the webhook's request and deps the unsubscribe route reads. */
@@ -10,9 +10,7 @@ interface UnsubscribeRequest {
   query: string;
   headers: Readonly<Record<string, string | undefined>>;
 }
-interface UnsubscribeDeps {
-  store: JourneyStore;
-  suppressions: SuppressionStore;
+interface UnsubscribeDeps extends Pick<Stores, 'messages' | 'profiles' | 'suppressions'> {
   outcomes: OutcomePublisher;
   clock: Clock;
   unsubscribeSigningKey?: string;

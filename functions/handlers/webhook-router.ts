@@ -9,8 +9,9 @@ import { withConnectionOverrides } from '../adapters/twilio/twilio-connection-ov
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
-import type { SuppressionStore } from '../app/ports/suppressions.ts';
-import type { Clock, InboundReply, JourneyStore, OutcomePublisher } from '../app/ports.ts';
+import type { InboundReply } from '../app/ports/replies.ts';
+import type { Stores } from '../app/ports/stores.ts';
+import type { Clock, OutcomePublisher } from '../app/ports.ts';
 import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
@@ -36,10 +37,9 @@ export interface WebhookResponse {
 }
 
 /** What the webhook needs; built once per process. */
-export interface WebhookDeps {
-  store: JourneyStore;
-  /** Per-address suppressions: STOP, unsubscribe, spam report and hard bounce write them. */
-  suppressions: SuppressionStore;
+export interface WebhookDeps
+  extends Pick<Stores, 'messages' | 'profiles' | 'caps' | 'inboundReplies' | 'suppressions'> {
+  // suppressions: STOP, unsubscribe, spam report and hard bounce write them.
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry?: string;
   outcomes: OutcomePublisher;
@@ -190,7 +190,7 @@ async function answerTo(reply: InboundReply, deps: WebhookDeps) {
   let customerLocale: string | undefined;
   try {
     if (reply.customerId !== undefined)
-      customerLocale = (await deps.store.getProfile(reply.customerId))?.locale;
+      customerLocale = (await deps.profiles.getProfile(reply.customerId))?.locale;
   } catch (error) {
     // The reply is recorded: failing now would make Twilio retry, and the retry is not answered.
     // An answer in the number's language is better than none.

@@ -2,11 +2,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { keywordTable } from '../core/replies/inbound-keywords.ts';
+import { composeWebhook } from '../wiring/compose.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { webhookRequestFromFunctionUrl } from './function-url-request.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } from './lambda-wiring.ts';
+import { dynamoStores, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
@@ -16,14 +16,12 @@ const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 const secrets = await providerSecrets(env);
 
 const route = createWebhookRouter({
-  store: journeyStore(env),
-  suppressions: suppressionStore(env),
-  defaultCountry: project.settings.defaults.country,
-  outcomes: outcomePublisher(env),
-  keywords: keywordTable(project.settings.keywords),
-  replies: project.settings.replies,
-  defaultLocale: project.settings.defaults.locale,
-  clock: systemClock,
+  ...composeWebhook({
+    stores: dynamoStores(env),
+    outcomes: outcomePublisher(env),
+    clock: systemClock,
+    project: { settings: project.settings },
+  }),
   twilioAuthToken: secrets.twilio.authToken,
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
   unsubscribeSigningKey: secrets.unsubscribe.signingKey,

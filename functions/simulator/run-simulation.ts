@@ -1,12 +1,10 @@
 import { DateTime } from 'luxon';
-import { MemoryJourneyStore } from '../adapters/memory/memory-journey-store.ts';
-import { MemorySuppressionStore } from '../adapters/memory/memory-suppression-store.ts';
+import { createMemoryStores } from '../adapters/memory/memory-stores.ts';
 import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
 import { evaluateEvent } from '../app/evaluate-event.ts';
 import { isoOf } from '../app/iso-time.ts';
 import type { MessageRecord } from '../app/message-record.ts';
 import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/ports.ts';
-import { catalogRenderer } from '../app/render-factory.ts';
 import { sendMessage } from '../app/send-message.ts';
 import { updateProfile } from '../app/update-profile.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
@@ -14,6 +12,7 @@ import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
+import { composeNudge } from '../wiring/compose-send.ts';
 
 /** One input line: parsed JSON, or why it could not be read. */
 export type SimulationInput = { line: number; value: unknown } | { line: number; error: string };
@@ -70,21 +69,25 @@ class DryRunChannel implements ChannelSender {
  * resolve, caps and windows apply. Deterministic: same inputs, same lines.
  */
 export async function runSimulation(request: SimulationRequest): Promise<SimulationLine[]> {
-  const store = new MemoryJourneyStore();
-  for (const profile of request.profiles ?? []) await updateProfile(store, profile.id, () => profile);
+  // Per-address suppressions start empty: a simulation replays events, and STOPs are replies.
+  const stores = createMemoryStores();
+  for (const profile of request.profiles ?? [])
+    await updateProfile(stores.profiles, profile.id, () => profile);
   const scheduler = new VirtualScheduler();
   const ordered = orderEvents(request.events);
   const firstTime = ordered.valid[0]?.time ?? DateTime.fromMillis(0, { zone: 'utc' });
   const clock = new VirtualClock(firstTime);
-  // Per-address suppressions start empty: a simulation replays events, and STOPs are replies.
-  const suppressions = new MemorySuppressionStore();
-  const common = { store, suppressions, scheduler, clock, settings: request.settings, rules: request.rules };
-  const sendDeps = {
-    ...common,
+  const nudge = composeNudge({
+    stores,
+    scheduler,
+    clock,
+    project: { settings: request.settings, rules: request.rules },
+    catalog: request.catalog,
     channels: { sms: new DryRunChannel('sim-sms'), email: new DryRunChannel('sim-email') },
-    render: catalogRenderer(request.catalog, request.settings),
-    random: () => 0.5,
-  };
+    // Outcome events go nowhere: the simulator reports decisions, not the bus.
+    outcomes: { publish: async () => undefined },
+    tuning: { random: () => 0.5 },
+  });
   const lines: SimulationLine[] = [];
 
   const drainUntil = async (limit: DateTime) => {
@@ -94,7 +97,7 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
       scheduler.take(next.messageId);
       const at = DateTime.fromMillis(next.atMs, { zone: 'utc' });
       if (at > clock.current) clock.current = at;
-      await sendMessage(next.messageId, sendDeps);
+      await sendMessage(next.messageId, nudge.send);
     }
   };
 
@@ -106,7 +109,7 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
     if (item.time > end) break; // the clock stops at --until: later events have not happened yet
     await drainUntil(item.time);
     if (item.time > clock.current) clock.current = item.time;
-    const result = await evaluateEvent(item.value, common);
+    const result = await evaluateEvent(item.value, nudge.evaluate);
     if (result.rejected !== undefined) {
       lines.push(
         rejectedLine(isoOf(clock.current), result.eventId ?? null, `line ${item.line}: ${result.rejected}`),
@@ -115,7 +118,7 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
   }
   await drainUntil(end);
 
-  const records = [...store.messages.values()];
+  const records = [...stores.messages.records.values()];
   lines.push(...records.map(messageLine));
   return lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }

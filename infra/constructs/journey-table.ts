@@ -8,7 +8,7 @@ import { type IndexProjection, JOURNEY_TABLE } from '../../functions/adapters/dy
 const PROJECTION: Record<IndexProjection, ProjectionType> = { KEYS_ONLY: ProjectionType.KEYS_ONLY };
 
 /**
- * The calls DynamoJourneyStore makes (GetItem, PutItem, UpdateItem, Query, BatchGetItem) and
+ * The calls the DynamoDB stores make (GetItem, PutItem, UpdateItem, Query, BatchGetItem) and
  * nothing else: no Scan, no DeleteItem (records leave by TTL), no batch writes or transactions.
  */
 const JOURNEY_TABLE_ACTIONS = [

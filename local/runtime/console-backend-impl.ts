@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
-import type { SuppressionStore } from '../../functions/app/ports/suppressions.ts';
+import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
+import type { Stores } from '../../functions/app/ports/stores.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
@@ -19,8 +19,8 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
-  store: DynamoJourneyStore;
-  suppressions: SuppressionStore;
+  /** The stores it reads: messages, profiles, suppressions and the console queries. */
+  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   clock: ControllableClock;
@@ -39,147 +39,23 @@ export interface ConsoleBackendParts {
 /** Most messages the rules page reads to count outcomes (a local console, not analytics). */
 const COUNT_LIMIT = 5000;
 
-/** The console's view of the local runtime: the store, the sandboxes and the bus, nothing else. */
+/** The console's view of the local runtime: the stores, the sandboxes and the bus, nothing else. */
 export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend {
+  const { stores } = parts;
   return {
     clock: () => ({ now: parts.clock.now().toUTC().toISO() ?? '', speed: parts.clock.speed }),
     ruleIssues: () => parts.issues(),
     rules: async () => {
-      const messages = await allMessages(parts.store, COUNT_LIMIT);
-      return parts.rules().map((loaded): ConsoleRule => {
-        const mine = messages.filter((message) => message.ruleId === loaded.rule.id);
-        const counts: Record<string, number> = {};
-        const suppressedBy: Record<string, number> = {};
-        for (const message of mine) {
-          counts[message.status] = (counts[message.status] ?? 0) + 1;
-          if (message.status === 'suppressed' && message.reason !== undefined) {
-            suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
-          }
-        }
-        return {
-          id: loaded.rule.id,
-          description: loaded.rule.description,
-          enabled: loaded.rule.enabled,
-          urgent: loaded.rule.urgent,
-          file: `${loaded.file}:${loaded.line}`,
-          summary: describeRule(loaded.rule),
-          channels: [...loaded.rule.channels],
-          template: loaded.rule.template,
-          counts,
-          suppressedBy,
-          nextPlanned: mine
-            .filter((message) => message.status === 'scheduled')
-            .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))
-            .slice(0, 20)
-            .map((message) => ({
-              messageId: message.messageId,
-              customerId: message.customerId,
-              sendAt: message.sendAt,
-            })),
-        };
-      });
+      const messages = await allMessages(stores.queries, COUNT_LIMIT);
+      return parts.rules().map((loaded) => consoleRule(loaded, messages));
     },
-    listMessages: (options) => parts.store.listMessages(options),
-    getMessage: (messageId) => parts.store.getMessage(messageId),
-    customers: async () => {
-      if (parts.customersSeen.size === 0) {
-        for (const message of await allMessages(parts.store, COUNT_LIMIT)) {
-          const seen = parts.customersSeen.get(message.customerId);
-          if (seen === undefined || seen < message.createdAt)
-            parts.customersSeen.set(message.customerId, message.createdAt);
-        }
-      }
-      return [...parts.customersSeen]
-        .map(([id, lastSeen]) => ({ id, lastSeen }))
-        .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1));
-    },
-    customer: async (customerId) => {
-      const [profile, timeline] = await Promise.all([
-        parts.store.getProfile(customerId),
-        parts.store.customerTimeline(customerId, 200),
-      ]);
-      if (profile === undefined && timeline.messages.length === 0) return undefined;
-      return { profile, messages: timeline.messages, replies: timeline.replies };
-    },
-    customerSuppressions: async (customerId) => {
-      const [profile, timeline] = await Promise.all([
-        parts.store.getProfile(customerId),
-        parts.store.customerTimeline(customerId, 200),
-      ]);
-      if (profile === undefined && timeline.messages.length === 0) return undefined;
-      const country = parts.defaultCountry();
-      const addresses = profile === undefined ? [] : profileAddresses(profile, country);
-      for (const message of timeline.messages) {
-        if (message.channel === undefined || message.to === undefined) continue;
-        const address = suppressionAddress(message.channel, message.to, country);
-        if (address !== undefined) addresses.push({ channel: message.channel, address });
-      }
-      return parts.suppressions.list(addresses);
-    },
-    addressSuppression: async (channel, raw) => {
-      const address = suppressionAddress(channel, raw, parts.defaultCountry());
-      return address === undefined ? undefined : parts.suppressions.get(channel, address);
-    },
-    rejected: (limit) => parts.store.listRejected(limit),
-    captured: async (limit) => {
-      const sms: CapturedMessage[] = parts.twilio
-        .messages()
-        // Rule messages and the HELP/STOP/START answers Twilio sent from the webhook's TwiML.
-        .filter((message) => message.direction !== 'inbound')
-        .map((message) => ({
-          providerId: message.sid,
-          channel: 'sms',
-          to: message.to,
-          at: message.dateCreated.toISOString(),
-          summary:
-            message.direction === 'outbound-reply' ? `answer to a reply: ${message.body}` : message.body,
-          status: message.status,
-        }));
-      const email: CapturedMessage[] = parts.sendgrid.messages().flatMap((message) =>
-        message.recipients.map((recipient) => ({
-          providerId: message.messageId,
-          channel: 'email' as const,
-          to: recipient.email,
-          at: message.receivedAt.toISOString(),
-          summary: message.subject ?? '',
-          status: 'accepted',
-        })),
-      );
-      return [...sms, ...email].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit);
-    },
+    listMessages: (options) => stores.queries.listMessages(options),
+    getMessage: (messageId) => stores.messages.getMessage(messageId),
+    ...customerReads(parts),
+    rejected: (limit) => stores.queries.listRejected(limit),
+    captured: async (limit) => capturedMessages(parts, limit),
     samples: () => loadSamples(parts.examplesDir),
-    sendTestEvent: async (event) => {
-      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-        return { ok: false, error: 'an event is a JSON object with source, detail-type and detail' };
-      }
-      const source: unknown = Reflect.get(event, 'source');
-      const detailType: unknown = Reflect.get(event, 'detail-type');
-      const detail: unknown = Reflect.get(event, 'detail');
-      if (
-        typeof source !== 'string' ||
-        typeof detailType !== 'string' ||
-        typeof detail !== 'object' ||
-        detail === null
-      ) {
-        return { ok: false, error: 'source and detail-type must be strings and detail an object' };
-      }
-      const answer = await parts.bus.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: source,
-              DetailType: detailType,
-              Detail: JSON.stringify(detail),
-              Time: parts.clock.now().toJSDate(),
-            },
-          ],
-        }),
-      );
-      const entry = answer.Entries?.[0];
-      if (entry?.EventId === undefined)
-        return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
-      return { ok: true, eventId: entry.EventId };
-    },
+    sendTestEvent: (event) => sendTestEvent(parts, event),
     replyAsCustomer: async ({ from, body }) => {
       const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
       return result.status === 200
@@ -190,11 +66,153 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
   };
 }
 
-async function allMessages(store: DynamoJourneyStore, limit: number): Promise<MessageRecord[]> {
+/** One rule with its outcome counts and next planned sends, from the messages read. */
+function consoleRule(loaded: LoadedRule, messages: ReadonlyArray<MessageRecord>): ConsoleRule {
+  const mine = messages.filter((message) => message.ruleId === loaded.rule.id);
+  const counts: Record<string, number> = {};
+  const suppressedBy: Record<string, number> = {};
+  for (const message of mine) {
+    counts[message.status] = (counts[message.status] ?? 0) + 1;
+    if (message.status === 'suppressed' && message.reason !== undefined) {
+      suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
+    }
+  }
+  return {
+    id: loaded.rule.id,
+    description: loaded.rule.description,
+    enabled: loaded.rule.enabled,
+    urgent: loaded.rule.urgent,
+    file: `${loaded.file}:${loaded.line}`,
+    summary: describeRule(loaded.rule),
+    channels: [...loaded.rule.channels],
+    template: loaded.rule.template,
+    counts,
+    suppressedBy,
+    nextPlanned: mine
+      .filter((message) => message.status === 'scheduled')
+      .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))
+      .slice(0, 20)
+      .map((message) => ({
+        messageId: message.messageId,
+        customerId: message.customerId,
+        sendAt: message.sendAt,
+      })),
+  };
+}
+
+/** The customer pages: who was seen, one customer's timeline, and their addresses' suppressions. */
+function customerReads(
+  parts: ConsoleBackendParts,
+): Pick<ConsoleBackend, 'customers' | 'customer' | 'customerSuppressions' | 'addressSuppression'> {
+  const { stores } = parts;
+  const profileAndTimeline = (customerId: string) =>
+    Promise.all([stores.profiles.getProfile(customerId), stores.queries.customerTimeline(customerId, 200)]);
+  return {
+    customers: async () => {
+      if (parts.customersSeen.size === 0) {
+        for (const message of await allMessages(stores.queries, COUNT_LIMIT)) {
+          const seen = parts.customersSeen.get(message.customerId);
+          if (seen === undefined || seen < message.createdAt)
+            parts.customersSeen.set(message.customerId, message.createdAt);
+        }
+      }
+      return [...parts.customersSeen]
+        .map(([id, lastSeen]) => ({ id, lastSeen }))
+        .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1));
+    },
+    customer: async (customerId) => {
+      const [profile, timeline] = await profileAndTimeline(customerId);
+      if (profile === undefined && timeline.messages.length === 0) return undefined;
+      return { profile, messages: timeline.messages, replies: timeline.replies };
+    },
+    customerSuppressions: async (customerId) => {
+      const [profile, timeline] = await profileAndTimeline(customerId);
+      if (profile === undefined && timeline.messages.length === 0) return undefined;
+      const country = parts.defaultCountry();
+      const addresses = profile === undefined ? [] : profileAddresses(profile, country);
+      for (const message of timeline.messages) {
+        if (message.channel === undefined || message.to === undefined) continue;
+        const address = suppressionAddress(message.channel, message.to, country);
+        if (address !== undefined) addresses.push({ channel: message.channel, address });
+      }
+      return stores.suppressions.list(addresses);
+    },
+    addressSuppression: async (channel, raw) => {
+      const address = suppressionAddress(channel, raw, parts.defaultCountry());
+      return address === undefined ? undefined : stores.suppressions.get(channel, address);
+    },
+  };
+}
+
+/** What the sandboxes captured, newest first. */
+function capturedMessages(parts: ConsoleBackendParts, limit: number): CapturedMessage[] {
+  const sms: CapturedMessage[] = parts.twilio
+    .messages()
+    // Rule messages and the HELP/STOP/START answers Twilio sent from the webhook's TwiML.
+    .filter((message) => message.direction !== 'inbound')
+    .map((message) => ({
+      providerId: message.sid,
+      channel: 'sms',
+      to: message.to,
+      at: message.dateCreated.toISOString(),
+      summary: message.direction === 'outbound-reply' ? `answer to a reply: ${message.body}` : message.body,
+      status: message.status,
+    }));
+  const email: CapturedMessage[] = parts.sendgrid.messages().flatMap((message) =>
+    message.recipients.map((recipient) => ({
+      providerId: message.messageId,
+      channel: 'email' as const,
+      to: recipient.email,
+      at: message.receivedAt.toISOString(),
+      summary: message.subject ?? '',
+      status: 'accepted',
+    })),
+  );
+  return [...sms, ...email].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit);
+}
+
+/** The "Try it" form: one event put on the local bus at the runtime's time. */
+async function sendTestEvent(
+  parts: ConsoleBackendParts,
+  event: unknown,
+): ReturnType<ConsoleBackend['sendTestEvent']> {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { ok: false, error: 'an event is a JSON object with source, detail-type and detail' };
+  }
+  const source: unknown = Reflect.get(event, 'source');
+  const detailType: unknown = Reflect.get(event, 'detail-type');
+  const detail: unknown = Reflect.get(event, 'detail');
+  if (
+    typeof source !== 'string' ||
+    typeof detailType !== 'string' ||
+    typeof detail !== 'object' ||
+    detail === null
+  ) {
+    return { ok: false, error: 'source and detail-type must be strings and detail an object' };
+  }
+  const answer = await parts.bus.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: source,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+          Time: parts.clock.now().toJSDate(),
+        },
+      ],
+    }),
+  );
+  const entry = answer.Entries?.[0];
+  if (entry?.EventId === undefined)
+    return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
+  return { ok: true, eventId: entry.EventId };
+}
+
+async function allMessages(queries: ConsoleQueries, limit: number): Promise<MessageRecord[]> {
   const out: MessageRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.listMessages({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await queries.listMessages({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
     out.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined && out.length < limit);

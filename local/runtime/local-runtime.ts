@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
-import { loadProject } from '../../functions/adapters/files/load-project.ts';
+import { loadProjectFolder } from '../../functions/adapters/files/load-project.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -17,22 +16,20 @@ import { SendGridEmailSender } from '../../functions/adapters/sendgrid/sendgrid-
 import { type DeadLetter, InProcessSendQueue } from '../../functions/adapters/sqs/in-process-send-queue.ts';
 import { createTwilioClient } from '../../functions/adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../../functions/adapters/twilio/twilio-sms-sender.ts';
-import {
-  type EvaluateDeps,
-  type EvaluationResult,
-  evaluateEvent,
-} from '../../functions/app/evaluate-event.ts';
+import { type EvaluationResult, evaluateEvent } from '../../functions/app/evaluate-event.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
-import type { ChannelSender, JourneyStore } from '../../functions/app/ports.ts';
-import { catalogRenderer } from '../../functions/app/render-factory.ts';
-import { type SendDeps, sendMessage } from '../../functions/app/send-message.ts';
+import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
+import type { MessageStore } from '../../functions/app/ports/messages.ts';
+import type { Stores } from '../../functions/app/ports/stores.ts';
+import type { ChannelSender } from '../../functions/app/ports.ts';
+import { sendMessage } from '../../functions/app/send-message.ts';
 import { maskPiiText } from '../../functions/core/customers/mask-pii.ts';
 import { readPath } from '../../functions/core/paths.ts';
-import { keywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
+import { type Composition, composeNudge } from '../../functions/wiring/compose-send.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { startConsoleServer } from '../console/console-server.ts';
 import {
@@ -114,7 +111,7 @@ interface SandboxCredentials {
 
 /** The ports the send step uses, for {@link LocalRuntimeOptions.decorateSendPorts}. */
 export interface SendPorts {
-  store: JourneyStore;
+  messages: MessageStore;
   channels: Readonly<Record<Channel, ChannelSender>>;
 }
 
@@ -131,9 +128,8 @@ export interface LocalRuntime {
   /** Which DynamoDB API server runs: DynamoDB Local, or the dynalite fallback. */
   dynamodbEngine: DynamoDbEngine;
   clock: ControllableClock;
-  store: DynamoJourneyStore;
-  /** Per-address suppressions, on the same table (tests look STOPs up here). */
-  suppressions: DynamoSuppressionStore;
+  /** Every store port, on the local table (tests look records and STOPs up here). */
+  stores: Stores;
   twilio: Awaited<ReturnType<typeof startTwilioSandbox>>;
   sendgrid: Awaited<ReturnType<typeof startSendGridSandbox>>;
   /** The DynamoDB client the store uses (tests count its calls). */
@@ -210,11 +206,8 @@ async function start(
     rawLog(maskPiiText(safe));
   };
   const dir = options.projectDir;
-  let project = loadProject({
-    rules: join(dir, 'rules'),
-    templates: join(dir, 'templates'),
-    config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
-  });
+  // The same reader as synthesis and `nudge rules validate`: issues are located relative to the project.
+  let project = loadProjectFolder(dir);
   if (project.issues.length > 0) {
     throw new Error(`rules or templates are invalid:\n${project.issues.map(formatRuleIssue).join('\n')}`);
   }
@@ -244,8 +237,7 @@ async function start(
   stops.push(async () => dynamoClient.destroy());
   const firstStart = !(await tableExists(dynamoClient));
   await createLocalJourneyTable(dynamoClient, TABLE, dynamo.engine, log);
-  const store = new DynamoJourneyStore({ tableName: TABLE, client: dynamoClient, clock });
-  const suppressions = new DynamoSuppressionStore({ tableName: TABLE, client: dynamoClient });
+  const stores = createDynamoStores({ tableName: TABLE, client: dynamoClient, clock });
 
   // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
   let route: ReturnType<typeof createWebhookRouter> | undefined;
@@ -293,11 +285,11 @@ async function start(
   // Outcome events go back on the (local) bus through the real EventBridge SDK.
   const outcomes: EventBridgeEvent[] = [];
   const customersSeen = new Map<string, string>();
-  let evaluateDeps: EvaluateDeps | undefined;
+  let nudge: Composition | undefined;
   // The ingest step for one journey event, whichever way it arrived (PutEvents, or a redelivery).
   const ingest = async (event: unknown): Promise<EvaluationResult> => {
-    if (evaluateDeps === undefined) throw new Error('not started');
-    const result = await evaluateEvent(event, evaluateDeps);
+    if (nudge === undefined) throw new Error('not started');
+    const result = await evaluateEvent(event, nudge.evaluate);
     const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
     if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
     const counted = result.counted.map(
@@ -371,12 +363,11 @@ async function start(
   });
 
   // The send path: scheduler → in-process queue (at least once, bounded concurrency) → send use case.
-  let sendDeps: SendDeps | undefined;
   const queue = new InProcessSendQueue({
     concurrency: SEND_QUEUE_CONCURRENCY,
     handler: async (messageId) => {
-      if (sendDeps === undefined) throw new Error('not started');
-      const outcome = await sendMessage(messageId, sendDeps);
+      if (nudge === undefined) throw new Error('not started');
+      const outcome = await sendMessage(messageId, nudge.send);
       log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
     },
     onError: (failure) => log(`send ${failure.messageId} failed, will retry: ${String(failure.error)}`),
@@ -388,36 +379,20 @@ async function start(
   });
 
   const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
-  evaluateDeps = {
-    store,
-    suppressions,
-    scheduler,
-    clock,
-    settings: project.settings,
-    rules: rulesOf(project.rules),
-  };
-  const built: SendPorts = { store, channels: { sms: smsSender, email: emailSender } };
+  const built: SendPorts = { messages: stores.messages, channels: { sms: smsSender, email: emailSender } };
   const sendPorts = options.decorateSendPorts?.(built) ?? built;
-  sendDeps = {
-    store: sendPorts.store,
-    suppressions,
+  nudge = composeNudge({
+    stores,
+    sendStores: { messages: sendPorts.messages },
     scheduler,
     clock,
-    settings: project.settings,
-    rules: evaluateDeps.rules,
+    project: { settings: project.settings, rules: rulesOf(project.rules) },
+    catalog: project.catalog,
     channels: sendPorts.channels,
-    render: catalogRenderer(project.catalog, project.settings),
     outcomes: publisher,
-  };
+  });
   const webhookDeps: WebhookDeps = {
-    store,
-    suppressions,
-    defaultCountry: project.settings.defaults.country,
-    outcomes: publisher,
-    keywords: keywordTable(project.settings.keywords),
-    replies: project.settings.replies,
-    defaultLocale: project.settings.defaults.locale,
-    clock,
+    ...nudge.webhook,
     unsubscribeSigningKey,
     twilioAuthToken: live?.twilio.authToken ?? authToken,
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
@@ -427,37 +402,23 @@ async function start(
   route = createWebhookRouter(webhookDeps);
 
   // Messages scheduled before a restart live in DynamoDB: give them back to the scheduler.
-  const restored = await restoreSchedules(store, scheduler);
+  const restored = await restoreSchedules(stores.queries, scheduler);
   if (restored > 0) log(`restored ${restored} scheduled message(s) from ${options.dataDir ?? 'the table'}`);
   scheduler.start();
 
   // Hot reload: the last good set keeps running when an edit breaks a rule.
   let issues: string[] = [];
   const reload = () => {
-    const next = loadProject({
-      rules: join(dir, 'rules'),
-      templates: join(dir, 'templates'),
-      config: existsSync(join(dir, 'nudge.config.yaml')) ? join(dir, 'nudge.config.yaml') : undefined,
-    });
+    const next = loadProjectFolder(dir);
     issues = next.issues.map(formatRuleIssue);
     if (issues.length > 0) {
       log(`rules NOT reloaded (the last good set keeps running):\n  ${issues.join('\n  ')}`);
       return;
     }
     project = next;
-    const rules = rulesOf(next.rules);
-    Object.assign(evaluateDeps ?? {}, { rules, settings: next.settings });
-    Object.assign(sendDeps ?? {}, {
-      rules,
-      settings: next.settings,
-      render: catalogRenderer(next.catalog, next.settings),
-    });
-    Object.assign(webhookDeps, {
-      keywords: keywordTable(next.settings.keywords),
-      replies: next.settings.replies,
-      defaultLocale: next.settings.defaults.locale,
-      defaultCountry: next.settings.defaults.country,
-    });
+    nudge?.reload({ settings: next.settings, rules: rulesOf(next.rules), catalog: next.catalog });
+    // The router holds a copy of the webhook's dependencies: give it the reloaded part too.
+    Object.assign(webhookDeps, nudge?.webhook);
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
   const watchers: FSWatcher[] = [];
@@ -481,8 +442,7 @@ async function start(
   const consoleServer = await startConsoleServer({
     port: options.ports?.console ?? 3000,
     backend: createConsoleBackend({
-      store,
-      suppressions,
+      stores,
       defaultCountry: () => project.settings.defaults.country,
       clock,
       bus,
@@ -547,8 +507,7 @@ async function start(
     },
     dynamodbEngine: dynamo.engine,
     clock,
-    store,
-    suppressions,
+    stores,
     dynamoClient,
     tableName: TABLE,
     enqueue: (messageId) => queue.enqueue(messageId),
@@ -586,11 +545,11 @@ async function tableExists(client: DynamoDBClient): Promise<boolean> {
   }
 }
 
-async function restoreSchedules(store: DynamoJourneyStore, scheduler: LocalSendScheduler): Promise<number> {
+async function restoreSchedules(queries: ConsoleQueries, scheduler: LocalSendScheduler): Promise<number> {
   let cursor: string | undefined;
   let restored = 0;
   do {
-    const page: { items: MessageRecord[]; cursor?: string } = await store.listMessages({
+    const page: { items: MessageRecord[]; cursor?: string } = await queries.listMessages({
       limit: 100,
       ...(cursor === undefined ? {} : { cursor }),
     });

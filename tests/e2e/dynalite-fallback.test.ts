@@ -150,7 +150,7 @@ describe('npm start on dynalite, end to end', () => {
       expect(reply.status).toBeLessThan(300);
       await callbackBooked('CB-DYN-2');
       await first.settle();
-      const confirmations = (await first.store.customerTimeline(customer.id, 10)).messages.filter(
+      const confirmations = (await first.stores.queries.customerTimeline(customer.id, 10)).messages.filter(
         (message) => message.ruleId === 'callback-booked',
       );
       expect(confirmations.map((message) => [message.trigger.detail.callbackId, message.status])).toEqual([
@@ -182,7 +182,7 @@ describe('npm start on dynalite, end to end', () => {
           ],
         }),
       );
-      const [planned] = (await first.store.customerTimeline('cust-dyn-later', 10)).messages;
+      const [planned] = (await first.stores.queries.customerTimeline('cust-dyn-later', 10)).messages;
       expect(planned?.status).toBe('scheduled');
       scheduledId = planned?.messageId ?? '';
     } finally {
@@ -192,7 +192,7 @@ describe('npm start on dynalite, end to end', () => {
 
     const second = await start(dataDir, lines);
     try {
-      expect((await second.store.getMessage(scheduledId))?.status).toBe('scheduled');
+      expect((await second.stores.messages.getMessage(scheduledId))?.status).toBe('scheduled');
       expect(second.pendingSends().map((pending) => pending.messageId)).toContain(scheduledId);
     } finally {
       await second.stop();
@@ -200,7 +200,7 @@ describe('npm start on dynalite, end to end', () => {
 
     const third = await start(dataDir, lines, true);
     try {
-      expect(await third.store.getMessage(scheduledId)).toBeUndefined();
+      expect(await third.stores.messages.getMessage(scheduledId)).toBeUndefined();
       expect(third.pendingSends()).toEqual([]);
     } finally {
       await third.stop();

@@ -109,7 +109,7 @@ describe('local runtime lifecycle', () => {
           ],
         }),
       );
-      const [planned] = (await first.store.customerTimeline('cust-restart', 10)).messages;
+      const [planned] = (await first.stores.queries.customerTimeline('cust-restart', 10)).messages;
       expect(planned?.status).toBe('scheduled');
       await first.stop();
 
@@ -121,7 +121,7 @@ describe('local runtime lifecycle', () => {
         ports: { console: 0, events: 0 },
       });
       try {
-        expect((await second.store.getMessage(planned?.messageId ?? ''))?.status).toBe('scheduled');
+        expect((await second.stores.messages.getMessage(planned?.messageId ?? ''))?.status).toBe('scheduled');
         expect(second.pendingSends().map((pending) => pending.messageId)).toContain(planned?.messageId);
       } finally {
         await second.stop();

@@ -262,7 +262,7 @@ describe('4 bad input', () => {
       await runTimeline(runtime, entries);
 
       // Assert
-      const records = await allMessages(runtime.store);
+      const records = await allMessages(runtime.stores);
       const goodIds = new Set(good.events.map((event) => event.id));
       const observed = decisionsOf(
         records
@@ -277,7 +277,7 @@ describe('4 bad input', () => {
       const differing = [...expected].filter(([key, outcome]) => observed.get(key) !== outcome);
       figures.runtime.goodDiffering = differing.length;
       figures.runtime.deadLetters = runtime.deadLetters().length;
-      const stored = await runtime.store.listRejected(10_000);
+      const stored = await runtime.stores.queries.listRejected(10_000);
       const templateErrors = records.filter((record) => record.reason === 'template-error');
       const nonTerminal = records.filter((record) => outcomeOf(record) === 'pending');
       const totalInputs =

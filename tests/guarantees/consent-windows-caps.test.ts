@@ -29,7 +29,7 @@ import {
   settingsYaml,
   TEMPLATES,
 } from './support/policy-scenarios.ts';
-import { DelegatingStore } from './support/port-wrappers.ts';
+import { DelegatingProfiles } from './support/port-wrappers.ts';
 import { acceptedSms, postInboundSms, StopLog } from './support/public-surfaces.ts';
 import { SeededRandom } from './support/random.ts';
 import {
@@ -215,7 +215,7 @@ describe('5 consent, windows and caps', () => {
       await runTimeline(runtime, entries);
 
       // Assert
-      const records = await allMessages(runtime.store);
+      const records = await allMessages(runtime.stores);
       const sent: SentMessage[] = records.flatMap((record) =>
         record.sentAt !== undefined && record.channel !== undefined && record.status !== 'failed'
           ? [
@@ -297,7 +297,7 @@ describe('5 consent, windows and caps', () => {
     await runTimeline(runtime, []); // whatever a slow provider answer turned into a retry
 
     // Assert
-    const messages = (await runtime.store.customerTimeline(customer.id, 20)).messages;
+    const messages = (await runtime.stores.queries.customerTimeline(customer.id, 20)).messages;
     const sent = messages.filter((message) => message.sentAt !== undefined);
     const capped = messages.filter((message) => message.reason === 'frequency-cap');
     figures.capRace = { due: due.length, sent: sent.length, capped: capped.length };
@@ -347,7 +347,7 @@ describe('5 consent, windows and caps', () => {
     });
     // The evaluate step of a second event: it reads the profile, then waits (a slow Lambda)
     // before writing its merge back, while the customer's STOP is handled.
-    class SlowWriter extends DelegatingStore {
+    class SlowWriter extends DelegatingProfiles {
       override async getProfile(customerId: string) {
         const profile = await super.getProfile(customerId);
         reads++;
@@ -365,8 +365,8 @@ describe('5 consent, windows and caps', () => {
       cancel: async () => undefined,
     };
     const deps: EvaluateDeps = {
-      store: new SlowWriter(runtime.store),
-      suppressions: runtime.suppressions,
+      ...runtime.stores,
+      profiles: new SlowWriter(runtime.stores.profiles),
       scheduler,
       clock: runtime.clock,
       settings: project.settings,
@@ -390,8 +390,8 @@ describe('5 consent, windows and caps', () => {
     await runtime.drain();
 
     // Assert
-    const profile = await runtime.store.getProfile(customer.id);
-    const second = await runtime.store.getMessage(planned?.messageId ?? '');
+    const profile = await runtime.stores.profiles.getProfile(customer.id);
+    const second = await runtime.stores.messages.getMessage(planned?.messageId ?? '');
     const afterStop = raceStops.violations(acceptedSms(runtime));
     figures.race.kept = afterStop.length === 0;
     recordFigures(task, {

@@ -56,7 +56,7 @@ beforeAll(async () => {
     decorateSendPorts: (ports) => {
       rawChannels = ports.channels;
       return {
-        store: new CrashBeforeRecordingSent(ports.store, beforeRecord),
+        messages: new CrashBeforeRecordingSent(ports.messages, beforeRecord),
         channels: {
           sms: new CrashBeforeProvider(ports.channels.sms, beforeProvider),
           email: new CrashBeforeProvider(ports.channels.email, beforeProvider),
@@ -96,13 +96,13 @@ async function bookCallback(customerId: string, phone: string): Promise<MessageR
     },
   });
   const planned = result.planned.find((item) => item.ruleId === 'callback-booked');
-  const record = await runtime.store.getMessage(planned?.messageId ?? '');
+  const record = await runtime.stores.messages.getMessage(planned?.messageId ?? '');
   if (record === undefined) throw new Error('callback-booked was not planned');
   return record;
 }
 
 async function recordOf(messageId: string): Promise<MessageRecord | undefined> {
-  return runtime.store.getMessage(messageId);
+  return runtime.stores.messages.getMessage(messageId);
 }
 
 function smsTo(phone: string) {
@@ -206,8 +206,8 @@ describe('3 crashes', () => {
     const wire = new Tripwire();
     const project = shippedProject();
     const route = createWebhookRouter({
-      store: new CrashOnProfileWrite(runtime.store, wire),
-      suppressions: runtime.suppressions,
+      ...runtime.stores,
+      profiles: new CrashOnProfileWrite(runtime.stores.profiles, wire),
       outcomes: new EventBridgeOutcomePublisher({ client: bus, busName: 'default' }),
       keywords: keywordTable(project.settings.keywords),
       clock: runtime.clock,
@@ -250,7 +250,7 @@ describe('3 crashes', () => {
     await runtime.drain();
 
     // Assert
-    const profile = await runtime.store.getProfile(customerId);
+    const profile = await runtime.stores.profiles.getProfile(customerId);
     const after = await recordOf(record.messageId);
     const optOuts = runtime
       .outcomes()
@@ -356,8 +356,7 @@ describe('3b leases lapse mid-call', () => {
     if (rawChannels === undefined) throw new Error('runtime not started');
     const sms = new GatedChannel(rawChannels.sms);
     const deps: SendDeps = {
-      store: runtime.store,
-      suppressions: runtime.suppressions,
+      ...runtime.stores,
       scheduler,
       clock,
       settings: project.settings,
@@ -390,8 +389,7 @@ describe('3b leases lapse mid-call', () => {
         },
       },
       {
-        store: runtime.store,
-        suppressions: runtime.suppressions,
+        ...runtime.stores,
         scheduler,
         clock,
         settings: project.settings,

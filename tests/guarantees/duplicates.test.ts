@@ -101,7 +101,7 @@ describe('1 duplicates and concurrency', () => {
           await Promise.all(again.map((id) => runtime.enqueue(id)));
         },
       });
-      const records = await allMessages(runtime.store);
+      const records = await allMessages(runtime.stores);
       const sentIds = records
         .filter((record) => outcomeOf(record) === 'sent')
         .map((record) => record.messageId);
@@ -111,7 +111,7 @@ describe('1 duplicates and concurrency', () => {
       await runtime.settle();
 
       // Assert
-      const after = await allMessages(runtime.store);
+      const after = await allMessages(runtime.stores);
       const observed = decisionsOf(
         after.map((record) => ({
           ruleId: record.ruleId,

@@ -320,10 +320,10 @@ describe('6 forged and replayed webhooks', () => {
   }) => {
     // Arrange
     console.info(`forged webhooks: seed ${SEED}`);
-    const smsRecord = await runtime.store.getMessage(ids.sms);
-    const profile = await runtime.store.getProfile(CUSTOMER.id);
+    const smsRecord = await runtime.stores.messages.getMessage(ids.sms);
+    const profile = await runtime.stores.profiles.getProfile(CUSTOMER.id);
     expect(smsRecord?.status).toBe('delivered');
-    expect((await runtime.store.getMessage(ids.email))?.status).toBe('delivered');
+    expect((await runtime.stores.messages.getMessage(ids.email))?.status).toBe('delivered');
     expect(profile?.consent.sms?.granted).toBe(true);
     const forgeries = fc.sample(
       forgeryArb(() => runtime.clock.now()),

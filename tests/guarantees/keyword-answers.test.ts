@@ -182,7 +182,7 @@ describe('8c HELP/STOP/START answers', () => {
     for (const entry of [help, stopp, startSv, seis, aloita]) await replayVerbatim(entry);
     for (const entry of [help, stopp, aloita]) await replaySameSid(entry);
 
-    const recordsBefore = await allMessages(runtime.store);
+    const recordsBefore = await allMessages(runtime.stores);
 
     // The cap (3 non-urgent messages per customer in 24 h): two reminders, then keywords from
     // the customer's own number answered, then a third reminder must still go and a fourth not.
@@ -198,7 +198,7 @@ describe('8c HELP/STOP/START answers', () => {
     await runtime.settle();
 
     // Assert
-    const records = await allMessages(runtime.store);
+    const records = await allMessages(runtime.stores);
     const answers = answersCaptured();
     const answered = texted.filter((entry) => entry.meaning !== 'none');
     const silent = texted.filter((entry) => entry.meaning === 'none');

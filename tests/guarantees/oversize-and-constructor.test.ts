@@ -167,10 +167,10 @@ describe('4b oversize and constructor inputs on DynamoDB', () => {
       await runtime.settle();
 
       // Assert
-      const rejected = await runtime.store.listRejected(10_000);
+      const rejected = await runtime.stores.queries.listRejected(10_000);
       const verdicts: Array<{ input: BadInput; recorded: boolean; rejected: boolean }> = [];
       for (const input of inputs) {
-        const timeline = await runtime.store.customerTimeline(input.customerId, 10);
+        const timeline = await runtime.stores.queries.customerTimeline(input.customerId, 10);
         const message = timeline.messages.find((record) => record.trigger.id === input.eventId);
         const rejection = rejected.find((record) => record.eventId === input.eventId);
         verdicts.push({

@@ -123,7 +123,7 @@ describe('2 provider faults', () => {
       const timeline = await runTimeline(runtime, entries);
 
       // Assert
-      const records = await allMessages(runtime.store);
+      const records = await allMessages(runtime.stores);
       const accepts = providerAcceptsByMessage(runtime);
       const counts = { twilio: twilio.faults.counts(), sendgrid: sendgrid.faults.counts() };
       const nonTerminal = records.filter((record) => !TERMINAL.has(record.status));

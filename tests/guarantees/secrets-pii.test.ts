@@ -113,7 +113,7 @@ beforeAll(async () => {
     // An SDK error that quotes its request, recipient and Authorization header included: the
     // worst a dependency could hand to a log line.
     decorateSendPorts: (ports) => ({
-      store: ports.store,
+      messages: ports.messages,
       channels: {
         sms: {
           send: (message: OutboundMessage) => {
@@ -284,8 +284,7 @@ describe('7 secrets and PII in logs', () => {
       const outcomes = new EventBridgeOutcomePublisher({ client: bus, busName: 'default' });
       const evaluate = evaluateRecordHandler(
         {
-          store: runtime.store,
-          suppressions: runtime.suppressions,
+          ...runtime.stores,
           scheduler,
           clock: runtime.clock,
           settings: project.settings,
@@ -295,8 +294,7 @@ describe('7 secrets and PII in logs', () => {
       );
       const send = sendRecordHandler(
         {
-          store: runtime.store,
-          suppressions: runtime.suppressions,
+          ...runtime.stores,
           scheduler,
           clock: runtime.clock,
           settings: project.settings,
@@ -325,8 +323,7 @@ describe('7 secrets and PII in logs', () => {
         (message, fields) => logger.info(message, fields),
       );
       const route = createWebhookRouter({
-        store: runtime.store,
-        suppressions: runtime.suppressions,
+        ...runtime.stores,
         outcomes,
         keywords: keywordTable(project.settings.keywords),
         clock: runtime.clock,

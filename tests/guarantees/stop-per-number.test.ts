@@ -294,7 +294,7 @@ describe('8 STOP wins, per number', () => {
           (sms: AcceptedSms) => sms.to === attempt.number && sms.at > attempt.from && sms.at <= attempt.until,
         ),
       );
-      const records = await allMessages(runtime.store);
+      const records = await allMessages(runtime.stores);
       const incomplete = records.filter(
         (record) =>
           (record.status === 'sent' || record.status === 'delivered') &&

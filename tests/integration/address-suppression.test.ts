@@ -1,8 +1,7 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../functions/app/evaluate-event.ts';
 import { handleInboundReply } from '../../functions/app/handle-inbound-reply.ts';
@@ -40,8 +39,8 @@ async function engine() {
   tables.push(tableName);
   let now = at('2026-11-23T09:00:00Z');
   const clock = { now: () => now };
-  const store = new DynamoJourneyStore({ tableName, client, clock });
-  const suppressions = new DynamoSuppressionStore({ tableName, client });
+  const stores = createDynamoStores({ tableName, client, clock });
+  const suppressions = stores.suppressions;
   const scheduler = new RecordingScheduler();
   const published: OutcomeEvent[] = [];
   const outcomes = { publish: async (events: ReadonlyArray<OutcomeEvent>) => void published.push(...events) };
@@ -49,7 +48,7 @@ async function engine() {
   const engineSettings = settings({ cap: { max: 20, per: 'P1D' } });
   const rules = compileRuleSet([aRule({ id: 'notice', channels: ['sms', 'email'] })]);
   const evaluateDeps: EvaluateDeps = {
-    store,
+    ...stores,
     suppressions,
     scheduler,
     clock,
@@ -57,6 +56,7 @@ async function engine() {
     rules,
   };
   const sendDeps: SendDeps = {
+    ...stores,
     ...evaluateDeps,
     outcomes,
     channels: {
@@ -74,7 +74,7 @@ async function engine() {
     random: () => 0.5,
   };
   return {
-    store,
+    stores,
     suppressions,
     published,
     sent,
@@ -92,7 +92,7 @@ async function engine() {
     reply: (replyId: string, from: string, body: string, receivedAt: string) =>
       handleInboundReply(
         { replyId, from, body, receivedAt },
-        { store, suppressions, outcomes, keywords: keywordTable(), defaultCountry: 'SE' },
+        { ...stores, suppressions, outcomes, keywords: keywordTable(), defaultCountry: 'SE' },
       ),
   };
 }

@@ -24,7 +24,7 @@ async function put(source: string, detailType: string, detail: Record<string, un
 }
 
 async function messagesOf(customerId: string) {
-  return (await runtime.store.customerTimeline(customerId, 50)).messages;
+  return (await runtime.stores.queries.customerTimeline(customerId, 50)).messages;
 }
 
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('production path on one machine', () => {
     const [sms] = runtime.twilio.messages();
     expect(sms).toMatchObject({ to: '+46701112233', status: 'delivered' });
     expect(sms?.body).toContain('Klinik Nord');
-    const record = await runtime.store.getMessage(planned?.messageId ?? '');
+    const record = await runtime.stores.messages.getMessage(planned?.messageId ?? '');
     expect(record?.history.map((step) => step.status)).toEqual(['scheduled', 'sending', 'sent', 'delivered']);
     expect(record?.providerId).toBe(sms?.sid);
     const outcomes = runtime.outcomes().filter((event) => event.detail.messageId === planned?.messageId);
@@ -123,7 +123,7 @@ describe('production path on one machine', () => {
 
   it('refuses forged and stale webhooks with 403 and changes nothing', async () => {
     const [message] = await messagesOf('cust-sms');
-    const before = await runtime.store.getMessage(message?.messageId ?? '');
+    const before = await runtime.stores.messages.getMessage(message?.messageId ?? '');
     const forgedTwilio = await fetch(
       `${runtime.urls.webhooks}/webhooks/twilio/status?messageId=${message?.messageId}`,
       {
@@ -151,7 +151,7 @@ describe('production path on one machine', () => {
       ]),
     });
     expect([forgedTwilio.status, staleSendGrid.status]).toEqual([403, 403]);
-    expect(await runtime.store.getMessage(message?.messageId ?? '')).toEqual(before);
+    expect(await runtime.stores.messages.getMessage(message?.messageId ?? '')).toEqual(before);
   });
 
   it('a STOPP reply opts the customer out: the next message on that channel is suppressed', async () => {
@@ -220,6 +220,6 @@ describe('production path on one machine', () => {
     await Promise.all([runtime.enqueue(id), runtime.enqueue(id), runtime.enqueue(id)]);
     await runtime.settle();
     expect(runtime.twilio.messages().filter((sms) => sms.to === '+46703334455')).toHaveLength(1);
-    expect((await runtime.store.getMessage(id))?.status).toBe('delivered');
+    expect((await runtime.stores.messages.getMessage(id))?.status).toBe('delivered');
   });
 });

@@ -140,7 +140,7 @@ describe('answers to HELP, STOP and START through the signed Twilio path', () =>
       }),
     );
     await runtime.settle();
-    const before = await runtime.store.customerTimeline(customer.id, 50);
+    const before = await runtime.stores.queries.customerTimeline(customer.id, 50);
     // The confirmation went out, so the replies below correlate with this customer.
     const sent = runtime.twilio
       .messages()
@@ -153,7 +153,7 @@ describe('answers to HELP, STOP and START through the signed Twilio path', () =>
 
     expect(answersTo(customer.phone)).toEqual([TEXTS.help.en, TEXTS.stop.en, TEXTS.start.en]);
     // Nothing recorded as a message of a rule, so nothing a frequency cap counts; the replies are.
-    const after = await runtime.store.customerTimeline(customer.id, 50);
+    const after = await runtime.stores.queries.customerTimeline(customer.id, 50);
     expect(after.messages.map((message) => message.messageId)).toEqual(
       before.messages.map((message) => message.messageId),
     );

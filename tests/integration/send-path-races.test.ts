@@ -9,10 +9,10 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
-import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { evaluateEvent } from '../../functions/app/evaluate-event.ts';
+import type { Stores } from '../../functions/app/ports/stores.ts';
 import type {
   ChannelSender,
   Clock,
@@ -31,7 +31,7 @@ import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { dynamoDbLocalClientConfig } from '../../local/dynamodb/dynamodb-local.ts';
 import { createTestTableName } from '../support/dynamodb-test-server.ts';
 import { aCustomer, anEvent, aProfile, aRule, settings } from '../support/factories.ts';
-import { aMessageRecord } from '../support/journey-store-contract.ts';
+import { aMessageRecord } from '../support/store-contract-fixtures.ts';
 
 const client = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
 const doc = DynamoDBDocumentClient.from(client);
@@ -98,26 +98,16 @@ function gate<T>(): { promise: Promise<T>; open: (value: T) => void } {
   return { promise, open };
 }
 
-async function newStore(clock: Clock): Promise<DynamoJourneyStore> {
-  return (await newTable(clock)).store;
+async function newStores(clock: Clock): Promise<Stores> {
+  return (await newTable(clock)).stores;
 }
 
-/** The suppression store on the same table as each journey store the tests made. */
-const suppressionsOn = new Map<DynamoJourneyStore, DynamoSuppressionStore>();
-
-function suppressionsFor(store: DynamoJourneyStore): DynamoSuppressionStore {
-  const suppressions = suppressionsOn.get(store);
-  if (suppressions === undefined) throw new Error('a store the tests did not make');
-  return suppressions;
-}
-
-async function newTable(clock: Clock): Promise<{ store: DynamoJourneyStore; tableName: string }> {
+async function newTable(clock: Clock): Promise<{ stores: Stores; tableName: string }> {
   const tableName = createTestTableName('send-path');
   await createJourneyTable(client, tableName);
   tables.push(tableName);
-  const store = new DynamoJourneyStore({ tableName, client, clock });
-  suppressionsOn.set(store, new DynamoSuppressionStore({ tableName, client }));
-  return { store, tableName };
+  const stores = createDynamoStores({ tableName, client, clock });
+  return { stores, tableName };
 }
 
 /**
@@ -154,7 +144,7 @@ async function padItem(tableName: string, messageId: string, spare: number): Pro
 const SMS_RULE = aRule({ id: 'renewal-reminder', window: 'always', channels: ['sms'] });
 
 function deps(
-  store: DynamoJourneyStore,
+  stores: Stores,
   clock: Clock,
   provider: ChannelSender,
   outcomes: OutcomePublisher,
@@ -171,8 +161,7 @@ function deps(
   }),
 ): SendDeps {
   return {
-    store,
-    suppressions: suppressionsFor(store),
+    ...stores,
     scheduler: new NoScheduler(),
     clock,
     settings: settings({ cap: { max: 10, per: 'P1D' } }),
@@ -195,9 +184,9 @@ describe('hole 3: a delivery report racing the `sent` write', () => {
       // Arrange: the provider's callback is handled before the send step records `sent` (Twilio
       // calls back within a second; the send step's write can be slower than that).
       const clock = new MovableClock();
-      const store = await newStore(clock);
-      await store.putProfile(aProfile());
-      await store.createMessage(aMessageRecord({ messageId: 'm-race', sendAt: START }));
+      const stores = await newStores(clock);
+      await stores.profiles.putProfile(aProfile());
+      await stores.messages.createMessage(aMessageRecord({ messageId: 'm-race', sendAt: START }));
       const outcomes = new CollectingPublisher();
       const provider = new TestProvider(async (message) => {
         await recordProviderStatus(
@@ -207,16 +196,16 @@ describe('hole 3: a delivery report racing the `sent` write', () => {
             status,
             at: '2026-11-23T09:00:01.000Z',
           },
-          { store, outcomes },
+          { ...stores, outcomes },
         );
         return { ok: true, providerId: 'SM-race' };
       });
 
       // Act
-      const outcome = await sendMessage('m-race', deps(store, clock, provider, outcomes));
+      const outcome = await sendMessage('m-race', deps(stores, clock, provider, outcomes));
 
       // Assert
-      const record = await store.getMessage('m-race');
+      const record = await stores.messages.getMessage('m-race');
       expect(outcome.kind).toBe('sent');
       expect(record).toMatchObject({
         status,
@@ -227,7 +216,7 @@ describe('hole 3: a delivery report racing the `sent` write', () => {
       });
       expect(outcomes.types()).toEqual(published);
       // A reply (a STOP) from the number finds the message it answers.
-      expect((await store.findLatestMessageTo(ANNA_PHONE))?.messageId).toBe('m-race');
+      expect((await stores.messages.findLatestMessageTo(ANNA_PHONE))?.messageId).toBe('m-race');
     },
   );
 });
@@ -237,9 +226,9 @@ describe('hole 4: a lease that lapses while the provider call runs', () => {
     // Arrange: sender A's request hangs past its lease and then fails (retryable); sender B has
     // claimed the message meanwhile and its request is accepted.
     const clock = new MovableClock();
-    const store = await newStore(clock);
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-lease', sendAt: START }));
+    const stores = await newStores(clock);
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-lease', sendAt: START }));
     const outcomes = new CollectingPublisher();
     const aAnswer = gate<SendReceipt>();
     const bAnswer = gate<SendReceipt>();
@@ -256,7 +245,7 @@ describe('hole 4: a lease that lapses while the provider call runs', () => {
       }
       return { ok: true, providerId: `SM-${n}` };
     });
-    const sendDeps = deps(store, clock, provider, outcomes);
+    const sendDeps = deps(stores, clock, provider, outcomes);
 
     // Act
     const a = sendMessage('m-lease', sendDeps);
@@ -275,16 +264,16 @@ describe('hole 4: a lease that lapses while the provider call runs', () => {
     // Assert
     expect(provider.requests).toHaveLength(2);
     expect(provider.accepted).toEqual(['SM-b']);
-    expect(await store.getMessage('m-lease')).toMatchObject({ status: 'sent', providerId: 'SM-b' });
+    expect(await stores.messages.getMessage('m-lease')).toMatchObject({ status: 'sent', providerId: 'SM-b' });
     expect(outcomes.types()).toEqual(['MessageSent']);
   });
 
   test('a lapsed sender whose request went through does not overwrite the new claim (lost-answer policy)', async () => {
     // Arrange
     const clock = new MovableClock();
-    const store = await newStore(clock);
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-lease2', sendAt: START }));
+    const stores = await newStores(clock);
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-lease2', sendAt: START }));
     const outcomes = new CollectingPublisher();
     const aAnswer = gate<SendReceipt>();
     const aCalled = gate<undefined>();
@@ -295,7 +284,7 @@ describe('hole 4: a lease that lapses while the provider call runs', () => {
       }
       return { ok: true, providerId: `SM-${n}` };
     });
-    const sendDeps = deps(store, clock, provider, outcomes);
+    const sendDeps = deps(stores, clock, provider, outcomes);
 
     // Act: A hangs past its lease; B claims and sends; then A's answer (accepted) arrives.
     const a = sendMessage('m-lease2', sendDeps);
@@ -309,7 +298,7 @@ describe('hole 4: a lease that lapses while the provider call runs', () => {
     expect(provider.accepted).toEqual(['SM-2', 'SM-1']);
     expect(bOutcome.kind).toBe('sent');
     expect(aOutcome).toMatchObject({ kind: 'skipped', why: 'lease-lost' });
-    const record = await store.getMessage('m-lease2');
+    const record = await stores.messages.getMessage('m-lease2');
     expect(record).toMatchObject({ status: 'sent', providerId: 'SM-2', attempts: 2 });
     expect(record?.history.filter((change) => change.status === 'sent')).toHaveLength(1);
     expect(outcomes.types()).toEqual(['MessageSent']);
@@ -350,22 +339,26 @@ describe('hole 5: a record too large to record after the provider accepted', () 
   test('an event with a 140 KB field quoted by the email is held back with the field named, never sent', async () => {
     // Arrange: valid on the bus (EventBridge takes 256 KB); the template quotes the field.
     const clock = new MovableClock();
-    const store = await newStore(clock);
+    const stores = await newStores(clock);
     const outcomes = new CollectingPublisher();
     const provider = new TestProvider(async (_message, n) => ({ ok: true, providerId: `sg-${n}` }));
-    const sendDeps = deps(store, clock, provider, outcomes, EMAIL_RULE, emailRenderer('{{ detail.notes }}'));
+    const sendDeps = deps(stores, clock, provider, outcomes, EMAIL_RULE, emailRenderer('{{ detail.notes }}'));
     const event = anEvent({
       id: 'ev-big',
       detail: { customer: aCustomer(), notes: 'Anteckning. '.repeat(12_000) },
     });
 
     // Act
-    const evaluated = await evaluateEvent(event, { ...sendDeps, rules: compileRuleSet([EMAIL_RULE]) });
+    const evaluated = await evaluateEvent(event, {
+      ...stores,
+      ...sendDeps,
+      rules: compileRuleSet([EMAIL_RULE]),
+    });
     const messageId = evaluated.planned[0]?.messageId ?? '';
     const failures = await deliverUntilDone(messageId, sendDeps, clock);
 
     // Assert
-    const record = await store.getMessage(messageId);
+    const record = await stores.messages.getMessage(messageId);
     expect(failures).toBe(0);
     expect(provider.requests).toHaveLength(0);
     expect(record?.trigger.trimmed).toEqual(['detail.notes']);
@@ -376,11 +369,11 @@ describe('hole 5: a record too large to record after the provider accepted', () 
   test('a rendered email over the size limit is held back as too-large and recorded, never sent', async () => {
     // Arrange: a 60 KB field (kept in the record) quoted four times by the template.
     const clock = new MovableClock();
-    const store = await newStore(clock);
+    const stores = await newStores(clock);
     const outcomes = new CollectingPublisher();
     const provider = new TestProvider(async (_message, n) => ({ ok: true, providerId: `sg-${n}` }));
     const sendDeps = deps(
-      store,
+      stores,
       clock,
       provider,
       outcomes,
@@ -393,14 +386,21 @@ describe('hole 5: a record too large to record after the provider accepted', () 
     });
 
     // Act
-    const evaluated = await evaluateEvent(event, { ...sendDeps, rules: compileRuleSet([EMAIL_RULE]) });
+    const evaluated = await evaluateEvent(event, {
+      ...stores,
+      ...sendDeps,
+      rules: compileRuleSet([EMAIL_RULE]),
+    });
     const messageId = evaluated.planned[0]?.messageId ?? '';
     const failures = await deliverUntilDone(messageId, sendDeps, clock);
 
     // Assert
     expect(failures).toBe(0);
     expect(provider.requests).toHaveLength(0);
-    expect(await store.getMessage(messageId)).toMatchObject({ status: 'suppressed', reason: 'too-large' });
+    expect(await stores.messages.getMessage(messageId)).toMatchObject({
+      status: 'suppressed',
+      reason: 'too-large',
+    });
   });
 });
 
@@ -409,15 +409,15 @@ describe('hole 5 (c): the `sent` write refused for size after the provider accep
     // Arrange: the record grows (here: padded by the test) between the pre-send write and the
     // provider's answer, so the full `sent` write no longer fits DynamoDB's item limit.
     const clock = new MovableClock();
-    const { store, tableName } = await newTable(clock);
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-full', sendAt: START }));
+    const { stores, tableName } = await newTable(clock);
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-full', sendAt: START }));
     const outcomes = new CollectingPublisher();
     const provider = new TestProvider(async (message) => {
       await padItem(tableName, message.messageId, 5);
       return { ok: true, providerId: 'SM-full' };
     });
-    const sendDeps = deps(store, clock, provider, outcomes);
+    const sendDeps = deps(stores, clock, provider, outcomes);
 
     // Act
     const outcome = await sendMessage('m-full', sendDeps);
@@ -429,7 +429,7 @@ describe('hole 5 (c): the `sent` write refused for size after the provider accep
     expect(outcome).toMatchObject({ kind: 'sent', providerId: 'SM-full', recorded: 'minimal' });
     expect(outcome.kind === 'sent' ? outcome.detail : '').toContain('Item size');
     expect(redelivered).toMatchObject({ kind: 'skipped', why: 'already-handled' });
-    const record = await store.getMessage('m-full');
+    const record = await stores.messages.getMessage('m-full');
     expect(record).toMatchObject({ status: 'sent', providerId: 'SM-full', channel: 'sms', to: ANNA_PHONE });
     expect(record?.trigger.trimmed).toEqual(['detail']);
     expect(outcomes.types()).toEqual(['MessageSent']);
@@ -440,7 +440,7 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
   test('an event whose detail has `constructor`, `__proto__` and `toString` keys is recorded', async () => {
     // Arrange: JSON.parse makes own properties of them, as the Lambda runtime's parse does.
     const clock = new MovableClock();
-    const store = await newStore(clock);
+    const stores = await newStores(clock);
     const event = JSON.parse(
       JSON.stringify(anEvent({ id: 'ev-keys', detail: { customer: aCustomer() } })).replace(
         '"detail":{',
@@ -450,8 +450,7 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
 
     // Act
     const evaluated = await evaluateEvent(event, {
-      store,
-      suppressions: suppressionsFor(store),
+      ...stores,
       scheduler: new NoScheduler(),
       clock,
       settings: settings(),
@@ -460,7 +459,7 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
 
     // Assert
     const messageId = evaluated.planned[0]?.messageId ?? '';
-    const record = await store.getMessage(messageId);
+    const record = await stores.messages.getMessage(messageId);
     expect(evaluated.rejected).toBeUndefined();
     expect(record?.trigger.id).toBe('ev-keys');
     expect(record?.trigger.detail).toMatchObject({
@@ -472,13 +471,13 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
     // `__proto__` is dropped by the envelope's validation (zod builds a fresh object); nothing
     // anywhere inherits it.
     expect('polluted' in {}).toBe(false);
-    expect(await store.listRejected(10)).toEqual([]);
+    expect(await stores.queries.listRejected(10)).toEqual([]);
   });
 
   test('tricky detail of every kind is either recorded or rejected with a reason, never thrown', async () => {
     // Arrange: JSON texts as a publisher might put them on the bus.
     const clock = new MovableClock();
-    const store = await newStore(clock);
+    const stores = await newStores(clock);
     const customer = JSON.stringify(aCustomer());
     let deep = '"bottom"';
     for (let level = 0; level < 30; level++) deep = `{"l":${deep}}`;
@@ -494,8 +493,7 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
     const envelope = (index: number, detail: string) =>
       `{"version":"0","id":"ev-tricky-${index}","detail-type":"Thing","source":"acme.test","time":"${START}","detail":${detail}}`;
     const evaluateDeps = {
-      store,
-      suppressions: suppressionsFor(store),
+      ...stores,
       scheduler: new NoScheduler(),
       clock,
       settings: settings(),
@@ -511,13 +509,13 @@ describe('hole 6: keys the DynamoDB marshaller takes for a class instance', () =
     const notAnEvent = await evaluateEvent(JSON.parse('{"detail":{"constructor":{"a":1}}}'), evaluateDeps);
 
     // Assert
-    const rejected = await store.listRejected(50);
+    const rejected = await stores.queries.listRejected(50);
     for (const [index, result] of results.entries()) {
       if (result.rejected !== undefined) {
         expect(rejected.map((item) => item.eventId)).toContain(`ev-tricky-${index}`);
         continue;
       }
-      const record = await store.getMessage(result.planned[0]?.messageId ?? '');
+      const record = await stores.messages.getMessage(result.planned[0]?.messageId ?? '');
       expect(record?.trigger.id).toBe(`ev-tricky-${index}`);
     }
     // Refused by the envelope's validation, with the field named: nesting over 24 levels, a

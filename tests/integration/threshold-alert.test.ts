@@ -1,7 +1,7 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../functions/app/evaluate-event.ts';
@@ -39,7 +39,7 @@ describe('threshold alerts on DynamoDB Local', () => {
     await createJourneyTable(client, tableName);
     tables.push(tableName);
     const clock = { now: () => at('2026-11-24T09:00:00Z') };
-    const store = new DynamoJourneyStore({ tableName, client, clock });
+    const stores = createDynamoStores({ tableName, client, clock });
     const scheduler = new RecordingScheduler();
     const rule = aRule({
       id: 'spike',
@@ -50,7 +50,7 @@ describe('threshold alerts on DynamoDB Local', () => {
       template: 'spike',
     });
     const deps: EvaluateDeps = {
-      store,
+      ...stores,
       suppressions: new DynamoSuppressionStore({ tableName, client }),
       scheduler,
       clock,
@@ -78,10 +78,14 @@ describe('threshold alerts on DynamoDB Local', () => {
     expect(scheduler.due.size).toBe(1);
     expect(results.filter((result) => result.counted[0]?.outcome === 'counted')).toHaveLength(8);
     expect(
-      await store.countThresholdEvents('spike#INV', '2026-11-24T07:00:00.000Z', '2026-11-24T09:00:00.000Z'),
+      await stores.thresholds.countThresholdEvents(
+        'spike#INV',
+        '2026-11-24T07:00:00.000Z',
+        '2026-11-24T09:00:00.000Z',
+      ),
     ).toBe(8);
     const [alertId = ''] = alertIds;
-    const alert = await store.getMessage(alertId);
+    const alert = await stores.messages.getMessage(alertId);
     expect(alert).toMatchObject({
       customerId: 'ops:spike',
       status: 'scheduled',

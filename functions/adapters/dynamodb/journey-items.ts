@@ -1,17 +1,13 @@
 /**
- * Item ↔ record mapping for the journey table: key builders for every item type and small zod
- * schemas that validate what DynamoDB hands back before it becomes a domain record (an item may
- * have been written by an older version or edited by hand; a typed error beats a wrong send).
+ * Item ↔ record mapping for the journey table: key builders for every item type, the shared
+ * parser, and small zod schemas that validate what DynamoDB hands back before it becomes a domain
+ * record (an item may have been written by an older version or edited by hand; a typed error beats
+ * a wrong send). Message items are mapped in message-items.ts.
  */
 import { DateTime } from 'luxon';
 import * as z from 'zod';
-import {
-  MESSAGE_STATUSES,
-  type MessageRecord,
-  type RejectedEvent,
-  type TriggerSnapshot,
-} from '../../app/message-record.ts';
-import type { InboundReply } from '../../app/ports.ts';
+import type { RejectedEvent } from '../../app/message-record.ts';
+import type { InboundReply } from '../../app/ports/replies.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
@@ -148,69 +144,6 @@ export function withoutUndefined(value: unknown): unknown {
   return value;
 }
 
-const StatusSchema = z.enum(MESSAGE_STATUSES);
-
-const StatusChangeSchema = z.object({
-  at: z.string(),
-  status: StatusSchema,
-  reason: z.string().optional(),
-  detail: z.string().optional(),
-});
-
-const RenderedSchema = z.discriminatedUnion('channel', [
-  z.object({
-    channel: z.literal('sms'),
-    text: z.string(),
-    encoding: z.enum(['GSM-7', 'UCS-2']),
-    segments: z.number(),
-  }),
-  z.object({ channel: z.literal('email'), subject: z.string(), text: z.string(), html: z.string() }),
-]);
-
-/** A message item. Unknown attributes (keys, index keys, TTL, providerEvents) are dropped. */
-const MessageItemSchema = z.object({
-  messageId: z.string(),
-  ruleId: z.string(),
-  customerId: z.string(),
-  trigger: z.object({
-    id: z.string(),
-    source: z.string(),
-    detailType: z.string(),
-    time: z.string(),
-    // JSON text since issue 10 (see triggerItem); a map in items written before.
-    detail: z.union([z.string(), z.record(z.string(), z.unknown())]),
-    trimmed: z.array(z.string()).optional(),
-  }),
-  createdAt: z.string(),
-  sendAt: z.string(),
-  status: StatusSchema,
-  reason: z.string().optional(),
-  detail: z.string().optional(),
-  correlationKey: z.string().optional(),
-  dedupeKey: z.string(),
-  attempts: z.number().int().nonnegative(),
-  leaseUntil: z.string().optional(),
-  channel: z.enum(['sms', 'email']).optional(),
-  to: z.string().optional(),
-  locale: z.string().optional(),
-  rendered: RenderedSchema.optional(),
-  providerId: z.string().optional(),
-  sentAt: z.string().optional(),
-  threshold: z
-    .object({
-      key: z.string().optional(),
-      value: z.string(),
-      count: z.number().int(),
-      threshold: z.number().int(),
-      within: z.string(),
-      firstAt: z.string(),
-      lastAt: z.string(),
-      samples: z.array(z.object({ eventId: z.string(), customerId: z.string().optional() })),
-    })
-    .optional(),
-  history: z.array(StatusChangeSchema),
-});
-
 const ConsentEntrySchema = z.object({ granted: z.boolean(), at: z.string(), source: z.string() });
 
 const ProfileItemSchema = z.object({
@@ -245,9 +178,9 @@ const RejectedItemSchema = z.object({
 });
 
 /** The table key as an index query returns it (every projection includes it). */
-const KeySchema = z.object({ PK: z.string(), SK: z.string() });
+export const KeySchema = z.object({ PK: z.string(), SK: z.string() });
 
-function parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
+export function parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
   const result = schema.safeParse(item);
   if (result.success) return result.data;
   const where = KeySchema.safeParse(item);
@@ -257,44 +190,6 @@ function parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
     .map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`)
     .join('; ');
   throw new DynamoStoreError(`${key} is not a valid ${what}: ${problems}`, {
-    operation: 'read',
-    retryable: false,
-    code: DynamoStoreErrorCode.InvalidItem,
-  });
-}
-
-/**
- * The trigger as a message item stores it: `detail` as JSON text, not a map. Event detail is
- * any JSON the bus accepted, and the SDK's marshaller refuses some of it ("Unsupported type
- * passed" for an object with a key named `constructor`; nesting past DynamoDB's 32 levels); a
- * string always marshals, costs the same bytes, and nothing queries inside it.
- */
-export function triggerItem(trigger: TriggerSnapshot): Record<string, unknown> {
-  return { ...trigger, detail: JSON.stringify(trigger.detail) };
-}
-
-/** A message record from its item. @throws {DynamoStoreError} (InvalidItem) */
-export function toMessageRecord(item: unknown): MessageRecord {
-  const parsed = parse(MessageItemSchema, item, 'message');
-  const detail = parsed.trigger.detail;
-  if (typeof detail !== 'string') return { ...parsed, trigger: { ...parsed.trigger, detail } };
-  return { ...parsed, trigger: { ...parsed.trigger, detail: detailFromJson(detail, item) } };
-}
-
-function detailFromJson(text: string, item: unknown): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    // JSON.parse makes every key an own property (`__proto__` and `constructor` included).
-    return Object.fromEntries(Object.entries(value));
-  }
-  const where = KeySchema.safeParse(item);
-  const key = where.success ? `${where.data.PK} / ${where.data.SK}` : 'an item without a key';
-  throw new DynamoStoreError(`${key} is not a valid message: trigger.detail is not a JSON object`, {
     operation: 'read',
     retryable: false,
     code: DynamoStoreErrorCode.InvalidItem,
@@ -349,39 +244,10 @@ export function toDedupeHolder(item: unknown): string {
   return parse(DedupeItemSchema, item, 'dedupe claim').messageId;
 }
 
-/** What applyProviderStatus needs to know about a record to explain a failed condition. */
-export interface ProviderState {
-  status: MessageRecord['status'];
-  /** Provider event ids already applied. */
-  providerEvents: ReadonlySet<string>;
-}
-
-const ProviderStateSchema = z.object({
-  status: StatusSchema,
-  providerEvents: z.set(z.string()).optional(),
-});
-
-/** The provider state of a message item read through the document client. */
-export function toProviderState(item: unknown): ProviderState {
-  const parsed = parse(ProviderStateSchema, item, 'message');
-  return { status: parsed.status, providerEvents: parsed.providerEvents ?? new Set() };
-}
-
 /** An attribute as the low-level API returns it, e.g. `{ S: 'x' }`; only the shapes read here. */
 export interface RawAttribute {
   S?: string | undefined;
   SS?: string[] | undefined;
-}
-
-/**
- * The provider state of a message item as a failed condition returns it
- * (ReturnValuesOnConditionCheckFailed: the low-level format, which the document client leaves as is).
- */
-export function providerStateFromRaw(item: Record<string, RawAttribute>): ProviderState {
-  return toProviderState({
-    status: item.status?.S,
-    providerEvents: new Set(item.providerEvents?.SS ?? []),
-  });
 }
 
 /** The message id holding a dedupe claim, from a failed condition's low-level item. */

@@ -1,16 +1,13 @@
+import type { MessageRecord, MessageStatus, StatusChange } from '../../../functions/app/message-record.ts';
 import type {
-  MessageRecord,
-  MessageStatus,
-  RejectedEvent,
-  StatusChange,
-} from '../../../functions/app/message-record.ts';
-import type {
-  ChannelSender,
-  InboundReply,
-  JourneyStore,
-  OutboundMessage,
-  SendReceipt,
-} from '../../../functions/app/ports.ts';
+  MessageStore,
+  ProviderReport,
+  SendFields,
+  SentReceipt,
+  TransitionPatch,
+} from '../../../functions/app/ports/messages.ts';
+import type { ProfileStore } from '../../../functions/app/ports/profiles.ts';
+import type { ChannelSender, OutboundMessage, SendReceipt } from '../../../functions/app/ports.ts';
 import type { CustomerProfile } from '../../../functions/core/customers/customer-profile.ts';
 
 /** The error a wrapper throws where the process would have died. */
@@ -37,25 +34,13 @@ export class Tripwire {
 }
 
 /**
- * A JourneyStore that forwards every call to another; subclasses override the step they break.
+ * A MessageStore that forwards every call to another; subclasses override the step they break.
  * The production store is untouched: the crash lives in the wrapper, as a dying process would.
  */
-export class DelegatingStore implements JourneyStore {
-  constructor(protected readonly inner: JourneyStore) {}
-  getProfile(customerId: string) {
-    return this.inner.getProfile(customerId);
-  }
-  putProfile(profile: CustomerProfile) {
-    return this.inner.putProfile(profile);
-  }
-  recordRejected(rejected: RejectedEvent) {
-    return this.inner.recordRejected(rejected);
-  }
+class DelegatingMessages implements MessageStore {
+  constructor(protected readonly inner: MessageStore) {}
   createMessage(record: MessageRecord) {
     return this.inner.createMessage(record);
-  }
-  claimDedupe(key: string, messageId: string, now: string, expiresAt: string | undefined) {
-    return this.inner.claimDedupe(key, messageId, now, expiresAt);
   }
   getMessage(messageId: string) {
     return this.inner.getMessage(messageId);
@@ -64,20 +49,15 @@ export class DelegatingStore implements JourneyStore {
     messageId: string,
     from: ReadonlyArray<MessageStatus>,
     change: StatusChange,
-    patch?: Parameters<JourneyStore['transition']>[3],
+    patch?: TransitionPatch,
     claim?: number,
   ) {
     return this.inner.transition(messageId, from, change, patch, claim);
   }
-  prepareSend(messageId: string, claim: number, fields: Parameters<JourneyStore['prepareSend']>[2]) {
+  prepareSend(messageId: string, claim: number, fields: SendFields) {
     return this.inner.prepareSend(messageId, claim, fields);
   }
-  recordSent(
-    messageId: string,
-    claim: number,
-    sent: Parameters<JourneyStore['recordSent']>[2],
-    options?: Parameters<JourneyStore['recordSent']>[3],
-  ) {
+  recordSent(messageId: string, claim: number, sent: SentReceipt, options?: { shed?: boolean }) {
     return this.inner.recordSent(messageId, claim, sent, options);
   }
   claimForSending(messageId: string, now: string, leaseUntil: string) {
@@ -86,61 +66,34 @@ export class DelegatingStore implements JourneyStore {
   findPending(correlationKey: string) {
     return this.inner.findPending(correlationKey);
   }
-  countCapSlots(customerId: string, since: string, except?: string) {
-    return this.inner.countCapSlots(customerId, since, except);
-  }
-  reserveCapSlot(customerId: string, messageId: string, at: string, since: string, max?: number) {
-    return this.inner.reserveCapSlot(customerId, messageId, at, since, max);
-  }
-  releaseCapSlot(customerId: string, messageId: string) {
-    return this.inner.releaseCapSlot(customerId, messageId);
-  }
-  applyProviderStatus(messageId: string, report: Parameters<JourneyStore['applyProviderStatus']>[1]) {
+  applyProviderStatus(messageId: string, report: ProviderReport) {
     return this.inner.applyProviderStatus(messageId, report);
   }
   findLatestMessageTo(address: string) {
     return this.inner.findLatestMessageTo(address);
   }
-  hasReply(replyId: string) {
-    return this.inner.hasReply(replyId);
+}
+
+/** A ProfileStore that forwards every call to another; subclasses override the step they break. */
+export class DelegatingProfiles implements ProfileStore {
+  constructor(protected readonly inner: ProfileStore) {}
+  getProfile(customerId: string) {
+    return this.inner.getProfile(customerId);
   }
-  recordReply(reply: InboundReply) {
-    return this.inner.recordReply(reply);
-  }
-  listMessages(options: { limit: number; cursor?: string }) {
-    return this.inner.listMessages(options);
-  }
-  customerTimeline(customerId: string, limit: number) {
-    return this.inner.customerTimeline(customerId, limit);
-  }
-  listRejected(limit: number) {
-    return this.inner.listRejected(limit);
-  }
-  recordThresholdEvent(...args: Parameters<JourneyStore['recordThresholdEvent']>) {
-    return this.inner.recordThresholdEvent(...args);
-  }
-  countThresholdEvents(counter: string, after: string, until: string) {
-    return this.inner.countThresholdEvents(counter, after, until);
-  }
-  listThresholdEvents(...args: Parameters<JourneyStore['listThresholdEvents']>) {
-    return this.inner.listThresholdEvents(...args);
+  putProfile(profile: CustomerProfile) {
+    return this.inner.putProfile(profile);
   }
 }
 
 /** Dies while recording `sent` (after the provider accepted the message), when armed. */
-export class CrashBeforeRecordingSent extends DelegatingStore {
+export class CrashBeforeRecordingSent extends DelegatingMessages {
   constructor(
-    inner: JourneyStore,
+    inner: MessageStore,
     readonly wire: Tripwire,
   ) {
     super(inner);
   }
-  override recordSent(
-    messageId: string,
-    claim: number,
-    sent: Parameters<JourneyStore['recordSent']>[2],
-    options?: Parameters<JourneyStore['recordSent']>[3],
-  ) {
+  override recordSent(messageId: string, claim: number, sent: SentReceipt, options?: { shed?: boolean }) {
     if (this.wire.trip()) {
       return Promise.reject(new SimulatedCrash(`died before recording ${messageId} as sent`));
     }
@@ -149,9 +102,9 @@ export class CrashBeforeRecordingSent extends DelegatingStore {
 }
 
 /** Dies while writing a profile, when armed. */
-export class CrashOnProfileWrite extends DelegatingStore {
+export class CrashOnProfileWrite extends DelegatingProfiles {
   constructor(
-    inner: JourneyStore,
+    inner: ProfileStore,
     readonly wire: Tripwire,
   ) {
     super(inner);

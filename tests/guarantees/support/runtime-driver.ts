@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { loadProject } from '../../../functions/adapters/files/load-project.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
-import type { JourneyStore } from '../../../functions/app/ports.ts';
+import type { Stores } from '../../../functions/app/ports/stores.ts';
 import { compileRuleSet, type RuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { runSimulation, type SimulationLine } from '../../../functions/simulator/run-simulation.ts';
 import {
@@ -67,11 +67,14 @@ export function outcomeOf(record: MessageRecord): OutcomeClass {
 }
 
 /** Every message record, through the outbox listing (no Scan). */
-export async function allMessages(store: JourneyStore): Promise<MessageRecord[]> {
+export async function allMessages(stores: Pick<Stores, 'queries'>): Promise<MessageRecord[]> {
   const out: MessageRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.listMessages({ limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await stores.queries.listMessages({
+      limit: 500,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
     out.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== undefined);

@@ -85,7 +85,7 @@ describe('one-click unsubscribe through SendGrid and the webhook server', () => 
     const html = await response.text();
     expect(html).toContain('<html lang="sv">');
     expect(html).toContain('method="post"');
-    expect(await runtime.suppressions.get('email', CUSTOMER.email.toLowerCase())).toBeUndefined();
+    expect(await runtime.stores.suppressions.get('email', CUSTOMER.email.toLowerCase())).toBeUndefined();
   });
 
   it('a forged link is refused with 403 and changes nothing', async () => {
@@ -99,7 +99,7 @@ describe('one-click unsubscribe through SendGrid and the webhook server', () => 
       body: ONE_CLICK_BODY,
     });
     expect(response.status).toBe(403);
-    expect(await runtime.suppressions.get('email', 'someone.else@example.se')).toBeUndefined();
+    expect(await runtime.stores.suppressions.get('email', 'someone.else@example.se')).toBeUndefined();
   });
 
   it("the mail client's one-click POST suppresses the address and withdraws the customer's email consent", async () => {
@@ -110,20 +110,22 @@ describe('one-click unsubscribe through SendGrid and the webhook server', () => 
       redirect: 'manual',
     });
     expect(response.status).toBe(200);
-    const entry = await runtime.suppressions.get('email', 'anna.unsub@example.se');
+    const entry = await runtime.stores.suppressions.get('email', 'anna.unsub@example.se');
     expect(entry).toMatchObject({
       suppressed: true,
       reason: 'one-click-unsubscribe',
       customerId: CUSTOMER.id,
     });
     expect(entry?.source).toMatch(/^unsubscribe:/);
-    expect((await runtime.store.getProfile(CUSTOMER.id))?.consent.email?.granted).toBe(false);
+    expect((await runtime.stores.profiles.getProfile(CUSTOMER.id))?.consent.email?.granted).toBe(false);
     expect(runtime.outcomes().filter((event) => event['detail-type'] === 'CustomerOptedOut')).toHaveLength(1);
 
     // A client that retries the POST changes nothing more.
     const again = await fetch(link, { method: 'POST', body: ONE_CLICK_BODY });
     expect(again.status).toBe(200);
-    expect((await runtime.suppressions.get('email', 'anna.unsub@example.se'))?.history).toHaveLength(1);
+    expect((await runtime.stores.suppressions.get('email', 'anna.unsub@example.se'))?.history).toHaveLength(
+      1,
+    );
     expect(runtime.outcomes().filter((event) => event['detail-type'] === 'CustomerOptedOut')).toHaveLength(1);
   });
 
@@ -134,7 +136,7 @@ describe('one-click unsubscribe through SendGrid and the webhook server', () => 
     expect(runtime.sendgrid.messages()).toHaveLength(1);
     const ids = result.planned.map((item) => item.messageId);
     expect(ids).toHaveLength(1);
-    const held = await runtime.store.getMessage(ids[0] ?? '');
+    const held = await runtime.stores.messages.getMessage(ids[0] ?? '');
     expect(held?.status).toBe('suppressed');
     // Held back by the withdrawn consent; the per-address check of every send (the suppression
     // list) comes with the send-side change of the same issue.

@@ -1,6 +1,6 @@
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../../functions/app/evaluate-event.ts';
 import type { SendScheduler } from '../../../functions/app/ports.ts';
@@ -20,9 +20,9 @@ class RecordingScheduler implements SendScheduler {
 
 /** Anna replied STOP at 10:00Z: her profile says so and her number is suppressed. */
 async function annaAfterStop() {
-  const store = new MemoryJourneyStore();
+  const stores = createMemoryStores();
   const suppressions = new MemorySuppressionStore();
-  await store.putProfile(
+  await stores.profiles.putProfile(
     aProfile({
       consent: { sms: { granted: false, at: '2026-11-23T10:00:00.000Z', source: 'reply:SM-stop' } },
     }),
@@ -37,20 +37,20 @@ async function annaAfterStop() {
   });
   const scheduler = new RecordingScheduler();
   const deps: EvaluateDeps = {
-    store,
+    ...stores,
     suppressions,
     scheduler,
     clock: { now: () => at(ARRIVAL) },
     settings: settings(),
     rules: compileRuleSet([aRule()]),
   };
-  return { store, suppressions, scheduler, deps };
+  return { stores, suppressions, scheduler, deps };
 }
 
 describe('evaluateEvent: consent from events', () => {
   it('an ordinary event carrying consent.sms: true after a STOP changes nothing', async () => {
     // Arrange
-    const { store, deps } = await annaAfterStop();
+    const { stores, deps } = await annaAfterStop();
 
     // Act
     await evaluateEvent(
@@ -59,7 +59,7 @@ describe('evaluateEvent: consent from events', () => {
     );
 
     // Assert
-    expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms).toMatchObject({
       granted: false,
       source: 'reply:SM-stop',
     });
@@ -67,7 +67,7 @@ describe('evaluateEvent: consent from events', () => {
 
   it('an event dated more than the tolerance after its arrival is rejected with its reason, and changes nothing', async () => {
     // Arrange
-    const { store, deps } = await annaAfterStop();
+    const { stores, deps } = await annaAfterStop();
     const future = anEvent({
       id: 'ev-future',
       time: '2026-11-23T14:00:00+01:00', // 13:00Z: an hour after arrival
@@ -83,17 +83,17 @@ describe('evaluateEvent: consent from events', () => {
     expect(rejected.rejected).toMatch(/time.*60 min.*after.*arrival/i);
     expect(rejected.planned).toEqual([]);
     expect(accepted.rejected).toBeUndefined();
-    const recorded = await store.listRejected(10);
+    const recorded = await stores.queries.listRejected(10);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ eventId: 'ev-future', receivedAt: ARRIVAL });
     expect(recorded[0]?.reason).toBe(rejected.rejected);
-    expect((await store.getProfile('cust-anna'))?.firstName).toBe('Anna');
+    expect((await stores.profiles.getProfile('cust-anna'))?.firstName).toBe('Anna');
     expect(accepted.planned).toHaveLength(1); // the event within tolerance was evaluated
   });
 
   it("a re-opt-in event lifts the customer's consent and the suppression of her number", async () => {
     // Arrange
-    const { store, suppressions, deps } = await annaAfterStop();
+    const { stores, suppressions, deps } = await annaAfterStop();
 
     // Act
     await evaluateEvent(
@@ -106,12 +106,12 @@ describe('evaluateEvent: consent from events', () => {
     );
 
     // Assert
-    expect((await store.getProfile('cust-anna'))?.consent.sms?.granted).toBe(true);
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms?.granted).toBe(true);
     expect(await suppressions.get('sms', '+46701234567')).toMatchObject({ suppressed: false });
   });
 
   it('a re-opt-in dated before the STOP lifts neither', async () => {
-    const { store, suppressions, deps } = await annaAfterStop();
+    const { stores, suppressions, deps } = await annaAfterStop();
 
     await evaluateEvent(
       anEvent({
@@ -122,7 +122,7 @@ describe('evaluateEvent: consent from events', () => {
       deps,
     );
 
-    expect((await store.getProfile('cust-anna'))?.consent.sms?.granted).toBe(false);
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms?.granted).toBe(false);
     expect(await suppressions.get('sms', '+46701234567')).toMatchObject({ suppressed: true });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores, type MemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { handleInboundReply, type ReplyDeps } from '../../../functions/app/handle-inbound-reply.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
@@ -9,7 +9,7 @@ import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-even
 import { keywordTable } from '../../../functions/core/replies/inbound-keywords.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { aProfile, aRule, at, settings } from '../../support/factories.ts';
-import { aMessageRecord } from '../../support/journey-store-contract.ts';
+import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 const SHARED = '+46701234567';
 
@@ -21,13 +21,13 @@ class CollectingPublisher implements OutcomePublisher {
 }
 
 function harness() {
-  const store = new MemoryJourneyStore();
+  const stores = createMemoryStores();
   const suppressions = new MemorySuppressionStore();
   const outcomes = new CollectingPublisher();
   const sent: Array<{ messageId: string; to: string }> = [];
-  const replyDeps: ReplyDeps = { store, suppressions, outcomes, keywords: keywordTable() };
+  const replyDeps: ReplyDeps = { ...stores, suppressions, outcomes, keywords: keywordTable() };
   const sendDeps: SendDeps = {
-    store,
+    ...stores,
     suppressions,
     scheduler: { schedule: async () => undefined, cancel: async () => undefined },
     clock: { now: () => at('2026-11-23T12:00:00Z') },
@@ -53,7 +53,7 @@ function harness() {
     handleInboundReply({ replyId, from, body, receivedAt }, replyDeps);
   /** Creates a due message to a customer and runs the send step on it. */
   const sendTo = async (customerId: string, messageId: string) => {
-    await store.createMessage(
+    await stores.messages.createMessage(
       aMessageRecord({
         messageId,
         customerId,
@@ -63,18 +63,18 @@ function harness() {
     );
     return sendMessage(messageId, sendDeps);
   };
-  return { store, suppressions, outcomes, sent, reply, sendTo };
+  return { stores, suppressions, outcomes, sent, reply, sendTo };
 }
 
 /** A message that went to a number, as the send step records it. */
 async function sentBefore(
-  store: MemoryJourneyStore,
+  stores: MemoryStores,
   record: Partial<MessageRecord> & { messageId: string },
   sentAt = '2026-11-20T09:00:00.000Z',
 ) {
-  await store.createMessage(aMessageRecord({ ...record, sendAt: sentAt }));
-  await store.claimForSending(record.messageId, sentAt, '2026-11-20T23:00:00.000Z');
-  await store.transition(
+  await stores.messages.createMessage(aMessageRecord({ ...record, sendAt: sentAt }));
+  await stores.messages.claimForSending(record.messageId, sentAt, '2026-11-20T23:00:00.000Z');
+  await stores.messages.transition(
     record.messageId,
     ['sending'],
     { at: sentAt, status: 'sent' },
@@ -93,7 +93,7 @@ describe('handleInboundReply: STOP applies to the number', () => {
   it('a STOP from a number never messaged suppresses it: a customer with that number gets nothing later', async () => {
     // Arrange
     const h = harness();
-    await h.store.putProfile(aProfile({ id: 'cust-anna', phone: '070-123 45 67' }));
+    await h.stores.profiles.putProfile(aProfile({ id: 'cust-anna', phone: '070-123 45 67' }));
 
     // Act
     await h.reply('SM-stop', 'STOP', '2026-11-23T10:00:00.000Z');
@@ -116,10 +116,10 @@ describe('handleInboundReply: STOP applies to the number', () => {
   it('two customers sharing a number: after one STOP neither gets a later send', async () => {
     // Arrange: Lars was messaged last, so the STOP correlates to him only
     const h = harness();
-    await h.store.putProfile(aProfile({ id: 'cust-anna', phone: SHARED }));
-    await h.store.putProfile(aProfile({ id: 'cust-lars', phone: SHARED, firstName: 'Lars' }));
-    await sentBefore(h.store, { messageId: 'm-anna', customerId: 'cust-anna' });
-    await sentBefore(h.store, { messageId: 'm-lars', customerId: 'cust-lars' }, '2026-11-20T10:00:00.000Z');
+    await h.stores.profiles.putProfile(aProfile({ id: 'cust-anna', phone: SHARED }));
+    await h.stores.profiles.putProfile(aProfile({ id: 'cust-lars', phone: SHARED, firstName: 'Lars' }));
+    await sentBefore(h.stores, { messageId: 'm-anna', customerId: 'cust-anna' });
+    await sentBefore(h.stores, { messageId: 'm-lars', customerId: 'cust-lars' }, '2026-11-20T10:00:00.000Z');
 
     // Act
     await h.reply('SM-stop', 'stopp', '2026-11-23T10:00:00.000Z');
@@ -134,8 +134,8 @@ describe('handleInboundReply: STOP applies to the number', () => {
   it('START from the same number lifts the suppression and the correlated customer’s opt-out', async () => {
     // Arrange
     const h = harness();
-    await h.store.putProfile(aProfile({ id: 'cust-anna', phone: SHARED }));
-    await sentBefore(h.store, { messageId: 'm-anna', customerId: 'cust-anna' });
+    await h.stores.profiles.putProfile(aProfile({ id: 'cust-anna', phone: SHARED }));
+    await sentBefore(h.stores, { messageId: 'm-anna', customerId: 'cust-anna' });
     await h.reply('SM-stop', 'STOP', '2026-11-23T10:00:00.000Z');
 
     // Act
@@ -147,7 +147,7 @@ describe('handleInboundReply: STOP applies to the number', () => {
       suppressed: false,
       source: 'reply:SM-start',
     });
-    expect((await h.store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: true });
+    expect((await h.stores.profiles.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: true });
     expect(later.kind).toBe('sent');
   });
 

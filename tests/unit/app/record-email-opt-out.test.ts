@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { parseSendGridEvents } from '../../../functions/adapters/sendgrid/sendgrid-events.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import { recordEmailOptOut } from '../../../functions/app/record-email-opt-out.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
 import { aProfile } from '../../support/factories.ts';
-import { aMessageRecord } from '../../support/journey-store-contract.ts';
+import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 class CollectingPublisher implements OutcomePublisher {
   readonly events: OutcomeEvent[] = [];
@@ -16,12 +16,14 @@ class CollectingPublisher implements OutcomePublisher {
 }
 
 async function harness() {
-  const store = new MemoryJourneyStore();
+  const stores = createMemoryStores();
   const suppressions = new MemorySuppressionStore();
   const outcomes = new CollectingPublisher();
-  await store.putProfile(aProfile({ email: 'Anna@Example.SE' }));
-  await store.createMessage(aMessageRecord({ messageId: 'm-2', channel: 'email', to: 'Anna@Example.SE' }));
-  return { store, suppressions, outcomes, deps: { store, suppressions, outcomes } };
+  await stores.profiles.putProfile(aProfile({ email: 'Anna@Example.SE' }));
+  await stores.messages.createMessage(
+    aMessageRecord({ messageId: 'm-2', channel: 'email', to: 'Anna@Example.SE' }),
+  );
+  return { stores, suppressions, outcomes, deps: { ...stores, suppressions, outcomes } };
 }
 
 describe('recordEmailOptOut: the email address itself is suppressed', () => {
@@ -47,7 +49,7 @@ describe('recordEmailOptOut: the email address itself is suppressed', () => {
       source: 'sendgrid:sg-5',
       customerId: 'cust-anna',
     });
-    expect((await h.store.getProfile('cust-anna'))?.consent.email?.granted).toBe(false);
+    expect((await h.stores.profiles.getProfile('cust-anna'))?.consent.email?.granted).toBe(false);
     expect(h.outcomes.events).toEqual([
       expect.objectContaining({
         detailType: 'CustomerOptedOut',
@@ -89,7 +91,7 @@ describe('recordEmailOptOut: the email address itself is suppressed', () => {
       suppressed: true,
       reason: 'hard-bounce',
     });
-    expect((await h.store.getProfile('cust-anna'))?.consent.email).toBeUndefined();
+    expect((await h.stores.profiles.getProfile('cust-anna'))?.consent.email).toBeUndefined();
   });
 });
 

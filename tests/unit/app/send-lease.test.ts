@@ -1,12 +1,12 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { ChannelSender, OutboundMessage, SendReceipt } from '../../../functions/app/ports.ts';
 import { type SendDeps, sendMessage } from '../../../functions/app/send-message.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { aProfile, aRule, settings } from '../../support/factories.ts';
-import { aMessageRecord } from '../../support/journey-store-contract.ts';
+import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 const START = '2026-11-23T09:00:00.000Z';
 
@@ -37,13 +37,13 @@ class HeldProvider implements ChannelSender {
 describe('sendMessage with a lease that lapses mid-call', () => {
   it("a lapsed sender's refusal neither overwrites the new claim's outcome nor gives back its cap place", async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: START }));
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: START }));
     let now = DateTime.fromISO(START, { zone: 'utc' });
     const provider = new HeldProvider();
     const deps: SendDeps = {
-      store,
+      ...stores,
       suppressions: new MemorySuppressionStore(),
       scheduler: { schedule: async () => undefined, cancel: async () => undefined },
       clock: { now: () => now },
@@ -70,7 +70,11 @@ describe('sendMessage with a lease that lapses mid-call', () => {
     // Assert
     expect(second).toMatchObject({ kind: 'sent', providerId: 'SM2' });
     expect(late).toEqual({ kind: 'skipped', messageId: 'm-1', why: 'lease-lost' });
-    expect(await store.getMessage('m-1')).toMatchObject({ status: 'sent', providerId: 'SM2', attempts: 2 });
-    expect(await store.countCapSlots('cust-anna', START)).toBe(1);
+    expect(await stores.messages.getMessage('m-1')).toMatchObject({
+      status: 'sent',
+      providerId: 'SM2',
+      attempts: 2,
+    });
+    expect(await stores.caps.countCapSlots('cust-anna', START)).toBe(1);
   });
 });

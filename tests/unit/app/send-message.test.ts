@@ -1,6 +1,6 @@
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores, type MemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { SuppressionStore } from '../../../functions/app/ports/suppressions.ts';
 import type {
@@ -13,7 +13,7 @@ import { type SendDeps, sendMessage } from '../../../functions/app/send-message.
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { aProfile, aRule, at, settings } from '../../support/factories.ts';
-import { aMessageRecord } from '../../support/journey-store-contract.ts';
+import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 const NOW = at('2026-11-23T09:00:00Z');
 
@@ -34,14 +34,14 @@ class CountingChannel implements ChannelSender {
 }
 
 function depsWith(
-  store: MemoryJourneyStore,
+  stores: MemoryStores,
   scheduler: RecordingScheduler,
   channel: CountingChannel,
   suppressions: SuppressionStore = new MemorySuppressionStore(),
   rule = aRule({ id: 'renewal-reminder', window: 'always' }),
 ): SendDeps {
   return {
-    store,
+    ...stores,
     suppressions,
     scheduler,
     clock: { now: () => NOW },
@@ -63,15 +63,17 @@ function depsWith(
 describe('sendMessage', () => {
   it('a request refused because another sender holds the claim asks to look again just after the lease', async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }));
-    await store.claimForSending('m-1', '2026-11-23T08:59:30.000Z', '2026-11-23T09:00:30.000Z');
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(
+      aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }),
+    );
+    await stores.messages.claimForSending('m-1', '2026-11-23T08:59:30.000Z', '2026-11-23T09:00:30.000Z');
     const scheduler = new RecordingScheduler();
     const channel = new CountingChannel();
 
     // Act
-    const outcome = await sendMessage('m-1', depsWith(store, scheduler, channel));
+    const outcome = await sendMessage('m-1', depsWith(stores, scheduler, channel));
 
     // Assert
     expect(outcome).toEqual({ kind: 'skipped', messageId: 'm-1', why: 'in-flight' });
@@ -81,12 +83,12 @@ describe('sendMessage', () => {
 
   it('a request for a message with an outcome is done: nothing scheduled', async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', status: 'cancelled' }));
+    const stores = createMemoryStores();
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-1', status: 'cancelled' }));
     const scheduler = new RecordingScheduler();
 
     // Act
-    const outcome = await sendMessage('m-1', depsWith(store, scheduler, new CountingChannel()));
+    const outcome = await sendMessage('m-1', depsWith(stores, scheduler, new CountingChannel()));
 
     // Assert
     expect(outcome).toEqual({ kind: 'skipped', messageId: 'm-1', why: 'already-handled' });
@@ -95,12 +97,14 @@ describe('sendMessage', () => {
 
   it('an early request re-arms the message for its own time (a later schedule call may have replaced it)', async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T10:00:00.000Z' }));
+    const stores = createMemoryStores();
+    await stores.messages.createMessage(
+      aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T10:00:00.000Z' }),
+    );
     const scheduler = new RecordingScheduler();
 
     // Act
-    const outcome = await sendMessage('m-1', depsWith(store, scheduler, new CountingChannel()));
+    const outcome = await sendMessage('m-1', depsWith(stores, scheduler, new CountingChannel()));
 
     // Assert
     expect(outcome).toEqual({ kind: 'skipped', messageId: 'm-1', why: 'not-due' });
@@ -109,13 +113,15 @@ describe('sendMessage', () => {
 
   it('sends started together to one customer: the cap ledger lets exactly `max` through', async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.putProfile(aProfile());
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile());
     const ids = ['m-1', 'm-2', 'm-3', 'm-4'];
     for (const id of ids)
-      await store.createMessage(aMessageRecord({ messageId: id, sendAt: '2026-11-23T09:00:00.000Z' }));
+      await stores.messages.createMessage(
+        aMessageRecord({ messageId: id, sendAt: '2026-11-23T09:00:00.000Z' }),
+      );
     const channel = new CountingChannel();
-    const deps = depsWith(store, new RecordingScheduler(), channel);
+    const deps = depsWith(stores, new RecordingScheduler(), channel);
 
     // Act
     const outcomes = await Promise.all(ids.map((id) => sendMessage(id, deps)));
@@ -132,10 +138,12 @@ describe('sendMessage', () => {
 describe('sendMessage: per-address suppressions', () => {
   /** A due reminder to Anna on SMS, then email; her number was suppressed by a STOP. */
   async function annaWithSuppressedNumber(channels: Array<'sms' | 'email'>) {
-    const store = new MemoryJourneyStore();
+    const stores = createMemoryStores();
     // Her profile says nothing about consent: the STOP came from the number (e.g. a shared one).
-    await store.putProfile(aProfile({ phone: '070-123 45 67', email: 'Anna@Example.SE' }));
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }));
+    await stores.profiles.putProfile(aProfile({ phone: '070-123 45 67', email: 'Anna@Example.SE' }));
+    await stores.messages.createMessage(
+      aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }),
+    );
     const suppressions = new MemorySuppressionStore();
     await suppressions.suppress({
       channel: 'sms',
@@ -146,18 +154,18 @@ describe('sendMessage: per-address suppressions', () => {
     });
     const channel = new CountingChannel();
     const deps = depsWith(
-      store,
+      stores,
       new RecordingScheduler(),
       channel,
       suppressions,
       aRule({ id: 'renewal-reminder', window: 'always', channels }),
     );
-    return { store, suppressions, channel, deps };
+    return { stores, suppressions, channel, deps };
   }
 
   it('a suppressed number (written in national form in the profile) falls back to email, saying why', async () => {
     // Arrange
-    const { store, channel, deps } = await annaWithSuppressedNumber(['sms', 'email']);
+    const { stores, channel, deps } = await annaWithSuppressedNumber(['sms', 'email']);
 
     // Act
     const outcome = await sendMessage('m-1', deps);
@@ -167,7 +175,7 @@ describe('sendMessage: per-address suppressions', () => {
     expect(channel.sent.map((message) => [message.channel, message.to])).toEqual([
       ['email', 'Anna@Example.SE'],
     ]);
-    const record = await store.getMessage('m-1');
+    const record = await stores.messages.getMessage('m-1');
     expect(record?.history.at(-1)).toMatchObject({
       status: 'sent',
       reason: 'fallback',
@@ -176,13 +184,13 @@ describe('sendMessage: per-address suppressions', () => {
   });
 
   it('with no other channel the message is suppressed, the reason recorded', async () => {
-    const { store, channel, deps } = await annaWithSuppressedNumber(['sms']);
+    const { stores, channel, deps } = await annaWithSuppressedNumber(['sms']);
 
     const outcome = await sendMessage('m-1', deps);
 
     expect(outcome).toEqual({ kind: 'suppressed', messageId: 'm-1', reason: 'no-usable-channel' });
     expect(channel.sent).toEqual([]);
-    expect(await store.getMessage('m-1')).toMatchObject({
+    expect(await stores.messages.getMessage('m-1')).toMatchObject({
       status: 'suppressed',
       reason: 'no-usable-channel',
       detail: 'sms: address suppressed (stop-reply)',
@@ -222,9 +230,11 @@ describe('sendMessage: per-address suppressions', () => {
 
   it('a carrier opt-out (Twilio 21610) suppresses the number itself, and says so on the bus', async () => {
     // Arrange
-    const store = new MemoryJourneyStore();
-    await store.putProfile(aProfile());
-    await store.createMessage(aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }));
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(
+      aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }),
+    );
     const suppressions = new MemorySuppressionStore();
     const refusing: ChannelSender = {
       send: async () => ({
@@ -237,7 +247,7 @@ describe('sendMessage: per-address suppressions', () => {
     };
     const published: OutcomeEvent[] = [];
     const deps: SendDeps = {
-      ...depsWith(store, new RecordingScheduler(), new CountingChannel(), suppressions),
+      ...depsWith(stores, new RecordingScheduler(), new CountingChannel(), suppressions),
       channels: { sms: refusing, email: refusing },
       outcomes: { publish: async (events) => void published.push(...events) },
     };

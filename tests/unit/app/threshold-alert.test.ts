@@ -1,6 +1,6 @@
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { type EvaluateDeps, evaluateEvent } from '../../../functions/app/evaluate-event.ts';
 import type {
@@ -69,14 +69,14 @@ function caseOpened(id: string, time: string, problemCode: string | undefined, c
 }
 
 function harness(rule = spikeRule(), engine: EngineSettings = settings({ cap: { max: 1, per: 'P1D' } })) {
-  const store = new MemoryJourneyStore();
+  const stores = createMemoryStores();
   const scheduler = new RecordingScheduler();
   const channel = new CountingChannel();
   let now = at('2026-11-24T08:00:00Z');
   const clock = { now: () => now };
   const rules = compileRuleSet([rule]);
   const deps: EvaluateDeps = {
-    store,
+    ...stores,
     suppressions: new MemorySuppressionStore(),
     scheduler,
     clock,
@@ -84,13 +84,14 @@ function harness(rule = spikeRule(), engine: EngineSettings = settings({ cap: { 
     rules,
   };
   const sendDeps = {
+    ...stores,
     ...deps,
     channels: { sms: channel, email: channel },
     render: catalogRenderer(TEMPLATES.catalog, engine),
     random: () => 0.5,
   };
   return {
-    store,
+    stores,
     scheduler,
     channel,
     /** Evaluates an event with the clock at its own time (no event arrives before it happened). */
@@ -126,7 +127,7 @@ describe('threshold alerts: counting and the one alert per crossing', () => {
       { ruleId: 'spike', value: 'INV', outcome: 'counted', count: 3, crossing: 'alert' },
     ]);
     expect(third.planned).toEqual([{ ruleId: 'spike', messageId: expect.any(String), outcome: 'scheduled' }]);
-    const alert = await h.store.getMessage(third.planned[0]?.messageId ?? '');
+    const alert = await h.stores.messages.getMessage(third.planned[0]?.messageId ?? '');
     expect(alert).toMatchObject({
       ruleId: 'spike',
       customerId: 'ops:spike',
@@ -184,7 +185,7 @@ describe('threshold alerts: counting and the one alert per crossing', () => {
     expect(crossing.counted[0]).toMatchObject({ count: 3, crossing: 'alert' });
     // The redelivered crossing event finds its own claim and its record: the same alert, no new one.
     expect(redelivered.planned).toEqual(crossing.planned);
-    expect(h.store.messages.size).toBe(1);
+    expect(h.stores.messages.records.size).toBe(1);
   });
 
   it('concurrent deliveries of many events and their duplicates give exactly one alert', async () => {
@@ -201,7 +202,7 @@ describe('threshold alerts: counting and the one alert per crossing', () => {
     // Assert
     const alerts = new Set(results.flatMap((result) => result.planned.map((planned) => planned.messageId)));
     expect(alerts.size).toBe(1);
-    expect(h.store.messages.size).toBe(1);
+    expect(h.stores.messages.records.size).toBe(1);
     const counted = results.filter((result) => result.counted[0]?.outcome === 'counted');
     expect(counted).toHaveLength(8);
   });
@@ -299,7 +300,7 @@ describe('threshold alerts: sending to operations', () => {
         ),
       },
     });
-    const [record] = [...h.store.messages.values()];
+    const [record] = [...h.stores.messages.records.values()];
     expect(record).toMatchObject({ status: 'sent', customerId: 'ops:spike', to: 'ops@acme.example' });
   });
 
@@ -316,7 +317,7 @@ describe('threshold alerts: sending to operations', () => {
 
     // Assert
     expect(h.channel.sent.map((message) => message.to)).toEqual(['ops@acme.example', 'ops@acme.example']);
-    expect(await h.store.countCapSlots('ops:spike', '2026-11-24T00:00:00.000Z')).toBe(0);
+    expect(await h.stores.caps.countCapSlots('ops:spike', '2026-11-24T00:00:00.000Z')).toBe(0);
   });
 
   it('a window the rule sets applies in the operations time zone; without one the alert goes at once', async () => {

@@ -4,9 +4,12 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { MemoryMessageStore } from '../../../functions/adapters/memory/memory-message-store.ts';
+import { MemoryProfileStore } from '../../../functions/adapters/memory/memory-profile-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import { VirtualScheduler } from '../../../functions/adapters/memory/virtual-scheduler.ts';
+import type { Stores } from '../../../functions/app/ports/stores.ts';
 import type { ChannelSender } from '../../../functions/app/ports.ts';
 import { compileRuleSet } from '../../../functions/core/rules/rule-set.ts';
 import { evaluateRecordHandler } from '../../../functions/handlers/evaluate-records.ts';
@@ -24,15 +27,24 @@ function throttled(): Error {
   return error;
 }
 
-/** A store whose reads of one message, and every profile write, are throttled. */
-class ThrottledStore extends MemoryJourneyStore {
+/** Messages whose reads of one message are throttled. */
+class ThrottledMessages extends MemoryMessageStore {
   override async getMessage(messageId: string) {
     if (messageId === 'm-throttled') throw throttled();
     return super.getMessage(messageId);
   }
+}
+
+/** Profiles whose every write is throttled. */
+class ThrottledProfiles extends MemoryProfileStore {
   override async putProfile(): Promise<never> {
     throw throttled();
   }
+}
+
+/** Memory stores with the throttled message reads and profile writes. */
+function throttledStores(): Stores {
+  return { ...createMemoryStores(), messages: new ThrottledMessages(), profiles: new ThrottledProfiles() };
 }
 
 const noChannel: ChannelSender = {
@@ -82,11 +94,11 @@ const context: Context = {
 describe('failed SQS records are logged', () => {
   it('send: a throttled record is logged with its SQS message id and reason, and given back', async () => {
     const lines: Line[] = [];
-    const store = new ThrottledStore();
+    const stores = throttledStores();
     const handler = createSqsBatchHandler(
       sendRecordHandler(
         {
-          store,
+          ...stores,
           suppressions: new MemorySuppressionStore(),
           scheduler: new VirtualScheduler(),
           clock,
@@ -121,7 +133,7 @@ describe('failed SQS records are logged', () => {
     const handler = createSqsBatchHandler(
       evaluateRecordHandler(
         {
-          store: new ThrottledStore(),
+          ...throttledStores(),
           suppressions: new MemorySuppressionStore(),
           scheduler: new VirtualScheduler(),
           clock,

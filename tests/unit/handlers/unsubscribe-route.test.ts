@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signUnsubscribeToken } from '../../../functions/adapters/links/unsubscribe-link.ts';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores, type MemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { AddressOptOut } from '../../../functions/app/ports/suppressions.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
@@ -81,20 +81,20 @@ function request(
 }
 
 describe('one-click unsubscribe route', () => {
-  let store: MemoryJourneyStore;
+  let stores: MemoryStores;
   let suppressions: CountingSuppressions;
   let outcomes: RecordingPublisher;
   let route: (request: WebhookRequest) => Promise<WebhookResponse>;
   let profileBefore: string;
 
   beforeEach(async () => {
-    store = new MemoryJourneyStore();
+    stores = createMemoryStores();
     suppressions = new CountingSuppressions();
     outcomes = new RecordingPublisher();
-    await store.putProfile(aProfile({ email: 'anna@example.se' }));
-    profileBefore = JSON.stringify(await store.getProfile('cust-anna'));
+    await stores.profiles.putProfile(aProfile({ email: 'anna@example.se' }));
+    profileBefore = JSON.stringify(await stores.profiles.getProfile('cust-anna'));
     route = createWebhookRouter({
-      store,
+      ...stores,
       outcomes,
       suppressions,
       keywords: keywordTable(),
@@ -108,7 +108,7 @@ describe('one-click unsubscribe route', () => {
   async function expectNothingChanged(): Promise<void> {
     expect(suppressions.writes).toBe(0);
     expect(await suppressions.list([{ channel: 'email', address: 'anna@example.se' }])).toEqual([]);
-    expect(JSON.stringify(await store.getProfile('cust-anna'))).toBe(profileBefore);
+    expect(JSON.stringify(await stores.profiles.getProfile('cust-anna'))).toBe(profileBefore);
     expect(outcomes.events).toEqual([]);
   }
 
@@ -145,7 +145,7 @@ describe('one-click unsubscribe route', () => {
       customerId: 'cust-anna',
       at: '2026-11-23T10:00:00.000Z',
     });
-    expect((await store.getProfile('cust-anna'))?.consent.email).toEqual({
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.email).toEqual({
       granted: false,
       at: '2026-11-23T10:00:00.000Z',
       source: 'unsubscribe:m-2',
@@ -174,11 +174,11 @@ describe('one-click unsubscribe route', () => {
   it('a replayed POST is idempotent: one suppression change, one consent change, one event', async () => {
     const t = token();
     await route(request('POST', t));
-    const profileAfterFirst = JSON.stringify(await store.getProfile('cust-anna'));
+    const profileAfterFirst = JSON.stringify(await stores.profiles.getProfile('cust-anna'));
     const again = await route(request('POST', t));
     expect(again.status).toBe(200);
     expect((await suppressions.get('email', 'anna@example.se'))?.history).toHaveLength(1);
-    expect(JSON.stringify(await store.getProfile('cust-anna'))).toBe(profileAfterFirst);
+    expect(JSON.stringify(await stores.profiles.getProfile('cust-anna'))).toBe(profileAfterFirst);
     expect(outcomes.events).toHaveLength(1);
   });
 
@@ -230,7 +230,7 @@ describe('one-click unsubscribe route', () => {
     expect(put.status).toBe(405);
     expect(put.headers.allow).toBe('GET, HEAD, POST');
     const unconfigured = createWebhookRouter({
-      store,
+      ...stores,
       outcomes,
       suppressions,
       keywords: keywordTable(),

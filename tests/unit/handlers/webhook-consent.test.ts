@@ -2,13 +2,13 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
 import type { OutcomeEvent } from '../../../functions/core/outcomes/outcome-events.ts';
 import { keywordTable } from '../../../functions/core/replies/inbound-keywords.ts';
 import { createWebhookRouter, type WebhookRequest } from '../../../functions/handlers/webhook-router.ts';
-import { aMessageRecord } from '../../support/journey-store-contract.ts';
+import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 // Consent through the real front door: requests signed the way Twilio (its own helper) and
 // SendGrid (ECDSA over timestamp + body) sign them, routed as the webhook function routes them.
@@ -26,11 +26,11 @@ class RecordingPublisher implements OutcomePublisher {
 }
 
 function harness() {
-  const store = new MemoryJourneyStore();
+  const stores = createMemoryStores();
   const suppressions = new MemorySuppressionStore();
   const outcomes = new RecordingPublisher();
   const route = createWebhookRouter({
-    store,
+    ...stores,
     suppressions,
     defaultCountry: 'SE',
     outcomes,
@@ -40,7 +40,7 @@ function harness() {
     sendgridPublicKey: PUBLIC_KEY,
     publicBaseUrl: BASE,
   });
-  return { store, suppressions, outcomes, route };
+  return { stores, suppressions, outcomes, route };
 }
 
 function twilioInbound(params: Record<string, string>): WebhookRequest {
@@ -110,10 +110,10 @@ describe('consent through the webhook', () => {
   it('a signed hard bounce marks the message bounced and suppresses the address; a blocked one does not', async () => {
     // Arrange
     const h = harness();
-    await h.store.createMessage(
+    await h.stores.messages.createMessage(
       aMessageRecord({ messageId: 'm-2', status: 'sent', channel: 'email', to: 'Anna@Example.SE' }),
     );
-    await h.store.createMessage(
+    await h.stores.messages.createMessage(
       aMessageRecord({ messageId: 'm-3', status: 'sent', channel: 'email', to: 'lars@example.se' }),
     );
 
@@ -141,7 +141,7 @@ describe('consent through the webhook', () => {
 
     // Assert
     expect(response.status).toBe(200);
-    expect((await h.store.getMessage('m-2'))?.status).toBe('bounced');
+    expect((await h.stores.messages.getMessage('m-2'))?.status).toBe('bounced');
     expect(await h.suppressions.get('email', 'anna@example.se')).toMatchObject({
       suppressed: true,
       reason: 'hard-bounce',

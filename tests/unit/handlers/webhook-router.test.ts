@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { DateTime } from 'luxon';
 import twilio from 'twilio';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores, type MemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { OutcomePublisher } from '../../../functions/app/ports.ts';
@@ -87,20 +87,20 @@ function sendgridRequest(events: unknown[], timestamp = Math.floor(NOW.toSeconds
 }
 
 describe('webhook router', () => {
-  let store: MemoryJourneyStore;
+  let stores: MemoryStores;
   let outcomes: RecordingPublisher;
   let route: ReturnType<typeof createWebhookRouter>;
 
   beforeEach(async () => {
-    store = new MemoryJourneyStore();
+    stores = createMemoryStores();
     outcomes = new RecordingPublisher();
-    await store.putProfile(aProfile());
-    await store.createMessage(sentRecord());
-    await store.createMessage(
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(sentRecord());
+    await stores.messages.createMessage(
       sentRecord({ messageId: 'm-2', channel: 'email', to: 'anna@example.se', providerId: 'sg-1' }),
     );
     route = createWebhookRouter({
-      store,
+      ...stores,
       suppressions: new MemorySuppressionStore(),
       outcomes,
       keywords: keywordTable(),
@@ -123,7 +123,7 @@ describe('webhook router', () => {
     const request = twilioRequest('/webhooks/twilio/status', 'messageId=m-1', status);
     expect(await route(request)).toMatchObject({ status: 200, body: 'applied' });
     expect(await route(request)).toMatchObject({ status: 200, body: 'duplicate' });
-    expect((await store.getMessage('m-1'))?.status).toBe('delivered');
+    expect((await stores.messages.getMessage('m-1'))?.status).toBe('delivered');
     expect(outcomes.events.map((event) => event.detailType)).toEqual(['MessageDelivered']);
   });
 
@@ -141,17 +141,17 @@ describe('webhook router', () => {
     for (const request of [unsigned, wrongKey, tampered, otherMessage]) {
       expect((await route(request)).status).toBe(403);
     }
-    expect((await store.getMessage('m-1'))?.status).toBe('sent');
+    expect((await stores.messages.getMessage('m-1'))?.status).toBe('sent');
     expect(outcomes.events).toEqual([]);
   });
 
   it('acknowledges intermediate Twilio statuses without a write', async () => {
-    const before = JSON.stringify(await store.getMessage('m-1'));
+    const before = JSON.stringify(await stores.messages.getMessage('m-1'));
     const response = await route(
       twilioRequest('/webhooks/twilio/status', 'messageId=m-1', { ...status, MessageStatus: 'sent' }),
     );
     expect(response.status).toBe(200);
-    expect(JSON.stringify(await store.getMessage('m-1'))).toBe(before);
+    expect(JSON.stringify(await stores.messages.getMessage('m-1'))).toBe(before);
   });
 
   it('understands STOPP from the customer: opts out of SMS and publishes both events, once', async () => {
@@ -165,7 +165,7 @@ describe('webhook router', () => {
     const response = await route(request);
     expect(response).toMatchObject({ status: 200, headers: { 'content-type': 'text/xml' } });
     await route(request); // Twilio retries: nothing happens twice
-    expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
     expect(outcomes.events.map((event) => event.detailType)).toEqual(['CustomerReplied', 'CustomerOptedOut']);
     expect(outcomes.events[0]?.detail).toMatchObject({
       intent: 'stop',
@@ -184,7 +184,7 @@ describe('webhook router', () => {
       }),
     );
     expect(outcomes.events[0]?.detail).toMatchObject({ intent: 'yes', ruleId: 'appointment-reminder' });
-    expect((await store.getProfile('cust-anna'))?.consent.sms).toBeUndefined();
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms).toBeUndefined();
   });
 
   describe('answers to HELP, STOP and START in the TwiML response', () => {
@@ -227,7 +227,7 @@ describe('webhook router', () => {
       });
       expect(retry.status).toBe(200);
       expect(retry.body).not.toContain('<Message');
-      expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
+      expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
     });
 
     it('answers HELP from an unknown Danish number with the program message in Danish', async () => {
@@ -242,8 +242,8 @@ describe('webhook router', () => {
     });
 
     it("confirms a START in the customer's own locale over the number's country", async () => {
-      await store.putProfile(aProfile({ id: 'cust-ben', phone: '+46709999999', locale: 'en' }));
-      await store.createMessage(
+      await stores.profiles.putProfile(aProfile({ id: 'cust-ben', phone: '+46709999999', locale: 'en' }));
+      await stores.messages.createMessage(
         sentRecord({ messageId: 'm-ben', customerId: 'cust-ben', to: '+46709999999', providerId: 'SMben' }),
       );
       const response = await route(
@@ -256,7 +256,7 @@ describe('webhook router', () => {
 
     it('escapes the answer as XML, exactly as Twilio’s library does', async () => {
       const escaping = createWebhookRouter({
-        store,
+        ...stores,
         suppressions: new MemorySuppressionStore(),
         outcomes,
         keywords: keywordTable(),
@@ -281,7 +281,7 @@ describe('webhook router', () => {
         inbound({ MessageSid: 'SMin-txt', From: '+46701234567', Body: 'Thanks, see you' }),
       );
       const twilioAnswers = createWebhookRouter({
-        store,
+        ...stores,
         suppressions: new MemorySuppressionStore(),
         outcomes,
         keywords: keywordTable(),
@@ -299,7 +299,7 @@ describe('webhook router', () => {
         expect(response.body).not.toContain('<Message');
       }
       // Twilio answers; Nudge still applies the STOP.
-      expect((await store.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
+      expect((await stores.profiles.getProfile('cust-anna'))?.consent.sms).toMatchObject({ granted: false });
     });
   });
 
@@ -310,7 +310,7 @@ describe('webhook router', () => {
     ]);
     expect(await route(request)).toMatchObject({ status: 200, body: 'ignored,applied' });
     expect(await route(request)).toMatchObject({ status: 200, body: 'ignored,duplicate' });
-    expect((await store.getMessage('m-2'))?.status).toBe('delivered');
+    expect((await stores.messages.getMessage('m-2'))?.status).toBe('delivered');
   });
 
   it('refuses a stale, tampered or unsigned SendGrid batch and changes nothing', async () => {
@@ -320,14 +320,14 @@ describe('webhook router', () => {
     const tampered = { ...signed, rawBody: signed.rawBody.replace('bounce', 'delivered') };
     const unsigned = { ...signed, headers: {} };
     for (const request of [stale, tampered, unsigned]) expect((await route(request)).status).toBe(403);
-    expect((await store.getMessage('m-2'))?.status).toBe('sent');
+    expect((await stores.messages.getMessage('m-2'))?.status).toBe('sent');
   });
 
   it('withdraws email consent on a spam report', async () => {
     await route(
       sendgridRequest([{ event: 'spamreport', sg_event_id: 'e5', timestamp: 3, messageId: 'm-2' }]),
     );
-    expect((await store.getProfile('cust-anna'))?.consent.email).toMatchObject({ granted: false });
+    expect((await stores.profiles.getProfile('cust-anna'))?.consent.email).toMatchObject({ granted: false });
     expect(outcomes.events.map((event) => event.detailType)).toEqual(['CustomerOptedOut']);
   });
 

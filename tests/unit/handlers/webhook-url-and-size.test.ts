@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import twilio from 'twilio';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryJourneyStore } from '../../../functions/adapters/memory/memory-journey-store.ts';
+import { createMemoryStores, type MemoryStores } from '../../../functions/adapters/memory/memory-stores.ts';
 import { MemorySuppressionStore } from '../../../functions/adapters/memory/memory-suppression-store.ts';
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import { keywordTable } from '../../../functions/core/replies/inbound-keywords.ts';
@@ -93,15 +93,15 @@ function functionUrlEvent(input: {
 }
 
 describe('Twilio signature URL and body cap', () => {
-  let store: MemoryJourneyStore;
+  let stores: MemoryStores;
   let route: ReturnType<typeof createWebhookRouter>;
 
   beforeEach(async () => {
-    store = new MemoryJourneyStore();
-    await store.createMessage(sentRecord());
+    stores = createMemoryStores();
+    await stores.messages.createMessage(sentRecord());
     // No publicBaseUrl: the deployment without a custom domain, where the URL is the Function URL's.
     route = createWebhookRouter({
-      store,
+      ...stores,
       suppressions: new MemorySuppressionStore(),
       outcomes: { publish: async () => {} },
       keywords: keywordTable(),
@@ -118,7 +118,7 @@ describe('Twilio signature URL and body cap', () => {
       webhookRequestFromFunctionUrl(functionUrlEvent({ signedUrl: genuine, hostHeader: DOMAIN })),
     );
     expect(response.status).toBe(200);
-    expect((await store.getMessage('m-1'))?.status).toBe('delivered');
+    expect((await stores.messages.getMessage('m-1'))?.status).toBe('delivered');
   });
 
   it.each([
@@ -128,7 +128,7 @@ describe('Twilio signature URL and body cap', () => {
   ])('refuses a signature over %s', async (_what, signedBase, hostHeader) => {
     const event = functionUrlEvent({ signedUrl: `${signedBase}${PATH}?${QUERY}`, hostHeader });
     expect((await route(webhookRequestFromFunctionUrl(event))).status).toBe(403);
-    expect((await store.getMessage('m-1'))?.status).toBe('sent');
+    expect((await stores.messages.getMessage('m-1'))?.status).toBe('sent');
   });
 
   it('refuses a request whose query has a parameter the signature did not cover, and the reverse', async () => {
@@ -140,7 +140,7 @@ describe('Twilio signature URL and body cap', () => {
     expect((await route(webhookRequestFromFunctionUrl(added))).status).toBe(403);
     const signedMore = functionUrlEvent({ signedUrl: `${genuine}&x=1`, hostHeader: DOMAIN });
     expect((await route(webhookRequestFromFunctionUrl(signedMore))).status).toBe(403);
-    expect((await store.getMessage('m-1'))?.status).toBe('sent');
+    expect((await stores.messages.getMessage('m-1'))?.status).toBe('sent');
   });
 
   it.each(['exa mple.com', '[::1', 'host/with/path', 'a@b.example', ''])(

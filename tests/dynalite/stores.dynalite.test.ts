@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import { type Dynalite, startDynalite } from '../../local/dynamodb/dynalite-server.ts';
 import { dynamoDbLocalClientConfig } from '../../local/dynamodb/dynamodb-local.ts';
 import { createLocalJourneyTable, DYNALITE_TTL_NOTE } from '../../local/dynamodb/local-journey-table.ts';
-import { contractClock, describeJourneyStoreContract } from '../support/journey-store-contract.ts';
+import { contractClock } from '../support/store-contract-fixtures.ts';
+import { describeStoreContracts } from '../support/store-contracts.ts';
 
-// The fallback of `npm start` without Java: the same store, on dynalite instead of DynamoDB Local.
-// The whole JourneyStore contract runs here so a difference between the two servers shows up as a
+// The fallback of `npm start` without Java: the same stores, on dynalite instead of DynamoDB Local.
+// Every store port's contract runs here so a difference between the two servers shows up as a
 // failing test, not as a surprise in somebody's local run. (The integration tier, which proves the
-// store against DynamoDB Local, still needs Java.)
+// stores against DynamoDB Local, still needs Java.)
 let server: Dynalite;
 let client: DynamoDBClient;
 
@@ -31,9 +32,8 @@ async function newTable(): Promise<string> {
   return tableName;
 }
 
-describeJourneyStoreContract(
-  'DynamoJourneyStore on dynalite',
-  async () => new DynamoJourneyStore({ tableName: await newTable(), client, clock: contractClock }),
+describeStoreContracts('DynamoDB stores on dynalite', async () =>
+  createDynamoStores({ tableName: await newTable(), client, clock: contractClock }),
 );
 
 describe('the journey table on dynalite', () => {

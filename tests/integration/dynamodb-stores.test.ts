@@ -7,8 +7,8 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-journey-store.ts';
 import { DynamoStoreError } from '../../functions/adapters/dynamodb/dynamo-store-error.ts';
+import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import {
   createJourneyTable,
   INDEXES,
@@ -17,12 +17,8 @@ import {
 import { dynamoDbLocalClientConfig } from '../../local/dynamodb/dynamodb-local.ts';
 import { countDynamoDbCalls } from '../support/count-dynamodb-calls.ts';
 import { createTestTableName } from '../support/dynamodb-test-server.ts';
-import {
-  aMessageRecord,
-  CONTRACT_NOW,
-  contractClock,
-  describeJourneyStoreContract,
-} from '../support/journey-store-contract.ts';
+import { aMessageRecord, CONTRACT_NOW, contractClock } from '../support/store-contract-fixtures.ts';
+import { describeStoreContracts } from '../support/store-contracts.ts';
 
 const client = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
 const doc = DynamoDBDocumentClient.from(client);
@@ -44,43 +40,44 @@ afterAll(async () => {
   client.destroy();
 });
 
-describeJourneyStoreContract(
-  'DynamoJourneyStore on DynamoDB Local',
-  async () => new DynamoJourneyStore({ tableName: await newTable('contract'), client, clock: contractClock }),
+describeStoreContracts('DynamoDB stores on DynamoDB Local', async () =>
+  createDynamoStores({ tableName: await newTable('contract'), client, clock: contractClock }),
 );
 
-describe('DynamoJourneyStore on DynamoDB Local', () => {
-  /** A store on its own table and client, with a counter that sees only this test's calls. */
-  async function isolatedStore(retentionDays?: number) {
+describe('DynamoDB stores on DynamoDB Local', () => {
+  /** Stores on their own table and client, with a counter that sees only this test's calls. */
+  async function isolatedStores(retentionDays?: number) {
     const ownClient = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
     const tableName = await newTable('budget');
-    const store = new DynamoJourneyStore({
+    const stores = createDynamoStores({
       tableName,
       client: ownClient,
       clock: contractClock,
       ...(retentionDays === undefined ? {} : { retentionDays }),
     });
-    return { store, tableName, calls: countDynamoDbCalls(ownClient), done: () => ownClient.destroy() };
+    return { stores, tableName, calls: countDynamoDbCalls(ownClient), done: () => ownClient.destroy() };
   }
 
   test('the write path of one delivered SMS is exactly 5 writes: create, claim, pre-send, sent, delivered', async () => {
-    const { store, calls, done } = await isolatedStore();
+    const { stores, calls, done } = await isolatedStores();
     const now = CONTRACT_NOW;
 
-    const created = await store.createMessage(aMessageRecord({ correlationKey: 'renewal-reminder#P-1' }));
-    const claimed = await store.claimForSending('m-1', now, '2026-11-23T09:01:00.000Z');
-    const prepared = await store.prepareSend('m-1', claimed?.attempts ?? -1, {
+    const created = await stores.messages.createMessage(
+      aMessageRecord({ correlationKey: 'renewal-reminder#P-1' }),
+    );
+    const claimed = await stores.messages.claimForSending('m-1', now, '2026-11-23T09:01:00.000Z');
+    const prepared = await stores.messages.prepareSend('m-1', claimed?.attempts ?? -1, {
       channel: 'sms',
       to: '+46701234567',
       locale: 'sv',
       rendered: { channel: 'sms', text: 'Hej', encoding: 'GSM-7', segments: 1 },
     });
-    const sent = await store.recordSent('m-1', claimed?.attempts ?? -1, {
+    const sent = await stores.messages.recordSent('m-1', claimed?.attempts ?? -1, {
       at: now,
       providerId: 'SM1',
       sentAt: now,
     });
-    const delivered = await store.applyProviderStatus('m-1', {
+    const delivered = await stores.messages.applyProviderStatus('m-1', {
       providerEventId: 'SM1:delivered',
       status: 'delivered',
       at: '2026-11-23T09:00:04.000Z',
@@ -100,18 +97,18 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('a cancelled reminder costs one Query, one BatchGetItem and two writes', async () => {
-    const { store, calls, done } = await isolatedStore();
+    const { stores, calls, done } = await isolatedStores();
     const key = 'renewal-reminder#P-1';
 
-    await store.createMessage(aMessageRecord({ correlationKey: key }));
-    const pending = await store.findPending(key);
-    const cancelled = await store.transition('m-1', ['scheduled'], {
+    await stores.messages.createMessage(aMessageRecord({ correlationKey: key }));
+    const pending = await stores.messages.findPending(key);
+    const cancelled = await stores.messages.transition('m-1', ['scheduled'], {
       at: CONTRACT_NOW,
       status: 'cancelled',
       reason: 'closed-by-event',
     });
     const afterwards = calls.counts();
-    const stillPending = await store.findPending(key);
+    const stillPending = await stores.messages.findPending(key);
     done();
 
     expect(pending).toHaveLength(1);
@@ -121,13 +118,13 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('a duplicate or stale provider report costs one write attempt and no read', async () => {
-    const { store, calls, done } = await isolatedStore();
-    await store.createMessage(
+    const { stores, calls, done } = await isolatedStores();
+    await stores.messages.createMessage(
       aMessageRecord({ status: 'delivered', sentAt: CONTRACT_NOW, to: '+46701234567' }),
     );
     calls.reset();
 
-    const stale = await store.applyProviderStatus('m-1', {
+    const stale = await stores.messages.applyProviderStatus('m-1', {
       providerEventId: 'SM1:sent',
       status: 'sent',
       at: CONTRACT_NOW,
@@ -141,7 +138,7 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('the lifecycle index holds a message exactly while scheduled, and never once it is sent', async () => {
-    const { store, tableName, done } = await isolatedStore();
+    const { stores, tableName, done } = await isolatedStores();
     const key = 'renewal-reminder#P-1';
     const inPartition = async (partition: string): Promise<string[]> => {
       const page = await doc.send(
@@ -160,26 +157,26 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
       sent: await inPartition('CUST#cust-anna'),
     });
 
-    await store.createMessage(aMessageRecord({ correlationKey: key }));
+    await stores.messages.createMessage(aMessageRecord({ correlationKey: key }));
     const created = await snapshot();
-    await store.claimForSending('m-1', CONTRACT_NOW, '2026-11-23T09:01:00.000Z');
+    await stores.messages.claimForSending('m-1', CONTRACT_NOW, '2026-11-23T09:01:00.000Z');
     const claimed = await snapshot();
-    await store.transition(
+    await stores.messages.transition(
       'm-1',
       ['sending'],
       { at: CONTRACT_NOW, status: 'scheduled', reason: 'outside-window' },
       { sendAt: '2026-11-24T07:00:00.000Z' },
     );
     const deferred = await snapshot();
-    await store.claimForSending('m-1', '2026-11-24T07:00:00.000Z', '2026-11-24T07:01:00.000Z');
-    await store.transition(
+    await stores.messages.claimForSending('m-1', '2026-11-24T07:00:00.000Z', '2026-11-24T07:01:00.000Z');
+    await stores.messages.transition(
       'm-1',
       ['sending'],
       { at: '2026-11-24T07:00:01.000Z', status: 'sent' },
       { to: '+46701234567', sentAt: '2026-11-24T07:00:01.000Z' },
     );
     const sent = await snapshot();
-    await store.applyProviderStatus('m-1', {
+    await stores.messages.applyProviderStatus('m-1', {
       providerEventId: 'e1',
       status: 'failed',
       at: '2026-11-24T07:00:09.000Z',
@@ -196,21 +193,26 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('every item carries the TTL attribute: retentionDays after its last write or planned send', async () => {
-    const { store, tableName, done } = await isolatedStore(30);
+    const { stores, tableName, done } = await isolatedStores(30);
     const day = 24 * 60 * 60;
     const nowSeconds = DateTime.fromISO(CONTRACT_NOW).toSeconds();
     const sendAt = '2027-03-01T09:00:00.000Z';
 
-    await store.createMessage(aMessageRecord({ messageId: 'm-now' }));
-    await store.createMessage(aMessageRecord({ messageId: 'm-later', sendAt }));
-    await store.putProfile({ id: 'cust-anna', consent: {}, updatedAt: '2026-11-01T00:00:00.000Z' });
-    await store.putProfile({
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-now' }));
+    await stores.messages.createMessage(aMessageRecord({ messageId: 'm-later', sendAt }));
+    await stores.profiles.putProfile({ id: 'cust-anna', consent: {}, updatedAt: '2026-11-01T00:00:00.000Z' });
+    await stores.profiles.putProfile({
       id: 'cust-stop',
       consent: { sms: { granted: false, at: CONTRACT_NOW, source: 'reply:SM9' } },
       updatedAt: CONTRACT_NOW,
     });
-    await store.claimDedupe('rule#k', 'm-now', CONTRACT_NOW, '2027-06-01T00:00:00.000Z');
-    await store.recordReply({ replyId: 'SM-in', receivedAt: CONTRACT_NOW, from: '+46701234567', body: 'JA' });
+    await stores.dedupe.claimDedupe('rule#k', 'm-now', CONTRACT_NOW, '2027-06-01T00:00:00.000Z');
+    await stores.inboundReplies.recordReply({
+      replyId: 'SM-in',
+      receivedAt: CONTRACT_NOW,
+      from: '+46701234567',
+      body: 'JA',
+    });
     const ttl = async (PK: string, SK: string): Promise<unknown> =>
       (await doc.send(new GetCommand({ TableName: tableName, Key: { PK, SK } }))).Item?.[
         JOURNEY_TABLE.ttlAttribute
@@ -256,9 +258,9 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('a failure that is not a condition is a DynamoStoreError with the cause kept', async () => {
-    const store = new DynamoJourneyStore({ tableName: 'no-such-table', client, clock: contractClock });
+    const stores = createDynamoStores({ tableName: 'no-such-table', client, clock: contractClock });
 
-    const error = await store.getMessage('m-1').catch((caught: unknown) => caught);
+    const error = await stores.messages.getMessage('m-1').catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(DynamoStoreError);
     expect(error).toMatchObject({
@@ -271,12 +273,12 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
 
   test('an item that is not a valid record is refused with a located reason, not returned', async () => {
     const tableName = await newTable('corrupt');
-    const store = new DynamoJourneyStore({ tableName, client, clock: contractClock });
+    const stores = createDynamoStores({ tableName, client, clock: contractClock });
     await doc.send(
       new PutCommand({ TableName: tableName, Item: { PK: 'MSG#m-bad', SK: 'MSG', status: 'lost' } }),
     );
 
-    const error = await store.getMessage('m-bad').catch((caught: unknown) => caught);
+    const error = await stores.messages.getMessage('m-bad').catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(DynamoStoreError);
     expect(error).toMatchObject({ code: 'InvalidItem', retryable: false });
@@ -284,10 +286,8 @@ describe('DynamoJourneyStore on DynamoDB Local', () => {
   });
 
   test('the constructor refuses a bad table name or retention at once', () => {
-    expect(() => new DynamoJourneyStore({ tableName: 'x', client })).toThrow(RangeError);
-    expect(() => new DynamoJourneyStore({ tableName: 'journey', client, retentionDays: 0 })).toThrow(
-      RangeError,
-    );
+    expect(() => createDynamoStores({ tableName: 'x', client })).toThrow(RangeError);
+    expect(() => createDynamoStores({ tableName: 'journey', client, retentionDays: 0 })).toThrow(RangeError);
   });
 });
 

@@ -1,0 +1,302 @@
+/**
+ * Message records on the journey table (docs/data-model.md, "message"): create once, claim
+ * under a lease, move the status forward under the claim, record `sent`, find pending messages
+ * by correlation key and the latest message to an address. Provider reports are applied by
+ * dynamo-provider-reports.ts.
+ */
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  MessageRecord,
+  MessageStatus,
+  StatusChange,
+  TriggerSnapshot,
+} from '../../app/message-record.ts';
+import { REPORTED_BY_PROVIDER } from '../../app/message-status-rank.ts';
+import type {
+  MessageStore,
+  ProviderReport,
+  SendFields,
+  SentReceipt,
+  TransitionPatch,
+} from '../../app/ports/messages.ts';
+import { applyProviderReport } from './dynamo-provider-reports.ts';
+import { isConditionFailure } from './dynamo-store-error.ts';
+import type { DynamoTable } from './dynamo-table.ts';
+import {
+  customerPartition,
+  ITEM_TYPE,
+  itemKey,
+  monthOf,
+  outboxPartition,
+  outboxSort,
+  pendingPartition,
+  timelineSort,
+  toItemKey,
+  withoutUndefined,
+} from './journey-items.ts';
+import { toMessageRecord, triggerItem } from './message-items.ts';
+import { ATTR, INDEXES } from './table-design.ts';
+import { UpdateExpressionBuilder } from './update-expression.ts';
+
+/** Fields `transition` may patch, in a fixed order so expressions are deterministic. */
+const PATCH_FIELDS = ['sendAt', 'channel', 'to', 'locale', 'rendered', 'providerId', 'sentAt'] as const;
+
+/** {@link MessageStore} on DynamoDB. */
+export class DynamoMessageStore implements MessageStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  async createMessage(message: MessageRecord): Promise<'created' | 'exists'> {
+    const item = {
+      ...message,
+      trigger: triggerItem(message.trigger),
+      ...itemKey.message(message.messageId),
+      [ATTR.type]: ITEM_TYPE.message,
+      [ATTR.timelinePk]: customerPartition(message.customerId),
+      [ATTR.timelineSk]: timelineSort('MSG', message.createdAt, message.messageId),
+      [ATTR.outboxPk]: outboxPartition(monthOf(message.createdAt)),
+      [ATTR.outboxSk]: outboxSort(message.createdAt, message.messageId),
+      ...lifecycleAtCreate(message),
+      [ATTR.expiresAt]: this.table.expiresAt(message.sendAt),
+    };
+    return this.table.putIfAbsent(item);
+  }
+
+  async getMessage(messageId: string): Promise<MessageRecord | undefined> {
+    const item = await this.table.getItem(itemKey.message(messageId));
+    return item === undefined ? undefined : toMessageRecord(item);
+  }
+
+  async transition(
+    messageId: string,
+    from: ReadonlyArray<MessageStatus>,
+    change: StatusChange,
+    patch: TransitionPatch = {},
+    claim?: number,
+  ): Promise<MessageRecord | undefined> {
+    if (from.length === 0) return undefined;
+    const update = new UpdateExpressionBuilder();
+    const status = update.name('status');
+    update
+      .set('status', change.status)
+      .setExpression(
+        'history',
+        `list_append(${update.name('history')}, ${update.value([withoutUndefined(change)])})`,
+      )
+      .setOrRemove('reason', change.reason)
+      .setOrRemove('detail', change.detail)
+      .remove('leaseUntil')
+      .set(ATTR.expiresAt, this.table.expiresAt(patch.sendAt));
+    for (const field of PATCH_FIELDS) {
+      const value = patch[field];
+      if (value !== undefined) update.set(field, withoutUndefined(value));
+    }
+    updateLifecycle(update, change.status, patch);
+    update
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(`${status} IN (${from.map((s) => update.value(s)).join(', ')})`);
+    if (claim !== undefined) update.condition(`${update.name('attempts')} = ${update.value(claim)}`);
+    return this.updateMessage(messageId, update);
+  }
+
+  async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
+    const update = new UpdateExpressionBuilder();
+    update
+      .set('channel', fields.channel)
+      .set('to', fields.to)
+      .set('locale', fields.locale)
+      .set('rendered', withoutUndefined(fields.rendered))
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(`${update.name('status')} = ${update.value('sending')}`)
+      .condition(`${update.name('attempts')} = ${update.value(claim)}`);
+    return (await this.updateMessage(messageId, update)) !== undefined;
+  }
+
+  /**
+   * Two conditional writes at most: `sending` → `sent` under the claim; if that condition fails
+   * because a provider report moved the record on first, the provider fields are filled in under
+   * the same claim, the report's status kept (a consistent read in between tells which).
+   */
+  async recordSent(
+    messageId: string,
+    claim: number,
+    sent: SentReceipt,
+    options: { shed?: boolean } = {},
+  ): Promise<MessageRecord | undefined> {
+    const change: StatusChange = {
+      at: sent.at,
+      status: 'sent',
+      ...(sent.reason === undefined ? {} : { reason: sent.reason }),
+      ...(sent.detail === undefined ? {} : { detail: sent.detail }),
+    };
+    // Shedding is the rare path (a record that outgrew the item limit): one read is affordable.
+    const shedTrigger = options.shed === true ? (await this.getMessage(messageId))?.trigger : undefined;
+    const fromSending = this.sentUpdate(sent, claim, shedTrigger);
+    fromSending
+      .set('status', 'sent')
+      .setExpression('history', `list_append(${fromSending.name('history')}, ${fromSending.value([change])})`)
+      .setOrRemove('reason', sent.reason)
+      .setOrRemove('detail', sent.detail)
+      .condition(`${fromSending.name('status')} = ${fromSending.value('sending')}`);
+    updateLifecycle(fromSending, 'sent', {});
+    const written = await this.updateMessage(messageId, fromSending);
+    if (written !== undefined) return written;
+    const current = await this.getMessage(messageId);
+    if (
+      current === undefined ||
+      current.attempts !== claim ||
+      current.providerId !== undefined ||
+      !REPORTED_BY_PROVIDER.has(current.status)
+    ) {
+      return undefined;
+    }
+    const fill = this.sentUpdate(sent, claim, shedTrigger);
+    fill
+      .condition(`${fill.name('status')} = ${fill.value(current.status)}`)
+      .condition(`attribute_not_exists(${fill.name('providerId')})`);
+    return this.updateMessage(messageId, fill);
+  }
+
+  /** The part of a `sent` write common to both cases: provider fields, lease gone, claim held. */
+  private sentUpdate(
+    sent: { providerId: string; sentAt: string },
+    claim: number,
+    shedTrigger: TriggerSnapshot | undefined,
+  ): UpdateExpressionBuilder {
+    const update = new UpdateExpressionBuilder();
+    update
+      .set('providerId', sent.providerId)
+      .set('sentAt', sent.sentAt)
+      .remove('leaseUntil')
+      .set(ATTR.expiresAt, this.table.expiresAt())
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(`${update.name('attempts')} = ${update.value(claim)}`);
+    if (shedTrigger !== undefined) {
+      // What the provider needed is with it now; what the record must keep (status, address,
+      // provider id, times, history) is small.
+      update
+        .remove('rendered')
+        .set('trigger', triggerItem({ ...shedTrigger, detail: {}, trimmed: ['detail'] }));
+    }
+    return update;
+  }
+
+  async claimForSending(
+    messageId: string,
+    now: string,
+    leaseUntil: string,
+  ): Promise<MessageRecord | undefined> {
+    const update = new UpdateExpressionBuilder();
+    const status = update.name('status');
+    const lease = update.name('leaseUntil');
+    const change: StatusChange = { at: now, status: 'sending' };
+    update
+      .set('status', 'sending')
+      .set('leaseUntil', leaseUntil)
+      .setExpression('history', `list_append(${update.name('history')}, ${update.value([change])})`)
+      .add('attempts', 1)
+      // Out of the pending index: a closing event can no longer cancel what is being sent.
+      .remove(ATTR.lifecycleSk)
+      .set(ATTR.expiresAt, this.table.expiresAt())
+      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+      .condition(
+        `${status} = ${update.value('scheduled')} OR ` +
+          `(${status} = ${update.value('sending')} AND ${lease} < ${update.value(now)})`,
+      );
+    return this.updateMessage(messageId, update);
+  }
+
+  async findPending(correlationKey: string): Promise<MessageRecord[]> {
+    const keys = await this.table.queryKeys({
+      IndexName: INDEXES.lifecycle.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.lifecyclePk },
+      ExpressionAttributeValues: { ':pk': pendingPartition(correlationKey) },
+    });
+    // The index is eventually consistent; the consistent batch read and this filter are what
+    // make the answer exact for anything claimed or cancelled a moment ago.
+    const items = await this.table.batchGet(keys);
+    return keys
+      .map((key) => items.get(key.PK))
+      .filter((item) => item !== undefined)
+      .map(toMessageRecord)
+      .filter((message) => message.status === 'scheduled' && message.correlationKey === correlationKey);
+  }
+
+  applyProviderStatus(
+    messageId: string,
+    report: ProviderReport,
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
+    return applyProviderReport(this.table, messageId, report);
+  }
+
+  async findLatestMessageTo(address: string): Promise<MessageRecord | undefined> {
+    const page = await this.table.call('Query', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: INDEXES.address.indexName,
+          KeyConditionExpression: '#to = :to',
+          ExpressionAttributeNames: { '#to': ATTR.to },
+          ExpressionAttributeValues: { ':to': address },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      ),
+    );
+    const first = page.Items?.[0];
+    if (first === undefined) return undefined;
+    const item = await this.table.getItem(toItemKey(first));
+    return item === undefined ? undefined : toMessageRecord(item);
+  }
+
+  /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */
+  private async updateMessage(
+    messageId: string,
+    update: UpdateExpressionBuilder,
+  ): Promise<MessageRecord | undefined> {
+    try {
+      const result = await this.table.call('UpdateItem', () =>
+        this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: itemKey.message(messageId),
+            ...update.build(),
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toMessageRecord(result.Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The `lifecycle` index keys of a new message. A correlated message keeps `PENDING#<key>` as its
+ * partition for life and is in the index only while `lifecycleSK` (its sendAt) is set, i.e.
+ * while scheduled.
+ */
+function lifecycleAtCreate(message: MessageRecord): Record<string, string> {
+  if (message.correlationKey === undefined) return {};
+  return {
+    [ATTR.lifecyclePk]: pendingPartition(message.correlationKey),
+    ...(message.status === 'scheduled' ? { [ATTR.lifecycleSk]: message.sendAt } : {}),
+  };
+}
+
+/**
+ * Keeps the `lifecycle` index exact through a transition: back to `scheduled` (a deferral or
+ * retry), the sort key is the (new) sendAt, so it is pending again under the partition set at
+ * create (uncorrelated messages have none and stay out); any other status takes it out.
+ */
+function updateLifecycle(
+  update: UpdateExpressionBuilder,
+  status: MessageStatus,
+  patch: TransitionPatch,
+): void {
+  if (status !== 'scheduled') update.remove(ATTR.lifecycleSk);
+  else if (patch.sendAt !== undefined) update.set(ATTR.lifecycleSk, patch.sendAt);
+  else update.setExpression(ATTR.lifecycleSk, update.name('sendAt'));
+}

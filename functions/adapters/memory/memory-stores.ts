@@ -1,0 +1,37 @@
+import type { Stores } from '../../app/ports/stores.ts';
+import { MemoryCapLedger } from './memory-cap-ledger.ts';
+import { MemoryConsoleQueries } from './memory-console-queries.ts';
+import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
+import { MemoryMessageStore } from './memory-message-store.ts';
+import { MemoryProfileStore } from './memory-profile-store.ts';
+import { MemoryRejectedLog } from './memory-rejected-log.ts';
+import { MemoryReplyStore } from './memory-reply-store.ts';
+import { MemorySuppressionStore } from './memory-suppression-store.ts';
+import { MemoryThresholdCounters } from './memory-threshold-counters.ts';
+
+/** Every store port in memory; the concrete types, so tests and the simulator can look inside. */
+export interface MemoryStores extends Stores {
+  messages: MemoryMessageStore;
+  profiles: MemoryProfileStore;
+  suppressions: MemorySuppressionStore;
+  inboundReplies: MemoryReplyStore;
+  rejected: MemoryRejectedLog;
+}
+
+/** Every store port in memory (for the simulator and unit tests); the console queries read the others. */
+export function createMemoryStores(): MemoryStores {
+  const messages = new MemoryMessageStore();
+  const inboundReplies = new MemoryReplyStore();
+  const rejected = new MemoryRejectedLog();
+  return {
+    messages,
+    profiles: new MemoryProfileStore(),
+    suppressions: new MemorySuppressionStore(),
+    caps: new MemoryCapLedger(),
+    dedupe: new MemoryDedupeClaims(),
+    inboundReplies,
+    thresholds: new MemoryThresholdCounters(),
+    rejected,
+    queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+  };
+}

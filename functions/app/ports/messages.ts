@@ -1,0 +1,107 @@
+import type { MessageRecord, MessageStatus, StatusChange } from '../message-record.ts';
+
+/** What the send step writes before calling the provider. */
+export type SendFields = Required<Pick<MessageRecord, 'channel' | 'to' | 'locale' | 'rendered'>>;
+
+/** Fields {@link MessageStore.transition} may set besides the status. */
+export type TransitionPatch = Partial<
+  Pick<MessageRecord, 'sendAt' | 'channel' | 'to' | 'locale' | 'rendered' | 'providerId' | 'sentAt'>
+>;
+
+/** What the provider accepted, as {@link MessageStore.recordSent} records it. */
+export interface SentReceipt {
+  at: string;
+  providerId: string;
+  sentAt: string;
+  reason?: string;
+  detail?: string;
+}
+
+/** A provider status report (delivered, bounced, …), as {@link MessageStore.applyProviderStatus} applies it. */
+export interface ProviderReport {
+  providerEventId: string;
+  status: MessageStatus;
+  at: string;
+  reason?: string;
+  detail?: string;
+}
+
+/**
+ * Message records and their lifecycle: planned, claimed for sending, sent, reported on. Every
+ * write that decides something is one conditional write, so racing senders and redeliveries are
+ * decided by the store.
+ */
+export interface MessageStore {
+  /** Creates the record unless one with the same id exists (a duplicate or redelivered event). */
+  createMessage(record: MessageRecord): Promise<'created' | 'exists'>;
+  getMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Moves a message to a new status if it is in one of `from`; returns the updated record, or
+   * undefined when it was not (someone else moved it first). `patch` sets other fields.
+   * `claim` (the `attempts` a {@link MessageStore.claimForSending} returned) makes the write
+   * apply only while that claim still holds: every write from `sending` passes it, so a sender
+   * whose lease lapsed and was claimed again cannot overwrite the new sender's work.
+   */
+  transition(
+    messageId: string,
+    from: ReadonlyArray<MessageStatus>,
+    change: StatusChange,
+    patch?: TransitionPatch,
+    claim?: number,
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * Writes what is about to be sent (channel, recipient, locale, rendered text) on a message
+   * still `sending` under `claim`, before the provider is called, so a delivery report that
+   * arrives before `sent` is recorded finds a complete record. The status and lease are kept.
+   * False when the claim no longer holds (nothing written).
+   */
+  prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean>;
+  /**
+   * Records that the provider accepted the message sent under `claim`: `sending` becomes `sent`
+   * with `providerId` and `sentAt` (which put it in the address index). When a provider report
+   * got there first (the record is already `sent`, `delivered`, `failed`, … and has no
+   * `providerId`), the provider fields are filled in and the status is left as the report set it.
+   * Undefined when the claim no longer holds. `shed` also drops `rendered` and the trigger's
+   * detail, for a record that no longer fits the store (see {@link isRecordTooLarge}).
+   */
+  recordSent(
+    messageId: string,
+    claim: number,
+    sent: SentReceipt,
+    options?: { shed?: boolean },
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * Claims a due message for sending: `scheduled`, or `sending` whose lease lapsed (its sender
+   * crashed). Returns the claimed record with `attempts` incremented, or undefined.
+   */
+  claimForSending(messageId: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
+  /** Scheduled messages waiting on a correlation key (for cancel and expect). */
+  findPending(correlationKey: string): Promise<MessageRecord[]>;
+  /**
+   * Applies a provider status report (delivered, bounced, …) once: `providerEventId` is remembered
+   * on the record and a repeat is ignored, so webhook retries and replays change nothing.
+   * Returns 'applied', 'duplicate', 'stale' (the record is already further on) or 'not-found'.
+   */
+  applyProviderStatus(
+    messageId: string,
+    report: ProviderReport,
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'>;
+  /** The latest message sent to an address (phone in E.164 or email), for correlating replies. */
+  findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
+}
+
+/**
+ * The `code` a store's error carries when a write would make a record larger than the store can
+ * keep (DynamoDB: 400 KB an item). Such a write fails the same way every time.
+ */
+const RECORD_TOO_LARGE = 'RecordTooLarge';
+
+/** Whether a store error says the record would be too large ({@link RECORD_TOO_LARGE}). */
+export function isRecordTooLarge(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === RECORD_TOO_LARGE;
+}
+
+/** Whether a store error says the same write would fail again (`retryable: false`). */
+export function isPermanentStoreError(error: unknown): boolean {
+  return error instanceof Error && 'retryable' in error && error.retryable === false;
+}

@@ -1,0 +1,25 @@
+import type { CapLedger } from './caps.ts';
+import type { ConsoleQueries } from './console-queries.ts';
+import type { DedupeClaims } from './dedupe.ts';
+import type { MessageStore } from './messages.ts';
+import type { ProfileStore } from './profiles.ts';
+import type { RejectedLog } from './rejected.ts';
+import type { ReplyStore } from './replies.ts';
+import type { SuppressionStore } from './suppressions.ts';
+import type { ThresholdCounters } from './thresholds.ts';
+
+/**
+ * Every store port, one per role, as the composition root hands them out. A use case names the
+ * ones it uses (`Pick<Stores, 'messages' | 'caps'>`), so a caller can pass the whole bundle.
+ */
+export interface Stores {
+  messages: MessageStore;
+  profiles: ProfileStore;
+  suppressions: SuppressionStore;
+  caps: CapLedger;
+  dedupe: DedupeClaims;
+  inboundReplies: ReplyStore;
+  thresholds: ThresholdCounters;
+  rejected: RejectedLog;
+  queries: ConsoleQueries;
+}

@@ -1,0 +1,85 @@
+/**
+ * The one composition root: given the adapters of a front door (the Lambda handlers, the local
+ * runtime, the simulator), it builds the dependencies of every use case. The front doors differ
+ * only in the adapters they pass; how a use case is wired lives here and nowhere else.
+ *
+ * A Lambda builds only what its function runs (`composeEvaluate`, `composeWebhook` here;
+ * `composeSend` in compose-send.ts, with the template renderer), so the evaluate and webhook
+ * functions load neither a provider SDK nor the template engine; the local runtime and the
+ * simulator run everything in one process (`composeNudge`, compose-send.ts).
+ */
+import type { EvaluateDeps } from '../app/evaluate-event.ts';
+import type { ReplyDeps } from '../app/handle-inbound-reply.ts';
+import type { Stores } from '../app/ports/stores.ts';
+import type { Clock, OutcomePublisher, SendScheduler } from '../app/ports.ts';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { keywordTable } from '../core/replies/inbound-keywords.ts';
+import type { RepliesSettings } from '../core/replies/reply-answers.ts';
+import type { RuleSet } from '../core/rules/rule-set.ts';
+
+/** The compiled project a use case runs on (rules, settings, and for sending the templates). */
+export interface CompiledProject {
+  settings: EngineSettings;
+  rules: RuleSet;
+}
+
+/** What every front door has: the stores, the clock and the project. */
+interface CommonAdapters {
+  stores: Stores;
+  clock: Clock;
+  project: CompiledProject;
+}
+
+/** The evaluate step's adapters: the scheduler plans sends. */
+export interface EvaluateAdapters extends CommonAdapters {
+  scheduler: SendScheduler;
+}
+
+/** What the provider webhooks' use cases need (the router adds the secrets and the log). */
+export type WebhookUseCaseDeps = Pick<
+  ReplyDeps,
+  'messages' | 'profiles' | 'inboundReplies' | 'suppressions' | 'outcomes' | 'keywords' | 'defaultCountry'
+> &
+  Pick<Stores, 'caps'> & {
+    clock: Clock;
+    replies: RepliesSettings;
+    defaultLocale: string;
+  };
+
+/** The evaluate step's dependencies. */
+export function composeEvaluate(adapters: EvaluateAdapters): EvaluateDeps {
+  return {
+    ...adapters.stores,
+    scheduler: adapters.scheduler,
+    clock: adapters.clock,
+    settings: adapters.project.settings,
+    rules: adapters.project.rules,
+  };
+}
+
+/** The webhook's use cases' dependencies: replies, provider reports, opt-outs, unsubscribes. */
+export function composeWebhook(adapters: {
+  stores: Stores;
+  clock: Clock;
+  outcomes: OutcomePublisher;
+  /** Rules are not needed: the webhook never plans a message. */
+  project: Pick<CompiledProject, 'settings'>;
+}): WebhookUseCaseDeps {
+  return {
+    ...adapters.stores,
+    outcomes: adapters.outcomes,
+    clock: adapters.clock,
+    ...projectPart(adapters.project),
+  };
+}
+
+/** The settings-dependent part of the webhook's dependencies (rebuilt on a reload). */
+export function projectPart(project: Pick<CompiledProject, 'settings'>) {
+  const { settings } = project;
+  return {
+    keywords: keywordTable(settings.keywords),
+    replies: settings.replies,
+    defaultLocale: settings.defaults.locale,
+    defaultCountry: settings.defaults.country,
+  };
+}

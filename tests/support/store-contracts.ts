@@ -1,0 +1,22 @@
+/**
+ * Every store port's contract (one file per port), registered together for one implementation of
+ * the {@link Stores} bundle. The suppression store has its own (suppression-store-contract.ts).
+ */
+import type { Stores } from '../../functions/app/ports/stores.ts';
+import { describeCapLedgerContract } from './cap-ledger-contract.ts';
+import { describeConsoleQueriesContract } from './console-queries-contract.ts';
+import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
+import { describeMessageStoreContract } from './message-store-contract.ts';
+import { describeProfileStoreContract } from './profile-store-contract.ts';
+import type { MakeStores } from './store-contract-fixtures.ts';
+import { describeThresholdCountersContract } from './threshold-counters-contract.ts';
+
+/** Registers the contract of every store port in {@link Stores} for one implementation. */
+export function describeStoreContracts(name: string, makeStores: MakeStores): void {
+  describeMessageStoreContract(name, makeStores);
+  describeProfileStoreContract(name, makeStores);
+  describeDedupeClaimsContract(name, makeStores);
+  describeCapLedgerContract(name, makeStores);
+  describeThresholdCountersContract(name, makeStores);
+  describeConsoleQueriesContract(name, makeStores);
+}
