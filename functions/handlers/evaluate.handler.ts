@@ -1,5 +1,6 @@
 // Lambda entry: SQS (journey events delivered by the EventBridge rule) → evaluate.
 import { createLogger } from '../adapters/logging/logger.ts';
+import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import { readDeployedProject } from './deployed-project.ts';
@@ -9,6 +10,7 @@ import { journeyStore, sendScheduler, suppressionStore } from './lambda-wiring.t
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
+const metrics = new PowertoolsMetrics({ serviceName: 'nudge-evaluate' });
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts): only the rule index is built here.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
@@ -24,5 +26,7 @@ export const handler = createSqsBatchHandler(
       rules: compileRuleSet(project.rules),
     },
     (message, fields, level = 'info') => logger[level](message, fields),
+    metrics,
   ),
+  { logger, metrics },
 );

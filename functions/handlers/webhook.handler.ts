@@ -1,6 +1,7 @@
 // Lambda entry: provider webhooks through a Function URL → verify → record.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
+import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import { readDeployedProject } from './deployed-project.ts';
@@ -10,6 +11,7 @@ import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } fro
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
+const metrics = new PowertoolsMetrics({ serviceName: 'nudge-webhook' });
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts); the webhook needs the reply keywords and answers.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
@@ -28,10 +30,19 @@ const route = createWebhookRouter({
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
   unsubscribeSigningKey: secrets.unsubscribe.signingKey,
   ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { publicBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+  metrics,
   log: (level, message, fields) => logger[level](message, fields ?? {}),
 });
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const response = await route(webhookRequestFromFunctionUrl(event));
-  return { statusCode: response.status, headers: response.headers, body: response.body };
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  try {
+    const response = await route(webhookRequestFromFunctionUrl(event));
+    return { statusCode: response.status, headers: response.headers, body: response.body };
+  } finally {
+    metrics.flush();
+  }
 }
