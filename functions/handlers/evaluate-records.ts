@@ -40,9 +40,8 @@ export function evaluateRecordHandler(deps: EvaluateDeps, log: EvaluateLog, metr
 
 function handleEvaluateRecord(deps: EvaluateDeps, log: EvaluateLog, metrics: Metrics) {
   return async (record: SQSRecord): Promise<void> => {
-    metrics.add('EventsReceived');
     const result = await evaluateEvent(parsed(record.body), deps);
-    countResult(result, metrics);
+    countEvaluation(result, metrics);
     const fields = {
       eventId: result.eventId ?? null,
       rejected: result.rejected ?? null,
@@ -68,7 +67,12 @@ function matched(result: EvaluationResult): boolean {
   return result.planned.length + result.closed.length + result.counted.length > 0;
 }
 
-function countResult(result: EvaluationResult, metrics: Metrics): void {
+/**
+ * Counts one evaluated event: EventsReceived, then EventsRejected (by class) or EventsMatched,
+ * MessagesPlanned and MessagesSuppressed (by reason). The local runtime counts with it too.
+ */
+export function countEvaluation(result: EvaluationResult, metrics: Metrics): void {
+  metrics.add('EventsReceived');
   if (result.rejected !== undefined) {
     metrics.add('EventsRejected', { reason: rejectionClass(result.rejected) });
     return;

@@ -10,7 +10,8 @@ import { journeyStore, sendScheduler, suppressionStore } from './lambda-wiring.t
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
-const metrics = new PowertoolsMetrics({ serviceName: 'nudge-evaluate' });
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
+const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts): only the rule index is built here.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);

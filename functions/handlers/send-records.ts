@@ -52,7 +52,7 @@ function handleSendRecord(deps: SendDeps, log: RecordLog, metrics: Metrics) {
       return;
     }
     const outcome = await sendMessage(messageId, deps);
-    countOutcome(outcome, metrics);
+    countSendOutcome(outcome, metrics);
     log('send attempt', { ...outcome }, levelOf(outcome));
   };
 }
@@ -68,7 +68,8 @@ function requestOf(record: SQSRecord): string | undefined {
   return request.success ? request.data.messageId : undefined;
 }
 
-function countOutcome(outcome: SendOutcome, metrics: Metrics): void {
+/** Counts one send attempt: MessagesSent by channel, MessagesSuppressed and MessagesFailed by reason. */
+export function countSendOutcome(outcome: SendOutcome, metrics: Metrics): void {
   if (outcome.kind === 'sent') metrics.add('MessagesSent', { channel: outcome.channel });
   if (outcome.kind === 'suppressed')
     metrics.add('MessagesSuppressed', { reason: metricReason(outcome.reason) });
@@ -82,7 +83,7 @@ function levelOf(outcome: SendOutcome): 'debug' | 'info' | 'warn' {
 }
 
 /** Each channel's sender, timed: ProviderLatency (ms, by channel) whatever the provider answered. */
-function timedChannels(
+export function timedChannels(
   channels: Readonly<Record<Channel, ChannelSender>>,
   metrics: Metrics,
 ): Readonly<Record<Channel, ChannelSender>> {

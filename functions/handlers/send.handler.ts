@@ -22,7 +22,8 @@ import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-send');
-const metrics = new PowertoolsMetrics({ serviceName: 'nudge-send' });
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
+const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts). The Liquid templates are parsed here, once: every
 // send renders one.

@@ -11,7 +11,8 @@ import { journeyStore, outcomePublisher, providerSecrets, suppressionStore } fro
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
-const metrics = new PowertoolsMetrics({ serviceName: 'nudge-webhook' });
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
+const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts); the webhook needs the reply keywords and answers.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);

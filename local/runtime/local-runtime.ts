@@ -8,6 +8,7 @@ import { DynamoJourneyStore } from '../../functions/adapters/dynamodb/dynamo-jou
 import { DynamoSuppressionStore } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
+import { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -32,6 +33,8 @@ import { keywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
+import { countEvaluation } from '../../functions/handlers/evaluate-records.ts';
+import { countSendOutcome, timedChannels } from '../../functions/handlers/send-records.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { startConsoleServer } from '../console/console-server.ts';
@@ -294,10 +297,13 @@ async function start(
   const outcomes: EventBridgeEvent[] = [];
   const customersSeen = new Map<string, string>();
   let evaluateDeps: EvaluateDeps | undefined;
+  // The metrics the Lambda functions write to CloudWatch, counted here (GET /api/metrics).
+  const metrics = new MemoryMetrics();
   // The ingest step for one journey event, whichever way it arrived (PutEvents, or a redelivery).
   const ingest = async (event: unknown): Promise<EvaluationResult> => {
     if (evaluateDeps === undefined) throw new Error('not started');
     const result = await evaluateEvent(event, evaluateDeps);
+    countEvaluation(result, metrics);
     const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
     if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
     const counted = result.counted.map(
@@ -377,6 +383,7 @@ async function start(
     handler: async (messageId) => {
       if (sendDeps === undefined) throw new Error('not started');
       const outcome = await sendMessage(messageId, sendDeps);
+      countSendOutcome(outcome, metrics);
       log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
     },
     onError: (failure) => log(`send ${failure.messageId} failed, will retry: ${String(failure.error)}`),
@@ -405,7 +412,7 @@ async function start(
     clock,
     settings: project.settings,
     rules: evaluateDeps.rules,
-    channels: sendPorts.channels,
+    channels: timedChannels(sendPorts.channels, metrics),
     render: catalogRenderer(project.catalog, project.settings),
     outcomes: publisher,
   };
@@ -423,6 +430,7 @@ async function start(
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
     publicBaseUrl: webhooks.url,
     log: (level, message, fields) => log(`webhook ${level}: ${message} ${JSON.stringify(fields ?? {})}`),
+    metrics,
   };
   route = createWebhookRouter(webhookDeps);
 
@@ -480,6 +488,7 @@ async function start(
   let consoleUrl = '';
   const consoleServer = await startConsoleServer({
     port: options.ports?.console ?? 3000,
+    metrics,
     backend: createConsoleBackend({
       store,
       suppressions,

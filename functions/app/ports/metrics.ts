@@ -3,7 +3,7 @@
  * memory locally, served at `GET /api/metrics`). Counts unless said otherwise. Dimension values
  * are closed sets ({@link metricReason}), so a metric never grows one series per message.
  */
-export const METRIC_NAMES = [
+const METRIC_NAMES = [
   /** One per journey event the evaluate step read. */
   'EventsReceived',
   /** One per event that at least one rule matched (trigger, closer or threshold). */
