@@ -22,7 +22,9 @@ export type SendFailureResult =
  * message becomes `failed` with `reason` and the error (masked) as detail, leaves the cap ledger,
  * and MessageFailed goes on the bus when its channel is known. A message already past sending
  * (the provider accepted it, then something else failed) is left as it is. Publishing is best
- * effort here: the record is the outcome, and the caller logs `published: false`.
+ * effort here: the record is the outcome, and the caller logs `published: false`. The write is
+ * not conditioned on a claim (the caller has none): a sender holding one would meet the same
+ * permanent failure.
  */
 export async function recordSendFailure(
   messageId: string,

@@ -529,22 +529,30 @@ describe('alarms', () => {
     }
   });
 
-  /** An alarm's single metric: namespace, name, the dimensions as a map, and its statistic. */
-  function alarmMetric(id: string) {
-    const alarm = props(resource('AWS::CloudWatch::Alarm', id));
-    const dimensions = Array.isArray(alarm.Dimensions) ? alarm.Dimensions : [];
-    return {
-      namespace: alarm.Namespace,
-      name: alarm.MetricName,
-      dimensions: Object.fromEntries(
-        dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]),
-      ),
-      statistic: alarm.Statistic ?? alarm.ExtendedStatistic,
-      threshold: alarm.Threshold,
-      comparison: alarm.ComparisonOperator,
-    };
-  }
+  it('has no alarm actions when no topic is configured', () => {
+    for (const alarm of Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toBeUndefined();
+    }
+  });
+});
 
+/** An alarm's single metric: namespace, name, the dimensions as a map, and its statistic. */
+function alarmMetric(id: string) {
+  const alarm = props(resource('AWS::CloudWatch::Alarm', id));
+  const dimensions = Array.isArray(alarm.Dimensions) ? alarm.Dimensions : [];
+  return {
+    namespace: alarm.Namespace,
+    name: alarm.MetricName,
+    dimensions: Object.fromEntries(
+      dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]),
+    ),
+    statistic: alarm.Statistic ?? alarm.ExtendedStatistic,
+    threshold: alarm.Threshold,
+    comparison: alarm.ComparisonOperator,
+  };
+}
+
+describe('alarms on Nudge metrics (EMF)', () => {
   it.each([
     ['AlarmsWebhookRefused', 'WebhookRefused', 'nudge-webhook', 'Sum', 10, 'GreaterThanOrEqualToThreshold'],
     ['AlarmsProviderLatencyP99', 'ProviderLatency', 'nudge-send', 'p99', 5000, 'GreaterThanThreshold'],
@@ -616,12 +624,6 @@ describe('alarms', () => {
     expect(line._aws.CloudWatchMetrics[0].Dimensions).toContainEqual(Object.keys(alarm.dimensions));
     expect(line._aws.CloudWatchMetrics[0].Metrics[0].Name).toBe(alarm.name);
     expect(line.service).toBe(alarm.dimensions.service);
-  });
-
-  it('has no alarm actions when no topic is configured', () => {
-    for (const alarm of Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties?.AlarmActions).toBeUndefined();
-    }
   });
 });
 

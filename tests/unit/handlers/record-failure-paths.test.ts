@@ -245,6 +245,24 @@ describe('send: failures by kind', () => {
     expect(w.metrics.total('MessagesFailed')).toBe(0);
   });
 
+  it('a permanent failure that cannot be recorded either goes back to the queue, logged as such', async () => {
+    const w = world();
+    const messageId = await planned(w, 'ev-s-stuck');
+    w.store.fault = { on: 'claimForSending', kind: 'permanent' };
+    w.store.transition = async () => {
+      throw validationException();
+    };
+
+    const response = await w.send(batch(sendRecord(messageId), sendRecord('m-unknown')), context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: `sqs-send-${messageId}` }]);
+    expect((await w.store.getMessage(messageId))?.status).toBe('scheduled');
+    const failure = w.lines.find((line) => line.fields.sqsMessageId === `sqs-send-${messageId}`);
+    expect(failure?.level).toBe('error');
+    expect(failure?.message).toContain('could not be recorded');
+    expect(w.metrics.total('MessagesFailed')).toBe(0);
+  });
+
   it('counts a sent message by channel and the provider latency', async () => {
     const w = world();
     const messageId = await planned(w, 'ev-s-ok');
