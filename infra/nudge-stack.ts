@@ -88,7 +88,6 @@ export class NudgeStack extends Stack {
         Send: this.sendQueue.deadLetters,
         Scheduler: this.scheduling.deadLetters,
       },
-      sendLogGroup: this.sender.fn.logGroup,
       alarmTopicArn: settings.alarmTopicArn,
     });
 

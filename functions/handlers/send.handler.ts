@@ -1,5 +1,6 @@
 // Lambda entry: SQS (due message ids) → send through Twilio or SendGrid.
 import { createLogger } from '../adapters/logging/logger.ts';
+import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { createSendGridMail } from '../adapters/sendgrid/sendgrid-client.ts';
 import { SendGridEmailSender } from '../adapters/sendgrid/sendgrid-email-sender.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -15,6 +16,8 @@ import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-send');
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
+const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts). The Liquid templates are parsed here, once: every
 // send renders one.
@@ -68,5 +71,7 @@ export const handler = createSqsBatchHandler(
       outcomes: outcomePublisher(env),
     }),
     (message, fields, level = 'info') => logger[level](message, fields),
+    metrics,
   ),
+  { logger, metrics },
 );

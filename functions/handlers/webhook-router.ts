@@ -9,13 +9,15 @@ import { withConnectionOverrides } from '../adapters/twilio/twilio-connection-ov
 import { verifyTwilioSignature } from '../adapters/twilio/twilio-signature.ts';
 import { parseTwilioInbound, parseTwilioStatusCallback } from '../adapters/twilio/twilio-webhook.ts';
 import { handleInboundReply } from '../app/handle-inbound-reply.ts';
+import { type Metrics, noMetrics } from '../app/ports/metrics.ts';
 import type { InboundReply } from '../app/ports/replies.ts';
 import type { Stores } from '../app/ports/stores.ts';
 import type { Clock, OutcomePublisher } from '../app/ports.ts';
 import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
-import { recordProviderStatus } from '../app/record-provider-status.ts';
+import { type ProviderStatusReport, recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
+import type { Channel } from '../core/rules/rule-schema.ts';
 import { unsubscribeRoute } from './unsubscribe-route.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
@@ -61,6 +63,8 @@ export interface WebhookDeps
   replies?: RepliesSettings;
   /** `defaults.locale`: the answer's locale when neither the customer's nor the number's country tells. */
   defaultLocale?: string;
+  /** Counts refusals (WebhookRefused by reason) and delivery reports (MessagesDelivered, MessagesFailed). */
+  metrics?: Metrics;
   /** Logs a refusal or a problem; never given secrets or personal data. */
   log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -85,8 +89,10 @@ export function createWebhookRouter(
   deps: WebhookDeps,
 ): (request: WebhookRequest) => Promise<WebhookResponse> {
   return async (request) => {
-    if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES)
+    if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_WEBHOOK_BODY_BYTES) {
+      (deps.metrics ?? noMetrics).add('WebhookRefused', { reason: 'payload-too-large' });
       return text(413, 'payload too large');
+    }
     const path = request.path.replace(/\/+$/, '');
     // The one route a browser opens (GET shows a page, POST unsubscribes); the others are POST only.
     if (path === UNSUBSCRIBE_PATH) return unsubscribeRoute(request, deps);
@@ -146,11 +152,12 @@ async function twilioStatus(request: WebhookRequest, deps: WebhookDeps): Promise
   const messageId = new URLSearchParams(request.query).get('messageId') ?? undefined;
   const parsed = parseTwilioStatusCallback(params, messageId, now(deps));
   if (!parsed.ok) {
+    (deps.metrics ?? noMetrics).add('WebhookRefused', { reason: 'malformed' });
     deps.log?.('warn', 'twilio status callback not understood', { reason: parsed.reason });
     return text(400, parsed.reason);
   }
   if (parsed.report === 'ignore') return text(200, 'ok');
-  const result = await recordProviderStatus(parsed.report, deps);
+  const result = await recordStatus(parsed.report, 'sms', deps);
   deps.log?.('info', 'twilio status', {
     messageId: parsed.report.messageId,
     status: parsed.report.status,
@@ -169,7 +176,10 @@ async function twilioInbound(request: WebhookRequest, deps: WebhookDeps): Promis
   const params = formParams(request.rawBody);
   if (!twilioVerified(request, deps, params)) return refuse(deps, 'twilio inbound: bad signature');
   const parsed = parseTwilioInbound(params, now(deps));
-  if (!parsed.ok) return text(400, parsed.reason);
+  if (!parsed.ok) {
+    (deps.metrics ?? noMetrics).add('WebhookRefused', { reason: 'malformed' });
+    return text(400, parsed.reason);
+  }
   const { reply, isNew } = await handleInboundReply(parsed.sms, deps);
   const answer = isNew ? await answerTo(reply, deps) : undefined;
   deps.log?.('info', 'inbound reply', {
@@ -235,7 +245,7 @@ async function sendgridEvents(request: WebhookRequest, deps: WebhookDeps): Promi
   for (const problem of problems) deps.log?.('warn', 'sendgrid event skipped', { problem });
   const results: string[] = [];
   for (const action of actions) {
-    if (action.kind === 'status') results.push(await recordProviderStatus(action.report, deps));
+    if (action.kind === 'status') results.push(await recordStatus(action.report, 'email', deps));
     else if (action.kind === 'opt-out') results.push(await recordEmailOptOut(action, deps));
     else results.push('ignored');
   }
@@ -244,7 +254,27 @@ async function sendgridEvents(request: WebhookRequest, deps: WebhookDeps): Promi
   return text(200, results.join(','));
 }
 
+/**
+ * Records a delivery report and counts what it applied: MessagesDelivered by channel, or
+ * MessagesFailed with reason `provider-report` (undelivered, bounced, failed). A duplicate,
+ * stale or unknown report counts nothing.
+ */
+async function recordStatus(
+  report: ProviderStatusReport,
+  channel: Channel,
+  deps: WebhookDeps,
+): Promise<string> {
+  const result = await recordProviderStatus(report, deps);
+  if (result !== 'applied') return result;
+  const metrics = deps.metrics ?? noMetrics;
+  if (report.status === 'delivered') metrics.add('MessagesDelivered', { channel });
+  if (['undelivered', 'bounced', 'failed'].includes(report.status))
+    metrics.add('MessagesFailed', { reason: 'provider-report' });
+  return result;
+}
+
 function refuse(deps: WebhookDeps, why: string): WebhookResponse {
+  (deps.metrics ?? noMetrics).add('WebhookRefused', { reason: 'bad-signature' });
   deps.log?.('warn', 'webhook refused', { why });
   return text(403, 'forbidden');
 }

@@ -1,6 +1,7 @@
 // Lambda entry: provider webhooks through a Function URL → verify → record.
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
+import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { composeWebhook } from '../wiring/compose.ts';
 import { readDeployedProject } from './deployed-project.ts';
@@ -10,6 +11,8 @@ import { dynamoStores, outcomePublisher, providerSecrets } from './lambda-wiring
 import { createWebhookRouter } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
+const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 // Validated at synthesis (compile-project.ts); the webhook needs the reply keywords and answers.
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
@@ -26,10 +29,19 @@ const route = createWebhookRouter({
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,
   unsubscribeSigningKey: secrets.unsubscribe.signingKey,
   ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { publicBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+  metrics,
   log: (level, message, fields) => logger[level](message, fields ?? {}),
 });
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const response = await route(webhookRequestFromFunctionUrl(event));
-  return { statusCode: response.status, headers: response.headers, body: response.body };
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  try {
+    const response = await route(webhookRequestFromFunctionUrl(event));
+    return { statusCode: response.status, headers: response.headers, body: response.body };
+  } finally {
+    metrics.flush();
+  }
 }

@@ -16,6 +16,7 @@ import {
 } from '../bundling.ts';
 import { acknowledgeNag } from '../nag.ts';
 import { type NudgeSettings, REPO_ROOT } from '../settings.ts';
+import { metricsNamespace, serviceNameOf } from './alarms.ts';
 
 /** Props of {@link NudgeFunction}. */
 export interface NudgeFunctionProps {
@@ -75,7 +76,9 @@ export class NudgeFunction extends Construct {
     super(scope, id);
     const { settings } = props;
     const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: `nudge-${props.name}`,
+      // The names the Powertools logger and metrics read; the alarms use the same (alarms.ts).
+      POWERTOOLS_SERVICE_NAME: serviceNameOf(props.name),
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.stage),
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
       NUDGE_RETENTION_DAYS: String(settings.retentionDays),
       ...props.environment,

@@ -16,6 +16,7 @@ import {
   sendJson,
   sendJsonError,
 } from './http-io.ts';
+import { type MetricsSource, metricsRoute } from './metrics-route.ts';
 import { customerPage, customersPage } from './pages/customer-pages.ts';
 import { layout, type PageFrame, type Section } from './pages/layout.ts';
 import { messagePage } from './pages/message-page.ts';
@@ -35,6 +36,8 @@ export interface ConsoleServerOptions {
    * 500; by default the error's name and PII-masked message go to stderr.
    */
   onError?: (error: unknown) => void;
+  /** Served at `GET /api/metrics` (metrics-route.ts): the local runtime's in-memory metrics. */
+  metrics?: MetricsSource;
 }
 
 /** A running console. */
@@ -279,6 +282,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   // ---------------------------------------------------------------- JSON API
 
   const api: Route[] = [
+    metricsRoute(options.metrics),
     {
       pattern: /^\/api\/messages$/,
       methods: {

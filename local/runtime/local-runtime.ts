@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { loadProjectFolder } from '../../functions/adapters/files/load-project.ts';
+import { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import {
   ControllableClock,
   LocalSendScheduler,
@@ -28,6 +29,8 @@ import { readPath } from '../../functions/core/paths.ts';
 import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
+import { countEvaluation } from '../../functions/handlers/evaluate-records.ts';
+import { countSendOutcome, timedChannels } from '../../functions/handlers/send-records.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import { type Composition, composeNudge } from '../../functions/wiring/compose-send.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
@@ -286,10 +289,13 @@ async function start(
   const outcomes: EventBridgeEvent[] = [];
   const customersSeen = new Map<string, string>();
   let nudge: Composition | undefined;
+  // The metrics the Lambda functions write to CloudWatch, counted here (GET /api/metrics).
+  const metrics = new MemoryMetrics();
   // The ingest step for one journey event, whichever way it arrived (PutEvents, or a redelivery).
   const ingest = async (event: unknown): Promise<EvaluationResult> => {
     if (nudge === undefined) throw new Error('not started');
     const result = await evaluateEvent(event, nudge.evaluate);
+    countEvaluation(result, metrics);
     const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
     if (typeof id === 'string') customersSeen.set(id, clock.now().toISO() ?? '');
     const counted = result.counted.map(
@@ -368,6 +374,7 @@ async function start(
     handler: async (messageId) => {
       if (nudge === undefined) throw new Error('not started');
       const outcome = await sendMessage(messageId, nudge.send);
+      countSendOutcome(outcome, metrics);
       log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
     },
     onError: (failure) => log(`send ${failure.messageId} failed, will retry: ${String(failure.error)}`),
@@ -388,7 +395,7 @@ async function start(
     clock,
     project: { settings: project.settings, rules: rulesOf(project.rules) },
     catalog: project.catalog,
-    channels: sendPorts.channels,
+    channels: timedChannels(sendPorts.channels, metrics),
     outcomes: publisher,
   });
   const webhookDeps: WebhookDeps = {
@@ -398,6 +405,7 @@ async function start(
     sendgridPublicKey: live?.sendgrid.webhookPublicKey ?? sendgrid.publicKey,
     publicBaseUrl: webhooks.url,
     log: (level, message, fields) => log(`webhook ${level}: ${message} ${JSON.stringify(fields ?? {})}`),
+    metrics,
   };
   route = createWebhookRouter(webhookDeps);
 
@@ -441,6 +449,7 @@ async function start(
   let consoleUrl = '';
   const consoleServer = await startConsoleServer({
     port: options.ports?.console ?? 3000,
+    metrics,
     backend: createConsoleBackend({
       stores,
       defaultCountry: () => project.settings.defaults.country,

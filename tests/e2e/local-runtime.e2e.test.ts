@@ -105,4 +105,38 @@ describe('npm start, end to end', () => {
     expect(second).toMatchObject({ status: 'suppressed', reason: 'no-usable-channel' });
     expect(second?.detail).toContain('sms: customer opted out');
   });
+
+  it('GET /api/metrics counts what happened, as the console lists it', async () => {
+    // Oracle: the console's own message list (the store), not the metrics code.
+    const messages = await apiMessages();
+    const Metrics = z.object({
+      counters: z.array(
+        z.object({ name: z.string(), dimensions: z.record(z.string(), z.string()), value: z.number() }),
+      ),
+      latencies: z.array(
+        z.looseObject({ name: z.string(), dimensions: z.record(z.string(), z.string()), count: z.number() }),
+      ),
+    });
+    const response = await fetch(`${runtime.urls.console}/api/metrics`);
+    expect(response.status).toBe(200);
+    const { counters, latencies } = Metrics.parse(await response.json());
+    const total = (name: string, dimensions: Record<string, string> = {}) =>
+      counters
+        .filter((c) => c.name === name && Object.entries(dimensions).every(([k, v]) => c.dimensions[k] === v))
+        .reduce((sum, c) => sum + c.value, 0);
+
+    expect(total('EventsReceived')).toBe(2);
+    const handed = messages.filter((m) => m.status === 'sent' || m.status === 'delivered');
+    expect(total('MessagesSent', { channel: 'sms' })).toBe(handed.length);
+    expect(total('MessagesDelivered', { channel: 'sms' })).toBe(
+      messages.filter((m) => m.status === 'delivered').length,
+    );
+    const suppressed = messages.filter((m) => m.status === 'suppressed');
+    expect(total('MessagesSuppressed')).toBe(suppressed.length);
+    expect(total('MessagesSuppressed', { reason: 'no-usable-channel' })).toBe(
+      suppressed.filter((m) => m.reason === 'no-usable-channel').length,
+    );
+    const sms = latencies.find((l) => l.name === 'ProviderLatency' && l.dimensions.channel === 'sms');
+    expect(sms?.count).toBe(handed.length);
+  });
 });

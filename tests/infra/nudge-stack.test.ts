@@ -7,7 +7,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
-import { createLogger } from '../../functions/adapters/logging/logger.ts';
+import { PowertoolsMetrics } from '../../functions/adapters/metrics/powertools-metrics.ts';
 import { scheduleNameFor } from '../../functions/adapters/scheduler/eventbridge-send-scheduler.ts';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
 import { DEPLOYED_PROJECT_FILE, readDeployedProject } from '../../functions/handlers/deployed-project.ts';
@@ -300,6 +300,7 @@ describe('functions', () => {
   it.each(FUNCTION_NAMES)('%s: Powertools settings and only the NUDGE_* variables it reads', (name) => {
     const environment = environmentOf(name);
     expect(environment.POWERTOOLS_SERVICE_NAME).toBe(`nudge-${name}`);
+    expect(environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Nudge/dev');
     expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
     expect(environment.NUDGE_RETENTION_DAYS).toBe('400');
     const scheduling = [
@@ -528,43 +529,101 @@ describe('alarms', () => {
     }
   });
 
-  it('counts failed sends from the send log and alarms on the first', () => {
-    const filter = props(resource('AWS::Logs::MetricFilter', 'AlarmsFailedSendsFilter'));
-    expect(filter.LogGroupName).toEqual({ Ref: resource('AWS::Logs::LogGroup', 'SendingSendLogs').id });
-    expect(filter.FilterPattern).toBe('{ ($.message = "send attempt") && ($.kind = "failed") }');
-    expect(filter.MetricTransformations).toEqual([
-      { MetricNamespace: 'Nudge/dev', MetricName: 'FailedSends', MetricValue: '1' },
-    ]);
-    expect(props(resource('AWS::CloudWatch::Alarm', 'AlarmsFailedSends'))).toMatchObject({
-      Namespace: 'Nudge/dev',
-      MetricName: 'FailedSends',
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  it('has no alarm actions when no topic is configured', () => {
+    for (const alarm of Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toBeUndefined();
+    }
+  });
+});
+
+/** An alarm's single metric: namespace, name, the dimensions as a map, and its statistic. */
+function alarmMetric(id: string) {
+  const alarm = props(resource('AWS::CloudWatch::Alarm', id));
+  const dimensions = Array.isArray(alarm.Dimensions) ? alarm.Dimensions : [];
+  return {
+    namespace: alarm.Namespace,
+    name: alarm.MetricName,
+    dimensions: Object.fromEntries(
+      dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]),
+    ),
+    statistic: alarm.Statistic ?? alarm.ExtendedStatistic,
+    threshold: alarm.Threshold,
+    comparison: alarm.ComparisonOperator,
+  };
+}
+
+describe('alarms on Nudge metrics (EMF)', () => {
+  it.each([
+    ['AlarmsWebhookRefused', 'WebhookRefused', 'nudge-webhook', 'Sum', 10, 'GreaterThanOrEqualToThreshold'],
+    ['AlarmsProviderLatencyP99', 'ProviderLatency', 'nudge-send', 'p99', 5000, 'GreaterThanThreshold'],
+    ['AlarmsEventsRejected', 'EventsRejected', 'nudge-evaluate', 'Sum', 1, 'GreaterThanOrEqualToThreshold'],
+  ] as const)('%s alarms on Nudge/dev %s of %s', (id, name, service, statistic, threshold, comparison) => {
+    expect(alarmMetric(id)).toEqual({
+      namespace: 'Nudge/dev',
+      name,
+      dimensions: { service },
+      statistic,
+      threshold,
+      comparison,
     });
   });
 
-  it("matches the send function's real log line: message and kind at the top level of Powertools JSON", () => {
+  it('alarms on the share of failed messages: send-step and provider-report failures over sent + failed', () => {
+    const alarm = props(resource('AWS::CloudWatch::Alarm', 'AlarmsMessagesFailedRate'));
+    expect(alarm).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' });
+    const metrics = Array.isArray(alarm.Metrics) ? alarm.Metrics : [];
+    const byId = Object.fromEntries(
+      metrics.map((m: { Id: string; Expression?: string; MetricStat?: Record<string, unknown> }) => [
+        m.Id,
+        m,
+      ]),
+    );
+    const expressions = metrics.flatMap((m: { Expression?: string }) =>
+      m.Expression === undefined ? [] : [m.Expression],
+    );
+    expect(expressions).toEqual(['IF(sent + failed > 0, 100 * (failed + reported) / (sent + failed), 0)']);
+    for (const [id, name, service] of [
+      ['sent', 'MessagesSent', 'nudge-send'],
+      ['failed', 'MessagesFailed', 'nudge-send'],
+      ['reported', 'MessagesFailed', 'nudge-webhook'],
+    ] as const) {
+      expect(byId[id]?.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'Nudge/dev',
+          MetricName: name,
+          Dimensions: [{ Name: 'service', Value: service }],
+        },
+        Stat: 'Sum',
+        Period: 900,
+      });
+    }
+  });
+
+  it("the functions write their metrics where the alarms read them: a send function's EMF line", () => {
+    const environment = environmentOf('send');
     const lines: string[] = [];
-    const logger = createLogger('nudge-send');
     const original = process.stdout.write.bind(process.stdout);
+    const saved = { ...process.env };
+    process.env.POWERTOOLS_METRICS_NAMESPACE = String(environment.POWERTOOLS_METRICS_NAMESPACE);
+    process.env.POWERTOOLS_SERVICE_NAME = String(environment.POWERTOOLS_SERVICE_NAME);
     process.stdout.write = (chunk: string | Uint8Array) => {
       lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     };
     try {
-      logger.info('send attempt', { kind: 'failed', messageId: 'm-1', reason: 'provider said no' });
+      const metrics = new PowertoolsMetrics();
+      metrics.add('ProviderLatency', { channel: 'sms' }, 250);
+      metrics.flush();
     } finally {
       process.stdout.write = original;
+      process.env = saved;
     }
-    const line: unknown = JSON.parse(lines.join(''));
-    expect(line).toMatchObject({ message: 'send attempt', kind: 'failed' });
-  });
-
-  it('has no alarm actions when no topic is configured', () => {
-    for (const alarm of Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties?.AlarmActions).toBeUndefined();
-    }
+    const alarm = alarmMetric('AlarmsProviderLatencyP99');
+    const line = JSON.parse(lines.join(''));
+    expect(line._aws.CloudWatchMetrics[0].Namespace).toBe(alarm.namespace);
+    expect(line._aws.CloudWatchMetrics[0].Dimensions).toContainEqual(Object.keys(alarm.dimensions));
+    expect(line._aws.CloudWatchMetrics[0].Metrics[0].Name).toBe(alarm.name);
+    expect(line.service).toBe(alarm.dimensions.service);
   });
 });
 

@@ -83,7 +83,7 @@ describe('stage prod', () => {
 
   it('notifies the alarm topic on alarm and on recovery, from every alarm', () => {
     const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties?.OKActions).toEqual([TOPIC]);

@@ -1,3 +1,6 @@
+import { AdapterError } from '../../app/ports/adapter-error.ts';
+import { isRetryableAwsError } from '../aws-errors.ts';
+
 /** Why a {@link DynamoStoreError} was thrown, for callers that branch on it. */
 export const DynamoStoreErrorCode = {
   /** DynamoDB refused or could not be reached; see `cause`. */
@@ -17,63 +20,41 @@ export type DynamoStoreErrorCode = (typeof DynamoStoreErrorCode)[keyof typeof Dy
 
 /**
  * Anything the DynamoDB journey store could not do, other than a failed condition (those are
- * answers: 'exists', undefined, 'duplicate', …). `retryable` says whether the same call may
- * succeed later (throttling, a 5xx, a timeout), so a handler can let SQS redeliver instead of
- * dead-lettering.
+ * answers: 'exists', undefined, 'duplicate', …). An {@link AdapterError}: `retryable` says
+ * whether the same call may succeed later (throttling, a 5xx, a timeout), so a handler lets SQS
+ * redeliver it, or records the failure and acknowledges the record.
  */
-export class DynamoStoreError extends Error {
+export class DynamoStoreError extends AdapterError {
   override readonly name = 'DynamoStoreError';
-  readonly code: DynamoStoreErrorCode;
+  declare readonly code: DynamoStoreErrorCode;
   /** The DynamoDB operation, e.g. `UpdateItem`. */
   readonly operation: string;
-  readonly retryable: boolean;
 
   constructor(
     message: string,
     options: { operation: string; retryable: boolean; code?: DynamoStoreErrorCode; cause?: unknown },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, {
+      retryable: options.retryable,
+      code: options.code ?? DynamoStoreErrorCode.Request,
+      cause: options.cause,
+    });
     this.operation = options.operation;
-    this.retryable = options.retryable;
-    this.code = options.code ?? DynamoStoreErrorCode.Request;
   }
 }
 
-/** Error names DynamoDB (or the network under it) uses for conditions that pass with time. */
-const RETRYABLE_NAMES: ReadonlySet<string> = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-  'LimitExceededException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-
-/** Network failures below the SDK, which reach us with a Node error code. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
+/**
+ * DynamoDB's own transient errors that the SDK's classification does not list: a transaction
+ * that collided with another one on the same item passes with time.
+ */
+const DYNAMODB_RETRYABLE: ReadonlySet<string> = new Set(['TransactionConflictException']);
 
 /**
- * Whether an error from the AWS SDK is worth retrying: the SDK's own `$retryable` mark, a 5xx
- * fault, a throttling or timeout name, or a network error code. The SDK has already retried
- * with backoff by then, so `true` means "later", not "now".
+ * Whether an error from DynamoDB is worth retrying, by the SDK's own classification
+ * ({@link isRetryableAwsError}) plus {@link DYNAMODB_RETRYABLE}.
  */
-export function isRetryableAwsError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (RETRYABLE_NAMES.has(error.name)) return true;
-  if ('$retryable' in error && error.$retryable !== undefined && error.$retryable !== null) return true;
-  if ('$fault' in error && error.$fault === 'server') return true;
-  return 'code' in error && typeof error.code === 'string' && RETRYABLE_CODES.has(error.code);
+export function isRetryableDynamoError(error: unknown): boolean {
+  return isRetryableAwsError(error, DYNAMODB_RETRYABLE);
 }
 
 /** DynamoDB's refusal of a write that would make an item larger than 400 KB. */
@@ -99,7 +80,7 @@ export async function callDynamo<T>(tableName: string, operation: string, run: (
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new DynamoStoreError(`${operation} on table ${tableName} failed: ${detail}`, {
       operation,
-      retryable: isRetryableAwsError(error),
+      retryable: isRetryableDynamoError(error),
       cause: error,
       ...(isItemSizeError(error) ? { code: DynamoStoreErrorCode.RecordTooLarge } : {}),
     });

@@ -12,7 +12,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoStoreError, isRetryableAwsError } from './dynamo-store-error.ts';
+import { DynamoStoreError, isRetryableDynamoError } from './dynamo-store-error.ts';
 
 /** Attribute names that are part of a key (table or index) or that DynamoDB itself reads (TTL). */
 export const ATTR = {
@@ -168,7 +168,7 @@ function wrap(operation: string, tableName: string, error: unknown): DynamoStore
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new DynamoStoreError(`${operation} on table ${tableName} failed: ${detail}`, {
     operation,
-    retryable: isRetryableAwsError(error),
+    retryable: isRetryableDynamoError(error),
     cause: error,
   });
 }

@@ -5,8 +5,10 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { DateTime } from 'luxon';
 import type * as z from 'zod';
+import { AdapterError } from '../../app/ports/adapter-error.ts';
 import type { OutcomePublisher } from '../../app/ports.ts';
 import { OUTCOME_SCHEMAS, OUTCOME_SOURCE, type OutcomeEvent } from '../../core/outcomes/outcome-events.ts';
+import { isRetryableAwsError } from '../aws-errors.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_PUT = 10;
@@ -35,21 +37,20 @@ export interface FailedOutcome {
 }
 
 /**
- * Some outcome events were not published. `retryable` is true when every failure may succeed
- * on a later call (throttling, service faults); the events that did go out are on the bus.
+ * Some outcome events were not published (an {@link AdapterError}). `retryable` is true when
+ * every failure may succeed on a later call (throttling, service faults); the events that did
+ * go out are on the bus.
  */
-export class OutcomePublishError extends Error {
+export class OutcomePublishError extends AdapterError {
   override readonly name = 'OutcomePublishError';
-  readonly retryable: boolean;
   readonly failures: ReadonlyArray<FailedOutcome>;
 
   constructor(
     message: string,
     details: { failures: ReadonlyArray<FailedOutcome>; retryable: boolean; cause?: unknown },
   ) {
-    super(message, { cause: details.cause });
+    super(message, { retryable: details.retryable, code: details.failures[0]?.code, cause: details.cause });
     this.failures = details.failures;
-    this.retryable = details.retryable;
   }
 }
 
@@ -133,7 +134,7 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
         }
         throw new OutcomePublishError(`PutEvents failed (${code}): ${describe(failures)}`, {
           failures,
-          retryable: isRetryableCallError(error),
+          retryable: isRetryableAwsError(error),
           cause: error,
         });
       }
@@ -257,28 +258,4 @@ function refOf(detail: OutcomeEvent['detail']): string {
 
 function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
-}
-
-const RETRYABLE_CALL_CODES = new Set([
-  'ThrottlingException',
-  'InternalException',
-  'InternalFailure',
-  'ServiceUnavailable',
-]);
-
-function isRetryableCallError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (RETRYABLE_CALL_CODES.has(error.name) || error.name === 'TimeoutError') return true;
-  if (
-    'code' in error &&
-    typeof error.code === 'string' &&
-    /^E(CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|AI_AGAIN)$/.test(error.code)
-  ) {
-    return true;
-  }
-  if ('$fault' in error && error.$fault === 'server') return true;
-  if (!('$metadata' in error)) return false;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return false;
-  return typeof metadata.httpStatusCode === 'number' && metadata.httpStatusCode >= 500;
 }

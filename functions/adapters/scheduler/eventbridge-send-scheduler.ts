@@ -7,8 +7,9 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
+import { AdapterError } from '../../app/ports/adapter-error.ts';
 import type { Clock, SendQueue, SendScheduler } from '../../app/ports.ts';
-import { errnoOf, httpStatusOf } from '../aws-errors.ts';
+import { awsCodeOf, isRetryableAwsError } from '../aws-errors.ts';
 import { encodeSendRequest } from '../sqs/sqs-send-queue.ts';
 
 /** Scheduler names: 1–64 characters of `[0-9a-zA-Z-_.]`. */
@@ -60,13 +61,10 @@ export interface EventBridgeSendSchedulerOptions {
 /** Which Scheduler call failed. */
 export type SchedulerOperation = 'CreateSchedule' | 'UpdateSchedule' | 'DeleteSchedule';
 
-/** A Scheduler call that failed. `retryable` says whether the same call may succeed later. */
-export class SchedulerAdapterError extends Error {
+/** A Scheduler call that failed (an {@link AdapterError}; `code` is the AWS error code). */
+export class SchedulerAdapterError extends AdapterError {
   override readonly name = 'SchedulerAdapterError';
-  readonly retryable: boolean;
   readonly operation: SchedulerOperation | undefined;
-  /** The AWS error code (`ThrottlingException`, `ValidationException`, …) when there is one. */
-  readonly code: string | undefined;
   readonly messageId: string;
 
   constructor(
@@ -75,15 +73,13 @@ export class SchedulerAdapterError extends Error {
       messageId: string;
       operation?: SchedulerOperation;
       retryable: boolean;
-      code?: string;
+      code?: string | undefined;
       cause?: unknown;
     },
   ) {
-    super(message, { cause: details.cause });
+    super(message, { retryable: details.retryable, code: details.code, cause: details.cause });
     this.messageId = details.messageId;
     this.operation = details.operation;
-    this.retryable = details.retryable;
-    this.code = details.code;
   }
 }
 
@@ -243,7 +239,7 @@ export class EventBridgeSendScheduler implements SendScheduler {
   }
 
   private failure(error: unknown, operation: SchedulerOperation, messageId: string): SchedulerAdapterError {
-    const code = error instanceof Error ? awsCodeOf(error) : undefined;
+    const code = awsCodeOf(error);
     return new SchedulerAdapterError(`${operation} for ${messageId} failed: ${code ?? 'unknown error'}`, {
       messageId,
       operation,
@@ -254,39 +250,18 @@ export class EventBridgeSendScheduler implements SendScheduler {
   }
 }
 
-// ConflictException outside CreateSchedule means a concurrent change to the same schedule:
-// "updating or deleting the resource can cause an inconsistent state", so a later try can work.
-const RETRYABLE_CODES = new Set([
-  'ThrottlingException',
-  'InternalServerException',
-  'ServiceUnavailableException',
-]);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'TimeoutError',
-]);
-
+/**
+ * The SDK's classification ({@link isRetryableAwsError}), plus one of Scheduler's own: a
+ * ConflictException outside CreateSchedule is a concurrent change to the same schedule
+ * ("updating or deleting the resource can cause an inconsistent state"), so a later try can work.
+ */
 function isRetryable(error: unknown, operation: SchedulerOperation): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = awsCodeOf(error);
-  if (code === 'ConflictException') return operation !== 'CreateSchedule';
-  if (code !== undefined && (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code))) return true;
-  if ('$fault' in error && error.$fault === 'server') return true;
-  const status = httpStatusOf(error);
-  return status !== undefined && (status >= 500 || status === 429);
+  if (isAwsError(error, 'ConflictException')) return operation !== 'CreateSchedule';
+  return isRetryableAwsError(error);
 }
 
 function isAwsError(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
-}
-
-function awsCodeOf(error: Error): string | undefined {
-  if (error.name !== 'Error') return error.name;
-  return errnoOf(error);
 }
 
 function isIntegerIn(value: number, min: number, max: number): boolean {

@@ -1,7 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
+import { AdapterError } from '../../app/ports/adapter-error.ts';
 import type { SendQueue } from '../../app/ports.ts';
-import { errnoOf, httpStatusOf } from '../aws-errors.ts';
+import { awsCodeOf, isRetryableAwsError } from '../aws-errors.ts';
 
 /**
  * The body of a send request, on the send queue and as a Scheduler target's `Input` (the
@@ -35,22 +36,17 @@ export function decodeSendRequest(
   return { ok: true, messageId: parsed.data.messageId };
 }
 
-/** A failed enqueue. `retryable` says whether the same call may succeed later. */
-export class SendQueueError extends Error {
+/** A failed enqueue (an {@link AdapterError}; `code` is the AWS error code, `QueueDoesNotExist` …). */
+export class SendQueueError extends AdapterError {
   override readonly name = 'SendQueueError';
-  readonly retryable: boolean;
-  /** The AWS error code (`QueueDoesNotExist`, `ThrottlingException`, …) when there is one. */
-  readonly code: string | undefined;
   readonly messageId: string;
 
   constructor(
     message: string,
     details: { messageId: string; retryable: boolean; code: string | undefined; cause?: unknown },
   ) {
-    super(message, { cause: details.cause });
+    super(message, { retryable: details.retryable, code: details.code, cause: details.cause });
     this.messageId = details.messageId;
-    this.retryable = details.retryable;
-    this.code = details.code;
   }
 }
 
@@ -97,32 +93,14 @@ export class SqsSendQueue implements SendQueue {
   }
 }
 
-// Throttling and service faults are worth another try; so is a body whose MD5 did not match (the
-// SDK's check: the message was damaged in transit, a resend is safe since the send step is idempotent).
-const RETRYABLE_CODES = new Set([
-  'RequestThrottled',
-  'ThrottlingException',
-  'ServiceUnavailable',
-  'InternalError',
-]);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'TimeoutError',
-]);
-
+/**
+ * The SDK's classification ({@link isRetryableAwsError}), plus a body whose MD5 did not match
+ * (the SDK's check: the message was damaged in transit; a resend is safe since the send step is
+ * idempotent).
+ */
 function classifySqsError(error: unknown): { code: string | undefined; retryable: boolean } {
-  if (!(error instanceof Error)) return { code: undefined, retryable: false };
-  if (error.message === 'InvalidChecksumError') return { code: 'InvalidChecksumError', retryable: true };
-  const code = error.name === 'Error' ? errnoOf(error) : error.name;
-  const status = httpStatusOf(error);
-  const serverFault = '$fault' in error && error.$fault === 'server';
-  const retryable =
-    (code !== undefined && (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code))) ||
-    serverFault ||
-    (status !== undefined && status >= 500);
-  return { code, retryable };
+  if (error instanceof Error && error.message === 'InvalidChecksumError') {
+    return { code: 'InvalidChecksumError', retryable: true };
+  }
+  return { code: awsCodeOf(error), retryable: isRetryableAwsError(error) };
 }
