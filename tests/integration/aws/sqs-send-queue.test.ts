@@ -18,7 +18,7 @@ import {
   md5OfMessageAttributes,
   type SqsApiServer,
   startSqsApiServer,
-} from '../../../local/aws/sqs-api-server.ts';
+} from '../../support/aws/sqs-api-server.ts';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  isRecord,
-  type LOOPBACK_HOST,
-  PayloadTooLargeError,
-  readBody,
-  startLoopbackServer,
-} from '../sandboxes/loopback-server.ts';
-import {
   DEFAULT_LOCAL_REGION,
   LOCAL_ACCOUNT_ID,
   newRequestId,
   parseJsonOrUndefined,
   regionOfRequest,
   writeAwsJson,
-} from './aws-protocol.ts';
+} from '../../../local/aws/aws-protocol.ts';
+import {
+  isRecord,
+  type LOOPBACK_HOST,
+  PayloadTooLargeError,
+  readBody,
+  startLoopbackServer,
+} from '../../../local/sandboxes/loopback-server.ts';
 
 /**
  * A loopback EventBridge Scheduler API (REST-JSON, API version 2021-06-30) holding schedules in

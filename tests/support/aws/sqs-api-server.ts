@@ -1,20 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
+  headerOf,
+  LOCAL_ACCOUNT_ID,
+  newRequestId,
+  parseJsonOrUndefined,
+  writeAwsJson,
+} from '../../../local/aws/aws-protocol.ts';
+import {
   isRecord,
   type LOOPBACK_HOST,
   PayloadTooLargeError,
   pause,
   readBody,
   startLoopbackServer,
-} from '../sandboxes/loopback-server.ts';
-import {
-  headerOf,
-  LOCAL_ACCOUNT_ID,
-  newRequestId,
-  parseJsonOrUndefined,
-  writeAwsJson,
-} from './aws-protocol.ts';
+} from '../../../local/sandboxes/loopback-server.ts';
 
 /**
  * A loopback Amazon SQS endpoint speaking the AWS JSON 1.0 protocol (`X-Amz-Target:
