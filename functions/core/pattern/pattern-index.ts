@@ -144,6 +144,13 @@ function keyedConditions(alternative: Alternative): KeyedCondition[] {
   return [...byPath.values()];
 }
 
+/** An alternative of an entry, with the conditions it can be keyed on. */
+interface ExpandedAlternative {
+  readonly entry: number;
+  readonly alternative: Alternative;
+  readonly keyed: KeyedCondition[];
+}
+
 /**
  * Compiles entries into an index whose `match` returns exactly the values of the entries that
  * `matchesPattern` says match, in insertion order, each once. Throws `InvalidPatternError` (naming
@@ -152,51 +159,95 @@ function keyedConditions(alternative: Alternative): KeyedCondition[] {
 export function compilePatternIndex<T>(
   entries: ReadonlyArray<{ pattern: EventPattern; value: T }>,
 ): PatternIndex<T> {
-  const expanded: Array<{ entry: number; alternative: Alternative }> = [];
-  const keyed: KeyedCondition[][] = [];
+  const expanded = expandEntries(entries);
+  const rank = rankByUsage(expanded);
+  const trie = new TrieBuilder();
+  const alternatives: CompiledAlternative[] = [];
+  expanded.forEach(({ entry, alternative: all, keyed }, alternative) => {
+    const chosen = chooseKeys(keyed, rank);
+    const ranges = chosen.length === 0 ? numericRanges(all) : undefined;
+    if (ranges === undefined) trie.insert(trie.root, chosen, 0, alternative);
+    else trie.addRanges(ranges, alternative);
+    // A candidate reached through the trie holds a chosen value at each keyed path; for a top-level
+    // field that is the whole condition (see the note at the top), so the full check skips it.
+    const implied = new Set(
+      chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
+    );
+    const remaining = all.filter((condition) => !implied.has(condition));
+    alternatives.push({ entry, tree: compileTree(buildConditionTree(remaining)) });
+  });
+  return new CompiledPatternIndex(
+    entries.map((entry) => ({ value: entry.value })),
+    alternatives,
+    trie.root,
+    trie.rangeRoutes,
+    trie.slotPaths,
+  );
+}
+
+/** Validates every pattern and expands it into its alternatives, dropping those that match nothing. */
+function expandEntries(entries: ReadonlyArray<{ pattern: EventPattern }>): ExpandedAlternative[] {
+  const expanded: ExpandedAlternative[] = [];
   entries.forEach((entry, entryIndex) => {
     const issues = validatePattern(entry.pattern);
     if (issues.length > 0) throw new InvalidPatternError(issues, entryIndex);
     for (const alternative of expandAlternatives(entry.pattern)) {
       // An empty list of match values matches nothing, so neither does its alternative.
       if (alternative.some((condition) => condition.values.length === 0)) continue;
-      expanded.push({ entry: entryIndex, alternative });
-      keyed.push(keyedConditions(alternative));
+      expanded.push({ entry: entryIndex, alternative, keyed: keyedConditions(alternative) });
     }
   });
+  return expanded;
+}
 
-  // Order paths by how many alternatives pin them, most first, so that alternatives share prefixes.
+/** How many alternatives pin each path: paths used more go first, so alternatives share prefixes. */
+function rankByUsage(expanded: ReadonlyArray<ExpandedAlternative>): (condition: KeyedCondition) => number {
   const usage = new Map<string, number>();
-  for (const conditions of keyed) {
-    for (const condition of conditions) usage.set(condition.name, (usage.get(condition.name) ?? 0) + 1);
+  for (const { keyed } of expanded) {
+    for (const condition of keyed) usage.set(condition.name, (usage.get(condition.name) ?? 0) + 1);
   }
-  const rank = (condition: KeyedCondition) => usage.get(condition.name) ?? 0;
+  return (condition) => usage.get(condition.name) ?? 0;
+}
 
-  // Each tested path gets a slot; the event's values there are looked up when the trie walk needs them.
-  const slotPaths: Array<ReadonlyArray<string>> = [];
-  const slots = new Map<string, number>();
-  const slotFor = (path: ReadonlyArray<string>): number => {
+/** The keyed conditions an alternative goes into the trie by, most used first, within {@link MAX_BRANCHES}. */
+function chooseKeys(
+  conditions: ReadonlyArray<KeyedCondition>,
+  rank: (condition: KeyedCondition) => number,
+): KeyedCondition[] {
+  const ordered = [...conditions].sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1));
+  const chosen: KeyedCondition[] = [];
+  let branches = 1;
+  for (const condition of ordered) {
+    if (branches * condition.values.length > MAX_BRANCHES) continue;
+    branches *= condition.values.length;
+    chosen.push(condition);
+  }
+  return chosen;
+}
+
+/** Builds the trie and the range routes; each tested path gets a slot the match looks up lazily. */
+class TrieBuilder {
+  readonly root = newTrieNode();
+  readonly rangeRoutes: RangeRoute[] = [];
+  readonly slotPaths: Array<ReadonlyArray<string>> = [];
+  private readonly slots = new Map<string, number>();
+
+  slotFor(path: ReadonlyArray<string>): number {
     const name = pathName(path);
-    const known = slots.get(name);
+    const known = this.slots.get(name);
     if (known !== undefined) return known;
-    slots.set(name, slotPaths.length);
-    slotPaths.push(path);
-    return slotPaths.length - 1;
-  };
+    this.slots.set(name, this.slotPaths.length);
+    this.slotPaths.push(path);
+    return this.slotPaths.length - 1;
+  }
 
-  const trieRoot = newTrieNode();
-  const insert = (
-    node: TrieNode,
-    path: ReadonlyArray<KeyedCondition>,
-    depth: number,
-    alternative: number,
-  ) => {
+  insert(node: TrieNode, path: ReadonlyArray<KeyedCondition>, depth: number, alternative: number): void {
     const condition = path[depth];
     if (condition === undefined) {
       node.terminals.push(alternative);
       return;
     }
-    const slot = slotFor(condition.condition.path);
+    const slot = this.slotFor(condition.condition.path);
     let edge = node.edges.find((candidate) => candidate.slot === slot);
     if (edge === undefined) {
       edge = { slot, children: new Map() };
@@ -208,49 +259,19 @@ export function compilePatternIndex<T>(
         child = newTrieNode();
         edge.children.set(value, child);
       }
-      insert(child, path, depth + 1, alternative);
+      this.insert(child, path, depth + 1, alternative);
     }
-  };
-  const alternatives: CompiledAlternative[] = [];
-  const rangeRoutes: RangeRoute[] = [];
-  keyed.forEach((conditions, alternative) => {
-    const ordered = [...conditions].sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1));
-    const chosen: KeyedCondition[] = [];
-    let branches = 1;
-    for (const condition of ordered) {
-      if (branches * condition.values.length > MAX_BRANCHES) continue;
-      branches *= condition.values.length;
-      chosen.push(condition);
-    }
-    const ranges = chosen.length === 0 ? numericRanges(expanded[alternative]?.alternative ?? []) : undefined;
-    if (ranges === undefined) {
-      insert(trieRoot, chosen, 0, alternative);
-    } else {
-      const slot = slotFor(ranges.condition.path);
-      let route = rangeRoutes.find((candidate) => candidate.slot === slot);
-      if (route === undefined) {
-        route = { slot, ranges: [] };
-        rangeRoutes.push(route);
-      }
-      for (const range of ranges.ranges) route.ranges.push({ range, alternative });
-    }
-    // A candidate reached through the trie holds a chosen value at each keyed path; for a top-level
-    // field that is the whole condition (see the note at the top), so the full check skips it.
-    const implied = new Set(
-      chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
-    );
-    const { entry, alternative: all } = expanded[alternative] ?? { entry: -1, alternative: [] };
-    const remaining = all.filter((condition) => !implied.has(condition));
-    alternatives.push({ entry, tree: compileTree(buildConditionTree(remaining)) });
-  });
+  }
 
-  return new CompiledPatternIndex(
-    entries.map((entry) => ({ value: entry.value })),
-    alternatives,
-    trieRoot,
-    rangeRoutes,
-    slotPaths,
-  );
+  addRanges(found: { condition: Condition; ranges: NumericRange[] }, alternative: number): void {
+    const slot = this.slotFor(found.condition.path);
+    let route = this.rangeRoutes.find((candidate) => candidate.slot === slot);
+    if (route === undefined) {
+      route = { slot, ranges: [] };
+      this.rangeRoutes.push(route);
+    }
+    for (const range of found.ranges) route.ranges.push({ range, alternative });
+  }
 }
 
 /** No leaf value at a path. */
