@@ -137,117 +137,68 @@ const validation = (message: string): ApiError => new ApiError(400, 'ValidationE
 export async function startSchedulerApiServer(
   options: SchedulerApiServerOptions = {},
 ): Promise<SchedulerApiServer> {
-  const groups = new Set(['default', ...(options.groups ?? [])]);
-  const store = new Map<string, StoredSchedule>();
-  // ClientToken → schedule key, so a retried CreateSchedule answers like the first one did.
-  const createTokens = new Map<string, string>();
-  const log: SchedulerCall[] = [];
-  const faults: SchedulerFault[] = [];
-  const now = options.now ?? (() => new Date());
-  const key = (groupName: string, name: string): string => `${groupName}\u0000${name}`;
+  const api = new SchedulerApi(options);
+  const server = await startLoopbackServer((req, res) => api.handle(req, res), options.port ?? 0);
+  return {
+    url: server.url,
+    port: server.port,
+    schedules: () => api.schedules(),
+    schedule: (name, groupName = 'default') => api.schedule(name, groupName),
+    calls: () => [...api.log],
+    failNext: (fault, times = 1) => {
+      for (let i = 0; i < times; i++) api.faults.push(fault);
+    },
+    createGroup: (name) => {
+      api.groups.add(name);
+    },
+    stop: () => server.close(),
+  };
+}
 
-  const server = await startLoopbackServer(async (req, res) => {
+type Route = { operation: SchedulerCall['operation']; name?: string };
+
+/** One call being answered, and its entry in the log. */
+interface CallContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly requestId: string;
+  readonly call: SchedulerCall;
+}
+
+/** The schedules, the faults to inject and the log of calls, served one operation per method. */
+class SchedulerApi {
+  readonly groups: Set<string>;
+  readonly log: SchedulerCall[] = [];
+  readonly faults: SchedulerFault[] = [];
+  readonly #options: SchedulerApiServerOptions;
+  readonly #store = new Map<string, StoredSchedule>();
+  // ClientToken → schedule key, so a retried CreateSchedule answers like the first one did.
+  readonly #createTokens = new Map<string, string>();
+
+  constructor(options: SchedulerApiServerOptions) {
+    this.#options = options;
+    this.groups = new Set(['default', ...(options.groups ?? [])]);
+  }
+
+  schedules(): StoredSchedule[] {
+    return sortedSchedules(this.#store).map((s) => structuredClone(s));
+  }
+
+  schedule(name: string, groupName: string): StoredSchedule | undefined {
+    const found = this.#store.get(key(groupName, name));
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routeOf(req.method ?? 'GET', url.pathname);
     const call: SchedulerCall = { operation: route.operation, status: 200 };
     try {
       if (route.name !== undefined) call.name = route.name;
-      const faultIndex = faults.findIndex(
-        (f) => f.operation === undefined || f.operation === route.operation,
-      );
-      if (faultIndex >= 0) {
-        const [fault] = faults.splice(faultIndex, 1);
-        if (fault !== undefined)
-          throw new ApiError(fault.status, fault.type, fault.message ?? `Injected ${fault.type}`);
-      }
-      const context = {
-        region: regionOfRequest(req) ?? options.region ?? DEFAULT_LOCAL_REGION,
-        account: options.account ?? LOCAL_ACCOUNT_ID,
-      };
-      switch (route.operation) {
-        case 'CreateSchedule':
-        case 'UpdateSchedule': {
-          const name = requireName(route.name);
-          const body = await readJsonBody(req);
-          const definition = parseDefinition(body);
-          call.groupName = definition.GroupName;
-          if (!groups.has(definition.GroupName)) throw groupNotFound(definition.GroupName);
-          const id = key(definition.GroupName, name);
-          const existing = store.get(id);
-          const token = typeof body.ClientToken === 'string' ? body.ClientToken : undefined;
-          if (token !== undefined && !CLIENT_TOKEN_PATTERN.test(token))
-            throw validation('Invalid ClientToken.');
-          if (route.operation === 'CreateSchedule') {
-            if (existing !== undefined) {
-              // A retry of the same create (same ClientToken) is answered as the original was.
-              if (token !== undefined && createTokens.get(token) === id) {
-                return sendArn(res, requestId, existing.Arn);
-              }
-              throw new ApiError(409, 'ConflictException', `Schedule ${name} already exists.`);
-            }
-          } else if (existing === undefined) {
-            throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
-          }
-          const stamp = Math.floor(now().getTime() / 1000);
-          const stored: StoredSchedule = {
-            ...definition,
-            Name: name,
-            Arn: `arn:aws:scheduler:${context.region}:${context.account}:schedule/${definition.GroupName}/${name}`,
-            CreationDate: existing?.CreationDate ?? stamp,
-            LastModificationDate: stamp,
-          };
-          store.set(id, stored);
-          if (route.operation === 'CreateSchedule' && token !== undefined) createTokens.set(token, id);
-          return sendArn(res, requestId, stored.Arn);
-        }
-        case 'DeleteSchedule':
-        case 'GetSchedule': {
-          const name = requireName(route.name);
-          const groupName = url.searchParams.get('groupName') ?? 'default';
-          call.groupName = groupName;
-          if (!NAME_PATTERN.test(groupName)) throw validation('Invalid GroupName.');
-          const token = url.searchParams.get('clientToken');
-          if (token !== null && !CLIENT_TOKEN_PATTERN.test(token)) throw validation('Invalid ClientToken.');
-          if (!groups.has(groupName)) throw groupNotFound(groupName);
-          const existing = store.get(key(groupName, name));
-          if (existing === undefined) {
-            throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
-          }
-          if (route.operation === 'GetSchedule') {
-            return writeAwsJson(res, 200, existing, 'application/json', { 'x-amzn-requestid': requestId });
-          }
-          store.delete(key(groupName, name));
-          return writeAwsJson(res, 200, undefined, 'application/json', { 'x-amzn-requestid': requestId });
-        }
-        case 'ListSchedules': {
-          const group = url.searchParams.get('ScheduleGroup');
-          const prefix = url.searchParams.get('NamePrefix');
-          const state = url.searchParams.get('State');
-          const items = sortedSchedules(store)
-            .filter((s) => group === null || s.GroupName === group)
-            .filter((s) => prefix === null || s.Name.startsWith(prefix))
-            .filter((s) => state === null || s.State === state)
-            .map((s) => ({
-              Arn: s.Arn,
-              Name: s.Name,
-              GroupName: s.GroupName,
-              State: s.State,
-              CreationDate: s.CreationDate,
-              LastModificationDate: s.LastModificationDate,
-              Target: { Arn: s.Target.Arn },
-            }));
-          return writeAwsJson(res, 200, { Schedules: items }, 'application/json', {
-            'x-amzn-requestid': requestId,
-          });
-        }
-        case 'Unknown':
-          throw new ApiError(
-            404,
-            'UnknownOperationException',
-            `No operation at ${req.method} ${url.pathname}.`,
-          );
-      }
+      this.#injectFault(route.operation);
+      await this.#serve(route, { req, res, url, requestId, call });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       call.status = error.status;
@@ -255,27 +206,120 @@ export async function startSchedulerApiServer(
       writeError(res, requestId, error);
     } finally {
       if (call.status === 200) call.status = res.statusCode;
-      log.push(call);
+      this.log.push(call);
     }
-  }, options.port ?? 0);
+  }
 
-  return {
-    url: server.url,
-    port: server.port,
-    schedules: () => sortedSchedules(store).map((s) => structuredClone(s)),
-    schedule: (name, groupName = 'default') => {
-      const found = store.get(key(groupName, name));
-      return found === undefined ? undefined : structuredClone(found);
-    },
-    calls: () => [...log],
-    failNext: (fault, times = 1) => {
-      for (let i = 0; i < times; i++) faults.push(fault);
-    },
-    createGroup: (name) => {
-      groups.add(name);
-    },
-    stop: () => server.close(),
-  };
+  #injectFault(operation: SchedulerCall['operation']): void {
+    const faultIndex = this.faults.findIndex((f) => f.operation === undefined || f.operation === operation);
+    if (faultIndex < 0) return;
+    const [fault] = this.faults.splice(faultIndex, 1);
+    if (fault !== undefined)
+      throw new ApiError(fault.status, fault.type, fault.message ?? `Injected ${fault.type}`);
+  }
+
+  async #serve(route: Route, ctx: CallContext): Promise<void> {
+    switch (route.operation) {
+      case 'CreateSchedule':
+      case 'UpdateSchedule':
+        return this.#put(route.operation, requireName(route.name), ctx);
+      case 'DeleteSchedule':
+      case 'GetSchedule':
+        return this.#getOrDelete(route.operation, requireName(route.name), ctx);
+      case 'ListSchedules':
+        return this.#list(ctx);
+      case 'Unknown':
+        throw new ApiError(
+          404,
+          'UnknownOperationException',
+          `No operation at ${ctx.req.method} ${ctx.url.pathname}.`,
+        );
+    }
+  }
+
+  async #put(operation: 'CreateSchedule' | 'UpdateSchedule', name: string, ctx: CallContext): Promise<void> {
+    const body = await readJsonBody(ctx.req);
+    const definition = parseDefinition(body);
+    ctx.call.groupName = definition.GroupName;
+    if (!this.groups.has(definition.GroupName)) throw groupNotFound(definition.GroupName);
+    const id = key(definition.GroupName, name);
+    const existing = this.#store.get(id);
+    const token = typeof body.ClientToken === 'string' ? body.ClientToken : undefined;
+    if (token !== undefined && !CLIENT_TOKEN_PATTERN.test(token)) throw validation('Invalid ClientToken.');
+    if (operation === 'CreateSchedule') {
+      if (existing !== undefined) {
+        // A retry of the same create (same ClientToken) is answered as the original was.
+        if (token !== undefined && this.#createTokens.get(token) === id) {
+          return sendArn(ctx.res, ctx.requestId, existing.Arn);
+        }
+        throw new ApiError(409, 'ConflictException', `Schedule ${name} already exists.`);
+      }
+    } else if (existing === undefined) {
+      throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    }
+    const region = regionOfRequest(ctx.req) ?? this.#options.region ?? DEFAULT_LOCAL_REGION;
+    const account = this.#options.account ?? LOCAL_ACCOUNT_ID;
+    const stamp = Math.floor((this.#options.now ?? (() => new Date()))().getTime() / 1000);
+    const stored: StoredSchedule = {
+      ...definition,
+      Name: name,
+      Arn: `arn:aws:scheduler:${region}:${account}:schedule/${definition.GroupName}/${name}`,
+      CreationDate: existing?.CreationDate ?? stamp,
+      LastModificationDate: stamp,
+    };
+    this.#store.set(id, stored);
+    if (operation === 'CreateSchedule' && token !== undefined) this.#createTokens.set(token, id);
+    sendArn(ctx.res, ctx.requestId, stored.Arn);
+  }
+
+  #getOrDelete(operation: 'DeleteSchedule' | 'GetSchedule', name: string, ctx: CallContext): void {
+    const groupName = ctx.url.searchParams.get('groupName') ?? 'default';
+    ctx.call.groupName = groupName;
+    if (!NAME_PATTERN.test(groupName)) throw validation('Invalid GroupName.');
+    const token = ctx.url.searchParams.get('clientToken');
+    if (token !== null && !CLIENT_TOKEN_PATTERN.test(token)) throw validation('Invalid ClientToken.');
+    if (!this.groups.has(groupName)) throw groupNotFound(groupName);
+    const existing = this.#store.get(key(groupName, name));
+    if (existing === undefined) {
+      throw new ApiError(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    }
+    const headers = { 'x-amzn-requestid': ctx.requestId };
+    if (operation === 'DeleteSchedule') this.#store.delete(key(groupName, name));
+    // DeleteSchedule has no output members: an empty body.
+    writeAwsJson(
+      ctx.res,
+      200,
+      operation === 'GetSchedule' ? existing : undefined,
+      'application/json',
+      headers,
+    );
+  }
+
+  #list(ctx: CallContext): void {
+    const group = ctx.url.searchParams.get('ScheduleGroup');
+    const prefix = ctx.url.searchParams.get('NamePrefix');
+    const state = ctx.url.searchParams.get('State');
+    const items = sortedSchedules(this.#store)
+      .filter((s) => group === null || s.GroupName === group)
+      .filter((s) => prefix === null || s.Name.startsWith(prefix))
+      .filter((s) => state === null || s.State === state)
+      .map((s) => ({
+        Arn: s.Arn,
+        Name: s.Name,
+        GroupName: s.GroupName,
+        State: s.State,
+        CreationDate: s.CreationDate,
+        LastModificationDate: s.LastModificationDate,
+        Target: { Arn: s.Target.Arn },
+      }));
+    writeAwsJson(ctx.res, 200, { Schedules: items }, 'application/json', {
+      'x-amzn-requestid': ctx.requestId,
+    });
+  }
+}
+
+function key(groupName: string, name: string): string {
+  return `${groupName}\u0000${name}`;
 }
 
 function sortedSchedules(store: Map<string, StoredSchedule>): StoredSchedule[] {
