@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   headerOf,
   LOCAL_ACCOUNT_ID,
@@ -138,18 +138,88 @@ const missingParameter = (name: string): SqsError =>
 
 /** Start the loopback SQS endpoint on 127.0.0.1. */
 export async function startSqsApiServer(options: SqsApiServerOptions = {}): Promise<SqsApiServer> {
-  const account = options.account ?? LOCAL_ACCOUNT_ID;
-  const now = options.now ?? (() => Date.now());
-  const queues = new Map<string, QueueState>();
-  let baseUrl = '';
+  const queues = new SqsQueues(options.account ?? LOCAL_ACCOUNT_ID, options.now ?? (() => Date.now()));
+  const server = await startLoopbackServer(async (req, res, signal) => {
+    const requestId = newRequestId();
+    try {
+      const { operation, input } = await readOperation(req);
+      const output = await queues.serve(operation, input, signal);
+      writeAwsJson(res, 200, output, SQS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      writeError(res, requestId, error);
+    }
+  }, options.port ?? 0);
+  queues.baseUrl = server.url;
+  for (const name of options.queues ?? []) queues.create(name);
+  return {
+    url: server.url,
+    port: server.port,
+    createQueue: (name) => queues.create(name),
+    queueUrl: (name) => queues.urlOf(name),
+    messages: (queueName) => queues.messages(queueName),
+    sentCount: (queueName) => queues.sentCount(queueName),
+    stop: () => server.close(),
+  };
+}
 
-  const createQueue = (name: string): string => {
+/** The operation named by `X-Amz-Target` and its JSON input, or the service's error. */
+async function readOperation(
+  req: IncomingMessage,
+): Promise<{ operation: string; input: Record<string, unknown> }> {
+  const target = headerOf(req, 'x-amz-target');
+  const operation = target?.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : undefined;
+  if (req.method !== 'POST' || operation === undefined) {
+    throw new SqsError(
+      400,
+      'com.amazon.coral.service#UnknownOperationException',
+      'InvalidAction',
+      'Unknown operation.',
+    );
+  }
+  let text: string;
+  try {
+    text = await readBody(req, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw invalidParameter('Request body is too large.');
+    throw error;
+  }
+  const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
+  if (parsed === undefined || !isRecord(parsed.value)) {
+    throw new SqsError(
+      400,
+      'com.amazon.coral.service#SerializationException',
+      'SerializationException',
+      'The request body is not valid JSON.',
+    );
+  }
+  return { operation, input: parsed.value };
+}
+
+/** The queues of one account, and the operations on them. */
+class SqsQueues {
+  /** The server's URL, the start of every queue URL (set once it listens). */
+  baseUrl = '';
+  readonly #account: string;
+  readonly #now: () => number;
+  readonly #queues = new Map<string, QueueState>();
+
+  constructor(account: string, now: () => number) {
+    this.#account = account;
+    this.#now = now;
+  }
+
+  urlOf(name: string): string {
+    return `${this.baseUrl}/${this.#account}/${name}`;
+  }
+
+  create(name: string): string {
     if (!/^[a-zA-Z0-9_-]{1,80}$/.test(name))
       throw invalidParameter(
         `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length`,
       );
-    if (!queues.has(name)) {
-      queues.set(name, {
+    if (!this.#queues.has(name)) {
+      this.#queues.set(name, {
         name,
         visibilityTimeoutSeconds: DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
         messages: [],
@@ -157,10 +227,53 @@ export async function startSqsApiServer(options: SqsApiServerOptions = {}): Prom
         handles: new Map(),
       });
     }
-    return `${baseUrl}/${account}/${name}`;
-  };
+    return this.urlOf(name);
+  }
 
-  const queueOf = (input: Record<string, unknown>): QueueState => {
+  messages(queueName: string): StoredSqsMessage[] {
+    const at = this.#now();
+    return (this.#queues.get(queueName)?.messages ?? []).map((m) => ({
+      messageId: m.messageId,
+      body: m.body,
+      md5OfBody: m.md5OfBody,
+      messageAttributes: structuredClone(m.messageAttributes),
+      sentAt: new Date(m.sentAt),
+      receiveCount: m.receiveCount,
+      visible: m.visibleAt <= at,
+    }));
+  }
+
+  sentCount(queueName: string): number {
+    return this.#queues.get(queueName)?.sent ?? 0;
+  }
+
+  async serve(operation: string, input: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+    switch (operation) {
+      case 'CreateQueue':
+        return { QueueUrl: this.create(queueName(input)) };
+      case 'GetQueueUrl': {
+        const name = queueName(input);
+        if (!this.#queues.has(name)) throw nonExistentQueue();
+        return { QueueUrl: this.urlOf(name) };
+      }
+      case 'SendMessage':
+        return sendMessage(this.#queueOf(input), input, this.#now());
+      case 'ReceiveMessage':
+        return receiveMessage(this.#queueOf(input), input, this.#now, signal);
+      case 'DeleteMessage':
+        deleteMessage(this.#queueOf(input), input);
+        return {};
+      default:
+        throw new SqsError(
+          400,
+          'com.amazonaws.sqs#UnsupportedOperation',
+          'AWS.SimpleQueueService.UnsupportedOperation',
+          `${operation} is not supported by this local endpoint.`,
+        );
+    }
+  }
+
+  #queueOf(input: Record<string, unknown>): QueueState {
     const queueUrl = input.QueueUrl;
     if (typeof queueUrl !== 'string' || queueUrl === '') throw missingParameter('QueueUrl');
     let path: string;
@@ -170,103 +283,16 @@ export async function startSqsApiServer(options: SqsApiServerOptions = {}): Prom
       throw nonExistentQueue();
     }
     const [, owner, name] = path.split('/');
-    const queue = name === undefined ? undefined : queues.get(name);
-    if (owner !== account || queue === undefined) throw nonExistentQueue();
+    const queue = name === undefined ? undefined : this.#queues.get(name);
+    if (owner !== this.#account || queue === undefined) throw nonExistentQueue();
     return queue;
-  };
+  }
+}
 
-  const server = await startLoopbackServer(async (req, res, signal) => {
-    const requestId = newRequestId();
-    try {
-      const target = headerOf(req, 'x-amz-target');
-      const operation = target?.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : undefined;
-      if (req.method !== 'POST' || operation === undefined) {
-        throw new SqsError(
-          400,
-          'com.amazon.coral.service#UnknownOperationException',
-          'InvalidAction',
-          'Unknown operation.',
-        );
-      }
-      let text: string;
-      try {
-        text = await readBody(req, MAX_BODY_BYTES);
-      } catch (error) {
-        if (error instanceof PayloadTooLargeError) throw invalidParameter('Request body is too large.');
-        throw error;
-      }
-      const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
-      if (parsed === undefined || !isRecord(parsed.value)) {
-        throw new SqsError(
-          400,
-          'com.amazon.coral.service#SerializationException',
-          'SerializationException',
-          'The request body is not valid JSON.',
-        );
-      }
-      const input = parsed.value;
-      let output: unknown;
-      switch (operation) {
-        case 'CreateQueue': {
-          const name = input.QueueName;
-          if (typeof name !== 'string') throw missingParameter('QueueName');
-          output = { QueueUrl: createQueue(name) };
-          break;
-        }
-        case 'GetQueueUrl': {
-          const name = input.QueueName;
-          if (typeof name !== 'string') throw missingParameter('QueueName');
-          if (!queues.has(name)) throw nonExistentQueue();
-          output = { QueueUrl: `${baseUrl}/${account}/${name}` };
-          break;
-        }
-        case 'SendMessage':
-          output = sendMessage(queueOf(input), input, now());
-          break;
-        case 'ReceiveMessage':
-          output = await receiveMessage(queueOf(input), input, now, signal);
-          break;
-        case 'DeleteMessage':
-          deleteMessage(queueOf(input), input);
-          output = {};
-          break;
-        default:
-          throw new SqsError(
-            400,
-            'com.amazonaws.sqs#UnsupportedOperation',
-            'AWS.SimpleQueueService.UnsupportedOperation',
-            `${operation} is not supported by this local endpoint.`,
-          );
-      }
-      writeAwsJson(res, 200, output, SQS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
-    } catch (error) {
-      if (!(error instanceof SqsError)) throw error;
-      writeError(res, requestId, error);
-    }
-  }, options.port ?? 0);
-  baseUrl = server.url;
-  for (const name of options.queues ?? []) createQueue(name);
-
-  return {
-    url: server.url,
-    port: server.port,
-    createQueue,
-    queueUrl: (name) => `${server.url}/${account}/${name}`,
-    messages: (queueName) => {
-      const at = now();
-      return (queues.get(queueName)?.messages ?? []).map((m) => ({
-        messageId: m.messageId,
-        body: m.body,
-        md5OfBody: m.md5OfBody,
-        messageAttributes: structuredClone(m.messageAttributes),
-        sentAt: new Date(m.sentAt),
-        receiveCount: m.receiveCount,
-        visible: m.visibleAt <= at,
-      }));
-    },
-    sentCount: (queueName) => queues.get(queueName)?.sent ?? 0,
-    stop: () => server.close(),
-  };
+function queueName(input: Record<string, unknown>): string {
+  const name = input.QueueName;
+  if (typeof name !== 'string') throw missingParameter('QueueName');
+  return name;
 }
 
 function writeError(res: ServerResponse, requestId: string, error: SqsError): void {
