@@ -85,7 +85,7 @@ export function validateMailSend(
   if (!isRecord(payload)) {
     return { ok: false, errors: [{ field: null, message: 'Bad Request', help: null }] };
   }
-  // Read in SendGrid's order, so the errors come out in the order it lists them.
+  // The errors come out in the order these are read (personalizations, from, reply_to, subject, …).
   const templateId = typeof payload.template_id === 'string' ? payload.template_id : null;
   const personalizations = readPersonalizations(payload.personalizations, fail);
   const from = readFrom(payload.from, fail);
