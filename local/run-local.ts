@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DYNAMODB_LOCAL_NETWORK_NOTICE } from './dynamodb/dynamodb-local.ts';
 import { type DynamoDbEngineChoice, engineForRun } from './dynamodb/local-dynamodb.ts';
-import { readLiveCredentials } from './runtime/live-credentials.ts';
+import { type LiveCredentials, readLiveCredentials } from './runtime/live-credentials.ts';
 import { startLocalRuntime } from './runtime/local-runtime.ts';
 import { configuredUnsubscribeSigningKey } from './runtime/unsubscribe-signing-key.ts';
 
@@ -20,41 +20,24 @@ export interface RunLocalOptions {
   watch: boolean;
 }
 
+/** What `runLocal` checked before starting anything. */
+interface Preflight {
+  dynamodb: DynamoDbEngineChoice;
+  live: LiveCredentials | undefined;
+  unsubscribeSigningKey: string | undefined;
+}
+
+type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
+
 /** Starts the local runtime, prints what is where, and stops every child cleanly on Ctrl-C. */
 export async function runLocal(options: RunLocalOptions): Promise<void> {
-  if (!Number.isFinite(options.speed) || options.speed <= 0) {
-    process.stderr.write(`--speed must be a positive number, not ${options.speed}\n`);
+  const checked = preflight(options);
+  if (!checked.ok) {
+    process.stderr.write(`${checked.error}\n`);
     process.exitCode = 2;
     return;
   }
-  let live: ReturnType<typeof readLiveCredentials> | undefined;
-  if (options.live) {
-    live = readLiveCredentials(process.env, join(options.projectDir, 'nudge.secrets.json'));
-    if (!live.ok) {
-      process.stderr.write(`${live.error}\n`);
-      process.exitCode = 2;
-      return;
-    }
-  }
-  let unsubscribeSigningKey: string | undefined;
-  try {
-    unsubscribeSigningKey = configuredUnsubscribeSigningKey(
-      process.env,
-      join(options.projectDir, 'nudge.secrets.json'),
-    );
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  // --live keeps real data off storage other machines can reach (local-dynamodb.ts).
-  const storage = engineForRun(options.dynamodb, options.live);
-  if (!storage.ok) {
-    process.stderr.write(`${storage.error}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const dynamodb = storage.engine;
+  const { dynamodb, live, unsubscribeSigningKey } = checked.value;
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   say(
     dynamodb === 'dynalite' && options.live
@@ -70,30 +53,62 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     dynamodb,
     speed: options.speed,
     ...(options.demo === undefined ? {} : { demo: options.demo }),
-    ...(live?.ok === true ? { live: live.credentials } : {}),
+    ...(live === undefined ? {} : { live }),
     ports: { console: options.consolePort, events: options.eventsPort },
     watch: options.watch,
     log: say,
     ...(unsubscribeSigningKey === undefined ? {} : { unsubscribeSigningKey }),
   });
+  process.stdout.write(banner(options, runtime, live !== undefined));
+  stopOnSignals(runtime, say);
+}
+
+/** The checks that need no server: speed, --live credentials, the signing key, the engine. */
+function preflight(options: RunLocalOptions): { ok: true; value: Preflight } | { ok: false; error: string } {
+  if (!Number.isFinite(options.speed) || options.speed <= 0) {
+    return { ok: false, error: `--speed must be a positive number, not ${options.speed}` };
+  }
+  const secretsFile = join(options.projectDir, 'nudge.secrets.json');
+  let live: LiveCredentials | undefined;
+  if (options.live) {
+    const read = readLiveCredentials(process.env, secretsFile);
+    if (!read.ok) return { ok: false, error: read.error };
+    live = read.credentials;
+  }
+  let unsubscribeSigningKey: string | undefined;
+  try {
+    unsubscribeSigningKey = configuredUnsubscribeSigningKey(process.env, secretsFile);
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  // --live keeps real data off storage other machines can reach (local-dynamodb.ts).
+  const storage = engineForRun(options.dynamodb, options.live);
+  if (!storage.ok) return { ok: false, error: storage.error };
+  return { ok: true, value: { dynamodb: storage.engine, live, unsubscribeSigningKey } };
+}
+
+/** What is where, printed once the runtime is up. */
+function banner(options: RunLocalOptions, runtime: LocalRuntime, live: boolean): string {
   const { urls } = runtime;
-  process.stdout.write(
-    [
-      '',
-      `  Console          ${urls.console}`,
-      `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://e.json)`,
-      `  Webhooks         ${urls.webhooks}/webhooks/…`,
-      `  Twilio sandbox   ${urls.twilio}${live?.ok === true ? '   (not used: --live)' : ''}`,
-      `  SendGrid sandbox ${urls.sendgrid}${live?.ok === true ? '   (not used: --live)' : ''}`,
-      runtime.dynamodbEngine === 'dynalite'
-        ? `  dynalite         ${urls.dynamodb}   data in ${join(options.dataDir, 'dynalite')}   (no TTL expiry)`
-        : `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}\n                   ${DYNAMODB_LOCAL_NETWORK_NOTICE(Number(new URL(urls.dynamodb).port))}`,
-      `  Clock            ×${options.speed}${options.speed === 1 ? '   (npm start -- --speed 20160 shows a 14-day reminder within a minute)' : ''}`,
-      '',
-      '  Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
+  return [
+    '',
+    `  Console          ${urls.console}`,
+    `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://e.json)`,
+    `  Webhooks         ${urls.webhooks}/webhooks/…`,
+    `  Twilio sandbox   ${urls.twilio}${live ? '   (not used: --live)' : ''}`,
+    `  SendGrid sandbox ${urls.sendgrid}${live ? '   (not used: --live)' : ''}`,
+    runtime.dynamodbEngine === 'dynalite'
+      ? `  dynalite         ${urls.dynamodb}   data in ${join(options.dataDir, 'dynalite')}   (no TTL expiry)`
+      : `  DynamoDB Local   ${urls.dynamodb}   data in ${options.dataDir}\n                   ${DYNAMODB_LOCAL_NETWORK_NOTICE(Number(new URL(urls.dynamodb).port))}`,
+    `  Clock            ×${options.speed}${options.speed === 1 ? '   (npm start -- --speed 20160 shows a 14-day reminder within a minute)' : ''}`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+/** Ctrl-C (or SIGTERM) stops every child, once, then exits. */
+function stopOnSignals(runtime: LocalRuntime, say: (line: string) => void): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -174,12 +174,60 @@ interface PutEventsAnswer {
   Entries: Array<{ EventId: string } | { ErrorCode: string; ErrorMessage: string }>;
 }
 
+type DeliveredEntry = { index: number; event: EventBridgeEvent; busName: string };
+
 async function handlePutEvents(
   req: IncomingMessage,
   options: PutEventsServerOptions,
   requestId: string,
   target: string | undefined,
 ): Promise<PutEventsAnswer> {
+  const entries = await readEntries(req, target);
+  const region = regionOfRequest(req) ?? options.region ?? DEFAULT_LOCAL_REGION;
+  const results: PutEventsAnswer['Entries'] = [];
+  const delivered: DeliveredEntry[] = [];
+  entries.forEach((entry, index) => {
+    const failure = validateEntry(entry) ?? options.failEntry?.(entry, index);
+    if (failure !== undefined) {
+      results[index] = { ErrorCode: failure.code, ErrorMessage: failure.message };
+      return;
+    }
+    const event = envelopeOf(entry, options, region);
+    if (event === undefined) return;
+    results[index] = { EventId: event.id };
+    delivered.push({ index, busName: entry.EventBusName ?? 'default', event });
+  });
+  if (delivered.length > 0) {
+    try {
+      await options.onEvents(
+        delivered.map((item) => item.event),
+        { requestId, eventBusNames: delivered.map((item) => item.busName) },
+      );
+    } catch {
+      // The consumer failed: EventBridge reports an internal failure per entry (retryable).
+      for (const item of delivered) {
+        results[item.index] = {
+          ErrorCode: 'InternalFailure',
+          ErrorMessage: 'The request processing has failed because of an unknown error.',
+        };
+      }
+    }
+  }
+  const complete = entries.map(
+    (_, index) =>
+      results[index] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'The entry was not processed.' },
+  );
+  return {
+    FailedEntryCount: complete.filter((result) => 'ErrorCode' in result).length,
+    Entries: complete,
+  };
+}
+
+/** The operation check, the body (size-limited) and its entries, or the service's error. */
+async function readEntries(
+  req: IncomingMessage,
+  target: string | undefined,
+): Promise<PutEventsRequestEntry[]> {
   if (req.method !== 'POST' || target !== PUT_EVENTS_TARGET) {
     throw new RequestError(
       400,
@@ -207,62 +255,27 @@ async function handlePutEvents(
       'Total size of the entries in the request is over the limit.',
     );
   }
+  return entries;
+}
 
-  const region = regionOfRequest(req) ?? options.region ?? DEFAULT_LOCAL_REGION;
-  const account = options.account ?? LOCAL_ACCOUNT_ID;
-  const now = options.now ?? (() => new Date());
-  const results: PutEventsAnswer['Entries'] = [];
-  const delivered: Array<{ index: number; event: EventBridgeEvent; busName: string }> = [];
-  entries.forEach((entry, index) => {
-    const failure = validateEntry(entry) ?? options.failEntry?.(entry, index);
-    if (failure !== undefined) {
-      results[index] = { ErrorCode: failure.code, ErrorMessage: failure.message };
-      return;
-    }
-    const detail = parseDetail(entry.Detail);
-    if (detail === undefined || entry.Source === undefined || entry.DetailType === undefined) return;
-    const id = randomUUID();
-    results[index] = { EventId: id };
-    delivered.push({
-      index,
-      busName: entry.EventBusName ?? 'default',
-      event: {
-        version: '0',
-        id,
-        'detail-type': entry.DetailType,
-        source: entry.Source,
-        account,
-        time: envelopeTime(entry.Time, now),
-        region,
-        resources: entry.Resources ?? [],
-        detail,
-      },
-    });
-  });
-
-  if (delivered.length > 0) {
-    try {
-      await options.onEvents(
-        delivered.map((item) => item.event),
-        { requestId, eventBusNames: delivered.map((item) => item.busName) },
-      );
-    } catch {
-      // The consumer failed: EventBridge reports an internal failure per entry (retryable).
-      for (const item of delivered) {
-        results[item.index] = {
-          ErrorCode: 'InternalFailure',
-          ErrorMessage: 'The request processing has failed because of an unknown error.',
-        };
-      }
-    }
-  }
-  const complete = entries.map(
-    (_, index) =>
-      results[index] ?? { ErrorCode: 'InternalFailure', ErrorMessage: 'The entry was not processed.' },
-  );
+/** The event EventBridge would deliver for a valid entry (a new id, the envelope's fields). */
+function envelopeOf(
+  entry: PutEventsRequestEntry,
+  options: PutEventsServerOptions,
+  region: string,
+): EventBridgeEvent | undefined {
+  const detail = parseDetail(entry.Detail);
+  if (detail === undefined || entry.Source === undefined || entry.DetailType === undefined) return undefined;
   return {
-    FailedEntryCount: complete.filter((result) => 'ErrorCode' in result).length,
-    Entries: complete,
+    version: '0',
+    id: randomUUID(),
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: options.account ?? LOCAL_ACCOUNT_ID,
+    time: envelopeTime(entry.Time, options.now ?? (() => new Date())),
+    region,
+    resources: entry.Resources ?? [],
+    detail,
   };
 }
 

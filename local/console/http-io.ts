@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SafeHtml } from './html.ts';
 
+/*
+ * The console's HTTP edge in one place: the request guards (Host and CSRF checks, body size,
+ * media types) and the response writers (security headers and the CSP on every page).
+ */
+
 /** Largest request body the console accepts (a batch of test events is far smaller). */
 const MAX_BODY_BYTES = 256 * 1024;
 // Past this we stop draining and drop the connection: a runaway client must not keep us reading.
@@ -19,6 +24,34 @@ export class ConsoleHttpError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+}
+
+/**
+ * Refuses requests that did not come from the console itself. The Host check stops DNS
+ * rebinding (a web page whose name resolves to 127.0.0.1 reading customer data); on writes, the
+ * Origin and Sec-Fetch-Site checks stop another site's page from posting events or replies
+ * (CSRF). Clients like curl send neither header and pass.
+ */
+export function checkOrigin(req: IncomingMessage, allowedHosts: ReadonlySet<string>): void {
+  const host = req.headers.host ?? '';
+  if (!allowedHosts.has(host.toLowerCase())) {
+    throw new ConsoleHttpError(
+      403,
+      'forbidden-host',
+      `host ${host === '' ? '(none)' : host} is not this console`,
+    );
+  }
+  // Reading needs no check beyond Host (the browser's same-origin policy keeps other sites from
+  // reading the answer), and a link from another local tool to a console page must keep working.
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) {
+    throw new ConsoleHttpError(403, 'cross-origin', `requests from ${origin} are not accepted`);
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    throw new ConsoleHttpError(403, 'cross-origin', `cross-site requests (${site}) are not accepted`);
   }
 }
 

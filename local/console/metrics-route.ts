@@ -13,12 +13,6 @@ export interface MetricsSource {
  * `{ counters: [{ name, dimensions, value }], latencies: [{ name, dimensions, count, min, max,
  * mean, p50, p99 }] }`. Empty lists when the console has no source (a console without a runtime).
  */
-export function metricsRoute(source: MetricsSource | undefined) {
-  return {
-    pattern: /^\/api\/metrics$/,
-    methods: {
-      GET: async (ctx: { res: ServerResponse }): Promise<void> =>
-        sendJson(ctx.res, 200, source?.snapshot() ?? { counters: [], latencies: [] }),
-    },
-  };
+export async function getMetrics(ctx: { res: ServerResponse; metrics?: MetricsSource }): Promise<void> {
+  sendJson(ctx.res, 200, ctx.metrics?.snapshot() ?? { counters: [], latencies: [] });
 }

@@ -67,6 +67,9 @@ const RESERVED = new Set(SENDGRID_RESERVED_HEADERS.map((name) => name.toLowerCas
 // RFC 5322 field names: printable US-ASCII except the colon.
 const HEADER_NAME = /^[!-9;-~]+$/;
 
+/** Records one validation error (`field` path, message, anchor of SendGrid's error docs). */
+type Fail = (field: string | null, message: string, anchor: string) => void;
+
 /**
  * Validate a v3 mail/send body for the common cases SendGrid rejects with 400 (missing or empty
  * personalizations, invalid or duplicate addresses, missing from/subject/content), collecting
@@ -78,116 +81,15 @@ export function validateMailSend(
   | { readonly ok: true; readonly mail: ValidMailSend }
   | { readonly ok: false; readonly errors: SendGridErrorItem[] } {
   const errors: SendGridErrorItem[] = [];
-  const fail = (field: string | null, message: string, anchor: string) =>
-    errors.push({ field, message, help: `${HELP}#${anchor}` });
+  const fail: Fail = (field, message, anchor) => errors.push({ field, message, help: `${HELP}#${anchor}` });
   if (!isRecord(payload)) {
     return { ok: false, errors: [{ field: null, message: 'Bad Request', help: null }] };
   }
-
+  // The errors come out in the order these are read (personalizations, from, reply_to, subject, …).
   const templateId = typeof payload.template_id === 'string' ? payload.template_id : null;
-  const personalizations: SandboxPersonalization[] = [];
-  const rawPersonalizations = payload.personalizations;
-  if (!Array.isArray(rawPersonalizations) || rawPersonalizations.length === 0) {
-    fail(
-      'personalizations',
-      'The personalizations field is required and must have at least one personalization.',
-      '-Personalizations-Errors',
-    );
-  } else if (rawPersonalizations.length > MAX_PERSONALIZATIONS) {
-    fail(
-      'personalizations',
-      `The personalization block is limited to ${MAX_PERSONALIZATIONS} personalizations per API request. You have provided ${rawPersonalizations.length} personalizations. Please consider splitting this into multiple requests and resending your request.`,
-      '-Personalizations-Errors',
-    );
-  } else {
-    let recipients = 0;
-    rawPersonalizations.forEach((raw: unknown, index) => {
-      const path = `personalizations.${index}`;
-      if (!isRecord(raw)) {
-        fail(path, 'The personalization must be an object.', 'message.personalizations');
-        return;
-      }
-      const to = readAddressList(raw.to, `${path}.to`, fail);
-      const cc = readAddressList(raw.cc, `${path}.cc`, fail);
-      const bcc = readAddressList(raw.bcc, `${path}.bcc`, fail);
-      if (!Array.isArray(raw.to) || raw.to.length === 0) {
-        fail(
-          `${path}.to`,
-          'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
-          'message.personalizations.to',
-        );
-      }
-      recipients += to.length + cc.length + bcc.length;
-      const seen = new Set<string>();
-      for (const [kind, list] of [
-        ['to', to],
-        ['cc', cc],
-        ['bcc', bcc],
-      ] as const) {
-        for (const address of list) {
-          const key = address.email.toLowerCase();
-          if (seen.has(key)) {
-            fail(
-              path,
-              `Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [${address.email}] in the ${path}.${kind} field.`,
-              'message.recipient_errors',
-            );
-          }
-          seen.add(key);
-        }
-      }
-      personalizations.push({
-        to,
-        cc,
-        bcc,
-        subject: typeof raw.subject === 'string' ? raw.subject : null,
-        customArgs: readCustomArgs(raw.custom_args, `${path}.custom_args`, fail),
-        headers: readHeaders(raw.headers, `${path}.headers`, fail),
-        dynamicTemplateData: isRecord(raw.dynamic_template_data) ? raw.dynamic_template_data : null,
-        sendAt: typeof raw.send_at === 'number' ? raw.send_at : null,
-      });
-    });
-    if (recipients > MAX_RECIPIENTS) {
-      fail(
-        'personalizations',
-        `There is a limit of ${MAX_RECIPIENTS} total recipients (to + cc + bcc) per request.`,
-        '-Personalizations-Errors',
-      );
-    }
-  }
-
-  let from: SandboxAddress = { email: '', name: null };
-  if (!isRecord(payload.from) || typeof payload.from.email !== 'string') {
-    fail(
-      'from',
-      'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or {"email" : "example@example.com", "name" : "Example Recipient"}.',
-      'message.from',
-    );
-  } else if (!EMAIL.test(payload.from.email)) {
-    fail('from.email', 'The from email does not contain a valid address.', 'message.from');
-  } else {
-    from = {
-      email: payload.from.email,
-      name: typeof payload.from.name === 'string' ? payload.from.name : null,
-    };
-  }
-
-  let replyTo: SandboxAddress | null = null;
-  if (payload.reply_to !== undefined) {
-    if (
-      !isRecord(payload.reply_to) ||
-      typeof payload.reply_to.email !== 'string' ||
-      !EMAIL.test(payload.reply_to.email)
-    ) {
-      fail('reply_to.email', 'The reply_to email does not contain a valid address.', 'message.reply_to');
-    } else {
-      replyTo = {
-        email: payload.reply_to.email,
-        name: typeof payload.reply_to.name === 'string' ? payload.reply_to.name : null,
-      };
-    }
-  }
-
+  const personalizations = readPersonalizations(payload.personalizations, fail);
+  const from = readFrom(payload.from, fail);
+  const replyTo = readReplyTo(payload.reply_to, fail);
   const subject = typeof payload.subject === 'string' && payload.subject !== '' ? payload.subject : null;
   const everyPersonalizationHasSubject =
     personalizations.length > 0 && personalizations.every((p) => p.subject !== null && p.subject !== '');
@@ -198,36 +100,7 @@ export function validateMailSend(
       'message.subject',
     );
   }
-
-  const content: Array<{ type: string; value: string }> = [];
-  if (Array.isArray(payload.content) && payload.content.length > 0) {
-    payload.content.forEach((block: unknown, index) => {
-      const type = isRecord(block) && typeof block.type === 'string' ? block.type : '';
-      const value = isRecord(block) && typeof block.value === 'string' ? block.value : '';
-      if (type === '') {
-        fail(
-          `content.${index}.type`,
-          'The content type must be a string at least one character in length.',
-          'message.content.type',
-        );
-      }
-      if (value === '') {
-        fail(
-          `content.${index}.value`,
-          'The content value must be a string at least one character in length.',
-          'message.content.value',
-        );
-      }
-      content.push({ type, value });
-    });
-  } else if (templateId === null) {
-    fail(
-      'content',
-      'Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.',
-      'message.content',
-    );
-  }
-
+  const content = readContent(payload.content, templateId, fail);
   const categories = Array.isArray(payload.categories)
     ? payload.categories.filter((c: unknown): c is string => typeof c === 'string')
     : [];
@@ -241,11 +114,148 @@ export function validateMailSend(
   };
 }
 
-function readAddressList(
+function readPersonalizations(raw: unknown, fail: Fail): SandboxPersonalization[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    fail(
+      'personalizations',
+      'The personalizations field is required and must have at least one personalization.',
+      '-Personalizations-Errors',
+    );
+    return [];
+  }
+  if (raw.length > MAX_PERSONALIZATIONS) {
+    fail(
+      'personalizations',
+      `The personalization block is limited to ${MAX_PERSONALIZATIONS} personalizations per API request. You have provided ${raw.length} personalizations. Please consider splitting this into multiple requests and resending your request.`,
+      '-Personalizations-Errors',
+    );
+    return [];
+  }
+  const personalizations: SandboxPersonalization[] = [];
+  raw.forEach((item: unknown, index) => {
+    const read = readPersonalization(item, `personalizations.${index}`, fail);
+    if (read !== undefined) personalizations.push(read);
+  });
+  const recipients = personalizations.reduce((sum, p) => sum + p.to.length + p.cc.length + p.bcc.length, 0);
+  if (recipients > MAX_RECIPIENTS) {
+    fail(
+      'personalizations',
+      `There is a limit of ${MAX_RECIPIENTS} total recipients (to + cc + bcc) per request.`,
+      '-Personalizations-Errors',
+    );
+  }
+  return personalizations;
+}
+
+function readPersonalization(raw: unknown, path: string, fail: Fail): SandboxPersonalization | undefined {
+  if (!isRecord(raw)) {
+    fail(path, 'The personalization must be an object.', 'message.personalizations');
+    return undefined;
+  }
+  const to = readAddressList(raw.to, `${path}.to`, fail);
+  const cc = readAddressList(raw.cc, `${path}.cc`, fail);
+  const bcc = readAddressList(raw.bcc, `${path}.bcc`, fail);
+  if (!Array.isArray(raw.to) || raw.to.length === 0) {
+    fail(
+      `${path}.to`,
+      'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
+      'message.personalizations.to',
+    );
+  }
+  const seen = new Set<string>();
+  for (const [kind, list] of [
+    ['to', to],
+    ['cc', cc],
+    ['bcc', bcc],
+  ] as const) {
+    for (const address of list) {
+      const key = address.email.toLowerCase();
+      if (seen.has(key)) {
+        fail(
+          path,
+          `Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [${address.email}] in the ${path}.${kind} field.`,
+          'message.recipient_errors',
+        );
+      }
+      seen.add(key);
+    }
+  }
+  return {
+    to,
+    cc,
+    bcc,
+    subject: typeof raw.subject === 'string' ? raw.subject : null,
+    customArgs: readCustomArgs(raw.custom_args, `${path}.custom_args`, fail),
+    headers: readHeaders(raw.headers, `${path}.headers`, fail),
+    dynamicTemplateData: isRecord(raw.dynamic_template_data) ? raw.dynamic_template_data : null,
+    sendAt: typeof raw.send_at === 'number' ? raw.send_at : null,
+  };
+}
+
+function readFrom(raw: unknown, fail: Fail): SandboxAddress {
+  if (!isRecord(raw) || typeof raw.email !== 'string') {
+    fail(
+      'from',
+      'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.  e.g. {"email" : "example@example.com"}  or {"email" : "example@example.com", "name" : "Example Recipient"}.',
+      'message.from',
+    );
+    return { email: '', name: null };
+  }
+  if (!EMAIL.test(raw.email)) {
+    fail('from.email', 'The from email does not contain a valid address.', 'message.from');
+    return { email: '', name: null };
+  }
+  return { email: raw.email, name: typeof raw.name === 'string' ? raw.name : null };
+}
+
+function readReplyTo(raw: unknown, fail: Fail): SandboxAddress | null {
+  if (raw === undefined) return null;
+  if (!isRecord(raw) || typeof raw.email !== 'string' || !EMAIL.test(raw.email)) {
+    fail('reply_to.email', 'The reply_to email does not contain a valid address.', 'message.reply_to');
+    return null;
+  }
+  return { email: raw.email, name: typeof raw.name === 'string' ? raw.name : null };
+}
+
+function readContent(
   raw: unknown,
-  path: string,
-  fail: (field: string, message: string, anchor: string) => void,
-): SandboxAddress[] {
+  templateId: string | null,
+  fail: Fail,
+): Array<{ type: string; value: string }> {
+  const content: Array<{ type: string; value: string }> = [];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    if (templateId === null) {
+      fail(
+        'content',
+        'Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.',
+        'message.content',
+      );
+    }
+    return content;
+  }
+  raw.forEach((block: unknown, index) => {
+    const type = isRecord(block) && typeof block.type === 'string' ? block.type : '';
+    const value = isRecord(block) && typeof block.value === 'string' ? block.value : '';
+    if (type === '') {
+      fail(
+        `content.${index}.type`,
+        'The content type must be a string at least one character in length.',
+        'message.content.type',
+      );
+    }
+    if (value === '') {
+      fail(
+        `content.${index}.value`,
+        'The content value must be a string at least one character in length.',
+        'message.content.value',
+      );
+    }
+    content.push({ type, value });
+  });
+  return content;
+}
+
+function readAddressList(raw: unknown, path: string, fail: Fail): SandboxAddress[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
     fail(path, 'The recipient list must be an array of email objects.', 'message.personalizations');
@@ -263,11 +273,7 @@ function readAddressList(
   return addresses;
 }
 
-function readCustomArgs(
-  raw: unknown,
-  path: string,
-  fail: (field: string, message: string, anchor: string) => void,
-): Record<string, string> {
+function readCustomArgs(raw: unknown, path: string, fail: Fail): Record<string, string> {
   // SendGrid only takes string values here; numbers are the usual mistake.
   return readStringRecord(raw, path, fail, 'custom_args', () => true);
 }
@@ -276,11 +282,7 @@ function readCustomArgs(
  * `headers`: an object of string values (SendGrid: "The key/value pairs must be strings"), none
  * of them a reserved header, names that can be header field names, values on one line.
  */
-function readHeaders(
-  raw: unknown,
-  path: string,
-  fail: (field: string, message: string, anchor: string) => void,
-): Record<string, string> {
+function readHeaders(raw: unknown, path: string, fail: Fail): Record<string, string> {
   return readStringRecord(raw, path, fail, 'headers', (name, value) => {
     if (RESERVED.has(name.toLowerCase())) {
       fail(
@@ -302,7 +304,7 @@ function readHeaders(
 function readStringRecord(
   raw: unknown,
   path: string,
-  fail: (field: string, message: string, anchor: string) => void,
+  fail: Fail,
   parameter: 'custom_args' | 'headers',
   accept: (name: string, value: string) => boolean,
 ): Record<string, string> {

@@ -1,25 +1,23 @@
-import {
-  type Alternative,
-  buildConditionTree,
-  type Condition,
-  expandAlternatives,
-  isPositive,
-} from './alternatives.ts';
+import { buildConditionTree } from './alternatives.ts';
 import { type CompiledTree, compileTree, evaluateTree } from './compile-pattern.ts';
-import { type EventPattern, InvalidPatternError } from './event-pattern.ts';
-import { validatePattern } from './validate-pattern.ts';
+import type { EventPattern } from './event-pattern.ts';
 import {
-  canonicalIp,
+  chooseKeys,
+  expandEntries,
+  numericRanges,
+  type RangeRoute,
+  rankByUsage,
+  TrieBuilder,
+  type TrieNode,
+} from './pattern-trie.ts';
+import {
   inNumericRange,
   isArray,
   isJsonObject,
   isLeafValue,
-  isNumericRange,
   type JsonObject,
   type LeafValue,
-  type NumericRange,
   ownField,
-  parseNumericRange,
 } from './value-ops.ts';
 
 /** A compiled set of patterns, each with a value to return when it matches. */
@@ -53,95 +51,9 @@ export interface PatternIndex<T> {
  * the same element as their neighbours.
  */
 
-/** At most this many trie branches per alternative: a condition whose values would multiply past it stays unkeyed. */
-const MAX_BRANCHES = 64;
-
-interface TrieNode {
-  readonly terminals: number[];
-  readonly edges: TrieEdge[];
-  stamp: number;
-}
-
-interface TrieEdge {
-  readonly slot: number;
-  readonly children: Map<LeafValue, TrieNode>;
-}
-
-/**
- * Alternatives with no exact-valued condition but a numeric range on some field (a catch-all such as
- * "any order over 4,990") are found by testing the event's numbers against their ranges, rather
- * than by checking them in full for every event.
- */
-interface RangeRoute {
-  readonly slot: number;
-  readonly ranges: Array<{ readonly range: NumericRange; readonly alternative: number }>;
-}
-
 interface CompiledAlternative {
   readonly entry: number;
   readonly tree: CompiledTree;
-}
-
-function newTrieNode(): TrieNode {
-  return { terminals: [], edges: [], stamp: 0 };
-}
-
-/** Exact scalar values that equal-compare in a hash map; IP-address strings match by address instead. */
-function keyableValues(condition: Condition): LeafValue[] | undefined {
-  if (!isPositive(condition.values) || condition.values.length === 0) return undefined;
-  const keys: LeafValue[] = [];
-  for (const value of condition.values) {
-    if (value !== null && typeof value === 'object') return undefined;
-    if (typeof value === 'string' && canonicalIp(value) !== undefined) return undefined;
-    keys.push(value);
-  }
-  return [...new Set(keys)];
-}
-
-/**
- * For an alternative with nothing exact to key on: a condition whose match values are all numeric
- * ranges, if there is one. Such a condition needs a number within one of the ranges at its path.
- */
-function numericRanges(
-  alternative: Alternative,
-): { condition: Condition; ranges: NumericRange[] } | undefined {
-  for (const condition of alternative) {
-    const ranges: NumericRange[] = [];
-    for (const value of condition.values) {
-      if (value === null || typeof value !== 'object' || !('numeric' in value)) break;
-      const range = parseNumericRange(value.numeric);
-      if (!isNumericRange(range)) break;
-      ranges.push(range);
-    }
-    if (ranges.length > 0 && ranges.length === condition.values.length) return { condition, ranges };
-  }
-  return undefined;
-}
-
-/** A stable, collision-free name for a path, used only while building. */
-function pathName(path: ReadonlyArray<string>): string {
-  return JSON.stringify(path);
-}
-
-interface KeyedCondition {
-  readonly name: string;
-  readonly condition: Condition;
-  readonly values: ReadonlyArray<LeafValue>;
-}
-
-function keyedConditions(alternative: Alternative): KeyedCondition[] {
-  const byPath = new Map<string, KeyedCondition>();
-  for (const condition of alternative) {
-    const values = keyableValues(condition);
-    if (values === undefined) continue;
-    const name = pathName(condition.path);
-    const existing = byPath.get(name);
-    // Two exact conditions on one path (from `$or` branches) both must hold; keying on the narrower is enough.
-    if (existing === undefined || values.length < existing.values.length) {
-      byPath.set(name, { name, condition, values });
-    }
-  }
-  return [...byPath.values()];
 }
 
 /**
@@ -152,104 +64,29 @@ function keyedConditions(alternative: Alternative): KeyedCondition[] {
 export function compilePatternIndex<T>(
   entries: ReadonlyArray<{ pattern: EventPattern; value: T }>,
 ): PatternIndex<T> {
-  const expanded: Array<{ entry: number; alternative: Alternative }> = [];
-  const keyed: KeyedCondition[][] = [];
-  entries.forEach((entry, entryIndex) => {
-    const issues = validatePattern(entry.pattern);
-    if (issues.length > 0) throw new InvalidPatternError(issues, entryIndex);
-    for (const alternative of expandAlternatives(entry.pattern)) {
-      // An empty list of match values matches nothing, so neither does its alternative.
-      if (alternative.some((condition) => condition.values.length === 0)) continue;
-      expanded.push({ entry: entryIndex, alternative });
-      keyed.push(keyedConditions(alternative));
-    }
-  });
-
-  // Order paths by how many alternatives pin them, most first, so that alternatives share prefixes.
-  const usage = new Map<string, number>();
-  for (const conditions of keyed) {
-    for (const condition of conditions) usage.set(condition.name, (usage.get(condition.name) ?? 0) + 1);
-  }
-  const rank = (condition: KeyedCondition) => usage.get(condition.name) ?? 0;
-
-  // Each tested path gets a slot; the event's values there are looked up when the trie walk needs them.
-  const slotPaths: Array<ReadonlyArray<string>> = [];
-  const slots = new Map<string, number>();
-  const slotFor = (path: ReadonlyArray<string>): number => {
-    const name = pathName(path);
-    const known = slots.get(name);
-    if (known !== undefined) return known;
-    slots.set(name, slotPaths.length);
-    slotPaths.push(path);
-    return slotPaths.length - 1;
-  };
-
-  const trieRoot = newTrieNode();
-  const insert = (
-    node: TrieNode,
-    path: ReadonlyArray<KeyedCondition>,
-    depth: number,
-    alternative: number,
-  ) => {
-    const condition = path[depth];
-    if (condition === undefined) {
-      node.terminals.push(alternative);
-      return;
-    }
-    const slot = slotFor(condition.condition.path);
-    let edge = node.edges.find((candidate) => candidate.slot === slot);
-    if (edge === undefined) {
-      edge = { slot, children: new Map() };
-      node.edges.push(edge);
-    }
-    for (const value of condition.values) {
-      let child = edge.children.get(value);
-      if (child === undefined) {
-        child = newTrieNode();
-        edge.children.set(value, child);
-      }
-      insert(child, path, depth + 1, alternative);
-    }
-  };
+  const expanded = expandEntries(entries);
+  const rank = rankByUsage(expanded);
+  const trie = new TrieBuilder();
   const alternatives: CompiledAlternative[] = [];
-  const rangeRoutes: RangeRoute[] = [];
-  keyed.forEach((conditions, alternative) => {
-    const ordered = [...conditions].sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1));
-    const chosen: KeyedCondition[] = [];
-    let branches = 1;
-    for (const condition of ordered) {
-      if (branches * condition.values.length > MAX_BRANCHES) continue;
-      branches *= condition.values.length;
-      chosen.push(condition);
-    }
-    const ranges = chosen.length === 0 ? numericRanges(expanded[alternative]?.alternative ?? []) : undefined;
-    if (ranges === undefined) {
-      insert(trieRoot, chosen, 0, alternative);
-    } else {
-      const slot = slotFor(ranges.condition.path);
-      let route = rangeRoutes.find((candidate) => candidate.slot === slot);
-      if (route === undefined) {
-        route = { slot, ranges: [] };
-        rangeRoutes.push(route);
-      }
-      for (const range of ranges.ranges) route.ranges.push({ range, alternative });
-    }
+  expanded.forEach(({ entry, alternative: all, keyed }, alternative) => {
+    const chosen = chooseKeys(keyed, rank);
+    const ranges = chosen.length === 0 ? numericRanges(all) : undefined;
+    if (ranges === undefined) trie.insert(trie.root, chosen, 0, alternative);
+    else trie.addRanges(ranges, alternative);
     // A candidate reached through the trie holds a chosen value at each keyed path; for a top-level
     // field that is the whole condition (see the note at the top), so the full check skips it.
     const implied = new Set(
       chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
     );
-    const { entry, alternative: all } = expanded[alternative] ?? { entry: -1, alternative: [] };
     const remaining = all.filter((condition) => !implied.has(condition));
     alternatives.push({ entry, tree: compileTree(buildConditionTree(remaining)) });
   });
-
   return new CompiledPatternIndex(
     entries.map((entry) => ({ value: entry.value })),
     alternatives,
-    trieRoot,
-    rangeRoutes,
-    slotPaths,
+    trie.root,
+    trie.rangeRoutes,
+    trie.slotPaths,
   );
 }
 

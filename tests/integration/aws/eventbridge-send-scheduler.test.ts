@@ -16,7 +16,7 @@ import {
 } from '../../../functions/adapters/scheduler/eventbridge-send-scheduler.ts';
 import { ControllableClock } from '../../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { SendQueue } from '../../../functions/app/ports.ts';
-import { type SchedulerApiServer, startSchedulerApiServer } from '../../../local/aws/scheduler-api-server.ts';
+import { type SchedulerApiServer, startSchedulerApiServer } from '../../support/aws/scheduler-api-server.ts';
 
 const GROUP = 'nudge-test';
 const TARGET_ARN = 'arn:aws:sqs:eu-north-1:111122223333:nudge-send';

@@ -14,11 +14,8 @@ import {
   SendQueueError,
   SqsSendQueue,
 } from '../../../functions/adapters/sqs/sqs-send-queue.ts';
-import {
-  md5OfMessageAttributes,
-  type SqsApiServer,
-  startSqsApiServer,
-} from '../../../local/aws/sqs-api-server.ts';
+import { type SqsApiServer, startSqsApiServer } from '../../support/aws/sqs-api-server.ts';
+import { md5OfMessageAttributes } from '../../support/aws/sqs-wire.ts';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {

@@ -6,11 +6,11 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPutEventsServer } from '../../../local/aws/put-events-server.ts';
-import { startSchedulerApiServer } from '../../../local/aws/scheduler-api-server.ts';
-import { startSqsApiServer } from '../../../local/aws/sqs-api-server.ts';
 import { startWebhookHttpServer } from '../../../local/runtime/webhook-http-server.ts';
 import { startSendGridSandbox, startTwilioSandbox } from '../../../local/sandboxes/index.ts';
 import { startWebhookRecorder } from '../../../local/sandboxes/webhook-recorder.ts';
+import { startSchedulerApiServer } from '../../support/aws/scheduler-api-server.ts';
+import { startSqsApiServer } from '../../support/aws/sqs-api-server.ts';
 
 interface Started {
   name: string;

@@ -1,5 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  headerOf,
+  LOCAL_ACCOUNT_ID,
+  newRequestId,
+  parseJsonOrUndefined,
+  writeAwsJson,
+} from '../../../local/aws/aws-protocol.ts';
 import {
   isRecord,
   type LOOPBACK_HOST,
@@ -7,14 +14,19 @@ import {
   pause,
   readBody,
   startLoopbackServer,
-} from '../sandboxes/loopback-server.ts';
+} from '../../../local/sandboxes/loopback-server.ts';
 import {
-  headerOf,
-  LOCAL_ACCOUNT_ID,
-  newRequestId,
-  parseJsonOrUndefined,
-  writeAwsJson,
-} from './aws-protocol.ts';
+  attributesSize,
+  hasOnlyValidCharacters,
+  invalidParameter,
+  md5Hex,
+  md5OfMessageAttributes,
+  missingParameter,
+  nonExistentQueue,
+  parseAttributes,
+  SqsError,
+  type SqsMessageAttribute,
+} from './sqs-wire.ts';
 
 /**
  * A loopback Amazon SQS endpoint speaking the AWS JSON 1.0 protocol (`X-Amz-Target:
@@ -34,13 +46,6 @@ const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 const MAX_BODY_BYTES = 4 * SQS_MAX_MESSAGE_BYTES;
 const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 const LONG_POLL_STEP_MS = 25;
-
-/** A message attribute as the API carries it (binary values base64 on the wire). */
-export interface SqsMessageAttribute {
-  DataType: string;
-  StringValue?: string;
-  BinaryValue?: string;
-}
 
 /** A message in a queue, for assertions. */
 interface StoredSqsMessage {
@@ -101,55 +106,90 @@ interface MessageState {
   firstReceivedAt: number | undefined;
 }
 
-class SqsError extends Error {
-  constructor(
-    readonly status: number,
-    /** The JSON `__type`. */
-    readonly type: string,
-    /** The query-protocol code, for `x-amzn-query-error`. */
-    readonly queryCode: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const nonExistentQueue = (): SqsError =>
-  new SqsError(
-    400,
-    'com.amazonaws.sqs#QueueDoesNotExist',
-    'AWS.SimpleQueueService.NonExistentQueue',
-    'The specified queue does not exist.',
-  );
-const invalidParameter = (message: string): SqsError =>
-  new SqsError(
-    400,
-    'com.amazon.coral.service#InvalidParameterValueException',
-    'InvalidParameterValue',
-    `One or more parameters are invalid. Reason: ${message}`,
-  );
-const missingParameter = (name: string): SqsError =>
-  new SqsError(
-    400,
-    'com.amazon.coral.service#MissingParameterException',
-    'MissingParameter',
-    `The request must contain the parameter ${name}.`,
-  );
-
 /** Start the loopback SQS endpoint on 127.0.0.1. */
 export async function startSqsApiServer(options: SqsApiServerOptions = {}): Promise<SqsApiServer> {
-  const account = options.account ?? LOCAL_ACCOUNT_ID;
-  const now = options.now ?? (() => Date.now());
-  const queues = new Map<string, QueueState>();
-  let baseUrl = '';
+  const queues = new SqsQueues(options.account ?? LOCAL_ACCOUNT_ID, options.now ?? (() => Date.now()));
+  const server = await startLoopbackServer(async (req, res, signal) => {
+    const requestId = newRequestId();
+    try {
+      const { operation, input } = await readOperation(req);
+      const output = await queues.serve(operation, input, signal);
+      writeAwsJson(res, 200, output, SQS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      writeError(res, requestId, error);
+    }
+  }, options.port ?? 0);
+  queues.baseUrl = server.url;
+  for (const name of options.queues ?? []) queues.create(name);
+  return {
+    url: server.url,
+    port: server.port,
+    createQueue: (name) => queues.create(name),
+    queueUrl: (name) => queues.urlOf(name),
+    messages: (queueName) => queues.messages(queueName),
+    sentCount: (queueName) => queues.sentCount(queueName),
+    stop: () => server.close(),
+  };
+}
 
-  const createQueue = (name: string): string => {
+/** The operation named by `X-Amz-Target` and its JSON input, or the service's error. */
+async function readOperation(
+  req: IncomingMessage,
+): Promise<{ operation: string; input: Record<string, unknown> }> {
+  const target = headerOf(req, 'x-amz-target');
+  const operation = target?.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : undefined;
+  if (req.method !== 'POST' || operation === undefined) {
+    throw new SqsError(
+      400,
+      'com.amazon.coral.service#UnknownOperationException',
+      'InvalidAction',
+      'Unknown operation.',
+    );
+  }
+  let text: string;
+  try {
+    text = await readBody(req, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw invalidParameter('Request body is too large.');
+    throw error;
+  }
+  const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
+  if (parsed === undefined || !isRecord(parsed.value)) {
+    throw new SqsError(
+      400,
+      'com.amazon.coral.service#SerializationException',
+      'SerializationException',
+      'The request body is not valid JSON.',
+    );
+  }
+  return { operation, input: parsed.value };
+}
+
+/** The queues of one account, and the operations on them. */
+class SqsQueues {
+  /** The server's URL, the start of every queue URL (set once it listens). */
+  baseUrl = '';
+  readonly #account: string;
+  readonly #now: () => number;
+  readonly #queues = new Map<string, QueueState>();
+
+  constructor(account: string, now: () => number) {
+    this.#account = account;
+    this.#now = now;
+  }
+
+  urlOf(name: string): string {
+    return `${this.baseUrl}/${this.#account}/${name}`;
+  }
+
+  create(name: string): string {
     if (!/^[a-zA-Z0-9_-]{1,80}$/.test(name))
       throw invalidParameter(
         `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length`,
       );
-    if (!queues.has(name)) {
-      queues.set(name, {
+    if (!this.#queues.has(name)) {
+      this.#queues.set(name, {
         name,
         visibilityTimeoutSeconds: DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
         messages: [],
@@ -157,10 +197,53 @@ export async function startSqsApiServer(options: SqsApiServerOptions = {}): Prom
         handles: new Map(),
       });
     }
-    return `${baseUrl}/${account}/${name}`;
-  };
+    return this.urlOf(name);
+  }
 
-  const queueOf = (input: Record<string, unknown>): QueueState => {
+  messages(queueName: string): StoredSqsMessage[] {
+    const at = this.#now();
+    return (this.#queues.get(queueName)?.messages ?? []).map((m) => ({
+      messageId: m.messageId,
+      body: m.body,
+      md5OfBody: m.md5OfBody,
+      messageAttributes: structuredClone(m.messageAttributes),
+      sentAt: new Date(m.sentAt),
+      receiveCount: m.receiveCount,
+      visible: m.visibleAt <= at,
+    }));
+  }
+
+  sentCount(queueName: string): number {
+    return this.#queues.get(queueName)?.sent ?? 0;
+  }
+
+  async serve(operation: string, input: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+    switch (operation) {
+      case 'CreateQueue':
+        return { QueueUrl: this.create(queueName(input)) };
+      case 'GetQueueUrl': {
+        const name = queueName(input);
+        if (!this.#queues.has(name)) throw nonExistentQueue();
+        return { QueueUrl: this.urlOf(name) };
+      }
+      case 'SendMessage':
+        return sendMessage(this.#queueOf(input), input, this.#now());
+      case 'ReceiveMessage':
+        return receiveMessage(this.#queueOf(input), input, this.#now, signal);
+      case 'DeleteMessage':
+        deleteMessage(this.#queueOf(input), input);
+        return {};
+      default:
+        throw new SqsError(
+          400,
+          'com.amazonaws.sqs#UnsupportedOperation',
+          'AWS.SimpleQueueService.UnsupportedOperation',
+          `${operation} is not supported by this local endpoint.`,
+        );
+    }
+  }
+
+  #queueOf(input: Record<string, unknown>): QueueState {
     const queueUrl = input.QueueUrl;
     if (typeof queueUrl !== 'string' || queueUrl === '') throw missingParameter('QueueUrl');
     let path: string;
@@ -170,103 +253,16 @@ export async function startSqsApiServer(options: SqsApiServerOptions = {}): Prom
       throw nonExistentQueue();
     }
     const [, owner, name] = path.split('/');
-    const queue = name === undefined ? undefined : queues.get(name);
-    if (owner !== account || queue === undefined) throw nonExistentQueue();
+    const queue = name === undefined ? undefined : this.#queues.get(name);
+    if (owner !== this.#account || queue === undefined) throw nonExistentQueue();
     return queue;
-  };
+  }
+}
 
-  const server = await startLoopbackServer(async (req, res, signal) => {
-    const requestId = newRequestId();
-    try {
-      const target = headerOf(req, 'x-amz-target');
-      const operation = target?.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : undefined;
-      if (req.method !== 'POST' || operation === undefined) {
-        throw new SqsError(
-          400,
-          'com.amazon.coral.service#UnknownOperationException',
-          'InvalidAction',
-          'Unknown operation.',
-        );
-      }
-      let text: string;
-      try {
-        text = await readBody(req, MAX_BODY_BYTES);
-      } catch (error) {
-        if (error instanceof PayloadTooLargeError) throw invalidParameter('Request body is too large.');
-        throw error;
-      }
-      const parsed = parseJsonOrUndefined(text === '' ? '{}' : text);
-      if (parsed === undefined || !isRecord(parsed.value)) {
-        throw new SqsError(
-          400,
-          'com.amazon.coral.service#SerializationException',
-          'SerializationException',
-          'The request body is not valid JSON.',
-        );
-      }
-      const input = parsed.value;
-      let output: unknown;
-      switch (operation) {
-        case 'CreateQueue': {
-          const name = input.QueueName;
-          if (typeof name !== 'string') throw missingParameter('QueueName');
-          output = { QueueUrl: createQueue(name) };
-          break;
-        }
-        case 'GetQueueUrl': {
-          const name = input.QueueName;
-          if (typeof name !== 'string') throw missingParameter('QueueName');
-          if (!queues.has(name)) throw nonExistentQueue();
-          output = { QueueUrl: `${baseUrl}/${account}/${name}` };
-          break;
-        }
-        case 'SendMessage':
-          output = sendMessage(queueOf(input), input, now());
-          break;
-        case 'ReceiveMessage':
-          output = await receiveMessage(queueOf(input), input, now, signal);
-          break;
-        case 'DeleteMessage':
-          deleteMessage(queueOf(input), input);
-          output = {};
-          break;
-        default:
-          throw new SqsError(
-            400,
-            'com.amazonaws.sqs#UnsupportedOperation',
-            'AWS.SimpleQueueService.UnsupportedOperation',
-            `${operation} is not supported by this local endpoint.`,
-          );
-      }
-      writeAwsJson(res, 200, output, SQS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
-    } catch (error) {
-      if (!(error instanceof SqsError)) throw error;
-      writeError(res, requestId, error);
-    }
-  }, options.port ?? 0);
-  baseUrl = server.url;
-  for (const name of options.queues ?? []) createQueue(name);
-
-  return {
-    url: server.url,
-    port: server.port,
-    createQueue,
-    queueUrl: (name) => `${server.url}/${account}/${name}`,
-    messages: (queueName) => {
-      const at = now();
-      return (queues.get(queueName)?.messages ?? []).map((m) => ({
-        messageId: m.messageId,
-        body: m.body,
-        md5OfBody: m.md5OfBody,
-        messageAttributes: structuredClone(m.messageAttributes),
-        sentAt: new Date(m.sentAt),
-        receiveCount: m.receiveCount,
-        visible: m.visibleAt <= at,
-      }));
-    },
-    sentCount: (queueName) => queues.get(queueName)?.sent ?? 0,
-    stop: () => server.close(),
-  };
+function queueName(input: Record<string, unknown>): string {
+  const name = input.QueueName;
+  if (typeof name !== 'string') throw missingParameter('QueueName');
+  return name;
 }
 
 function writeError(res: ServerResponse, requestId: string, error: SqsError): void {
@@ -414,93 +410,6 @@ function deleteMessage(queue: QueueState, input: Record<string, unknown>): void 
   }
   // A handle that was issued but whose message is gone (already deleted) is a no-op, as in SQS.
   queue.messages = queue.messages.filter((m) => m.messageId !== messageId);
-}
-
-function parseAttributes(value: unknown): Record<string, SqsMessageAttribute> {
-  if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw invalidParameter('MessageAttributes must be a map.');
-  const entries = Object.entries(value);
-  if (entries.length > 10)
-    throw invalidParameter(
-      `Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`,
-    );
-  const out: Record<string, SqsMessageAttribute> = {};
-  for (const [name, attribute] of entries) {
-    if (!isRecord(attribute) || typeof attribute.DataType !== 'string' || attribute.DataType === '') {
-      throw invalidParameter(`The message attribute '${name}' must contain a non-empty attribute type.`);
-    }
-    const stringValue = typeof attribute.StringValue === 'string' ? attribute.StringValue : undefined;
-    const binaryValue = typeof attribute.BinaryValue === 'string' ? attribute.BinaryValue : undefined;
-    const isBinary = attribute.DataType.startsWith('Binary');
-    if (isBinary ? binaryValue === undefined : stringValue === undefined) {
-      throw invalidParameter(
-        `The message attribute '${name}' must contain a non-empty message attribute value.`,
-      );
-    }
-    out[name] = isBinary
-      ? { DataType: attribute.DataType, BinaryValue: binaryValue }
-      : { DataType: attribute.DataType, StringValue: stringValue };
-  }
-  return out;
-}
-
-function attributesSize(attributes: Record<string, SqsMessageAttribute>): number {
-  let size = 0;
-  for (const [name, attribute] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(attribute.DataType);
-    size += attribute.BinaryValue !== undefined ? Buffer.from(attribute.BinaryValue, 'base64').length : 0;
-    size += attribute.StringValue !== undefined ? Buffer.byteLength(attribute.StringValue) : 0;
-  }
-  return size;
-}
-
-/**
- * MD5 of message attributes as the SQS developer guide defines it: attributes sorted by name;
- * for each, the name, the data type and the value each as a 4-byte big-endian length followed by
- * the UTF-8 (binary: raw) bytes, with a 1-byte transport type (1 string/number, 2 binary) before
- * the value.
- */
-export function md5OfMessageAttributes(attributes: Record<string, SqsMessageAttribute>): string {
-  const parts: Buffer[] = [];
-  const withLength = (bytes: Buffer): void => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    parts.push(length, bytes);
-  };
-  for (const name of Object.keys(attributes).sort()) {
-    const attribute = attributes[name];
-    if (attribute === undefined) continue;
-    withLength(Buffer.from(name, 'utf8'));
-    withLength(Buffer.from(attribute.DataType, 'utf8'));
-    if (attribute.BinaryValue !== undefined) {
-      parts.push(Buffer.from([2]));
-      withLength(Buffer.from(attribute.BinaryValue, 'base64'));
-    } else {
-      parts.push(Buffer.from([1]));
-      withLength(Buffer.from(attribute.StringValue ?? '', 'utf8'));
-    }
-  }
-  return md5Hex(Buffer.concat(parts));
-}
-
-function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
-
-// #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF (lone surrogates are invalid).
-function hasOnlyValidCharacters(text: string): boolean {
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    const valid =
-      code === 0x9 ||
-      code === 0xa ||
-      code === 0xd ||
-      (code >= 0x20 && code <= 0xd7ff) ||
-      (code >= 0xe000 && code <= 0xfffd) ||
-      (code >= 0x10000 && code <= 0x10ffff);
-    if (!valid) return false;
-  }
-  return true;
 }
 
 function integerIn(value: unknown, min: number, max: number, fallback: number, field: string): number {
