@@ -110,7 +110,14 @@ export function checkTemplateVariables(template: MessageTemplate, scope: Templat
   return sections.flatMap((section) => checkSection(section, scope));
 }
 
-function checkSection(section: ParsedSection, scope: TemplateScope): VariableFinding[] {
+/**
+ * Every variable a parsed section reads from outside itself (not loop or `assign` locals), checked
+ * against the scope; positions are file positions (the section's start plus LiquidJS's row and column).
+ */
+export function checkSection(
+  section: Pick<ParsedSection, 'template' | 'line' | 'column'>,
+  scope: TemplateScope,
+): VariableFinding[] {
   const { globals } = textEngine.analyzeSync(section.template, { partials: false });
   const findings: VariableFinding[] = [];
   for (const variable of Object.values(globals).flat()) {
@@ -128,12 +135,13 @@ function checkSection(section: ParsedSection, scope: TemplateScope): VariableFin
 }
 
 type Segment = string | number | Variable;
-type Verdict = { kind: VariableFinding['kind']; message: string } | undefined;
+type Verdict = Pick<VariableFinding, 'kind' | 'message'> | undefined;
 
 /** Liquid's own names on any value: `{{ list.size }}`, `{{ list.first }}`. */
 const BUILT_INS = ['size', 'first', 'last'];
 
-function checkPath(segments: ReadonlyArray<Segment>, scope: TemplateScope): Verdict {
+/** One variable path (its segments, as LiquidJS gives them) against the scope; `undefined` when fine. */
+export function checkPath(segments: ReadonlyArray<Segment>, scope: TemplateScope): Verdict {
   const [root, ...rest] = segments;
   if (typeof root !== 'string') return undefined;
   const start = scope.roots[root];

@@ -31,10 +31,20 @@ export interface SourcePosition {
  * reported at `template:`, a malformed dedupe key at the character inside the key). Keys are
  * dotted paths; `dedupe.key` is the position of the key text's first character (inside quotes).
  */
-type RulePositions = Readonly<Partial<Record<LocatedField, SourcePosition>>>;
+export type RulePositions = Readonly<Partial<Record<LocatedField, SourcePosition>>>;
 
-const LOCATED_FIELDS = ['id', 'template', 'locale', 'vars', 'send', 'dedupe', 'dedupe.key'] as const;
-type LocatedField = (typeof LOCATED_FIELDS)[number];
+const LOCATED_FIELDS = [
+  'id',
+  'template',
+  'send',
+  'dedupe.key',
+  'send.at.field',
+  'cancel.key',
+  'expect.key',
+  'expect.by.field',
+  'threshold.key',
+] as const;
+export type LocatedField = (typeof LOCATED_FIELDS)[number];
 
 /** A valid rule and where it came from. */
 export interface LoadedRule {

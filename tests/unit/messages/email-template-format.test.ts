@@ -32,7 +32,11 @@ describe('parseEmailTemplate', () => {
     const result = parseEmailTemplate(lines('subject: Hej', '--- text', 'Text', ''));
     expect(result).toEqual({
       ok: true,
-      value: { subject: { source: 'Hej', line: 1, column: 10 }, text: { source: 'Text\n', line: 3 }, html: undefined },
+      value: {
+        subject: { source: 'Hej', line: 1, column: 10 },
+        text: { source: 'Text\n', line: 3 },
+        html: undefined,
+      },
     });
   });
 
