@@ -12,7 +12,7 @@ import { textEngine } from './liquid-engines.ts';
 import type { MessageTemplate, ParsedSection } from './template-catalog.ts';
 
 /** The shape of a value in the scope; `unknown` is data that cannot be checked (an event without examples). */
-export type ScopeField =
+type ScopeField =
   | { kind: 'value' }
   | { kind: 'unknown' }
   | { kind: 'list'; item: ScopeField }
@@ -73,7 +73,7 @@ export function templateScope(rule: {
 }
 
 /** The union of the shapes of some JSON values: a field is there when any example has it. */
-export function shapeOf(values: ReadonlyArray<unknown>): ScopeField {
+function shapeOf(values: ReadonlyArray<unknown>): ScopeField {
   const present = values.filter((value) => value !== undefined && value !== null);
   if (present.length === 0) return VALUE;
   if (present.every(Array.isArray)) return { kind: 'list', item: shapeOf(present.flat()) };

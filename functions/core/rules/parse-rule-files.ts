@@ -31,7 +31,7 @@ export interface SourcePosition {
  * reported at `template:`, a malformed dedupe key at the character inside the key). Keys are
  * dotted paths; `dedupe.key` is the position of the key text's first character (inside quotes).
  */
-export type RulePositions = Readonly<Partial<Record<LocatedField, SourcePosition>>>;
+type RulePositions = Readonly<Partial<Record<LocatedField, SourcePosition>>>;
 
 const LOCATED_FIELDS = [
   'id',
