@@ -39,7 +39,7 @@ export function loadProject(options: {
   // Template files are named relative to `base` too, so every issue has one path style.
   const templates = loadTemplateCatalog(options.templates, { root: shownPath(base, options.templates) });
   const templateIssues: RuleIssue[] = templates.issues.map(templateIssueAsRuleIssue);
-  const cross = checkRuleTemplates(rules.rules, templates.catalog, settings.settings);
+  const cross = checkRuleTemplates(rules.rules, templates.catalog, settings.settings, templates.issues);
   return {
     rules: rules.rules,
     catalog: templates.catalog,

@@ -5,7 +5,7 @@
  * `email-template-format.ts`). The catalog is built from a plain `{ relativePath: text }` map so this
  * module stays pure; `functions/app/templates/load-template-catalog.ts` reads the directory.
  */
-import { type Liquid, LiquidError, type Template } from 'liquidjs';
+import { type Liquid, LiquidError, type Template, type Token, Tokenizer, TokenKind } from 'liquidjs';
 import { closestName } from './did-you-mean.ts';
 import {
   normalizeTemplateSource,
@@ -213,14 +213,41 @@ function parseSection(
     return { ok: true, section: { template, line: section.line, ...column } };
   } catch (error) {
     if (!(error instanceof LiquidError)) throw error;
+    const unclosed = unclosedOpening(section.source);
+    if (unclosed !== undefined) {
+      const at = filePosition(unclosed.token, section);
+      return fail(file, unclosed.message, at?.line, at?.column);
+    }
     const at = filePosition(error, section);
     return fail(file, withSuggestion(engine, liquidMessage(error)), at?.line, at?.column);
   }
 }
 
+/**
+ * A `{{` (or `{%`) left open before the next one: LiquidJS closes it at the *next* `}}` and then
+ * complains about whatever lies between ("expected "|" before filter"). The opening the author
+ * forgot to close is what they need to find.
+ */
+function unclosedOpening(source: string): { token: { token: Token }; message: string } | undefined {
+  let tokens: ReturnType<Tokenizer['readTopLevelTokens']>;
+  try {
+    tokens = new Tokenizer(source).readTopLevelTokens();
+  } catch {
+    return undefined; // not tokenisable at all: LiquidJS's own message says why
+  }
+  for (const token of tokens) {
+    if (token.kind === TokenKind.HTML) continue;
+    const text = token.getText();
+    if (!/\{\{|\{%/.test(text.slice(2))) continue;
+    const opener = text.slice(0, 2);
+    return { token: { token }, message: `'${opener}' is not closed: add '${opener === '{{' ? '}}' : '%}'}'` };
+  }
+  return undefined;
+}
+
 /** The file line and column of a Liquid error, from its token position (relative to the section). */
 function filePosition(
-  error: LiquidError,
+  error: { token: Token },
   section: { line: number; column?: number | undefined },
 ): { line: number; column: number } | undefined {
   const [row, col] = error.token?.getPosition() ?? [];

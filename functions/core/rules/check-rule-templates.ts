@@ -21,11 +21,14 @@ export function checkRuleTemplates(
   rules: ReadonlyArray<LoadedRule>,
   catalog: TemplateCatalog,
   settings: EngineSettings,
+  /** Template files that could not be read; a rule using one is not also told its template is missing. */
+  brokenTemplates: ReadonlyArray<{ file: string }> = [],
 ): RuleCheck {
   const issues: RuleIssue[] = [];
   const warnings: RuleIssue[] = [];
   for (const loaded of rules) {
-    issues.push(...missingTemplates(loaded, catalog, settings));
+    const broken = brokenTemplates.some((issue) => issue.file.split('/').includes(loaded.rule.template));
+    if (!broken) issues.push(...missingTemplates(loaded, catalog, settings));
     const variables = checkVariables(loaded, catalog);
     const keys = checkRuleKeys(loaded);
     issues.push(...variables.issues, ...keys.issues);
