@@ -48,8 +48,9 @@ export function closestName(name: string, candidates: ReadonlyArray<string>): st
     const distance = editDistance(wanted, folded(candidate));
     if (best === undefined || distance < best.distance) best = { candidate, distance };
   }
-  if (best !== undefined && best.distance <= Math.max(1, Math.floor(wanted.length / 3)))
-    return best.candidate;
+  // One edit in a short name, two from four letters on (`fone` → `phone`), a third of a long one.
+  const allowed = wanted.length < 4 ? 1 : Math.max(2, Math.floor(wanted.length / 3));
+  if (best !== undefined && best.distance <= allowed) return best.candidate;
   return candidates.find((candidate) => {
     const other = folded(candidate);
     return other.length >= 3 && (wanted.includes(other) || other.includes(wanted));

@@ -180,7 +180,8 @@ function unknownRoot(root: string, rest: ReadonlyArray<Segment>, scope: Template
   const guess = closestName(root, roots);
   const known = `templates can read ${roots.join(', ')}`;
   if (guess === undefined) {
-    return { kind: 'unknown-variable', message: `unknown variable '${written}': ${known}` };
+    const alert = root === 'alert' ? 'alert is only for threshold rules; ' : '';
+    return { kind: 'unknown-variable', message: `unknown variable '${written}': ${alert}${known}` };
   }
   const [second] = rest;
   const guessField = scope.roots[guess];
@@ -217,12 +218,7 @@ function unknownField(
     };
   }
   const guess = closestName(String(segment), names);
-  const where =
-    parent[0] === 'detail'
-      ? ` in the rule's examples`
-      : parent[0] === 'vars'
-        ? ` in rule ${scope.ruleId}`
-        : '';
+  const where = parent[0] === 'detail' ? ` in the rule's examples` : '';
   const hint =
     guess === undefined
       ? `${parentText} has ${names.join(', ') || 'no fields'}${where}`
