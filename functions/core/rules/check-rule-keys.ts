@@ -66,14 +66,14 @@ function checkDedupeKey(loaded: LoadedRule, key: string, scope: TemplateScope): 
     if (!(error instanceof LiquidError)) throw error;
     const [row = 1, col = 1] = error.token?.getPosition() ?? [];
     const at = { line: start.line + row - 1, column: row === 1 ? start.column + col - 1 : col };
-    return { issues: [keyIssue(loaded, at, `dedupe key: ${liquidMessage(error)}`)], unchecked: [] };
+    return { issues: [keyIssue(loaded, at, liquidMessage(error))], unchecked: [] };
   }
   const shape = keyShapeProblem(template);
   if (shape !== undefined) return { issues: [keyIssue(loaded, start, shape)], unchecked: [] };
   const findings: KeyFindings = { issues: [], unchecked: [] };
   for (const finding of checkSection({ template, line: start.line, column: start.column }, scope)) {
     if (finding.kind === 'unchecked') findings.unchecked.push(finding.path);
-    else findings.issues.push(keyIssue(loaded, finding, `dedupe key: ${finding.message}`));
+    else findings.issues.push(keyIssue(loaded, finding, finding.message));
   }
   return findings;
 }
@@ -86,7 +86,7 @@ function checkDedupeKey(loaded: LoadedRule, key: string, scope: TemplateScope): 
 function keyShapeProblem(template: ReturnType<typeof textEngine.parse>): string | undefined {
   const outputs = template.filter((part) => part instanceof Output);
   if (outputs.length < template.filter((part) => part.token.kind !== TokenKind.HTML).length) {
-    return 'dedupe key: only {{ event paths }} and text are allowed, no tags such as {% if %}';
+    return 'only {{ event paths }} and text are allowed, no tags such as {% if %}';
   }
   for (const output of outputs) {
     const content = output.token
@@ -94,11 +94,11 @@ function keyShapeProblem(template: ReturnType<typeof textEngine.parse>): string 
       .replace(/^\{\{-?|-?\}\}$/g, '')
       .trim();
     if (!RUNTIME_PATH.test(content)) {
-      return `dedupe key: '${output.token.getText()}' is not a plain event path; write {{ detail.orderId }} (no filters)`;
+      return `'${output.token.getText()}' is not a plain event path; write {{ detail.orderId }} (no filters)`;
     }
   }
   if (outputs.length === 0) {
-    return 'dedupe key: a key without a variable is the same for every customer, so the first message would suppress everyone else\'s; use the event\'s value, such as "{{ detail.orderId }}"';
+    return 'a key without a variable is the same for every customer, so the first message would suppress everyone else\'s; use the event\'s value, such as "{{ detail.orderId }}"';
   }
   return undefined;
 }
