@@ -26,7 +26,7 @@ export function registerRules(program: Command): void {
       for (const warning of project.warnings) process.stderr.write(`${formatRuleIssue(warning)} (warning)\n`);
       if (project.issues.length > 0) {
         printIssues(project.issues);
-        process.stderr.write(`\n${project.issues.length} problem(s) in ${dir} and ${options.templates}.\n`);
+        process.stderr.write(`\n${project.issues.length} problem(s) found.\n`);
         process.exitCode = 1;
         return;
       }

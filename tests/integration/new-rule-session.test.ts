@@ -52,12 +52,15 @@ beforeAll(() => {
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 /** Writes the project as the author has it now and runs `nudge rules validate` in its folder. */
-function validate(files: { rule?: string; template?: string; templateFile?: string }) {
+function validate(files: { rule?: string; template?: string; templateFile?: string }, args: string[] = []) {
   rmSync(join(project, 'templates', 'payment-failed'), { recursive: true, force: true });
   mkdirSync(join(project, 'templates', 'payment-failed'), { recursive: true });
   writeFileSync(join(project, RULE_FILE), files.rule ?? GOOD_RULE);
   writeFileSync(join(project, files.templateFile ?? SV_TEMPLATE), files.template ?? GOOD_TEMPLATE);
-  const run = spawnSync(process.execPath, [CLI, 'rules', 'validate'], { cwd: project, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [CLI, 'rules', 'validate', ...args], {
+    cwd: project,
+    encoding: 'utf8',
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -160,6 +163,16 @@ describe('a new rule, mistake by mistake, through nudge rules validate', { timeo
     const line = errorAt(run, at(RULE_FILE, GOOD_RULE, 'template: payment-failed'));
     expect(line).toContain('add templates/payment-failed/sv.sms.liquid');
     expect(run.stderr).not.toContain('nothing was changed');
+  });
+
+  it('names rule and template files relative to the working folder, however the folders were given', () => {
+    const template = templateWith('customer.firstName', 'customer.first_name');
+    const rule = ruleWith('"{{ detail.invoiceId }}"', '"payment"');
+    const absolute = [join(project, 'rules'), '--templates', join(project, 'templates')];
+    const run = validate({ rule, template }, absolute);
+    errorAt(run, at(SV_TEMPLATE, template, 'customer.first_name'));
+    errorAt(run, at(RULE_FILE, rule, 'payment"'));
+    expect(run.stderr).not.toContain(project);
   });
 
   it('warns, without failing, on detail it cannot check and on an immediate rule without dedupe', () => {
