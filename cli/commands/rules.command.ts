@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
+import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import { RuleSchema } from '../../functions/core/rules/rule-schema.ts';
 import { printIssues } from './project.ts';
 
@@ -14,16 +15,18 @@ export function registerRules(program: Command): void {
   rules
     .command('validate')
     .description(
-      'Validate every rule (and its templates); prints a summary per rule, or each error with file:line field',
+      'Validate every rule (and its templates); prints a summary per rule, or each error as file:line:column field: message',
     )
     .argument('[dir]', 'rules folder', 'rules')
     .option('--templates <dir>', 'templates folder', 'templates')
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
     .action((dir: string, options: { templates: string; config?: string }) => {
       const project = loadProject({ rules: dir, templates: options.templates, config: options.config });
+      // Warnings first and always: they do not fail the run, but they are why a message may surprise.
+      for (const warning of project.warnings) process.stderr.write(`${formatRuleIssue(warning)} (warning)\n`);
       if (project.issues.length > 0) {
         printIssues(project.issues);
-        process.stderr.write(`\n${project.issues.length} problem(s) in ${dir}; nothing was changed.\n`);
+        process.stderr.write(`\n${project.issues.length} problem(s) found.\n`);
         process.exitCode = 1;
         return;
       }
@@ -32,7 +35,8 @@ export function registerRules(program: Command): void {
           `${loaded.rule.enabled ? 'ok ' : 'off'} ${describeRule(loaded.rule)}  (${loaded.file})\n`,
         );
       }
-      process.stdout.write(`${project.rules.length} rule(s) valid.\n`);
+      const warned = project.warnings.length === 0 ? '' : ` ${project.warnings.length} warning(s).`;
+      process.stdout.write(`${project.rules.length} rule(s) valid.${warned}\n`);
     });
 
   rules

@@ -62,7 +62,8 @@ export function catalogRenderer(catalog: TemplateCatalog, settings: EngineSettin
         template: rule.template,
         channel,
         locale,
-        defaultLocale: settings.defaults.locale,
+        // A rule in one language (`locale: sv`) falls back to it, not to the configured default.
+        defaultLocale: rule.locale ?? settings.defaults.locale,
         timeZone,
         data: templateData(record, rule, profile),
       });

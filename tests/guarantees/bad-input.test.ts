@@ -147,7 +147,7 @@ describe('4 bad input', () => {
           }
           const mine = result.rules.filter((loaded) => loaded.file === file);
           const crossIssues = checkRuleTemplates(mine, project.catalog, project.settings);
-          const issues = [...result.issues, ...crossIssues];
+          const issues = [...result.issues, ...crossIssues.issues];
           if (issues.length > 0) figures.rules.rejected++;
           const lineCount = broken.text.split('\n').length;
           for (const issue of issues) {

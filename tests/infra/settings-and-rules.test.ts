@@ -158,7 +158,7 @@ describe('synthesis with an invalid rules folder', () => {
     }
     expect(message).toContain('rules/broken.yaml:8 window.hours: expected opening hours as HH:mm-HH:mm');
     expect(message).toContain('rules/broken.yaml:9 channels[0]: Invalid option');
-    expect(message).toMatch(/rules\/lost\.yaml:\d+ template: .*no-such-template/);
+    expect(message).toMatch(/rules\/lost\.yaml:\d+:\d+ template: .*no-such-template/);
     // …exactly the messages the rule loader gives, every one of them.
     for (const issue of loadRules(join(dir, 'rules'), dir).issues)
       expect(message).toContain(formatRuleIssue(issue));

@@ -10,7 +10,7 @@ import type { EngineSettings } from '../../core/config/engine-settings.ts';
 import type { TemplateCatalog } from '../../core/messages/index.ts';
 import { checkRuleTemplates, templateIssueAsRuleIssue } from '../../core/rules/check-rule-templates.ts';
 import type { LoadedRule, RuleIssue } from '../../core/rules/parse-rule-files.ts';
-import { loadRules, loadSettings } from './load-rules.ts';
+import { loadRules, loadSettings, shownPath } from './load-rules.ts';
 
 /** Rules, templates and settings as one validated project, with every issue located. */
 export interface Project {
@@ -18,6 +18,8 @@ export interface Project {
   catalog: TemplateCatalog;
   settings: EngineSettings;
   issues: RuleIssue[];
+  /** Shown, never blocking: variables that could not be checked, an immediate rule without dedupe. */
+  warnings: RuleIssue[];
 }
 
 /**
@@ -34,14 +36,16 @@ export function loadProject(options: {
   const base = options.base ?? process.cwd();
   const settings = loadSettings(options.config, base);
   const rules = loadRules(options.rules, base);
-  const templates = loadTemplateCatalog(options.templates);
+  // Template files are named relative to `base` too, so every issue has one path style.
+  const templates = loadTemplateCatalog(options.templates, { root: shownPath(base, options.templates) });
   const templateIssues: RuleIssue[] = templates.issues.map(templateIssueAsRuleIssue);
-  const crossIssues = checkRuleTemplates(rules.rules, templates.catalog, settings.settings);
+  const cross = checkRuleTemplates(rules.rules, templates.catalog, settings.settings, templates.issues);
   return {
     rules: rules.rules,
     catalog: templates.catalog,
     settings: settings.settings,
-    issues: [...settings.issues, ...rules.issues, ...templateIssues, ...crossIssues],
+    issues: [...settings.issues, ...rules.issues, ...templateIssues, ...cross.issues],
+    warnings: cross.warnings,
   };
 }
 

@@ -84,7 +84,7 @@ export function loadSettings(
 }
 
 /** A path as messages show it: relative to `base` when inside it, otherwise absolute. */
-function shownPath(base: string, path: string): string {
+export function shownPath(base: string, path: string): string {
   const inside = relative(base, path);
   return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? resolve(path) : inside;
 }

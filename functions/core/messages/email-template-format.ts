@@ -32,6 +32,8 @@ export interface TemplateSection {
   source: string;
   /** File line of the section's first line, to translate Liquid's section-relative line numbers. */
   line: number;
+  /** File column of the section's first character (the subject's, after `subject:`); default 1. */
+  column?: number;
 }
 
 /** The three sections of an email template file, still Liquid source. */
@@ -57,15 +59,44 @@ export function normalizeTemplateSource(source: string): string {
 /** Splits an email template file into its subject, text and optional HTML sections. */
 export function parseEmailTemplate(source: string): EmailTemplateParseResult {
   const lines = normalizeTemplateSource(source).split('\n');
-  const subjectMatch = SUBJECT_LINE.exec(lines[0] ?? '');
+  const subject = subjectSection(lines[0] ?? '');
+  if (!subject.ok) return subject;
+  const markers = findMarkers(lines);
+  if (!markers.ok) return markers;
+  const { textMarker, htmlMarker } = markers;
+  const text = section(lines, textMarker, htmlMarker ?? lines.length);
+  if (text.source.trim() === '') {
+    return { ok: false, line: textMarker + 1, message: 'the text body is empty' };
+  }
+  if (htmlMarker === undefined)
+    return { ok: true, value: { subject: subject.section, text, html: undefined } };
+  const html = section(lines, htmlMarker, lines.length);
+  const problem = htmlProblem(html, htmlMarker);
+  return problem ?? { ok: true, value: { subject: subject.section, text, html } };
+}
+
+type Failure = Extract<EmailTemplateParseResult, { ok: false }>;
+
+/** Line 1: `subject: <liquid>`; the section keeps the column the subject starts at. */
+function subjectSection(line: string): { ok: true; section: TemplateSection } | Failure {
+  const subjectMatch = SUBJECT_LINE.exec(line);
   if (subjectMatch === null) {
     return { ok: false, line: 1, message: "the first line must be 'subject: <subject>'" };
   }
-  const subject = (subjectMatch[1] ?? '').trim();
+  const written = subjectMatch[1] ?? '';
+  const subject = written.trim();
   if (subject === '') return { ok: false, line: 1, message: 'the subject is empty' };
+  const column = 'subject:'.length + (written.length - written.trimStart().length) + 1;
+  return { ok: true, section: { source: subject, line: 1, column } };
+}
 
-  // Walk the remaining lines, noting where each marker sits; validation of order happens as we go
-  // so the first problem reported is the first one in the file.
+/**
+ * Where the `--- text` and `--- html` markers sit (0-based line indexes). Order is checked as the
+ * lines are walked, so the first problem reported is the first one in the file.
+ */
+function findMarkers(
+  lines: readonly string[],
+): { ok: true; textMarker: number; htmlMarker: number | undefined } | Failure {
   let textMarker: number | undefined;
   let htmlMarker: number | undefined;
   for (let index = 1; index < lines.length; index += 1) {
@@ -78,70 +109,64 @@ export function parseEmailTemplate(source: string): EmailTemplateParseResult {
       }
       continue;
     }
-    if (marker !== 'text' && marker !== 'html') {
-      return {
-        ok: false,
-        line: lineNumber,
-        message: `unknown section '--- ${marker}'; expected '--- text' or '--- html'`,
-      };
-    }
-    if (marker === 'text') {
-      if (textMarker !== undefined) {
-        return {
-          ok: false,
-          line: lineNumber,
-          message: `duplicate '--- text' (first on line ${textMarker + 1})`,
-        };
-      }
-      textMarker = index;
-      continue;
-    }
-    if (textMarker === undefined) {
-      return { ok: false, line: lineNumber, message: "'--- html' must come after '--- text'" };
-    }
-    if (htmlMarker !== undefined) {
-      return {
-        ok: false,
-        line: lineNumber,
-        message: `duplicate '--- html' (first on line ${htmlMarker + 1})`,
-      };
-    }
-    htmlMarker = index;
+    const problem = markerProblem(marker, lineNumber, textMarker, htmlMarker);
+    if (problem !== undefined) return problem;
+    if (marker === 'text') textMarker = index;
+    else htmlMarker = index;
   }
-
   if (textMarker === undefined) {
     return { ok: false, line: lines.length, message: "missing '--- text' section" };
   }
-  const text = section(lines, textMarker, htmlMarker ?? lines.length);
-  if (text.source.trim() === '') {
-    return { ok: false, line: textMarker + 1, message: 'the text body is empty' };
+  return { ok: true, textMarker, htmlMarker };
+}
+
+function markerProblem(
+  marker: string,
+  lineNumber: number,
+  textMarker: number | undefined,
+  htmlMarker: number | undefined,
+): Failure | undefined {
+  if (marker !== 'text' && marker !== 'html') {
+    return {
+      ok: false,
+      line: lineNumber,
+      message: `unknown section '--- ${marker}'; expected '--- text' or '--- html'`,
+    };
   }
-  let html: TemplateSection | undefined;
+  if (marker === 'text' && textMarker !== undefined) {
+    return { ok: false, line: lineNumber, message: `duplicate '--- text' (first on line ${textMarker + 1})` };
+  }
+  if (marker === 'text') return undefined;
+  if (textMarker === undefined) {
+    return { ok: false, line: lineNumber, message: "'--- html' must come after '--- text'" };
+  }
   if (htmlMarker !== undefined) {
-    html = section(lines, htmlMarker, lines.length);
-    if (html.source.trim() === '') {
-      return {
-        ok: false,
-        line: htmlMarker + 1,
-        message: "the html body is empty (leave out '--- html' instead)",
-      };
-    }
-    // A link the author wrote with a script-capable scheme is refused here, where it can be
-    // pointed at; links whose scheme comes from data are checked at render time.
-    const [unsafe] = findUnsafeLinks(html.source, { literalOnly: true });
-    if (unsafe !== undefined) {
-      const before = html.source.slice(0, unsafe.index);
-      const newlines = before.split('\n').length - 1;
-      return {
-        ok: false,
-        line: html.line + newlines,
-        column: unsafe.index - (before.lastIndexOf('\n') + 1) + 1,
-        message: `href with scheme '${unsafe.scheme}:' refused: ${SAFE_LINK_RULE}`,
-      };
-    }
+    return { ok: false, line: lineNumber, message: `duplicate '--- html' (first on line ${htmlMarker + 1})` };
   }
-  // The subject keeps its column offset out of the source: line numbers are all we report.
-  return { ok: true, value: { subject: { source: subject, line: 1 }, text, html } };
+  return undefined;
+}
+
+/** An empty HTML body, or a link the author wrote with a script-capable scheme. */
+function htmlProblem(html: TemplateSection, htmlMarker: number): Failure | undefined {
+  if (html.source.trim() === '') {
+    return {
+      ok: false,
+      line: htmlMarker + 1,
+      message: "the html body is empty (leave out '--- html' instead)",
+    };
+  }
+  // Refused here, where it can be pointed at; links whose scheme comes from data are checked at
+  // render time.
+  const [unsafe] = findUnsafeLinks(html.source, { literalOnly: true });
+  if (unsafe === undefined) return undefined;
+  const before = html.source.slice(0, unsafe.index);
+  const newlines = before.split('\n').length - 1;
+  return {
+    ok: false,
+    line: html.line + newlines,
+    column: unsafe.index - (before.lastIndexOf('\n') + 1) + 1,
+    message: `href with scheme '${unsafe.scheme}:' refused: ${SAFE_LINK_RULE}`,
+  };
 }
 
 /** The lines strictly between marker index `start` and index `end`, starting on file line start + 2. */

@@ -5,7 +5,8 @@
  * `email-template-format.ts`). The catalog is built from a plain `{ relativePath: text }` map so this
  * module stays pure; `functions/app/templates/load-template-catalog.ts` reads the directory.
  */
-import { type Liquid, LiquidError, type Template } from 'liquidjs';
+import { type Liquid, LiquidError, type Template, type Token, Tokenizer, TokenKind } from 'liquidjs';
+import { closestName } from './did-you-mean.ts';
 import {
   normalizeTemplateSource,
   parseEmailTemplate,
@@ -24,6 +25,8 @@ export interface ParsedSection {
   template: Template[];
   /** File line the section starts on; Liquid reports lines relative to the section. */
   line: number;
+  /** File column of the section's first character (the subject starts after `subject:`); default 1. */
+  column?: number;
 }
 
 interface TemplateIdentity {
@@ -205,11 +208,59 @@ function parseSection(
   section: TemplateSection,
 ): { ok: true; section: ParsedSection } | { ok: false; issue: TemplateIssue } {
   try {
-    return { ok: true, section: { template: engine.parse(section.source, file), line: section.line } };
+    const template = engine.parse(section.source, file);
+    const column = section.column === undefined ? {} : { column: section.column };
+    return { ok: true, section: { template, line: section.line, ...column } };
   } catch (error) {
     if (!(error instanceof LiquidError)) throw error;
-    return fail(file, liquidMessage(error), fileLine(error, section.line));
+    const unclosed = unclosedOpening(section.source);
+    if (unclosed !== undefined) {
+      const at = filePosition(unclosed.token, section);
+      return fail(file, unclosed.message, at?.line, at?.column);
+    }
+    const at = filePosition(error, section);
+    return fail(file, withSuggestion(engine, liquidMessage(error)), at?.line, at?.column);
   }
+}
+
+/**
+ * A `{{` (or `{%`) left open before the next one: LiquidJS closes it at the *next* `}}` and then
+ * complains about whatever lies between ("expected "|" before filter"). The opening the author
+ * forgot to close is what they need to find.
+ */
+function unclosedOpening(source: string): { token: { token: Token }; message: string } | undefined {
+  let tokens: ReturnType<Tokenizer['readTopLevelTokens']>;
+  try {
+    tokens = new Tokenizer(source).readTopLevelTokens();
+  } catch {
+    return undefined; // not tokenisable at all: LiquidJS's own message says why
+  }
+  for (const token of tokens) {
+    if (token.kind === TokenKind.HTML) continue;
+    const text = token.getText();
+    if (!/\{\{|\{%/.test(text.slice(2))) continue;
+    const opener = text.slice(0, 2);
+    return { token: { token }, message: `'${opener}' is not closed: add '${opener === '{{' ? '}}' : '%}'}'` };
+  }
+  return undefined;
+}
+
+/** The file line and column of a Liquid error, from its token position (relative to the section). */
+function filePosition(
+  error: { token: Token },
+  section: { line: number; column?: number | undefined },
+): { line: number; column: number } | undefined {
+  const [row, col] = error.token?.getPosition() ?? [];
+  if (row === undefined || col === undefined) return undefined;
+  return { line: section.line + row - 1, column: row === 1 ? (section.column ?? 1) + col - 1 : col };
+}
+
+/** `undefined filter: local_dat` gets the filter the author probably meant. */
+function withSuggestion(engine: Liquid, message: string): string {
+  const filter = /^undefined filter: (\S+)$/.exec(message)?.[1];
+  if (filter === undefined) return message;
+  const guess = closestName(filter, Object.keys(engine.filters));
+  return guess === undefined ? message : `${message}; did you mean '${guess}'?`;
 }
 
 /**
@@ -227,8 +278,16 @@ export function fileLine(error: LiquidError, sectionLine: number): number | unde
  * @internal shared with render-message.ts
  */
 export function liquidMessage(error: LiquidError): string {
-  const message = error.originalError?.message ?? error.message;
-  return message.replace(/(?:, file:.*?)?, line:\d+, col:\d+$/, '');
+  const message = (error.originalError?.message ?? error.message).replace(
+    /(?:, file:.*?)?, line:\d+, col:\d+$/,
+    '',
+  );
+  // LiquidJS quotes everything from an unclosed `{{` to the end of the section; the opening is
+  // what the author has to find, and the position says where it is.
+  const unclosed = /^(output|tag) "(\{\{|\{%)[\s\S]*" not closed$/.exec(message);
+  if (unclosed === null) return message;
+  const closer = unclosed[2] === '{{' ? '}}' : '%}';
+  return `'${unclosed[2]}' is not closed: add '${closer}'`;
 }
 
 function fail(

@@ -181,7 +181,8 @@ export function decideSend(input: {
       detail: `${input.sentInCapPeriod} sent within ${settings.cap.per}; cap is ${settings.cap.max}`,
     };
   }
-  const locale = profile.locale ?? settings.defaults.locale;
+  // The customer's own language first; then the rule's (`locale: sv`), then the configured default.
+  const locale = profile.locale ?? rule.locale ?? settings.defaults.locale;
   const skipped: string[] = [];
   for (const channel of rule.channels) {
     const contact = checkContact(profile, channel, settings.defaults.country);

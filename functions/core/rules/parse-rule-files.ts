@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type * as z from 'zod';
 import { validatePattern } from '../pattern/index.ts';
 import { type Rule, RuleSchema } from './rule-schema.ts';
@@ -20,11 +20,38 @@ export interface RuleIssue {
   message: string;
 }
 
+/** A place in a rule file: 1-based line and column. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/**
+ * Where a rule's fields are written, for issues found after parsing (a missing template is
+ * reported at `template:`, a malformed dedupe key at the character inside the key). Keys are
+ * dotted paths; `dedupe.key` is the position of the key text's first character (inside quotes).
+ */
+type RulePositions = Readonly<Partial<Record<LocatedField, SourcePosition>>>;
+
+const LOCATED_FIELDS = [
+  'id',
+  'template',
+  'send',
+  'dedupe.key',
+  'send.at.field',
+  'cancel.key',
+  'expect.key',
+  'expect.by.field',
+  'threshold.key',
+] as const;
+export type LocatedField = (typeof LOCATED_FIELDS)[number];
+
 /** A valid rule and where it came from. */
 export interface LoadedRule {
   rule: Rule;
   file: string;
   line: number;
+  positions: RulePositions;
 }
 
 /** Formats an issue the way compilers do, so editors and terminals can jump to it. */
@@ -46,103 +73,133 @@ export function parseRuleFiles(files: ReadonlyArray<RuleFile>): { rules: LoadedR
   const issues: RuleIssue[] = [];
   const firstSeen = new Map<string, LoadedRule>();
   for (const { file, text } of files) {
-    const deep = firstTooDeepLine(text);
-    if (deep !== undefined) {
-      issues.push({ file, line: deep, field: '', message: `YAML: nested deeper than ${MAX_NESTING} levels` });
-      continue;
-    }
-    const lineCounter = new LineCounter();
-    let documents: ReturnType<typeof parseAllDocuments>;
-    try {
-      documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
-    } catch (error) {
-      // The YAML parser recurses; whatever it cannot survive is this file's problem, not the run's.
-      issues.push({
-        file,
-        line: 1,
-        field: '',
-        message: `YAML: could not be read (${firstLine(String(error))})`,
-      });
-      continue;
-    }
-    const docs = Array.isArray(documents) ? documents : [];
-    for (const doc of docs) {
-      const lineOf = (offset: number | undefined): number =>
-        offset === undefined ? 1 : lineCounter.linePos(offset).line;
-      if (doc.errors.length > 0) {
-        for (const error of doc.errors) {
-          issues.push({
-            file,
-            line: lineOf(error.pos[0]),
-            field: '',
-            message: `YAML: ${firstLine(error.message)}`,
-          });
-        }
+    for (const parsed of parseRuleFile(file, text)) {
+      if (!parsed.ok) {
+        issues.push(...parsed.issues);
         continue;
       }
-      if (doc.contents === null) continue; // an empty document (e.g. a trailing ---) is not a rule
-      const locate = (path: ReadonlyArray<PathKey>): number => lineOf(nodeOffset(doc.contents, path));
-      let value: unknown;
-      try {
-        value = doc.toJS();
-      } catch (error) {
-        // e.g. an alias bomb: the yaml package refuses excessive alias expansion by throwing.
-        const message = error instanceof Error ? error.message : String(error);
-        issues.push({
-          file,
-          line: lineOf(doc.range?.[0]),
-          field: '',
-          message: `YAML: ${firstLine(message)}`,
-        });
-        continue;
-      }
-      const parsed = RuleSchema.safeParse(value);
-      if (!parsed.success) {
-        for (const problem of explainZodIssues(parsed.error.issues, [])) {
-          issues.push({
-            file,
-            line: locate(problem.path),
-            field: formatPath(problem.path),
-            message: problem.message,
-          });
-        }
-        continue;
-      }
-      const rule = parsed.data;
-      const patternIssues = [
-        ...patternProblems(rule.on, ['on']),
-        ...(rule.cancel?.on ?? []).flatMap((pattern, index) =>
-          patternProblems(pattern, ['cancel', 'on', index]),
-        ),
-        ...(rule.expect?.on ?? []).flatMap((pattern, index) =>
-          patternProblems(pattern, ['expect', 'on', index]),
-        ),
-      ];
-      for (const problem of patternIssues) {
-        issues.push({
-          file,
-          line: locate(problem.path),
-          field: formatPath(problem.path),
-          message: problem.message,
-        });
-      }
-      if (patternIssues.length > 0) continue;
-      const loaded: LoadedRule = { rule, file, line: locate([]) };
-      const earlier = firstSeen.get(rule.id);
+      const loaded = parsed.loaded;
+      const earlier = firstSeen.get(loaded.rule.id);
       if (earlier !== undefined) {
         issues.push({
           file,
-          line: locate(['id']),
+          line: loaded.positions.id?.line ?? loaded.line,
           field: 'id',
-          message: `duplicate rule id '${rule.id}' (first defined at ${earlier.file}:${earlier.line})`,
+          message: `duplicate rule id '${loaded.rule.id}' (first defined at ${earlier.file}:${earlier.line})`,
         });
         continue;
       }
-      firstSeen.set(rule.id, loaded);
+      firstSeen.set(loaded.rule.id, loaded);
       rules.push(loaded);
     }
   }
   return { rules, issues };
+}
+
+type Parsed = { ok: true; loaded: LoadedRule } | { ok: false; issues: RuleIssue[] };
+
+/** Every document of one file, each a rule or its issues; empty documents are left out. */
+function parseRuleFile(file: string, text: string): Parsed[] {
+  const deep = firstTooDeepLine(text);
+  if (deep !== undefined) {
+    const message = `YAML: nested deeper than ${MAX_NESTING} levels`;
+    return [{ ok: false, issues: [{ file, line: deep, field: '', message }] }];
+  }
+  const lineCounter = new LineCounter();
+  let documents: ReturnType<typeof parseAllDocuments>;
+  try {
+    documents = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  } catch (error) {
+    // The YAML parser recurses; whatever it cannot survive is this file's problem, not the run's.
+    const message = `YAML: could not be read (${firstLine(String(error))})`;
+    return [{ ok: false, issues: [{ file, line: 1, field: '', message }] }];
+  }
+  const docs = Array.isArray(documents) ? documents : [];
+  return docs.flatMap((doc) => parseRuleDocument(file, doc, lineCounter));
+}
+
+function parseRuleDocument(file: string, doc: Document, lineCounter: LineCounter): Parsed[] {
+  const positionOf = (offset: number | undefined): SourcePosition =>
+    offset === undefined
+      ? { line: 1, column: 1 }
+      : { line: lineCounter.linePos(offset).line, column: lineCounter.linePos(offset).col };
+  const lineOf = (offset: number | undefined): number => positionOf(offset).line;
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error) => ({
+      file,
+      line: lineOf(error.pos[0]),
+      field: '',
+      message: `YAML: ${firstLine(error.message)}`,
+    }));
+    return [{ ok: false, issues }];
+  }
+  if (doc.contents === null) return []; // an empty document (e.g. a trailing ---) is not a rule
+  const locate = (path: ReadonlyArray<PathKey>): number => lineOf(nodeOffset(doc.contents, path));
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // e.g. an alias bomb: the yaml package refuses excessive alias expansion by throwing.
+    const message = `YAML: ${firstLine(error instanceof Error ? error.message : String(error))}`;
+    return [{ ok: false, issues: [{ file, line: lineOf(doc.range?.[0]), field: '', message }] }];
+  }
+  const parsed = RuleSchema.safeParse(value);
+  const problems = parsed.success
+    ? rulePatternProblems(parsed.data)
+    : explainZodIssues(parsed.error.issues, []);
+  if (!parsed.success || problems.length > 0) {
+    const issues = problems.map((problem) => ({
+      file,
+      line: locate(problem.path),
+      field: formatPath(problem.path),
+      message: problem.message,
+    }));
+    return [{ ok: false, issues }];
+  }
+  const positions = rulePositions(doc.contents, positionOf);
+  return [{ ok: true, loaded: { rule: parsed.data, file, line: locate([]), positions } }];
+}
+
+function rulePatternProblems(rule: Rule): Problem[] {
+  return [
+    ...patternProblems(rule.on, ['on']),
+    ...(rule.cancel?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['cancel', 'on', index])),
+    ...(rule.expect?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['expect', 'on', index])),
+  ];
+}
+
+/** The positions of the fields later checks report at (see {@link RulePositions}). */
+function rulePositions(
+  root: unknown,
+  positionOf: (offset: number | undefined) => SourcePosition,
+): RulePositions {
+  const positions: Partial<Record<LocatedField, SourcePosition>> = {};
+  for (const field of LOCATED_FIELDS) {
+    const path = field.split('.');
+    if (valueNode(root, path) === undefined) continue;
+    const offset = field === 'dedupe.key' ? keyTextOffset(root, path) : nodeOffset(root, path);
+    if (offset !== undefined) positions[field] = positionOf(offset);
+  }
+  return positions;
+}
+
+/** The offset of a string value's first character, past its opening quote. */
+function keyTextOffset(root: unknown, path: ReadonlyArray<PathKey>): number | undefined {
+  const node = valueNode(root, path);
+  if (!isScalar(node)) return undefined;
+  const start = rangeStart(node);
+  if (start === undefined) return undefined;
+  return node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? start + 1 : start;
+}
+
+function valueNode(root: unknown, path: ReadonlyArray<PathKey>): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (!isMap(node)) return undefined;
+    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+    node = pair?.value;
+  }
+  return node;
 }
 
 interface Problem {

@@ -1,5 +1,6 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
+import { canonicalLocale } from '../messages/template-locale.ts';
 import { WEEKDAYS } from './weekdays.ts';
 
 /**
@@ -228,6 +229,20 @@ export const RuleSchema = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .describe('Constants the template can use as {{ vars.name }}'),
+    locale: z
+      .string()
+      .refine((tag) => canonicalLocale(tag) !== undefined && !tag.includes('_'), {
+        message: "expected a BCP 47 locale tag such as 'sv' or 'sv-SE'",
+      })
+      .optional()
+      .describe("The rule's language, e.g. sv: used when the customer has no locale, and the last fallback"),
+    examples: z
+      .array(z.strictObject({ detail: z.record(z.string(), z.unknown()) }))
+      .min(1)
+      .optional()
+      .describe(
+        'Example triggering events ({ detail }): template and key variables under detail are checked against them',
+      ),
   })
   .superRefine((rule, ctx) => {
     if (rule.send !== undefined && rule.expect !== undefined) {
@@ -263,6 +278,7 @@ function thresholdIssues(
     expect?: unknown;
     cancel?: unknown;
     dedupe?: unknown;
+    locale?: unknown;
     channels: ReadonlyArray<Channel>;
   },
   ctx: z.RefinementCtx,
@@ -295,12 +311,15 @@ function thresholdIssues(
       }
     }
   }
-  for (const field of ['expect', 'cancel', 'dedupe'] as const) {
+  for (const field of ['expect', 'cancel', 'dedupe', 'locale'] as const) {
     if (rule[field] !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [field],
-        message: `a threshold rule sends one alert per crossing; ${field} does not apply to it`,
+        message:
+          field === 'locale'
+            ? 'a threshold rule sends to its operations recipient: set to.locale instead'
+            : `a threshold rule sends one alert per crossing; ${field} does not apply to it`,
       });
     }
   }

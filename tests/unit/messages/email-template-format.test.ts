@@ -21,7 +21,7 @@ describe('parseEmailTemplate', () => {
     expect(result).toEqual({
       ok: true,
       value: {
-        subject: { source: 'Din försäkring {{ detail.policyNumber }} förnyas', line: 1 },
+        subject: { source: 'Din försäkring {{ detail.policyNumber }} förnyas', line: 1, column: 10 },
         text: { source: 'Hej {{ customer.firstName }},\n\ndin försäkring förnyas.', line: 3 },
         html: { source: '<p>Hej {{ customer.firstName }},</p>', line: 7 },
       },
@@ -32,7 +32,11 @@ describe('parseEmailTemplate', () => {
     const result = parseEmailTemplate(lines('subject: Hej', '--- text', 'Text', ''));
     expect(result).toEqual({
       ok: true,
-      value: { subject: { source: 'Hej', line: 1 }, text: { source: 'Text\n', line: 3 }, html: undefined },
+      value: {
+        subject: { source: 'Hej', line: 1, column: 10 },
+        text: { source: 'Text\n', line: 3 },
+        html: undefined,
+      },
     });
   });
 

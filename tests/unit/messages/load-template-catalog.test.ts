@@ -48,7 +48,12 @@ describe('loadTemplateCatalog', () => {
     const { catalog, issues } = loadTemplateCatalog(dir, { root: 'templates' });
     expect(templateNames(catalog)).toEqual(['renewal-reminder']);
     expect(issues).toEqual([
-      { file: 'templates/renewal-reminder/da.sms.liquid', line: 1, message: expect.any(String) },
+      {
+        file: 'templates/renewal-reminder/da.sms.liquid',
+        line: 1,
+        column: expect.any(Number),
+        message: expect.any(String),
+      },
     ]);
   });
 
