@@ -26,6 +26,11 @@ export interface SimulationLine {
   customerId: string | null;
   outcome: 'sent' | 'suppressed' | 'cancelled' | 'rejected' | 'pending';
   reason: string | null;
+  /**
+   * What the engine recorded with the reason (`sms: customer opted out; email: no address`,
+   * `…/sv.sms.liquid: unknown variable 'detail.policyNumbr'`), so a held-back message explains itself.
+   */
+  detail: string | null;
   channel: Channel | null;
   to: string | null;
   sendAt: string | null;
@@ -155,6 +160,7 @@ function rejectedLine(time: string, eventId: string | null, reason: string): Sim
     customerId: null,
     outcome: 'rejected',
     reason,
+    detail: null,
     channel: null,
     to: null,
     sendAt: null,
@@ -184,6 +190,7 @@ function messageLine(record: MessageRecord): SimulationLine {
     customerId: record.customerId,
     outcome,
     reason: record.reason ?? null,
+    detail: record.detail ?? null,
     channel: record.channel ?? null,
     to: record.to ?? null,
     sendAt: record.sendAt,
