@@ -81,7 +81,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     [
       '',
       `  Console          ${urls.console}`,
-      `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://e.json)`,
+      `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://examples/put-events-entries.json)`,
       `  Webhooks         ${urls.webhooks}/webhooks/…`,
       `  Twilio sandbox   ${urls.twilio}${live?.ok === true ? '   (not used: --live)' : ''}`,
       `  SendGrid sandbox ${urls.sendgrid}${live?.ok === true ? '   (not used: --live)' : ''}`,

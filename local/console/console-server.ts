@@ -423,7 +423,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
           if (problem !== undefined) throw new ConsoleHttpError(400, 'invalid-request', problem);
           const result = await backend.replyAsCustomer({ from, body });
           if (!result.ok) throw new ConsoleHttpError(422, 'reply-rejected', result.error);
-          sendJson(ctx.res, 200, { ok: true });
+          sendJson(ctx.res, 200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
         },
       },
     },

@@ -7,6 +7,7 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { SuppressionStore } from '../../functions/app/ports/suppressions.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
+import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type {
@@ -23,6 +24,8 @@ export interface ConsoleBackendParts {
   suppressions: SuppressionStore;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
+  /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
+  keywords: () => KeywordTable;
   clock: ControllableClock;
   bus: EventBridgeClient;
   twilio: TwilioSandbox;
@@ -181,10 +184,25 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       return { ok: true, eventId: entry.EventId };
     },
     replyAsCustomer: async ({ from, body }) => {
+      // A reply is attributed to the latest SMS sent to its number. With none, only the keywords
+      // that act on the number itself (STOP, START, HELP) mean anything; anything else is refused.
+      const attributed = (await parts.store.findLatestMessageTo(from)) !== undefined;
+      const intent = attributed ? undefined : classifyReply(body, parts.keywords());
+      const keyword = intent === 'stop' || intent === 'start' || intent === 'help' ? intent : undefined;
+      if (!attributed && keyword === undefined) {
+        return {
+          ok: false,
+          error: `no SMS was sent to ${from}: Nudge cannot attribute this reply to a customer or message (only STOP, START and HELP act on a number by itself)`,
+        };
+      }
       const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
-      return result.status === 200
-        ? { ok: true }
-        : { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
+      if (result.status !== 200)
+        return { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
+      if (keyword === undefined) return { ok: true };
+      return {
+        ok: true,
+        note: `no SMS was sent to ${from}: ${keyword.toUpperCase()} acted on the number itself, not on a customer or message`,
+      };
     },
     endpoints: () => parts.endpoints(),
   };

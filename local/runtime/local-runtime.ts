@@ -474,6 +474,7 @@ async function start(
       store,
       suppressions,
       defaultCountry: () => project.settings.defaults.country,
+      keywords: () => webhookDeps.keywords,
       clock,
       bus,
       twilio,
