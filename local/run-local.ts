@@ -55,7 +55,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     return;
   }
   const dynamodb = storage.engine;
-  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}Z  ${line}\n`);
   say(
     dynamodb === 'dynalite' && options.live
       ? 'starting Nudge locally (--live: on dynalite, which listens on 127.0.0.1 only)…'

@@ -10,7 +10,7 @@ import { catalogRenderer } from '../app/render-factory.ts';
 import { sendMessage } from '../app/send-message.ts';
 import { updateProfile } from '../app/update-profile.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import { type CustomerProfile, customerZone } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
@@ -31,6 +31,8 @@ export interface SimulationLine {
    * `…/sv.sms.liquid: unknown variable 'detail.policyNumbr'`), so a held-back message explains itself.
    */
   detail: string | null;
+  /** The recipient's time zone (the customer's, else the default), to show `time` as they live it. */
+  timeZone: string | null;
   channel: Channel | null;
   to: string | null;
   sendAt: string | null;
@@ -120,8 +122,10 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
   }
   await drainUntil(end);
 
-  const records = [...store.messages.values()];
-  lines.push(...records.map(messageLine));
+  for (const record of store.messages.values()) {
+    const profile = await store.getProfile(record.customerId);
+    lines.push(messageLine(record, customerZone(profile, request.settings.defaults.timeZone)));
+  }
   return lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
@@ -161,6 +165,7 @@ function rejectedLine(time: string, eventId: string | null, reason: string): Sim
     outcome: 'rejected',
     reason,
     detail: null,
+    timeZone: null,
     channel: null,
     to: null,
     sendAt: null,
@@ -172,7 +177,7 @@ function rejectedLine(time: string, eventId: string | null, reason: string): Sim
   };
 }
 
-function messageLine(record: MessageRecord): SimulationLine {
+function messageLine(record: MessageRecord, timeZone: string): SimulationLine {
   const last = record.history[record.history.length - 1];
   const outcome: SimulationLine['outcome'] =
     record.status === 'cancelled'
@@ -191,6 +196,7 @@ function messageLine(record: MessageRecord): SimulationLine {
     outcome,
     reason: record.reason ?? null,
     detail: record.detail ?? null,
+    timeZone,
     channel: record.channel ?? null,
     to: record.to ?? null,
     sendAt: record.sendAt,
