@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { SimulationLine } from '../functions/simulator/run-simulation.ts';
 
 /** Outcome counts over every journey of a demo. */
-export type DemoTotals = Record<SimulationLine['outcome'], number>;
+type DemoTotals = Record<SimulationLine['outcome'], number>;
 
 /** Counts that start at zero, for {@link formatDemoJourney} to add to. */
 export function emptyDemoTotals(): DemoTotals {

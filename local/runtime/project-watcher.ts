@@ -9,7 +9,7 @@ export interface ProjectWatcher {
 }
 
 /** Options of {@link watchProject}. */
-export interface ProjectWatchOptions {
+interface ProjectWatchOptions {
   /** Quiet time after the last change before `onChange` runs (editors write in bursts). */
   debounceMs?: number;
   /** Told about a watcher failure (the watch goes on where it can). */
