@@ -5,14 +5,23 @@
  * Run with `npm run bench:match` (or `npx tsx bench/match.bench.ts`). Prints a markdown table.
  * Before timing, it checks that the index and the loop agree on every event of the stream.
  *
- * The same rules and events then go through a published JavaScript implementation,
+ * When it is installed (`npm run bench:peer`, into bench/.peer: it is not a dependency of Nudge),
+ * the same rules and events then go through a published JavaScript implementation,
  * `serverless-offline-aws-eventbridge` (see peer-eventbridge-matcher.ts): first its answers are
  * compared with ours on a sample of the stream (disagreements are printed with an example), then
  * its rate is measured on the patterns it can express. A few probes show where it differs from
- * EventBridge's documented behaviour. `npm run bench` puts all of it in BENCHMARKS.md.
+ * EventBridge's documented behaviour. Without it, the report says the comparison was skipped and
+ * how to enable it. `npm run bench` puts all of it in BENCHMARKS.md.
  */
 import { compilePatternIndex, type EventPattern, matchesPattern } from '../functions/core/pattern/index.ts';
-import { createPeerMatcher, PEER_NAME, peerMatchesOne, toPeerEntry } from './peer-eventbridge-matcher.ts';
+import {
+  createPeerMatcher,
+  type LoadedPeer,
+  loadPeer,
+  PEER_NAME,
+  peerMatchesOne,
+  toPeerEntry,
+} from './peer-eventbridge-matcher.ts';
 import { int, num, SectionRecorder, table } from './report.ts';
 
 // --- deterministic randomness ----------------------------------------------------------------------
@@ -338,6 +347,8 @@ interface PeerRow {
   examplePatterns?: Record<number, EventPattern>;
 }
 const peerRows: PeerRow[] = [];
+const peer = loadPeer();
+if (!peer.ok) process.stdout.write(`  comparison skipped: ${peer.reason}\n`);
 
 // Created before the measurements, so the section's wall time covers them.
 const report = new SectionRecorder('1-match', 'Matching', 'npm run bench:match');
@@ -383,7 +394,7 @@ for (const count of RULE_COUNTS) {
   rates.set(count, indexRate);
   hotRates.set(count, hotRate);
   loopRates.set(count, loopRate);
-  peerRows.push(measurePeer(count, rules, events, expected, index));
+  if (peer.ok) peerRows.push(measurePeer(peer, count, rules, events, expected, index));
   rows.push(
     `| ${count.toLocaleString('en-GB')} | ${Math.round(indexRate).toLocaleString('en-GB')} | ${Math.round(loopRate).toLocaleString('en-GB')} | ${(indexRate / loopRate).toFixed(1)}× | ${(matches / events.length).toFixed(2)} | ${Math.round(hotRate).toLocaleString('en-GB')} | ${compileMs.toFixed(0)} ms |`,
   );
@@ -394,16 +405,18 @@ for (const count of RULE_COUNTS) {
  * restricted to the rules it can express), then its rate on those events next to our index's.
  */
 function measurePeer(
+  loaded: Extract<LoadedPeer, { ok: true }>,
   count: number,
   rules: ReadonlyArray<EventPattern>,
   events: ReadonlyArray<unknown>,
   expected: ReadonlyArray<ReadonlyArray<number>>,
   index: { match(event: unknown): unknown },
 ): PeerRow {
-  const peer = createPeerMatcher(rules);
-  const excluded = new Set(peer.excluded.map((entry) => entry.position));
+  const matcher = createPeerMatcher(loaded.plugin, rules);
+  const excluded = new Set(matcher.excluded.map((entry) => entry.position));
   const excludedReasons = new Map<string, number>();
-  for (const { reason } of peer.excluded) excludedReasons.set(reason, (excludedReasons.get(reason) ?? 0) + 1);
+  for (const { reason } of matcher.excluded)
+    excludedReasons.set(reason, (excludedReasons.get(reason) ?? 0) + 1);
   const sample = events.slice(0, PEER_SAMPLE.get(count) ?? 10);
   const entries = sample.map(toPeerEntry);
   const disagreements: PeerRow['disagreements'] = [];
@@ -412,7 +425,7 @@ function measurePeer(
   entries.forEach((entry, position) => {
     const ours = (expected[position] ?? []).filter((rule) => !excluded.has(rule));
     const started = now();
-    const theirs = peer.match(entry);
+    const theirs = matcher.match(entry);
     if (position >= PEER_WARM_UP) timedMs += now() - started;
     if (ours.length !== theirs.length || ours.some((rule, at) => rule !== theirs[at])) {
       disagreements.push({ event: position, ours, peer: theirs });
@@ -452,7 +465,7 @@ function measurePeer(
  * Cases where the documented EventBridge behaviour (which our matcher follows) and the peer part:
  * run on both, so the table shows what each actually answers.
  */
-function peerProbes(): string[][] {
+function peerProbes(loaded: Extract<LoadedPeer, { ok: true }>): string[][] {
   const base = { source: 'acme.orders', 'detail-type': 'OrderPaid' };
   const probes: Array<{
     name: string;
@@ -499,7 +512,7 @@ function peerProbes(): string[][] {
   return probes.map((probe) => {
     const event = { version: '0', id: 'probe', ...base, detail: probe.detail };
     const ours = matchesPattern(probe.pattern, event) ? 'match' : 'no match';
-    const theirs = peerMatchesOne(probe.pattern, toPeerEntry(event));
+    const theirs = peerMatchesOne(loaded.plugin, probe.pattern, toPeerEntry(event));
     const peerText = typeof theirs === 'string' ? theirs : theirs ? 'match' : 'no match';
     return [
       probe.name,
@@ -549,63 +562,75 @@ report.line('');
 report.line(`### Against \`${PEER_NAME}\` (a published JS implementation), same rules and events`);
 report.line('');
 report.line(
-  table(
-    [
-      'rules',
-      'rules it can express',
-      'events compared',
-      'disagreements',
-      `${PEER_NAME} events/s`,
-      'index events/s (same events)',
-      'index ÷ peer',
-    ],
-    peerRows.map((row) => [
-      int(row.count),
-      int(row.expressible),
-      int(row.checked),
-      int(row.disagreements.length),
-      row.rate < 100 ? num(row.rate, 1) : int(row.rate),
-      int(row.indexRate),
-      `${int(row.indexRate / row.rate)}×`,
-    ]),
-    ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
-  ),
+  `Optional: the peer is not a dependency of Nudge (229 MB with the serverless toolchain it pulls in). \`npm run bench:peer\` installs it into \`bench/.peer\` (git-ignored, outside the project's node_modules); \`npm run bench:match\` compares when it is there, and says it skipped the comparison when it is not.`,
 );
 report.line('');
-const excludedAll = new Map<string, number>();
-for (const row of peerRows) {
-  for (const [reason, times] of row.excludedReasons)
-    excludedAll.set(reason, Math.max(excludedAll.get(reason) ?? 0, times));
-}
-report.line(
-  `Left out of its rate (it cannot express them): ${
-    excludedAll.size === 0
-      ? 'nothing.'
-      : [...excludedAll.keys()]
-          .map(
-            (reason) =>
-              `${reason}: ${peerRows.map((row) => row.excludedReasons.get(reason) ?? 0).join(' / ')} rules at ${peerRows.map((row) => int(row.count)).join(' / ')}`,
-          )
-          .join('; ')
-  }. Our rate above includes them. ` +
-    'It is fed the `PutEvents` entry it would receive (`Detail` as JSON text) and, as in the plugin, parses `Detail` and ' +
-    'runs JSONPath queries for every rule; it checks every rule for every event, so its cost grows with the rule count. ' +
-    'It is compared on the first events of the stream only (fewer as rules grow), to keep the run short.',
-);
-const withDisagreements = peerRows.filter((row) => row.disagreements.length > 0);
-report.line('');
-if (withDisagreements.length === 0) {
-  report.line('It agreed with ours on every compared event at every size.');
-} else {
-  for (const row of withDisagreements) {
-    const first = row.disagreements[0];
-    report.line(
-      `At ${int(row.count)} rules it disagreed on ${row.disagreements.length} of ${row.checked} events. First: event ${first?.event}, ours matched [${first?.ours.join(', ')}], it matched [${first?.peer.join(', ')}]; the rules that differ: \`${JSON.stringify(row.examplePatterns)}\`; the event's detail: \`${JSON.stringify(Reflect.get(Object(row.exampleEvent), 'detail'))}\``,
-    );
-  }
-}
-report.line('');
-report.line('Where it departs from EventBridge (probes run on both):');
-report.line('');
-report.line(table(['case', 'pattern', 'detail', 'EventBridge', 'ours', PEER_NAME], peerProbes()));
+if (peer.ok) reportPeer(peer);
+else report.line(`Not compared in this run: ${peer.reason}`);
 report.emit();
+
+/** The comparison's tables and notes, when the peer was installed. */
+function reportPeer(loaded: Extract<LoadedPeer, { ok: true }>): void {
+  report.line(`Compared with ${PEER_NAME} ${loaded.version} from \`bench/.peer\`.`);
+  report.line('');
+  report.line(
+    table(
+      [
+        'rules',
+        'rules it can express',
+        'events compared',
+        'disagreements',
+        `${PEER_NAME} events/s`,
+        'index events/s (same events)',
+        'index ÷ peer',
+      ],
+      peerRows.map((row) => [
+        int(row.count),
+        int(row.expressible),
+        int(row.checked),
+        int(row.disagreements.length),
+        row.rate < 100 ? num(row.rate, 1) : int(row.rate),
+        int(row.indexRate),
+        `${int(row.indexRate / row.rate)}×`,
+      ]),
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  report.line('');
+  const excludedAll = new Map<string, number>();
+  for (const row of peerRows) {
+    for (const [reason, times] of row.excludedReasons)
+      excludedAll.set(reason, Math.max(excludedAll.get(reason) ?? 0, times));
+  }
+  report.line(
+    `Left out of its rate (it cannot express them): ${
+      excludedAll.size === 0
+        ? 'nothing.'
+        : [...excludedAll.keys()]
+            .map(
+              (reason) =>
+                `${reason}: ${peerRows.map((row) => row.excludedReasons.get(reason) ?? 0).join(' / ')} rules at ${peerRows.map((row) => int(row.count)).join(' / ')}`,
+            )
+            .join('; ')
+    }. Our rate above includes them. ` +
+      'It is fed the `PutEvents` entry it would receive (`Detail` as JSON text) and, as in the plugin, parses `Detail` and ' +
+      'runs JSONPath queries for every rule; it checks every rule for every event, so its cost grows with the rule count. ' +
+      'It is compared on the first events of the stream only (fewer as rules grow), to keep the run short.',
+  );
+  const withDisagreements = peerRows.filter((row) => row.disagreements.length > 0);
+  report.line('');
+  if (withDisagreements.length === 0) {
+    report.line('It agreed with ours on every compared event at every size.');
+  } else {
+    for (const row of withDisagreements) {
+      const first = row.disagreements[0];
+      report.line(
+        `At ${int(row.count)} rules it disagreed on ${row.disagreements.length} of ${row.checked} events. First: event ${first?.event}, ours matched [${first?.ours.join(', ')}], it matched [${first?.peer.join(', ')}]; the rules that differ: \`${JSON.stringify(row.examplePatterns)}\`; the event's detail: \`${JSON.stringify(Reflect.get(Object(row.exampleEvent), 'detail'))}\``,
+      );
+    }
+  }
+  report.line('');
+  report.line('Where it departs from EventBridge (probes run on both):');
+  report.line('');
+  report.line(table(['case', 'pattern', 'detail', 'EventBridge', 'ours', PEER_NAME], peerProbes(loaded)));
+}

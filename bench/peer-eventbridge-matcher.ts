@@ -1,10 +1,13 @@
 /**
  * A published JavaScript EventBridge pattern matcher to compare ours with:
- * `serverless-offline-aws-eventbridge` (pinned in package.json). Its matching is not an exported
- * function but methods of the serverless plugin class, so this builds the plugin (its constructor
- * only stores its arguments and registers hooks: nothing starts) and calls `verifyIsSubscribed`
- * for every subscriber, exactly as the plugin's own `invokeSubscribers` filters subscribers for
- * each `PutEvents` entry.
+ * `serverless-offline-aws-eventbridge`. It is NOT a dependency of Nudge (it weighs 229 MB with
+ * the serverless toolchain it pulls in): `npm run bench:peer` installs it into `bench/.peer`
+ * (git-ignored), and {@link loadPeer} finds it there only, never in the project's node_modules.
+ *
+ * Its matching is not an exported function but methods of the serverless plugin class, so this
+ * builds the plugin (its constructor only stores its arguments and registers hooks: nothing
+ * starts) and calls `verifyIsSubscribed` for every subscriber, exactly as the plugin's own
+ * `invokeSubscribers` filters subscribers for each `PutEvents` entry.
  *
  * What it cannot express is decided here, before timing, so its rate is measured only on the
  * patterns it implements: it reads `source`, `detail-type` and `detail` only (a top-level `$or`
@@ -12,14 +15,77 @@
  * strings, numbers and booleans, `prefix`/`suffix`/`equals-ignore-case` with a string,
  * `anything-but` with scalars, `numeric` and `exists`.
  */
-import ServerlessOfflineAwsEventBridgePlugin from 'serverless-offline-aws-eventbridge';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EventPattern } from '../functions/core/pattern/index.ts';
 
-export type PeerEntry = ServerlessOfflineAwsEventBridgePlugin.PeerEntry;
-type PeerSubscriber = ServerlessOfflineAwsEventBridgePlugin.PeerSubscriber;
-
-/** The package and version compared against, for the report. */
+/** The package compared against, for the report. */
 export const PEER_NAME = 'serverless-offline-aws-eventbridge';
+/** The version `npm run bench:peer` installs (package.json), the one the comparison was written for. */
+const PEER_VERSION = '2.2.4';
+/** Where `npm run bench:peer` installs it: outside the project's dependency tree. */
+const PEER_PREFIX = join(dirname(fileURLToPath(import.meta.url)), '.peer');
+const PEER_DIR = join(PEER_PREFIX, 'node_modules', PEER_NAME);
+
+/** A `PutEvents` entry as the plugin receives it: `Detail` is the JSON text. */
+interface PeerEntry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+  EventBusName?: string;
+}
+
+/** A function's `eventBridge` event from serverless.yml: only `pattern` matters here. */
+interface PeerSubscriber {
+  functionKey: string;
+  event: { pattern: Record<string, unknown>; eventBus?: string };
+}
+
+/** The part of the plugin (CommonJS, ships no types) that the benchmark calls. */
+interface PeerPlugin {
+  verifyIsSubscribed(subscriber: PeerSubscriber, entry: PeerEntry): boolean;
+}
+type PeerPluginClass = new (
+  serverless: unknown,
+  options: unknown,
+  logging: { log: { notice(message: string): void } },
+) => PeerPlugin;
+
+/** The loaded peer, or why the comparison cannot run and how to enable it. */
+export type LoadedPeer =
+  | { ok: true; version: string; plugin: PeerPluginClass }
+  | { ok: false; reason: string };
+
+/**
+ * Loads the plugin from `bench/.peer`. Absent, the answer says how to install it; present in
+ * another version, it still loads, and the version goes into the report.
+ */
+export function loadPeer(): LoadedPeer {
+  const where = relative(process.cwd(), PEER_PREFIX) || PEER_PREFIX;
+  if (!existsSync(join(PEER_DIR, 'package.json'))) {
+    return {
+      ok: false,
+      reason: `${PEER_NAME} is not installed in ${where}. It is optional (229 MB, not a dependency of Nudge): \`npm run bench:peer\` installs ${PEER_NAME}@${PEER_VERSION} there, then run the benchmark again to compare.`,
+    };
+  }
+  const load = createRequire(join(PEER_PREFIX, 'package.json'));
+  const manifest: unknown = load(join(PEER_DIR, 'package.json'));
+  const version = Reflect.get(Object(manifest), 'version');
+  const plugin: unknown = load(PEER_DIR);
+  if (!isPeerPluginClass(plugin)) {
+    return { ok: false, reason: `${PEER_NAME} in ${where} does not export the plugin class it used to` };
+  }
+  return { ok: true, version: typeof version === 'string' ? version : 'unknown', plugin };
+}
+
+function isPeerPluginClass(value: unknown): value is PeerPluginClass {
+  return (
+    typeof value === 'function' &&
+    typeof Reflect.get(value.prototype ?? {}, 'verifyIsSubscribed') === 'function'
+  );
+}
 
 const TOP_LEVEL_FIELDS: ReadonlySet<string> = new Set(['source', 'detail-type', 'detail']);
 const STRING_OPERATORS: ReadonlySet<string> = new Set(['prefix', 'suffix', 'equals-ignore-case']);
@@ -86,8 +152,11 @@ export interface PeerMatcher {
 }
 
 /** Builds the plugin with one subscriber per expressible pattern. */
-export function createPeerMatcher(patterns: ReadonlyArray<EventPattern>): PeerMatcher {
-  const plugin = new ServerlessOfflineAwsEventBridgePlugin({}, {}, { log: { notice: () => undefined } });
+export function createPeerMatcher(
+  Plugin: PeerPluginClass,
+  patterns: ReadonlyArray<EventPattern>,
+): PeerMatcher {
+  const plugin = new Plugin({}, {}, { log: { notice: () => undefined } });
   const subscribers: Array<{ position: number; subscriber: PeerSubscriber }> = [];
   const excluded: Array<{ position: number; reason: string }> = [];
   patterns.forEach((pattern, position) => {
@@ -108,8 +177,12 @@ export function createPeerMatcher(patterns: ReadonlyArray<EventPattern>): PeerMa
 }
 
 /** Runs the peer on one pattern and entry; a throw is reported, since the plugin throws on some inputs. */
-export function peerMatchesOne(pattern: EventPattern, entry: PeerEntry): boolean | string {
-  const plugin = new ServerlessOfflineAwsEventBridgePlugin({}, {}, { log: { notice: () => undefined } });
+export function peerMatchesOne(
+  Plugin: PeerPluginClass,
+  pattern: EventPattern,
+  entry: PeerEntry,
+): boolean | string {
+  const plugin = new Plugin({}, {}, { log: { notice: () => undefined } });
   try {
     return plugin.verifyIsSubscribed({ functionKey: 'probe', event: { pattern } }, entry);
   } catch (error) {

@@ -2,7 +2,8 @@ import type { SimulationLine } from '../functions/simulator/run-simulation.ts';
 
 /**
  * The human view of a simulation: one row per decision in time order, then counts per rule.
- * Text is cut to fit a terminal; `--format jsonl` has everything.
+ * Message text is cut to fit a terminal (`--format jsonl` has everything); a reason is printed
+ * whole, with the detail the engine recorded, so every held-back message explains itself.
  */
 export function formatSimulationTable(
   lines: ReadonlyArray<SimulationLine>,
@@ -16,7 +17,7 @@ export function formatSimulationTable(
     line.channel === null
       ? '-'
       : `${line.channel}${line.segments === null ? '' : ` ${line.encoding}×${line.segments}`}`,
-    line.outcome === 'sent' ? cut(line.subject ?? line.body ?? '', 60) : cut(line.reason ?? '', 60),
+    explanation(line),
   ]);
   const header = ['time (UTC)', 'outcome', 'rule', 'customer', 'channel', 'text or reason'];
   const out = [table([header, ...rows]), ''];
@@ -51,6 +52,15 @@ function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
   const [head, ...body] = rows;
   if (head === undefined) return '';
   return [render(head), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(render)].join('\n');
+}
+
+/** The last column: a sent message's text, or the reason with its detail (never cut). */
+function explanation(line: SimulationLine): string {
+  const why =
+    line.reason === null ? '' : line.detail === null ? line.reason : `${line.reason}: ${line.detail}`;
+  if (line.outcome !== 'sent') return why.replace(/\s+/g, ' ');
+  const text = cut(line.subject ?? line.body ?? '', 60);
+  return why === '' ? text : `${text} [${why.replace(/\s+/g, ' ')}]`;
 }
 
 function cut(text: string, max: number): string {

@@ -38,7 +38,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     return;
   }
   const { dynamodb, live, unsubscribeSigningKey } = checked.value;
-  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}Z  ${line}\n`);
   say(
     dynamodb === 'dynalite' && options.live
       ? 'starting Nudge locally (--live: on dynalite, which listens on 127.0.0.1 only)…'
@@ -93,7 +93,7 @@ function banner(options: RunLocalOptions, runtime: LocalRuntime, live: boolean):
   return [
     '',
     `  Console          ${urls.console}`,
-    `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://e.json)`,
+    `  Events           ${urls.events}   (PutEvents: aws events put-events --no-sign-request --region eu-north-1 --endpoint-url ${urls.events} --entries file://examples/put-events-entries.json)`,
     `  Webhooks         ${urls.webhooks}/webhooks/…`,
     `  Twilio sandbox   ${urls.twilio}${live ? '   (not used: --live)' : ''}`,
     `  SendGrid sandbox ${urls.sendgrid}${live ? '   (not used: --live)' : ''}`,

@@ -45,7 +45,7 @@ export function registerPreview(program: Command): void {
     .option('--templates <dir>', 'templates folder', 'templates')
     .option(
       '--rules <dir>',
-      'rules folder: a threshold rule using the template gives it a sample `alert`',
+      'rules folder: the rule using the template gives its `vars` (and a threshold rule a sample `alert`)',
       'rules',
     )
     .option('--config <file>', 'engine settings (default: nudge.config.yaml when present)')
@@ -95,13 +95,15 @@ function previewCommand(template: string, options: PreviewOptions): { text: stri
         locale,
         timeZone,
       },
-      rule: { id: 'preview' },
-      vars: {},
       message: { id: 'preview', sendAt: event.time },
-      ...previewAlert(template, options.rules, event),
+      ...ruleContext(template, options.rules, event),
     },
   });
-  if (!result.ok) return { text: `${result.reason}: ${result.detail}\n`, exitCode: 1 };
+  if (!result.ok) {
+    // Say what the send step would do with it, in the words `nudge simulate` uses.
+    const outcome = 'The message would be held back: suppressed, reason template-error.';
+    return { text: `${result.reason}: ${result.detail}\n${outcome}\n`, exitCode: 1 };
+  }
   if (result.channel === 'sms') {
     const head = `SMS · ${result.locale} · ${timeZone} · ${result.encoding} · ${result.segments} segment(s) · ${result.text.length} chars`;
     return { text: `${head}\n\n${result.text}\n`, exitCode: 0 };
@@ -111,26 +113,34 @@ function previewCommand(template: string, options: PreviewOptions): { text: stri
 }
 
 /**
- * A threshold alert's template reads `alert`, which only a crossing fills in. For a preview, the
- * threshold rule that uses the template gives a sample: the rule's count reached by this event
- * alone repeated, its key value, and the window ending at the event.
+ * What the rule that uses the template adds, as the send step gives it: its id and `vars`
+ * (`vars.promisedAnswer`). When several rules share the template, a threshold rule is preferred
+ * (its template reads `alert`), else the first in file order.
  */
-function previewAlert(
+function ruleContext(
   template: string,
   rulesDir: string,
   event: JourneyEvent,
-): { alert?: unknown; rule?: { id: string } } {
-  const rule: Rule | undefined = loadRules(rulesDir).rules.find(
-    (loaded) => loaded.rule.template === template && loaded.rule.threshold !== undefined,
-  )?.rule;
-  const threshold = rule?.threshold;
-  if (rule === undefined || threshold === undefined) return {};
+): { rule: { id: string }; vars: Record<string, unknown>; alert?: unknown } {
+  const using = loadRules(rulesDir).rules.filter((loaded) => loaded.rule.template === template);
+  const rule = (using.find((loaded) => loaded.rule.threshold !== undefined) ?? using[0])?.rule;
+  if (rule === undefined) return { rule: { id: 'preview' }, vars: {} };
+  return { rule: { id: rule.id }, vars: rule.vars ?? {}, ...previewAlert(rule, event) };
+}
+
+/**
+ * A threshold alert's template reads `alert`, which only a crossing fills in. For a preview, the
+ * threshold rule gives a sample: the rule's count reached by this event alone repeated, its key
+ * value, and the window ending at the event.
+ */
+function previewAlert(rule: Rule, event: JourneyEvent): { alert?: unknown } {
+  const threshold = rule.threshold;
+  if (threshold === undefined) return {};
   const key = thresholdKey(threshold, event);
   const lastAt = DateTime.fromISO(event.time, { zone: 'utc' });
   const firstAt = lastAt.minus(Duration.fromISO(threshold.within).mapUnits((amount) => amount / 2));
   const customerId = eventCustomerId(event);
   return {
-    rule: { id: rule.id },
     alert: alertData({
       ...(threshold.key === undefined ? {} : { key: threshold.key }),
       value: key.ok ? key.value : '(no value)',

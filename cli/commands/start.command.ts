@@ -42,17 +42,46 @@ export function registerStart(program: Command): void {
     .action(async (options: StartOptions) => {
       // Loaded here so other commands never pay for the runtime's imports.
       const { runLocal } = await import('../../local/run-local.ts');
-      await runLocal({
-        projectDir: process.cwd(),
-        dataDir: resolve(options.dataDir),
-        speed: Number(options.speed),
-        fresh: options.fresh === true,
-        dynamodb: options.dynamodb,
-        ...(options.demo === undefined ? {} : { demo: options.demo }),
-        live: options.live === true,
-        consolePort: Number(options.port),
-        eventsPort: Number(options.eventsPort),
-        watch: options.watch,
-      });
+      const consolePort = Number(options.port);
+      const eventsPort = Number(options.eventsPort);
+      try {
+        await runLocal({
+          projectDir: process.cwd(),
+          dataDir: resolve(options.dataDir),
+          speed: Number(options.speed),
+          fresh: options.fresh === true,
+          dynamodb: options.dynamodb,
+          ...(options.demo === undefined ? {} : { demo: options.demo }),
+          live: options.live === true,
+          consolePort,
+          eventsPort,
+          watch: options.watch,
+        });
+      } catch (error) {
+        const busy = busyPortMessage(error, { consolePort, eventsPort });
+        if (busy === undefined) throw error;
+        process.stderr.write(`${busy}\n`);
+        process.exitCode = 1;
+      }
     });
+}
+
+/**
+ * A port another program holds is a user's problem, not a crash: one line naming the option that
+ * moves it (everything started before it has been stopped by then).
+ */
+function busyPortMessage(
+  error: unknown,
+  ports: { consolePort: number; eventsPort: number },
+): string | undefined {
+  if (!(error instanceof Error) || !('code' in error) || error.code !== 'EADDRINUSE') return undefined;
+  const port = 'port' in error && typeof error.port === 'number' ? error.port : undefined;
+  const option =
+    port === ports.consolePort
+      ? '--port (the console)'
+      : port === ports.eventsPort
+        ? '--events-port (the PutEvents endpoint)'
+        : undefined;
+  if (option === undefined) return `nudge start: port ${port ?? '?'} is already in use (${error.message}).`;
+  return `nudge start: port ${port} is already in use; stop what holds it or choose another with ${option.replace(' (', ' <port> (')}.`;
 }

@@ -8,7 +8,7 @@ import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/
 import { sendMessage } from '../app/send-message.ts';
 import { updateProfile } from '../app/update-profile.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import { type CustomerProfile, customerZone } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
@@ -25,6 +25,13 @@ export interface SimulationLine {
   customerId: string | null;
   outcome: 'sent' | 'suppressed' | 'cancelled' | 'rejected' | 'pending';
   reason: string | null;
+  /**
+   * What the engine recorded with the reason (`sms: customer opted out; email: no address`,
+   * `…/sv.sms.liquid: unknown variable 'detail.policyNumbr'`), so a held-back message explains itself.
+   */
+  detail: string | null;
+  /** The recipient's time zone (the customer's, else the default), to show `time` as they live it. */
+  timeZone: string | null;
   channel: Channel | null;
   to: string | null;
   sendAt: string | null;
@@ -118,8 +125,10 @@ export async function runSimulation(request: SimulationRequest): Promise<Simulat
   }
   await drainUntil(end);
 
-  const records = [...stores.messages.records.values()];
-  lines.push(...records.map(messageLine));
+  for (const record of stores.messages.records.values()) {
+    const profile = await stores.profiles.getProfile(record.customerId);
+    lines.push(messageLine(record, customerZone(profile, request.settings.defaults.timeZone)));
+  }
   return lines.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
@@ -158,6 +167,8 @@ function rejectedLine(time: string, eventId: string | null, reason: string): Sim
     customerId: null,
     outcome: 'rejected',
     reason,
+    detail: null,
+    timeZone: null,
     channel: null,
     to: null,
     sendAt: null,
@@ -169,7 +180,7 @@ function rejectedLine(time: string, eventId: string | null, reason: string): Sim
   };
 }
 
-function messageLine(record: MessageRecord): SimulationLine {
+function messageLine(record: MessageRecord, timeZone: string): SimulationLine {
   const last = record.history[record.history.length - 1];
   const outcome: SimulationLine['outcome'] =
     record.status === 'cancelled'
@@ -187,6 +198,8 @@ function messageLine(record: MessageRecord): SimulationLine {
     customerId: record.customerId,
     outcome,
     reason: record.reason ?? null,
+    detail: record.detail ?? null,
+    timeZone,
     channel: record.channel ?? null,
     to: record.to ?? null,
     sendAt: record.sendAt,

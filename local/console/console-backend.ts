@@ -78,11 +78,15 @@ export interface ConsoleBackend {
   samples(): SampleEvent[];
   /** Puts an event on the local bus (the PutEvents path), returning its event id or the rejection. */
   sendTestEvent(event: unknown): Promise<{ ok: true; eventId: string } | { ok: false; error: string }>;
-  /** Replies to the latest SMS as the customer, through the Twilio sandbox's signed inbound webhook. */
+  /**
+   * Replies to the latest SMS as the customer, through the Twilio sandbox's signed inbound webhook.
+   * Refused when no SMS was sent to the number, except STOP, START and HELP, which act on the
+   * number itself (`note` says so).
+   */
   replyAsCustomer(input: {
     from: string;
     body: string;
-  }): Promise<{ ok: true } | { ok: false; error: string }>;
+  }): Promise<{ ok: true; note?: string } | { ok: false; error: string }>;
   /** Where things are, for the header. */
   endpoints(): { console: string; events: string; twilio: string; sendgrid: string };
 }

@@ -7,6 +7,7 @@ import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
+import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type {
@@ -23,6 +24,8 @@ export interface ConsoleBackendParts {
   stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
+  /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
+  keywords: () => KeywordTable;
   clock: ControllableClock;
   bus: EventBridgeClient;
   twilio: TwilioSandbox;
@@ -56,12 +59,7 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     captured: async (limit) => capturedMessages(parts, limit),
     samples: () => loadSamples(parts.examplesDir),
     sendTestEvent: (event) => sendTestEvent(parts, event),
-    replyAsCustomer: async ({ from, body }) => {
-      const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
-      return result.status === 200
-        ? { ok: true }
-        : { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
-    },
+    replyAsCustomer: (reply) => replyAsCustomer(parts, reply),
     endpoints: () => parts.endpoints(),
   };
 }
@@ -241,4 +239,31 @@ function loadSamples(dir: string): SampleEvent[] {
     }
   }
   return samples;
+}
+
+/**
+ * A reply from the console's "Try it": attributed to the latest SMS sent to its number. With none,
+ * only the keywords that act on the number itself (STOP, START, HELP) mean anything; anything
+ * else is refused (422), as the Twilio webhook would find nothing to attribute it to.
+ */
+async function replyAsCustomer(
+  parts: ConsoleBackendParts,
+  { from, body }: { from: string; body: string },
+): ReturnType<ConsoleBackend['replyAsCustomer']> {
+  const attributed = (await parts.stores.messages.findLatestMessageTo(from)) !== undefined;
+  const intent = attributed ? undefined : classifyReply(body, parts.keywords());
+  const keyword = intent === 'stop' || intent === 'start' || intent === 'help' ? intent : undefined;
+  if (!attributed && keyword === undefined) {
+    return {
+      ok: false,
+      error: `no SMS was sent to ${from}: Nudge cannot attribute this reply to a customer or message (only STOP, START and HELP act on a number by itself)`,
+    };
+  }
+  const result = await parts.twilio.sendInbound({ from, to: parts.sender, body });
+  if (result.status !== 200) return { ok: false, error: `webhook answered ${result.status ?? 'nothing'}` };
+  if (keyword === undefined) return { ok: true };
+  return {
+    ok: true,
+    note: `no SMS was sent to ${from}: ${keyword.toUpperCase()} acted on the number itself, not on a customer or message`,
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, type FSWatcher, rmSync, watch } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -46,6 +46,7 @@ import { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts'
 import { createConsoleBackend } from './console-backend-impl.ts';
 import { loadDemoJourneys } from './demo-journeys.ts';
 import type { LiveCredentials } from './live-credentials.ts';
+import { watchProject } from './project-watcher.ts';
 import { localUnsubscribeSigningKey } from './unsubscribe-signing-key.ts';
 import { startWebhookHttpServer } from './webhook-http-server.ts';
 
@@ -429,21 +430,10 @@ async function start(
     Object.assign(webhookDeps, nudge?.webhook);
     log(`rules reloaded: ${next.rules.length} rule(s) valid`);
   };
-  const watchers: FSWatcher[] = [];
   if (options.watch !== false) {
-    let timer: NodeJS.Timeout | undefined;
-    const onChange = () => {
-      clearTimeout(timer);
-      timer = setTimeout(reload, 200);
-    };
-    for (const target of ['rules', 'templates'])
-      watchers.push(watch(join(dir, target), { recursive: true }, onChange));
-    if (existsSync(join(dir, 'nudge.config.yaml')))
-      watchers.push(watch(join(dir, 'nudge.config.yaml'), onChange));
-    stops.push(async () => {
-      clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
-    });
+    const watcher = watchProject(dir, reload, { onError: (error) => log(`watching the project: ${error}`) });
+    await watcher.ready;
+    stops.push(() => watcher.close());
   }
 
   let consoleUrl = '';
@@ -453,6 +443,7 @@ async function start(
     backend: createConsoleBackend({
       stores,
       defaultCountry: () => project.settings.defaults.country,
+      keywords: () => webhookDeps.keywords,
       clock,
       bus,
       twilio,

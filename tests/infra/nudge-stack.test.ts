@@ -15,6 +15,7 @@ import { ESM_REQUIRE_BANNER } from '../../infra/bundling.ts';
 import { RESERVED_ENVIRONMENT_KEYS } from '../../infra/constructs/nudge-function.ts';
 import { SCHEDULE_NAME_PATTERN } from '../../infra/constructs/scheduling.ts';
 import { listNagAcknowledgements } from '../../infra/nag.ts';
+import { checkProject, sourcesOfRules } from '../../infra/project-files.ts';
 import { REPO_ROOT } from '../../infra/settings.ts';
 import { coldStart, fakeValueFor, startFakeSecretsManager } from './cold-start.ts';
 import {
@@ -73,9 +74,8 @@ describe('journey bus and ingest', () => {
     const deadLetters = queue('IngestQueueDeadLetters');
     nudge.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: bus.id },
-      EventPattern: {
-        source: ['acme.bookings', 'acme.cases', 'acme.contact-centre', 'acme.orders', 'acme.policy'],
-      },
+      // Which sources (of a fixture project) is settings-and-rules.test.ts's; here, the wiring.
+      EventPattern: { source: sourcesOfRules(checkProject(REPO_ROOT).rules) },
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [ingest.id, 'Arn'] },

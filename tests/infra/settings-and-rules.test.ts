@@ -1,14 +1,15 @@
 // Context settings, the sources the ingest rule derives from the rules, and synthesis refusing
 // an invalid rules folder. Nothing here bundles: validation fails before any function exists.
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRules } from '../../functions/adapters/files/load-rules.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import { buildNudgeApp } from '../../infra/nudge-app.ts';
-import { checkProject, sourcesOfRules } from '../../infra/project-files.ts';
+import { sourcesOfRules } from '../../infra/project-files.ts';
 import { parseSettings, REPO_ROOT } from '../../infra/settings.ts';
 import { aRule } from '../support/factories.ts';
 
@@ -110,14 +111,35 @@ describe('ingest sources', () => {
     expect(() => sourcesOfRules(rules)).toThrow(/prefixed .*set the context value "sources"/);
   });
 
-  it('come from the shipped rules by default', () => {
-    expect(sourcesOfRules(checkProject(REPO_ROOT).rules)).toEqual([
-      'acme.bookings',
-      'acme.cases',
-      'acme.contact-centre',
-      'acme.orders',
-      'acme.policy',
-    ]);
+  it("come from the project's own rules by default, into the bus rule that feeds the ingest queue", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-project-'));
+    temporary.push(dir);
+    mkdirSync(join(dir, 'rules'));
+    mkdirSync(join(dir, 'templates', 'payment-failed'), { recursive: true });
+    writeFileSync(
+      join(dir, 'rules', 'payment-failed.yaml'),
+      [
+        'id: payment-failed',
+        'description: Tell the customer a payment failed, unless it is paid or refunded first.',
+        'on: { source: [acme.billing], detail-type: [PaymentFailed] }',
+        'send: { after: PT30M }',
+        'cancel:',
+        '  on: [{ source: [acme.returns, acme.billing], detail-type: [Refunded, PaymentSucceeded] }]',
+        '  key: detail.paymentId',
+        'channels: [sms]',
+        'template: payment-failed',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'templates', 'payment-failed', 'en.sms.liquid'), 'Payment failed.\n');
+    const { stack } = buildNudgeApp({
+      context: { projectDir: dir, 'aws:cdk:bundling-stacks': [] },
+      outdir: join(dir, 'cdk.out'),
+    });
+    const patterns = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')).map(
+      (rule) => rule.Properties?.EventPattern,
+    );
+    expect(patterns).toContainEqual({ source: ['acme.billing', 'acme.returns'] });
   });
 });
 

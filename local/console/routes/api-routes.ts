@@ -128,5 +128,5 @@ async function postReply({ backend, req, res }: RouteContext): Promise<void> {
   if (problem !== undefined) throw new ConsoleHttpError(400, 'invalid-request', problem);
   const result = await backend.replyAsCustomer({ from, body });
   if (!result.ok) throw new ConsoleHttpError(422, 'reply-rejected', result.error);
-  sendJson(res, 200, { ok: true });
+  sendJson(res, 200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
 }
