@@ -103,6 +103,7 @@ export const LIMITS = {
     unit: 'executions',
     adjustable: true,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html',
+    note: 'New accounts start lower and are raised with use; up to tens of thousands on request.',
   },
   lambdaScalingRate: {
     name: 'Lambda concurrency scaling rate per function',

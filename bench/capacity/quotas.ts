@@ -204,7 +204,7 @@ export function providerRows(traffic: Traffic): Row[] {
       load: burstSegments,
       limit: pool,
       basis: 'the held SMS released at once (Twilio queues up to 10 h per sender, then refuses)',
-      fix: "release held messages at the senders' rate (jitter sized by it), not at the window's first second",
+      fix: `release the held SMS at the senders' rate: jitter over ≥ ${fmt((released(traffic) * traffic.smsShare * traffic.segmentsPerSms) / (MARK_ABOVE * pool.value))} s, or more senders`,
     }),
     row({
       group: 'provider',

@@ -23,8 +23,9 @@ export function capacityRows(traffic: Traffic, profile: Profile, keys: KeyFuncti
   return rows.sort((a, b) => rank(b.share) - rank(a.share));
 }
 
-function shareText(share: number): string {
+function shareText(share: number, limit: number): string {
   if (Number.isNaN(share)) return 'no documented limit';
+  if (limit === Number.POSITIVE_INFINITY) return 'no limit';
   return `${fmt(share * 100)} %`;
 }
 
@@ -40,7 +41,7 @@ export function markdownTable(rows: ReadonlyArray<Row>): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${shareText(r.share)} | ${mark(r.share) === '' ? '' : '**over 50 %**'} | ${r.scenario} | ${r.group}: ${r.name} | ${fmt(r.load)} ${r.limit.unit} | ${fmt(r.limit.value)} | ${r.basis} | ${r.share > MARK_ABOVE ? r.fix : ''} |`,
+      `| ${shareText(r.share, r.limit.value)} | ${mark(r.share) === '' ? '' : '**over 50 %**'} | ${r.scenario} | ${r.group}: ${r.name} | ${fmt(r.load)} ${r.limit.unit} | ${fmt(r.limit.value)} | ${r.basis} | ${r.share > MARK_ABOVE ? r.fix : ''} |`,
     );
   }
   return lines.join('\n');
@@ -50,7 +51,7 @@ export function markdownTable(rows: ReadonlyArray<Row>): string {
 export function textTable(rows: ReadonlyArray<Row>): string {
   const lines: string[] = [];
   for (const r of rows) {
-    const head = `${shareText(r.share).padStart(12)} ${mark(r.share).padEnd(4)} ${r.scenario.padEnd(14)} ${r.group}: ${r.name}`;
+    const head = `${shareText(r.share, r.limit.value).padStart(12)} ${mark(r.share).padEnd(4)} ${r.scenario.padEnd(14)} ${r.group}: ${r.name}`;
     lines.push(head, `${' '.repeat(18)}${fmt(r.load)} of ${fmt(r.limit.value)} ${r.limit.unit} — ${r.basis}`);
     if (r.share > MARK_ABOVE) lines.push(`${' '.repeat(18)}→ ${r.fix}`);
   }
