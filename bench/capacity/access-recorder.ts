@@ -57,36 +57,102 @@ function targetsOf(operation: string, input: Record<string, unknown>): Target[] 
   return [tableTarget(item.success ? text(item.data.PK) : undefined)];
 }
 
-/** Running totals by target and operation kind. */
-interface Tally {
-  calls: number;
-  units: number;
-  windowCount: boolean;
+/** Running totals by target and operation kind, and calls by API operation. */
+class Tallies {
+  private readonly byTarget = new Map<string, { calls: number; units: number; windowCount: boolean }>();
+  private readonly byOperation = new Map<string, number>();
+  readonly sizes = new Map<Target, number[]>();
+
+  add(target: Target, op: Access['op'], calls: number, units: number, windowCount: boolean): void {
+    const key = `${target} ${op} ${windowCount}`;
+    const entry = this.byTarget.get(key) ?? { calls: 0, units: 0, windowCount };
+    entry.calls += calls;
+    entry.units += units;
+    this.byTarget.set(key, entry);
+  }
+
+  call(operation: string): void {
+    this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
+  }
+
+  accesses(per: number): Access[] {
+    return [...this.byTarget.entries()]
+      .map(([key, entry]) => {
+        const [target = 'table:other', op] = key.split(' ');
+        return {
+          target,
+          op: op === 'write' ? ('write' as const) : ('read' as const),
+          calls: entry.calls / per,
+          units: entry.units / per,
+          windowCount: entry.windowCount,
+        };
+      })
+      .sort((a, b) => a.target.localeCompare(b.target) || a.op.localeCompare(b.op));
+  }
+
+  operations(per: number): Record<string, number> {
+    return Object.fromEntries([...this.byOperation.entries()].sort().map(([name, n]) => [name, n / per]));
+  }
+
+  reset(): void {
+    this.byTarget.clear();
+    this.byOperation.clear();
+    this.sizes.clear();
+  }
 }
 
 /** Records the calls through one client; read with {@link AccessRecorder.accesses}. */
 export interface AccessRecorder {
   /** Accesses since the last reset, divided by `per` (units of work). */
   accesses(per: number): Access[];
+  /** Calls by API operation (`GetItem`, `PutItem`, …) since the last reset, divided by `per`. */
+  operations(per: number): Record<string, number>;
   /** Item sizes (bytes, DynamoDB's rules) of the PutItems since the last reset, by target. */
   putSizes(): ReadonlyMap<Target, number[]>;
   reset(): void;
   stop(): void;
 }
 
+/** One DynamoDB call as the recorder sees it. */
+interface Call {
+  op: Access['op'];
+  operation: string;
+  targets: Target[];
+  windowCount: boolean;
+}
+
+/** Books one answered (or failed) call: table units by key, index units by index. */
+function book(tallies: Tallies, call: Call, output: unknown): void {
+  const { op, operation, targets, windowCount } = call;
+  if (output === undefined) {
+    // A failed conditional write still costs its units; the service does not report them.
+    for (const target of targets)
+      tallies.add(target, op, 1 / targets.length, op === 'write' ? 1 : 0, windowCount);
+    return;
+  }
+  const consumed = ConsumedList.safeParse(Reflect.get(output ?? {}, 'ConsumedCapacity'));
+  const entries = consumed.success ? [consumed.data].flat() : [];
+  const tableUnits = entries.reduce((sum, e) => sum + (e.Table?.CapacityUnits ?? e.CapacityUnits ?? 0), 0);
+  for (const target of targets) {
+    // A BatchGetItem reports one figure for its table: shared evenly by its keys.
+    const share = target.startsWith('index:') ? 0 : tableUnits / targets.length;
+    // A read of a missing item still costs a unit; DynamoDB Local reports none for it.
+    const units = op === 'read' && !target.startsWith('index:') ? Math.max(share, 1) : share;
+    tallies.add(target, op, 1, units, windowCount);
+  }
+  for (const entry of entries) {
+    for (const [index, units] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
+      // Index units of a write are index writes; of a Query on an index, its reads.
+      tallies.add(`index:${index}`, op, operation === 'Query' ? 0 : 1, units.CapacityUnits ?? 0, windowCount);
+    }
+  }
+}
+
 let recorders = 0;
 
 /** Adds the recording middleware to `client` (the runtime's DynamoDB client). */
 export function recordAccesses(client: DynamoDBClient): AccessRecorder {
-  const tally = new Map<string, Tally>();
-  const sizes = new Map<Target, number[]>();
-  const add = (target: Target, op: 'read' | 'write', calls: number, units: number, windowCount: boolean) => {
-    const key = `${target} ${op} ${windowCount}`;
-    const entry = tally.get(key) ?? { calls: 0, units: 0, windowCount };
-    entry.calls += calls;
-    entry.units += units;
-    tally.set(key, entry);
-  };
+  const tallies = new Tallies();
   const name = `nudge-capacity-accesses-${++recorders}`;
   const middleware =
     <Input extends object, Output extends object>(
@@ -97,69 +163,36 @@ export function recordAccesses(client: DynamoDBClient): AccessRecorder {
       const operation = String(context.commandName ?? '').replace(/Command$/, '');
       const op = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
       if (op === undefined) return next(args);
+      tallies.call(operation);
       Reflect.set(args.input, 'ReturnConsumedCapacity', 'INDEXES');
       const input = z.record(z.string(), z.unknown()).parse({ ...args.input });
       const targets = targetsOf(operation, input);
       if (operation === 'PutItem') {
         const target = targets[0] ?? 'table:other';
-        sizes.set(target, [...(sizes.get(target) ?? []), itemBytes(input.Item)]);
+        tallies.sizes.set(target, [...(tallies.sizes.get(target) ?? []), itemBytes(input.Item)]);
       }
-      const windowCount = operation === 'Query' && input.Select === 'COUNT';
+      const call: Call = {
+        op,
+        operation,
+        targets,
+        windowCount: operation === 'Query' && input.Select === 'COUNT',
+      };
       let result: Awaited<ReturnType<typeof next>>;
       try {
         result = await next(args);
       } catch (error) {
-        // A failed conditional write still costs its units; the service does not report them.
-        for (const target of targets)
-          add(target, op, 1 / targets.length, op === 'write' ? 1 : 0, windowCount);
+        book(tallies, call, undefined);
         throw error;
       }
-      const consumed = ConsumedList.safeParse(Reflect.get(result.output, 'ConsumedCapacity'));
-      const entries = consumed.success ? [consumed.data].flat() : [];
-      const tableUnits = entries.reduce(
-        (sum, e) => sum + (e.Table?.CapacityUnits ?? e.CapacityUnits ?? 0),
-        0,
-      );
-      for (const target of targets) {
-        // A BatchGetItem reports one figure for its table: shared evenly by its keys.
-        const share = target.startsWith('index:') ? 0 : tableUnits / targets.length;
-        // A read of a missing item still costs a unit; DynamoDB Local reports none for it.
-        add(
-          target,
-          op,
-          1,
-          op === 'read' && !target.startsWith('index:') ? Math.max(share, 1) : share,
-          windowCount,
-        );
-      }
-      for (const entry of entries) {
-        for (const [index, units] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) {
-          // Index units of a write are index writes; of a Query on an index, its reads.
-          add(`index:${index}`, op, operation === 'Query' ? 0 : 1, units.CapacityUnits ?? 0, windowCount);
-        }
-      }
+      book(tallies, call, result.output);
       return result;
     };
   client.middlewareStack.add(middleware, { step: 'initialize', name, priority: 'high' });
   return {
-    accesses: (per) =>
-      [...tally.entries()]
-        .map(([key, entry]) => {
-          const [target = 'table:other', op = 'read'] = key.split(' ');
-          return {
-            target,
-            op: op === 'write' ? ('write' as const) : ('read' as const),
-            calls: entry.calls / per,
-            units: entry.units / per,
-            windowCount: entry.windowCount,
-          };
-        })
-        .sort((a, b) => a.target.localeCompare(b.target) || a.op.localeCompare(b.op)),
-    putSizes: () => sizes,
-    reset: () => {
-      tally.clear();
-      sizes.clear();
-    },
+    accesses: (per) => tallies.accesses(per),
+    operations: (per) => tallies.operations(per),
+    putSizes: () => tallies.sizes,
+    reset: () => tallies.reset(),
     stop: () => {
       client.middlewareStack.remove(name);
     },

@@ -215,7 +215,11 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
       };
       await phase.run(runtime);
       await runtime.settle();
-      work[phase.work] = { samples: phase.count, accesses: recorder.accesses(phase.count) };
+      work[phase.work] = {
+        samples: phase.count,
+        operations: recorder.operations(phase.count),
+        accesses: recorder.accesses(phase.count),
+      };
       if (phase.work !== 'threshold') {
         perMessage.outcomes[phase.work] = (runtime.outcomes().length - before.outcomes) / phase.count;
       }

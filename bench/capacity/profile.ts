@@ -39,7 +39,12 @@ export const ProfileSchema = z.object({
   measuredAt: z.string(),
   work: z.record(
     z.enum(WORK),
-    z.object({ samples: z.number().int().positive(), accesses: z.array(AccessSchema) }),
+    z.object({
+      samples: z.number().int().positive(),
+      /** DynamoDB calls per unit of work by API operation (`GetItem`, `PutItem`, …). */
+      operations: z.record(z.string(), z.number().nonnegative()),
+      accesses: z.array(AccessSchema),
+    }),
   ),
   /** Outcome events Nudge published per SMS message, email message and reply. */
   outcomeEvents: z.object({

@@ -66,7 +66,10 @@ export function profileSummary(profile: Profile): string {
       (a) =>
         `${a.target} ${a.op} ${fmt(a.calls)} calls / ${fmt(a.units)} u${a.windowCount ? ' (COUNT)' : ''}`,
     );
-    lines.push(`- ${work} (${measured.samples} measured): ${parts.join('; ')}`);
+    const calls = Object.entries(measured.operations).map(([operation, n]) => `${operation} ${fmt(n)}`);
+    lines.push(
+      `- ${work} (${measured.samples} measured): ${calls.join(', ')} — by partition: ${parts.join('; ')}`,
+    );
   }
   lines.push(
     `- outcome events per SMS / email / reply: ${fmt(profile.outcomeEvents.sms)} / ${fmt(profile.outcomeEvents.email)} / ${fmt(profile.outcomeEvents.reply)}; provider callbacks per SMS / email: ${fmt(profile.callbacks.sms)} / ${fmt(profile.callbacks.email)}; threshold entry ${fmt(profile.thresholdEntryBytes)} bytes`,

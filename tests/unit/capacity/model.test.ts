@@ -38,6 +38,7 @@ const PROFILE: Profile = {
   work: {
     sms: {
       samples: 1,
+      operations: {},
       accesses: [
         { target: 'index:outbox', op: 'write', calls: 1, units: 1, windowCount: false },
         { target: 'table:MSG', op: 'write', calls: 4, units: 8, windowCount: false },
@@ -45,6 +46,7 @@ const PROFILE: Profile = {
     },
     email: {
       samples: 1,
+      operations: {},
       accesses: [
         { target: 'index:outbox', op: 'write', calls: 1, units: 1, windowCount: false },
         { target: 'table:MSG', op: 'write', calls: 4, units: 12, windowCount: false },
@@ -52,10 +54,12 @@ const PROFILE: Profile = {
     },
     reply: {
       samples: 1,
+      operations: {},
       accesses: [{ target: 'table:REPLY', op: 'write', calls: 1, units: 1, windowCount: false }],
     },
     threshold: {
       samples: 1,
+      operations: {},
       accesses: [
         { target: 'table:THRESHOLD', op: 'write', calls: 1, units: 1, windowCount: false },
         { target: 'table:THRESHOLD', op: 'read', calls: 1, units: 1, windowCount: true },
