@@ -97,6 +97,8 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
   const webhook = callbacks * (traffic.webhookMs / 1_000);
   const total = evaluate + send + webhook;
   const configured = traffic.sendMaxConcurrency * traffic.sendBatchSize;
+  const burstRate = released(traffic) / traffic.windowReleaseSeconds;
+  const burstSend = burstRate * (traffic.sendMs / 1_000);
   const sendSetting: Limit = {
     name: 'send function: SQS event source maxConcurrency × batch size (messages in flight)',
     value: configured,
@@ -114,6 +116,15 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       limit: LIMITS.lambdaConcurrency,
       basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} + webhook ${fmt(webhook)} (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs} ms assumed)`,
       fix: `request a concurrency quota of ≥ ${fmt(total / MARK_ABOVE)}`,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'window opening',
+      name: 'Lambda scaling of send (new environments per 10 s)',
+      load: burstSend,
+      limit: LIMITS.lambdaScalingRate,
+      basis: `${fmt(burstRate)} released sends/s × ${traffic.sendMs} ms, from a cold start of the window`,
+      fix: `ramp the release up: ≤ ${fmt((MARK_ABOVE * LIMITS.lambdaScalingRate.value) / (traffic.sendMs / 1_000))} more sends/s every 10 s (or provisioned concurrency)`,
     }),
     row({
       group: 'design setting',

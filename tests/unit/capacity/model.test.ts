@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../bench/capacity/limits.ts';
@@ -153,6 +154,19 @@ describe('the traffic model', () => {
     expect(traffic.twilioSender).toBe('toll-free');
     expect(traffic.smsShare).toBe(DEFAULT_TRAFFIC.smsShare);
     expect(() => readTraffic(new Map([['sms-share', '2']]))).toThrow(/smsShare/);
+  });
+
+  it('reads a YAML traffic file, and a flag still wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-capacity-traffic-'));
+    const file = join(dir, 'traffic.yaml');
+    writeFileSync(file, 'messagesPerSecond: 500\nsmsShare: 0.2\n');
+    try {
+      const traffic = readTraffic(new Map([['messages-per-second', '600']]), file);
+      expect(traffic.messagesPerSecond).toBe(600);
+      expect(traffic.smsShare).toBe(0.2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
