@@ -59,6 +59,8 @@ async function profileFor(flags: ReadonlyMap<string, string>): Promise<Profile> 
     {
       sms: size,
       email: Math.ceil(size / 2),
+      reminders: Math.ceil(size / 2),
+      cancels: Math.ceil(size / 4),
       replies: Math.ceil(size / 4),
       thresholdEvents: Math.ceil(size / 2),
     },

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
 import { recordAccesses } from './access-recorder.ts';
-import type { Profile, Work } from './profile.ts';
+import { type Profile, ProfileSchema, type Work } from './profile.ts';
 
 /** A Tuesday, 10:00 in Stockholm: inside every window. */
 const START = DateTime.fromISO('2026-11-24T09:00:00Z', { zone: 'utc' });
@@ -45,6 +45,26 @@ const RULES: Record<string, string[]> = {
     'channels: [email]',
     'template: cap-email',
   ],
+  'cap-reminder': [
+    'id: cap-reminder',
+    'description: Capacity pass, a reminder an hour before a time in the event, cancelled by a closing event (fixture).',
+    'on:',
+    '  source: [acme.capacity]',
+    '  detail-type: [ReminderWanted]',
+    'send:',
+    '  at:',
+    '    field: detail.at',
+    '    offset: -PT1H',
+    '  ifPast: skip',
+    'window: always',
+    'cancel:',
+    '  on:',
+    '    - source: [acme.capacity]',
+    '      detail-type: [ReminderCancelled]',
+    '  key: detail.ref',
+    'channels: [sms]',
+    'template: cap-reminder',
+  ],
   'cap-spike': [
     'id: cap-spike',
     'description: Capacity pass, a threshold that is not crossed, so every event is only counted (fixture).',
@@ -70,6 +90,7 @@ const TEMPLATES: Record<string, [string, string]> = {
     'en.email.liquid',
     'subject: Ref {{ detail.ref }}\n--- text\nHello {{ customer.firstName }}.\n',
   ],
+  'cap-reminder': ['en.sms.liquid', 'Reminder {{ detail.ref }}.'],
   'cap-spike': ['en.email.liquid', 'subject: Spike {{ alert.value }}\n--- text\n{{ alert.count }} cases.\n'],
 };
 
@@ -95,6 +116,8 @@ export interface PassSize {
   email: number;
   replies: number;
   thresholdEvents: number;
+  reminders: number;
+  cancels: number;
 }
 
 function phone(index: number): string {
@@ -137,7 +160,28 @@ async function inBatches(count: number, work: (index: number) => Promise<unknown
 interface Phase {
   work: Work;
   count: number;
+  /** Done before counting starts (what the counted work needs to exist). */
+  prepare?: (runtime: LocalRuntime) => Promise<void>;
   run: (runtime: LocalRuntime) => Promise<void>;
+}
+
+/** Reminders due two hours after the pass's clock, one hour before `detail.at`. */
+function reminders(
+  runtime: LocalRuntime,
+  prefix: string,
+  count: number,
+  firstCustomer: number,
+): Promise<void> {
+  const at = runtime.clock.now().plus({ hours: 3 }).toUTC().toISO();
+  return inBatches(count, (i) =>
+    runtime.evaluate(
+      journeyEvent('ReminderWanted', firstCustomer + i, {
+        ref: `${prefix}-${i}`,
+        at,
+        customer: customer(firstCustomer + i),
+      }),
+    ),
+  );
 }
 
 function phases(size: PassSize): Phase[] {
@@ -170,6 +214,31 @@ function phases(size: PassSize): Phase[] {
         ),
     },
     {
+      // Planned for later, then the clock moves past their time and the schedules fire.
+      work: 'reminder',
+      count: size.reminders,
+      run: async (runtime) => {
+        await reminders(runtime, 'RM', size.reminders, 300_000);
+        runtime.clock.advance({ hours: 3 });
+        await runtime.drain();
+      },
+    },
+    {
+      // The reminders exist before counting; a closing event per reminder is what is counted.
+      work: 'cancel',
+      count: size.cancels,
+      prepare: (runtime) => reminders(runtime, 'RC', size.cancels, 400_000),
+      run: (runtime) =>
+        inBatches(size.cancels, (i) =>
+          runtime.evaluate(
+            journeyEvent('ReminderCancelled', 400_000 + i, {
+              ref: `RC-${i}`,
+              customer: customer(400_000 + i),
+            }),
+          ),
+        ),
+    },
+    {
       work: 'threshold',
       count: size.thresholdEvents,
       run: (runtime) =>
@@ -180,6 +249,10 @@ function phases(size: PassSize): Phase[] {
         ),
     },
   ];
+}
+
+function describeSize(size: PassSize): string {
+  return `${size.sms} SMS, ${size.email} emails, ${size.reminders} reminders, ${size.cancels} cancels, ${size.replies} replies, ${size.thresholdEvents} threshold events`;
 }
 
 /** Runs the measured pass (about half a minute here, DynamoDB Local's start included). */
@@ -196,7 +269,8 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
   try {
     const recorder = recordAccesses(runtime.dynamoClient);
     const work: Partial<Profile['work']> = {};
-    const perMessage = { outcomes: { sms: 0, email: 0, reply: 0 }, callbacks: { sms: 0, email: 0 } };
+    const outcomes: Partial<Record<Work, number>> = {};
+    const callbacks: Partial<Record<Work, number>> = {};
     let thresholdEntryBytes = Number.NaN;
     // Warm-up: table, caches, JIT; not counted.
     await inBatches(10, (i) =>
@@ -205,14 +279,13 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
       ),
     );
     await runtime.settle();
+    const webhooks = () => runtime.twilio.callbacks().length + runtime.sendgrid.eventDeliveries().length;
     for (const phase of phases(size)) {
       progress(`capacity: measuring ${phase.count} × ${phase.work}…`);
+      await phase.prepare?.(runtime);
+      await runtime.settle();
       recorder.reset();
-      const before = {
-        outcomes: runtime.outcomes().length,
-        sms: runtime.twilio.callbacks().length,
-        email: runtime.sendgrid.eventDeliveries().length,
-      };
+      const before = { outcomes: runtime.outcomes().length, webhooks: webhooks() };
       await phase.run(runtime);
       await runtime.settle();
       work[phase.work] = {
@@ -220,33 +293,22 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
         operations: recorder.operations(phase.count),
         accesses: recorder.accesses(phase.count),
       };
-      if (phase.work !== 'threshold') {
-        perMessage.outcomes[phase.work] = (runtime.outcomes().length - before.outcomes) / phase.count;
-      }
-      if (phase.work === 'sms' || phase.work === 'email') {
-        perMessage.callbacks[phase.work] =
-          phase.work === 'sms'
-            ? (runtime.twilio.callbacks().length - before.sms) / phase.count
-            : (runtime.sendgrid.eventDeliveries().length - before.email) / phase.count;
-      }
+      outcomes[phase.work] = (runtime.outcomes().length - before.outcomes) / phase.count;
+      callbacks[phase.work] = (webhooks() - before.webhooks) / phase.count;
       if (phase.work === 'threshold') {
         const sizes = [...(recorder.putSizes().get('table:THRESHOLD') ?? [])].sort((a, b) => a - b);
         thresholdEntryBytes = sizes[Math.floor(sizes.length / 2)] ?? Number.NaN;
       }
     }
     recorder.stop();
-    const { sms, email, reply, threshold } = work;
-    if (sms === undefined || email === undefined || reply === undefined || threshold === undefined) {
-      throw new Error('capacity: a phase of the measured pass produced nothing');
-    }
-    return {
-      source: `measured now: the local runtime on ${runtime.dynamodbEngine}, ${size.sms} SMS, ${size.email} emails, ${size.replies} replies, ${size.thresholdEvents} threshold events (bench/capacity/measure.ts)`,
+    return ProfileSchema.parse({
+      source: `measured now: the local runtime on ${runtime.dynamodbEngine}, ${describeSize(size)} (bench/capacity/measure.ts)`,
       measuredAt: new Date().toISOString(),
-      work: { sms, email, reply, threshold },
-      outcomeEvents: perMessage.outcomes,
-      callbacks: perMessage.callbacks,
+      work,
+      outcomeEvents: outcomes,
+      callbacks,
       thresholdEntryBytes,
-    };
+    });
   } finally {
     await runtime.stop();
     rmSync(projectDir, { recursive: true, force: true });

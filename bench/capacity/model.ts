@@ -29,13 +29,29 @@ export interface Row {
 
 /** Units of work a second, by kind. */
 export function workRates(traffic: Traffic): Record<Work, number> {
-  const sms = traffic.messagesPerSecond * traffic.smsShare;
+  const reminder = traffic.messagesPerSecond * traffic.reminderShare;
+  const atOnce = traffic.messagesPerSecond - reminder;
+  const sms = atOnce * traffic.smsShare;
   return {
     sms,
-    email: traffic.messagesPerSecond - sms,
-    reply: sms * traffic.replyShare,
+    email: atOnce - sms,
+    reminder,
+    cancel: reminder * traffic.cancelShare,
+    reply: (sms + reminder * (1 - traffic.cancelShare)) * traffic.replyShare,
     threshold: traffic.thresholdEventsPerSecond,
   };
+}
+
+/** Messages handed to a provider a second: SMS and email sent at once, reminders not cancelled. */
+export function sendRates(traffic: Traffic): { sms: number; email: number } {
+  const rates = workRates(traffic);
+  return { sms: rates.sms + rates.reminder - rates.cancel, email: rates.email };
+}
+
+/** Σ over the kinds of work of rate × a per-unit figure of the profile. */
+export function perSecond(traffic: Traffic, perUnit: Readonly<Record<Work, number>>): number {
+  const rates = workRates(traffic);
+  return WORK.reduce((sum, work) => sum + rates[work] * perUnit[work], 0);
 }
 
 function row(fields: Omit<Row, 'share'>): Row {

@@ -1,13 +1,14 @@
 /**
  * What one unit of work costs in DynamoDB, by the partition it lands on: the measured input of
  * the capacity model. A unit of work is one SMS message (event → send → delivery report), one
- * email message, one inbound reply, or one event counted by a threshold rule. The figures come
+ * email message, one reminder (event → schedule → send later), one cancel (a closing event that
+ * cancels a pending reminder), one inbound reply, or one event counted by a threshold rule. The figures come
  * from a pass over the real handlers on DynamoDB Local (bench/capacity/measure.ts), or from a
  * file an earlier pass saved.
  */
 import * as z from 'zod';
 
-export const WORK = ['sms', 'email', 'reply', 'threshold'] as const;
+export const WORK = ['sms', 'email', 'reminder', 'cancel', 'reply', 'threshold'] as const;
 export type Work = (typeof WORK)[number];
 
 /**
@@ -46,14 +47,10 @@ export const ProfileSchema = z.object({
       accesses: z.array(AccessSchema),
     }),
   ),
-  /** Outcome events Nudge published per SMS message, email message and reply. */
-  outcomeEvents: z.object({
-    sms: z.number().nonnegative(),
-    email: z.number().nonnegative(),
-    reply: z.number().nonnegative(),
-  }),
-  /** Provider status callbacks (webhook invocations) per SMS / email message. */
-  callbacks: z.object({ sms: z.number().nonnegative(), email: z.number().nonnegative() }),
+  /** Outcome events Nudge published per unit of work. */
+  outcomeEvents: z.record(z.enum(WORK), z.number().nonnegative()),
+  /** Webhook invocations per unit of work: provider status callbacks, and the inbound message of a reply. */
+  callbacks: z.record(z.enum(WORK), z.number().nonnegative()),
   /** Bytes of one threshold entry item as stored (the COUNT reads this many per entry). */
   thresholdEntryBytes: z.number().positive(),
 });

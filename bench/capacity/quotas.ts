@@ -4,7 +4,7 @@
  * outcome events and callbacks per message (bench/capacity/model.ts has the partitions).
  */
 import { LIMITS, type Limit } from './limits.ts';
-import { fmt, MARK_ABOVE, type Row, workRates } from './model.ts';
+import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
 import type { Profile } from './profile.ts';
 import type { Traffic } from './traffic.ts';
 
@@ -19,13 +19,10 @@ function released(traffic: Traffic): number {
 
 /** EventBridge: PutEvents calls (outcomes and the publishers' journey events) and rule invocations. */
 export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
-  const rates = workRates(traffic);
-  const outcomes =
-    rates.sms * profile.outcomeEvents.sms +
-    rates.email * profile.outcomeEvents.email +
-    rates.reply * profile.outcomeEvents.reply;
+  const outcomes = perSecond(traffic, profile.outcomeEvents);
   const outcomeCalls = outcomes / traffic.outcomeEventsPerCall;
-  const journeyEvents = traffic.messagesPerSecond + traffic.thresholdEventsPerSecond;
+  const journeyEvents =
+    traffic.messagesPerSecond + workRates(traffic).cancel + traffic.thresholdEventsPerSecond;
   const journeyCalls = journeyEvents / traffic.journeyEventsPerCall;
   const batched = outcomes / LIMITS.putEventsEntries.value + journeyEvents / LIMITS.putEventsEntries.value;
   return [
@@ -50,29 +47,50 @@ export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
   ];
 }
 
-/** Scheduler: a schedule per held message while the window is closed, all firing at its opening. */
+/** Scheduler: a schedule per reminder and per held message, all held ones firing at the opening. */
 export function schedulerRows(traffic: Traffic): Row[] {
-  const creates = traffic.messagesPerSecond * traffic.windowHeldShare;
+  const rates = workRates(traffic);
+  const held = traffic.messagesPerSecond * traffic.windowHeldShare;
   const burst = released(traffic) / traffic.windowReleaseSeconds;
   const spreadSeconds = released(traffic) / (MARK_ABOVE * LIMITS.schedulerInvocations.value);
+  const bucketed =
+    'one schedule per (due minute, shard) that releases its messages from a due-time index, not one per message';
   return [
     row({
       group: 'AWS quota',
-      scenario: 'held hours',
+      scenario: 'sustained',
       name: 'Scheduler CreateSchedule',
-      load: creates,
+      load: rates.reminder,
       limit: LIMITS.createScheduleTps,
-      basis: `${fmt(creates)} deferred messages/s, one schedule each`,
-      fix: 'one schedule per (window opening, shard) that releases its messages from a due-time index, not one per message',
+      basis: `${fmt(rates.reminder)} reminders/s, one schedule each`,
+      fix: bucketed,
     }),
     row({
       group: 'AWS quota',
       scenario: 'held hours',
+      name: 'Scheduler CreateSchedule',
+      load: held,
+      limit: LIMITS.createScheduleTps,
+      basis: `${fmt(held)} messages/s deferred by a closed window, one schedule each`,
+      fix: bucketed,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
       name: 'Scheduler DeleteSchedule (cancelled reminders)',
-      load: creates * traffic.cancelShare,
+      load: rates.cancel,
       limit: LIMITS.deleteScheduleTps,
-      basis: `${fmt(traffic.cancelShare * 100)} % of deferred messages cancelled before their time`,
+      basis: `${fmt(traffic.cancelShare * 100)} % of reminders cancelled before their time`,
       fix: 'leave the schedule and let the send step find the message cancelled (it re-checks), or bucket schedules as above',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Scheduler invocations',
+      load: rates.reminder - rates.cancel,
+      limit: LIMITS.schedulerInvocations,
+      basis: 'reminders that reach their time',
+      fix: bucketed,
     }),
     row({
       group: 'AWS quota',
@@ -89,11 +107,13 @@ export function schedulerRows(traffic: Traffic): Row[] {
 /** Lambda: concurrency from rate × duration, per function and for the account. */
 export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
   const rates = workRates(traffic);
-  const sendRate = rates.sms + rates.email;
-  const evaluate =
-    (traffic.messagesPerSecond + traffic.thresholdEventsPerSecond) * (traffic.evaluateMs / 1_000);
+  const sends = sendRates(traffic);
+  const sendRate = sends.sms + sends.email;
+  // Every journey event is evaluated: the messages', the closing events', the counted ones.
+  const events = traffic.messagesPerSecond + rates.cancel + traffic.thresholdEventsPerSecond;
+  const evaluate = events * (traffic.evaluateMs / 1_000);
   const send = sendRate * (traffic.sendMs / 1_000);
-  const callbacks = rates.sms * profile.callbacks.sms + rates.email * profile.callbacks.email + rates.reply;
+  const callbacks = perSecond(traffic, profile.callbacks);
   const webhook = callbacks * (traffic.webhookMs / 1_000);
   const total = evaluate + send + webhook;
   const configured = traffic.sendMaxConcurrency * traffic.sendBatchSize;
@@ -140,8 +160,8 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
 
 /** SQS and Secrets Manager. */
 export function queueAndSecretRows(traffic: Traffic): Row[] {
-  const rates = workRates(traffic);
-  const inFlight = (rates.sms + rates.email) * (traffic.sendMs / 1_000);
+  const sends = sendRates(traffic);
+  const inFlight = (sends.sms + sends.email) * (traffic.sendMs / 1_000);
   const coldStarts = (traffic.messagesPerSecond * traffic.coldStartsPer100k) / 100_000;
   return [
     row({
@@ -183,7 +203,7 @@ const SENDER_LIMIT = {
 
 /** Twilio segments per second against the sender pool; SendGrid requests per second. */
 export function providerRows(traffic: Traffic): Row[] {
-  const rates = workRates(traffic);
+  const rates = sendRates(traffic);
   const perSender = SENDER_LIMIT[traffic.twilioSender];
   const pool: Limit = {
     ...perSender,

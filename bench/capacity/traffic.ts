@@ -14,9 +14,11 @@ const TrafficSchema = z
   .object({
     /** New messages a second, sustained (each from one journey event). */
     messagesPerSecond: z.number().positive(),
-    /** Share of messages sent as SMS; the rest are email. */
+    /** Share of messages sent as SMS; the rest are email (of the messages sent at once). */
     smsShare: z.number().min(0).max(1),
-    /** Share of customers who answer an SMS (YES, NO, STOP…). */
+    /** Share of messages that are reminders: planned for later (a schedule each), correlated, SMS. */
+    reminderShare: z.number().min(0).max(1),
+    /** Share of SMS customers who answer (YES, NO, STOP…). */
     replyShare: z.number().min(0).max(1),
     /** Hours of messages a send window holds back and releases when it opens. */
     windowHeldHours: z.number().min(0),
@@ -27,7 +29,7 @@ const TrafficSchema = z
      * the window's opening instant: 1 s. Jitter spreads them.
      */
     windowReleaseSeconds: z.number().positive(),
-    /** Share of deferred messages cancelled by a closing event before their time (DeleteSchedule). */
+    /** Share of reminders cancelled by a closing event before their time (DeleteSchedule). */
     cancelShare: z.number().min(0).max(1),
     /** Events a second of one threshold rule on its hottest key value. */
     thresholdEventsPerSecond: z.number().min(0),
@@ -65,6 +67,7 @@ export type Traffic = z.infer<typeof TrafficSchema>;
 export const DEFAULT_TRAFFIC: Traffic = {
   messagesPerSecond: 10_000,
   smsShare: 0.7,
+  reminderShare: 0.3,
   replyShare: 0.01,
   windowHeldHours: 1,
   windowHeldShare: 1,

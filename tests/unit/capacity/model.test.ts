@@ -13,8 +13,9 @@ import { DEFAULT_TRAFFIC, readTraffic, type Traffic } from '../../../bench/capac
 // hand in the comment beside it, not taken from the model's output.
 const TRAFFIC: Traffic = {
   ...DEFAULT_TRAFFIC,
-  messagesPerSecond: 100, // 60 SMS + 40 email
+  messagesPerSecond: 100, // 60 SMS + 40 email, no reminders
   smsShare: 0.6,
+  reminderShare: 0,
   replyShare: 0.1, // 6 replies/s
   thresholdEventsPerSecond: 5,
   thresholdWindowSeconds: 60,
@@ -53,6 +54,12 @@ const PROFILE: Profile = {
         { target: 'table:MSG', op: 'write', calls: 4, units: 12, windowCount: false },
       ],
     },
+    reminder: {
+      samples: 1,
+      operations: {},
+      accesses: [{ target: 'index:lifecycle', op: 'write', calls: 2, units: 2, windowCount: false }],
+    },
+    cancel: { samples: 1, operations: {}, accesses: [] },
     reply: {
       samples: 1,
       operations: {},
@@ -67,8 +74,8 @@ const PROFILE: Profile = {
       ],
     },
   },
-  outcomeEvents: { sms: 2, email: 2, reply: 1 },
-  callbacks: { sms: 2, email: 1 },
+  outcomeEvents: { sms: 2, email: 2, reminder: 2, cancel: 1, reply: 1, threshold: 0 },
+  callbacks: { sms: 2, email: 1, reminder: 2, cancel: 0, reply: 1, threshold: 0 },
   thresholdEntryBytes: 205,
 };
 
@@ -114,6 +121,29 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     const twilio = find(rows, 'sustained', 'Twilio message segments');
     expect(twilio.share).toBeCloseTo(0.6, 6);
     expect(twilio.fix).toContain('≥ 3 short-code senders');
+  });
+
+  it('gives every reminder a schedule and every cancelled one a DeleteSchedule', () => {
+    // 100 messages/s of which half are reminders: 50 CreateSchedule/s; 10 % cancelled: 5/s;
+    // the other 45 fire (Scheduler invocations) and reach Twilio with the 30 SMS sent at once
+    // (50 × 0.6): 75 SMS/s × 2 segments = 150 segments/s.
+    const reminders = capacityRows({ ...TRAFFIC, reminderShare: 0.5, cancelShare: 0.1 }, PROFILE, TABLE_KEYS);
+    expect(find(reminders, 'sustained', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
+    expect(find(reminders, 'sustained', 'Scheduler DeleteSchedule (cancelled reminders)').load).toBeCloseTo(
+      5,
+      6,
+    );
+    expect(find(reminders, 'sustained', 'Scheduler invocations').load).toBeCloseTo(45, 6);
+    expect(find(reminders, 'sustained', 'Twilio message segments').load).toBeCloseTo(150, 6);
+    // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5; journey events 100 + 5 + 5 = 110.
+    expect(find(reminders, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(322.5, 6);
+    // In flight at the send function: (30 + 45) SMS + 20 emails = 95 sends/s × 0.35 s = 33.25.
+    expect(find(reminders, 'sustained', 'send concurrency (provider-rate guard)').load).toBeCloseTo(33.25, 6);
+    // evaluate: (100 journey events + 5 closing events + 5 threshold events) × 0.05 s = 5.5.
+    expect(find(reminders, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(
+      5.5 + 33.25 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03,
+      6,
+    );
   });
 
   it('sorts the rows by share of their limit, highest first', () => {
