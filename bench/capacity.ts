@@ -13,7 +13,7 @@
  *   npm run capacity -- --update-docs                 # rewrite the generated parts of docs/capacity.md
  *
  * The per-message DynamoDB figures come from a measured pass over the real handlers on DynamoDB
- * Local (~35 s), unless `--profile` names a saved one; the output says which.
+ * Local (about a minute), unless `--profile` names a saved one; the output says which.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -255,7 +255,7 @@ function describeSize(size: PassSize): string {
   return `${size.sms} SMS, ${size.email} emails, ${size.reminders} reminders, ${size.cancels} cancels, ${size.replies} replies, ${size.thresholdEvents} threshold events`;
 }
 
-/** Runs the measured pass (about half a minute here, DynamoDB Local's start included). */
+/** Runs the measured pass (about a minute here, DynamoDB Local's start included). */
 export async function measureProfile(size: PassSize, progress: (line: string) => void): Promise<Profile> {
   const projectDir = fixtureProject();
   const runtime = await startLocalRuntime({
