@@ -1,0 +1,250 @@
+/**
+ * The account quotas and provider limits of the capacity model: EventBridge, Scheduler, Lambda,
+ * SQS, Secrets Manager, Twilio and SendGrid, each from the traffic model and the measured
+ * outcome events and callbacks per message (bench/capacity/model.ts has the partitions).
+ */
+import { LIMITS, type Limit } from './limits.ts';
+import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
+import type { Profile } from './profile.ts';
+import type { Traffic } from './traffic.ts';
+
+function row(fields: Omit<Row, 'share'>): Row {
+  return { ...fields, share: fields.load / fields.limit.value };
+}
+
+/** Messages held during the closed hours and released when the window opens. */
+function released(traffic: Traffic): number {
+  return traffic.messagesPerSecond * 3_600 * traffic.windowHeldHours * traffic.windowHeldShare;
+}
+
+/** EventBridge: PutEvents calls (outcomes and the publishers' journey events) and rule invocations. */
+export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
+  const outcomes = perSecond(traffic, profile.outcomeEvents);
+  const outcomeCalls = outcomes / traffic.outcomeEventsPerCall;
+  const journeyEvents =
+    traffic.messagesPerSecond + workRates(traffic).cancel + traffic.thresholdEventsPerSecond;
+  const journeyCalls = journeyEvents / traffic.journeyEventsPerCall;
+  const batched = outcomes / LIMITS.putEventsEntries.value + journeyEvents / LIMITS.putEventsEntries.value;
+  return [
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'EventBridge PutEvents calls',
+      load: outcomeCalls + journeyCalls,
+      limit: LIMITS.putEventsTps,
+      basis: `${fmt(outcomes)} outcome events/s in calls of ${traffic.outcomeEventsPerCall} + ${fmt(journeyEvents)} journey events/s in calls of ${traffic.journeyEventsPerCall}`,
+      fix: `batch outcome events 10 per PutEvents (and ask publishers to): ${fmt(batched)} calls/s`,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'EventBridge rule invocations (bus → ingest queue)',
+      load: journeyEvents,
+      limit: LIMITS.eventBridgeInvocations,
+      basis: `${fmt(journeyEvents)} journey events/s, one rule target each`,
+      fix: `request an invocations quota of ≥ ${fmt(journeyEvents / MARK_ABOVE)}/s`,
+    }),
+  ];
+}
+
+/** Scheduler: a schedule per reminder and per held message, all held ones firing at the opening. */
+export function schedulerRows(traffic: Traffic): Row[] {
+  const rates = workRates(traffic);
+  const held = traffic.messagesPerSecond * traffic.windowHeldShare;
+  const burst = released(traffic) / traffic.windowReleaseSeconds;
+  const spreadSeconds = released(traffic) / (MARK_ABOVE * LIMITS.schedulerInvocations.value);
+  const bucketed =
+    'one schedule per (due minute, shard) that releases its messages from a due-time index, not one per message';
+  return [
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Scheduler CreateSchedule',
+      load: rates.reminder,
+      limit: LIMITS.createScheduleTps,
+      basis: `${fmt(rates.reminder)} reminders/s, one schedule each`,
+      fix: bucketed,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'held hours',
+      name: 'Scheduler CreateSchedule',
+      load: held,
+      limit: LIMITS.createScheduleTps,
+      basis: `${fmt(held)} messages/s deferred by a closed window, one schedule each`,
+      fix: bucketed,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Scheduler DeleteSchedule (cancelled reminders)',
+      load: rates.cancel,
+      limit: LIMITS.deleteScheduleTps,
+      basis: `${fmt(traffic.cancelShare * 100)} % of reminders cancelled before their time`,
+      fix: 'leave the schedule and let the send step find the message cancelled (it re-checks), or bucket schedules as above',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Scheduler invocations',
+      load: rates.reminder - rates.cancel,
+      limit: LIMITS.schedulerInvocations,
+      basis: 'reminders that reach their time',
+      fix: bucketed,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'window opening',
+      name: 'Scheduler invocations',
+      load: burst,
+      limit: LIMITS.schedulerInvocations,
+      basis: `${fmt(released(traffic))} held messages released over ${fmt(traffic.windowReleaseSeconds)} s`,
+      fix: `jitter the releases over ≥ ${fmt(spreadSeconds)} s, or release in bulk (one invocation per bucket of messages)`,
+    }),
+  ];
+}
+
+/** Lambda: concurrency from rate × duration, per function and for the account. */
+export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
+  const rates = workRates(traffic);
+  const sends = sendRates(traffic);
+  const sendRate = sends.sms + sends.email;
+  // Every journey event is evaluated: the messages', the closing events', the counted ones.
+  const events = traffic.messagesPerSecond + rates.cancel + traffic.thresholdEventsPerSecond;
+  const evaluate = events * (traffic.evaluateMs / 1_000);
+  const send = sendRate * (traffic.sendMs / 1_000);
+  const callbacks = perSecond(traffic, profile.callbacks);
+  const webhook = callbacks * (traffic.webhookMs / 1_000);
+  const total = evaluate + send + webhook;
+  const configured = traffic.sendMaxConcurrency * traffic.sendBatchSize;
+  const burstRate = released(traffic) / traffic.windowReleaseSeconds;
+  const burstSend = burstRate * (traffic.sendMs / 1_000);
+  const sendSetting: Limit = {
+    name: 'send function: SQS event source maxConcurrency × batch size (messages in flight)',
+    value: configured,
+    unit: 'messages',
+    adjustable: true,
+    source:
+      'infra/settings.ts (sendConcurrency, default 5) × infra/constructs/sending.ts (SEND_BATCH_SIZE 5)',
+  };
+  return [
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Lambda concurrent executions (account)',
+      load: total,
+      limit: LIMITS.lambdaConcurrency,
+      basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} + webhook ${fmt(webhook)} (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs} ms assumed)`,
+      fix: `request a concurrency quota of ≥ ${fmt(total / MARK_ABOVE)}`,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'window opening',
+      name: 'Lambda scaling of send (new environments per 10 s)',
+      load: burstSend,
+      limit: LIMITS.lambdaScalingRate,
+      basis: `${fmt(burstRate)} released sends/s × ${traffic.sendMs} ms, from a cold start of the window`,
+      fix: `ramp the release up: ≤ ${fmt((MARK_ABOVE * LIMITS.lambdaScalingRate.value) / (traffic.sendMs / 1_000))} more sends/s every 10 s (or provisioned concurrency)`,
+    }),
+    row({
+      group: 'design setting',
+      scenario: 'sustained',
+      name: 'send concurrency (provider-rate guard)',
+      load: send,
+      limit: sendSetting,
+      basis: `${fmt(sendRate)} sends/s × ${traffic.sendMs} ms in flight`,
+      fix: `size sendConcurrency to ≥ ${fmt(Math.ceil(send / MARK_ABOVE / traffic.sendBatchSize))} with a per-sender rate guard in the send step`,
+    }),
+  ];
+}
+
+/** SQS and Secrets Manager. */
+export function queueAndSecretRows(traffic: Traffic): Row[] {
+  const sends = sendRates(traffic);
+  const inFlight = (sends.sms + sends.email) * (traffic.sendMs / 1_000);
+  const coldStarts = (traffic.messagesPerSecond * traffic.coldStartsPer100k) / 100_000;
+  return [
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'SQS send queue messages in flight',
+      load: inFlight,
+      limit: LIMITS.sqsInFlight,
+      basis: 'sends/s × send duration (received, not yet deleted)',
+      fix: 'split the send queue (per channel or shard) or request a higher in-flight quota',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'SQS SendMessage / ReceiveMessage / DeleteMessage',
+      load: traffic.messagesPerSecond * 2,
+      limit: LIMITS.sqsThroughput,
+      basis: 'ingest + send queue; standard queues have no number to divide by',
+      fix: '–',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'Secrets Manager GetSecretValue',
+      load: coldStarts * 2 * 3,
+      limit: LIMITS.getSecretValueTps,
+      basis: `${fmt(coldStarts)} cold starts/s of send and of webhook, 3 secrets each`,
+      fix: 'read the secrets on first use and cache them across invocations (already per cold start)',
+    }),
+  ];
+}
+
+const SENDER_LIMIT = {
+  'long-code': LIMITS.twilioLongCode,
+  'toll-free': LIMITS.twilioTollFree,
+  'short-code': LIMITS.twilioShortCode,
+  alphanumeric: LIMITS.twilioAlphanumeric,
+} as const;
+
+/** Twilio segments per second against the sender pool; SendGrid requests per second. */
+export function providerRows(traffic: Traffic): Row[] {
+  const rates = sendRates(traffic);
+  const perSender = SENDER_LIMIT[traffic.twilioSender];
+  const pool: Limit = {
+    ...perSender,
+    name: `Twilio ${traffic.twilioSender} × ${traffic.twilioSenders} sender(s)`,
+    value: perSender.value * traffic.twilioSenders,
+  };
+  const segments = rates.sms * traffic.segmentsPerSms;
+  const burstSegments =
+    (released(traffic) / traffic.windowReleaseSeconds) * traffic.smsShare * traffic.segmentsPerSms;
+  const sendGrid: Limit = {
+    ...LIMITS.sendGridMailSend,
+    value: traffic.sendGridRequestsPerSecond ?? Number.NaN,
+  };
+  const senders = (load: number) => Math.ceil(load / (MARK_ABOVE * perSender.value));
+  return [
+    row({
+      group: 'provider',
+      scenario: 'sustained',
+      name: 'Twilio message segments',
+      load: segments,
+      limit: pool,
+      basis: `${fmt(rates.sms)} SMS/s × ${traffic.segmentsPerSms} segment(s)`,
+      fix: `≥ ${fmt(senders(segments))} ${traffic.twilioSender} senders in a Messaging Service (or bought throughput), and a per-sender rate guard`,
+    }),
+    row({
+      group: 'provider',
+      scenario: 'window opening',
+      name: 'Twilio message segments',
+      load: burstSegments,
+      limit: pool,
+      basis: 'the held SMS released at once (Twilio queues up to 10 h per sender, then refuses)',
+      fix: `release the held SMS at the senders' rate: jitter over ≥ ${fmt((released(traffic) * traffic.smsShare * traffic.segmentsPerSms) / (MARK_ABOVE * pool.value))} s, or more senders`,
+    }),
+    row({
+      group: 'provider',
+      scenario: 'sustained',
+      name: 'SendGrid Mail Send requests',
+      load: rates.email,
+      limit: sendGrid,
+      basis: `${fmt(rates.email)} emails/s, one request each`,
+      fix: "ask SendGrid for the account's Mail Send rate; batch up to 1,000 recipients per request where content allows",
+    }),
+  ];
+}

@@ -1,0 +1,209 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../bench/capacity/limits.ts';
+import { partitionRows, type Row } from '../../../bench/capacity/model.ts';
+import { type KeyFunctions, TABLE_KEYS } from '../../../bench/capacity/partitions.ts';
+import type { Profile } from '../../../bench/capacity/profile.ts';
+import { capacityRows, limitsTable } from '../../../bench/capacity/render.ts';
+import { DEFAULT_TRAFFIC, readTraffic, type Traffic } from '../../../bench/capacity/traffic.ts';
+
+// A tiny traffic model and a hand-written profile: every expected figure below is worked out by
+// hand in the comment beside it, not taken from the model's output.
+const TRAFFIC: Traffic = {
+  ...DEFAULT_TRAFFIC,
+  messagesPerSecond: 100, // 60 SMS + 40 email, no reminders
+  smsShare: 0.6,
+  reminderShare: 0,
+  replyShare: 0.1, // 6 replies/s
+  thresholdEventsPerSecond: 5,
+  thresholdWindowSeconds: 60,
+  rejectedPerSecond: 10,
+  rejectedBytes: 824, // + 200 bytes of keys = 1,024: one write unit
+  windowHeldHours: 0.01, // 36 s of traffic
+  windowHeldShare: 0.5,
+  windowReleaseSeconds: 10,
+  segmentsPerSms: 2,
+  twilioSender: 'short-code',
+  twilioSenders: 2,
+  evaluateMs: 50,
+  sendMs: 350,
+  webhookMs: 30,
+  outcomeEventsPerCall: 1,
+  journeyEventsPerCall: 1,
+};
+
+const PROFILE: Profile = {
+  source: 'hand-written for the test',
+  measuredAt: '2026-12-05T00:00:00.000Z',
+  work: {
+    sms: {
+      samples: 1,
+      operations: {},
+      accesses: [
+        { target: 'index:outbox', op: 'write', calls: 1, units: 1, windowCount: false },
+        { target: 'table:MSG', op: 'write', calls: 4, units: 8, windowCount: false },
+      ],
+    },
+    email: {
+      samples: 1,
+      operations: {},
+      accesses: [
+        { target: 'index:outbox', op: 'write', calls: 1, units: 1, windowCount: false },
+        { target: 'table:MSG', op: 'write', calls: 4, units: 12, windowCount: false },
+      ],
+    },
+    reminder: {
+      samples: 1,
+      operations: {},
+      accesses: [{ target: 'index:lifecycle', op: 'write', calls: 2, units: 2, windowCount: false }],
+    },
+    cancel: { samples: 1, operations: {}, accesses: [] },
+    reply: {
+      samples: 1,
+      operations: {},
+      accesses: [{ target: 'table:REPLY', op: 'write', calls: 1, units: 1, windowCount: false }],
+    },
+    threshold: {
+      samples: 1,
+      operations: {},
+      accesses: [
+        { target: 'table:THRESHOLD', op: 'write', calls: 1, units: 1, windowCount: false },
+        { target: 'table:THRESHOLD', op: 'read', calls: 1, units: 1, windowCount: true },
+      ],
+    },
+  },
+  outcomeEvents: { sms: 2, email: 2, reminder: 2, cancel: 1, reply: 1, threshold: 0 },
+  callbacks: { sms: 2, email: 1, reminder: 2, cancel: 0, reply: 1, threshold: 0 },
+  thresholdEntryBytes: 205,
+};
+
+function find(rows: ReadonlyArray<Row>, scenario: Row['scenario'], name: string): Row {
+  const found = rows.find((row) => row.scenario === scenario && row.name === name);
+  if (found === undefined)
+    throw new Error(`no row ${scenario} / ${name} in ${rows.map((r) => r.name).join(', ')}`);
+  return found;
+}
+
+describe('the capacity model, against hand arithmetic on a tiny traffic model', () => {
+  const rows = capacityRows(TRAFFIC, PROFILE, TABLE_KEYS);
+
+  it('puts every message of a month on one outbox partition, and each message on its own MSG partition', () => {
+    // outbox: (60 + 40) messages/s × 1 WCU, all on OUTBOX#2026-11 → 100 WCU/s of 1,000.
+    const outbox = find(rows, 'sustained', 'index:outbox writes');
+    expect(outbox.load).toBeCloseTo(100, 6);
+    expect(outbox.share).toBeCloseTo(0.1, 6);
+    // MSG#<id>: one message a partition → one SMS's 8 WCU + one email's 12 WCU = 20 WCU/s.
+    expect(find(rows, 'sustained', 'table:MSG writes').load).toBeCloseTo(20, 6);
+  });
+
+  it('charges a threshold COUNT for every entry in the window, rounded up to 4 KB', () => {
+    // 5 events/s × 60 s = 300 entries × 205 B = 61,500 B → ceil(61,500 / 4,096) = 16 RCU per
+    // event; × 5 events/s = 80 RCU/s on THRESHOLD#<rule>#<hot value>.
+    const count = find(rows, 'sustained', 'table:THRESHOLD reads (COUNT over the window)');
+    expect(count.load).toBeCloseTo(80, 6);
+    expect(count.share).toBeCloseTo(80 / 3_000, 6);
+    // The rejected inputs of a month share REJECTED#<month>: 10/s × 1 WCU.
+    expect(find(rows, 'sustained', 'table:REJECTED writes').load).toBeCloseTo(10, 6);
+  });
+
+  it('adds up PutEvents calls, Lambda concurrency, Scheduler and Twilio load', () => {
+    // Outcomes 60×2 + 40×2 + 6×1 = 206, journey events 100 + 5 = 105, one per call → 311 calls/s.
+    expect(find(rows, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(311, 6);
+    // evaluate 105 × 0.05 = 5.25; send 100 × 0.35 = 35; webhook (120 + 40 + 6) × 0.03 = 4.98.
+    expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(45.23, 6);
+    // Held: 100/s × 3,600 s × 0.01 h × 0.5 = 1,800 messages over 10 s = 180 invocations/s.
+    expect(find(rows, 'window opening', 'Scheduler invocations').load).toBeCloseTo(180, 6);
+    expect(find(rows, 'held hours', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
+    // Twilio: 60 SMS/s × 2 segments = 120 of 2 short codes × 100 = 200 → 60 %: marked, and
+    // ceil(120 / 50) = 3 short codes keep it under half.
+    const twilio = find(rows, 'sustained', 'Twilio message segments');
+    expect(twilio.share).toBeCloseTo(0.6, 6);
+    expect(twilio.fix).toContain('≥ 3 short-code senders');
+  });
+
+  it('gives every reminder a schedule and every cancelled one a DeleteSchedule', () => {
+    // 100 messages/s of which half are reminders: 50 CreateSchedule/s; 10 % cancelled: 5/s;
+    // the other 45 fire (Scheduler invocations) and reach Twilio with the 30 SMS sent at once
+    // (50 × 0.6): 75 SMS/s × 2 segments = 150 segments/s.
+    const reminders = capacityRows({ ...TRAFFIC, reminderShare: 0.5, cancelShare: 0.1 }, PROFILE, TABLE_KEYS);
+    expect(find(reminders, 'sustained', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
+    expect(find(reminders, 'sustained', 'Scheduler DeleteSchedule (cancelled reminders)').load).toBeCloseTo(
+      5,
+      6,
+    );
+    expect(find(reminders, 'sustained', 'Scheduler invocations').load).toBeCloseTo(45, 6);
+    expect(find(reminders, 'sustained', 'Twilio message segments').load).toBeCloseTo(150, 6);
+    // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5; journey events 100 + 5 + 5 = 110.
+    expect(find(reminders, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(322.5, 6);
+    // In flight at the send function: (30 + 45) SMS + 20 emails = 95 sends/s × 0.35 s = 33.25.
+    expect(find(reminders, 'sustained', 'send concurrency (provider-rate guard)').load).toBeCloseTo(33.25, 6);
+    // evaluate: (100 journey events + 5 closing events + 5 threshold events) × 0.05 s = 5.5.
+    expect(find(reminders, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(
+      5.5 + 33.25 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03,
+      6,
+    );
+  });
+
+  it('sorts the rows by share of their limit, highest first', () => {
+    const shares = rows.map((row) => row.share).filter((share) => !Number.isNaN(share));
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+  });
+});
+
+describe('the model reads the key functions', () => {
+  it('a key function that shards the outbox by 10 makes its busiest partition carry a tenth', () => {
+    // Arrange: the real design, and the same with OUTBOX#<month>#<0..9>.
+    const realOutbox = TABLE_KEYS['index:outbox'];
+    if (realOutbox === undefined) throw new Error('the table design has no outbox key function');
+    const sharded: KeyFunctions = {
+      ...TABLE_KEYS,
+      'index:outbox': (item, work) => `${realOutbox(item, work)}#${item.sequence % 10}`,
+    };
+
+    // Act
+    const real = find(partitionRows(TRAFFIC, PROFILE, TABLE_KEYS), 'sustained', 'index:outbox writes');
+    const shardedRow = find(partitionRows(TRAFFIC, PROFILE, sharded), 'sustained', 'index:outbox writes');
+
+    // Assert: 100 WCU/s on one partition → 10 WCU/s on each of ten.
+    expect(real.load).toBeCloseTo(100, 6);
+    expect(shardedRow.load).toBeCloseTo(10, 6);
+  });
+});
+
+describe('the traffic model', () => {
+  it('takes flags over the defaults and names a field it refuses', () => {
+    const traffic = readTraffic(
+      new Map([
+        ['messages-per-second', '2000'],
+        ['twilio-sender', 'toll-free'],
+      ]),
+    );
+    expect(traffic.messagesPerSecond).toBe(2_000);
+    expect(traffic.twilioSender).toBe('toll-free');
+    expect(traffic.smsShare).toBe(DEFAULT_TRAFFIC.smsShare);
+    expect(() => readTraffic(new Map([['sms-share', '2']]))).toThrow(/smsShare/);
+  });
+
+  it('reads a YAML traffic file, and a flag still wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nudge-capacity-traffic-'));
+    const file = join(dir, 'traffic.yaml');
+    writeFileSync(file, 'messagesPerSecond: 500\nsmsShare: 0.2\n');
+    try {
+      const traffic = readTraffic(new Map([['messages-per-second', '600']]), file);
+      expect(traffic.messagesPerSecond).toBe(600);
+      expect(traffic.smsShare).toBe(0.2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docs/capacity.md cites every limit the model divides by', () => {
+  it('lists each limit with its value and source, as generated from the limits module', () => {
+    const docs = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'capacity.md'), 'utf8');
+    for (const limit of Object.values(LIMITS)) expect(docs).toContain(limit.source);
+    expect(docs).toContain(limitsTable());
+  });
+});
