@@ -23,6 +23,20 @@ export function describeDedupeClaimsContract(name: string, makeStores: MakeStore
         expect(otherKey).toBe('m-b');
       });
 
+      test("a key rendered from a very long value (over a partition key's 2,048 bytes) still claims", async () => {
+        const stores = await makeStores();
+        const long = `rule#${'ä'.repeat(3_000)}`;
+        const longToo = `rule#${'ä'.repeat(2_999)}ö`;
+
+        const first = await stores.dedupe.claimDedupe(long, 'm-a', now, horizon);
+        const same = await stores.dedupe.claimDedupe(long, 'm-b', later(now, 5), horizon);
+        const other = await stores.dedupe.claimDedupe(longToo, 'm-c', now, horizon);
+
+        expect(first).toBe('m-a');
+        expect(same).toBe('m-a');
+        expect(other).toBe('m-c');
+      });
+
       test('an expired claim can be taken by another message', async () => {
         const stores = await makeStores();
         await stores.dedupe.claimDedupe('rule#key', 'm-a', now, horizon);

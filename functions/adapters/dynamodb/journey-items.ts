@@ -4,6 +4,7 @@
  * record (an item may have been written by an older version or edited by hand; a typed error beats
  * a wrong send). Message items are mapped in message-items.ts.
  */
+import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import * as z from 'zod';
 import type { RejectedEvent } from '../../app/message-record.ts';
@@ -29,11 +30,25 @@ export const ITEM_TYPE = {
   threshold: 'threshold',
 } as const;
 
+/**
+ * The most of a free-form value (a dedupe, correlation or threshold key rendered from an event)
+ * kept as is in a key. DynamoDB refuses a partition key over 2,048 bytes (table and index alike;
+ * "Hash primary key values must be under 2048 bytes"); a longer value is replaced by its SHA-256,
+ * so equal values still meet on one key and nothing reaches the limit.
+ */
+const MAX_KEY_VALUE_BYTES = 1_024;
+
+/** `value`, or `sha256:<hex>` of it when it is longer than {@link MAX_KEY_VALUE_BYTES}. */
+function keyValue(value: string): string {
+  if (Buffer.byteLength(value, 'utf8') <= MAX_KEY_VALUE_BYTES) return value;
+  return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+}
+
 /** Table keys, one builder per item type. Prefixes keep the item types apart in one key space. */
 export const itemKey = {
   message: (messageId: string): ItemKey => ({ PK: `MSG#${messageId}`, SK: 'MSG' }),
   profile: (customerId: string): ItemKey => ({ PK: `CUST#${customerId}`, SK: 'PROFILE' }),
-  dedupe: (key: string): ItemKey => ({ PK: `DEDUPE#${key}`, SK: 'DEDUPE' }),
+  dedupe: (key: string): ItemKey => ({ PK: `DEDUPE#${keyValue(key)}`, SK: 'DEDUPE' }),
   reply: (replyId: string): ItemKey => ({ PK: `REPLY#${replyId}`, SK: 'REPLY' }),
   /** The frequency-cap ledger of a customer (under the customer's partition, beside the profile). */
   cap: (customerId: string): ItemKey => ({ PK: `CUST#${customerId}`, SK: 'CAP' }),
@@ -74,12 +89,12 @@ export function outboxSort(createdAt: string, messageId: string): string {
 
 /** Partition of the `lifecycle` index for messages scheduled under a correlation key. */
 export function pendingPartition(correlationKey: string): string {
-  return `PENDING#${correlationKey}`;
+  return `PENDING#${keyValue(correlationKey)}`;
 }
 
 /** Table partition of a threshold counter (`ruleId#keyValue`). */
 export function thresholdPartition(counter: string): string {
-  return `THRESHOLD#${counter}`;
+  return `THRESHOLD#${keyValue(counter)}`;
 }
 
 /** Sort key of a counted event: its time first, so a window is one key range. */
