@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime, Duration } from 'luxon';
-import { loadRules, loadSettings } from '../../functions/adapters/files/load-rules.ts';
+import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import { alertData } from '../../functions/app/render-factory.ts';
-import { loadTemplateCatalog } from '../../functions/app/templates/load-template-catalog.ts';
 import {
   customerZone,
   EventCustomerSchema,
@@ -12,6 +11,7 @@ import {
 import { type JourneyEvent, parseJourneyEvent } from '../../functions/core/journey-event.ts';
 import { renderMessage } from '../../functions/core/messages/index.ts';
 import { eventCustomerId, thresholdKey } from '../../functions/core/planning/threshold.ts';
+import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Rule } from '../../functions/core/rules/rule-schema.ts';
 
 interface PreviewOptions {
@@ -35,7 +35,7 @@ export function registerPreview(program: Command): void {
     .requiredOption('--event <file>', 'a journey event (JSON)')
     .option(
       '--locale <locale>',
-      "locale, e.g. sv (default: the event customer's, else the configured default)",
+      "locale, e.g. sv (default: the event customer's, else the rule's locale:, else the configured default)",
     )
     .option('--channel <channel>', 'sms or email', 'sms')
     .option(
@@ -61,29 +61,30 @@ function previewCommand(template: string, options: PreviewOptions): { text: stri
   if (options.channel !== 'sms' && options.channel !== 'email') {
     return { text: `--channel must be sms or email, not '${options.channel}'\n`, exitCode: 2 };
   }
-  const { settings } = loadSettings(options.config);
+  // The same reader as validate, simulate, the local runtime and synthesis.
+  const project = loadProject({ rules: options.rules, templates: options.templates, config: options.config });
+  const { settings, catalog } = project;
   const parsed = parseJourneyEvent(JSON.parse(readFileSync(options.event, 'utf8')));
   if (!parsed.ok) return { text: `${options.event}: ${parsed.reason}\n`, exitCode: 1 };
   const event = parsed.event;
   const inline = EventCustomerSchema.safeParse(event.detail.customer);
   const profile = inline.success ? mergeProfile(undefined, inline.data, event.time, 'preview') : undefined;
-  const { catalog, issues } = loadTemplateCatalog(options.templates);
-  const broken = issues.filter(
+  const broken = project.issues.filter(
     (issue) => issue.file.includes(`/${template}/`) || issue.file.startsWith(`${template}/`),
   );
   if (broken.length > 0) {
-    return {
-      text: broken.map((issue) => `${issue.file}:${issue.line ?? 1} ${issue.message}\n`).join(''),
-      exitCode: 1,
-    };
+    return { text: broken.map((issue) => `${formatRuleIssue(issue)}\n`).join(''), exitCode: 1 };
   }
-  const locale = options.locale ?? profile?.locale ?? settings.defaults.locale;
+  const rule = ruleUsing(template, project.rules);
+  // As the send step: the customer's locale, else the rule's, else the configured default.
+  const ruleLocale = rule?.locale ?? settings.defaults.locale;
+  const locale = options.locale ?? profile?.locale ?? ruleLocale;
   const timeZone = options.timeZone ?? customerZone(profile, settings.defaults.timeZone);
   const result = renderMessage(catalog, {
     template,
     channel: options.channel,
     locale,
-    defaultLocale: settings.defaults.locale,
+    defaultLocale: ruleLocale,
     timeZone,
     data: {
       event: { id: event.id, source: event.source, 'detail-type': event['detail-type'], time: event.time },
@@ -96,7 +97,7 @@ function previewCommand(template: string, options: PreviewOptions): { text: stri
         timeZone,
       },
       message: { id: 'preview', sendAt: event.time },
-      ...ruleContext(template, options.rules, event),
+      ...ruleContext(rule, event),
     },
   });
   if (!result.ok) {
@@ -113,17 +114,19 @@ function previewCommand(template: string, options: PreviewOptions): { text: stri
 }
 
 /**
- * What the rule that uses the template adds, as the send step gives it: its id and `vars`
- * (`vars.promisedAnswer`). When several rules share the template, a threshold rule is preferred
- * (its template reads `alert`), else the first in file order.
+ * The rule that uses the template: when several share it, a threshold rule is preferred (its
+ * template reads `alert`), else the first in file order.
  */
+function ruleUsing(template: string, rules: ReadonlyArray<LoadedRule>): Rule | undefined {
+  const using = rules.filter((loaded) => loaded.rule.template === template);
+  return (using.find((loaded) => loaded.rule.threshold !== undefined) ?? using[0])?.rule;
+}
+
+/** What the rule adds, as the send step gives it: its id and `vars` (`vars.promisedAnswer`). */
 function ruleContext(
-  template: string,
-  rulesDir: string,
+  rule: Rule | undefined,
   event: JourneyEvent,
 ): { rule: { id: string }; vars: Record<string, unknown>; alert?: unknown } {
-  const using = loadRules(rulesDir).rules.filter((loaded) => loaded.rule.template === template);
-  const rule = (using.find((loaded) => loaded.rule.threshold !== undefined) ?? using[0])?.rule;
   if (rule === undefined) return { rule: { id: 'preview' }, vars: {} };
   return { rule: { id: rule.id }, vars: rule.vars ?? {}, ...previewAlert(rule, event) };
 }
