@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { pause } from './loopback-server.ts';
-import type { SandboxAddress, SandboxPersonalization, ValidMailSend } from './sendgrid-mail-validation.ts';
+import type { ValidMailSend } from './sendgrid-mail-validation.ts';
 import type { WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher.ts';
 
 /** Header carrying the base64 DER ECDSA signature of an event webhook POST. */
@@ -48,20 +48,10 @@ interface SandboxEmailRecipient {
 }
 
 /** An email the sandbox accepted (202). */
-export interface SandboxEmail {
+export interface SandboxEmail extends ValidMailSend {
   /** The `X-Message-Id` the sandbox answered with. */
   readonly messageId: string;
   readonly receivedAt: Date;
-  readonly from: SandboxAddress;
-  readonly replyTo: SandboxAddress | null;
-  readonly subject: string | null;
-  readonly content: ReadonlyArray<{ readonly type: string; readonly value: string }>;
-  readonly templateId: string | null;
-  readonly categories: readonly string[];
-  readonly customArgs: Readonly<Record<string, string>>;
-  /** Message-level `headers` as sent (the two RFC 8058 one-click unsubscribe headers, …). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly personalizations: readonly SandboxPersonalization[];
   readonly recipients: readonly SandboxEmailRecipient[];
   /** The request body as parsed JSON, untouched. */
   readonly request: unknown;

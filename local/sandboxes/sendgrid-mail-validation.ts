@@ -8,13 +8,13 @@ export interface SendGridErrorItem {
 }
 
 /** An address as SendGrid takes it. */
-export interface SandboxAddress {
+interface SandboxAddress {
   readonly email: string;
   readonly name: string | null;
 }
 
 /** One personalization of a kept email. */
-export interface SandboxPersonalization {
+interface SandboxPersonalization {
   readonly to: readonly SandboxAddress[];
   readonly cc: readonly SandboxAddress[];
   readonly bcc: readonly SandboxAddress[];

@@ -1,3 +1,5 @@
+import { SUPPRESS_REASONS } from '../../core/planning/decide.ts';
+
 /**
  * The metrics Nudge emits (CloudWatch, namespace `Nudge`, through Powertools EMF in Lambda; in
  * memory locally, served at `GET /api/metrics`). Counts unless said otherwise. Dimension values
@@ -45,18 +47,7 @@ export const noMetrics: Metrics = { add: () => {} };
  * numbered code, a free-text rejection) is folded into a class by {@link metricReason}.
  */
 const KNOWN_REASONS: ReadonlySet<string> = new Set([
-  // planning and sending (functions/core/planning/decide.ts SUPPRESS_REASONS)
-  'missing-field',
-  'invalid-date',
-  'planned-time-passed',
-  'outside-window',
-  'no-usable-channel',
-  'frequency-cap',
-  'duplicate',
-  'template-error',
-  'rule-disabled',
-  'unknown-customer',
-  'too-large',
+  ...SUPPRESS_REASONS,
   // send failures (provider adapters' receipt codes)
   'retries-exhausted',
   'network',
