@@ -9,7 +9,6 @@ import { createJourneyTable } from '../../functions/adapters/dynamodb/table-desi
 import { dynamoDbLocalClientConfig } from '../../local/dynamodb/dynamodb-local.ts';
 import { countDynamoDbCalls } from '../support/count-dynamodb-calls.ts';
 import { createTestTableName } from '../support/dynamodb-test-server.ts';
-import { describeSuppressionStoreContract } from '../support/suppression-store-contract.ts';
 
 const client = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
 const doc = DynamoDBDocumentClient.from(client);
@@ -29,11 +28,6 @@ afterAll(async () => {
   await Promise.all(tables.map((TableName) => client.send(new DeleteTableCommand({ TableName }))));
   client.destroy();
 });
-
-describeSuppressionStoreContract(
-  'DynamoSuppressionStore on DynamoDB Local',
-  async () => new DynamoSuppressionStore({ tableName: await newTable('suppr'), client }),
-);
 
 describe('DynamoSuppressionStore on DynamoDB Local', () => {
   test('the item is keyed by channel and address, carries no TTL, and each decision is one write', async () => {

@@ -1,6 +1,6 @@
 /**
  * Every store port's contract (one file per port), registered together for one implementation of
- * the {@link Stores} bundle. The suppression store has its own (suppression-store-contract.ts).
+ * the {@link Stores} bundle.
  */
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import { describeCapLedgerContract } from './cap-ledger-contract.ts';
@@ -9,6 +9,7 @@ import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
+import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
 import { describeThresholdCountersContract } from './threshold-counters-contract.ts';
 
 /** Registers the contract of every store port in {@link Stores} for one implementation. */
@@ -19,4 +20,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeCapLedgerContract(name, makeStores);
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
+  describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
 }
