@@ -25,11 +25,12 @@ import type { DynamoDbEngine, DynamoDbEngineChoice } from '../dynamodb/local-dyn
 import type { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts';
 import type { LiveCredentials } from './live-credentials.ts';
 import { watchProject } from './project-watcher.ts';
+import { writeRuntimeFile } from './runtime-file.ts';
 import { runtimeHandle, startSendQueue } from './runtime-handle.ts';
 import { type ProjectState, startConsole } from './start-console.ts';
 import { ingestStep, type NudgeHolder, startDemo, startEventBus } from './start-events.ts';
 import { buildSenders, providerKeys, startSandboxes } from './start-providers.ts';
-import { restoreSchedules, startStorage } from './start-storage.ts';
+import { restoreSchedules, startStorage, TABLE } from './start-storage.ts';
 import { startWebhookHttpServer } from './webhook-http-server.ts';
 
 /** How to run Nudge on one machine. */
@@ -258,6 +259,10 @@ async function start(
   if (options.demo ?? firstStart) startDemo(join(dir, 'examples', 'events'), bus, { clock, log, stops });
 
   const urls = { console: consoleUrl, events: events.url, webhooks: webhooks.url, dynamodb: dynamo.endpoint };
+  if (options.dataDir !== undefined) {
+    const runtime = { pid: process.pid, dynamodbEndpoint: dynamo.endpoint, tableName: TABLE };
+    stops.push(writeRuntimeFile(options.dataDir, { ...runtime, consoleUrl, eventsUrl: events.url }));
+  }
   const parts = { dynamoClient, stores, clock, twilio, sendgrid, queue, scheduler, ingest, outcomes };
   return runtimeHandle(urls, dynamo.engine, parts, stop);
 }
