@@ -165,7 +165,17 @@ function rulePatternProblems(rule: Rule): Problem[] {
     ...patternProblems(rule.on, ['on']),
     ...(rule.cancel?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['cancel', 'on', index])),
     ...(rule.expect?.on ?? []).flatMap((pattern, index) => patternProblems(pattern, ['expect', 'on', index])),
+    ...goalPatternProblems(rule, 'goal'),
+    ...goalPatternProblems(rule, 'avoid'),
   ];
+}
+
+/** A goal's pattern (one, or a list) checked like the others, located inside it. */
+function goalPatternProblems(rule: Rule, field: 'goal' | 'avoid'): Problem[] {
+  const on = rule[field]?.on;
+  if (on === undefined) return [];
+  if (!Array.isArray(on)) return patternProblems(on, [field, 'on']);
+  return on.flatMap((pattern, index) => patternProblems(pattern, [field, 'on', index]));
 }
 
 /** The positions of the fields later checks report at (see {@link RulePositions}). */

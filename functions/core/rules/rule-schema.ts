@@ -179,6 +179,46 @@ const OperationsRecipientSchema = z.strictObject({
 });
 type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
 
+/**
+ * A goal (or an unwanted outcome, `avoid`) of a rule: an event matching `on` whose value at `key`
+ * equals the value at the same `key` of the triggering event, at most `within` after the decision's
+ * send time, converts that decision (docs/rules.md, "Goals and holdouts").
+ */
+const GoalSchema = z.strictObject({
+  on: z
+    .union([eventPattern, z.array(eventPattern).min(1)])
+    .describe('Pattern(s) of the goal event, e.g. { detail-type: [PaymentReceived] }'),
+  key: eventPath.describe('Path read from both the trigger and the goal event, e.g. detail.invoiceId'),
+  within: positiveDuration('P7D', 'a window', 366).describe(
+    'How long after the send time a goal event counts, e.g. P7D (at most 366 days)',
+  ),
+});
+export type GoalSpec = z.infer<typeof GoalSchema>;
+
+/** The largest holdout share: more would withhold the message from most customers. */
+export const MAX_HOLDOUT_PERCENT = 50;
+
+/** `10%`, `2.5%` or a number of percent (10): parsed to a fraction; over 50 % refused. */
+const HoldoutSchema = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const text = typeof value === 'number' ? String(value) : value.trim();
+    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
+    const percent = match === null ? Number.NaN : Number(match[1]);
+    if (Number.isNaN(percent)) {
+      ctx.addIssue({ code: 'custom', message: "expected a share of customers such as '10%'" });
+      return z.NEVER;
+    }
+    if (percent > MAX_HOLDOUT_PERCENT) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a holdout of ${percent}% is refused: at most ${MAX_HOLDOUT_PERCENT}% of customers may be held out`,
+      });
+      return z.NEVER;
+    }
+    return percent / 100;
+  });
+
 const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -236,6 +276,11 @@ export const RuleSchema = z
       })
       .optional()
       .describe("The rule's language, e.g. sv: used when the customer has no locale, and the last fallback"),
+    goal: GoalSchema.optional().describe('A wanted event that shows the message helped (lift report)'),
+    avoid: GoalSchema.optional().describe('An unwanted event the message should prevent (lift report)'),
+    holdout: HoldoutSchema.optional().describe(
+      "Share of customers who get no message from this rule (a control group), e.g. '10%'; at most 50%",
+    ),
     examples: z
       .array(z.strictObject({ detail: z.record(z.string(), z.unknown()) }))
       .min(1)
@@ -279,6 +324,9 @@ function thresholdIssues(
     cancel?: unknown;
     dedupe?: unknown;
     locale?: unknown;
+    goal?: unknown;
+    avoid?: unknown;
+    holdout?: unknown;
     channels: ReadonlyArray<Channel>;
   },
   ctx: z.RefinementCtx,
@@ -311,7 +359,7 @@ function thresholdIssues(
       }
     }
   }
-  for (const field of ['expect', 'cancel', 'dedupe', 'locale'] as const) {
+  for (const field of ['expect', 'cancel', 'dedupe', 'locale', 'goal', 'avoid', 'holdout'] as const) {
     if (rule[field] !== undefined) {
       ctx.addIssue({
         code: 'custom',
