@@ -11,10 +11,12 @@ import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
+import { isHeldOut } from '../core/effect/holdout.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
+import { attributeGoals, type GoalConversion, holdOut, recordGoalDecision } from './goal-attribution.ts';
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord } from './message-record.ts';
 import { type PlannedOutcome, plannedRecord, saveAndSchedule } from './planned-message.ts';
@@ -35,11 +37,16 @@ export interface EvaluationResult {
    * in its window. A crossing that claimed the alert is also in `planned`, with the alert's id.
    */
   counted: ThresholdCount[];
+  /** Decisions this event converted as a rule's goal or avoid (docs/rules.md, goals). */
+  converted?: GoalConversion[];
 }
 
 /** What evaluating needs; built once per process. */
 export interface EvaluateDeps
-  extends Pick<Stores, 'messages' | 'profiles' | 'dedupe' | 'thresholds' | 'rejected' | 'suppressions'> {
+  extends Pick<
+    Stores,
+    'messages' | 'profiles' | 'dedupe' | 'thresholds' | 'rejected' | 'suppressions' | 'goals'
+  > {
   // suppressions: a re-opt-in event lifts those of the customer's addresses.
   scheduler: SendScheduler;
   clock: Clock;
@@ -87,6 +94,9 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
       result.closed.push({ ruleId: closer.rule.id, messageId: pending.messageId, reason });
     }
   }
+
+  const converted = await attributeGoals(event, deps);
+  if (converted.length > 0) result.converted = converted;
 
   // Any event may carry what a customer said upstream (a new address, a consent change), so the
   // profile is updated even when no rule triggers.
@@ -273,7 +283,14 @@ async function planForRule(
     ...(correlationValue === undefined ? {} : { correlationKey: correlationKey(rule.id, correlationValue) }),
     dedupeKey,
   };
-  return saveAndSchedule(record, decision, deps);
+  if (decision.kind !== 'schedule') return saveAndSchedule(record, decision, deps);
+  // After the dedupe claim, as a send: both groups are deduplicated alike (docs/rules.md).
+  if (isHeldOut(rule.id, record.customerId, rule.holdout))
+    return holdOut({ rule, event, record, profile }, decision, deps);
+  const outcome = await saveAndSchedule(record, decision, deps);
+  const sent = { messageId, sendAt: decision.sendAt, group: 'sent' as const };
+  await recordGoalDecision(rule, event, sent, deps.goals);
+  return outcome;
 }
 
 function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {

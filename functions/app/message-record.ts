@@ -4,7 +4,8 @@ import type { Channel } from '../core/rules/rule-schema.ts';
 /**
  * The life of a message. `scheduled` waits for its time; `sending` is claimed by one sender;
  * the rest are outcomes. Terminal: delivered, undelivered, failed, bounced, suppressed, cancelled
- * (`sent` is terminal too when the channel reports nothing more).
+ * (`sent` is terminal too when the channel reports nothing more), held-out (a holdout group's
+ * decision, never sent).
  */
 export const MESSAGE_STATUSES = [
   'scheduled',
@@ -16,6 +17,8 @@ export const MESSAGE_STATUSES = [
   'bounced',
   'suppressed',
   'cancelled',
+  // A holdout decision: everything computed as if sent, never sent (docs/rules.md, holdouts).
+  'held-out',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

@@ -16,6 +16,7 @@ export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
   bounced: 3,
   suppressed: 3,
   cancelled: 3,
+  'held-out': 3,
 };
 
 /** The statuses a record may be in for a report of `next` to apply (becomes a condition `IN (…)`). */

@@ -15,7 +15,7 @@ import type { SendScheduler } from './ports.ts';
 export interface PlannedOutcome {
   ruleId: string;
   messageId: string;
-  outcome: 'scheduled' | 'suppressed' | 'duplicate';
+  outcome: 'scheduled' | 'suppressed' | 'duplicate' | 'held-out';
   reason?: string;
 }
 

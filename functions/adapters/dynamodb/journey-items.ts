@@ -39,7 +39,7 @@ export const ITEM_TYPE = {
 const MAX_KEY_VALUE_BYTES = 1_024;
 
 /** `value`, or `sha256:<hex>` of it when it is longer than {@link MAX_KEY_VALUE_BYTES}. */
-function keyValue(value: string): string {
+export function keyValue(value: string): string {
   if (Buffer.byteLength(value, 'utf8') <= MAX_KEY_VALUE_BYTES) return value;
   return `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
 }
