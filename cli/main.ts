@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.command.ts';
 import { registerPreview } from './commands/preview.command.ts';
+import { registerReport } from './commands/report.command.ts';
 import { registerRules } from './commands/rules.command.ts';
 import { registerSimulate } from './commands/simulate.command.ts';
 import { registerStart } from './commands/start.command.ts';
@@ -16,6 +17,7 @@ registerRules(program);
 registerSimulate(program);
 registerPreview(program);
 registerDemo(program);
+registerReport(program);
 registerStart(program);
 
 await program.parseAsync(process.argv);

@@ -8,10 +8,10 @@ import {
   utcIso,
 } from '../core/customers/customer-profile.ts';
 import { suppressionAddress } from '../core/customers/suppression-address.ts';
+import { isHeldOut } from '../core/effect/holdout.ts';
 import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
-import { isHeldOut } from '../core/effect/holdout.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';

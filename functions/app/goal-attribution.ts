@@ -75,7 +75,9 @@ export async function holdOut(
   const channel =
     profile === undefined
       ? undefined
-      : rule.channels.find((candidate) => checkContact(profile, candidate, deps.settings.defaults.country).ok);
+      : rule.channels.find(
+          (candidate) => checkContact(profile, candidate, deps.settings.defaults.country).ok,
+        );
   const percent = Math.round((rule.holdout ?? 0) * 10_000) / 100;
   const detail = `holdout ${percent}%: would send template ${rule.template}${channel === undefined ? '' : ` by ${channel}`} at ${record.sendAt}`;
   const change = { at: record.createdAt, status: 'held-out' as const, reason: 'holdout', detail };

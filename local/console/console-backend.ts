@@ -1,6 +1,7 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
@@ -89,4 +90,6 @@ export interface ConsoleBackend {
   }): Promise<{ ok: true; note?: string } | { ok: false; error: string }>;
   /** Where things are, for the header. */
   endpoints(): { console: string; events: string; twilio: string; sendgrid: string };
+  /** A rule's goal rates and lift over days `from`..`to` (UTC, inclusive); undefined for an unknown rule. */
+  ruleEffect(ruleId: string, range: { from: string; to: string }): Promise<RuleEffect | undefined>;
 }

@@ -6,6 +6,7 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import { ruleEffect } from '../../functions/app/rule-effect.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
@@ -21,7 +22,7 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
+  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'goals'>;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -61,6 +62,10 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     sendTestEvent: (event) => sendTestEvent(parts, event),
     replyAsCustomer: (reply) => replyAsCustomer(parts, reply),
     endpoints: () => parts.endpoints(),
+    ruleEffect: async (ruleId, range) =>
+      parts.rules().some((loaded) => loaded.rule.id === ruleId)
+        ? ruleEffect(stores.goals, ruleId, range)
+        : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
   CapturedMessage,
@@ -384,6 +385,14 @@ export class FakeConsoleBackend implements ConsoleBackend {
       ...(intent === undefined ? {} : { intent }),
     });
     return { ok: true };
+  }
+
+  /** Rule effects by rule id, as the report would compute them. */
+  effects = new Map<string, RuleEffect>();
+
+  async ruleEffect(ruleId: string, _range: { from: string; to: string }): Promise<RuleEffect | undefined> {
+    this.#maybeFail();
+    return this.effects.get(ruleId);
   }
 
   endpoints(): { console: string; events: string; twilio: string; sendgrid: string } {

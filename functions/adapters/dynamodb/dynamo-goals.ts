@@ -144,7 +144,8 @@ export class DynamoGoalLedger implements GoalLedger {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: effectKey(decision.ruleId, day, decision.group),
-          UpdateExpression: 'SET #type = :type, #rule = :rule, #day = :day, #group = :group, #exp = :exp ADD #n :one',
+          UpdateExpression:
+            'SET #type = :type, #rule = :rule, #day = :day, #group = :group, #exp = :exp ADD #n :one',
           ExpressionAttributeNames: {
             '#type': ATTR.type,
             '#rule': 'ruleId',

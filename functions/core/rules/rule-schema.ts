@@ -199,25 +199,23 @@ export type GoalSpec = z.infer<typeof GoalSchema>;
 export const MAX_HOLDOUT_PERCENT = 50;
 
 /** `10%`, `2.5%` or a number of percent (10): parsed to a fraction; over 50 % refused. */
-const HoldoutSchema = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const text = typeof value === 'number' ? String(value) : value.trim();
-    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
-    const percent = match === null ? Number.NaN : Number(match[1]);
-    if (Number.isNaN(percent)) {
-      ctx.addIssue({ code: 'custom', message: "expected a share of customers such as '10%'" });
-      return z.NEVER;
-    }
-    if (percent > MAX_HOLDOUT_PERCENT) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `a holdout of ${percent}% is refused: at most ${MAX_HOLDOUT_PERCENT}% of customers may be held out`,
-      });
-      return z.NEVER;
-    }
-    return percent / 100;
-  });
+const HoldoutSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
+  const percent = match === null ? Number.NaN : Number(match[1]);
+  if (Number.isNaN(percent)) {
+    ctx.addIssue({ code: 'custom', message: "expected a share of customers such as '10%'" });
+    return z.NEVER;
+  }
+  if (percent > MAX_HOLDOUT_PERCENT) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a holdout of ${percent}% is refused: at most ${MAX_HOLDOUT_PERCENT}% of customers may be held out`,
+    });
+    return z.NEVER;
+  }
+  return percent / 100;
+});
 
 const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];

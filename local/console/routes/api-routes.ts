@@ -22,6 +22,8 @@ export const API_ROUTES: readonly Route[] = [
   // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
   { pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/, methods: { GET: addressSuppression } },
   { pattern: /^\/api\/rules$/, methods: { GET: listRules } },
+  // Goal rates and lift of one rule (?from=&to= as yyyy-MM-dd, UTC; default every day).
+  { pattern: /^\/api\/rules\/([^/]+)\/effect$/, methods: { GET: ruleEffect } },
   { pattern: /^\/api\/rejected$/, methods: { GET: listRejected } },
   { pattern: /^\/api\/metrics$/, methods: { GET: getMetrics } },
   { pattern: /^\/api\/captured$/, methods: { GET: listCaptured } },
@@ -129,4 +131,17 @@ async function postReply({ backend, req, res }: RouteContext): Promise<void> {
   const result = await backend.replyAsCustomer({ from, body });
   if (!result.ok) throw new ConsoleHttpError(422, 'reply-rejected', result.error);
   sendJson(res, 200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+async function ruleEffect({ backend, res, params, url }: RouteContext): Promise<void> {
+  const id = params[0] ?? '';
+  const from = url.searchParams.get('from') ?? '0000-01-01';
+  const to = url.searchParams.get('to') ?? '9999-12-31';
+  if (!DAY.test(from) || !DAY.test(to))
+    throw new ConsoleHttpError(400, 'invalid-request', 'from and to must be days such as 2026-12-01');
+  const effect = await backend.ruleEffect(id, { from, to });
+  if (effect === undefined) throw new ConsoleHttpError(404, 'not-found', `no rule with id ${id}`);
+  sendJson(res, 200, effect);
 }

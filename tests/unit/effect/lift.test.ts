@@ -12,7 +12,10 @@ describe('lift: Newcombe hybrid score interval', () => {
     const [c1 = 0, n1 = 0] = a;
     const [c2 = 0, n2 = 0] = b;
 
-    const interval = newcombeDifference({ conversions: c1, decisions: n1 }, { conversions: c2, decisions: n2 });
+    const interval = newcombeDifference(
+      { conversions: c1, decisions: n1 },
+      { conversions: c2, decisions: n2 },
+    );
 
     expect(interval.difference).toBeCloseTo(c1 / n1 - c2 / n2, 10);
     expect(interval.low).toBeCloseTo(low, 4);
