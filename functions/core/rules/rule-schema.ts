@@ -196,7 +196,7 @@ const GoalSchema = z.strictObject({
 export type GoalSpec = z.infer<typeof GoalSchema>;
 
 /** The largest holdout share: more would withhold the message from most customers. */
-export const MAX_HOLDOUT_PERCENT = 50;
+const MAX_HOLDOUT_PERCENT = 50;
 
 /** `10%`, `2.5%` or a number of percent (10): parsed to a fraction; over 50 % refused. */
 const HoldoutSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
