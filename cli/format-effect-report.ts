@@ -1,5 +1,7 @@
-import type { RuleEffect } from '../functions/app/rule-effect.ts';
+import type { GoalLedger } from '../functions/app/ports/goals.ts';
+import { type RuleEffect, ruleEffect } from '../functions/app/rule-effect.ts';
 import type { LiftReport } from '../functions/core/effect/lift.ts';
+import type { Rule } from '../functions/core/rules/rule-schema.ts';
 
 /**
  * The human view of `nudge report`: per rule, each outcome it has (goal, avoid) with both groups'
@@ -50,4 +52,27 @@ function rate(value: number | undefined): string {
 function signed(value: number, digits: number): string {
   const text = value.toFixed(digits);
   return value > 0 && Number(text) !== 0 ? `+${text}` : text;
+}
+
+/**
+ * Goal rates per rule with a goal or avoid, after a simulation (`nudge simulate`): how often each
+ * group converted in the simulated journey, so a holdout can be sized before it runs. Empty when
+ * no rule has a goal.
+ */
+export async function formatGoalRates(
+  goals: Pick<GoalLedger, 'tallies'>,
+  rules: ReadonlyArray<Rule>,
+): Promise<string> {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const effect = await ruleEffect(goals, rule.id, { from: ALL_FROM, to: ALL_TO });
+    for (const kind of ['goal', 'avoid'] as const) {
+      if (rule[kind] === undefined) continue;
+      const report = effect[kind];
+      const sent = `messaged ${report.sent.conversions}/${report.sent.decisions}${rate(report.sent.rate)}`;
+      const held = `held out ${report.heldOut.conversions}/${report.heldOut.decisions}${rate(report.heldOut.rate)}`;
+      lines.push(`${rule.id} ${kind} rate: ${sent}, ${held}`);
+    }
+  }
+  return lines.length === 0 ? '' : `\nGoal rates (simulated):\n${lines.join('\n')}\n`;
 }

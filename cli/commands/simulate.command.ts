@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import * as z from 'zod';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
+import { MemoryGoalLedger } from '../../functions/adapters/memory/memory-goal-ledger.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import { EventCustomerSchema, mergeProfile } from '../../functions/core/customers/customer-profile.ts';
 import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { runSimulation } from '../../functions/simulator/run-simulation.ts';
+import { formatGoalRates } from '../format-effect-report.ts';
 import { formatSimulationTable } from '../format-simulation-table.ts';
 import { printIssues, readJsonLines } from './project.ts';
 
@@ -59,7 +61,9 @@ export async function simulateCommand(options: SimulateOptions): Promise<{ text:
     return { text: '', exitCode: 1 };
   }
   const profiles = options.profiles === undefined ? [] : readProfiles(options.profiles);
+  const goals = new MemoryGoalLedger();
   const lines = await runSimulation({
+    goals,
     rules: compileRuleSet(project.rules.map((loaded) => loaded.rule)),
     settings: project.settings,
     catalog: project.catalog,
@@ -73,7 +77,11 @@ export async function simulateCommand(options: SimulateOptions): Promise<{ text:
       : formatSimulationTable(
           lines,
           project.rules.map((loaded) => loaded.rule.id),
-        );
+        ) +
+        (await formatGoalRates(
+          goals,
+          project.rules.map((loaded) => loaded.rule),
+        ));
   return { text, exitCode: 0 };
 }
 

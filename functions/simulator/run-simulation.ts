@@ -4,6 +4,7 @@ import { VirtualScheduler } from '../adapters/memory/virtual-scheduler.ts';
 import { evaluateEvent } from '../app/evaluate-event.ts';
 import { isoOf } from '../app/iso-time.ts';
 import type { MessageRecord } from '../app/message-record.ts';
+import type { GoalLedger } from '../app/ports/goals.ts';
 import type { ChannelSender, Clock, OutboundMessage, SendReceipt } from '../app/ports.ts';
 import { sendMessage } from '../app/send-message.ts';
 import { updateProfile } from '../app/update-profile.ts';
@@ -51,6 +52,8 @@ export interface SimulationRequest {
   profiles?: ReadonlyArray<CustomerProfile>;
   /** Stop the virtual clock here; later sends are reported as `pending`. Default: run everything. */
   until?: DateTime;
+  /** Where goal decisions and conversions go, for the caller to read goal rates from afterwards. */
+  goals?: GoalLedger;
 }
 
 class VirtualClock implements Clock {
@@ -78,6 +81,7 @@ class DryRunChannel implements ChannelSender {
 export async function runSimulation(request: SimulationRequest): Promise<SimulationLine[]> {
   // Per-address suppressions start empty: a simulation replays events, and STOPs are replies.
   const stores = createMemoryStores();
+  if (request.goals !== undefined) stores.goals = request.goals;
   for (const profile of request.profiles ?? [])
     await updateProfile(stores.profiles, profile.id, () => profile);
   const scheduler = new VirtualScheduler();
@@ -185,7 +189,8 @@ function messageLine(record: MessageRecord, timeZone: string): SimulationLine {
   const outcome: SimulationLine['outcome'] =
     record.status === 'cancelled'
       ? 'cancelled'
-      : record.status === 'suppressed' || record.status === 'failed'
+      : // A held-out decision is shown as held back, with its reason (holdout) and detail.
+        record.status === 'suppressed' || record.status === 'failed' || record.status === 'held-out'
         ? 'suppressed'
         : record.status === 'scheduled' || record.status === 'sending'
           ? 'pending'
