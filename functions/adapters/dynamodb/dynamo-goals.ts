@@ -71,20 +71,20 @@ export class DynamoGoalLedger implements GoalLedger {
         this.table.doc.send(
           new QueryCommand({
             TableName: this.table.tableName,
+            // The whole partition: the decisions of one key value (one invoice, one customer) are a
+            // handful, and keyed by message id so a redelivered decision is the same item.
             KeyConditionExpression: '#pk = :pk',
-            FilterExpression: '#at BETWEEN :from AND :until',
-            ExpressionAttributeNames: { '#pk': ATTR.pk, '#at': 'at' },
-            ExpressionAttributeValues: {
-              ':pk': goalPartition(ruleId, kind, value),
-              ':from': range.from,
-              ':until': range.until,
-            },
+            ExpressionAttributeNames: { '#pk': ATTR.pk },
+            ExpressionAttributeValues: { ':pk': goalPartition(ruleId, kind, value) },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         ),
       );
-      for (const item of page.Items ?? []) found.push(toFound(item));
+      for (const item of page.Items ?? []) {
+        const decision = toFound(item);
+        if (decision.at >= range.from && decision.at <= range.until) found.push(decision);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return found.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));

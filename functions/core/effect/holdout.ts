@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * every run, and different rules split customers independently. SHA-256 of
  * `<ruleId>\0<customerId>`, first 8 bytes read as an unsigned 64-bit integer, divided by 2^64.
  */
-export function holdoutPosition(ruleId: string, customerId: string): number {
+function holdoutPosition(ruleId: string, customerId: string): number {
   const digest = createHash('sha256').update(`${ruleId}\u0000${customerId}`).digest();
   // Two 32-bit halves: exact in a double to 2^-53, plenty for shares written as percentages.
   const high = digest.readUInt32BE(0);

@@ -16,7 +16,7 @@ export interface GroupCounts {
 }
 
 /** Below these counts in either group a report says "not enough data" instead of a lift. */
-export const LIFT_MINIMUM = { decisions: 30, conversions: 5 } as const;
+const LIFT_MINIMUM = { decisions: 30, conversions: 5 } as const;
 
 /** z for a two-sided 95 % interval. */
 const Z95 = 1.959963984540054;
