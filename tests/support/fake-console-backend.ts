@@ -389,9 +389,12 @@ export class FakeConsoleBackend implements ConsoleBackend {
 
   /** Rule effects by rule id, as the report would compute them. */
   effects = new Map<string, RuleEffect>();
+  /** Every range the console asked an effect for, in order. */
+  effectRanges: Array<{ from: string; to: string }> = [];
 
-  async ruleEffect(ruleId: string, _range: { from: string; to: string }): Promise<RuleEffect | undefined> {
+  async ruleEffect(ruleId: string, range: { from: string; to: string }): Promise<RuleEffect | undefined> {
     this.#maybeFail();
+    this.effectRanges.push(range);
     return this.effects.get(ruleId);
   }
 
