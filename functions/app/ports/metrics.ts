@@ -66,6 +66,7 @@ const KNOWN_REASONS: ReadonlySet<string> = new Set([
   'landline-or-unreachable',
   'carrier-filtered',
   // Nudge's own classes
+  'holdout', // a held-out decision: counted with the held back, never sent
   'invalid-event',
   'future-time',
   'permanent-error',
