@@ -56,7 +56,7 @@ interface Entry {
   body: SafeHtml;
 }
 
-const DECISIONS = new Set(['scheduled', 'suppressed', 'cancelled']);
+const DECISIONS = new Set(['scheduled', 'suppressed', 'cancelled', 'held-out']);
 
 function historyEntry(record: MessageRecord, change: StatusChange, zone: string | undefined): Entry {
   const link = html`<a href="${href('/messages', record.messageId)}">${record.ruleId}</a>`;
