@@ -1,6 +1,7 @@
 import type { Stores } from '../../app/ports/stores.ts';
 import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
+import { DynamoCustomerIndex } from './dynamo-customer-index.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
@@ -28,5 +29,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     thresholds: new DynamoThresholdCounters(table),
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
+    customerIndex: new DynamoCustomerIndex(table),
   };
 }

@@ -1,5 +1,6 @@
 import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
+import type { CustomerIndex } from './customer-index.ts';
 import type { DedupeClaims } from './dedupe.ts';
 import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
@@ -22,4 +23,6 @@ export interface Stores {
   thresholds: ThresholdCounters;
   rejected: RejectedLog;
   queries: ConsoleQueries;
+  /** Everything filed under a customer, for privacy export and erase. */
+  customerIndex: CustomerIndex;
 }
