@@ -7,6 +7,7 @@ import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
+import { describePrivacyContract } from './privacy-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
 import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
@@ -21,4 +22,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
+  describePrivacyContract(name, makeStores);
 }
