@@ -1,6 +1,8 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import type { EraseRequest, EraseResult } from '../../functions/app/privacy/erase-customer.ts';
+import type { CustomerExport } from '../../functions/app/privacy/export-customer.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
@@ -89,4 +91,11 @@ export interface ConsoleBackend {
   }): Promise<{ ok: true; note?: string } | { ok: false; error: string }>;
   /** Where things are, for the header. */
   endpoints(): { console: string; events: string; twilio: string; sendgrid: string };
+  /** Everything held about a customer (GDPR art. 15); undefined when nothing is. Role `privacy`. */
+  exportCustomer(customerId: string): Promise<CustomerExport | undefined>;
+  /**
+   * Erases a customer (GDPR art. 17), keeping only her addresses' suppressions (unlinked). Refused
+   * while one of her messages is being sent. Role `privacy`; the caller records `audit`.
+   */
+  eraseCustomer(customerId: string, request: EraseRequest): Promise<EraseResult>;
 }

@@ -6,6 +6,10 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import type { SendScheduler } from '../../functions/app/ports.ts';
+import type { PrivacyDeps } from '../../functions/app/privacy/customer-holdings.ts';
+import { eraseCustomer } from '../../functions/app/privacy/erase-customer.ts';
+import { exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
@@ -20,8 +24,13 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
-  /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
+  /** The stores it reads (and, for privacy requests, erases). */
+  stores: Pick<
+    Stores,
+    'messages' | 'profiles' | 'suppressions' | 'queries' | 'caps' | 'dedupe' | 'customerIndex'
+  >;
+  /** Where pending sends wait: a privacy erase deletes hers. */
+  scheduler: SendScheduler;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -61,6 +70,18 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     sendTestEvent: (event) => sendTestEvent(parts, event),
     replyAsCustomer: (reply) => replyAsCustomer(parts, reply),
     endpoints: () => parts.endpoints(),
+    exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(parts)),
+    eraseCustomer: (customerId, request) => eraseCustomer(customerId, request, privacyDeps(parts)),
+  };
+}
+
+/** The privacy use cases' ports: the runtime's stores, clock and scheduler. */
+function privacyDeps(parts: ConsoleBackendParts): PrivacyDeps {
+  return {
+    ...parts.stores,
+    clock: parts.clock,
+    defaultCountry: parts.defaultCountry(),
+    scheduler: parts.scheduler,
   };
 }
 
