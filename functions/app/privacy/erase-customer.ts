@@ -21,7 +21,7 @@ export interface EraseRequest {
 }
 
 /** What an erase removed and kept, as counts: no contact data. */
-export interface ErasureSummary {
+interface ErasureSummary {
   customerId: string;
   at: string;
   actor: string;
@@ -40,7 +40,7 @@ export interface ErasureSummary {
 }
 
 /** The audit entry of an erase: who, what, when, and counts only. */
-export interface ErasureAudit {
+interface ErasureAudit {
   at: string;
   actor: string;
   action: 'customer.erase';

@@ -14,7 +14,7 @@ import {
 } from './customer-holdings.ts';
 
 /** An item filed under the customer that is not a message, as stored (keys left out). */
-export interface ExportedEntry {
+interface ExportedEntry {
   kind: string;
   id: string;
   at: string;
