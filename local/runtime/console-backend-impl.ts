@@ -71,7 +71,11 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     replyAsCustomer: (reply) => replyAsCustomer(parts, reply),
     endpoints: () => parts.endpoints(),
     exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(parts)),
-    eraseCustomer: (customerId, request) => eraseCustomer(customerId, request, privacyDeps(parts)),
+    eraseCustomer: async (customerId, request) => {
+      const result = await eraseCustomer(customerId, request, privacyDeps(parts));
+      if (result.outcome === 'erased') parts.customersSeen.delete(customerId);
+      return result;
+    },
   };
 }
 
