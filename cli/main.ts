@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCustomer } from './commands/customer.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
 import { registerPreview } from './commands/preview.command.ts';
 import { registerReport } from './commands/report.command.ts';
@@ -19,5 +20,6 @@ registerPreview(program);
 registerDemo(program);
 registerReport(program);
 registerStart(program);
+registerCustomer(program);
 
 await program.parseAsync(process.argv);

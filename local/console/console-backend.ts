@@ -2,6 +2,8 @@ import type { MessageRecord, RejectedEvent } from '../../functions/app/message-r
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import type { RuleEffect } from '../../functions/app/rule-effect.ts';
+import type { EraseRequest, EraseResult } from '../../functions/app/privacy/erase-customer.ts';
+import type { CustomerExport } from '../../functions/app/privacy/export-customer.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
@@ -92,4 +94,11 @@ export interface ConsoleBackend {
   endpoints(): { console: string; events: string; twilio: string; sendgrid: string };
   /** A rule's goal rates and lift over days `from`..`to` (UTC, inclusive); undefined for an unknown rule. */
   ruleEffect(ruleId: string, range: { from: string; to: string }): Promise<RuleEffect | undefined>;
+  /** Everything held about a customer (GDPR art. 15); undefined when nothing is. Role `privacy`. */
+  exportCustomer(customerId: string): Promise<CustomerExport | undefined>;
+  /**
+   * Erases a customer (GDPR art. 17), keeping only her addresses' suppressions (unlinked). Refused
+   * while one of her messages is being sent. Role `privacy`; the caller records `audit`.
+   */
+  eraseCustomer(customerId: string, request: EraseRequest): Promise<EraseResult>;
 }

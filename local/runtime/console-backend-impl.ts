@@ -6,6 +6,10 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import type { SendScheduler } from '../../functions/app/ports.ts';
+import type { PrivacyDeps } from '../../functions/app/privacy/customer-holdings.ts';
+import { eraseCustomer } from '../../functions/app/privacy/erase-customer.ts';
+import { exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import { ruleEffect } from '../../functions/app/rule-effect.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
@@ -21,8 +25,13 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
-  /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'goals'>;
+  /** The stores it reads (and, for privacy requests, erases). */
+  stores: Pick<
+    Stores,
+    'messages' | 'profiles' | 'suppressions' | 'queries' | 'caps' | 'dedupe' | 'customerIndex' | 'goals'
+  >;
+  /** Where pending sends wait: a privacy erase deletes hers. */
+  scheduler: SendScheduler;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -66,6 +75,22 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       parts.rules().some((loaded) => loaded.rule.id === ruleId)
         ? ruleEffect(stores.goals, ruleId, range)
         : undefined,
+    exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(parts)),
+    eraseCustomer: async (customerId, request) => {
+      const result = await eraseCustomer(customerId, request, privacyDeps(parts));
+      if (result.outcome === 'erased') parts.customersSeen.delete(customerId);
+      return result;
+    },
+  };
+}
+
+/** The privacy use cases' ports: the runtime's stores, clock and scheduler. */
+function privacyDeps(parts: ConsoleBackendParts): PrivacyDeps {
+  return {
+    ...parts.stores,
+    clock: parts.clock,
+    defaultCountry: parts.defaultCountry(),
+    scheduler: parts.scheduler,
   };
 }
 

@@ -254,7 +254,18 @@ async function start(
   if (restored > 0) log(`restored ${restored} scheduled message(s) from ${options.dataDir ?? 'the table'}`);
   scheduler.start();
   if (options.watch !== false) await watchRules(dir, state, holder, webhookDeps, log, stops);
-  const consoleDeps = { state, stores, webhookDeps, customersSeen, clock, bus, twilio, sendgrid, metrics };
+  const consoleDeps = {
+    state,
+    stores,
+    webhookDeps,
+    customersSeen,
+    clock,
+    bus,
+    twilio,
+    sendgrid,
+    metrics,
+    scheduler,
+  };
   const consoleUrl = await startConsole(dir, options.ports?.console, events.url, consoleDeps, stops);
   if (options.demo ?? firstStart) startDemo(join(dir, 'examples', 'events'), bus, { clock, log, stops });
 

@@ -4,6 +4,7 @@ import type { Project } from '../../functions/adapters/files/load-project.ts';
 import type { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import type { SendScheduler } from '../../functions/app/ports.ts';
 import type { WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import { startConsoleServer } from '../console/console-server.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
@@ -33,6 +34,8 @@ export async function startConsole(
     twilio: TwilioSandbox;
     sendgrid: SendGridSandbox;
     metrics: MemoryMetrics;
+    /** Privacy erase deletes pending schedules through it. */
+    scheduler: SendScheduler;
   },
   stops: Stops,
 ): Promise<string> {
@@ -43,6 +46,7 @@ export async function startConsole(
     metrics: deps.metrics,
     backend: createConsoleBackend({
       stores: deps.stores,
+      scheduler: deps.scheduler,
       defaultCountry: () => state.project.settings.defaults.country,
       keywords: () => webhookDeps.keywords,
       clock: deps.clock,

@@ -1,6 +1,14 @@
+import { DateTime } from 'luxon';
+import { createMemoryStores, type MemoryStores } from '../../functions/adapters/memory/memory-stores.ts';
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import {
+  type EraseRequest,
+  type EraseResult,
+  eraseCustomer,
+} from '../../functions/app/privacy/erase-customer.ts';
+import { type CustomerExport, exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
@@ -237,6 +245,24 @@ export class FakeConsoleBackend implements ConsoleBackend {
     const replies = this.replies.filter((reply) => reply.customerId === customerId);
     if (profile === undefined && messages.length === 0 && replies.length === 0) return undefined;
     return { profile, messages, replies };
+  }
+
+  /** What the privacy requests run on: the real use cases over memory stores the test seeds. */
+  privacyStores: MemoryStores = createMemoryStores();
+
+  async exportCustomer(customerId: string): Promise<CustomerExport | undefined> {
+    this.#maybeFail();
+    return exportCustomer(customerId, this.#privacyDeps());
+  }
+
+  async eraseCustomer(customerId: string, request: EraseRequest): Promise<EraseResult> {
+    this.#maybeFail();
+    return eraseCustomer(customerId, request, this.#privacyDeps());
+  }
+
+  #privacyDeps() {
+    const now = DateTime.fromISO(this.now, { zone: 'utc' });
+    return { ...this.privacyStores, clock: { now: () => now }, defaultCountry: 'SE' };
   }
 
   async customerSuppressions(customerId: string): Promise<Suppression[] | undefined> {

@@ -8,6 +8,7 @@ import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeGoalLedgerContract } from './goals-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
+import { describePrivacyContract } from './privacy-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
 import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
@@ -23,4 +24,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeConsoleQueriesContract(name, makeStores);
   describeGoalLedgerContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
+  describePrivacyContract(name, makeStores);
 }

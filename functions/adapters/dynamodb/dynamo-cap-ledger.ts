@@ -1,5 +1,6 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CapLedger } from '../../app/ports/caps.ts';
+import { deleteItemIf } from './delete-item.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { conditionRace, type DynamoTable, record } from './dynamo-table.ts';
 import { ITEM_TYPE, itemKey, toCapLedger } from './journey-items.ts';
@@ -88,5 +89,14 @@ export class DynamoCapLedger implements CapLedger {
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // not in the ledger: nothing to release
     }
+  }
+
+  async readCapLedger(customerId: string): Promise<Record<string, string>> {
+    const item = await this.table.getItem(itemKey.cap(customerId));
+    return item === undefined ? {} : toCapLedger(item).sends;
+  }
+
+  async deleteCapLedger(customerId: string): Promise<boolean> {
+    return (await deleteItemIf(this.table, itemKey.cap(customerId))) === 'deleted';
   }
 }

@@ -116,7 +116,8 @@ export class DynamoConsoleQueries implements ConsoleQueries {
       const item = items.get(key.PK);
       if (item === undefined) continue;
       if (key.SK === itemKey.reply('').SK) replies.push(toReply(item));
-      else messages.push(toMessageRecord(item));
+      // Other kinds filed under the customer (threshold entries) are not timeline entries.
+      else if (key.SK === itemKey.message('').SK) messages.push(toMessageRecord(item));
     }
     return { messages, replies };
   }

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { DedupeClaims } from '../../app/ports/dedupe.ts';
+import type { DedupeClaim, DedupeClaims } from '../../app/ports/dedupe.ts';
+import { deleteItemIf } from './delete-item.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { CONDITION_RETRIES, conditionItem, conditionRace, type DynamoTable, record } from './dynamo-table.ts';
 import { dedupeHolderFromRaw, ITEM_TYPE, itemKey, toDedupeHolder } from './journey-items.ts';
@@ -55,5 +56,23 @@ export class DynamoDedupeClaims implements DedupeClaims {
         if (attempt >= CONDITION_RETRIES) throw conditionRace('PutItem', key);
       }
     }
+  }
+
+  async getDedupe(key: string): Promise<DedupeClaim | undefined> {
+    const item = await this.table.getItem(itemKey.dedupe(key));
+    if (item === undefined) return undefined;
+    const claim: DedupeClaim = { key, messageId: toDedupeHolder(item) };
+    if (typeof item.claimedAt === 'string') claim.claimedAt = item.claimedAt;
+    if (typeof item.heldUntil === 'string') claim.heldUntil = item.heldUntil;
+    return claim;
+  }
+
+  async releaseDedupe(key: string, messageId: string): Promise<boolean> {
+    const done = await deleteItemIf(this.table, itemKey.dedupe(key), {
+      expression: '#mid = :id',
+      names: { '#mid': 'messageId' },
+      values: { ':id': messageId },
+    });
+    return done === 'deleted';
   }
 }

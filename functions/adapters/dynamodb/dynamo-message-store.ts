@@ -19,6 +19,7 @@ import type {
   SentReceipt,
   TransitionPatch,
 } from '../../app/ports/messages.ts';
+import { deleteItemIf } from './delete-item.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import type { DynamoTable } from './dynamo-table.ts';
@@ -247,6 +248,16 @@ export class DynamoMessageStore implements MessageStore {
     if (first === undefined) return undefined;
     const item = await this.table.getItem(toItemKey(first));
     return item === undefined ? undefined : toMessageRecord(item);
+  }
+
+  async deleteMessage(messageId: string, now: string): Promise<'deleted' | 'in-flight' | 'not-found'> {
+    // In flight = claimed under a lease still running; a lapsed lease's sender is gone.
+    const done = await deleteItemIf(this.table, itemKey.message(messageId), {
+      expression: 'NOT (#status = :sending AND #lease >= :now)',
+      names: { '#status': 'status', '#lease': 'leaseUntil' },
+      values: { ':sending': 'sending', ':now': now },
+    });
+    return done === 'deleted' ? 'deleted' : done === 'refused' ? 'in-flight' : 'not-found';
   }
 
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */

@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProfileStore } from '../../app/ports/profiles.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
+import { deleteItemIf } from './delete-item.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { type DynamoTable, record } from './dynamo-table.ts';
 import { ITEM_TYPE, itemKey, toProfile, withoutUndefined } from './journey-items.ts';
@@ -52,5 +53,9 @@ export class DynamoProfileStore implements ProfileStore {
       if (isConditionFailure(error)) return 'conflict';
       throw error;
     }
+  }
+
+  async deleteProfile(customerId: string): Promise<boolean> {
+    return (await deleteItemIf(this.table, itemKey.profile(customerId))) === 'deleted';
   }
 }

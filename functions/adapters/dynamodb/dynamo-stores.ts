@@ -1,6 +1,7 @@
 import type { Stores } from '../../app/ports/stores.ts';
 import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
+import { DynamoCustomerIndex } from './dynamo-customer-index.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
 import { DynamoGoalLedger } from './dynamo-goals.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
@@ -30,5 +31,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
     goals: new DynamoGoalLedger(table),
+    customerIndex: new DynamoCustomerIndex(table),
   };
 }

@@ -187,6 +187,27 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return out;
   }
 
+  async detachCustomer(channel: Channel, address: string, customerId: string): Promise<boolean> {
+    try {
+      await callDynamo(this.tableName, 'UpdateItem', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: suppressionKey(channel, address),
+            UpdateExpression: 'REMOVE #customer',
+            ConditionExpression: '#customer = :customer',
+            ExpressionAttributeNames: { '#customer': 'customerId' },
+            ExpressionAttributeValues: { ':customer': customerId },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   /**
    * What every change writes: the identity of the item, the history entry, the source (a
    * replay of it is refused) and never an `expiresAt` (a suppression is kept for good).

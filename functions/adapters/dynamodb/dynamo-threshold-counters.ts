@@ -3,10 +3,12 @@ import type { ThresholdCounters } from '../../app/ports/thresholds.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import type { DynamoTable } from './dynamo-table.ts';
 import {
+  customerPartition,
   ITEM_TYPE,
   itemKey,
   thresholdPartition,
   thresholdRange,
+  timelineSort,
   toThresholdEntry,
   utcInstant,
 } from './journey-items.ts';
@@ -25,6 +27,13 @@ export class DynamoThresholdCounters implements ThresholdCounters {
       ...itemKey.thresholdEvent(counter, entry.at, entry.eventId),
       [ATTR.type]: ITEM_TYPE.threshold,
       ...entry,
+      // Filed under the customer in the timeline index, so a privacy erase finds it by key.
+      ...(entry.customerId === undefined
+        ? {}
+        : {
+            [ATTR.timelinePk]: customerPartition(entry.customerId),
+            [ATTR.timelineSk]: timelineSort('THRESHOLD', entry.at, entry.eventId),
+          }),
       // Kept a day past the end of the last window it can count in, so an event arriving up to a
       // day late is still judged against its neighbours; the key condition of every count
       // excludes whatever TTL has not deleted yet, so the grace costs storage, not correctness.

@@ -73,7 +73,7 @@ export function customerPartition(customerId: string): string {
 }
 
 /** Sort key in the `timeline` index: time first so it orders newest first; kind and id break ties. */
-export function timelineSort(kind: 'MSG' | 'REPLY', at: string, id: string): string {
+export function timelineSort(kind: 'MSG' | 'REPLY' | 'THRESHOLD', at: string, id: string): string {
   return `${at}#${kind}#${id}`;
 }
 

@@ -31,4 +31,12 @@ export class MemoryCapLedger implements CapLedger {
   async releaseCapSlot(customerId: string, messageId: string): Promise<void> {
     this.capLedgers.get(customerId)?.delete(messageId);
   }
+
+  async readCapLedger(customerId: string): Promise<Record<string, string>> {
+    return Object.fromEntries(this.capLedgers.get(customerId) ?? []);
+  }
+
+  async deleteCapLedger(customerId: string): Promise<boolean> {
+    return this.capLedgers.delete(customerId);
+  }
 }

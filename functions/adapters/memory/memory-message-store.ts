@@ -156,4 +156,15 @@ export class MemoryMessageStore implements MessageStore {
     }
     return latest === undefined ? undefined : structuredClone(latest);
   }
+
+  async deleteMessage(messageId: string, now: string): Promise<'deleted' | 'in-flight' | 'not-found'> {
+    const record = this.records.get(messageId);
+    if (record === undefined) return 'not-found';
+    if (record.status === 'sending' && record.leaseUntil !== undefined && record.leaseUntil >= now) {
+      return 'in-flight';
+    }
+    this.records.delete(messageId);
+    this.providerEvents.delete(messageId);
+    return 'deleted';
+  }
 }

@@ -16,4 +16,8 @@ export class MemoryProfileStore implements ProfileStore {
     this.profiles.set(profile.id, { ...structuredClone(profile), revision: (profile.revision ?? 0) + 1 });
     return 'written';
   }
+
+  async deleteProfile(customerId: string): Promise<boolean> {
+    return this.profiles.delete(customerId);
+  }
 }

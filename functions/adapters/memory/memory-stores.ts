@@ -1,6 +1,7 @@
 import type { Stores } from '../../app/ports/stores.ts';
 import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
+import { MemoryCustomerIndex } from './memory-customer-index.ts';
 import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
 import { MemoryGoalLedger } from './memory-goal-ledger.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
@@ -24,6 +25,7 @@ export function createMemoryStores(): MemoryStores {
   const messages = new MemoryMessageStore();
   const inboundReplies = new MemoryReplyStore();
   const rejected = new MemoryRejectedLog();
+  const thresholds = new MemoryThresholdCounters();
   return {
     messages,
     profiles: new MemoryProfileStore(),
@@ -31,9 +33,10 @@ export function createMemoryStores(): MemoryStores {
     caps: new MemoryCapLedger(),
     dedupe: new MemoryDedupeClaims(),
     inboundReplies,
-    thresholds: new MemoryThresholdCounters(),
+    thresholds,
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
     goals: new MemoryGoalLedger(),
+    customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
   };
 }

@@ -64,6 +64,13 @@ export class MemorySuppressionStore implements SuppressionStore {
     }
     return found;
   }
+
+  async detachCustomer(channel: Channel, address: string, customerId: string): Promise<boolean> {
+    const stored = this.entries.get(key(channel, address));
+    if (stored?.customerId !== customerId) return false;
+    delete stored.customerId;
+    return true;
+  }
 }
 
 function key(channel: Channel, address: string): string {

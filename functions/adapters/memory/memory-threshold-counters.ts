@@ -3,7 +3,8 @@ import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 
 /** {@link ThresholdCounters} in memory: counter → `<at>#<eventId>` → entry (as the DynamoDB sort key orders them). */
 export class MemoryThresholdCounters implements ThresholdCounters {
-  private readonly thresholdCounters = new Map<string, Map<string, ThresholdEntry>>();
+  /** counter → position → entry (the customer index reads and deletes a customer's entries). */
+  readonly thresholdCounters = new Map<string, Map<string, ThresholdEntry>>();
 
   async recordThresholdEvent(
     counter: string,

@@ -22,4 +22,8 @@ export interface CapLedger {
   ): Promise<boolean>;
   /** Takes a message out of the ledger: the provider refused it, or reported it failed. */
   releaseCapSlot(customerId: string, messageId: string): Promise<void>;
+  /** The whole ledger (message id → when it went to a provider), for a privacy export; empty when none. */
+  readCapLedger(customerId: string): Promise<Record<string, string>>;
+  /** Deletes the customer's ledger (privacy erase). False when there was none. */
+  deleteCapLedger(customerId: string): Promise<boolean>;
 }

@@ -1,3 +1,11 @@
+/** Who holds a dedupe key, since when and until when (absent: for good). */
+export interface DedupeClaim {
+  key: string;
+  messageId: string;
+  claimedAt?: string;
+  heldUntil?: string;
+}
+
 /** Dedupe keys, each held by one message for a horizon. */
 export interface DedupeClaims {
   /**
@@ -6,4 +14,11 @@ export interface DedupeClaims {
    * "Forever" lasts as long as the store keeps records (DynamoDB: the retention period).
    */
   claimDedupe(key: string, messageId: string, now: string, expiresAt: string | undefined): Promise<string>;
+  /** The claim on a key, if any (privacy export). */
+  getDedupe(key: string): Promise<DedupeClaim | undefined>;
+  /**
+   * Deletes the claim on `key` only while `messageId` holds it (privacy erase: another message's
+   * claim on the same key is not hers). True when deleted.
+   */
+  releaseDedupe(key: string, messageId: string): Promise<boolean>;
 }

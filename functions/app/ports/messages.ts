@@ -88,6 +88,12 @@ export interface MessageStore {
   ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'>;
   /** The latest message sent to an address (phone in E.164 or email), for correlating replies. */
   findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
+  /**
+   * Deletes a message record with its index entries (privacy erase), unless it is in flight:
+   * `sending` under a lease that has not lapsed at `now` ('in-flight', nothing changed).
+   * A send whose record is gone fails closed: its claim and every later write find no record.
+   */
+  deleteMessage(messageId: string, now: string): Promise<'deleted' | 'in-flight' | 'not-found'>;
 }
 
 /**

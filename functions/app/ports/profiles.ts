@@ -9,4 +9,6 @@ export interface ProfileStore {
    * (`updateProfile` does). The stored revision is then one higher.
    */
   putProfile(profile: CustomerProfile): Promise<'written' | 'conflict'>;
+  /** Deletes the profile (privacy erase). False when there was none. */
+  deleteProfile(customerId: string): Promise<boolean>;
 }

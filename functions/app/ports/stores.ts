@@ -1,5 +1,6 @@
 import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
+import type { CustomerIndex } from './customer-index.ts';
 import type { DedupeClaims } from './dedupe.ts';
 import type { GoalLedger } from './goals.ts';
 import type { MessageStore } from './messages.ts';
@@ -24,4 +25,6 @@ export interface Stores {
   rejected: RejectedLog;
   queries: ConsoleQueries;
   goals: GoalLedger;
+  /** Everything filed under a customer, for privacy export and erase. */
+  customerIndex: CustomerIndex;
 }

@@ -76,4 +76,9 @@ export interface SuppressionStore {
   }): Promise<'applied' | 'not-suppressed' | 'duplicate' | 'stale'>;
   /** The entries (current and lifted) of these addresses, for the console and the API. */
   list(addresses: ReadonlyArray<{ channel: Channel; address: string }>): Promise<Suppression[]>;
+  /**
+   * Removes the customer id from an address's entry while it names `customerId` (privacy erase:
+   * the suppression stays, unlinked from the person). True when it was removed.
+   */
+  detachCustomer(channel: Channel, address: string, customerId: string): Promise<boolean>;
 }

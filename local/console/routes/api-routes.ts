@@ -19,6 +19,9 @@ export const API_ROUTES: readonly Route[] = [
   { pattern: /^\/api\/customers\/([^/]+)$/, methods: { GET: getCustomer } },
   // The suppression entries of a customer's addresses (in force and lifted), with history.
   { pattern: /^\/api\/customers\/([^/]+)\/suppressions$/, methods: { GET: customerSuppressions } },
+  // Privacy requests (role `privacy`): everything held about a customer; erase it.
+  { pattern: /^\/api\/customers\/([^/]+)\/export$/, methods: { GET: exportCustomer } },
+  { pattern: /^\/api\/customers\/([^/]+)\/erase$/, methods: { POST: eraseCustomer } },
   // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
   { pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/, methods: { GET: addressSuppression } },
   { pattern: /^\/api\/rules$/, methods: { GET: listRules } },
@@ -71,6 +74,35 @@ async function customerSuppressions({ backend, res, params }: RouteContext): Pro
   const items = await backend.customerSuppressions(id);
   if (items === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
   sendJson(res, 200, { customerId: id, items });
+}
+
+async function exportCustomer({ backend, res, params }: RouteContext): Promise<void> {
+  const id = params[0] ?? '';
+  const document = await backend.exportCustomer(id);
+  if (document === undefined) throw new ConsoleHttpError(404, 'not-found', noSuchCustomer(id));
+  sendJson(res, 200, document);
+}
+
+async function eraseCustomer({ backend, res, params }: RouteContext): Promise<void> {
+  const id = params[0] ?? '';
+  // The signed-in user once sign-in exists; the local console is open on 127.0.0.1.
+  const result = await backend.eraseCustomer(id, { actor: 'local-console' });
+  switch (result.outcome) {
+    case 'not-found':
+      throw new ConsoleHttpError(404, 'not-found', noSuchCustomer(id));
+    case 'in-flight':
+      throw new ConsoleHttpError(
+        409,
+        'messages-in-flight',
+        `${result.inFlight} message(s) to ${id} are being sent right now; nothing was erased, retry in a minute`,
+      );
+    case 'erased':
+      return sendJson(res, 200, { summary: result.summary, audit: result.audit });
+  }
+}
+
+function noSuchCustomer(id: string): string {
+  return `no such customer: nothing is held about ${id} (never seen, or erased)`;
 }
 
 async function addressSuppression({ backend, res, params }: RouteContext): Promise<void> {

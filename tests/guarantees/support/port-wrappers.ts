@@ -72,6 +72,9 @@ class DelegatingMessages implements MessageStore {
   findLatestMessageTo(address: string) {
     return this.inner.findLatestMessageTo(address);
   }
+  deleteMessage(messageId: string, now: string) {
+    return this.inner.deleteMessage(messageId, now);
+  }
 }
 
 /** A ProfileStore that forwards every call to another; subclasses override the step they break. */
@@ -82,6 +85,9 @@ export class DelegatingProfiles implements ProfileStore {
   }
   putProfile(profile: CustomerProfile) {
     return this.inner.putProfile(profile);
+  }
+  deleteProfile(customerId: string) {
+    return this.inner.deleteProfile(customerId);
   }
 }
 
