@@ -1,4 +1,5 @@
 import type { Stores } from '../../app/ports/stores.ts';
+import { DynamoAuditLog } from './dynamo-audit-log.ts';
 import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
@@ -28,5 +29,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     thresholds: new DynamoThresholdCounters(table),
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
+    audit: new DynamoAuditLog(table),
   };
 }

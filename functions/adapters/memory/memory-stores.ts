@@ -1,4 +1,5 @@
 import type { Stores } from '../../app/ports/stores.ts';
+import { MemoryAuditLog } from './memory-audit-log.ts';
 import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
 import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
@@ -33,5 +34,6 @@ export function createMemoryStores(): MemoryStores {
     thresholds: new MemoryThresholdCounters(),
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    audit: new MemoryAuditLog(),
   };
 }

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit.ts';
 import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
 import type { DedupeClaims } from './dedupe.ts';
@@ -22,4 +23,6 @@ export interface Stores {
   thresholds: ThresholdCounters;
   rejected: RejectedLog;
   queries: ConsoleQueries;
+  /** Console writes: who did what, when, under which role. */
+  audit: AuditLog;
 }
