@@ -111,7 +111,9 @@ export function userFromClaims(
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  // openid-client wraps the issuer's own `error` / `error_description` in its ResponseBodyError.
+  // openid-client wraps the issuer's own `error` in its ResponseBodyError, and the failed check
+  // ("unexpected ID Token "nonce" claim value") in the `cause` of "invalid response encountered".
   const body = 'error' in error && typeof error.error === 'string' ? ` (${error.error})` : '';
-  return `${error.message}${body}`;
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${body}${cause}`;
 }
