@@ -15,10 +15,8 @@ export function isLoopbackHttp(url: URL): boolean {
 
 const httpsOrLoopback = (what: string) =>
   z.url({ message: `${what} must be a URL` }).refine(
-    (value) => {
-      const url = new URL(value);
-      return url.protocol === 'https:' || isLoopbackHttp(url);
-    },
+    // zod runs this even after z.url() failed: an unparsable value is that check's to report.
+    (value) => !URL.canParse(value) || new URL(value).protocol === 'https:' || isLoopbackHttp(new URL(value)),
     { message: `${what} must be https (plain http only on 127.0.0.1 or localhost)` },
   );
 
