@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { MemoryAuditLog } from '../../../../functions/adapters/memory/memory-audit-log.ts';
-import type { AuditPage } from '../../../../functions/app/ports/audit.ts';
 import {
   type AuditEnv,
   auditRoutes,
@@ -73,13 +73,14 @@ describe('auditWrites', () => {
     await app.request('/api/customers/c-1/erase', { method: 'POST' });
     await app.request('/api/customers/c-2/erase', { method: 'POST' });
 
-    const first: AuditPage = await (await app.request('/api/audit?limit=1')).json();
-    const second: AuditPage = await (await app.request(`/api/audit?limit=1&cursor=${first.cursor}`)).json();
+    const first: unknown = await (await app.request('/api/audit?limit=1')).json();
+    const { cursor } = z.object({ cursor: z.string() }).parse(first);
+    const second: unknown = await (await app.request(`/api/audit?limit=1&cursor=${cursor}`)).json();
     const badLimit = await app.request('/api/audit?limit=0');
     const badCursor = await app.request('/api/audit?cursor=nonsense');
 
-    expect([first.entries[0]?.target, second.entries[0]?.target]).toEqual(['c-2', 'c-1']);
-    expect(second.cursor).toBeUndefined();
+    expect(first).toMatchObject({ entries: [{ target: 'c-2' }] });
+    expect(second).toEqual({ entries: [expect.objectContaining({ target: 'c-1' })] });
     expect(badLimit.status).toBe(400);
     expect(badCursor.status).toBe(400);
     expect(await badCursor.json()).toEqual({
