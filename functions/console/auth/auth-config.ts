@@ -9,7 +9,7 @@ import { ROLES, type Role } from './roles.ts';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** True for `http://127.0.0.1:…` and the like: the only place cookies may go without `Secure`. */
-export function isLoopbackHttp(url: URL): boolean {
+function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 

@@ -34,6 +34,8 @@ export interface AuthEnv {
     user: ConsoleUser;
     /** The role `requireRole` checked for this request (what the audit records). */
     authorizedAs: Role;
+    /** The least role of the matched route, set by a console whose routes are a table (read by `middleware`). */
+    requiredRole: Role;
   };
 }
 
@@ -51,6 +53,11 @@ export interface ConsoleAuth {
   session: MiddlewareHandler<AuthEnv>;
   /** 403, with a message naming the role needed and the roles held, unless the user's roles include `role`. */
   requireRole(role: Role): MiddlewareHandler<AuthEnv>;
+  /**
+   * `session` then `requireRole(c.var.requiredRole)` (viewer when the route set none), as one
+   * middleware: for a console that sets each route's least role before its auth hook.
+   */
+  middleware: MiddlewareHandler<AuthEnv>;
 }
 
 /** @throws {import('./auth-config.ts').ConsoleAuthConfigError} when the configuration is unusable. */
@@ -64,7 +71,14 @@ export function createConsoleAuth(input: ConsoleAuthConfigInput, deps: ConsoleAu
     oidc: createOidcSignIn(config),
     cookies: cookieNames(config.secureCookies),
   };
-  return { routes: authRoutes(ctx), session: sessionMiddleware(ctx), requireRole: (role) => roleGuard(role) };
+  const session = sessionMiddleware(ctx);
+  const middleware: MiddlewareHandler<AuthEnv> = (c, next) =>
+    session(c, async () => {
+      const required: Role | undefined = c.get('requiredRole');
+      const refused = await roleGuard(required ?? 'viewer')(c, next);
+      if (refused instanceof Response) c.res = refused;
+    });
+  return { routes: authRoutes(ctx), session, requireRole: (role) => roleGuard(role), middleware };
 }
 
 interface AuthContext {

@@ -45,7 +45,7 @@ export function canSeeContacts(user: Pick<ConsoleUser, 'roles'>): boolean {
 }
 
 /** Narrows a string to a {@link Role}. */
-export function isRole(value: string): value is Role {
+function isRole(value: string): value is Role {
   return (ROLES as ReadonlyArray<string>).includes(value);
 }
 

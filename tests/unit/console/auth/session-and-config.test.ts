@@ -1,7 +1,13 @@
+import { Hono } from 'hono';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseConsoleAuthConfig } from '../../../../functions/console/auth/auth-config.ts';
-import { safeReturnTo } from '../../../../functions/console/auth/console-auth.ts';
+import {
+  type AuthEnv,
+  createConsoleAuth,
+  safeReturnTo,
+} from '../../../../functions/console/auth/console-auth.ts';
+import type { Role } from '../../../../functions/console/auth/roles.ts';
 import {
   sessionKey,
   signLogin,
@@ -128,5 +134,44 @@ describe('where sign-in returns to', () => {
     expect(safeReturnTo('/\\evil.example')).toBe('/');
     expect(safeReturnTo('https://evil.example/')).toBe('/');
     expect(safeReturnTo(undefined)).toBe('/');
+  });
+});
+
+describe('the one-middleware form for a console with a least role per route', () => {
+  it('lets a role through that includes the route role, refuses one that does not, 401 without a session', async () => {
+    const auth = createConsoleAuth({
+      issuer: 'https://issuer.example',
+      clientId: 'c',
+      clientSecret: 's',
+      redirectUrl: 'https://console.example/auth/callback',
+      sessionSecret: SECRET,
+    });
+    const app = new Hono<AuthEnv>();
+    app.post(
+      '/api/rules/:id/publish',
+      async (c, next) => {
+        c.set('requiredRole', 'publisher');
+        await next();
+      },
+      auth.middleware,
+      (c) => c.json({ published: true }),
+    );
+    const cookie = async (roles: Role[]) =>
+      `__Host-nudge_session=${await signSession({ sub: 's', name: 'N', roles }, sessionKey(SECRET), new Date(), 1)}`;
+
+    const publisher = await app.request('/api/rules/r/publish', {
+      method: 'POST',
+      headers: { cookie: await cookie(['publisher']) },
+    });
+    const editor = await app.request('/api/rules/r/publish', {
+      method: 'POST',
+      headers: { cookie: await cookie(['editor']) },
+    });
+    const nobody = await app.request('/api/rules/r/publish', { method: 'POST' });
+
+    expect([publisher.status, editor.status, nobody.status]).toEqual([200, 403, 401]);
+    expect(await editor.json()).toEqual({
+      error: { code: 'forbidden', message: 'this needs the publisher role; N has editor' },
+    });
   });
 });
