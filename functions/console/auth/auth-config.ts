@@ -85,3 +85,13 @@ export function parseConsoleAuthConfig(input: ConsoleAuthConfigInput): ConsoleAu
     secureCookies: !isLoopbackHttp(redirectUrl),
   };
 }
+
+/**
+ * The console's Secrets Manager secret (JSON): the OIDC client secret and the session secret.
+ * Read once per cold start (with a cache age) by the console host and passed to
+ * {@link parseConsoleAuthConfig}; never logged.
+ */
+export const ConsoleAuthSecretSchema = z.object({
+  clientSecret: z.string().min(1, { message: 'required' }),
+  sessionSecret: z.string().min(32, { message: 'expected at least 32 characters' }),
+});

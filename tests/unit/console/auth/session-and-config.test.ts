@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { parseConsoleAuthConfig } from '../../../../functions/console/auth/auth-config.ts';
+import {
+  ConsoleAuthSecretSchema,
+  parseConsoleAuthConfig,
+} from '../../../../functions/console/auth/auth-config.ts';
 import {
   type AuthEnv,
   createConsoleAuth,
@@ -173,5 +176,18 @@ describe('the one-middleware form for a console with a least role per route', ()
     expect(await editor.json()).toEqual({
       error: { code: 'forbidden', message: 'this needs the publisher role; N has editor' },
     });
+  });
+});
+
+describe('the console secret', () => {
+  it('needs a client secret and a session secret of 32 characters or more', () => {
+    expect(ConsoleAuthSecretSchema.safeParse({ clientSecret: 'c', sessionSecret: SECRET }).success).toBe(
+      true,
+    );
+    const short = ConsoleAuthSecretSchema.safeParse({ clientSecret: '', sessionSecret: 'short' });
+    expect(short.success ? [] : short.error.issues.map((issue) => issue.path.join('.')).sort()).toEqual([
+      'clientSecret',
+      'sessionSecret',
+    ]);
   });
 });
