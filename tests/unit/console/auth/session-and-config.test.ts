@@ -191,3 +191,46 @@ describe('the console secret', () => {
     ]);
   });
 });
+
+describe('cookies outside loopback', () => {
+  it('a refused session cookie is cleared with the __Host- name and Secure', async () => {
+    const auth = createConsoleAuth({
+      issuer: 'https://issuer.example',
+      clientId: 'c',
+      clientSecret: 's',
+      redirectUrl: 'https://console.example/auth/callback',
+      sessionSecret: SECRET,
+    });
+    const app = new Hono<AuthEnv>();
+    app.use(auth.session);
+    app.get('/api/things', (c) => c.json({}));
+
+    const response = await app.request('https://console.example/api/things', {
+      headers: { cookie: '__Host-nudge_session=forged.token.value' },
+    });
+
+    expect(response.status).toBe(401);
+    const cleared = response.headers.get('set-cookie') ?? '';
+    expect(cleared).toMatch(/^__Host-nudge_session=;/);
+    expect(cleared).toContain('Secure');
+    expect(cleared).toContain('Path=/');
+  });
+
+  it('a page without a session is sent to sign-in with where it was going', async () => {
+    const auth = createConsoleAuth({
+      issuer: 'https://issuer.example',
+      clientId: 'c',
+      clientSecret: 's',
+      redirectUrl: 'https://console.example/auth/callback',
+      sessionSecret: SECRET,
+    });
+    const app = new Hono<AuthEnv>();
+    app.use(auth.session);
+    app.get('/customers/:id', (c) => c.text('page'));
+
+    const response = await app.request('https://console.example/customers/c-1?tab=timeline');
+
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/auth/login?returnTo=%2Fcustomers%2Fc-1%3Ftab%3Dtimeline');
+  });
+});
