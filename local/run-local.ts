@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DYNAMODB_LOCAL_NETWORK_NOTICE } from './dynamodb/dynamodb-local.ts';
 import { type DynamoDbEngineChoice, engineForRun } from './dynamodb/local-dynamodb.ts';
 import { type LiveCredentials, readLiveCredentials } from './runtime/live-credentials.ts';
+import { type LocalConsoleAuth, readLocalConsoleAuth } from './runtime/local-console-auth.ts';
 import { startLocalRuntime } from './runtime/local-runtime.ts';
 import { configuredUnsubscribeSigningKey } from './runtime/unsubscribe-signing-key.ts';
 
@@ -18,6 +19,8 @@ export interface RunLocalOptions {
   consolePort: number;
   eventsPort: number;
   watch: boolean;
+  /** `--auth oidc`: the console signs people in at this issuer (open on 127.0.0.1 without it). */
+  auth?: { issuer?: string | undefined; clientId?: string | undefined; groupsClaim?: string | undefined };
 }
 
 /** What `runLocal` checked before starting anything. */
@@ -25,6 +28,7 @@ interface Preflight {
   dynamodb: DynamoDbEngineChoice;
   live: LiveCredentials | undefined;
   unsubscribeSigningKey: string | undefined;
+  consoleAuth: LocalConsoleAuth | undefined;
 }
 
 type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;
@@ -37,7 +41,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { dynamodb, live, unsubscribeSigningKey } = checked.value;
+  const { dynamodb, live, unsubscribeSigningKey, consoleAuth } = checked.value;
   const say = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}Z  ${line}\n`);
   say(
     dynamodb === 'dynalite' && options.live
@@ -58,6 +62,7 @@ export async function runLocal(options: RunLocalOptions): Promise<void> {
     watch: options.watch,
     log: say,
     ...(unsubscribeSigningKey === undefined ? {} : { unsubscribeSigningKey }),
+    ...(consoleAuth === undefined ? {} : { consoleAuth }),
   });
   process.stdout.write(banner(options, runtime, live !== undefined));
   stopOnSignals(runtime, say);
@@ -84,7 +89,22 @@ function preflight(options: RunLocalOptions): { ok: true; value: Preflight } | {
   // --live keeps real data off storage other machines can reach (local-dynamodb.ts).
   const storage = engineForRun(options.dynamodb, options.live);
   if (!storage.ok) return { ok: false, error: storage.error };
-  return { ok: true, value: { dynamodb: storage.engine, live, unsubscribeSigningKey } };
+  let consoleAuth: LocalConsoleAuth | undefined;
+  if (options.auth !== undefined) {
+    const { issuer, clientId, groupsClaim } = options.auth;
+    const read = readLocalConsoleAuth(
+      {
+        ...(issuer === undefined ? {} : { issuer }),
+        ...(clientId === undefined ? {} : { clientId }),
+        ...(groupsClaim === undefined ? {} : { groupsClaim }),
+      },
+      process.env,
+      { secretsFile, dataDir: options.dataDir },
+    );
+    if (!read.ok) return { ok: false, error: read.error };
+    consoleAuth = read.auth;
+  }
+  return { ok: true, value: { dynamodb: storage.engine, live, unsubscribeSigningKey, consoleAuth } };
 }
 
 /** What is where, printed once the runtime is up. */

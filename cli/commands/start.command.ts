@@ -11,6 +11,10 @@ interface StartOptions {
   dataDir: string;
   watch: boolean;
   dynamodb: 'auto' | 'dynamodb-local' | 'dynalite';
+  auth: 'none' | 'oidc';
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcGroupsClaim?: string;
 }
 
 /** `nudge start` (npm start): the whole service on this machine. */
@@ -39,6 +43,20 @@ export function registerStart(program: Command): void {
         .env('NUDGE_DYNAMODB')
         .default('auto'),
     )
+    .addOption(
+      new Option('--auth <mode>', 'console sign-in: none (open on 127.0.0.1) or oidc')
+        .choices(['none', 'oidc'] as const)
+        .default('none'),
+    )
+    .option('--oidc-issuer <url>', 'with --auth oidc: the OpenID Connect issuer URL')
+    .option(
+      '--oidc-client-id <id>',
+      'with --auth oidc: the client id (secret from NUDGE_OIDC_CLIENT_SECRET or nudge.secrets.json)',
+    )
+    .option(
+      '--oidc-groups-claim <name>',
+      'with --auth oidc: the ID token claim holding groups (default cognito:groups)',
+    )
     .action(async (options: StartOptions) => {
       // Loaded here so other commands never pay for the runtime's imports.
       const { runLocal } = await import('../../local/run-local.ts');
@@ -56,6 +74,15 @@ export function registerStart(program: Command): void {
           consolePort,
           eventsPort,
           watch: options.watch,
+          ...(options.auth === 'oidc'
+            ? {
+                auth: {
+                  issuer: options.oidcIssuer,
+                  clientId: options.oidcClientId,
+                  groupsClaim: options.oidcGroupsClaim,
+                },
+              }
+            : {}),
         });
       } catch (error) {
         const busy = busyPortMessage(error, { consolePort, eventsPort });

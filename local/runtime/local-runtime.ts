@@ -24,6 +24,7 @@ import type { EventBridgeEvent } from '../aws/put-events-server.ts';
 import type { DynamoDbEngine, DynamoDbEngineChoice } from '../dynamodb/local-dynamodb.ts';
 import type { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts';
 import type { LiveCredentials } from './live-credentials.ts';
+import type { LocalConsoleAuth } from './local-console-auth.ts';
 import { watchProject } from './project-watcher.ts';
 import { writeRuntimeFile } from './runtime-file.ts';
 import { runtimeHandle, startSendQueue } from './runtime-handle.ts';
@@ -87,6 +88,8 @@ export interface LocalRuntimeOptions {
    * `<dataDir>/unsubscribe-signing-key`, or random per start without a data dir). Never logged.
    */
   unsubscribeSigningKey?: string;
+  /** Console sign-in (`nudge start --auth oidc`); absent: the console is open on 127.0.0.1. */
+  consoleAuth?: LocalConsoleAuth;
 }
 
 /** The sandboxes' credentials: a Twilio account SID (`AC` + 32 hex) and auth token, a SendGrid API key. */
@@ -266,7 +269,14 @@ async function start(
     metrics,
     scheduler,
   };
-  const consoleUrl = await startConsole(dir, options.ports?.console, events.url, consoleDeps, stops);
+  const consoleUrl = await startConsole(
+    dir,
+    options.ports?.console,
+    events.url,
+    consoleDeps,
+    stops,
+    options.consoleAuth,
+  );
   if (options.demo ?? firstStart) startDemo(join(dir, 'examples', 'events'), bus, { clock, log, stops });
 
   const urls = { console: consoleUrl, events: events.url, webhooks: webhooks.url, dynamodb: dynamo.endpoint };

@@ -3,6 +3,7 @@
  * the {@link Stores} bundle.
  */
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import { describeAuditLogContract } from './audit-contract.ts';
 import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
@@ -25,4 +26,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeGoalLedgerContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
   describePrivacyContract(name, makeStores);
+  describeAuditLogContract(name, async () => (await makeStores()).audit);
 }

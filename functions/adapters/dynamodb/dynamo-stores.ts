@@ -1,4 +1,5 @@
 import type { Stores } from '../../app/ports/stores.ts';
+import { DynamoAuditLog } from './dynamo-audit-log.ts';
 import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
 import { DynamoCustomerIndex } from './dynamo-customer-index.ts';
@@ -32,5 +33,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     queries: new DynamoConsoleQueries(table),
     goals: new DynamoGoalLedger(table),
     customerIndex: new DynamoCustomerIndex(table),
+    audit: new DynamoAuditLog(table),
   };
 }

@@ -93,6 +93,13 @@ export const JOURNEY_TABLE = {
   indexes: Object.values(INDEXES),
 } as const;
 
+/**
+ * Audit entries of console writes (dynamo-audit-log.ts): table items in one partition per UTC
+ * month (`AUDIT#<yyyy-MM>`, sort key `<at>#<sequence>#<uuid>`), listed newest first by Query. No
+ * index and no TTL: the trail is kept for good.
+ */
+export const AUDIT_ITEMS = { partitionPrefix: 'AUDIT#', type: 'audit' } as const;
+
 /** Records are kept this many days after their last write (or planned send time) by default. */
 export const DEFAULT_RETENTION_DAYS = 400;
 

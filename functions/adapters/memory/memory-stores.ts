@@ -1,4 +1,5 @@
 import type { Stores } from '../../app/ports/stores.ts';
+import { MemoryAuditLog } from './memory-audit-log.ts';
 import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
 import { MemoryCustomerIndex } from './memory-customer-index.ts';
@@ -38,5 +39,6 @@ export function createMemoryStores(): MemoryStores {
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
     goals: new MemoryGoalLedger(),
     customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
+    audit: new MemoryAuditLog(),
   };
 }

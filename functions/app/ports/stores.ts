@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit.ts';
 import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
 import type { CustomerIndex } from './customer-index.ts';
@@ -27,4 +28,6 @@ export interface Stores {
   goals: GoalLedger;
   /** Everything filed under a customer, for privacy export and erase. */
   customerIndex: CustomerIndex;
+  /** Console writes: who did what, when, under which role. */
+  audit: AuditLog;
 }
