@@ -17,6 +17,7 @@ import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { type ProviderStatusReport, recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
+import type { ReplyRule } from '../core/replies/reply-attribution.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import { unsubscribeRoute } from './unsubscribe-route.ts';
 
@@ -46,6 +47,8 @@ export interface WebhookDeps
   defaultCountry?: string;
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
+  /** The rules that ask a question (`replies:`): replies are attributed to their messages. */
+  replyRules?: ReadonlyMap<string, ReplyRule>;
   clock: Clock;
   twilioAuthToken: string;
   sendgridPublicKey: string;

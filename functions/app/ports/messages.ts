@@ -88,6 +88,11 @@ export interface MessageStore {
   ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'>;
   /** The latest message sent to an address (phone in E.164 or email), for correlating replies. */
   findLatestMessageTo(address: string): Promise<MessageRecord | undefined>;
+  /**
+   * Messages sent to an address at or after `since` (ISO UTC), newest first, at most `limit`:
+   * the candidates a reply may answer. One bounded query on the address index.
+   */
+  findMessagesSentTo(address: string, since: string, limit: number): Promise<MessageRecord[]>;
 }
 
 /**

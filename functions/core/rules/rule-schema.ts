@@ -1,6 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { canonicalLocale } from '../messages/template-locale.ts';
+import { REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
 import { WEEKDAYS } from './weekdays.ts';
 
 /**
@@ -179,6 +180,12 @@ const OperationsRecipientSchema = z.strictObject({
 });
 type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
 
+/**
+ * The longest `replies.within`: the reply handler reads the messages sent to a number in the
+ * longest window (a bounded, newest-first query), so the window bounds what it reads.
+ */
+export const MAX_REPLY_WINDOW_DAYS = 14;
+
 const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -236,6 +243,17 @@ export const RuleSchema = z
       })
       .optional()
       .describe("The rule's language, e.g. sv: used when the customer has no locale, and the last fallback"),
+    replies: z
+      .strictObject({
+        expect: z
+          .enum(REPLY_EXPECTATIONS)
+          .describe('What a reply answers: a 1–5 score, yes/no, or free text'),
+        within: positiveDuration('P3D', 'a reply window', MAX_REPLY_WINDOW_DAYS)
+          .default('P3D')
+          .describe('How long after sending a reply still answers this message (default P3D, at most P14D)'),
+      })
+      .optional()
+      .describe('This rule asks a question: replies to its messages are read as answers (SurveyAnswered)'),
     examples: z
       .array(z.strictObject({ detail: z.record(z.string(), z.unknown()) }))
       .min(1)

@@ -72,6 +72,9 @@ class DelegatingMessages implements MessageStore {
   findLatestMessageTo(address: string) {
     return this.inner.findLatestMessageTo(address);
   }
+  findMessagesSentTo(address: string, since: string, limit: number) {
+    return this.inner.findMessagesSentTo(address, since, limit);
+  }
 }
 
 /** A ProfileStore that forwards every call to another; subclasses override the step they break. */
