@@ -1,3 +1,4 @@
+import { SCORE_PATH } from '../adapters/links/score-link.ts';
 import { UNSUBSCRIBE_PATH } from '../adapters/links/unsubscribe-link.ts';
 import { parseSendGridEvents } from '../adapters/sendgrid/sendgrid-events.ts';
 import {
@@ -19,6 +20,7 @@ import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
 import type { ReplyRule } from '../core/replies/reply-attribution.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
+import { scoreRoute } from './score-route.ts';
 import { unsubscribeRoute } from './unsubscribe-route.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
@@ -99,6 +101,7 @@ export function createWebhookRouter(
     const path = request.path.replace(/\/+$/, '');
     // The one route a browser opens (GET shows a page, POST unsubscribes); the others are POST only.
     if (path === UNSUBSCRIBE_PATH) return unsubscribeRoute(request, deps);
+    if (path === SCORE_PATH) return scoreRoute(request, deps);
     if (request.method !== 'POST') return text(405, 'method not allowed');
     switch (path) {
       case '/webhooks/twilio/status':
