@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { SCORE_MAX, SCORE_MIN } from '../../core/replies/score-reply.ts';
+import { MAX_REPLY_WINDOW_DAYS } from '../../core/rules/rule-schema.ts';
 import { assertUnsubscribeBaseUrl } from './unsubscribe-link.ts';
 
 /** Where the webhook function serves one-click survey answers, relative to its base URL. */
@@ -10,7 +11,7 @@ export const SCORE_PATH = '/survey';
  * How long a score link works: 14 days, the longest `replies.within` a rule may set. A survey
  * answered later than that is not about the visit it asked about any more.
  */
-const SCORE_LINK_TTL_DAYS = 14;
+const SCORE_LINK_TTL_DAYS = MAX_REPLY_WINDOW_DAYS;
 
 const MAX_TOKEN_LENGTH = 2048;
 /**
@@ -31,7 +32,7 @@ const PayloadSchema = z.strictObject({
 });
 
 /** What a score link stands for: this recipient gives this message's question this score. */
-export interface ScoreClaims {
+interface ScoreClaims {
   /** Lower-cased email address the message went to. */
   address: string;
   messageId: string;

@@ -28,7 +28,7 @@ export interface InboundReply {
 }
 
 /** How a reply was attributed to a message (see {@link InboundReply.attribution}). */
-export type ReplyAttribution = 'question' | 'latest-message' | 'none';
+type ReplyAttribution = 'question' | 'latest-message' | 'none';
 
 /** Inbound replies, each recorded once. */
 export interface ReplyStore {
