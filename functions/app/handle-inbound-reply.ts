@@ -118,7 +118,8 @@ const NUMBER_KEYWORDS: ReadonlySet<ReplyIntent> = new Set(['stop', 'start', 'hel
 
 /**
  * Which message a reply is about. STOP/START/HELP: the latest message sent to the number, as
- * always. Anything else: the latest message of a rule that expects a reply, sent within that
+ * always. Anything else (YES/NO: not to a score question): the latest message of a rule that
+ * expects a reply, sent within that
  * rule's `replies.within` (read with one bounded query, {@link REPLY_CANDIDATES} newest), with
  * the answer read from it; when no question is open, the latest message; when the number was
  * never messaged, none (the reply is still recorded, with `attribution: 'none'`).
@@ -128,7 +129,7 @@ async function attributeReply(
   intent: ReplyIntent | undefined,
   deps: ReplyDeps,
 ): Promise<Partial<InboundReply>> {
-  const rules = deps.replyRules ?? new Map<string, ReplyRule>();
+  const rules = answerableBy(intent, deps.replyRules ?? new Map<string, ReplyRule>());
   const since = earliestAnswerable(sms.receivedAt, rules);
   if ((intent === undefined || !NUMBER_KEYWORDS.has(intent)) && since !== undefined) {
     const candidates = await deps.messages.findMessagesSentTo(sms.from, since, REPLY_CANDIDATES);
@@ -149,6 +150,19 @@ async function attributeReply(
   if (latest === undefined) return { attribution: 'none' };
   const { customerId, messageId, ruleId } = latest;
   return { customerId, messageId, ruleId, attribution: 'latest-message' };
+}
+
+/**
+ * The questions a reply can answer: a YES or NO never answers a score question (a "Ja" to a
+ * later "reply YES to confirm" must not become an unreadable survey answer); anything else
+ * answers any question, and is kept with `score: null` when it is not a readable answer.
+ */
+function answerableBy(
+  intent: ReplyIntent | undefined,
+  rules: ReadonlyMap<string, ReplyRule>,
+): ReadonlyMap<string, ReplyRule> {
+  if (intent !== 'yes' && intent !== 'no') return rules;
+  return new Map([...rules].filter(([, rule]) => rule.expect !== 'score'));
 }
 
 /** The `SurveyAnswered` event of a reply attributed to a question. */
