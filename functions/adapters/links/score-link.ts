@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { SCORE_MAX, SCORE_MIN } from '../../core/replies/score-reply.ts';
-import { MAX_REPLY_WINDOW_DAYS } from '../../core/rules/rule-schema.ts';
+import { MAX_REPLY_WINDOW_DAYS, SCORE_MAX, SCORE_MIN } from '../../core/replies/score-reply.ts';
 import { assertUnsubscribeBaseUrl } from './unsubscribe-link.ts';
 
 /** Where the webhook function serves one-click survey answers, relative to its base URL. */

@@ -8,6 +8,12 @@
 export const REPLY_EXPECTATIONS = ['score', 'yes-no', 'text'] as const;
 export type ReplyExpectation = (typeof REPLY_EXPECTATIONS)[number];
 
+/**
+ * The longest `replies.within` a rule may set: the reply handler reads the messages sent to a
+ * number in the longest window (a bounded, newest-first query), and score links expire after it.
+ */
+export const MAX_REPLY_WINDOW_DAYS = 14;
+
 /** The survey scale: 1 (worst) to 5 (best). */
 export const SCORE_MIN = 1;
 export const SCORE_MAX = 5;

@@ -1,7 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { canonicalLocale } from '../messages/template-locale.ts';
-import { REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
+import { MAX_REPLY_WINDOW_DAYS, REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
 import { WEEKDAYS } from './weekdays.ts';
 
 /**
@@ -179,12 +179,6 @@ const OperationsRecipientSchema = z.strictObject({
     .describe('Time zone of the window and the date filters (default: defaults.timeZone)'),
 });
 type OperationsRecipient = z.infer<typeof OperationsRecipientSchema>;
-
-/**
- * The longest `replies.within`: the reply handler reads the messages sent to a number in the
- * longest window (a bounded, newest-first query), so the window bounds what it reads.
- */
-export const MAX_REPLY_WINDOW_DAYS = 14;
 
 const CHANNELS = ['sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
