@@ -5,6 +5,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
+import { countDynamoDbCalls } from '../support/count-dynamodb-calls.ts';
 
 // Survey answers through the real signed path: the Twilio sandbox signs the inbound webhook as
 // Twilio does, the webhook router hands it to the reply use case, DynamoDB Local keeps the reply.
@@ -109,8 +110,10 @@ describe('a survey reply is attributed to the question, not to the latest messag
       .filter((sms) => sms.direction === 'outbound-api' && sms.to === phone);
     expect(sent.map((sms) => sms.body)).toEqual(['How did we do, 1-5?', 'Callback booked.']);
     const survey = await messageIdOf('cust-s1', 'survey');
+    const calls = countDynamoDbCalls(runtime.dynamoClient);
 
     await text(phone, '4');
+    calls.stop();
 
     const timeline = await runtime.stores.queries.customerTimeline('cust-s1', 50);
     expect(timeline.replies).toHaveLength(1);
@@ -121,6 +124,9 @@ describe('a survey reply is attributed to the question, not to the latest messag
       attribution: 'question',
       score: 4,
     });
+    // Found with one bounded Query of the address index (and a batch read), never a Scan.
+    expect(calls.counts().Scan ?? 0).toBe(0);
+    expect(calls.counts().Query).toBe(1);
     expect(answers().map((event) => event.detail)).toEqual([
       expect.objectContaining({
         ruleId: 'survey',
