@@ -1,7 +1,14 @@
 import { withConsent } from '../core/customers/customer-profile.ts';
 import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { OUTCOME_SCHEMA_VERSION, type OutcomeEvent } from '../core/outcomes/outcome-events.ts';
-import { classifyReply, type KeywordTable } from '../core/replies/inbound-keywords.ts';
+import { classifyReply, type KeywordTable, type ReplyIntent } from '../core/replies/inbound-keywords.ts';
+import {
+  answeredMessage,
+  earliestAnswerable,
+  REPLY_CANDIDATES,
+  type ReplyRule,
+} from '../core/replies/reply-attribution.ts';
+import { readSurveyAnswer } from '../core/replies/score-reply.ts';
 import { optedOutEvent, suppressAddress } from './address-suppressions.ts';
 import type { InboundReply } from './ports/replies.ts';
 import type { Stores } from './ports/stores.ts';
@@ -29,6 +36,11 @@ export interface ReplyDeps extends Pick<Stores, 'messages' | 'profiles' | 'inbou
    * with a country code compare.
    */
   defaultCountry?: string;
+  /**
+   * The rules that ask a question (`replies:`), by rule id: a reply that is not STOP/START/HELP
+   * answers the latest of their messages to the number within its window. Default: none.
+   */
+  replyRules?: ReadonlyMap<string, ReplyRule>;
 }
 
 /** A handled reply, and whether this delivery was its first (a retry or a replay is not). */
@@ -39,24 +51,21 @@ export interface HandledReply {
 }
 
 /**
- * Understands a reply (STOP/START/HELP/YES/NO in five languages, or free text), correlates it to
- * the latest message sent to that number, records it once, and puts `CustomerReplied` (and
- * `CustomerOptedOut`) on the bus. A STOP suppresses the sending number itself, whether or not a
+ * Understands a reply (STOP/START/HELP/YES/NO in five languages, or free text), correlates it
+ * (see {@link attributeReply}), records it once, and puts `CustomerReplied` (and
+ * `CustomerOptedOut`, or `SurveyAnswered` for an answer to a question) on the bus. A STOP suppresses the sending number itself, whether or not a
  * customer or message matches, and withdraws the correlated customer's SMS consent; a START from
  * the same number lifts both (the customer's only when the number is hers).
  */
 export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Promise<HandledReply> {
   const intent = classifyReply(sms.body, deps.keywords);
-  const latest = await deps.messages.findLatestMessageTo(sms.from);
   const reply: InboundReply = {
     replyId: sms.replyId,
     receivedAt: sms.receivedAt,
     from: sms.from,
     body: sms.body,
     ...(intent === undefined ? {} : { intent }),
-    ...(latest === undefined
-      ? {}
-      : { customerId: latest.customerId, messageId: latest.messageId, ruleId: latest.ruleId }),
+    ...(await attributeReply(sms, intent, deps)),
   };
   // A retry or a replay of a reply handled already changes nothing: not even a STOP's consent,
   // which a replay would otherwise restate with a new time, over a later START.
@@ -98,8 +107,83 @@ export async function handleInboundReply(sms: InboundSms, deps: ReplyDeps): Prom
       }),
     );
   }
+  const answered = surveyAnswered(reply);
+  if (answered !== undefined) outcomes.push(answered);
   await deps.outcomes.publish(outcomes);
   return { reply, isNew: true };
+}
+
+/** Words that act on the number itself: about no question, they keep the latest message. */
+const NUMBER_KEYWORDS: ReadonlySet<ReplyIntent> = new Set(['stop', 'start', 'help']);
+
+/**
+ * Which message a reply is about. STOP/START/HELP: the latest message sent to the number, as
+ * always. Anything else (YES/NO: not to a score question): the latest message of a rule that
+ * expects a reply, sent within that
+ * rule's `replies.within` (read with one bounded query, {@link REPLY_CANDIDATES} newest), with
+ * the answer read from it; when no question is open, the latest message; when the number was
+ * never messaged, none (the reply is still recorded, with `attribution: 'none'`).
+ */
+async function attributeReply(
+  sms: InboundSms,
+  intent: ReplyIntent | undefined,
+  deps: ReplyDeps,
+): Promise<Partial<InboundReply>> {
+  const rules = answerableBy(intent, deps.replyRules ?? new Map<string, ReplyRule>());
+  const since = earliestAnswerable(sms.receivedAt, rules);
+  if ((intent === undefined || !NUMBER_KEYWORDS.has(intent)) && since !== undefined) {
+    const candidates = await deps.messages.findMessagesSentTo(sms.from, since, REPLY_CANDIDATES);
+    const question = answeredMessage(candidates, rules, sms.receivedAt);
+    if (question !== undefined) {
+      const { message, rule } = question;
+      return {
+        customerId: message.customerId,
+        messageId: message.messageId,
+        ruleId: message.ruleId,
+        attribution: 'question',
+        expect: rule.expect,
+        score: readSurveyAnswer(sms.body, rule.expect).score,
+      };
+    }
+  }
+  const latest = await deps.messages.findLatestMessageTo(sms.from);
+  if (latest === undefined) return { attribution: 'none' };
+  const { customerId, messageId, ruleId } = latest;
+  return { customerId, messageId, ruleId, attribution: 'latest-message' };
+}
+
+/**
+ * The questions a reply can answer: a YES or NO never answers a score question (a "Ja" to a
+ * later "reply YES to confirm" must not become an unreadable survey answer); anything else
+ * answers any question, and is kept with `score: null` when it is not a readable answer.
+ */
+function answerableBy(
+  intent: ReplyIntent | undefined,
+  rules: ReadonlyMap<string, ReplyRule>,
+): ReadonlyMap<string, ReplyRule> {
+  if (intent !== 'yes' && intent !== 'no') return rules;
+  return new Map([...rules].filter(([, rule]) => rule.expect !== 'score'));
+}
+
+/** The `SurveyAnswered` event of a reply attributed to a question. */
+function surveyAnswered(reply: InboundReply): OutcomeEvent | undefined {
+  if (reply.attribution !== 'question' || reply.expect === undefined) return undefined;
+  if (reply.messageId === undefined || reply.ruleId === undefined) return undefined;
+  return {
+    detailType: 'SurveyAnswered',
+    time: reply.receivedAt,
+    detail: {
+      schemaVersion: OUTCOME_SCHEMA_VERSION,
+      ruleId: reply.ruleId,
+      messageId: reply.messageId,
+      ...(reply.customerId === undefined ? {} : { customerId: reply.customerId }),
+      expect: reply.expect,
+      score: reply.score ?? null,
+      text: reply.body,
+      channel: 'sms',
+      at: reply.receivedAt,
+    },
+  };
 }
 
 /**

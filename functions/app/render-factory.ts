@@ -2,6 +2,7 @@ import type { EngineSettings } from '../core/config/engine-settings.ts';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import { renderMessage, type TemplateCatalog } from '../core/messages/index.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
+import { surveyTemplateData } from '../core/replies/score-links.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
 
@@ -30,6 +31,8 @@ function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfil
     vars: rule.vars ?? {},
     message: { id: record.messageId, sendAt: record.sendAt },
     ...(record.threshold === undefined ? {} : { alert: alertData(record.threshold) }),
+    // A survey's one-click score links (email): placeholders the sender signs at send time.
+    ...(rule.replies?.expect === 'score' ? { survey: surveyTemplateData() } : {}),
   };
 }
 

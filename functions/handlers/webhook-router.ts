@@ -1,3 +1,4 @@
+import { SCORE_PATH } from '../adapters/links/score-link.ts';
 import { UNSUBSCRIBE_PATH } from '../adapters/links/unsubscribe-link.ts';
 import { parseSendGridEvents } from '../adapters/sendgrid/sendgrid-events.ts';
 import {
@@ -17,7 +18,9 @@ import { recordEmailOptOut } from '../app/record-email-opt-out.ts';
 import { type ProviderStatusReport, recordProviderStatus } from '../app/record-provider-status.ts';
 import type { KeywordTable } from '../core/replies/inbound-keywords.ts';
 import { DEFAULT_REPLIES, type RepliesSettings, replyAnswer } from '../core/replies/reply-answers.ts';
+import type { ReplyRule } from '../core/replies/reply-attribution.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
+import { scoreRoute } from './score-route.ts';
 import { unsubscribeRoute } from './unsubscribe-route.ts';
 
 /** An HTTP request as both front doors (Lambda Function URL, local runtime) see it. */
@@ -46,6 +49,8 @@ export interface WebhookDeps
   defaultCountry?: string;
   outcomes: OutcomePublisher;
   keywords: KeywordTable;
+  /** The rules that ask a question (`replies:`): replies are attributed to their messages. */
+  replyRules?: ReadonlyMap<string, ReplyRule>;
   clock: Clock;
   twilioAuthToken: string;
   sendgridPublicKey: string;
@@ -96,6 +101,7 @@ export function createWebhookRouter(
     const path = request.path.replace(/\/+$/, '');
     // The one route a browser opens (GET shows a page, POST unsubscribes); the others are POST only.
     if (path === UNSUBSCRIBE_PATH) return unsubscribeRoute(request, deps);
+    if (path === SCORE_PATH) return scoreRoute(request, deps);
     if (request.method !== 'POST') return text(405, 'method not allowed');
     switch (path) {
       case '/webhooks/twilio/status':

@@ -23,7 +23,7 @@ const route = createWebhookRouter({
     stores: dynamoStores(env),
     outcomes: outcomePublisher(env),
     clock: systemClock,
-    project: { settings: project.settings },
+    project: { settings: project.settings, rules: project.rules },
   }),
   twilioAuthToken: secrets.twilio.authToken,
   sendgridPublicKey: secrets.sendgrid.webhookPublicKey,

@@ -15,6 +15,8 @@ import type { Clock, OutcomePublisher, SendScheduler } from '../app/ports.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
 import type { RepliesSettings } from '../core/replies/reply-answers.ts';
+import { replyRulesOf } from '../core/replies/reply-attribution.ts';
+import type { Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
 
 /** The compiled project a use case runs on (rules, settings, and for sending the templates). */
@@ -38,7 +40,14 @@ export interface EvaluateAdapters extends CommonAdapters {
 /** What the provider webhooks' use cases need (the router adds the secrets and the log). */
 export type WebhookUseCaseDeps = Pick<
   ReplyDeps,
-  'messages' | 'profiles' | 'inboundReplies' | 'suppressions' | 'outcomes' | 'keywords' | 'defaultCountry'
+  | 'messages'
+  | 'profiles'
+  | 'inboundReplies'
+  | 'suppressions'
+  | 'outcomes'
+  | 'keywords'
+  | 'defaultCountry'
+  | 'replyRules'
 > &
   Pick<Stores, 'caps'> & {
     clock: Clock;
@@ -62,8 +71,8 @@ export function composeWebhook(adapters: {
   stores: Stores;
   clock: Clock;
   outcomes: OutcomePublisher;
-  /** Rules are not needed: the webhook never plans a message. */
-  project: Pick<CompiledProject, 'settings'>;
+  /** The webhook never plans a message: of the rules it reads only which ask a question (`replies:`). */
+  project: WebhookProject;
 }): WebhookUseCaseDeps {
   return {
     ...adapters.stores,
@@ -73,10 +82,14 @@ export function composeWebhook(adapters: {
   };
 }
 
-/** The settings-dependent part of the webhook's dependencies (rebuilt on a reload). */
-export function projectPart(project: Pick<CompiledProject, 'settings'>) {
-  const { settings } = project;
+/** What of the project the webhook reads: the settings, and the rules (compiled or as deployed). */
+type WebhookProject = Pick<CompiledProject, 'settings'> & { rules?: RuleSet | ReadonlyArray<Rule> };
+
+/** The project-dependent part of the webhook's dependencies (rebuilt on a reload). */
+export function projectPart(project: WebhookProject) {
+  const { settings, rules } = project;
   return {
+    replyRules: replyRulesOf(rules === undefined ? [] : 'triggers' in rules ? rules.rules.values() : rules),
     keywords: keywordTable(settings.keywords),
     replies: settings.replies,
     defaultLocale: settings.defaults.locale,

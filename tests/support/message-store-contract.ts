@@ -501,5 +501,24 @@ export function describeMessageStoreContract(name: string, makeStores: MakeStore
         expect(nobody).toBeUndefined();
       });
     });
+
+    describe('findMessagesSentTo', () => {
+      test('gives the messages sent to the address since a time, newest first, at most limit', async () => {
+        const stores = await makeStores();
+        await sentMessage(stores, { messageId: 'm-old' }, '2026-11-18T09:00:00.000Z');
+        await sentMessage(stores, { messageId: 'm-1' }, '2026-11-20T09:00:00.000Z');
+        await sentMessage(stores, { messageId: 'm-2' }, '2026-11-21T09:00:00.000Z');
+        await sentMessage(stores, { messageId: 'm-3' }, '2026-11-22T09:00:00.000Z');
+        await sentMessage(stores, { messageId: 'm-bob' }, '2026-11-22T10:00:00.000Z', '+46700000001');
+
+        const since = '2026-11-20T09:00:00.000Z';
+        const all = await stores.messages.findMessagesSentTo('+46701234567', since, 10);
+        const two = await stores.messages.findMessagesSentTo('+46701234567', since, 2);
+
+        expect(all.map((message) => message.messageId)).toEqual(['m-3', 'm-2', 'm-1']);
+        expect(two.map((message) => message.messageId)).toEqual(['m-3', 'm-2']);
+        expect(await stores.messages.findMessagesSentTo('+46700000099', since, 10)).toEqual([]);
+      });
+    });
   });
 }

@@ -260,6 +260,29 @@ export class DynamoMessageStore implements MessageStore {
     return done === 'deleted' ? 'deleted' : done === 'refused' ? 'in-flight' : 'not-found';
   }
 
+  async findMessagesSentTo(address: string, since: string, limit: number): Promise<MessageRecord[]> {
+    // One page, newest first, bounded by time (the key condition) and by count (Limit).
+    const page = await this.table.call('Query', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: INDEXES.address.indexName,
+          KeyConditionExpression: '#to = :to AND #sentAt >= :since',
+          ExpressionAttributeNames: { '#to': ATTR.to, '#sentAt': ATTR.sentAt },
+          ExpressionAttributeValues: { ':to': address, ':since': since },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    const keys = (page.Items ?? []).map(toItemKey);
+    const items = await this.table.batchGet(keys);
+    return keys
+      .map((key) => items.get(key.PK))
+      .filter((item) => item !== undefined)
+      .map(toMessageRecord);
+  }
+
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */
   private async updateMessage(
     messageId: string,

@@ -11,6 +11,7 @@ import type { RejectedEvent } from '../../app/message-record.ts';
 import type { InboundReply } from '../../app/ports/replies.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
+import { REPLY_EXPECTATIONS } from '../../core/replies/score-reply.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 
 /** The table key of an item. */
@@ -183,6 +184,9 @@ const ReplyItemSchema = z.object({
   customerId: z.string().optional(),
   messageId: z.string().optional(),
   ruleId: z.string().optional(),
+  attribution: z.enum(['question', 'latest-message', 'none']).optional(),
+  expect: z.enum(REPLY_EXPECTATIONS).optional(),
+  score: z.number().nullable().optional(),
 });
 
 const RejectedItemSchema = z.object({

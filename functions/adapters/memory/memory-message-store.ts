@@ -167,4 +167,14 @@ export class MemoryMessageStore implements MessageStore {
     this.providerEvents.delete(messageId);
     return 'deleted';
   }
+
+  async findMessagesSentTo(address: string, since: string, limit: number): Promise<MessageRecord[]> {
+    return [...this.records.values()]
+      .filter((record) => record.to === address && record.sentAt !== undefined && record.sentAt >= since)
+      .sort((a, b) =>
+        (b.sentAt ?? '') < (a.sentAt ?? '') ? -1 : (b.sentAt ?? '') > (a.sentAt ?? '') ? 1 : 0,
+      )
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
+  }
 }

@@ -1,6 +1,8 @@
 import type { MailService } from '@sendgrid/mail';
 import * as z from 'zod';
 import type { ChannelSender, OutboundMessage, SendReceipt } from '../../app/ports.ts';
+import { fillScoreLinks, hasScoreLinks } from '../../core/replies/score-links.ts';
+import { scoreUrl, signScoreToken } from '../links/score-link.ts';
 import { assertUnsubscribeBaseUrl, signUnsubscribeToken, unsubscribeUrl } from '../links/unsubscribe-link.ts';
 
 /** Where the one-click unsubscribe links of RFC 8058 point, and how they are signed. */
@@ -68,14 +70,23 @@ export class SendGridEmailSender implements ChannelSender {
         detail: `the one-click unsubscribe link could not be made: ${error instanceof z.ZodError ? error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ') : 'signing failed'}`,
       };
     }
+    const scored = this.withScoreLinks(outbound);
+    if (scored === undefined) {
+      return {
+        ok: false,
+        retryable: false,
+        code: 'score-link',
+        detail: 'the email has survey score links but no link signing is configured',
+      };
+    }
     try {
       const [response] = await this.config.mail.send({
         to: outbound.to,
         from: this.config.from,
         ...(this.config.replyTo === undefined ? {} : { replyTo: this.config.replyTo }),
         subject: outbound.message.subject,
-        text: outbound.message.text,
-        html: outbound.message.html,
+        text: scored.text,
+        html: scored.html,
         customArgs: { messageId: outbound.messageId },
         ...unsubscribe,
       });
@@ -84,6 +95,29 @@ export class SendGridEmailSender implements ChannelSender {
     } catch (error) {
       return classifySendGridError(error);
     }
+  }
+
+  /**
+   * The text and html with survey score links signed in (see core/replies/score-links.ts), with
+   * the unsubscribe links' key under another purpose; undefined when there are links to sign
+   * and no key.
+   */
+  private withScoreLinks(outbound: OutboundMessage): { text: string; html: string } | undefined {
+    if (outbound.message.channel !== 'email') return undefined;
+    const { text, html } = outbound.message;
+    if (!hasScoreLinks(text) && !hasScoreLinks(html)) return { text, html };
+    const config = this.config.unsubscribe;
+    if (config === undefined) return undefined;
+    const nowEpochSeconds = config.nowEpochSeconds();
+    const urlFor = (score: number) =>
+      scoreUrl(
+        config.baseUrl,
+        signScoreToken(
+          { address: outbound.to, messageId: outbound.messageId, score },
+          { key: config.signingKey, nowEpochSeconds },
+        ),
+      );
+    return { text: fillScoreLinks(text, urlFor), html: fillScoreLinks(html, urlFor) };
   }
 
   private unsubscribeFields(outbound: OutboundMessage) {

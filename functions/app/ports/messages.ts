@@ -94,6 +94,12 @@ export interface MessageStore {
    * A send whose record is gone fails closed: its claim and every later write find no record.
    */
   deleteMessage(messageId: string, now: string): Promise<'deleted' | 'in-flight' | 'not-found'>;
+
+  /**
+   * Messages sent to an address at or after `since` (ISO UTC), newest first, at most `limit`:
+   * the candidates a reply may answer. One bounded query on the address index.
+   */
+  findMessagesSentTo(address: string, since: string, limit: number): Promise<MessageRecord[]>;
 }
 
 /**

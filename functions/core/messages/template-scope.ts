@@ -4,7 +4,8 @@
  * template (`analyzeSync`), with their row and column, so nothing is guessed with regular expressions.
  *
  * The scope mirrors what the send step renders with (functions/app/render-factory.ts): `event`,
- * `detail`, `customer`, `rule`, `vars`, `message` and, for threshold alerts only, `alert`.
+ * `detail`, `customer`, `rule`, `vars`, `message` and, for threshold alerts only, `alert`; for
+ * rules expecting a score, `survey`.
  */
 import type { Variable } from 'liquidjs';
 import { closestName } from './did-you-mean.ts';
@@ -35,6 +36,12 @@ const ALERT: ScopeField = {
   },
 };
 
+/** A survey's one-click score links (rules with `replies: { expect: score }`; see core/replies/score-links.ts). */
+const SURVEY: ScopeField = {
+  kind: 'object',
+  fields: { scoreLinks: { kind: 'list', item: objectOf(['score', 'url']) } },
+};
+
 function objectFields(names: ReadonlyArray<string>): Record<string, ScopeField> {
   return Object.fromEntries(names.map((name) => [name, VALUE]));
 }
@@ -55,6 +62,7 @@ export function templateScope(rule: {
   vars?: Readonly<Record<string, unknown>> | undefined;
   examples?: ReadonlyArray<{ detail: unknown }> | undefined;
   threshold?: unknown;
+  replies?: { expect: string } | undefined;
 }): TemplateScope {
   const examples = rule.examples ?? [];
   return {
@@ -68,6 +76,7 @@ export function templateScope(rule: {
       vars: objectOf(Object.keys(rule.vars ?? {})),
       message: objectOf(['id', 'sendAt']),
       ...(rule.threshold === undefined ? {} : { alert: ALERT }),
+      ...(rule.replies?.expect === 'score' ? { survey: SURVEY } : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { SUPPRESSION_REASONS } from '../customers/suppression-address.ts';
+import { REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
 
 /**
  * The events Nudge puts back on the journey bus (source `nudge`), so journeys go on: a reply YES
@@ -61,6 +62,23 @@ const CustomerOptedOutSchema = z.strictObject({
   reason: z.enum(SUPPRESSION_REASONS).optional(),
 });
 
+/**
+ * A customer answered a question (a message of a rule with `replies:`): by an SMS reply or an
+ * email score link. `score` is 1–5 (`expect: score`), 1 or 0 (`yes-no`), or null when the answer
+ * could not be read as one (or `expect: text`); `text` is what they wrote (`4` for a link).
+ */
+const SurveyAnsweredSchema = z.strictObject({
+  schemaVersion: z.literal(OUTCOME_SCHEMA_VERSION),
+  ruleId: z.string(),
+  messageId: z.string(),
+  customerId: z.string().optional(),
+  expect: z.enum(REPLY_EXPECTATIONS),
+  score: z.number().int().min(0).max(5).nullable(),
+  text: z.string(),
+  channel: z.enum(['sms', 'email']),
+  at: z.string(),
+});
+
 /** Every outcome event type and its detail schema. */
 export const OUTCOME_SCHEMAS = {
   MessageSent: MessageSentSchema,
@@ -68,6 +86,7 @@ export const OUTCOME_SCHEMAS = {
   MessageFailed: MessageFailedSchema,
   CustomerReplied: CustomerRepliedSchema,
   CustomerOptedOut: CustomerOptedOutSchema,
+  SurveyAnswered: SurveyAnsweredSchema,
 } as const;
 type OutcomeType = keyof typeof OUTCOME_SCHEMAS;
 

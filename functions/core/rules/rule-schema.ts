@@ -1,6 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { canonicalLocale } from '../messages/template-locale.ts';
+import { MAX_REPLY_WINDOW_DAYS, REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
 import { WEEKDAYS } from './weekdays.ts';
 
 /**
@@ -279,6 +280,17 @@ export const RuleSchema = z
     holdout: HoldoutSchema.optional().describe(
       "Share of customers who get no message from this rule (a control group), e.g. '10%'; at most 50%",
     ),
+    replies: z
+      .strictObject({
+        expect: z
+          .enum(REPLY_EXPECTATIONS)
+          .describe('What a reply answers: a 1–5 score, yes/no, or free text'),
+        within: positiveDuration('P3D', 'a reply window', MAX_REPLY_WINDOW_DAYS)
+          .default('P3D')
+          .describe('How long after sending a reply still answers this message (default P3D, at most P14D)'),
+      })
+      .optional()
+      .describe('This rule asks a question: replies to its messages are read as answers (SurveyAnswered)'),
     examples: z
       .array(z.strictObject({ detail: z.record(z.string(), z.unknown()) }))
       .min(1)

@@ -112,9 +112,17 @@ function timelineEntries(view: CustomerView, zone: string | undefined): Entry[] 
     });
   }
   for (const reply of view.replies) {
-    const about =
+    const link =
       reply.messageId !== undefined &&
-      html` · about <a href="${href('/messages', reply.messageId)}">${reply.ruleId ?? reply.messageId}</a>`;
+      html`<a href="${href('/messages', reply.messageId)}">${reply.ruleId ?? reply.messageId}</a>`;
+    const answered =
+      reply.expect === 'text' || reply.score === null
+        ? 'answered'
+        : reply.expect === 'yes-no'
+          ? `answered ${reply.score === 1 ? 'yes' : 'no'}`
+          : `answered ${reply.score}/5`;
+    const about =
+      link && (reply.attribution === 'question' ? html` · ${answered} to ${link}` : html` · about ${link}`);
     entries.push({
       at: reply.receivedAt,
       kind: 'reply',

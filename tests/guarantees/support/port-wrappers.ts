@@ -75,6 +75,10 @@ class DelegatingMessages implements MessageStore {
   deleteMessage(messageId: string, now: string) {
     return this.inner.deleteMessage(messageId, now);
   }
+
+  findMessagesSentTo(address: string, since: string, limit: number) {
+    return this.inner.findMessagesSentTo(address, since, limit);
+  }
 }
 
 /** A ProfileStore that forwards every call to another; subclasses override the step they break. */
