@@ -1,9 +1,9 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
-import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { EraseRequest, EraseResult } from '../../functions/app/privacy/erase-customer.ts';
 import type { CustomerExport } from '../../functions/app/privacy/export-customer.ts';
+import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
