@@ -6,16 +6,16 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
-import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
-import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
-import { describeRule } from '../../functions/core/rules/describe-rule.ts';
-import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
   ConsoleRule,
   SampleEvent,
-} from '../console/console-backend.ts';
+} from '../../functions/console/console-backend.ts';
+import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
+import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
+import { describeRule } from '../../functions/core/rules/describe-rule.ts';
+import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */

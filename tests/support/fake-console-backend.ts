@@ -1,14 +1,14 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
-import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
   ConsoleRule,
   SampleEvent,
-} from '../../local/console/console-backend.ts';
-import { type ConsoleServer, startConsoleServer } from '../../local/console/console-server.ts';
+} from '../../functions/console/console-backend.ts';
+import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+import { type ConsoleServer, startConsoleServer } from '../../local/runtime/start-console.ts';
 
 /** A delivered SMS to Anna in Stockholm, overridable field by field. */
 export function aMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {

@@ -1,5 +1,5 @@
-import type { RejectedEvent } from '../../../functions/app/message-record.ts';
-import { maskPiiText } from '../../../functions/core/customers/mask-pii.ts';
+import type { RejectedEvent } from '../../app/message-record.ts';
+import { maskPiiText } from '../../core/customers/mask-pii.ts';
 import type { CapturedMessage, SampleEvent } from '../console-backend.ts';
 import { html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, statusBadge } from './parts.ts';

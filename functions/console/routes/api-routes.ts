@@ -1,0 +1,136 @@
+import {
+  ConsoleHttpError,
+  isJsonType,
+  isRecord,
+  jsonResponse,
+  parseJson,
+  readBody,
+  requireMediaType,
+} from '../http-io.ts';
+import { getMetrics } from '../metrics-route.ts';
+import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
+import type { Route, RouteContext } from './route.ts';
+
+/** The console's JSON API, under `/api/`: one line per route. */
+export const API_ROUTES: readonly Route[] = [
+  { path: '/api/messages', role: 'viewer', methods: { GET: listMessages } },
+  { path: '/api/messages/:id', role: 'viewer', methods: { GET: getMessage } },
+  { path: '/api/customers', role: 'viewer', methods: { GET: listCustomers } },
+  { path: '/api/customers/:id', role: 'viewer', methods: { GET: getCustomer } },
+  // The suppression entries of a customer's addresses (in force and lifted), with history.
+  { path: '/api/customers/:id/suppressions', role: 'viewer', methods: { GET: customerSuppressions } },
+  // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
+  {
+    path: '/api/suppressions/:channel{sms|email}/:address',
+    role: 'viewer',
+    methods: { GET: addressSuppression },
+  },
+  { path: '/api/rules', role: 'viewer', methods: { GET: listRules } },
+  { path: '/api/rejected', role: 'viewer', methods: { GET: listRejected } },
+  { path: '/api/metrics', role: 'viewer', methods: { GET: getMetrics } },
+  { path: '/api/captured', role: 'viewer', methods: { GET: listCaptured } },
+  { path: '/api/samples', role: 'viewer', methods: { GET: listSamples } },
+  { path: '/api/clock', role: 'viewer', methods: { GET: getClock } },
+  { path: '/api/events', role: 'editor', methods: { POST: postEvents } },
+  { path: '/api/replies', role: 'editor', methods: { POST: postReply } },
+];
+
+async function listMessages({ backend, url }: RouteContext): Promise<Response> {
+  const limit = limitParam(url, 50, 200);
+  const cursor = cursorParam(url);
+  const result = await backend.listMessages({ limit, ...(cursor === undefined ? {} : { cursor }) });
+  return jsonResponse(200, {
+    items: result.items,
+    ...(result.cursor === undefined ? {} : { cursor: result.cursor }),
+  });
+}
+
+async function getMessage({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
+  const record = await backend.getMessage(id);
+  if (record === undefined) throw new ConsoleHttpError(404, 'not-found', `no message with id ${id}`);
+  return jsonResponse(200, record);
+}
+
+async function listCustomers({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: await backend.customers() });
+}
+
+async function getCustomer({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
+  const found = await backend.customer(id);
+  if (found === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
+  return jsonResponse(200, {
+    id,
+    profile: found.profile ?? null,
+    messages: found.messages,
+    replies: found.replies,
+  });
+}
+
+async function customerSuppressions({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
+  const items = await backend.customerSuppressions(id);
+  if (items === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
+  return jsonResponse(200, { customerId: id, items });
+}
+
+async function addressSuppression({ backend, params }: RouteContext): Promise<Response> {
+  const channel = params.channel === 'email' ? 'email' : 'sms';
+  const entry = await backend.addressSuppression(channel, params.address ?? '');
+  if (entry === undefined)
+    throw new ConsoleHttpError(404, 'not-found', `no ${channel} suppression for that address`);
+  return jsonResponse(200, entry);
+}
+
+async function listRules({ backend }: RouteContext): Promise<Response> {
+  const rules = await backend.rules();
+  const issues = backend.ruleIssues();
+  return jsonResponse(200, { valid: issues.length === 0, issues, rules });
+}
+
+async function listRejected({ backend, url }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: await backend.rejected(limitParam(url, 50, 500)) });
+}
+
+async function listCaptured({ backend, url }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: await backend.captured(limitParam(url, 50, 500)) });
+}
+
+async function listSamples({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: backend.samples() });
+}
+
+async function getClock({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, backend.clock());
+}
+
+async function postEvents({ backend, req }: RouteContext): Promise<Response> {
+  requireMediaType(req, isJsonType, 'application/json');
+  const events = eventsFrom(parseJson(await readBody(req), 'request body'));
+  const results = await sendEvents(backend, events);
+  const rejected = results.filter((result) => !result.ok).length;
+  const summary = { accepted: results.length - rejected, rejected, results };
+  if (rejected === 0) return jsonResponse(200, summary);
+  return jsonResponse(422, {
+    error: { code: 'events-rejected', message: `${rejected} of ${results.length} events rejected` },
+    ...summary,
+  });
+}
+
+async function postReply({ backend, req }: RouteContext): Promise<Response> {
+  requireMediaType(req, isJsonType, 'application/json');
+  const input = parseJson(await readBody(req), 'request body');
+  if (!isRecord(input)) {
+    throw new ConsoleHttpError(400, 'invalid-request', 'expected a JSON object { from, body }');
+  }
+  const from = typeof input.from === 'string' ? input.from.trim() : undefined;
+  const body = typeof input.body === 'string' ? input.body.trim() : undefined;
+  if (from === undefined) throw new ConsoleHttpError(400, 'invalid-request', '`from` must be a string');
+  if (body === undefined) throw new ConsoleHttpError(400, 'invalid-request', '`body` must be a string');
+  const problem = replyProblem(from, body);
+  if (problem !== undefined) throw new ConsoleHttpError(400, 'invalid-request', problem);
+  const result = await backend.replyAsCustomer({ from, body });
+  if (!result.ok) throw new ConsoleHttpError(422, 'reply-rejected', result.error);
+  return jsonResponse(200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
+}
