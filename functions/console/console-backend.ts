@@ -75,6 +75,11 @@ export interface ConsoleBackend {
   rejected(limit: number): Promise<RejectedEvent[]>;
   /** What the sandboxes received, newest first. */
   captured(limit: number): Promise<CapturedMessage[]>;
+  /**
+   * Why {@link captured} is always empty, when it is: the deployed console sends through the real
+   * providers, with no sandbox to capture from. Undefined locally.
+   */
+  capturedNote?(): string;
   samples(): SampleEvent[];
   /** Puts an event on the local bus (the PutEvents path), returning its event id or the rejection. */
   sendTestEvent(event: unknown): Promise<{ ok: true; eventId: string } | { ok: false; error: string }>;

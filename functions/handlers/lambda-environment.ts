@@ -18,6 +18,13 @@ const EnvironmentSchema = z.object({
   NUDGE_UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_WEBHOOK_BASE_URL: z.url().optional(),
   NUDGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  /** The console function: its public URL (origin of the Host/CSRF checks, base of the OIDC redirect). */
+  NUDGE_CONSOLE_URL: z.url().optional(),
+  /** The console's OIDC issuer (the stack's Cognito user pool or the company's IdP), client and groups claim. */
+  NUDGE_OIDC_ISSUER: z.url().optional(),
+  NUDGE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  NUDGE_OIDC_CLIENT_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  NUDGE_OIDC_GROUPS_CLAIM: z.string().min(1).default('cognito:groups'),
   /** The folder holding nudge-project.json (deployed-project.ts); LAMBDA_TASK_ROOT when unset. */
   NUDGE_PROJECT_DIR: z.string().optional(),
 });

@@ -94,7 +94,9 @@ async function listRejected({ backend, url }: RouteContext): Promise<Response> {
 }
 
 async function listCaptured({ backend, url }: RouteContext): Promise<Response> {
-  return jsonResponse(200, { items: await backend.captured(limitParam(url, 50, 500)) });
+  const items = await backend.captured(limitParam(url, 50, 500));
+  const note = backend.capturedNote?.();
+  return jsonResponse(200, note === undefined ? { items } : { items, note });
 }
 
 async function listSamples({ backend }: RouteContext): Promise<Response> {

@@ -144,11 +144,13 @@ async function tryView(
   const wanted = Number(selectedParam ?? '0');
   const selected = Number.isInteger(wanted) && wanted >= 0 && wanted < samples.length ? wanted : 0;
   const lastSms = captured.find((item) => item.channel === 'sms');
+  const note = backend.capturedNote?.();
   return {
     samples,
     selected,
     reply: { from: lastSms?.to ?? '', body: '' },
     captured,
+    ...(note === undefined ? {} : { capturedNote: note }),
     rejected,
     ...overrides,
   };
