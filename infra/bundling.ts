@@ -50,6 +50,7 @@ export const HANDLER_ENTRIES = {
   evaluate: 'functions/handlers/evaluate.handler.ts',
   send: 'functions/handlers/send.handler.ts',
   webhook: 'functions/handlers/webhook.handler.ts',
+  console: 'functions/handlers/console.handler.ts',
 } as const;
 
 /** The name of a Nudge function. */

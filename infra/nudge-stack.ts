@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms.ts';
+import { OperationsConsole } from './constructs/console.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { JourneyBus } from './constructs/journey-bus.ts';
 import { JourneyTable } from './constructs/journey-table.ts';
@@ -33,6 +34,7 @@ export class NudgeStack extends Stack {
   readonly webhooks: Webhooks;
   readonly sender: Sender;
   readonly alarms: Alarms;
+  readonly console: OperationsConsole;
 
   constructor(scope: Construct, id: string, props: NudgeStackProps) {
     super(scope, id, props);
@@ -80,6 +82,12 @@ export class NudgeStack extends Stack {
       scheduling: this.scheduling,
       sendQueue: this.sendQueue,
       webhookBaseUrl: this.webhooks.baseUrl,
+    });
+    this.console = new OperationsConsole(this, 'Console', {
+      settings,
+      projectFile: props.projectFile,
+      table: this.table,
+      bus: this.bus,
     });
     this.alarms = new Alarms(this, 'Alarms', {
       stage: settings.stage,
@@ -133,5 +141,7 @@ export class NudgeStack extends Stack {
     output('EvaluateLogGroup', this.ingest.fn.logGroup.logGroupName, 'evaluate function logs');
     output('SendLogGroup', this.sender.fn.logGroup.logGroupName, 'send function logs');
     output('WebhookLogGroup', this.webhooks.fn.logGroup.logGroupName, 'webhook function logs');
+    output('ConsoleFunctionName', this.console.fn.function.functionName, 'console function');
+    output('ConsoleLogGroup', this.console.fn.logGroup.logGroupName, 'console function logs');
   }
 }

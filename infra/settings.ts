@@ -102,6 +102,14 @@ const ContextSchema = z.object({
   twilioSecretArn: secretArn.optional(),
   sendgridSecretArn: secretArn.optional(),
   projectDir: z.string().min(1).optional(),
+  // The console's sign-in: the stack's Cognito user pool unless all three are given (an external
+  // OIDC issuer: Entra ID, Okta, Google…; the client secret stays in Secrets Manager).
+  consoleOidcIssuer: z
+    .url({ protocol: /^https$/, message: 'expected the issuer URL, e.g. https://login.example.com' })
+    .optional(),
+  consoleOidcClientId: z.string().min(1).optional(),
+  consoleOidcClientSecretArn: secretArn.optional(),
+  consoleGroupsClaim: z.string().min(1).optional(),
 });
 
 /** The schema with the checks that involve two keys. */
@@ -114,6 +122,19 @@ const CheckedContextSchema = ContextSchema.superRefine((settings, context) => {
       code: 'custom',
       path: ['sendReservedConcurrency'],
       message: `must be at least sendConcurrency (${sendConcurrency}), the send queue's maximum concurrency`,
+    });
+  }
+  const oidc = [
+    settings.consoleOidcIssuer,
+    settings.consoleOidcClientId,
+    settings.consoleOidcClientSecretArn,
+  ];
+  if (oidc.some((value) => value !== undefined) && oidc.some((value) => value === undefined)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['consoleOidcIssuer'],
+      message:
+        'an external issuer needs consoleOidcIssuer, consoleOidcClientId and consoleOidcClientSecretArn together (none of them: the stack makes a Cognito user pool)',
     });
   }
 });
@@ -147,6 +168,10 @@ export interface NudgeSettings {
   sendgridSecretArn: string | undefined;
   /** Absolute folder holding rules/, templates/ and nudge.config.yaml. */
   projectDir: string;
+  /** The console's external OIDC issuer; undefined: the stack's Cognito user pool signs in. */
+  consoleOidc: { issuer: string; clientId: string; clientSecretArn: string } | undefined;
+  /** The ID-token claim that lists the user's groups (roles): `cognito:groups` or the IdP's. */
+  consoleGroupsClaim: string;
   /** True in the production stage. */
   isProduction: boolean;
 }
@@ -186,8 +211,18 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
     twilioSecretArn: settings.twilioSecretArn,
     sendgridSecretArn: settings.sendgridSecretArn,
     projectDir: resolve(REPO_ROOT, settings.projectDir ?? '.'),
+    consoleOidc: consoleOidcOf(settings),
+    consoleGroupsClaim:
+      settings.consoleGroupsClaim ?? (settings.consoleOidcIssuer === undefined ? 'cognito:groups' : 'groups'),
     isProduction: settings.stage === PRODUCTION_STAGE,
   };
+}
+
+function consoleOidcOf(settings: z.output<typeof ContextSchema>): NudgeSettings['consoleOidc'] {
+  const { consoleOidcIssuer: issuer, consoleOidcClientId: clientId } = settings;
+  const clientSecretArn = settings.consoleOidcClientSecretArn;
+  if (issuer === undefined || clientId === undefined || clientSecretArn === undefined) return undefined;
+  return { issuer, clientId, clientSecretArn };
 }
 
 /** The context keys {@link parseSettings} reads. */

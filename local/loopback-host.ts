@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * DNS-rebinding protection for the local servers. A web page open in the developer's browser can
  * make its own name resolve to 127.0.0.1 and then call any local port with the page's name in
  * the `Host` header. Every local server therefore answers only requests addressed to itself by a
- * loopback name and its own port, as the console does (console-server.ts): `127.0.0.1:<port>`,
+ * loopback name and its own port, as the console does (functions/console/http-io.ts): `127.0.0.1:<port>`,
  * `localhost:<port>` or `[::1]:<port>`. SDK clients and `fetch` pointed at the server's URL send
  * exactly that.
  */

@@ -2,34 +2,33 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
-import { profileAddresses } from '../../functions/app/address-suppressions.ts';
-import type { MessageRecord } from '../../functions/app/message-record.ts';
-import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import type { SendScheduler } from '../../functions/app/ports.ts';
 import type { PrivacyDeps } from '../../functions/app/privacy/customer-holdings.ts';
 import { eraseCustomer } from '../../functions/app/privacy/erase-customer.ts';
 import { exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import { ruleEffect } from '../../functions/app/rule-effect.ts';
-import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
-import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
-import { describeRule } from '../../functions/core/rules/describe-rule.ts';
-import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
-  ConsoleRule,
   SampleEvent,
-} from '../console/console-backend.ts';
+} from '../../functions/console/console-backend.ts';
+import {
+  type ConsoleStores,
+  consoleRule,
+  customerReads,
+  customersOf,
+  recentMessages,
+  testEventEntry,
+} from '../../functions/console/store-reads.ts';
+import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
+import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads (and, for privacy requests, erases). */
-  stores: Pick<
-    Stores,
-    'messages' | 'profiles' | 'suppressions' | 'queries' | 'caps' | 'dedupe' | 'customerIndex' | 'goals'
-  >;
+  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals'>;
   /** Where pending sends wait: a privacy erase deletes hers. */
   scheduler: SendScheduler;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
@@ -59,12 +58,14 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     clock: () => ({ now: parts.clock.now().toUTC().toISO() ?? '', speed: parts.clock.speed }),
     ruleIssues: () => parts.issues(),
     rules: async () => {
-      const messages = await allMessages(stores.queries, COUNT_LIMIT);
-      return parts.rules().map((loaded) => consoleRule(loaded, messages));
+      const messages = await recentMessages(stores.queries, COUNT_LIMIT);
+      return parts
+        .rules()
+        .map((loaded) => consoleRule(loaded.rule, `${loaded.file}:${loaded.line}`, messages));
     },
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),
-    ...customerReads(parts),
+    ...customerPages(parts),
     rejected: (limit) => stores.queries.listRejected(limit),
     captured: async (limit) => capturedMessages(parts, limit),
     samples: () => loadSamples(parts.examplesDir),
@@ -94,81 +95,18 @@ function privacyDeps(parts: ConsoleBackendParts): PrivacyDeps {
   };
 }
 
-/** One rule with its outcome counts and next planned sends, from the messages read. */
-function consoleRule(loaded: LoadedRule, messages: ReadonlyArray<MessageRecord>): ConsoleRule {
-  const mine = messages.filter((message) => message.ruleId === loaded.rule.id);
-  const counts: Record<string, number> = {};
-  const suppressedBy: Record<string, number> = {};
-  for (const message of mine) {
-    counts[message.status] = (counts[message.status] ?? 0) + 1;
-    if (message.status === 'suppressed' && message.reason !== undefined) {
-      suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
-    }
-  }
-  return {
-    id: loaded.rule.id,
-    description: loaded.rule.description,
-    enabled: loaded.rule.enabled,
-    urgent: loaded.rule.urgent,
-    file: `${loaded.file}:${loaded.line}`,
-    summary: describeRule(loaded.rule),
-    channels: [...loaded.rule.channels],
-    template: loaded.rule.template,
-    counts,
-    suppressedBy,
-    nextPlanned: mine
-      .filter((message) => message.status === 'scheduled')
-      .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))
-      .slice(0, 20)
-      .map((message) => ({
-        messageId: message.messageId,
-        customerId: message.customerId,
-        sendAt: message.sendAt,
-      })),
-  };
-}
-
 /** The customer pages: who was seen, one customer's timeline, and their addresses' suppressions. */
-function customerReads(
+function customerPages(
   parts: ConsoleBackendParts,
 ): Pick<ConsoleBackend, 'customers' | 'customer' | 'customerSuppressions' | 'addressSuppression'> {
-  const { stores } = parts;
-  const profileAndTimeline = (customerId: string) =>
-    Promise.all([stores.profiles.getProfile(customerId), stores.queries.customerTimeline(customerId, 200)]);
   return {
     customers: async () => {
-      if (parts.customersSeen.size === 0) {
-        for (const message of await allMessages(stores.queries, COUNT_LIMIT)) {
-          const seen = parts.customersSeen.get(message.customerId);
-          if (seen === undefined || seen < message.createdAt)
-            parts.customersSeen.set(message.customerId, message.createdAt);
-        }
-      }
-      return [...parts.customersSeen]
-        .map(([id, lastSeen]) => ({ id, lastSeen }))
-        .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1));
+      // The runtime notes every customer it sees; read the messages only when it has seen none yet.
+      const messages =
+        parts.customersSeen.size === 0 ? await recentMessages(parts.stores.queries, COUNT_LIMIT) : [];
+      return customersOf(messages, parts.customersSeen);
     },
-    customer: async (customerId) => {
-      const [profile, timeline] = await profileAndTimeline(customerId);
-      if (profile === undefined && timeline.messages.length === 0) return undefined;
-      return { profile, messages: timeline.messages, replies: timeline.replies };
-    },
-    customerSuppressions: async (customerId) => {
-      const [profile, timeline] = await profileAndTimeline(customerId);
-      if (profile === undefined && timeline.messages.length === 0) return undefined;
-      const country = parts.defaultCountry();
-      const addresses = profile === undefined ? [] : profileAddresses(profile, country);
-      for (const message of timeline.messages) {
-        if (message.channel === undefined || message.to === undefined) continue;
-        const address = suppressionAddress(message.channel, message.to, country);
-        if (address !== undefined) addresses.push({ channel: message.channel, address });
-      }
-      return stores.suppressions.list(addresses);
-    },
-    addressSuppression: async (channel, raw) => {
-      const address = suppressionAddress(channel, raw, parts.defaultCountry());
-      return address === undefined ? undefined : stores.suppressions.get(channel, address);
-    },
+    ...customerReads(parts.stores, parts.defaultCountry),
   };
 }
 
@@ -204,47 +142,24 @@ async function sendTestEvent(
   parts: ConsoleBackendParts,
   event: unknown,
 ): ReturnType<ConsoleBackend['sendTestEvent']> {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    return { ok: false, error: 'an event is a JSON object with source, detail-type and detail' };
-  }
-  const source: unknown = Reflect.get(event, 'source');
-  const detailType: unknown = Reflect.get(event, 'detail-type');
-  const detail: unknown = Reflect.get(event, 'detail');
-  if (
-    typeof source !== 'string' ||
-    typeof detailType !== 'string' ||
-    typeof detail !== 'object' ||
-    detail === null
-  ) {
-    return { ok: false, error: 'source and detail-type must be strings and detail an object' };
-  }
+  const entry = testEventEntry(event);
+  if (!entry.ok) return entry;
   const answer = await parts.bus.send(
     new PutEventsCommand({
       Entries: [
         {
-          Source: source,
-          DetailType: detailType,
-          Detail: JSON.stringify(detail),
+          Source: entry.source,
+          DetailType: entry.detailType,
+          Detail: entry.detail,
           Time: parts.clock.now().toJSDate(),
         },
       ],
     }),
   );
-  const entry = answer.Entries?.[0];
-  if (entry?.EventId === undefined)
-    return { ok: false, error: entry?.ErrorMessage ?? 'the bus refused the event' };
-  return { ok: true, eventId: entry.EventId };
-}
-
-async function allMessages(queries: ConsoleQueries, limit: number): Promise<MessageRecord[]> {
-  const out: MessageRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await queries.listMessages({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined && out.length < limit);
-  return out;
+  const answered = answer.Entries?.[0];
+  if (answered?.EventId === undefined)
+    return { ok: false, error: answered?.ErrorMessage ?? 'the bus refused the event' };
+  return { ok: true, eventId: answered.EventId };
 }
 
 /** The first event of each example journey, as a starting point for the "Try it" form. */

@@ -1,12 +1,16 @@
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { getRequestListener } from '@hono/node-server';
 import type { Project } from '../../functions/adapters/files/load-project.ts';
 import type { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import type { SendScheduler } from '../../functions/app/ports.ts';
+import { type ConsoleAuth, createConsoleApp } from '../../functions/console/console-app.ts';
+import type { ConsoleBackend } from '../../functions/console/console-backend.ts';
+import type { MetricsSource } from '../../functions/console/metrics-route.ts';
 import type { WebhookDeps } from '../../functions/handlers/webhook-router.ts';
-import { startConsoleServer } from '../console/console-server.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 import { createConsoleBackend } from './console-backend-impl.ts';
 import type { LocalConsoleAuth } from './local-console-auth.ts';
@@ -75,4 +79,69 @@ export async function startConsole(
   consoleUrl = consoleServer.url;
   stops.push(() => consoleServer.stop());
   return consoleServer.url;
+}
+
+/** How to start the console locally. */
+export interface ConsoleServerOptions {
+  backend: ConsoleBackend;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Told about unexpected failures; by default a PII-masked line on stderr. */
+  onError?: (error: unknown) => void;
+  /** Served at `GET /api/metrics`: the local runtime's in-memory metrics. */
+  metrics?: MetricsSource;
+  /** Sign-in; without it the console is open, which is why it only ever listens on loopback. */
+  auth?: ConsoleAuth;
+}
+
+/** A running console. */
+export interface ConsoleServer {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:49152`. */
+  url: string;
+  /** Stops listening, closes open connections and waits for the server to close. */
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * Serves the console app (functions/console) on node:http through @hono/node-server, bound to
+ * 127.0.0.1 only; it answers to `127.0.0.1:<port>` and `localhost:<port>`.
+ */
+export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
+  let origins: string[] = [];
+  const app = createConsoleApp({
+    backend: options.backend,
+    origins: () => origins,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
+  });
+  const server = createServer(getRequestListener(app.fetch));
+  const port = await listen(server, options.port ?? 0);
+  origins = [`http://${HOST}:${port}`, `http://localhost:${port}`];
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${HOST}:${port}`,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('console server has no TCP address');
+  return address.port;
 }

@@ -47,6 +47,8 @@ describe('context settings', () => {
       twilioSecretArn: undefined,
       sendgridSecretArn: undefined,
       projectDir: REPO_ROOT,
+      consoleOidc: undefined,
+      consoleGroupsClaim: 'cognito:groups',
       isProduction: false,
     });
   });

@@ -124,8 +124,9 @@ describe('existing bus and secrets, a custom webhook domain', () => {
   });
 
   it('creates no provider secrets and reads the two given, plus its own generated unsubscribe key', () => {
-    // The unsubscribe signing key is Nudge's own (nothing to import): still generated per stage.
-    imported.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The unsubscribe signing key and the console's session key are Nudge's own (nothing to
+    // import): still generated per stage.
+    imported.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const unsubscribe = onlyResource(
       imported.template,
       'AWS::SecretsManager::Secret',
@@ -159,7 +160,7 @@ describe('existing bus and secrets, a custom webhook domain', () => {
 
   it('passes the log level and retention to every function', () => {
     const functions = Object.values(imported.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4); // evaluate, send, webhook, console
     for (const found of functions) {
       expect(found.Properties?.Environment?.Variables).toMatchObject({
         POWERTOOLS_LOG_LEVEL: 'DEBUG',

@@ -10,14 +10,14 @@ import {
 } from '../../functions/app/privacy/erase-customer.ts';
 import { type CustomerExport, exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import type { RuleEffect } from '../../functions/app/rule-effect.ts';
-import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
   ConsoleRule,
   SampleEvent,
-} from '../../local/console/console-backend.ts';
-import { type ConsoleServer, startConsoleServer } from '../../local/console/console-server.ts';
+} from '../../functions/console/console-backend.ts';
+import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+import { type ConsoleServer, startConsoleServer } from '../../local/runtime/start-console.ts';
 
 /** A delivered SMS to Anna in Stockholm, overridable field by field. */
 export function aMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {

@@ -61,6 +61,7 @@ describe('npm run lint refuses a layer violation or a cycle', () => {
     ['adapters-not-front-doors', 'functions/adapters/store.ts', 'local/runtime.ts'],
     ['functions-ship-alone', 'functions/handlers/send.ts', 'cli/main.ts'],
     ['local-not-cli', 'local/runtime.ts', 'cli/main.ts'],
+    ['console-over-ports', 'functions/console/console-app.ts', 'functions/adapters/store.ts'],
   ])('names rule %s for %s importing %s', async (rule, from, to) => {
     const target = `${'../'.repeat(from.split('/').length - 1)}${to}`;
     const result = await cruise({

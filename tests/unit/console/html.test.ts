@@ -7,7 +7,7 @@ import {
   SafeHtml,
   timeIn,
   trustedHtml,
-} from '../../../local/console/html.ts';
+} from '../../../functions/console/html.ts';
 
 describe('html tagged template', () => {
   it('escapes the five HTML-significant characters in interpolated text', () => {

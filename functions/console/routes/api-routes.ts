@@ -2,10 +2,10 @@ import {
   ConsoleHttpError,
   isJsonType,
   isRecord,
+  jsonResponse,
   parseJson,
   readBody,
   requireMediaType,
-  sendJson,
 } from '../http-io.ts';
 import { getMetrics } from '../metrics-route.ts';
 import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
@@ -13,55 +13,59 @@ import type { Route, RouteContext } from './route.ts';
 
 /** The console's JSON API, under `/api/`: one line per route. */
 export const API_ROUTES: readonly Route[] = [
-  { pattern: /^\/api\/messages$/, methods: { GET: listMessages } },
-  { pattern: /^\/api\/messages\/([^/]+)$/, methods: { GET: getMessage } },
-  { pattern: /^\/api\/customers$/, methods: { GET: listCustomers } },
-  { pattern: /^\/api\/customers\/([^/]+)$/, methods: { GET: getCustomer } },
+  { path: '/api/messages', role: 'viewer', methods: { GET: listMessages } },
+  { path: '/api/messages/:id', role: 'viewer', methods: { GET: getMessage } },
+  { path: '/api/customers', role: 'viewer', methods: { GET: listCustomers } },
+  { path: '/api/customers/:id', role: 'viewer', methods: { GET: getCustomer } },
   // The suppression entries of a customer's addresses (in force and lifted), with history.
-  { pattern: /^\/api\/customers\/([^/]+)\/suppressions$/, methods: { GET: customerSuppressions } },
-  // Privacy requests (role `privacy`): everything held about a customer; erase it.
-  { pattern: /^\/api\/customers\/([^/]+)\/export$/, methods: { GET: exportCustomer } },
-  { pattern: /^\/api\/customers\/([^/]+)\/erase$/, methods: { POST: eraseCustomer } },
+  { path: '/api/customers/:id/suppressions', role: 'viewer', methods: { GET: customerSuppressions } },
+  // Privacy requests (GDPR art. 15 and 17): everything held about a customer; erase it.
+  { path: '/api/customers/:id/export', role: 'privacy', methods: { GET: exportCustomer } },
+  { path: '/api/customers/:id/erase', role: 'privacy', methods: { POST: eraseCustomer } },
   // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
-  { pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/, methods: { GET: addressSuppression } },
-  { pattern: /^\/api\/rules$/, methods: { GET: listRules } },
+  {
+    path: '/api/suppressions/:channel{sms|email}/:address',
+    role: 'viewer',
+    methods: { GET: addressSuppression },
+  },
+  { path: '/api/rules', role: 'viewer', methods: { GET: listRules } },
   // Goal rates and lift of one rule (?from=&to= as yyyy-MM-dd, UTC; default every day).
-  { pattern: /^\/api\/rules\/([^/]+)\/effect$/, methods: { GET: ruleEffect } },
-  { pattern: /^\/api\/rejected$/, methods: { GET: listRejected } },
-  { pattern: /^\/api\/metrics$/, methods: { GET: getMetrics } },
-  { pattern: /^\/api\/captured$/, methods: { GET: listCaptured } },
-  { pattern: /^\/api\/samples$/, methods: { GET: listSamples } },
-  { pattern: /^\/api\/clock$/, methods: { GET: getClock } },
-  { pattern: /^\/api\/events$/, methods: { POST: postEvents } },
-  { pattern: /^\/api\/replies$/, methods: { POST: postReply } },
+  { path: '/api/rules/:id/effect', role: 'viewer', methods: { GET: ruleEffect } },
+  { path: '/api/rejected', role: 'viewer', methods: { GET: listRejected } },
+  { path: '/api/metrics', role: 'viewer', methods: { GET: getMetrics } },
+  { path: '/api/captured', role: 'viewer', methods: { GET: listCaptured } },
+  { path: '/api/samples', role: 'viewer', methods: { GET: listSamples } },
+  { path: '/api/clock', role: 'viewer', methods: { GET: getClock } },
+  { path: '/api/events', role: 'editor', methods: { POST: postEvents } },
+  { path: '/api/replies', role: 'editor', methods: { POST: postReply } },
 ];
 
-async function listMessages({ backend, res, url }: RouteContext): Promise<void> {
+async function listMessages({ backend, url }: RouteContext): Promise<Response> {
   const limit = limitParam(url, 50, 200);
   const cursor = cursorParam(url);
   const result = await backend.listMessages({ limit, ...(cursor === undefined ? {} : { cursor }) });
-  sendJson(res, 200, {
+  return jsonResponse(200, {
     items: result.items,
     ...(result.cursor === undefined ? {} : { cursor: result.cursor }),
   });
 }
 
-async function getMessage({ backend, res, params }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
+async function getMessage({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
   const record = await backend.getMessage(id);
   if (record === undefined) throw new ConsoleHttpError(404, 'not-found', `no message with id ${id}`);
-  sendJson(res, 200, record);
+  return jsonResponse(200, record);
 }
 
-async function listCustomers({ backend, res }: RouteContext): Promise<void> {
-  sendJson(res, 200, { items: await backend.customers() });
+async function listCustomers({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: await backend.customers() });
 }
 
-async function getCustomer({ backend, res, params }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
+async function getCustomer({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
   const found = await backend.customer(id);
   if (found === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
-  sendJson(res, 200, {
+  return jsonResponse(200, {
     id,
     profile: found.profile ?? null,
     messages: found.messages,
@@ -69,23 +73,23 @@ async function getCustomer({ backend, res, params }: RouteContext): Promise<void
   });
 }
 
-async function customerSuppressions({ backend, res, params }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
+async function customerSuppressions({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
   const items = await backend.customerSuppressions(id);
   if (items === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
-  sendJson(res, 200, { customerId: id, items });
+  return jsonResponse(200, { customerId: id, items });
 }
 
-async function exportCustomer({ backend, res, params }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
+async function exportCustomer({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
   const document = await backend.exportCustomer(id);
   if (document === undefined) throw new ConsoleHttpError(404, 'not-found', noSuchCustomer(id));
-  sendJson(res, 200, document);
+  return jsonResponse(200, document);
 }
 
-async function eraseCustomer({ backend, res, params }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
-  // The signed-in user once sign-in exists; the local console is open on 127.0.0.1.
+async function eraseCustomer({ backend, params }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
+  // The signed-in user once sign-in is on; the local console is open on 127.0.0.1.
   const result = await backend.eraseCustomer(id, { actor: 'local-console' });
   switch (result.outcome) {
     case 'not-found':
@@ -97,7 +101,7 @@ async function eraseCustomer({ backend, res, params }: RouteContext): Promise<vo
         `${result.inFlight} message(s) to ${id} are being sent right now; nothing was erased, retry in a minute`,
       );
     case 'erased':
-      return sendJson(res, 200, { summary: result.summary, audit: result.audit });
+      return jsonResponse(200, { summary: result.summary, audit: result.audit });
   }
 }
 
@@ -105,50 +109,52 @@ function noSuchCustomer(id: string): string {
   return `no such customer: nothing is held about ${id} (never seen, or erased)`;
 }
 
-async function addressSuppression({ backend, res, params }: RouteContext): Promise<void> {
-  const channel = params[0] === 'email' ? 'email' : 'sms';
-  const entry = await backend.addressSuppression(channel, params[1] ?? '');
+async function addressSuppression({ backend, params }: RouteContext): Promise<Response> {
+  const channel = params.channel === 'email' ? 'email' : 'sms';
+  const entry = await backend.addressSuppression(channel, params.address ?? '');
   if (entry === undefined)
     throw new ConsoleHttpError(404, 'not-found', `no ${channel} suppression for that address`);
-  sendJson(res, 200, entry);
+  return jsonResponse(200, entry);
 }
 
-async function listRules({ backend, res }: RouteContext): Promise<void> {
+async function listRules({ backend }: RouteContext): Promise<Response> {
   const rules = await backend.rules();
   const issues = backend.ruleIssues();
-  sendJson(res, 200, { valid: issues.length === 0, issues, rules });
+  return jsonResponse(200, { valid: issues.length === 0, issues, rules });
 }
 
-async function listRejected({ backend, res, url }: RouteContext): Promise<void> {
-  sendJson(res, 200, { items: await backend.rejected(limitParam(url, 50, 500)) });
+async function listRejected({ backend, url }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: await backend.rejected(limitParam(url, 50, 500)) });
 }
 
-async function listCaptured({ backend, res, url }: RouteContext): Promise<void> {
-  sendJson(res, 200, { items: await backend.captured(limitParam(url, 50, 500)) });
+async function listCaptured({ backend, url }: RouteContext): Promise<Response> {
+  const items = await backend.captured(limitParam(url, 50, 500));
+  const note = backend.capturedNote?.();
+  return jsonResponse(200, note === undefined ? { items } : { items, note });
 }
 
-async function listSamples({ backend, res }: RouteContext): Promise<void> {
-  sendJson(res, 200, { items: backend.samples() });
+async function listSamples({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, { items: backend.samples() });
 }
 
-async function getClock({ backend, res }: RouteContext): Promise<void> {
-  sendJson(res, 200, backend.clock());
+async function getClock({ backend }: RouteContext): Promise<Response> {
+  return jsonResponse(200, backend.clock());
 }
 
-async function postEvents({ backend, req, res }: RouteContext): Promise<void> {
+async function postEvents({ backend, req }: RouteContext): Promise<Response> {
   requireMediaType(req, isJsonType, 'application/json');
   const events = eventsFrom(parseJson(await readBody(req), 'request body'));
   const results = await sendEvents(backend, events);
   const rejected = results.filter((result) => !result.ok).length;
   const summary = { accepted: results.length - rejected, rejected, results };
-  if (rejected === 0) return sendJson(res, 200, summary);
-  sendJson(res, 422, {
+  if (rejected === 0) return jsonResponse(200, summary);
+  return jsonResponse(422, {
     error: { code: 'events-rejected', message: `${rejected} of ${results.length} events rejected` },
     ...summary,
   });
 }
 
-async function postReply({ backend, req, res }: RouteContext): Promise<void> {
+async function postReply({ backend, req }: RouteContext): Promise<Response> {
   requireMediaType(req, isJsonType, 'application/json');
   const input = parseJson(await readBody(req), 'request body');
   if (!isRecord(input)) {
@@ -162,18 +168,18 @@ async function postReply({ backend, req, res }: RouteContext): Promise<void> {
   if (problem !== undefined) throw new ConsoleHttpError(400, 'invalid-request', problem);
   const result = await backend.replyAsCustomer({ from, body });
   if (!result.ok) throw new ConsoleHttpError(422, 'reply-rejected', result.error);
-  sendJson(res, 200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
+  return jsonResponse(200, result.note === undefined ? { ok: true } : { ok: true, note: result.note });
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-async function ruleEffect({ backend, res, params, url }: RouteContext): Promise<void> {
-  const id = params[0] ?? '';
+async function ruleEffect({ backend, params, url }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
   const from = url.searchParams.get('from') ?? '0000-01-01';
   const to = url.searchParams.get('to') ?? '9999-12-31';
   if (!DAY.test(from) || !DAY.test(to))
     throw new ConsoleHttpError(400, 'invalid-request', 'from and to must be days such as 2026-12-01');
   const effect = await backend.ruleEffect(id, { from, to });
   if (effect === undefined) throw new ConsoleHttpError(404, 'not-found', `no rule with id ${id}`);
-  sendJson(res, 200, effect);
+  return jsonResponse(200, effect);
 }

@@ -1,7 +1,7 @@
-import type { MessageRecord, StatusChange } from '../../../functions/app/message-record.ts';
-import type { Suppression } from '../../../functions/app/ports/suppressions.ts';
-import type { InboundReply } from '../../../functions/app/ports.ts';
-import type { CustomerProfile } from '../../../functions/core/customers/customer-profile.ts';
+import type { MessageRecord, StatusChange } from '../../app/message-record.ts';
+import type { Suppression } from '../../app/ports/suppressions.ts';
+import type { InboundReply } from '../../app/ports.ts';
+import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import { displayZone, href, html, instantMillis, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import {
   badge,

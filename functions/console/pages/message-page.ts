@@ -1,4 +1,4 @@
-import type { MessageRecord } from '../../../functions/app/message-record.ts';
+import type { MessageRecord } from '../../app/message-record.ts';
 import { displayZone, href, html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, maskContactFields, plural, statusBadge } from './parts.ts';
 

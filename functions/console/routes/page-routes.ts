@@ -20,17 +20,17 @@ const OUTBOX_PAGE_SIZE = 25;
 
 /** The console's server-rendered pages: one line per route. */
 export const PAGE_ROUTES: readonly Route[] = [
-  { pattern: /^\/$/, methods: { GET: outbox } },
-  { pattern: /^\/messages\/([^/]+)$/, methods: { GET: message } },
-  { pattern: /^\/customers$/, methods: { GET: customers } },
-  { pattern: /^\/customers\/([^/]+)$/, methods: { GET: customer } },
-  { pattern: /^\/rules$/, methods: { GET: rules } },
-  { pattern: /^\/try$/, methods: { GET: tryIt } },
-  { pattern: /^\/try\/events$/, methods: { POST: tryEvents } },
-  { pattern: /^\/try\/replies$/, methods: { POST: tryReply } },
+  { path: '/', role: 'viewer', methods: { GET: outbox } },
+  { path: '/messages/:id', role: 'viewer', methods: { GET: message } },
+  { path: '/customers', role: 'viewer', methods: { GET: customers } },
+  { path: '/customers/:id', role: 'viewer', methods: { GET: customer } },
+  { path: '/rules', role: 'viewer', methods: { GET: rules } },
+  { path: '/try', role: 'viewer', methods: { GET: tryIt } },
+  { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
+  { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
 ];
 
-async function outbox(ctx: RouteContext): Promise<void> {
+async function outbox(ctx: RouteContext): Promise<Response> {
   const cursor = cursorParam(ctx.url);
   const result = await ctx.backend.listMessages({
     limit: OUTBOX_PAGE_SIZE,
@@ -44,25 +44,25 @@ async function outbox(ctx: RouteContext): Promise<void> {
     ...(cursor === undefined ? {} : { cursor }),
     ...(result.cursor === undefined ? {} : { nextCursor: result.cursor }),
   });
-  page(ctx, 200, 'Outbox', '/', body);
+  return page(ctx, 200, 'Outbox', '/', body);
 }
 
-async function message(ctx: RouteContext): Promise<void> {
-  const id = ctx.params[0] ?? '';
+async function message(ctx: RouteContext): Promise<Response> {
+  const id = ctx.params.id ?? '';
   const record = await ctx.backend.getMessage(id);
   if (record === undefined) return errorPage(ctx, 404, 'Message not found', `No message with id ${id}.`);
   const found = await ctx.zones.lookup([record.customerId]);
-  page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found)));
+  return page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found)));
 }
 
-async function customers(ctx: RouteContext): Promise<void> {
+async function customers(ctx: RouteContext): Promise<Response> {
   const all = await ctx.backend.customers();
   const found = await ctx.zones.lookup(all.slice(0, 200).map((item) => item.id));
-  page(ctx, 200, 'Customers', '/customers', customersPage(all, found));
+  return page(ctx, 200, 'Customers', '/customers', customersPage(all, found));
 }
 
-async function customer(ctx: RouteContext): Promise<void> {
-  const id = ctx.params[0] ?? '';
+async function customer(ctx: RouteContext): Promise<Response> {
+  const id = ctx.params.id ?? '';
   const [found, suppressions] = await Promise.all([
     ctx.backend.customer(id),
     ctx.backend.customerSuppressions(id),
@@ -70,10 +70,10 @@ async function customer(ctx: RouteContext): Promise<void> {
   if (found === undefined) return errorPage(ctx, 404, 'Customer not found', `No customer with id ${id}.`);
   ctx.zones.remember(id, found.profile?.timeZone);
   const body = customerPage({ customerId: id, ...found, suppressions: suppressions ?? [] });
-  page(ctx, 200, `Customer ${id}`, '/customers', body);
+  return page(ctx, 200, `Customer ${id}`, '/customers', body);
 }
 
-async function rules(ctx: RouteContext): Promise<void> {
+async function rules(ctx: RouteContext): Promise<Response> {
   const all = await ctx.backend.rules();
   const planned = all.flatMap((rule) => rule.nextPlanned.slice(0, 10).map((plan) => plan.customerId));
   const found = await ctx.zones.lookup(planned);
@@ -83,24 +83,24 @@ async function rules(ctx: RouteContext): Promise<void> {
     now: ctx.backend.clock().now,
     zones: found,
   });
-  page(ctx, 200, 'Rules', '/rules', body);
+  return page(ctx, 200, 'Rules', '/rules', body);
 }
 
-async function tryIt(ctx: RouteContext): Promise<void> {
+async function tryIt(ctx: RouteContext): Promise<Response> {
   const view = await tryView(
     ctx.backend,
     { replied: ctx.url.searchParams.get('replied') === '1' },
     ctx.url.searchParams.get('sample'),
   );
-  page(ctx, 200, 'Try it', '/try', tryPage(view));
+  return page(ctx, 200, 'Try it', '/try', tryPage(view));
 }
 
-async function tryEvents(ctx: RouteContext): Promise<void> {
+async function tryEvents(ctx: RouteContext): Promise<Response> {
   const form = await readForm(ctx.req);
   const text = form.get('event') ?? '';
-  const fail = async (status: number, problem: string): Promise<void> => {
+  const fail = async (status: number, problem: string): Promise<Response> => {
     const view = await tryView(ctx.backend, { eventText: text, eventError: problem }, form.get('sample'));
-    page(ctx, status, 'Try it', '/try', tryPage(view));
+    return page(ctx, status, 'Try it', '/try', tryPage(view));
   };
   let events: Record<string, unknown>[];
   try {
@@ -118,19 +118,19 @@ async function tryEvents(ctx: RouteContext): Promise<void> {
     const also = sent.length > 0 ? ` (sent: ${sent.join(', ')})` : '';
     return fail(422, `Rejected — ${failed.join('; ')}${also}`);
   }
-  redirect(ctx.res, `/?${sent.map((id) => `sent=${encodeURIComponent(id)}`).join('&')}`);
+  return redirect(`/?${sent.map((id) => `sent=${encodeURIComponent(id)}`).join('&')}`);
 }
 
-async function tryReply(ctx: RouteContext): Promise<void> {
+async function tryReply(ctx: RouteContext): Promise<Response> {
   const form = await readForm(ctx.req);
   const from = (form.get('from') ?? '').trim();
   const body = (form.get('quick') ?? form.get('body') ?? '').trim();
   const problem = replyProblem(from, body);
   const result = problem === undefined ? await ctx.backend.replyAsCustomer({ from, body }) : undefined;
-  if (result?.ok === true) return redirect(ctx.res, '/try?replied=1');
+  if (result?.ok === true) return redirect('/try?replied=1');
   const shown = problem ?? (result?.ok === false ? result.error : 'reply failed');
   const view = await tryView(ctx.backend, { reply: { from, body }, replyError: shown });
-  page(ctx, problem === undefined ? 422 : 400, 'Try it', '/try', tryPage(view));
+  return page(ctx, problem === undefined ? 422 : 400, 'Try it', '/try', tryPage(view));
 }
 
 /** The "Try it" page's data: samples, the last captured and rejected, the reply form's defaults. */
@@ -144,11 +144,13 @@ async function tryView(
   const wanted = Number(selectedParam ?? '0');
   const selected = Number.isInteger(wanted) && wanted >= 0 && wanted < samples.length ? wanted : 0;
   const lastSms = captured.find((item) => item.channel === 'sms');
+  const note = backend.capturedNote?.();
   return {
     samples,
     selected,
     reply: { from: lastSms?.to ?? '', body: '' },
     captured,
+    ...(note === undefined ? {} : { capturedNote: note }),
     rejected,
     ...overrides,
   };

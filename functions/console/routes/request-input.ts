@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { ConsoleBackend } from '../console-backend.ts';
 import { ConsoleHttpError, isRecord, readBody, requireMediaType } from '../http-io.ts';
 
@@ -77,7 +76,7 @@ export function replyProblem(from: string, body: string): string | undefined {
 }
 
 /** Reads an HTML form post (415 for any other media type). */
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+export async function readForm(req: Request): Promise<URLSearchParams> {
   requireMediaType(
     req,
     (type) => type === 'application/x-www-form-urlencoded',

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SafeHtml } from './html.ts';
 
 /*
@@ -31,11 +30,13 @@ export class ConsoleHttpError extends Error {
  * Refuses requests that did not come from the console itself. The Host check stops DNS
  * rebinding (a web page whose name resolves to 127.0.0.1 reading customer data); on writes, the
  * Origin and Sec-Fetch-Site checks stop another site's page from posting events or replies
- * (CSRF). Clients like curl send neither header and pass.
+ * (CSRF). Clients like curl send neither header and pass. `origins` are the console's own
+ * origins (`http://127.0.0.1:3000`, `https://abc.lambda-url.eu-north-1.on.aws`).
  */
-export function checkOrigin(req: IncomingMessage, allowedHosts: ReadonlySet<string>): void {
-  const host = req.headers.host ?? '';
-  if (!allowedHosts.has(host.toLowerCase())) {
+export function checkOrigin(req: Request, origins: readonly string[]): void {
+  const host = (req.headers.get('host') ?? '').toLowerCase();
+  const own = origins.find((origin) => new URL(origin).host === host);
+  if (own === undefined) {
     throw new ConsoleHttpError(
       403,
       'forbidden-host',
@@ -45,12 +46,12 @@ export function checkOrigin(req: IncomingMessage, allowedHosts: ReadonlySet<stri
   // Reading needs no check beyond Host (the browser's same-origin policy keeps other sites from
   // reading the answer), and a link from another local tool to a console page must keep working.
   if (req.method === 'GET' || req.method === 'HEAD') return;
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) {
+  const origin = req.headers.get('origin');
+  if (origin !== null && origin !== own) {
     throw new ConsoleHttpError(403, 'cross-origin', `requests from ${origin} are not accepted`);
   }
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+  const site = req.headers.get('sec-fetch-site');
+  if (site !== null && site !== 'same-origin' && site !== 'none') {
     throw new ConsoleHttpError(403, 'cross-origin', `cross-site requests (${site}) are not accepted`);
   }
 }
@@ -60,22 +61,22 @@ export function checkOrigin(req: IncomingMessage, allowedHosts: ReadonlySet<stri
  * of an oversized body is drained (up to a hard cap) rather than left unread, so the client gets
  * to read the 413 instead of a reset connection.
  */
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) {
-    req.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
+export async function readBody(req: Request): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT_BYTES) throw tooLarge();
+  if (req.body === null) return '';
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
     if (size > DRAIN_LIMIT_BYTES) {
-      req.destroy();
+      await reader.cancel();
       break;
     }
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(value);
   }
   if (size > MAX_BODY_BYTES) throw tooLarge();
   return Buffer.concat(chunks).toString('utf8');
@@ -86,16 +87,12 @@ function tooLarge(): ConsoleHttpError {
 }
 
 /** The media type of a request without parameters, lower-cased (`application/json`). */
-function mediaType(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+function mediaType(req: Request): string {
+  return (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 /** Requires a media type on a POST; a 415 otherwise. */
-export function requireMediaType(
-  req: IncomingMessage,
-  accepted: (type: string) => boolean,
-  expected: string,
-): void {
+export function requireMediaType(req: Request, accepted: (type: string) => boolean, expected: string): void {
   const type = mediaType(req);
   if (!accepted(type)) {
     throw new ConsoleHttpError(
@@ -150,58 +147,46 @@ function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
-/** Writes a JSON answer. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    ...COMMON_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(payload)),
-    ...headers,
+/** A JSON answer. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8', ...headers },
   });
-  res.end(payload);
 }
 
-/** Writes the JSON error shape every API route uses: `{ error: { code, message } }`. */
-export function sendJsonError(
-  res: ServerResponse,
+/** The JSON error shape every API route uses: `{ error: { code, message } }`. */
+export function jsonError(
   status: number,
   code: string,
   message: string,
   headers: Record<string, string> = {},
-): void {
-  sendJson(res, status, { error: { code, message } }, headers);
+): Response {
+  return jsonResponse(status, { error: { code, message } }, headers);
 }
 
-/** Writes a page with the console's security headers. */
-export function sendHtml(
-  res: ServerResponse,
+/** A page with the console's security headers. */
+export function htmlResponse(
   status: number,
   page: SafeHtml,
   nonce: string,
   headers: Record<string, string> = {},
-): void {
-  const payload = page.toString();
-  res.writeHead(status, {
-    ...COMMON_HEADERS,
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': String(Buffer.byteLength(payload)),
-    'content-security-policy': contentSecurityPolicy(nonce),
-    'x-frame-options': 'DENY',
-    ...headers,
+): Response {
+  return new Response(page.toString(), {
+    status,
+    headers: {
+      ...COMMON_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': contentSecurityPolicy(nonce),
+      'x-frame-options': 'DENY',
+      ...headers,
+    },
   });
-  res.end(payload);
 }
 
 /** A 303 to a console path, so a reload after a form post never posts again. */
-export function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { ...COMMON_HEADERS, location, 'content-length': '0' });
-  res.end();
+export function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { ...COMMON_HEADERS, location } });
 }
 
 /** Narrows a JSON value to a plain object. */

@@ -1,4 +1,4 @@
-import type { MessageRecord } from '../../../functions/app/message-record.ts';
+import type { MessageRecord } from '../../app/message-record.ts';
 import { href, html, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, messageGist, snapshotZone, statusBadge } from './parts.ts';
 

@@ -1,10 +1,10 @@
-import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
-import type { Suppression } from '../../functions/app/ports/suppressions.ts';
-import type { InboundReply } from '../../functions/app/ports.ts';
-import type { EraseRequest, EraseResult } from '../../functions/app/privacy/erase-customer.ts';
-import type { CustomerExport } from '../../functions/app/privacy/export-customer.ts';
-import type { RuleEffect } from '../../functions/app/rule-effect.ts';
-import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
+import type { MessageRecord, RejectedEvent } from '../app/message-record.ts';
+import type { Suppression } from '../app/ports/suppressions.ts';
+import type { InboundReply } from '../app/ports.ts';
+import type { EraseRequest, EraseResult } from '../app/privacy/erase-customer.ts';
+import type { CustomerExport } from '../app/privacy/export-customer.ts';
+import type { RuleEffect } from '../app/rule-effect.ts';
+import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
 export interface ConsoleRule {
@@ -78,6 +78,11 @@ export interface ConsoleBackend {
   rejected(limit: number): Promise<RejectedEvent[]>;
   /** What the sandboxes received, newest first. */
   captured(limit: number): Promise<CapturedMessage[]>;
+  /**
+   * Why {@link captured} is always empty, when it is: the deployed console sends through the real
+   * providers, with no sandbox to capture from. Undefined locally.
+   */
+  capturedNote?(): string;
   samples(): SampleEvent[];
   /** Puts an event on the local bus (the PutEvents path), returning its event id or the rejection. */
   sendTestEvent(event: unknown): Promise<{ ok: true; eventId: string } | { ok: false; error: string }>;

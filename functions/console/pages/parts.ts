@@ -1,5 +1,5 @@
-import type { MessageRecord } from '../../../functions/app/message-record.ts';
-import { maskEmail, maskPhone } from '../../../functions/core/customers/customer-profile.ts';
+import type { MessageRecord } from '../../app/message-record.ts';
+import { maskEmail, maskPhone } from '../../core/customers/customer-profile.ts';
 import { html, type SafeHtml } from '../html.ts';
 
 const TONE: Record<string, string> = {

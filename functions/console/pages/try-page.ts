@@ -1,5 +1,5 @@
-import type { RejectedEvent } from '../../../functions/app/message-record.ts';
-import { maskPiiText } from '../../../functions/core/customers/mask-pii.ts';
+import type { RejectedEvent } from '../../app/message-record.ts';
+import { maskPiiText } from '../../core/customers/mask-pii.ts';
 import type { CapturedMessage, SampleEvent } from '../console-backend.ts';
 import { html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, statusBadge } from './parts.ts';
@@ -19,6 +19,8 @@ export interface TryView {
   replyError?: string;
   replied?: boolean;
   captured: CapturedMessage[];
+  /** Why there is nothing captured to show (the deployed console talks to real providers). */
+  capturedNote?: string;
   rejected: RejectedEvent[];
 }
 
@@ -111,17 +113,21 @@ function rejectedList(items: RejectedEvent[]): SafeHtml {
   )}</tbody></table></div>`;
 }
 
+function capturedLists(captured: CapturedMessage[]): SafeHtml {
+  return html`<p class="muted small">Times in UTC: the phone and the inbox belong to no one customer.</p>
+<div class="grid2">
+  <section class="card"><h3>Phone (Twilio sandbox), newest first</h3>${capturedList(captured, 'sms')}</section>
+  <section class="card"><h3>Inbox (SendGrid sandbox), newest first</h3>${capturedList(captured, 'email')}</section>
+</div>`;
+}
+
 /** `/try`: send a test event, reply as the customer, and see what the sandboxes captured. */
 export function tryPage(view: TryView): SafeHtml {
   return html`<h1>Try it</h1>
 <div class="grid2">${eventForm(view)}${replyForm(view)}</div>
 <div id="captured" data-live>
 <h2>What the sandboxes captured</h2>
-<p class="muted small">Times in UTC: the phone and the inbox belong to no one customer.</p>
-<div class="grid2">
-  <section class="card"><h3>Phone (Twilio sandbox), newest first</h3>${capturedList(view.captured, 'sms')}</section>
-  <section class="card"><h3>Inbox (SendGrid sandbox), newest first</h3>${capturedList(view.captured, 'email')}</section>
-</div>
+${view.capturedNote === undefined ? capturedLists(view.captured) : html`<p class="notice captured-note">${view.capturedNote}</p>`}
 <h2>Rejected inputs</h2>
 ${rejectedList(view.rejected)}
 </div>`;

@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import { escapeHtml } from '../../functions/core/messages/text-to-html.ts';
+import { escapeHtml } from '../core/messages/text-to-html.ts';
 
 // A module-private token: callers outside this file cannot construct SafeHtml directly.
 const CONSTRUCT: unique symbol = Symbol('SafeHtml');

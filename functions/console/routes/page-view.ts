@@ -1,28 +1,28 @@
 import type { ConsoleBackend } from '../console-backend.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { sendHtml } from '../http-io.ts';
+import { htmlResponse } from '../http-io.ts';
 import { layout, type PageFrame, type Section } from '../pages/layout.ts';
 import type { RouteContext } from './route.ts';
 
-type PageContext = Pick<RouteContext, 'backend' | 'res' | 'nonce'>;
+type PageContext = Pick<RouteContext, 'backend' | 'nonce'>;
 
 function frame(backend: ConsoleBackend, nonce: string): PageFrame {
   return { clock: backend.clock(), endpoints: backend.endpoints(), nonce };
 }
 
-/** Writes a console page: `body` inside the layout (header, navigation, clock). */
+/** A console page: `body` inside the layout (header, navigation, clock). */
 export function page(
   ctx: PageContext,
   status: number,
   title: string,
   section: Section,
   body: SafeHtml,
-): void {
-  sendHtml(ctx.res, status, layout(frame(ctx.backend, ctx.nonce), { title, section }, body), ctx.nonce);
+): Response {
+  return htmlResponse(status, layout(frame(ctx.backend, ctx.nonce), { title, section }, body), ctx.nonce);
 }
 
-/** Writes an error page; a bare one when the backend itself fails to give the header data. */
-export function errorPage(ctx: PageContext, status: number, title: string, message: string): void {
+/** An error page; a bare one when the backend itself fails to give the header data. */
+export function errorPage(ctx: PageContext, status: number, title: string, message: string): Response {
   let body: SafeHtml;
   try {
     body = layout(
@@ -34,5 +34,5 @@ export function errorPage(ctx: PageContext, status: number, title: string, messa
     // The backend itself is failing: still answer with a page, just without the header data.
     body = html`<!doctype html><title>${title}</title><h1>${title}</h1><p>${message}</p>`;
   }
-  sendHtml(ctx.res, status, body, ctx.nonce);
+  return htmlResponse(status, body, ctx.nonce);
 }

@@ -1,0 +1,210 @@
+// The console in the stack: its function, the HTTP API in front of it, sign-in (the stack's
+// Cognito user pool by default, an external OIDC issuer by context), exactly its IAM, cdk-nag.
+import { rmSync } from 'node:fs';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import {
+  actionsOfRole,
+  arnOf,
+  isRecord,
+  onlyResource,
+  type SynthesisedNudge,
+  synthNudge,
+} from './support.ts';
+
+const EXTERNAL_SECRET = 'arn:aws:secretsmanager:eu-north-1:111122223333:secret:okta/nudge-console-Xy12Ab';
+const EXTERNAL = {
+  consoleOidcIssuer: 'https://acme.okta.com/oauth2/default',
+  consoleOidcClientId: '0oa1nudgeconsole',
+  consoleOidcClientSecretArn: EXTERNAL_SECRET,
+  consoleGroupsClaim: 'nudge_roles',
+};
+
+let cognito: SynthesisedNudge;
+let external: SynthesisedNudge;
+
+beforeAll(() => {
+  cognito = synthNudge({}, { bundle: false, validate: false });
+  external = synthNudge(EXTERNAL, { bundle: false, validate: false });
+}, 120_000);
+
+afterAll(() => {
+  for (const nudge of [cognito, external])
+    if (nudge !== undefined) rmSync(nudge.outdir, { recursive: true, force: true });
+});
+
+const consoleFunction = (nudge: SynthesisedNudge) =>
+  onlyResource(nudge.template, 'AWS::Lambda::Function', 'ConsoleFnFunction');
+const consoleRole = (nudge: SynthesisedNudge) =>
+  onlyResource(nudge.template, 'AWS::IAM::Role', 'ConsoleFnRole');
+
+function environmentOf(nudge: SynthesisedNudge): Record<string, unknown> {
+  const environment = consoleFunction(nudge).resource.Properties?.Environment;
+  if (!isRecord(environment) || !isRecord(environment.Variables))
+    throw new Error('console has no environment');
+  return environment.Variables;
+}
+
+describe('console function and endpoint', () => {
+  it('runs nodejs22.x on arm64 from the console handler', () => {
+    const properties = consoleFunction(cognito).resource.Properties ?? {};
+    expect(properties.Runtime).toBe('nodejs22.x');
+    expect(properties.Architectures).toEqual(['arm64']);
+    expect(properties.Handler).toBe('index.handler');
+  });
+
+  it('is behind an HTTP API whose $default route and stage send everything to it, throttled and logged', () => {
+    const api = onlyResource(cognito.template, 'AWS::ApiGatewayV2::Api', 'ConsoleApi');
+    expect(api.resource.Properties).toMatchObject({ ProtocolType: 'HTTP' });
+    const route = onlyResource(cognito.template, 'AWS::ApiGatewayV2::Route', 'ConsoleDefaultRoute');
+    expect(route.resource.Properties).toMatchObject({ RouteKey: '$default', AuthorizationType: 'NONE' });
+    const integration = onlyResource(
+      cognito.template,
+      'AWS::ApiGatewayV2::Integration',
+      'ConsoleDefaultRouteIntegration',
+    );
+    expect(integration.resource.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [consoleFunction(cognito).id, 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+    const stage = onlyResource(cognito.template, 'AWS::ApiGatewayV2::Stage', 'ConsoleStage');
+    expect(stage.resource.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    const logs = onlyResource(cognito.template, 'AWS::Logs::LogGroup', 'ConsoleAccessLogs');
+    expect(stage.resource.Properties?.AccessLogSettings).toMatchObject({
+      DestinationArn: { 'Fn::GetAtt': [logs.id, 'Arn'] },
+    });
+  });
+
+  it('tells the function its public URL, the issuer, the client, the groups claim and its session key', () => {
+    const api = onlyResource(cognito.template, 'AWS::ApiGatewayV2::Api', 'ConsoleApi');
+    const pool = onlyResource(cognito.template, 'AWS::Cognito::UserPool', 'ConsoleUsers');
+    const client = onlyResource(cognito.template, 'AWS::Cognito::UserPoolClient', 'ConsoleUsersConsole');
+    const session = onlyResource(cognito.template, 'AWS::SecretsManager::Secret', 'ConsoleSessionKey');
+    const environment = environmentOf(cognito);
+    expect(environment.NUDGE_CONSOLE_URL).toEqual({ 'Fn::GetAtt': [api.id, 'ApiEndpoint'] });
+    expect(environment.NUDGE_OIDC_ISSUER).toEqual({ 'Fn::GetAtt': [pool.id, 'ProviderURL'] });
+    expect(environment.NUDGE_OIDC_CLIENT_ID).toEqual({ Ref: client.id });
+    expect(environment.NUDGE_OIDC_GROUPS_CLAIM).toBe('cognito:groups');
+    expect(environment.NUDGE_CONSOLE_SESSION_SECRET_ARN).toEqual({ Ref: session.id });
+    expect(environment.NUDGE_OIDC_CLIENT_SECRET_ARN).toBeUndefined();
+    expect(environment.NUDGE_TABLE_NAME).toBeDefined();
+    expect(environment.NUDGE_EVENT_BUS_NAME).toBeDefined();
+  });
+});
+
+describe('Cognito sign-in (the default)', () => {
+  it('has a user pool with no self sign-up, a strong password policy, MFA required and threat protection', () => {
+    const pool = onlyResource(cognito.template, 'AWS::Cognito::UserPool', 'ConsoleUsers');
+    expect(pool.resource.Properties).toMatchObject({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'PLUS',
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+    });
+  });
+
+  it('creates the four role groups', () => {
+    const groups = Object.values(cognito.template.findResources('AWS::Cognito::UserPoolGroup'))
+      .map((group) => group.Properties?.GroupName)
+      .sort();
+    expect(groups).toEqual(['editor', 'privacy', 'publisher', 'viewer']);
+  });
+
+  it('has a hosted UI domain and a code-flow client that returns to the console', () => {
+    expect(Object.keys(cognito.template.findResources('AWS::Cognito::UserPoolDomain'))).toHaveLength(1);
+    const api = onlyResource(cognito.template, 'AWS::ApiGatewayV2::Api', 'ConsoleApi');
+    const client = onlyResource(cognito.template, 'AWS::Cognito::UserPoolClient', 'ConsoleUsersConsole');
+    expect(client.resource.Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      GenerateSecret: false,
+      SupportedIdentityProviders: ['COGNITO'],
+      PreventUserExistenceErrors: 'ENABLED',
+      CallbackURLs: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [api.id, 'ApiEndpoint'] }, '/auth/callback']] }],
+    });
+  });
+});
+
+describe('an external OIDC issuer (context)', () => {
+  it('makes no user pool and passes the issuer, client, secret and groups claim', () => {
+    expect(external.template.findResources('AWS::Cognito::UserPool')).toEqual({});
+    const environment = environmentOf(external);
+    expect(environment).toMatchObject({
+      NUDGE_OIDC_ISSUER: EXTERNAL.consoleOidcIssuer,
+      NUDGE_OIDC_CLIENT_ID: EXTERNAL.consoleOidcClientId,
+      NUDGE_OIDC_CLIENT_SECRET_ARN: EXTERNAL_SECRET,
+      NUDGE_OIDC_GROUPS_CLAIM: 'nudge_roles',
+    });
+  });
+
+  it('refuses half an issuer configuration', () => {
+    expect(() =>
+      synthNudge({ consoleOidcIssuer: EXTERNAL.consoleOidcIssuer }, { bundle: false, validate: false }),
+    ).toThrow(
+      /consoleOidcIssuer: an external issuer needs consoleOidcIssuer, consoleOidcClientId and consoleOidcClientSecretArn together/,
+    );
+  });
+});
+
+describe('console IAM: exactly what it calls', () => {
+  it.each([
+    ['Cognito', () => cognito, false],
+    ['external issuer', () => external, true],
+  ] as const)(
+    '%s: reads the table (never Scan or writes), PutEvents on the bus, reads its secrets',
+    (_name, nudge, withClientSecret) => {
+      const template = nudge().template;
+      const table = arnOf(onlyResource(template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
+      const bus = arnOf(onlyResource(template, 'AWS::Events::EventBus', 'JourneyBus').id);
+      const session = onlyResource(template, 'AWS::SecretsManager::Secret', 'ConsoleSessionKey').id;
+      const logs = arnOf(onlyResource(template, 'AWS::Logs::LogGroup', 'ConsoleFnLogs').id);
+      const indexes = JOURNEY_TABLE.indexes.map((index) => `${table}/index/${index.indexName}`);
+      const actions = actionsOfRole(template, consoleRole(nudge()).id);
+      expect(Object.fromEntries([...actions.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
+        'dynamodb:BatchGetItem': [table],
+        'dynamodb:GetItem': [table],
+        'dynamodb:Query': [table, ...indexes].sort(),
+        'events:PutEvents': [bus],
+        'logs:CreateLogStream': [logs],
+        'logs:PutLogEvents': [logs],
+        'secretsmanager:GetSecretValue': withClientSecret
+          ? [EXTERNAL_SECRET, `<${session}>`].sort()
+          : [`<${session}>`],
+        'xray:PutTelemetryRecords': ['*'],
+        'xray:PutTraceSegments': ['*'],
+      });
+    },
+  );
+});
+
+describe('cdk-nag', () => {
+  it.each([
+    ['Cognito', () => cognito],
+    ['external issuer', () => external],
+  ] as const)('%s: AwsSolutions clean, no annotations', (_name, nudge) => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(nudge().stack);
+    expect(
+      report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`),
+    ).toEqual([]);
+    const annotations = Annotations.fromStack(nudge().stack);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
