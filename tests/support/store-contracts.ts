@@ -8,6 +8,7 @@ import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
+import { describeRuleSetsContract } from './rule-sets-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
 import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
 import { describeThresholdCountersContract } from './threshold-counters-contract.ts';
@@ -21,4 +22,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
+  describeRuleSetsContract(name, async () => (await makeStores()).ruleSets);
 }

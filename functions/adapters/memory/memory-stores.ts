@@ -6,6 +6,7 @@ import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
 import { MemoryReplyStore } from './memory-reply-store.ts';
+import { MemoryRuleSets } from './memory-rule-sets.ts';
 import { MemorySuppressionStore } from './memory-suppression-store.ts';
 import { MemoryThresholdCounters } from './memory-threshold-counters.ts';
 
@@ -33,5 +34,6 @@ export function createMemoryStores(): MemoryStores {
     thresholds: new MemoryThresholdCounters(),
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    ruleSets: new MemoryRuleSets(),
   };
 }

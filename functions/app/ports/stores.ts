@@ -5,6 +5,7 @@ import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
 import type { ReplyStore } from './replies.ts';
+import type { RuleSetStore } from './rule-sets.ts';
 import type { SuppressionStore } from './suppressions.ts';
 import type { ThresholdCounters } from './thresholds.ts';
 
@@ -22,4 +23,6 @@ export interface Stores {
   thresholds: ThresholdCounters;
   rejected: RejectedLog;
   queries: ConsoleQueries;
+  /** Rule-set versions and the active pointer (issue 12). */
+  ruleSets: RuleSetStore;
 }
