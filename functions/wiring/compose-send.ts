@@ -69,7 +69,8 @@ export function composeNudge(adapters: SendAdapters & { outcomes: OutcomePublish
     webhook,
     reload(project) {
       const { settings, rules } = project;
-      Object.assign(evaluate, { rules, settings });
+      const version = { ruleSetVersion: project.ruleSetVersion };
+      Object.assign(evaluate, { rules, settings, ...version });
       Object.assign(send, { rules, settings, render: catalogRenderer(project.catalog, settings) });
       Object.assign(webhook, projectPart(project));
     },
