@@ -8,12 +8,12 @@ import type { RuleSetContent, RuleSetStore } from './ports/rule-sets.ts';
 import type { Clock } from './ports.ts';
 
 /** How long a pointer read is trusted. 30 s keeps a publish live in well under a minute. */
-export const DEFAULT_POINTER_CACHE_MS = 30_000;
+const DEFAULT_POINTER_CACHE_MS = 30_000;
 /** Compiled versions kept (the active one and a few recent ones, for quick rollbacks). */
 const KEEP_VERSIONS = 4;
 
 /** A compiled version and its number. */
-export interface ActiveVersion<T> {
+interface ActiveVersion<T> {
   version: number;
   project: T;
 }

@@ -6,7 +6,7 @@
 import type { RuleSetContent } from './ports/rule-sets.ts';
 
 /** One changed template: its lines, each kept (' '), removed ('-') or added ('+'). */
-export interface TemplateChange {
+interface TemplateChange {
   file: string;
   kind: 'added' | 'removed' | 'changed';
   lines: Array<{ op: ' ' | '-' | '+'; text: string }>;

@@ -62,7 +62,7 @@ export function composeEvaluate(adapters: EvaluateAdapters): EvaluateDeps {
 }
 
 /** The version part of the dependencies (absent for an unversioned project, e.g. the simulator's). */
-export function versionOf(project: CompiledProject): { ruleSetVersion?: number } {
+function versionOf(project: CompiledProject): { ruleSetVersion?: number } {
   return project.ruleSetVersion === undefined ? {} : { ruleSetVersion: project.ruleSetVersion };
 }
 
