@@ -21,7 +21,7 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
+  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'ruleSets'>;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -51,6 +51,10 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     rules: async () => {
       const messages = await allMessages(stores.queries, COUNT_LIMIT);
       return parts.rules().map((loaded) => consoleRule(loaded, messages));
+    },
+    activeRuleSet: async () => {
+      const active = await stores.ruleSets.active();
+      return active === undefined ? undefined : { version: active.version, ...active.lastMove };
     },
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),

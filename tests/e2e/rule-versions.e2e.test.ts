@@ -115,8 +115,10 @@ describe('rule-set versions on npm start (DynamoDB Local)', () => {
       'templates/order-thanks/en.sms.liquid': 'Thanks for order {{ detail.orderId }}.\n',
       'nudge.config.yaml': 'defaults:\n  locale: en\n  timeZone: Europe/Stockholm\n',
     });
+    const logged: string[] = [];
     const runtime = await startLocalRuntime({
       projectDir: dir,
+      log: (line) => logged.push(line),
       demo: false,
       watch: true,
       speed: 0,
@@ -135,10 +137,12 @@ describe('rule-set versions on npm start (DynamoDB Local)', () => {
         join(dir, 'templates/order-thanks/en.sms.liquid'),
         'We got order {{ detail.orderId }}!\n',
       );
+      // Published, and the runtime moved onto it (its own publish forces a pointer read).
       await until(
-        () => runtime.stores.ruleSets.active(),
-        (active) => active?.version === 2,
+        async () => logged.join('\n'),
+        (text) => text.includes('version 2 active'),
       );
+      expect((await runtime.stores.ruleSets.active())?.version).toBe(2);
       await runtime.evaluate(orderPlaced(runtime, 'O-2'));
       await runtime.settle();
       expect(await sentFor(runtime, 'O-2')).toMatchObject({ body: 'We got order O-2!', ruleSetVersion: 2 });
@@ -166,6 +170,13 @@ describe('rule-set versions on npm start (DynamoDB Local)', () => {
         body: 'Thanks for order O-4.',
         ruleSetVersion: 1,
       });
+
+      // The console shows the active version, and on each message the version it was planned under.
+      const rulesHtml = await (await fetch(`${runtime.urls.console}/rules`)).text();
+      expect(rulesHtml).toMatch(/Active rule-set version 1, published by tester/);
+      const [o2] = (await runtime.stores.queries.customerTimeline('cust-O-2', 1)).messages;
+      const messageHtml = await (await fetch(`${runtime.urls.console}/messages/${o2?.messageId}`)).text();
+      expect(messageHtml).toMatch(/<dt>Rule set<\/dt><dd>version 2<\/dd>/);
 
       const history = capture();
       await ruleHistory(runtime.stores.ruleSets, 10, history);
