@@ -360,7 +360,6 @@ async function watchRules(
       log(`rules NOT published (the last good version keeps running):\n  ${state.issues.join('\n  ')}`);
       return;
     }
-    state.project = next;
     const content = projectContent(dir, next);
     const published = await publishIfChanged(
       parts.stores.ruleSets,
@@ -370,6 +369,8 @@ async function watchRules(
     );
     await parts.active.refresh();
     await parts.holder.nudge?.follow?.();
+    // The console shows the new rules once the runtime runs them.
+    state.project = next;
     log(`rules reloaded: ${next.rules.length} rule(s) valid, version ${published.version} active`);
   };
   const watcher = watchProject(
