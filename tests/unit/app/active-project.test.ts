@@ -20,6 +20,7 @@ function setup(options: { seed?: string } = {}) {
   let now = START;
   const store = new MemoryRuleSets();
   const calls = { active: 0, getVersion: 0, compile: 0 };
+  const stale: string[] = [];
   const counted = {
     active: () => {
       calls.active++;
@@ -37,11 +38,13 @@ function setup(options: { seed?: string } = {}) {
     cacheMs: 30_000,
     compile: (stored, version) => {
       calls.compile++;
+      if (stored.templates['greeting/sv.sms.liquid'] === 'BROKEN') throw new Error('template does not parse');
       return { text: stored.templates['greeting/sv.sms.liquid'], version };
     },
     ...(options.seed === undefined ? {} : { seed: { content: content(options.seed), by: 'deploy' } }),
+    onStale: (error: unknown, version: number) => stale.push(`${version}: ${String(error)}`),
   });
-  return { store, active, calls, advance: (ms: number) => (now = now.plus({ milliseconds: ms })) };
+  return { store, active, calls, stale, advance: (ms: number) => (now = now.plus({ milliseconds: ms })) };
 }
 
 const by = (expectedVersion: number | undefined) => ({
@@ -92,6 +95,18 @@ describe('ActiveProject: the active rule-set version through a short cache', () 
     expect(back.project.text).toBe('one');
     expect(calls.compile).toBe(2);
     expect(calls.getVersion).toBe(2);
+  });
+
+  test('a version that does not compile never replaces the running one; the failure is told', async () => {
+    const { store, active, stale, advance } = setup({ seed: 'good' });
+    await active.current();
+    await store.publish(content('BROKEN'), by(1));
+    advance(30_000);
+
+    const still = await active.current();
+
+    expect(still).toEqual({ version: 1, project: { text: 'good', version: 1 } });
+    expect(stale).toEqual(['1: Error: template does not parse']);
   });
 
   test('refresh reads the pointer at once, whatever the cache says', async () => {
