@@ -7,10 +7,14 @@ import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import { RuleSchema } from '../../functions/core/rules/rule-schema.ts';
 import { printIssues } from './project.ts';
+import { registerRuleVersions } from './rules-versions.command.ts';
 
 /** `nudge rules validate` and `nudge rules schema`. */
 export function registerRules(program: Command): void {
-  const rules = program.command('rules').description('Check notification rules and export their JSON Schema');
+  const rules = program
+    .command('rules')
+    .description('Check, publish and roll back notification rules; export their JSON Schema');
+  registerRuleVersions(rules);
 
   rules
     .command('validate')

@@ -52,6 +52,8 @@ export interface EvaluateDeps
   clock: Clock;
   settings: EngineSettings;
   rules: RuleSet;
+  /** The active rule-set version, recorded on every message planned (absent: unversioned, e.g. the simulator). */
+  ruleSetVersion?: number;
 }
 
 /** Raw input is kept with a rejection up to this size, so a huge payload cannot bloat the table. */

@@ -26,6 +26,7 @@ import type { SendScheduler } from './ports.ts';
 export interface ThresholdDeps extends Pick<Stores, 'messages' | 'dedupe' | 'thresholds'> {
   scheduler: SendScheduler;
   settings: EngineSettings;
+  ruleSetVersion?: number;
 }
 
 /** What a threshold rule did with one event, for logs, metrics and tests. */

@@ -91,6 +91,8 @@ export interface MessageRecord {
   sentAt?: string;
   /** Set on a threshold alert (whose `customerId` is `ops:<ruleId>`, the operations recipient). */
   threshold?: ThresholdSnapshot;
+  /** The rule-set version the message was planned under (absent on records from before versions). */
+  ruleSetVersion?: number;
   history: StatusChange[];
 }
 

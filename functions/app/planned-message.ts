@@ -26,10 +26,13 @@ export interface PlannedOutcome {
 export async function saveAndSchedule(
   record: MessageRecord,
   decision: PlanDecision,
-  deps: { messages: MessageStore; scheduler: SendScheduler },
+  deps: { messages: MessageStore; scheduler: SendScheduler; ruleSetVersion?: number },
 ): Promise<PlannedOutcome> {
   const { messageId, ruleId } = record;
-  const created = await deps.messages.createMessage(record);
+  // Every decision records the rule-set version it was planned under.
+  const created = await deps.messages.createMessage(
+    deps.ruleSetVersion === undefined ? record : { ...record, ruleSetVersion: deps.ruleSetVersion },
+  );
   if (decision.kind === 'suppress') {
     return {
       ruleId,

@@ -52,6 +52,8 @@ export interface ConsoleBackend {
   /** Validation state of rules/ and templates/: empty when valid; else each located message. */
   ruleIssues(): string[];
   rules(): Promise<ConsoleRule[]>;
+  /** The active rule-set version and who moved it there (absent when the backend has no versions). */
+  activeRuleSet?(): Promise<{ version: number; by: string; at: string; message: string } | undefined>;
   listMessages(options: {
     limit: number;
     cursor?: string;

@@ -3,30 +3,43 @@ import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
-import { composeEvaluate } from '../wiring/compose.ts';
+import { composeEvaluate, followActive } from '../wiring/compose.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { evaluateRecordHandler } from './evaluate-records.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { dynamoStores, sendScheduler } from './lambda-wiring.ts';
+import { activeProject, compileVersion, dynamoStores, sendScheduler } from './lambda-wiring.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-evaluate');
 // Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
 const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
-// Validated at synthesis (compile-project.ts): only the rule index is built here.
-const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
+const stores = dynamoStores(env);
+// The rules run are the table's active rule-set version (read through a 30 s cache, so a publish
+// is live without a deploy); the bundled project, validated at synthesis, seeds a fresh table.
+const bundled = readDeployedProject(env.NUDGE_PROJECT_DIR);
+const active = activeProject({
+  stores,
+  bundled,
+  compile: compileVersion,
+  log: (message, fields) => logger.warn(message, fields),
+});
+const deps = composeEvaluate({
+  stores,
+  scheduler: sendScheduler(env),
+  clock: systemClock,
+  // Until the first batch reads the table (cold start stays free of DynamoDB calls).
+  project: { settings: bundled.settings, rules: compileRuleSet(bundled.rules) },
+});
+const follow = followActive(active, (project) => Object.assign(deps, project));
 
-export const handler = createSqsBatchHandler(
-  evaluateRecordHandler(
-    composeEvaluate({
-      stores: dynamoStores(env),
-      scheduler: sendScheduler(env),
-      clock: systemClock,
-      project: { settings: project.settings, rules: compileRuleSet(project.rules) },
-    }),
-    (message, fields, level = 'info') => logger[level](message, fields),
-    metrics,
-  ),
+const batch = createSqsBatchHandler(
+  evaluateRecordHandler(deps, (message, fields, level = 'info') => logger[level](message, fields), metrics),
   { logger, metrics },
 );
+
+/** Each batch runs the active rule-set version (swapped in when the pointer moved). */
+export const handler: typeof batch = async (event, context) => {
+  await follow();
+  return batch(event, context);
+};

@@ -18,7 +18,12 @@ import {
 } from '../adapters/secrets/provider-secrets.ts';
 import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { type ActiveProject, createActiveProject } from '../app/active-project.ts';
+import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import type { Stores } from '../app/ports/stores.ts';
+import { compileRuleSet } from '../core/rules/rule-set.ts';
+import type { CompiledProject } from '../wiring/compose.ts';
+import type { DeployedProject } from './deployed-project.ts';
 import { type Environment, need } from './lambda-environment.ts';
 
 // The AWS adapters the Lambda entry points share, built from the environment. Provider SDKs
@@ -74,4 +79,34 @@ export async function providerSecrets(
     ),
   ]);
   return { twilio, sendgrid, unsubscribe };
+}
+
+/** The rules and settings of a rule-set version, compiled for the evaluate step. */
+export function compileVersion(content: RuleSetContent, version: number): CompiledProject {
+  return { settings: content.settings, rules: compileRuleSet(content.rules), ruleSetVersion: version };
+}
+
+/**
+ * The active rule-set version from the table (one pointer read per cache period, each version
+ * compiled once), seeded with the bundled project when the table has none yet, so a fresh stack
+ * runs with no step. A failed pointer read keeps the version already running (logged).
+ */
+export function activeProject<T>(options: {
+  stores: Stores;
+  bundled: DeployedProject;
+  compile: (content: RuleSetContent, version: number) => T;
+  log: (message: string, fields: Record<string, unknown>) => void;
+}): ActiveProject<T> {
+  const { format: _format, ...content } = options.bundled;
+  return createActiveProject({
+    ruleSets: options.stores.ruleSets,
+    clock: systemClock,
+    compile: options.compile,
+    seed: { content, by: 'deploy (bundled nudge-project.json)' },
+    onStale: (error, version) =>
+      options.log('rule-set pointer not readable; still running the cached version', {
+        version,
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+  });
 }

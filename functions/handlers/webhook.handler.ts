@@ -3,12 +3,18 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { composeWebhook } from '../wiring/compose.ts';
+import { composeWebhook, followActive, projectPart } from '../wiring/compose.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { webhookRequestFromFunctionUrl } from './function-url-request.ts';
 import { readEnvironment } from './lambda-environment.ts';
-import { dynamoStores, outcomePublisher, providerSecrets } from './lambda-wiring.ts';
-import { createWebhookRouter } from './webhook-router.ts';
+import {
+  activeProject,
+  compileVersion,
+  dynamoStores,
+  outcomePublisher,
+  providerSecrets,
+} from './lambda-wiring.ts';
+import { createWebhookRouter, type WebhookDeps } from './webhook-router.ts';
 
 const logger = createLogger('nudge-webhook');
 // Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
@@ -18,9 +24,10 @@ const env = readEnvironment();
 const project = readDeployedProject(env.NUDGE_PROJECT_DIR);
 const secrets = await providerSecrets(env);
 
-const route = createWebhookRouter({
+const stores = dynamoStores(env);
+const deps: WebhookDeps = {
   ...composeWebhook({
-    stores: dynamoStores(env),
+    stores,
     outcomes: outcomePublisher(env),
     clock: systemClock,
     project: { settings: project.settings, rules: project.rules },
@@ -31,7 +38,14 @@ const route = createWebhookRouter({
   ...(env.NUDGE_WEBHOOK_BASE_URL === undefined ? {} : { publicBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
   metrics,
   log: (level, message, fields) => logger[level](message, fields ?? {}),
-});
+};
+const route = createWebhookRouter(deps);
+// Reply keywords and answers follow the active rule-set version's settings (30 s cache), as the
+// evaluate and send functions follow its rules; the bundled project runs until the first request.
+const follow = followActive(
+  activeProject({ stores, bundled: project, compile: compileVersion, log: (m, f) => logger.warn(m, f) }),
+  (next) => Object.assign(deps, projectPart(next)),
+);
 
 export async function handler(
   event: APIGatewayProxyEventV2,
@@ -39,6 +53,7 @@ export async function handler(
 ): Promise<APIGatewayProxyStructuredResultV2> {
   logger.addContext(context);
   try {
+    await follow();
     const response = await route(webhookRequestFromFunctionUrl(event));
     return { statusCode: response.status, headers: response.headers, body: response.body };
   } finally {

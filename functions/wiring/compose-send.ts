@@ -56,6 +56,12 @@ export interface Composition {
    * holds them runs the new rules, settings and templates from the next call on.
    */
   reload(project: CompiledProject & { catalog: TemplateCatalog }): void;
+  /**
+   * Brings the use cases onto the active rule-set version (see `followActive` in compose.ts); the
+   * front door calls it before each event and each send. Absent when the project is fixed (the
+   * simulator).
+   */
+  follow?: () => Promise<unknown>;
 }
 
 /** Builds every use case over one set of adapters. */
@@ -69,7 +75,8 @@ export function composeNudge(adapters: SendAdapters & { outcomes: OutcomePublish
     webhook,
     reload(project) {
       const { settings, rules } = project;
-      Object.assign(evaluate, { rules, settings });
+      const version = { ruleSetVersion: project.ruleSetVersion };
+      Object.assign(evaluate, { rules, settings, ...version });
       Object.assign(send, { rules, settings, render: catalogRenderer(project.catalog, settings) });
       Object.assign(webhook, projectPart(project));
     },

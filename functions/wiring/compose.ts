@@ -8,6 +8,7 @@
  * functions load neither a provider SDK nor the template engine; the local runtime and the
  * simulator run everything in one process (`composeNudge`, compose-send.ts).
  */
+import type { ActiveProject } from '../app/active-project.ts';
 import type { EvaluateDeps } from '../app/evaluate-event.ts';
 import type { ReplyDeps } from '../app/handle-inbound-reply.ts';
 import type { Stores } from '../app/ports/stores.ts';
@@ -23,6 +24,8 @@ import type { RuleSet } from '../core/rules/rule-set.ts';
 export interface CompiledProject {
   settings: EngineSettings;
   rules: RuleSet;
+  /** The rule-set version it was compiled from; recorded on every message planned under it. */
+  ruleSetVersion?: number;
 }
 
 /** What every front door has: the stores, the clock and the project. */
@@ -63,6 +66,33 @@ export function composeEvaluate(adapters: EvaluateAdapters): EvaluateDeps {
     clock: adapters.clock,
     settings: adapters.project.settings,
     rules: adapters.project.rules,
+    ...versionOf(adapters.project),
+  };
+}
+
+/** The version part of the dependencies (absent for an unversioned project, e.g. the simulator's). */
+function versionOf(project: CompiledProject): { ruleSetVersion?: number } {
+  return project.ruleSetVersion === undefined ? {} : { ruleSetVersion: project.ruleSetVersion };
+}
+
+/**
+ * Keeps composed dependencies on the active rule-set version: call the returned function before
+ * each batch; when the active version changed since the last call, `apply` swaps the new
+ * project into the dependency objects (as `Composition.reload` does), so the next record runs
+ * it. Reads go through the {@link ActiveProject}'s cache: one pointer read per cache period.
+ */
+export function followActive<P extends CompiledProject>(
+  active: ActiveProject<P>,
+  apply: (project: P) => void,
+): () => Promise<P> {
+  let applied: number | undefined;
+  return async () => {
+    const { version, project } = await active.current();
+    if (version !== applied) {
+      apply(project);
+      applied = version;
+    }
+    return project;
   };
 }
 

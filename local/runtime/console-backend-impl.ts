@@ -28,7 +28,7 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads (and, for privacy requests, erases). */
-  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals'>;
+  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets'>;
   /** Where pending sends wait: a privacy erase deletes hers. */
   scheduler: SendScheduler;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
@@ -62,6 +62,10 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       return parts
         .rules()
         .map((loaded) => consoleRule(loaded.rule, `${loaded.file}:${loaded.line}`, messages));
+    },
+    activeRuleSet: async () => {
+      const active = await stores.ruleSets.active();
+      return active === undefined ? undefined : { version: active.version, ...active.lastMove };
     },
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),

@@ -9,16 +9,17 @@ import {
   type LocalSendScheduler,
 } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { DeadLetter } from '../../functions/adapters/sqs/in-process-send-queue.ts';
+import type { ActiveProject } from '../../functions/app/active-project.ts';
 import type { EvaluationResult } from '../../functions/app/evaluate-event.ts';
 import type { MessageStore } from '../../functions/app/ports/messages.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import type { ChannelSender } from '../../functions/app/ports.ts';
 import { maskPiiText } from '../../functions/core/customers/mask-pii.ts';
-import { formatRuleIssue, type LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
+import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
-import { compileRuleSet } from '../../functions/core/rules/rule-set.ts';
 import { timedChannels } from '../../functions/handlers/send-records.ts';
 import { createWebhookRouter, type WebhookDeps } from '../../functions/handlers/webhook-router.ts';
+import { followActive } from '../../functions/wiring/compose.ts';
 import { composeNudge } from '../../functions/wiring/compose-send.ts';
 import type { EventBridgeEvent } from '../aws/put-events-server.ts';
 import type { DynamoDbEngine, DynamoDbEngineChoice } from '../dynamodb/local-dynamodb.ts';
@@ -26,6 +27,7 @@ import type { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/inde
 import type { LiveCredentials } from './live-credentials.ts';
 import type { LocalConsoleAuth } from './local-console-auth.ts';
 import { watchProject } from './project-watcher.ts';
+import { type LocalProject, projectContent, publishIfChanged, startRuleSets } from './rule-versions.ts';
 import { writeRuntimeFile } from './runtime-file.ts';
 import { runtimeHandle, startSendQueue } from './runtime-handle.ts';
 import { type ProjectState, startConsole } from './start-console.ts';
@@ -208,6 +210,7 @@ async function start(
     speed: options.speed ?? 1,
   });
   const { dynamo, dynamoClient, firstStart, stores } = await startStorage(options, clock, log, stops);
+  const { active, initial } = await startRuleSets({ ruleSets: stores.ruleSets, dir, project, clock, log });
 
   // Webhooks first: the sandboxes need their URL; the router needs the sandboxes' keys.
   const router: { route?: ReturnType<typeof createWebhookRouter> } = {};
@@ -248,15 +251,16 @@ async function start(
     publicBaseUrl: webhooks.url,
   };
   const built: SendPorts = { messages: stores.messages, channels: senders };
-  const composed = { state, holder, stores, scheduler, clock, metrics, publisher, log };
+  const composed = { initial, holder, stores, scheduler, clock, metrics, publisher, log };
   const webhookDeps = wire(options, composed, built, webhookKeys);
   router.route = createWebhookRouter(webhookDeps);
+  followRuleSets(holder, active, webhookDeps);
 
   // Messages scheduled before a restart live in DynamoDB: give them back to the scheduler.
   const restored = await restoreSchedules(stores.queries, scheduler);
   if (restored > 0) log(`restored ${restored} scheduled message(s) from ${options.dataDir ?? 'the table'}`);
   scheduler.start();
-  if (options.watch !== false) await watchRules(dir, state, holder, webhookDeps, log, stops);
+  if (options.watch !== false) await watchRules(dir, { state, holder, stores, active, clock }, log, stops);
   const consoleDeps = {
     state,
     stores,
@@ -288,7 +292,22 @@ async function start(
   return runtimeHandle(urls, dynamo.engine, parts, stop);
 }
 
-const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => item.rule));
+/**
+ * Before each event and each send, the composition moves onto the active rule-set version (one
+ * pointer read per cache period, as in Lambda); the webhook router's copy of its part too.
+ */
+function followRuleSets(
+  holder: NudgeHolder,
+  active: ActiveProject<LocalProject>,
+  webhookDeps: WebhookDeps,
+): void {
+  const nudge = holder.nudge;
+  if (nudge === undefined) return;
+  nudge.follow = followActive(active, (next) => {
+    nudge.reload(next);
+    Object.assign(webhookDeps, nudge.webhook);
+  });
+}
 
 /**
  * Composes the production use cases on the local ports (into `holder`) and returns the webhook
@@ -297,7 +316,7 @@ const rulesOf = (loaded: LoadedRule[]) => compileRuleSet(loaded.map((item) => it
 function wire(
   options: LocalRuntimeOptions,
   parts: {
-    state: ProjectState;
+    initial: LocalProject;
     holder: NudgeHolder;
     stores: Stores;
     scheduler: LocalSendScheduler;
@@ -312,14 +331,14 @@ function wire(
     'unsubscribeSigningKey' | 'twilioAuthToken' | 'sendgridPublicKey' | 'publicBaseUrl'
   >,
 ): WebhookDeps {
-  const { project } = parts.state;
+  const project = parts.initial;
   const sendPorts = options.decorateSendPorts?.(built) ?? built;
   const nudge = composeNudge({
     stores: parts.stores,
     sendStores: { messages: sendPorts.messages },
     scheduler: parts.scheduler,
     clock: parts.clock,
-    project: { settings: project.settings, rules: rulesOf(project.rules) },
+    project,
     catalog: project.catalog,
     channels: timedChannels(sendPorts.channels, parts.metrics),
     outcomes: parts.publisher,
@@ -337,29 +356,53 @@ function wire(
   };
 }
 
-/** Hot reload: the last good set keeps running when an edit breaks a rule. */
+/**
+ * Hot reload: a valid edit of the project files is published as a new local version, and the
+ * runtime moves onto it at once (a forced pointer read, then the same follow as every event);
+ * an edit that breaks a rule publishes nothing, and the last good version keeps running.
+ */
 async function watchRules(
   dir: string,
-  state: ProjectState,
-  holder: NudgeHolder,
-  webhookDeps: WebhookDeps,
+  parts: {
+    state: ProjectState;
+    holder: NudgeHolder;
+    stores: Stores;
+    active: ActiveProject<LocalProject>;
+    clock: ControllableClock;
+  },
   log: Log,
   stops: Stops,
 ): Promise<void> {
-  const reload = () => {
+  const { state } = parts;
+  const reload = async () => {
     const next = loadProjectFolder(dir);
     state.issues = next.issues.map(formatRuleIssue);
     if (state.issues.length > 0) {
-      log(`rules NOT reloaded (the last good set keeps running):\n  ${state.issues.join('\n  ')}`);
+      log(`rules NOT published (the last good version keeps running):\n  ${state.issues.join('\n  ')}`);
       return;
     }
+    const content = projectContent(dir, next);
+    const published = await publishIfChanged(
+      parts.stores.ruleSets,
+      content,
+      parts.clock,
+      'edited project files',
+    );
+    await parts.active.refresh();
+    await parts.holder.nudge?.follow?.();
+    // The console shows the new rules once the runtime runs them.
     state.project = next;
-    holder.nudge?.reload({ settings: next.settings, rules: rulesOf(next.rules), catalog: next.catalog });
-    // The router holds a copy of the webhook's dependencies: give it the reloaded part too.
-    Object.assign(webhookDeps, holder.nudge?.webhook);
-    log(`rules reloaded: ${next.rules.length} rule(s) valid`);
+    log(`rules reloaded: ${next.rules.length} rule(s) valid, version ${published.version} active`);
   };
-  const watcher = watchProject(dir, reload, { onError: (error) => log(`watching the project: ${error}`) });
+  const watcher = watchProject(
+    dir,
+    () => {
+      reload().catch((error: unknown) =>
+        log(`rules NOT published: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    },
+    { onError: (error) => log(`watching the project: ${error}`) },
+  );
   await watcher.ready;
   stops.push(() => watcher.close());
 }

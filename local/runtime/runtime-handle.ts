@@ -45,6 +45,7 @@ export function startSendQueue(
     concurrency: SEND_QUEUE_CONCURRENCY,
     handler: async (messageId) => {
       if (holder.nudge === undefined) throw new Error('not started');
+      await holder.nudge.follow?.();
       const outcome = await sendMessage(messageId, holder.nudge.send);
       countSendOutcome(outcome, metrics);
       log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);

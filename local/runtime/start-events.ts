@@ -29,6 +29,7 @@ export function ingestStep(deps: {
   const { holder, metrics, customersSeen, clock, log } = deps;
   return async (event) => {
     if (holder.nudge === undefined) throw new Error('not started');
+    await holder.nudge.follow?.();
     const result = await evaluateEvent(event, holder.nudge.evaluate);
     countEvaluation(result, metrics);
     const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');

@@ -11,6 +11,7 @@ import { describeGoalLedgerContract } from './goals-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describePrivacyContract } from './privacy-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
+import { describeRuleSetsContract } from './rule-sets-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
 import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
 import { describeThresholdCountersContract } from './threshold-counters-contract.ts';
@@ -27,4 +28,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
   describePrivacyContract(name, makeStores);
   describeAuditLogContract(name, async () => (await makeStores()).audit);
+  describeRuleSetsContract(name, async () => (await makeStores()).ruleSets);
 }

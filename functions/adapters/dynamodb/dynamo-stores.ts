@@ -9,6 +9,7 @@ import { DynamoMessageStore } from './dynamo-message-store.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
 import { DynamoRejectedLog } from './dynamo-rejected-log.ts';
 import { DynamoReplyStore } from './dynamo-reply-store.ts';
+import { DynamoRuleSets } from './dynamo-rule-sets.ts';
 import { DynamoSuppressionStore } from './dynamo-suppression-store.ts';
 import { type DynamoStoresOptions, DynamoTable } from './dynamo-table.ts';
 import { DynamoThresholdCounters } from './dynamo-threshold-counters.ts';
@@ -34,5 +35,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     goals: new DynamoGoalLedger(table),
     customerIndex: new DynamoCustomerIndex(table),
     audit: new DynamoAuditLog(table),
+    ruleSets: new DynamoRuleSets(table.tableName, table.doc),
   };
 }

@@ -68,6 +68,7 @@ const MessageItemSchema = z.object({
       samples: z.array(z.object({ eventId: z.string(), customerId: z.string().optional() })),
     })
     .optional(),
+  ruleSetVersion: z.number().int().positive().optional(),
   history: z.array(StatusChangeSchema),
 });
 

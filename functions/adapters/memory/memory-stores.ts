@@ -9,6 +9,7 @@ import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
 import { MemoryReplyStore } from './memory-reply-store.ts';
+import { MemoryRuleSets } from './memory-rule-sets.ts';
 import { MemorySuppressionStore } from './memory-suppression-store.ts';
 import { MemoryThresholdCounters } from './memory-threshold-counters.ts';
 
@@ -40,5 +41,6 @@ export function createMemoryStores(): MemoryStores {
     goals: new MemoryGoalLedger(),
     customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
     audit: new MemoryAuditLog(),
+    ruleSets: new MemoryRuleSets(),
   };
 }

@@ -8,6 +8,7 @@ import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
 import type { ReplyStore } from './replies.ts';
+import type { RuleSetStore } from './rule-sets.ts';
 import type { SuppressionStore } from './suppressions.ts';
 import type { ThresholdCounters } from './thresholds.ts';
 
@@ -30,4 +31,6 @@ export interface Stores {
   customerIndex: CustomerIndex;
   /** Console writes: who did what, when, under which role. */
   audit: AuditLog;
+  /** Rule-set versions and the active pointer (issue 12). */
+  ruleSets: RuleSetStore;
 }

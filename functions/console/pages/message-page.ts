@@ -55,6 +55,7 @@ export function messagePage(record: MessageRecord, zone: string | undefined): Sa
       <dt>Channel</dt><dd>${record.channel ?? '—'}</dd>
       <dt>To</dt><dd>${maskContact(record.to)}</dd>
       <dt>Locale</dt><dd>${record.locale ?? '—'}</dd>
+      <dt>Rule set</dt><dd>${record.ruleSetVersion === undefined ? '—' : `version ${record.ruleSetVersion}`}</dd>
       <dt>Status</dt><dd>${statusBadge(record.status)} ${record.reason ?? ''}${record.detail !== undefined && html` <span class="muted">${record.detail}</span>`}</dd>
       <dt>Created</dt><dd>${timeIn(record.createdAt, zone, { seconds: true })}</dd>
       <dt>Due</dt><dd>${timeIn(record.sendAt, zone, { seconds: true })}</dd>

@@ -9,6 +9,8 @@ export interface RulesView {
   /** Virtual now, for "in 2 h" next to each planned send. */
   now: string;
   zones: Map<string, string | undefined>;
+  /** The active rule-set version and its last move, when the backend knows it. */
+  active?: { version: number; by: string; at: string; message: string } | undefined;
 }
 
 /** How many planned sends a rule card lists before summarising the rest. */
@@ -68,6 +70,10 @@ export function rulesPage(view: RulesView): SafeHtml {
     view.rules.length === 0
       ? emptyState('No rules loaded.', html`Add YAML files to <code>rules/</code>: see docs/rules.md.`)
       : view.rules.map((rule) => ruleCard(rule, view));
+  const active =
+    view.active === undefined
+      ? ''
+      : html`<p class="small muted" id="active-version">Active rule-set version ${view.active.version}, published by ${view.active.by} ${timeIn(view.active.at, undefined)}${view.active.message === '' ? '' : html`: ${view.active.message}`}</p>`;
   return html`<h1>Rules</h1>
-<div id="rules" data-live>${validation(view)}${body}</div>`;
+<div id="rules" data-live>${active}${validation(view)}${body}</div>`;
 }

@@ -82,6 +82,7 @@ async function rules(ctx: RouteContext): Promise<Response> {
     rules: all,
     now: ctx.backend.clock().now,
     zones: found,
+    active: await ctx.backend.activeRuleSet?.(),
   });
   return page(ctx, 200, 'Rules', '/rules', body);
 }

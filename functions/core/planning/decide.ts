@@ -17,6 +17,8 @@ export const SUPPRESS_REASONS = [
   'duplicate',
   'template-error',
   'rule-disabled',
+  /** The rule is not in the active rule-set version any more (deleted after the message was planned). */
+  'rule-removed',
   'unknown-customer',
   'too-large',
 ] as const;
@@ -152,12 +154,11 @@ export function decideSend(input: {
   render: RenderFn;
 }): SendDecision {
   const { rule, profile, settings, now } = input;
-  if (rule === undefined || !rule.enabled) {
-    return {
-      kind: 'suppress',
-      reason: 'rule-disabled',
-      detail: 'the rule was removed or disabled before sending',
-    };
+  if (rule === undefined) {
+    return { kind: 'suppress', reason: 'rule-removed', detail: 'the rule is not in the active rule set' };
+  }
+  if (!rule.enabled) {
+    return { kind: 'suppress', reason: 'rule-disabled', detail: 'the rule was disabled before sending' };
   }
   if (profile === undefined) {
     return { kind: 'suppress', reason: 'unknown-customer', detail: 'the customer profile is gone' };
