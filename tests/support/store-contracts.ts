@@ -6,6 +6,7 @@ import type { Stores } from '../../functions/app/ports/stores.ts';
 import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
+import { describeEventArchiveContract } from './event-archive-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
@@ -21,4 +22,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
+  describeEventArchiveContract(name, makeStores);
 }

@@ -2,6 +2,7 @@ import type { Stores } from '../../app/ports/stores.ts';
 import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
+import { DynamoEventArchive } from './dynamo-event-archive.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
 import { DynamoRejectedLog } from './dynamo-rejected-log.ts';
@@ -28,5 +29,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     thresholds: new DynamoThresholdCounters(table),
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
+    events: new DynamoEventArchive(table, options.eventArchiveDays),
   };
 }

@@ -2,6 +2,7 @@ import type { Stores } from '../../app/ports/stores.ts';
 import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
 import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
+import { MemoryEventArchive } from './memory-event-archive.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
@@ -33,5 +34,6 @@ export function createMemoryStores(): MemoryStores {
     thresholds: new MemoryThresholdCounters(),
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    events: new MemoryEventArchive(),
   };
 }

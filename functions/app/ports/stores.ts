@@ -1,6 +1,7 @@
 import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
 import type { DedupeClaims } from './dedupe.ts';
+import type { EventArchive } from './event-archive.ts';
 import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
@@ -22,4 +23,6 @@ export interface Stores {
   thresholds: ThresholdCounters;
   rejected: RejectedLog;
   queries: ConsoleQueries;
+  /** Accepted journey events, kept for backtests (event-archive.ts). */
+  events: EventArchive;
 }
