@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBacktest } from './commands/backtest.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
 import { registerPreview } from './commands/preview.command.ts';
 import { registerRules } from './commands/rules.command.ts';
@@ -17,5 +18,6 @@ registerSimulate(program);
 registerPreview(program);
 registerDemo(program);
 registerStart(program);
+registerBacktest(program);
 
 await program.parseAsync(process.argv);

@@ -274,3 +274,71 @@ export async function runBacktest(input: {
   }
   return run.finish();
 }
+
+function byReason(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length === 0 ? '0' : entries.map(([reason, n]) => `${n} ${reason}`).join(', ');
+}
+
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+function countsLine(label: string, counts: RuleCounts | undefined): string {
+  if (counts === undefined) return `    ${label.padEnd(10)} (no such rule)`;
+  const segments = Object.values(counts.sms).reduce((sum, sms) => sum + sms.segments, 0);
+  return (
+    `    ${label.padEnd(10)} planned ${counts.planned}, sent ${counts.sent} (${segments} SMS segments, ${counts.emails} emails), ` +
+    `suppressed ${total(counts.suppressed)} [${byReason(counts.suppressed)}], cancelled ${total(counts.cancelled)} [${byReason(counts.cancelled)}], ` +
+    `failed ${total(counts.failed)}, pending ${counts.pending}`
+  );
+}
+
+function differenceLines(report: BacktestReport): string[] {
+  const { compared, differing, sample } = report.differences;
+  const lines = [
+    `Messages that differ: ${differing} of ${compared} compared${sample.length > 0 ? ` (first ${sample.length}):` : ''}`,
+  ];
+  const side = (outcome: MessageDifference['baseline']) =>
+    outcome === undefined
+      ? 'not planned'
+      : `${outcome.status}${outcome.reason === null ? '' : ` (${outcome.reason})`} ${outcome.sendAt}${outcome.text === null ? '' : ` "${outcome.text}"`}`;
+  for (const difference of sample) {
+    lines.push(
+      `  ${difference.ruleId} · event ${difference.eventId} · customer ${difference.customerId}`,
+      `    baseline:  ${side(difference.baseline)}`,
+      `    candidate: ${side(difference.candidate)}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The report as text for a person deciding on a publish: the window, malformed lines by line
+ * number, per-rule counts side by side, sample differences, and the cost preview when given.
+ */
+export function formatBacktestReport(report: BacktestReport, costs?: string): string {
+  const { events } = report;
+  const seconds = report.elapsedMs / 1000;
+  const lines = [
+    `Backtest: ${events.replayed} events replayed from ${events.first ?? '—'} to ${events.last ?? '—'} ` +
+      `(${events.read} lines, ${events.malformed} malformed${events.outOfOrder > 0 ? `, ${events.outOfOrder} out of time order` : ''}; ` +
+      `${seconds.toFixed(1)} s, ${Math.round(events.read / Math.max(seconds, 0.001))} lines/s)`,
+  ];
+  if (report.malformed.length > 0) {
+    lines.push('Malformed lines (skipped):');
+    for (const bad of report.malformed) lines.push(`  line ${bad.line}: ${bad.reason}`);
+    const more = events.malformed - report.malformed.length;
+    if (more > 0) lines.push(`  … and ${more} more`);
+  }
+  lines.push('Per rule (baseline = active, candidate = this folder):');
+  for (const rule of report.rules) {
+    lines.push(
+      `  ${rule.ruleId}`,
+      countsLine('baseline', rule.baseline),
+      countsLine('candidate', rule.candidate),
+    );
+  }
+  lines.push(...differenceLines(report));
+  return `${lines.join('\n')}\n${costs ?? ''}`;
+}
