@@ -50,7 +50,7 @@ function usageProblem(options: BacktestOptions): string | undefined {
 }
 
 /** Runs `nudge backtest` and returns its exit code (0 done, 1 a project or price table is invalid, 2 usage). */
-export async function backtestCommand(options: BacktestOptions): Promise<number> {
+async function backtestCommand(options: BacktestOptions): Promise<number> {
   const problem = usageProblem(options);
   if (problem !== undefined) {
     process.stderr.write(`nudge backtest: ${problem}\n`);

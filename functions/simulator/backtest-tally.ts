@@ -27,7 +27,7 @@ export interface RuleCounts {
 }
 
 /** One side of the comparison: the outcome of one message. */
-export interface MessageOutcome {
+interface MessageOutcome {
   status: string;
   reason: string | null;
   channel: string | null;
@@ -100,7 +100,7 @@ export function countSettled(counts: RuleCounts, record: MessageRecord): void {
 }
 
 /** The comparable outcome of a settled (or, at the end, pending) message. */
-export function outcomeOf(record: MessageRecord): MessageOutcome {
+function outcomeOf(record: MessageRecord): MessageOutcome {
   return {
     status: record.status,
     reason: record.reason ?? null,

@@ -30,7 +30,7 @@ import {
 export type BacktestInput = { line: number; value: unknown } | { line: number; error: string };
 
 /** A line the backtest could not use, and why. */
-export interface MalformedLine {
+interface MalformedLine {
   line: number;
   reason: string;
 }

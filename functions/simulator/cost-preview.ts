@@ -47,7 +47,7 @@ export function readPriceTable(path: string): PriceTable {
 }
 
 /** The cost of one side of one rule (or of a whole side). */
-export interface SideCost {
+interface SideCost {
   sms: number;
   email: number;
   aws: number;

@@ -21,13 +21,13 @@ import { customerPartition, parse, utcInstant } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
 
 /** Partitions per hour of archived events (see the module comment for the arithmetic). */
-export const EVENT_ARCHIVE_SHARDS = 32;
+const EVENT_ARCHIVE_SHARDS = 32;
 
 /** Days an archived event is kept after Nudge accepted it, unless the stores are told otherwise. */
-export const DEFAULT_EVENT_ARCHIVE_DAYS = 30;
+const DEFAULT_EVENT_ARCHIVE_DAYS = 30;
 
 /** The shard of an event id: FNV-1a over its UTF-16 units, stable across processes. */
-export function eventShard(eventId: string): number {
+function eventShard(eventId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < eventId.length; i++) {
     hash ^= eventId.charCodeAt(i);
@@ -37,7 +37,7 @@ export function eventShard(eventId: string): number {
 }
 
 /** The table partition of archived events of UTC hour `hour` (`yyyy-MM-ddTHH`) and `shard`. */
-export function eventArchivePartition(hour: string, shard: number): string {
+function eventArchivePartition(hour: string, shard: number): string {
   return `EVENTS#${hour}#${shard}`;
 }
 
