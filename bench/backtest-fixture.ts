@@ -85,18 +85,22 @@ export function benchProject(
 /** Start of the synthetic stream: a Monday morning. */
 const START_MS = Date.parse('2026-11-02T06:00:00.000Z');
 
+/** Events are 2.5 s apart: a million span ~29 days, about what the 30-day archive holds. */
+const SPACING_MS = 2_500;
+
 /**
- * Writes `count` synthetic journey events, in time order, 20 ms apart: per booking, a `Booked`,
- * then a `Done` (most) or a `Cancelled` (some); 50,000 customers recur, so per-customer state
- * (profiles, caps) reaches a steady size.
+ * Writes `count` synthetic journey events, in time order, {@link SPACING_MS} apart: per booking a
+ * `Booked` (the visit 3 h later), then a `Done` (80 %) or a `Cancelled` (20 %); 50,000 customers
+ * recur, so per-customer state (profiles, caps) reaches a steady size, and the messages pending
+ * at any time are those of the last few hours (reminders deferred overnight included).
  */
 export async function writeSyntheticEvents(path: string, count: number): Promise<void> {
   const out = createWriteStream(path, 'utf8');
   for (let i = 0; i < count; i++) {
     const booking = Math.floor(i / 2);
     const closing = i % 2 === 1;
-    const time = new Date(START_MS + i * 20).toISOString();
-    const at = new Date(START_MS + booking * 40 + 3 * 3_600_000).toISOString();
+    const time = new Date(START_MS + i * SPACING_MS).toISOString();
+    const at = new Date(START_MS + booking * 2 * SPACING_MS + 3 * 3_600_000).toISOString();
     const customer = booking % 50_000;
     const type = !closing ? 'Booked' : booking % 5 === 0 ? 'Cancelled' : 'Done';
     const event = {
