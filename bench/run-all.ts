@@ -32,6 +32,7 @@ const BENCHES = [
   { file: 'bench/cold-start.bench.ts', command: 'npm run bench:cold-start' },
   { file: 'bench/e2e.bench.ts', command: 'npm run bench:e2e' },
   { file: 'bench/pending.bench.ts', command: 'npm run bench:pending' },
+  { file: 'bench/backtest.bench.ts', command: 'npm run bench:backtest' },
 ] as const;
 
 let interrupted = false;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBacktest } from './commands/backtest.command.ts';
 import { registerCustomer } from './commands/customer.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
 import { registerPreview } from './commands/preview.command.ts';
@@ -21,5 +22,6 @@ registerDemo(program);
 registerReport(program);
 registerStart(program);
 registerCustomer(program);
+registerBacktest(program);
 
 await program.parseAsync(process.argv);

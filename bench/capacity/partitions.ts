@@ -5,6 +5,7 @@
  * (`OUTBOX#<yyyy-MM>`) puts them all on one. Change a key function (shard the outbox) and the
  * share of the hottest partition changes with it; nothing here knows the patterns.
  */
+import { eventArchiveKey } from '../../functions/adapters/dynamodb/dynamo-event-archive.ts';
 import { suppressionKey } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import {
   customerPartition,
@@ -49,6 +50,8 @@ export const TABLE_KEYS: KeyFunctions = {
     suppressionKey(work === 'email' ? 'email' : 'sms', work === 'email' ? item.email : item.phone).PK,
   'table:THRESHOLD': (item) => itemKey.thresholdEvent(item.thresholdCounter, item.at, item.messageId).PK,
   'table:REJECTED': (item) => itemKey.rejected(item.at, item.messageId).PK,
+  // Every accepted event is archived, an hour's events sharded by event id.
+  'table:EVENTS': (item) => eventArchiveKey(item.at, item.messageId).PK,
   [`index:${INDEXES.outbox.indexName}`]: (item) => outboxPartition(monthOf(item.at)),
   [`index:${INDEXES.timeline.indexName}`]: (item) => customerPartition(item.customerId),
   [`index:${INDEXES.lifecycle.indexName}`]: (item) => pendingPartition(item.correlationKey),

@@ -45,7 +45,7 @@ export interface EvaluationResult {
 export interface EvaluateDeps
   extends Pick<
     Stores,
-    'messages' | 'profiles' | 'dedupe' | 'thresholds' | 'rejected' | 'suppressions' | 'goals'
+    'messages' | 'profiles' | 'dedupe' | 'thresholds' | 'rejected' | 'suppressions' | 'goals' | 'events'
   > {
   // suppressions: a re-opt-in event lifts those of the customer's addresses.
   scheduler: SendScheduler;
@@ -78,6 +78,13 @@ export async function evaluateEvent(input: unknown, deps: EvaluateDeps): Promise
   const tooEarly = futureTimeProblem(parsed.event.time, now, deps.settings.consent.futureToleranceMinutes);
   if (tooEarly !== undefined) return reject(input, parsed.event.id, tooEarly, now, deps);
   const event = parsed.event;
+  // Every accepted event is archived, matched or not, for backtests (ports/event-archive.ts).
+  await deps.events.archive({
+    event,
+    at: utcIso(event.time),
+    receivedAt: isoOf(now),
+    ...optionalCustomer(namedCustomer(event)),
+  });
   const result: EvaluationResult = { eventId: event.id, planned: [], closed: [], counted: [] };
 
   for (const closer of deps.rules.closers.match(event)) {
@@ -303,8 +310,17 @@ function correlationOf(rule: Rule, event: JourneyEvent): string | undefined {
 }
 
 function customerIdOf(event: JourneyEvent): string {
+  return namedCustomer(event) ?? 'unknown';
+}
+
+/** The customer an event names: `detail.customer.id`, else `detail.customerId`. */
+function namedCustomer(event: JourneyEvent): string | undefined {
   const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
-  return typeof id === 'string' && id !== '' ? id : 'unknown';
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+function optionalCustomer(customerId: string | undefined): { customerId?: string } {
+  return customerId === undefined ? {} : { customerId };
 }
 
 /** The first `max` UTF-16 units, never ending inside a surrogate pair (the store keeps UTF-8). */

@@ -7,6 +7,7 @@ import { describeAuditLogContract } from './audit-contract.ts';
 import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
+import { describeEventArchiveContract } from './event-archive-contract.ts';
 import { describeGoalLedgerContract } from './goals-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describePrivacyContract } from './privacy-contract.ts';
@@ -29,4 +30,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describePrivacyContract(name, makeStores);
   describeAuditLogContract(name, async () => (await makeStores()).audit);
   describeRuleSetsContract(name, async () => (await makeStores()).ruleSets);
+  describeEventArchiveContract(name, makeStores);
 }

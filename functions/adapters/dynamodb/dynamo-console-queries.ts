@@ -8,6 +8,7 @@ import * as z from 'zod';
 import type { MessageRecord, RejectedEvent } from '../../app/message-record.ts';
 import type { ConsoleQueries } from '../../app/ports/console-queries.ts';
 import type { InboundReply } from '../../app/ports/replies.ts';
+import { isArchivedEventKey } from './dynamo-event-archive.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 import type { DynamoTable } from './dynamo-table.ts';
 import {
@@ -108,6 +109,9 @@ export class DynamoConsoleQueries implements ConsoleQueries {
         ScanIndexForward: false,
       },
       wanted,
+      // Archived journey events share the index (dynamo-event-archive.ts); a filter expression
+      // may not name an index key, so they are skipped here: messages and replies only.
+      (key) => !isArchivedEventKey(key),
     );
     const items = await this.table.batchGet(keys);
     const messages: MessageRecord[] = [];

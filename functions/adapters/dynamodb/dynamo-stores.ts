@@ -4,6 +4,7 @@ import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
 import { DynamoCustomerIndex } from './dynamo-customer-index.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
+import { DynamoEventArchive } from './dynamo-event-archive.ts';
 import { DynamoGoalLedger } from './dynamo-goals.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
@@ -36,5 +37,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     customerIndex: new DynamoCustomerIndex(table),
     audit: new DynamoAuditLog(table),
     ruleSets: new DynamoRuleSets(table.tableName, table.doc),
+    events: new DynamoEventArchive(table, options.eventArchiveDays),
   };
 }

@@ -35,6 +35,8 @@ export interface DynamoStoresOptions {
   client?: DynamoDBDocumentClient | DynamoDBClient;
   /** Days an item is kept after its last write (or its planned send time). Default 400. */
   retentionDays?: number;
+  /** Days an accepted journey event stays in the event archive (dynamo-event-archive.ts). Default 30. */
+  eventArchiveDays?: number;
   /**
    * The clock the use cases run on. The stores read it for TTL and to know which month the
    * outbox and rejected listings start from, so the local runtime's sped-up clock and the table
@@ -113,10 +115,11 @@ export class DynamoTable {
     }
   }
 
-  /** Table keys from a Query, following pages until `max` keys or the end. */
+  /** Table keys from a Query, following pages until `max` keys `accept`ed or the end. */
   async queryKeys(
     input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
     max = Number.POSITIVE_INFINITY,
+    accept: (key: ItemKey) => boolean = () => true,
   ): Promise<ItemKey[]> {
     const keys: ItemKey[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -132,7 +135,10 @@ export class DynamoTable {
           }),
         ),
       );
-      for (const item of page.Items ?? []) keys.push(toItemKey(item));
+      for (const item of page.Items ?? []) {
+        const key = toItemKey(item);
+        if (accept(key)) keys.push(key);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && keys.length < max);
     return keys;

@@ -4,6 +4,7 @@ import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
 import { MemoryCustomerIndex } from './memory-customer-index.ts';
 import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
+import { MemoryEventArchive } from './memory-event-archive.ts';
 import { MemoryGoalLedger } from './memory-goal-ledger.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
@@ -42,5 +43,6 @@ export function createMemoryStores(): MemoryStores {
     customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
     audit: new MemoryAuditLog(),
     ruleSets: new MemoryRuleSets(),
+    events: new MemoryEventArchive(),
   };
 }

@@ -3,6 +3,7 @@ import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
 import type { CustomerIndex } from './customer-index.ts';
 import type { DedupeClaims } from './dedupe.ts';
+import type { EventArchive } from './event-archive.ts';
 import type { GoalLedger } from './goals.ts';
 import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
@@ -33,4 +34,6 @@ export interface Stores {
   audit: AuditLog;
   /** Rule-set versions and the active pointer (issue 12). */
   ruleSets: RuleSetStore;
+  /** Accepted journey events, kept for backtests (event-archive.ts). */
+  events: EventArchive;
 }

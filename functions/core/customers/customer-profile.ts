@@ -1,7 +1,8 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import * as z from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
+import { isValidTimeZone } from '../time-zones.ts';
 
 /** A consent statement for one channel; the latest one wins. */
 export interface ConsentEntry {
@@ -46,7 +47,7 @@ export const EventCustomerSchema = z.looseObject({
   timeZone: z
     .string()
     .max(64)
-    .refine((zone) => IANAZone.isValidZone(zone), {
+    .refine((zone) => isValidTimeZone(zone), {
       message: 'not an IANA time zone such as Europe/Stockholm',
     })
     .optional(),
@@ -190,7 +191,7 @@ function pick(
 /** The customer's time zone when it is a real IANA zone, else the default. */
 export function customerZone(profile: CustomerProfile | undefined, fallback: string): string {
   const zone = profile?.timeZone;
-  return zone !== undefined && IANAZone.isValidZone(zone) ? zone : fallback;
+  return zone !== undefined && isValidTimeZone(zone) ? zone : fallback;
 }
 
 /** An address Nudge may send to, or why not. */

@@ -3,7 +3,7 @@
  * Liquid synchronously with the customer's locale and time zone, and measures SMS bodies.
  */
 import { type Liquid, LiquidError, UndefinedVariableError } from 'liquidjs';
-import { IANAZone } from 'luxon';
+import { isValidTimeZone } from '../time-zones.ts';
 import { htmlEngine, renderParsed, textEngine } from './liquid-engines.ts';
 import { FilterInputError, FormatSettings } from './locale-filters.ts';
 import { findUnsafeLinks, SAFE_LINK_RULE } from './safe-links.ts';
@@ -82,7 +82,7 @@ export type RenderResult =
  * `--- html` section (outputs escaped) or, without one, generated from the text.
  */
 export function renderMessage(catalog: TemplateCatalog, request: RenderRequest): RenderResult {
-  if (!IANAZone.isValidZone(request.timeZone)) {
+  if (!isValidTimeZone(request.timeZone)) {
     return { ok: false, reason: 'invalid-request', detail: `unknown time zone '${request.timeZone}'` };
   }
   const locale = resolveTemplateLocale(
