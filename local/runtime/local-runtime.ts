@@ -261,23 +261,14 @@ async function start(
   if (restored > 0) log(`restored ${restored} scheduled message(s) from ${options.dataDir ?? 'the table'}`);
   scheduler.start();
   if (options.watch !== false) await watchRules(dir, { state, holder, stores, active, clock }, log, stops);
-  const consoleDeps = {
-    state,
-    stores,
-    webhookDeps,
-    customersSeen,
-    clock,
-    bus,
-    twilio,
-    sendgrid,
-    metrics,
-    scheduler,
-  };
+  const consoleDeps = { state, stores, webhookDeps, customersSeen, clock, bus, twilio, sendgrid, metrics };
+  const consoleParts = { ...consoleDeps, scheduler };
+  const consolePort = options.ports?.console;
   const consoleUrl = await startConsole(
     dir,
-    options.ports?.console,
+    consolePort,
     events.url,
-    consoleDeps,
+    consoleParts,
     stops,
     options.consoleAuth,
   );
