@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { MAX_REPLY_WINDOW_DAYS, SCORE_MAX, SCORE_MIN } from '../../core/replies/score-reply.ts';
+import { openToken, signToken, type TokenPurpose, type TokenRefusal } from './signed-token.ts';
 import { assertUnsubscribeBaseUrl } from './unsubscribe-link.ts';
 
 /** Where the webhook function serves one-click survey answers, relative to its base URL. */
@@ -12,14 +12,12 @@ export const SCORE_PATH = '/survey';
  */
 const SCORE_LINK_TTL_DAYS = MAX_REPLY_WINDOW_DAYS;
 
-const MAX_TOKEN_LENGTH = 2048;
 /**
  * Domain separation: the same key signs unsubscribe links (`nudge-unsubscribe.v1.`), so each
  * purpose has its own prefix under the MAC and its own `p` in the payload: an unsubscribe token
  * presented here, or a score token at `/unsubscribe`, fails the signature check.
  */
 const SIGNED_PREFIX = 'nudge-score.v1.';
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 const PayloadSchema = z.strictObject({
   v: z.literal(1),
@@ -29,6 +27,11 @@ const PayloadSchema = z.strictObject({
   s: z.number().int().min(SCORE_MIN).max(SCORE_MAX),
   exp: z.number().int().positive(),
 });
+
+const SCORE_TOKEN: TokenPurpose<z.infer<typeof PayloadSchema>> = {
+  prefix: SIGNED_PREFIX,
+  schema: PayloadSchema,
+};
 
 /** What a score link stands for: this recipient gives this message's question this score. */
 interface ScoreClaims {
@@ -41,9 +44,7 @@ interface ScoreClaims {
 }
 
 /** Why a token was refused: `malformed` (not a token), `forged` (wrong signature or purpose), `expired`. */
-export type ScoreTokenCheck =
-  | { ok: true; claims: ScoreClaims }
-  | { ok: false; why: 'malformed' | 'forged' | 'expired' };
+export type ScoreTokenCheck = { ok: true; claims: ScoreClaims } | { ok: false; why: TokenRefusal };
 
 /** Signs a score token (`base64url(payload).base64url(HMAC-SHA-256(key, prefix + payload part))`). */
 export function signScoreToken(
@@ -51,16 +52,18 @@ export function signScoreToken(
   options: { key: string; nowEpochSeconds: number },
 ): string {
   if (options.key.length < 32) throw new Error('the link signing key must be at least 32 characters');
-  const payload = PayloadSchema.parse({
-    v: 1,
-    p: 'score',
-    a: input.address.trim().toLowerCase(),
-    m: input.messageId,
-    s: input.score,
-    exp: Math.floor(options.nowEpochSeconds) + SCORE_LINK_TTL_DAYS * 86_400,
-  });
-  const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-  return `${body}.${mac(options.key, body).toString('base64url')}`;
+  return signToken(
+    SCORE_TOKEN,
+    {
+      v: 1,
+      p: 'score',
+      a: input.address.trim().toLowerCase(),
+      m: input.messageId,
+      s: input.score,
+      exp: Math.floor(options.nowEpochSeconds) + SCORE_LINK_TTL_DAYS * 86_400,
+    },
+    options.key,
+  );
 }
 
 /** Checks a score token: signature first (constant time), then the payload. Never throws. */
@@ -68,28 +71,9 @@ export function verifyScoreToken(
   token: string | undefined,
   options: { key: string; nowEpochSeconds: number },
 ): ScoreTokenCheck {
-  if (token === undefined || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
-    return { ok: false, why: 'malformed' };
-  const [body, signature, ...rest] = token.split('.');
-  if (body === undefined || signature === undefined || rest.length > 0)
-    return { ok: false, why: 'malformed' };
-  if (!BASE64URL.test(body) || !BASE64URL.test(signature)) return { ok: false, why: 'malformed' };
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(options.key, body);
-  // Only the canonical base64url spelling (see unsubscribe-link.ts): any changed character refuses.
-  if (given.length !== expected.length || given.toString('base64url') !== signature)
-    return { ok: false, why: 'forged' };
-  if (!timingSafeEqual(given, expected)) return { ok: false, why: 'forged' };
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, why: 'malformed' };
-  }
-  const payload = PayloadSchema.safeParse(json);
-  if (!payload.success) return { ok: false, why: 'malformed' };
-  if (options.nowEpochSeconds >= payload.data.exp) return { ok: false, why: 'expired' };
-  const { a: address, m: messageId, s: score, exp: expiresAt } = payload.data;
+  const opened = openToken(SCORE_TOKEN, token, options);
+  if (!opened.ok) return opened;
+  const { a: address, m: messageId, s: score, exp: expiresAt } = opened.payload;
   return { ok: true, claims: { address, messageId, score, expiresAt } };
 }
 
@@ -100,8 +84,4 @@ export function scoreUrl(baseUrl: string, token: string): string {
   const url = new URL(`${base.pathname.replace(/\/+$/, '')}${SCORE_PATH}`, base);
   url.searchParams.set('t', token);
   return url.href;
-}
-
-function mac(key: string, body: string): Buffer {
-  return createHmac('sha256', key).update(`${SIGNED_PREFIX}${body}`, 'utf8').digest();
 }

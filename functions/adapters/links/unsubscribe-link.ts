@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { openToken, signToken, type TokenPurpose, type TokenRefusal } from './signed-token.ts';
 
 /** Where the webhook function serves one-click unsubscribe (RFC 8058), relative to its base URL. */
 export const UNSUBSCRIBE_PATH = '/unsubscribe';
@@ -16,11 +16,8 @@ const UNSUBSCRIBE_LINK_TTL_DAYS = 90;
 /** A signing key shorter than this is refused: HMAC-SHA-256 wants at least 256 bits of key. */
 const MIN_UNSUBSCRIBE_KEY_LENGTH = 32;
 
-/** A longer `t` is refused before any work (a real token is well under 1 kB). */
-const MAX_TOKEN_LENGTH = 2048;
 /** Domain separation: this key signs nothing else, and a later format gets another prefix. */
 const SIGNED_PREFIX = 'nudge-unsubscribe.v1.';
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 const PayloadSchema = z.strictObject({
   v: z.literal(1),
@@ -31,6 +28,11 @@ const PayloadSchema = z.strictObject({
   l: z.string().min(2).max(35).optional(),
   exp: z.number().int().positive(),
 });
+
+const UNSUBSCRIBE_TOKEN: TokenPurpose<z.infer<typeof PayloadSchema>> = {
+  prefix: SIGNED_PREFIX,
+  schema: PayloadSchema,
+};
 
 /** What an unsubscribe link stands for. */
 interface UnsubscribeClaims {
@@ -50,7 +52,7 @@ interface UnsubscribeClaims {
 /** Why a token was refused: `malformed` (not a token at all), `forged` (wrong signature), `expired`. */
 export type UnsubscribeTokenCheck =
   | { ok: true; claims: UnsubscribeClaims }
-  | { ok: false; why: 'malformed' | 'forged' | 'expired' };
+  | { ok: false; why: TokenRefusal };
 
 /**
  * A signed, expiring token: `base64url(JSON payload)` `.` `base64url(HMAC-SHA-256(key, prefix +
@@ -63,7 +65,7 @@ export function signUnsubscribeToken(
 ): string {
   checkKey(options.key);
   const ttlSeconds = Math.round((options.ttlDays ?? UNSUBSCRIBE_LINK_TTL_DAYS) * 86_400);
-  const payload = PayloadSchema.parse({
+  const payload = {
     v: 1,
     ch: 'email',
     a: input.address.trim().toLowerCase(),
@@ -71,9 +73,8 @@ export function signUnsubscribeToken(
     ...(input.customerId === undefined ? {} : { c: input.customerId }),
     ...(input.locale === undefined ? {} : { l: input.locale }),
     exp: Math.floor(options.nowEpochSeconds) + ttlSeconds,
-  });
-  const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-  return `${body}.${mac(options.key, body).toString('base64url')}`;
+  } as const;
+  return signToken(UNSUBSCRIBE_TOKEN, payload, options.key);
 }
 
 /**
@@ -84,44 +85,18 @@ export function verifyUnsubscribeToken(
   token: string | undefined,
   options: { key: string; nowEpochSeconds: number },
 ): UnsubscribeTokenCheck {
-  if (token === undefined || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
-    return { ok: false, why: 'malformed' };
-  const parts = token.split('.');
-  const [body, signature] = parts;
-  if (
-    parts.length !== 2 ||
-    body === undefined ||
-    signature === undefined ||
-    !BASE64URL.test(body) ||
-    !BASE64URL.test(signature)
-  )
-    return { ok: false, why: 'malformed' };
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(options.key, body);
-  // Node decodes base64url leniently: the unused low bits of the last character are ignored, so
-  // two spellings decode to the same bytes. Only the canonical spelling is accepted, so that
-  // changing any character of a link refuses it.
-  if (given.length !== expected.length || given.toString('base64url') !== signature)
-    return { ok: false, why: 'forged' };
-  if (!timingSafeEqual(given, expected)) return { ok: false, why: 'forged' };
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, why: 'malformed' };
-  }
-  const payload = PayloadSchema.safeParse(json);
-  if (!payload.success) return { ok: false, why: 'malformed' };
-  if (options.nowEpochSeconds >= payload.data.exp) return { ok: false, why: 'expired' };
+  const opened = openToken(UNSUBSCRIBE_TOKEN, token, options);
+  if (!opened.ok) return opened;
+  const data = opened.payload;
   return {
     ok: true,
     claims: {
-      channel: payload.data.ch,
-      address: payload.data.a,
-      messageId: payload.data.m,
-      ...(payload.data.c === undefined ? {} : { customerId: payload.data.c }),
-      ...(payload.data.l === undefined ? {} : { locale: payload.data.l }),
-      expiresAt: payload.data.exp,
+      channel: data.ch,
+      address: data.a,
+      messageId: data.m,
+      ...(data.c === undefined ? {} : { customerId: data.c }),
+      ...(data.l === undefined ? {} : { locale: data.l }),
+      expiresAt: data.exp,
     },
   };
 }
@@ -150,10 +125,6 @@ export function assertUnsubscribeBaseUrl(baseUrl: string): void {
 function isAllowedBase(base: URL): boolean {
   if (base.protocol === 'https:') return true;
   return base.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(base.hostname);
-}
-
-function mac(key: string, body: string): Buffer {
-  return createHmac('sha256', key).update(`${SIGNED_PREFIX}${body}`, 'utf8').digest();
 }
 
 function checkKey(key: string): void {
