@@ -8,6 +8,7 @@ import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
+import { describeRuleStatsContract } from './rule-stats-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
 import { describeSuppressionStoreContract } from './suppression-store-contract.ts';
 import { describeThresholdCountersContract } from './threshold-counters-contract.ts';
@@ -20,5 +21,6 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeCapLedgerContract(name, makeStores);
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
+  describeRuleStatsContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
 }

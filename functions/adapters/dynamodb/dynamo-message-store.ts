@@ -19,9 +19,11 @@ import type {
   SentReceipt,
   TransitionPatch,
 } from '../../app/ports/messages.ts';
+import { createdCounters, statusCounters } from '../../app/rule-stat-counters.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
+import { type CounterAdd, countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
-import type { DynamoTable } from './dynamo-table.ts';
+import { type DynamoTable, record } from './dynamo-table.ts';
 import {
   customerPartition,
   ITEM_TYPE,
@@ -58,7 +60,25 @@ export class DynamoMessageStore implements MessageStore {
       ...lifecycleAtCreate(message),
       [ATTR.expiresAt]: this.table.expiresAt(message.sendAt),
     };
-    return this.table.putIfAbsent(item);
+    // Created once (a redelivery finds it), and counted `planned` in the same write.
+    const result = await countedWrite(
+      this.table,
+      {
+        Put: {
+          TableName: this.table.tableName,
+          Item: record(withoutUndefined(item)),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      },
+      {
+        ruleId: message.ruleId,
+        id: message.messageId,
+        at: message.createdAt,
+        counters: createdCounters(message.status, message.reason),
+      },
+    );
+    return result.written ? 'created' : 'exists';
   }
 
   async getMessage(messageId: string): Promise<MessageRecord | undefined> {
@@ -95,7 +115,9 @@ export class DynamoMessageStore implements MessageStore {
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(`${status} IN (${from.map((s) => update.value(s)).join(', ')})`);
     if (claim !== undefined) update.condition(`${update.name('attempts')} = ${update.value(claim)}`);
-    return this.updateMessage(messageId, update);
+    const counters = statusCounters(change.status, change.reason);
+    if (counters.length === 0) return this.updateMessage(messageId, update);
+    return this.countedUpdate(messageId, update, { id: messageId, at: change.at, counters });
   }
 
   async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
@@ -138,7 +160,9 @@ export class DynamoMessageStore implements MessageStore {
       .setOrRemove('detail', sent.detail)
       .condition(`${fromSending.name('status')} = ${fromSending.value('sending')}`);
     updateLifecycle(fromSending, 'sent', {});
-    const written = await this.updateMessage(messageId, fromSending);
+    // `sent` is counted by the send step's record of it, whichever of the two writes makes it.
+    const counted = { id: messageId, at: sent.at, counters: statusCounters('sent') };
+    const written = await this.countedUpdate(messageId, fromSending, counted);
     if (written !== undefined) return written;
     const current = await this.getMessage(messageId);
     if (
@@ -153,7 +177,7 @@ export class DynamoMessageStore implements MessageStore {
     fill
       .condition(`${fill.name('status')} = ${fill.value(current.status)}`)
       .condition(`attribute_not_exists(${fill.name('providerId')})`);
-    return this.updateMessage(messageId, fill);
+    return this.countedUpdate(messageId, fill, counted);
   }
 
   /** The part of a `sent` write common to both cases: provider fields, lease gone, claim held. */
@@ -247,6 +271,26 @@ export class DynamoMessageStore implements MessageStore {
     if (first === undefined) return undefined;
     const item = await this.table.getItem(toItemKey(first));
     return item === undefined ? undefined : toMessageRecord(item);
+  }
+
+  /**
+   * The update and the rule's counters in one transaction (dynamo-rule-stats.ts), then the new
+   * record read back (a transaction returns no values). Undefined when the condition failed or
+   * the message does not exist.
+   */
+  private async countedUpdate(
+    messageId: string,
+    update: UpdateExpressionBuilder,
+    add: Omit<CounterAdd, 'ruleId'>,
+  ): Promise<MessageRecord | undefined> {
+    const ruleId = await messageRuleId(this.table, messageId);
+    if (ruleId === undefined) return undefined;
+    const result = await countedWrite(
+      this.table,
+      { Update: { TableName: this.table.tableName, Key: itemKey.message(messageId), ...update.build() } },
+      { ...add, ruleId },
+    );
+    return result.written ? this.getMessage(messageId) : undefined;
   }
 
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */

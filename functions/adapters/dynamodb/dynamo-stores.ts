@@ -6,6 +6,7 @@ import { DynamoMessageStore } from './dynamo-message-store.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
 import { DynamoRejectedLog } from './dynamo-rejected-log.ts';
 import { DynamoReplyStore } from './dynamo-reply-store.ts';
+import { DynamoRuleStats } from './dynamo-rule-stats.ts';
 import { DynamoSuppressionStore } from './dynamo-suppression-store.ts';
 import { type DynamoStoresOptions, DynamoTable } from './dynamo-table.ts';
 import { DynamoThresholdCounters } from './dynamo-threshold-counters.ts';
@@ -28,5 +29,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     thresholds: new DynamoThresholdCounters(table),
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
+    ruleStats: new DynamoRuleStats(table),
   };
 }

@@ -6,6 +6,7 @@ import { MemoryMessageStore } from './memory-message-store.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
 import { MemoryReplyStore } from './memory-reply-store.ts';
+import { MemoryRuleStats } from './memory-rule-stats.ts';
 import { MemorySuppressionStore } from './memory-suppression-store.ts';
 import { MemoryThresholdCounters } from './memory-threshold-counters.ts';
 
@@ -20,8 +21,9 @@ export interface MemoryStores extends Stores {
 
 /** Every store port in memory (for the simulator and unit tests); the console queries read the others. */
 export function createMemoryStores(): MemoryStores {
-  const messages = new MemoryMessageStore();
-  const inboundReplies = new MemoryReplyStore();
+  const ruleStats = new MemoryRuleStats();
+  const messages = new MemoryMessageStore(ruleStats);
+  const inboundReplies = new MemoryReplyStore(ruleStats);
   const rejected = new MemoryRejectedLog();
   return {
     messages,
@@ -33,5 +35,6 @@ export function createMemoryStores(): MemoryStores {
     thresholds: new MemoryThresholdCounters(),
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    ruleStats,
   };
 }

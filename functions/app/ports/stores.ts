@@ -5,6 +5,7 @@ import type { MessageStore } from './messages.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
 import type { ReplyStore } from './replies.ts';
+import type { RuleStats } from './rule-stats.ts';
 import type { SuppressionStore } from './suppressions.ts';
 import type { ThresholdCounters } from './thresholds.ts';
 
@@ -22,4 +23,6 @@ export interface Stores {
   thresholds: ThresholdCounters;
   rejected: RejectedLog;
   queries: ConsoleQueries;
+  /** Per-rule daily counters, written by `messages` and `inboundReplies` with the outcomes. */
+  ruleStats: RuleStats;
 }
