@@ -1,6 +1,8 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { RuleDayStats } from '../../functions/app/ports/rule-stats.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import type { RuleStatsReport } from '../../functions/app/rule-stats-report.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
@@ -14,10 +16,15 @@ export interface ConsoleRule {
   summary: string;
   channels: string[];
   template: string;
-  /** Outcomes so far, by status (scheduled, sent, delivered, suppressed, cancelled, failed, …). */
+  /**
+   * Outcomes over the last 30 UTC days, from the rule's daily counters (planned, sent, delivered,
+   * failed, suppressed, cancelled, replied, optedOut, and `suppressed:<reason>`, …).
+   */
   counts: Record<string, number>;
-  /** Suppression reasons and how often. */
+  /** Suppression reasons and how often, over the same days. */
   suppressedBy: Record<string, number>;
+  /** The same counters per UTC day, oldest first (the rules page's chart). */
+  days?: RuleDayStats[];
   /** Scheduled messages of this rule, soonest first: what will fire, when, for whom. */
   nextPlanned: Array<{ messageId: string; customerId: string; sendAt: string }>;
 }
@@ -49,6 +56,8 @@ export interface ConsoleBackend {
   /** Validation state of rules/ and templates/: empty when valid; else each located message. */
   ruleIssues(): string[];
   rules(): Promise<ConsoleRule[]>;
+  /** A rule's daily counters over the last `days` UTC days; undefined for a rule not loaded. */
+  ruleStats(ruleId: string, days: number): Promise<RuleStatsReport | undefined>;
   listMessages(options: {
     limit: number;
     cursor?: string;

@@ -6,6 +6,7 @@ import { profileAddresses } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import { type RuleStatsReport, ruleStatsReport } from '../../functions/app/rule-stats-report.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
@@ -21,7 +22,7 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
+  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'ruleStats'>;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -39,8 +40,11 @@ export interface ConsoleBackendParts {
   endpoints: () => { console: string; events: string; twilio: string; sendgrid: string };
 }
 
-/** Most messages the rules page reads to count outcomes (a local console, not analytics). */
+/** Most messages the rules page reads to list the next planned sends (a local console). */
 const COUNT_LIMIT = 5000;
+
+/** The days the rules page counts over. */
+const RULES_PAGE_DAYS = 30;
 
 /** The console's view of the local runtime: the stores, the sandboxes and the bus, nothing else. */
 export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend {
@@ -50,8 +54,17 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
     ruleIssues: () => parts.issues(),
     rules: async () => {
       const messages = await allMessages(stores.queries, COUNT_LIMIT);
-      return parts.rules().map((loaded) => consoleRule(loaded, messages));
+      const loaded = parts.rules();
+      const now = parts.clock.now();
+      const reports = await Promise.all(
+        loaded.map((rule) => ruleStatsReport(stores.ruleStats, rule.rule.id, now, RULES_PAGE_DAYS)),
+      );
+      return loaded.map((rule, index) => consoleRule(rule, messages, reports[index]));
     },
+    ruleStats: async (ruleId, days) =>
+      parts.rules().some((loaded) => loaded.rule.id === ruleId)
+        ? ruleStatsReport(stores.ruleStats, ruleId, parts.clock.now(), days)
+        : undefined,
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),
     ...customerReads(parts),
@@ -64,16 +77,17 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
   };
 }
 
-/** One rule with its outcome counts and next planned sends, from the messages read. */
-function consoleRule(loaded: LoadedRule, messages: ReadonlyArray<MessageRecord>): ConsoleRule {
+/** One rule with its counters (last 30 UTC days) and next planned sends. */
+function consoleRule(
+  loaded: LoadedRule,
+  messages: ReadonlyArray<MessageRecord>,
+  report: RuleStatsReport | undefined,
+): ConsoleRule {
   const mine = messages.filter((message) => message.ruleId === loaded.rule.id);
-  const counts: Record<string, number> = {};
+  const counts = report?.totals ?? {};
   const suppressedBy: Record<string, number> = {};
-  for (const message of mine) {
-    counts[message.status] = (counts[message.status] ?? 0) + 1;
-    if (message.status === 'suppressed' && message.reason !== undefined) {
-      suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
-    }
+  for (const [counter, count] of Object.entries(counts)) {
+    if (counter.startsWith('suppressed:')) suppressedBy[counter.slice('suppressed:'.length)] = count;
   }
   return {
     id: loaded.rule.id,
@@ -84,8 +98,9 @@ function consoleRule(loaded: LoadedRule, messages: ReadonlyArray<MessageRecord>)
     summary: describeRule(loaded.rule),
     channels: [...loaded.rule.channels],
     template: loaded.rule.template,
-    counts,
+    counts: Object.fromEntries(Object.entries(counts).filter(([counter]) => !counter.includes(':'))),
     suppressedBy,
+    ...(report === undefined ? {} : { days: report.days }),
     nextPlanned: mine
       .filter((message) => message.status === 'scheduled')
       .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))

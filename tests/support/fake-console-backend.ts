@@ -1,6 +1,7 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
+import type { RuleStatsReport } from '../../functions/app/rule-stats-report.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import type {
   CapturedMessage,
@@ -191,6 +192,20 @@ export class FakeConsoleBackend implements ConsoleBackend {
   async rules(): Promise<ConsoleRule[]> {
     this.#maybeFail();
     return this.consoleRules;
+  }
+
+  /** A rule's `days` as seeded on its console rule (the last `days` of them), with their sums. */
+  async ruleStats(ruleId: string, days: number): Promise<RuleStatsReport | undefined> {
+    this.#maybeFail();
+    const rule = this.consoleRules.find((candidate) => candidate.id === ruleId);
+    if (rule === undefined) return undefined;
+    const daily = (rule.days ?? []).slice(-days);
+    const totals: Record<string, number> = {};
+    for (const day of daily) {
+      for (const [counter, count] of Object.entries(day.counts))
+        totals[counter] = (totals[counter] ?? 0) + count;
+    }
+    return { ruleId, from: daily[0]?.day ?? '', to: daily[daily.length - 1]?.day ?? '', days: daily, totals };
   }
 
   async listMessages(options: {

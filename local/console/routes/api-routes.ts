@@ -10,6 +10,7 @@ import {
 import { getMetrics } from '../metrics-route.ts';
 import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
 
 /** The console's JSON API, under `/api/`: one line per route. */
 export const API_ROUTES: readonly Route[] = [
@@ -22,6 +23,7 @@ export const API_ROUTES: readonly Route[] = [
   // One address's suppression, whoever it belongs to (the address URL-encoded: %2B for +).
   { pattern: /^\/api\/suppressions\/(sms|email)\/([^/]+)$/, methods: { GET: addressSuppression } },
   { pattern: /^\/api\/rules$/, methods: { GET: listRules } },
+  ...RULE_STATS_ROUTES,
   { pattern: /^\/api\/rejected$/, methods: { GET: listRejected } },
   { pattern: /^\/api\/metrics$/, methods: { GET: getMetrics } },
   { pattern: /^\/api\/captured$/, methods: { GET: listCaptured } },
