@@ -7,6 +7,7 @@ import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeMessageStoreContract } from './message-store-contract.ts';
+import { describePendingSendsContract } from './pending-sends-contract.ts';
 import { describeProfileStoreContract } from './profile-store-contract.ts';
 import { describeRuleStatsContract } from './rule-stats-contract.ts';
 import type { MakeStores } from './store-contract-fixtures.ts';
@@ -22,5 +23,6 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeThresholdCountersContract(name, makeStores);
   describeConsoleQueriesContract(name, makeStores);
   describeRuleStatsContract(name, makeStores);
+  describePendingSendsContract(name, makeStores);
   describeSuppressionStoreContract(name, async () => (await makeStores()).suppressions);
 }

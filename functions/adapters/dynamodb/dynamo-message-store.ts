@@ -20,6 +20,7 @@ import type {
   TransitionPatch,
 } from '../../app/ports/messages.ts';
 import { createdCounters, statusCounters } from '../../app/rule-stat-counters.ts';
+import { duePartition, dueSort } from './dynamo-pending-sends.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
 import { type CounterAdd, countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
@@ -58,6 +59,7 @@ export class DynamoMessageStore implements MessageStore {
       [ATTR.outboxPk]: outboxPartition(monthOf(message.createdAt)),
       [ATTR.outboxSk]: outboxSort(message.createdAt, message.messageId),
       ...lifecycleAtCreate(message),
+      ...dueAtCreate(message),
       [ATTR.expiresAt]: this.table.expiresAt(message.sendAt),
     };
     // Created once (a redelivery finds it), and counted `planned` in the same write.
@@ -111,6 +113,7 @@ export class DynamoMessageStore implements MessageStore {
       if (value !== undefined) update.set(field, withoutUndefined(value));
     }
     updateLifecycle(update, change.status, patch);
+    updateDue(update, messageId, change.status, patch);
     update
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(`${status} IN (${from.map((s) => update.value(s)).join(', ')})`);
@@ -220,6 +223,8 @@ export class DynamoMessageStore implements MessageStore {
       .add('attempts', 1)
       // Out of the pending index: a closing event can no longer cancel what is being sent.
       .remove(ATTR.lifecycleSk)
+      // Out of the pending-sends listing too: it is being sent, no longer to be cancelled by hand.
+      .remove(ATTR.dueSk)
       .set(ATTR.expiresAt, this.table.expiresAt())
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(
@@ -328,6 +333,30 @@ function lifecycleAtCreate(message: MessageRecord): Record<string, string> {
     [ATTR.lifecyclePk]: pendingPartition(message.correlationKey),
     ...(message.status === 'scheduled' ? { [ATTR.lifecycleSk]: message.sendAt } : {}),
   };
+}
+
+/** The `due` index keys of a new message: every scheduled message, by rule, due time and id. */
+function dueAtCreate(message: MessageRecord): Record<string, string> {
+  if (message.status !== 'scheduled') return {};
+  return {
+    [ATTR.duePk]: duePartition(message.ruleId, message.messageId),
+    [ATTR.dueSk]: dueSort(message.sendAt, message.messageId),
+  };
+}
+
+/**
+ * Keeps the `due` index exact through a transition: back to `scheduled` with a new sendAt (a
+ * deferral or retry) it is listed at that time again, under the partition set at create; any
+ * other status takes it out.
+ */
+function updateDue(
+  update: UpdateExpressionBuilder,
+  messageId: string,
+  status: MessageStatus,
+  patch: TransitionPatch,
+): void {
+  if (status !== 'scheduled') update.remove(ATTR.dueSk);
+  else if (patch.sendAt !== undefined) update.set(ATTR.dueSk, dueSort(patch.sendAt, messageId));
 }
 
 /**

@@ -3,6 +3,7 @@ import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { DynamoConsoleQueries } from './dynamo-console-queries.ts';
 import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
+import { DynamoPendingSends } from './dynamo-pending-sends.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
 import { DynamoRejectedLog } from './dynamo-rejected-log.ts';
 import { DynamoReplyStore } from './dynamo-reply-store.ts';
@@ -30,5 +31,6 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     rejected: new DynamoRejectedLog(table),
     queries: new DynamoConsoleQueries(table),
     ruleStats: new DynamoRuleStats(table),
+    pending: new DynamoPendingSends(table),
   };
 }

@@ -3,6 +3,7 @@ import { MemoryCapLedger } from './memory-cap-ledger.ts';
 import { MemoryConsoleQueries } from './memory-console-queries.ts';
 import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
+import { MemoryPendingSends } from './memory-pending-sends.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
 import { MemoryReplyStore } from './memory-reply-store.ts';
@@ -36,5 +37,6 @@ export function createMemoryStores(): MemoryStores {
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
     ruleStats,
+    pending: new MemoryPendingSends(messages),
   };
 }

@@ -2,6 +2,7 @@ import type { CapLedger } from './caps.ts';
 import type { ConsoleQueries } from './console-queries.ts';
 import type { DedupeClaims } from './dedupe.ts';
 import type { MessageStore } from './messages.ts';
+import type { PendingSends } from './pending-sends.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
 import type { ReplyStore } from './replies.ts';
@@ -25,4 +26,6 @@ export interface Stores {
   queries: ConsoleQueries;
   /** Per-rule daily counters, written by `messages` and `inboundReplies` with the outcomes. */
   ruleStats: RuleStats;
+  /** Scheduled messages by rule and due time (the pending-sends view), from the `due` index. */
+  pending: PendingSends;
 }

@@ -90,8 +90,8 @@ describe('GET /api/rules/:id/stats and the rules page', () => {
       from: '2026-11-23',
       to: '2026-11-24',
       totals: { planned: 8, sent: 8, delivered: 8, suppressed: 2, 'suppressed:no-consent': 2 },
+      days: DAYS.slice(1),
     });
-    expect(body.days).toEqual(DAYS.slice(1));
   });
 
   it('refuses an unknown rule (404) and a bad `days` (400)', async () => {
