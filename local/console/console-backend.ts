@@ -1,4 +1,5 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { CancelResult, ProvisionalPreview } from '../../functions/app/pending-sends.ts';
 import type { RuleDayStats } from '../../functions/app/ports/rule-stats.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
@@ -63,6 +64,25 @@ export interface ConsoleBackend {
     cursor?: string;
   }): Promise<{ items: MessageRecord[]; cursor?: string }>;
   getMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Scheduled messages, soonest first, by rule, customer and due window (ISO UTC, both included),
+   * from the stores' `due` index or the customer's timeline (functions/app/pending-sends.ts).
+   */
+  pendingSends(query: {
+    rule?: string;
+    customer?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }>;
+  /** Cancels a scheduled message by hand (`cancelled-by-operator`); counted, and summarised for the audit. */
+  cancelMessage(messageId: string): Promise<CancelResult>;
+  /**
+   * What a scheduled message would say if rendered now from the current profile and rule;
+   * undefined when the message is not scheduled (or unknown).
+   */
+  provisionalPreview(messageId: string): Promise<ProvisionalPreview | undefined>;
   /** Customers seen by this runtime, most recent first. */
   customers(): Promise<Array<{ id: string; lastSeen: string }>>;
   customer(

@@ -2,12 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
-import { profileAddresses } from '../../functions/app/address-suppressions.ts';
+import { profileAddresses, withAddressSuppressions } from '../../functions/app/address-suppressions.ts';
 import type { MessageRecord } from '../../functions/app/message-record.ts';
+import {
+  cancelScheduledMessage,
+  listPendingSends,
+  provisionalPreview,
+} from '../../functions/app/pending-sends.ts';
 import type { ConsoleQueries } from '../../functions/app/ports/console-queries.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import { catalogRenderer } from '../../functions/app/render-factory.ts';
 import { type RuleStatsReport, ruleStatsReport } from '../../functions/app/rule-stats-report.ts';
+import type { EngineSettings } from '../../functions/core/config/engine-settings.ts';
 import { suppressionAddress } from '../../functions/core/customers/suppression-address.ts';
+import type { TemplateCatalog } from '../../functions/core/messages/index.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import { describeRule } from '../../functions/core/rules/describe-rule.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
@@ -22,7 +30,9 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads: messages, profiles, suppressions and the console queries. */
-  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'ruleStats'>;
+  stores: Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries' | 'ruleStats' | 'pending'>;
+  /** The running project's templates and settings, for a scheduled message's provisional preview. */
+  project?: () => { catalog: TemplateCatalog; settings: EngineSettings };
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -67,6 +77,7 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
         : undefined,
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),
+    ...pendingReads(parts),
     ...customerReads(parts),
     rejected: (limit) => stores.queries.listRejected(limit),
     captured: async (limit) => capturedMessages(parts, limit),
@@ -110,6 +121,36 @@ function consoleRule(
         customerId: message.customerId,
         sendAt: message.sendAt,
       })),
+  };
+}
+
+/** Pending sends: the listing, cancel by hand, and a scheduled message's provisional preview. */
+function pendingReads(
+  parts: ConsoleBackendParts,
+): Pick<ConsoleBackend, 'pendingSends' | 'cancelMessage' | 'provisionalPreview'> {
+  const { stores } = parts;
+  return {
+    pendingSends: (query) =>
+      listPendingSends({ ...query, ruleIds: parts.rules().map((loaded) => loaded.rule.id) }, stores),
+    // The local scheduler's timer still fires; the send finds the message cancelled and does nothing.
+    cancelMessage: (messageId) =>
+      cancelScheduledMessage(messageId, undefined, { messages: stores.messages, clock: parts.clock }),
+    provisionalPreview: async (messageId) => {
+      const record = await stores.messages.getMessage(messageId);
+      const project = parts.project?.();
+      if (record?.status !== 'scheduled' || project === undefined) return undefined;
+      const rule = parts.rules().find((loaded) => loaded.rule.id === record.ruleId)?.rule;
+      const profile = await withAddressSuppressions(
+        await stores.profiles.getProfile(record.customerId),
+        stores.suppressions,
+        project.settings.defaults.country,
+      );
+      const render =
+        rule === undefined
+          ? () => ({ ok: false as const, detail: 'no rule' })
+          : catalogRenderer(project.catalog, project.settings)(record, rule, profile);
+      return provisionalPreview({ record, rule, profile, settings: project.settings, render });
+    },
   };
 }
 

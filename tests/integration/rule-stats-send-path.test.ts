@@ -29,6 +29,20 @@ examples:
   - detail: { ref: R-1 }
 `;
 
+const LATER_RULE = `id: stats-later
+description: A reminder a day after a Later event.
+urgent: true
+on:
+  source: [acme.test]
+  detail-type: [Later]
+send: { after: P1D }
+window: always
+channels: [sms]
+template: stats-ping
+examples:
+  - detail: { ref: R-1 }
+`;
+
 let project: string;
 let runtime: LocalRuntime;
 
@@ -37,6 +51,7 @@ beforeAll(async () => {
   mkdirSync(join(project, 'rules'));
   mkdirSync(join(project, 'templates', 'stats-ping'), { recursive: true });
   writeFileSync(join(project, 'rules', 'stats-ping.yaml'), PING_RULE);
+  writeFileSync(join(project, 'rules', 'stats-later.yaml'), LATER_RULE);
   writeFileSync(join(project, 'templates', 'stats-ping', 'en.sms.liquid'), 'Ping {{ detail.ref }}\n');
   writeFileSync(join(project, 'nudge.config.yaml'), 'defaults:\n  locale: en\n');
   runtime = await startLocalRuntime({
@@ -55,20 +70,20 @@ afterAll(async () => {
 });
 
 /** A Ping envelope for customer `n`; without `phone` the customer cannot be reached. */
-function ping(n: number, phone: string | undefined) {
+function ping(n: number, phone: string | undefined, type = 'Ping', time = START) {
   return {
     version: '0',
-    id: `ev-ping-${n}`,
-    'detail-type': 'Ping',
+    id: `ev-${type}-${n}`,
+    'detail-type': type,
     source: 'acme.test',
     account: '111122223333',
-    time: START.toISO(),
+    time: time.toISO(),
     region: 'eu-north-1',
     resources: [],
     detail: {
       ref: `R-${n}`,
       customer: {
-        id: `cust-${n}`,
+        id: `cust-${type}-${n}`,
         locale: 'en',
         timeZone: 'Europe/Stockholm',
         ...(phone === undefined ? {} : { phone }),
@@ -119,5 +134,79 @@ describe('rule counters on the real send path', () => {
       optedOut: 1,
     });
     expect(again).toEqual(first);
+  });
+});
+
+/** The message ids and cursor of a `GET /api/pending` answer. */
+async function page(response: Response): Promise<{ ids: string[]; cursor: unknown }> {
+  const body: unknown = await response.json();
+  if (typeof body !== 'object' || body === null || !('items' in body) || !Array.isArray(body.items))
+    throw new Error(`not a listing: ${JSON.stringify(body)}`);
+  const ids = body.items.map((item: unknown) =>
+    typeof item === 'object' && item !== null && 'messageId' in item ? String(item.messageId) : '',
+  );
+  return { ids, cursor: 'cursor' in body ? body.cursor : undefined };
+}
+
+describe('pending sends and cancel by hand, through the console API', () => {
+  it('lists by rule, customer and due window; a cancelled message never reaches the sandbox and is counted', async () => {
+    // Later events a minute apart: each reminder is due a day after its event.
+    const phones = ['+46702000001', '+46702000002', '+46702000003'];
+    const planned: string[] = [];
+    for (const [index, phone] of phones.entries()) {
+      const result = await runtime.evaluate(ping(index, phone, 'Later', START.plus({ minutes: index })));
+      planned.push(result.planned[0]?.messageId ?? '');
+    }
+    const api = (path: string, init?: RequestInit) => fetch(`${runtime.urls.console}${path}`, init);
+    const idsOf = async (path: string) => (await page(await api(path))).ids;
+    const dueAt = (minutes: number) => START.plus({ days: 1, minutes }).toISO() ?? '';
+
+    const byRule = await idsOf('/api/pending?rule=stats-later');
+    const byCustomer = await idsOf('/api/pending?customer=cust-Later-1');
+    const byWindow = await idsOf(
+      `/api/pending?from=${encodeURIComponent(dueAt(1))}&to=${encodeURIComponent(dueAt(2))}`,
+    );
+    const firstPage = await page(await api('/api/pending?limit=2'));
+    const cancel = await api(`/api/messages/${planned[1]}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const summary = await cancel.json();
+    const again = await api(`/api/messages/${planned[1]}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const afterCancel = await idsOf('/api/pending?rule=stats-later');
+
+    runtime.clock.set(START.plus({ days: 1, minutes: 5 }));
+    await runtime.settle();
+
+    expect(byRule).toEqual(planned);
+    expect(byCustomer).toEqual([planned[1]]);
+    expect(byWindow).toEqual([planned[1], planned[2]]);
+    expect([firstPage.ids.length, typeof firstPage.cursor]).toEqual([2, 'string']);
+    expect(cancel.status).toBe(200);
+    expect(summary).toMatchObject({
+      action: 'cancel-message',
+      messageId: planned[1],
+      ruleId: 'stats-later',
+      customerId: 'cust-Later-1',
+      from: 'scheduled',
+      status: 'cancelled',
+      reason: 'cancelled-by-operator',
+    });
+    expect(again.status).toBe(409);
+    expect(afterCancel).toEqual([planned[0], planned[2]]);
+    const reached = runtime.twilio
+      .messages()
+      .filter((sms) => phones.includes(sms.to))
+      .map((sms) => sms.to);
+    expect(reached.sort()).toEqual([phones[0], phones[2]]);
+    const [today] = await runtime.stores.ruleStats.readDays('stats-later', '2026-11-24', '2026-11-25');
+    const [tomorrow] = await runtime.stores.ruleStats.readDays('stats-later', '2026-11-25', '2026-11-25');
+    expect(today?.counts).toEqual({ planned: 3, cancelled: 1, 'cancelled:cancelled-by-operator': 1 });
+    expect(tomorrow?.counts).toMatchObject({ sent: 2 });
   });
 });

@@ -1,4 +1,5 @@
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { CancelResult, ProvisionalPreview } from '../../functions/app/pending-sends.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import type { RuleStatsReport } from '../../functions/app/rule-stats-report.ts';
@@ -225,6 +226,59 @@ export class FakeConsoleBackend implements ConsoleBackend {
   async getMessage(messageId: string): Promise<MessageRecord | undefined> {
     this.#maybeFail();
     return this.messages.find((message) => message.messageId === messageId);
+  }
+
+  /** Provisional previews to show, by message id. */
+  previews = new Map<string, ProvisionalPreview>();
+
+  /** The seeded messages that are scheduled and match, soonest first (one page, no cursor). */
+  async pendingSends(query: {
+    rule?: string;
+    customer?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }> {
+    this.#maybeFail();
+    const items = this.messages
+      .filter(
+        (message) =>
+          message.status === 'scheduled' &&
+          (query.rule === undefined || message.ruleId === query.rule) &&
+          (query.customer === undefined || message.customerId === query.customer) &&
+          (query.from === undefined || message.sendAt >= query.from) &&
+          (query.to === undefined || message.sendAt <= query.to),
+      )
+      .sort((a, b) => a.sendAt.localeCompare(b.sendAt));
+    return { items: items.slice(0, query.limit) };
+  }
+
+  /** Cancels a seeded scheduled message in place. */
+  async cancelMessage(messageId: string): Promise<CancelResult> {
+    const message = this.messages.find((candidate) => candidate.messageId === messageId);
+    if (message === undefined) return { kind: 'not-found', messageId };
+    if (message.status !== 'scheduled') return { kind: 'not-scheduled', messageId, status: message.status };
+    message.status = 'cancelled';
+    message.reason = 'cancelled-by-operator';
+    message.history.push({ at: this.now, status: 'cancelled', reason: 'cancelled-by-operator' });
+    return {
+      kind: 'cancelled',
+      summary: {
+        action: 'cancel-message',
+        messageId,
+        ruleId: message.ruleId,
+        customerId: message.customerId,
+        sendAt: message.sendAt,
+        from: 'scheduled',
+        status: 'cancelled',
+        reason: 'cancelled-by-operator',
+        at: this.now,
+      },
+    };
+  }
+
+  async provisionalPreview(messageId: string): Promise<ProvisionalPreview | undefined> {
+    return this.previews.get(messageId);
   }
 
   async customers(): Promise<Array<{ id: string; lastSeen: string }>> {

@@ -13,6 +13,7 @@ const NAV = [
   { path: '/', label: 'Outbox' },
   { path: '/customers', label: 'Customers' },
   { path: '/rules', label: 'Rules' },
+  { path: '/pending', label: 'Pending' },
   { path: '/try', label: 'Try it' },
 ] as const;
 

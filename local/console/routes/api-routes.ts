@@ -8,6 +8,7 @@ import {
   sendJson,
 } from '../http-io.ts';
 import { getMetrics } from '../metrics-route.ts';
+import { PENDING_API_ROUTES } from './pending-routes.ts';
 import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
 import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
@@ -16,6 +17,7 @@ import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
 export const API_ROUTES: readonly Route[] = [
   { pattern: /^\/api\/messages$/, methods: { GET: listMessages } },
   { pattern: /^\/api\/messages\/([^/]+)$/, methods: { GET: getMessage } },
+  ...PENDING_API_ROUTES,
   { pattern: /^\/api\/customers$/, methods: { GET: listCustomers } },
   { pattern: /^\/api\/customers\/([^/]+)$/, methods: { GET: getCustomer } },
   // The suppression entries of a customer's addresses (in force and lifted), with history.

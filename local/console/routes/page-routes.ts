@@ -6,6 +6,7 @@ import { outboxPage, zoneOf } from '../pages/outbox-page.ts';
 import { rulesPage } from '../pages/rules-page.ts';
 import { type TryView, tryPage } from '../pages/try-page.ts';
 import { errorPage, page } from './page-view.ts';
+import { PENDING_PAGE_ROUTES } from './pending-routes.ts';
 import {
   cursorParam,
   eventsFrom,
@@ -25,6 +26,7 @@ export const PAGE_ROUTES: readonly Route[] = [
   { pattern: /^\/customers$/, methods: { GET: customers } },
   { pattern: /^\/customers\/([^/]+)$/, methods: { GET: customer } },
   { pattern: /^\/rules$/, methods: { GET: rules } },
+  ...PENDING_PAGE_ROUTES,
   { pattern: /^\/try$/, methods: { GET: tryIt } },
   { pattern: /^\/try\/events$/, methods: { POST: tryEvents } },
   { pattern: /^\/try\/replies$/, methods: { POST: tryReply } },
@@ -52,7 +54,8 @@ async function message(ctx: RouteContext): Promise<void> {
   const record = await ctx.backend.getMessage(id);
   if (record === undefined) return errorPage(ctx, 404, 'Message not found', `No message with id ${id}.`);
   const found = await ctx.zones.lookup([record.customerId]);
-  page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found)));
+  const provisional = record.status === 'scheduled' ? await ctx.backend.provisionalPreview(id) : undefined;
+  page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found), provisional));
 }
 
 async function customers(ctx: RouteContext): Promise<void> {
