@@ -4,6 +4,7 @@ import { registerPreview } from './commands/preview.command.ts';
 import { registerRules } from './commands/rules.command.ts';
 import { registerSimulate } from './commands/simulate.command.ts';
 import { registerStart } from './commands/start.command.ts';
+import { registerStats } from './commands/stats.command.ts';
 
 const program = new Command()
   .name('nudge')
@@ -17,5 +18,6 @@ registerSimulate(program);
 registerPreview(program);
 registerDemo(program);
 registerStart(program);
+registerStats(program);
 
 await program.parseAsync(process.argv);

@@ -15,7 +15,7 @@ import type { Stores } from './ports/stores.ts';
 import type { Clock, SendScheduler } from './ports.ts';
 
 /** The reason a message cancelled by hand carries (and is counted under). */
-export const CANCELLED_BY_OPERATOR = 'cancelled-by-operator';
+const CANCELLED_BY_OPERATOR = 'cancelled-by-operator';
 
 /** How far back a customer filter reads the customer's timeline (newest entries). */
 const CUSTOMER_TIMELINE_LIMIT = 200;

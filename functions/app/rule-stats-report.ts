@@ -36,7 +36,7 @@ export async function ruleStatsReport(
 }
 
 /** Every counter summed over `days`. */
-export function sumCounts(days: ReadonlyArray<RuleDayStats>): Record<string, number> {
+function sumCounts(days: ReadonlyArray<RuleDayStats>): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const day of days) {
     for (const [counter, count] of Object.entries(day.counts))

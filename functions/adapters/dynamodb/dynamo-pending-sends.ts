@@ -21,7 +21,7 @@ import { toMessageRecord } from './message-items.ts';
 import { ATTR, INDEXES } from './table-design.ts';
 
 /** Partitions a rule's pending sends are spread over (see the capacity note above). */
-export const DUE_SHARDS = 48;
+const DUE_SHARDS = 48;
 
 /** Queries in flight at once. */
 const QUERY_CONCURRENCY = 16;

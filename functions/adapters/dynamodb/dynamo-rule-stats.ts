@@ -34,7 +34,7 @@ import { ATTR } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** Partitions one rule's counters are spread over: 60,000 WCU/s ÷ 500 (half the limit) = 120. */
-export const STATS_SHARDS = 128;
+const STATS_SHARDS = 128;
 
 /** Counter attributes are `n:<counter>` (top level: ADD works on top-level attributes only). */
 const COUNTER_PREFIX = 'n:';
@@ -49,7 +49,7 @@ const READ_CONCURRENCY = 16;
 const CONFLICT_ATTEMPTS = 4;
 
 /** The key of one shard of a rule's counters on one UTC day. */
-export function statsKey(ruleId: string, shard: number, day: string): ItemKey {
+function statsKey(ruleId: string, shard: number, day: string): ItemKey {
   return { PK: `STATS#${ruleId}#${shard}`, SK: `DAY#${day}` };
 }
 
