@@ -1,7 +1,8 @@
 /**
  * `/pending`: scheduled messages, soonest first, with a filter (rule, customer, due window in UTC)
  * and a cancel button per message; and the provisional preview a scheduled message's page shows.
- * Pure render functions (data → HTML).
+ * Pure render functions (data → HTML). The list is not refreshed every 2 s like the others: a
+ * listing queries every shard of every rule's `due` index (docs/data-model.md, pending sends).
  */
 import type { MessageRecord } from '../../../functions/app/message-record.ts';
 import type { ProvisionalPreview } from '../../../functions/app/pending-sends.ts';
@@ -90,7 +91,7 @@ export function pendingPage(view: PendingView): SafeHtml {
 ${notice}
 <p class="muted small">Scheduled messages, soonest first (${plural(view.items.length, 'message')} on this page). Cancelling one is final: the send that fires later finds it cancelled and does nothing.</p>
 ${filterForm(view)}
-<div id="pending" data-live>${table}${pager}</div>`;
+<div id="pending">${table}${pager}</div>`;
 }
 
 /** The label every provisional preview carries. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatRuleDays, formatRulesTotals } from '../../../cli/format-rule-stats.ts';
+import type { RuleStatsReport } from '../../../functions/app/rule-stats-report.ts';
 
-const report = {
+const report: RuleStatsReport = {
   ruleId: 'renewal-reminder',
   from: '2026-11-23',
   to: '2026-11-24',
@@ -29,7 +30,7 @@ describe('nudge stats output', () => {
   });
 
   it('prints every rule on one line of totals', () => {
-    const other = { ...report, ruleId: 'x', totals: {} };
+    const other: RuleStatsReport = { ...report, ruleId: 'x', totals: {} };
 
     expect(formatRulesTotals([report, other]).split('\n')).toEqual([
       '2026-11-23 – 2026-11-24 (UTC days)',
