@@ -7,6 +7,7 @@ import { registerReport } from './commands/report.command.ts';
 import { registerRules } from './commands/rules.command.ts';
 import { registerSimulate } from './commands/simulate.command.ts';
 import { registerStart } from './commands/start.command.ts';
+import { registerStats } from './commands/stats.command.ts';
 
 const program = new Command()
   .name('nudge')
@@ -23,5 +24,6 @@ registerReport(program);
 registerStart(program);
 registerCustomer(program);
 registerBacktest(program);
+registerStats(program);
 
 await program.parseAsync(process.argv);

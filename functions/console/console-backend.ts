@@ -1,9 +1,12 @@
 import type { MessageRecord, RejectedEvent } from '../app/message-record.ts';
+import type { CancelResult, ProvisionalPreview } from '../app/pending-sends.ts';
+import type { RuleDayStats } from '../app/ports/rule-stats.ts';
 import type { Suppression } from '../app/ports/suppressions.ts';
 import type { InboundReply } from '../app/ports.ts';
 import type { EraseRequest, EraseResult } from '../app/privacy/erase-customer.ts';
 import type { CustomerExport } from '../app/privacy/export-customer.ts';
 import type { RuleEffect } from '../app/rule-effect.ts';
+import type { RuleStatsReport } from '../app/rule-stats-report.ts';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 
 /** One rule as the console shows it. */
@@ -17,10 +20,15 @@ export interface ConsoleRule {
   summary: string;
   channels: string[];
   template: string;
-  /** Outcomes so far, by status (scheduled, sent, delivered, suppressed, cancelled, failed, …). */
+  /**
+   * Outcomes over the last 30 UTC days, from the rule's daily counters (planned, sent, delivered,
+   * failed, suppressed, cancelled, replied, optedOut, and `suppressed:<reason>`, …).
+   */
   counts: Record<string, number>;
-  /** Suppression reasons and how often. */
+  /** Suppression reasons and how often, over the same days. */
   suppressedBy: Record<string, number>;
+  /** The same counters per UTC day, oldest first (the rules page's chart). */
+  days?: RuleDayStats[];
   /** Scheduled messages of this rule, soonest first: what will fire, when, for whom. */
   nextPlanned: Array<{ messageId: string; customerId: string; sendAt: string }>;
 }
@@ -54,11 +62,32 @@ export interface ConsoleBackend {
   rules(): Promise<ConsoleRule[]>;
   /** The active rule-set version and who moved it there (absent when the backend has no versions). */
   activeRuleSet?(): Promise<{ version: number; by: string; at: string; message: string } | undefined>;
+  /** A rule's daily counters over the last `days` UTC days; undefined for a rule not loaded. */
+  ruleStats(ruleId: string, days: number): Promise<RuleStatsReport | undefined>;
   listMessages(options: {
     limit: number;
     cursor?: string;
   }): Promise<{ items: MessageRecord[]; cursor?: string }>;
   getMessage(messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Scheduled messages, soonest first, by rule, customer and due window (ISO UTC, both included),
+   * from the stores' `due` index or the customer's timeline (functions/app/pending-sends.ts).
+   */
+  pendingSends(query: {
+    rule?: string;
+    customer?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }>;
+  /** Cancels a scheduled message by hand (`cancelled-by-operator`); counted, and summarised for the audit. */
+  cancelMessage(messageId: string): Promise<CancelResult>;
+  /**
+   * What a scheduled message would say if rendered now from the current profile and rule;
+   * undefined when the message is not scheduled (or unknown).
+   */
+  provisionalPreview(messageId: string): Promise<ProvisionalPreview | undefined>;
   /** Customers seen by this runtime, most recent first. */
   customers(): Promise<Array<{ id: string; lastSeen: string }>>;
   customer(

@@ -2,6 +2,7 @@ import { profileAddresses } from '../app/address-suppressions.ts';
 import type { MessageRecord } from '../app/message-record.ts';
 import type { ConsoleQueries } from '../app/ports/console-queries.ts';
 import type { Stores } from '../app/ports/stores.ts';
+import type { RuleStatsReport } from '../app/rule-stats-report.ts';
 import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { describeRule } from '../core/rules/describe-rule.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
@@ -9,12 +10,18 @@ import type { ConsoleBackend, ConsoleRule } from './console-backend.ts';
 
 /*
  * What both ConsoleBackends (the local runtime's and the one over the deployed Stores) read the
- * same way: rules with their outcome counts, customers and their suppressions, and the check of a
+ * same way: rules with their counters and next planned sends, customers and their suppressions, and the check of a
  * test event before it goes on the bus.
  */
 
-/** The stores the console reads: messages, profiles, suppressions and the console queries. */
-export type ConsoleStores = Pick<Stores, 'messages' | 'profiles' | 'suppressions' | 'queries'>;
+/**
+ * The stores the console reads: messages, profiles, suppressions, the console queries, the rule
+ * counters and the pending sends.
+ */
+export type ConsoleStores = Pick<
+  Stores,
+  'messages' | 'profiles' | 'suppressions' | 'queries' | 'ruleStats' | 'pending'
+>;
 
 /** The newest messages, up to `limit` (at least one page), newest first. */
 export async function recentMessages(queries: ConsoleQueries, limit: number): Promise<MessageRecord[]> {
@@ -28,16 +35,21 @@ export async function recentMessages(queries: ConsoleQueries, limit: number): Pr
   return out;
 }
 
-/** One rule with its outcome counts and next planned sends, from the messages read. */
-export function consoleRule(rule: Rule, file: string, messages: ReadonlyArray<MessageRecord>): ConsoleRule {
+/**
+ * One rule with its counters (the report's days, from the rule counters; none without a report)
+ * and its next planned sends, from the messages read.
+ */
+export function consoleRule(
+  rule: Rule,
+  file: string,
+  messages: ReadonlyArray<MessageRecord>,
+  report: RuleStatsReport | undefined,
+): ConsoleRule {
   const mine = messages.filter((message) => message.ruleId === rule.id);
-  const counts: Record<string, number> = {};
+  const totals = report?.totals ?? {};
   const suppressedBy: Record<string, number> = {};
-  for (const message of mine) {
-    counts[message.status] = (counts[message.status] ?? 0) + 1;
-    if (message.status === 'suppressed' && message.reason !== undefined) {
-      suppressedBy[message.reason] = (suppressedBy[message.reason] ?? 0) + 1;
-    }
+  for (const [counter, count] of Object.entries(totals)) {
+    if (counter.startsWith('suppressed:')) suppressedBy[counter.slice('suppressed:'.length)] = count;
   }
   return {
     id: rule.id,
@@ -48,8 +60,9 @@ export function consoleRule(rule: Rule, file: string, messages: ReadonlyArray<Me
     summary: describeRule(rule),
     channels: [...rule.channels],
     template: rule.template,
-    counts,
+    counts: Object.fromEntries(Object.entries(totals).filter(([counter]) => !counter.includes(':'))),
     suppressedBy,
+    ...(report === undefined ? {} : { days: report.days }),
     nextPlanned: mine
       .filter((message) => message.status === 'scheduled')
       .sort((a, b) => (a.sendAt < b.sendAt ? -1 : 1))

@@ -7,8 +7,11 @@ import { eraseCustomer } from '../app/privacy/erase-customer.ts';
 import { exportCustomer } from '../app/privacy/export-customer.ts';
 import { ruleEffect } from '../app/rule-effect.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { buildTemplateCatalog, type TemplateCatalog } from '../core/messages/index.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import type { ConsoleBackend, SampleEvent } from './console-backend.ts';
+import { pendingReads } from './pending-reads.ts';
+import { ruleCounterReads } from './rule-counter-reads.ts';
 import {
   type ConsoleStores,
   consoleRule,
@@ -23,8 +26,11 @@ export interface StoresConsoleBackendDeps {
   stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals'>;
   /** Where pending sends wait (EventBridge Scheduler): a privacy erase deletes hers. */
   scheduler?: SendScheduler;
-  /** The project deployed with the stack (validated at synthesis, so it has no issues to show). */
-  project: { settings: EngineSettings; rules: readonly Rule[] };
+  /**
+   * The project deployed with the stack (validated at synthesis, so it has no issues to show);
+   * its templates (path → text) render a scheduled message's provisional preview.
+   */
+  project: { settings: EngineSettings; rules: readonly Rule[]; templates?: Readonly<Record<string, string>> };
   /** The journey bus: "Try it" puts its events there, as the company's systems do. */
   bus: { client: EventBridgeClient; name: string };
   /** The console's public URL (shown in the header). */
@@ -33,7 +39,7 @@ export interface StoresConsoleBackendDeps {
   samples?: SampleEvent[];
 }
 
-/** Most messages the rules and customers pages read (a listing, not analytics). */
+/** Most messages the rules and customers pages read (a listing, not analytics: counts come from the rule counters). */
 const READ_LIMIT = 1000;
 
 /** Shown on "Try it" in AWS, where messages go to real phones and inboxes. */
@@ -51,15 +57,32 @@ const REPLY_REFUSED =
  */
 export function createStoresConsoleBackend(deps: StoresConsoleBackendDeps): ConsoleBackend {
   const { stores } = deps;
+  const clock = { now: () => DateTime.fromJSDate(deps.now(), { zone: 'utc' }) };
+  const counters = ruleCounterReads({
+    stores,
+    ruleIds: () => deps.project.rules.map((rule) => rule.id),
+    clock,
+  });
   return {
     clock: () => ({ now: deps.now().toISOString(), speed: 1 }),
     ruleIssues: () => [],
     rules: async () => {
       const messages = await recentMessages(stores.queries, READ_LIMIT);
-      return deps.project.rules.map((rule) => consoleRule(rule, 'deployed project', messages));
+      const reports = await Promise.all(deps.project.rules.map((rule) => counters.rulesPage(rule.id)));
+      return deps.project.rules.map((rule, index) =>
+        consoleRule(rule, 'deployed project', messages, reports[index]),
+      );
     },
+    ruleStats: counters.ruleStats,
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),
+    ...pendingReads({
+      stores,
+      rules: () => deps.project.rules,
+      clock,
+      ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+      project: deployedTemplates(deps.project),
+    }),
     customers: async () => customersOf(await recentMessages(stores.queries, READ_LIMIT)),
     ...customerReads(stores, () => deps.project.settings.defaults.country),
     rejected: (limit) => stores.queries.listRejected(limit),
@@ -99,6 +122,21 @@ export function createStoresConsoleBackend(deps: StoresConsoleBackendDeps): Cons
       twilio: 'live (no sandbox)',
       sendgrid: 'live (no sandbox)',
     }),
+  };
+}
+
+/**
+ * The deployed templates as a catalog, built on the first provisional preview (validated at
+ * synthesis); undefined when the project carries no templates.
+ */
+function deployedTemplates(
+  project: StoresConsoleBackendDeps['project'],
+): () => { catalog: TemplateCatalog; settings: EngineSettings } | undefined {
+  let catalog: TemplateCatalog | undefined;
+  return () => {
+    if (project.templates === undefined) return undefined;
+    catalog ??= buildTemplateCatalog(project.templates).catalog;
+    return { catalog, settings: project.settings };
   };
 }
 

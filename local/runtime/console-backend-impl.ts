@@ -13,6 +13,8 @@ import type {
   ConsoleBackend,
   SampleEvent,
 } from '../../functions/console/console-backend.ts';
+import { pendingReads } from '../../functions/console/pending-reads.ts';
+import { ruleCounterReads } from '../../functions/console/rule-counter-reads.ts';
 import {
   type ConsoleStores,
   consoleRule,
@@ -21,6 +23,8 @@ import {
   recentMessages,
   testEventEntry,
 } from '../../functions/console/store-reads.ts';
+import type { EngineSettings } from '../../functions/core/config/engine-settings.ts';
+import type { TemplateCatalog } from '../../functions/core/messages/index.ts';
 import { classifyReply, type KeywordTable } from '../../functions/core/replies/inbound-keywords.ts';
 import type { LoadedRule } from '../../functions/core/rules/parse-rule-files.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
@@ -29,8 +33,10 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 export interface ConsoleBackendParts {
   /** The stores it reads (and, for privacy requests, erases). */
   stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets'>;
-  /** Where pending sends wait: a privacy erase deletes hers. */
+  /** Where pending sends wait: a privacy erase deletes hers, a cancel by hand the one message's. */
   scheduler: SendScheduler;
+  /** The running project's templates and settings, for a scheduled message's provisional preview. */
+  project?: () => { catalog: TemplateCatalog; settings: EngineSettings };
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
   defaultCountry: () => string;
   /** The keywords inbound replies are read with (settings.keywords over the shipped ones). */
@@ -48,27 +54,42 @@ export interface ConsoleBackendParts {
   endpoints: () => { console: string; events: string; twilio: string; sendgrid: string };
 }
 
-/** Most messages the rules page reads to count outcomes (a local console, not analytics). */
+/** Most messages the rules page reads to list the next planned sends (a local console). */
 const COUNT_LIMIT = 5000;
 
 /** The console's view of the local runtime: the stores, the sandboxes and the bus, nothing else. */
 export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend {
   const { stores } = parts;
+  const counters = ruleCounterReads({
+    stores,
+    ruleIds: () => parts.rules().map((loaded) => loaded.rule.id),
+    clock: parts.clock,
+  });
   return {
     clock: () => ({ now: parts.clock.now().toUTC().toISO() ?? '', speed: parts.clock.speed }),
     ruleIssues: () => parts.issues(),
     rules: async () => {
       const messages = await recentMessages(stores.queries, COUNT_LIMIT);
-      return parts
-        .rules()
-        .map((loaded) => consoleRule(loaded.rule, `${loaded.file}:${loaded.line}`, messages));
+      const loaded = parts.rules();
+      const reports = await Promise.all(loaded.map((rule) => counters.rulesPage(rule.rule.id)));
+      return loaded.map((rule, index) =>
+        consoleRule(rule.rule, `${rule.file}:${rule.line}`, messages, reports[index]),
+      );
     },
+    ruleStats: counters.ruleStats,
     activeRuleSet: async () => {
       const active = await stores.ruleSets.active();
       return active === undefined ? undefined : { version: active.version, ...active.lastMove };
     },
     listMessages: (options) => stores.queries.listMessages(options),
     getMessage: (messageId) => stores.messages.getMessage(messageId),
+    ...pendingReads({
+      stores,
+      rules: () => parts.rules().map((loaded) => loaded.rule),
+      clock: parts.clock,
+      scheduler: parts.scheduler,
+      project: () => parts.project?.(),
+    }),
     ...customerPages(parts),
     rejected: (limit) => stores.queries.listRejected(limit),
     captured: async (limit) => capturedMessages(parts, limit),

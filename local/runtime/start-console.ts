@@ -65,6 +65,7 @@ export async function startConsole(
       sendgrid,
       sender: SANDBOX_SENDER,
       rules: () => state.project.rules,
+      project: () => state.project,
       issues: () => state.issues,
       customersSeen: deps.customersSeen,
       examplesDir: join(projectDir, 'examples', 'events'),

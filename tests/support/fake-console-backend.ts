@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { createMemoryStores, type MemoryStores } from '../../functions/adapters/memory/memory-stores.ts';
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
+import type { CancelResult, ProvisionalPreview } from '../../functions/app/pending-sends.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../functions/app/privacy/erase-customer.ts';
 import { type CustomerExport, exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import type { RuleEffect } from '../../functions/app/rule-effect.ts';
+import type { RuleStatsReport } from '../../functions/app/rule-stats-report.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
@@ -202,6 +204,20 @@ export class FakeConsoleBackend implements ConsoleBackend {
     return this.consoleRules;
   }
 
+  /** A rule's `days` as seeded on its console rule (the last `days` of them), with their sums. */
+  async ruleStats(ruleId: string, days: number): Promise<RuleStatsReport | undefined> {
+    this.#maybeFail();
+    const rule = this.consoleRules.find((candidate) => candidate.id === ruleId);
+    if (rule === undefined) return undefined;
+    const daily = (rule.days ?? []).slice(-days);
+    const totals: Record<string, number> = {};
+    for (const day of daily) {
+      for (const [counter, count] of Object.entries(day.counts))
+        totals[counter] = (totals[counter] ?? 0) + count;
+    }
+    return { ruleId, from: daily[0]?.day ?? '', to: daily[daily.length - 1]?.day ?? '', days: daily, totals };
+  }
+
   async listMessages(options: {
     limit: number;
     cursor?: string;
@@ -219,6 +235,59 @@ export class FakeConsoleBackend implements ConsoleBackend {
   async getMessage(messageId: string): Promise<MessageRecord | undefined> {
     this.#maybeFail();
     return this.messages.find((message) => message.messageId === messageId);
+  }
+
+  /** Provisional previews to show, by message id. */
+  previews = new Map<string, ProvisionalPreview>();
+
+  /** The seeded messages that are scheduled and match, soonest first (one page, no cursor). */
+  async pendingSends(query: {
+    rule?: string;
+    customer?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+  }): Promise<{ items: MessageRecord[]; cursor?: string }> {
+    this.#maybeFail();
+    const items = this.messages
+      .filter(
+        (message) =>
+          message.status === 'scheduled' &&
+          (query.rule === undefined || message.ruleId === query.rule) &&
+          (query.customer === undefined || message.customerId === query.customer) &&
+          (query.from === undefined || message.sendAt >= query.from) &&
+          (query.to === undefined || message.sendAt <= query.to),
+      )
+      .sort((a, b) => a.sendAt.localeCompare(b.sendAt));
+    return { items: items.slice(0, query.limit) };
+  }
+
+  /** Cancels a seeded scheduled message in place. */
+  async cancelMessage(messageId: string): Promise<CancelResult> {
+    const message = this.messages.find((candidate) => candidate.messageId === messageId);
+    if (message === undefined) return { kind: 'not-found', messageId };
+    if (message.status !== 'scheduled') return { kind: 'not-scheduled', messageId, status: message.status };
+    message.status = 'cancelled';
+    message.reason = 'cancelled-by-operator';
+    message.history.push({ at: this.now, status: 'cancelled', reason: 'cancelled-by-operator' });
+    return {
+      kind: 'cancelled',
+      summary: {
+        action: 'cancel-message',
+        messageId,
+        ruleId: message.ruleId,
+        customerId: message.customerId,
+        sendAt: message.sendAt,
+        from: 'scheduled',
+        status: 'cancelled',
+        reason: 'cancelled-by-operator',
+        at: this.now,
+      },
+    };
+  }
+
+  async provisionalPreview(messageId: string): Promise<ProvisionalPreview | undefined> {
+    return this.previews.get(messageId);
   }
 
   async customers(): Promise<Array<{ id: string; lastSeen: string }>> {

@@ -19,10 +19,13 @@ import type {
   SentReceipt,
   TransitionPatch,
 } from '../../app/ports/messages.ts';
+import { createdCounters, statusCounters } from '../../app/rule-stat-counters.ts';
 import { deleteItemIf } from './delete-item.ts';
+import { duePartition, dueSort } from './dynamo-pending-sends.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
+import { type CounterAdd, countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
-import type { DynamoTable } from './dynamo-table.ts';
+import { type DynamoTable, record } from './dynamo-table.ts';
 import {
   customerPartition,
   ITEM_TYPE,
@@ -57,9 +60,28 @@ export class DynamoMessageStore implements MessageStore {
       [ATTR.outboxPk]: outboxPartition(monthOf(message.createdAt)),
       [ATTR.outboxSk]: outboxSort(message.createdAt, message.messageId),
       ...lifecycleAtCreate(message),
+      ...dueAtCreate(message),
       [ATTR.expiresAt]: this.table.expiresAt(message.sendAt),
     };
-    return this.table.putIfAbsent(item);
+    // Created once (a redelivery finds it), and counted `planned` in the same write.
+    const result = await countedWrite(
+      this.table,
+      {
+        Put: {
+          TableName: this.table.tableName,
+          Item: record(withoutUndefined(item)),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      },
+      {
+        ruleId: message.ruleId,
+        id: message.messageId,
+        at: message.createdAt,
+        counters: createdCounters(message.status, message.reason),
+      },
+    );
+    return result.written ? 'created' : 'exists';
   }
 
   async getMessage(messageId: string): Promise<MessageRecord | undefined> {
@@ -92,11 +114,14 @@ export class DynamoMessageStore implements MessageStore {
       if (value !== undefined) update.set(field, withoutUndefined(value));
     }
     updateLifecycle(update, change.status, patch);
+    updateDue(update, messageId, change.status, patch);
     update
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(`${status} IN (${from.map((s) => update.value(s)).join(', ')})`);
     if (claim !== undefined) update.condition(`${update.name('attempts')} = ${update.value(claim)}`);
-    return this.updateMessage(messageId, update);
+    const counters = statusCounters(change.status, change.reason);
+    if (counters.length === 0) return this.updateMessage(messageId, update);
+    return this.countedUpdate(messageId, update, { id: messageId, at: change.at, counters });
   }
 
   async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
@@ -139,7 +164,9 @@ export class DynamoMessageStore implements MessageStore {
       .setOrRemove('detail', sent.detail)
       .condition(`${fromSending.name('status')} = ${fromSending.value('sending')}`);
     updateLifecycle(fromSending, 'sent', {});
-    const written = await this.updateMessage(messageId, fromSending);
+    // `sent` is counted by the send step's record of it, whichever of the two writes makes it.
+    const counted = { id: messageId, at: sent.at, counters: statusCounters('sent') };
+    const written = await this.countedUpdate(messageId, fromSending, counted);
     if (written !== undefined) return written;
     const current = await this.getMessage(messageId);
     if (
@@ -154,7 +181,7 @@ export class DynamoMessageStore implements MessageStore {
     fill
       .condition(`${fill.name('status')} = ${fill.value(current.status)}`)
       .condition(`attribute_not_exists(${fill.name('providerId')})`);
-    return this.updateMessage(messageId, fill);
+    return this.countedUpdate(messageId, fill, counted);
   }
 
   /** The part of a `sent` write common to both cases: provider fields, lease gone, claim held. */
@@ -197,6 +224,8 @@ export class DynamoMessageStore implements MessageStore {
       .add('attempts', 1)
       // Out of the pending index: a closing event can no longer cancel what is being sent.
       .remove(ATTR.lifecycleSk)
+      // Out of the pending-sends listing too: it is being sent, no longer to be cancelled by hand.
+      .remove(ATTR.dueSk)
       .set(ATTR.expiresAt, this.table.expiresAt())
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(
@@ -283,6 +312,26 @@ export class DynamoMessageStore implements MessageStore {
       .map(toMessageRecord);
   }
 
+  /**
+   * The update and the rule's counters in one transaction (dynamo-rule-stats.ts), then the new
+   * record read back (a transaction returns no values). Undefined when the condition failed or
+   * the message does not exist.
+   */
+  private async countedUpdate(
+    messageId: string,
+    update: UpdateExpressionBuilder,
+    add: Omit<CounterAdd, 'ruleId'>,
+  ): Promise<MessageRecord | undefined> {
+    const ruleId = await messageRuleId(this.table, messageId);
+    if (ruleId === undefined) return undefined;
+    const result = await countedWrite(
+      this.table,
+      { Update: { TableName: this.table.tableName, Key: itemKey.message(messageId), ...update.build() } },
+      { ...add, ruleId },
+    );
+    return result.written ? this.getMessage(messageId) : undefined;
+  }
+
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */
   private async updateMessage(
     messageId: string,
@@ -318,6 +367,30 @@ function lifecycleAtCreate(message: MessageRecord): Record<string, string> {
     [ATTR.lifecyclePk]: pendingPartition(message.correlationKey),
     ...(message.status === 'scheduled' ? { [ATTR.lifecycleSk]: message.sendAt } : {}),
   };
+}
+
+/** The `due` index keys of a new message: every scheduled message, by rule, due time and id. */
+function dueAtCreate(message: MessageRecord): Record<string, string> {
+  if (message.status !== 'scheduled') return {};
+  return {
+    [ATTR.duePk]: duePartition(message.ruleId, message.messageId),
+    [ATTR.dueSk]: dueSort(message.sendAt, message.messageId),
+  };
+}
+
+/**
+ * Keeps the `due` index exact through a transition: back to `scheduled` with a new sendAt (a
+ * deferral or retry) it is listed at that time again, under the partition set at create; any
+ * other status takes it out.
+ */
+function updateDue(
+  update: UpdateExpressionBuilder,
+  messageId: string,
+  status: MessageStatus,
+  patch: TransitionPatch,
+): void {
+  if (status !== 'scheduled') update.remove(ATTR.dueSk);
+  else if (patch.sendAt !== undefined) update.set(ATTR.dueSk, dueSort(patch.sendAt, messageId));
 }
 
 /**

@@ -3,45 +3,51 @@
  * id is added to the item's `providerEvents` set by the same conditional write that moves the
  * status forward, so a webhook retry or a replay changes nothing.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageStatus, StatusChange } from '../../app/message-record.ts';
 import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import type { ProviderReport } from '../../app/ports/messages.ts';
-import { isConditionFailure } from './dynamo-store-error.ts';
-import { CONDITION_RETRIES, conditionItem, conditionRace, type DynamoTable } from './dynamo-table.ts';
-import { itemKey } from './journey-items.ts';
+import { reportCounters } from '../../app/rule-stat-counters.ts';
+import { countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
+import { CONDITION_RETRIES, conditionRace, type DynamoTable } from './dynamo-table.ts';
+import { itemKey, type RawAttribute } from './journey-items.ts';
 import { type ProviderState, providerStateFromRaw, toProviderState } from './message-items.ts';
 import { ATTR } from './table-design.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
-/** `MessageStore.applyProviderStatus` on DynamoDB: one conditional UpdateItem, explained when refused. */
+/**
+ * `MessageStore.applyProviderStatus` on DynamoDB: one conditional write, explained when refused.
+ * An outcome the rule's counters count (delivered, failed, …) is added to them in the same
+ * transaction (dynamo-rule-stats.ts), so a replayed report, refused by the condition, adds nothing.
+ */
 export async function applyProviderReport(
   table: DynamoTable,
   messageId: string,
   report: ProviderReport,
 ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
   const before = statusesBefore(report.status);
+  const counters = reportCounters(report.status, report.reason);
+  const ruleId =
+    counters.length === 0 || before.length === 0 ? undefined : await messageRuleId(table, messageId);
+  if (counters.length > 0 && before.length > 0 && ruleId === undefined) return 'not-found';
   for (let attempt = 1; before.length > 0; attempt++) {
-    try {
-      await table.call('UpdateItem', () =>
-        table.doc.send(
-          new UpdateCommand({
-            TableName: table.tableName,
-            Key: itemKey.message(messageId),
-            ...reportUpdate(table, report, before).build(),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return 'applied';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const state = await providerStateAfterFailure(table, messageId, error);
-      const verdict = explain(state, report.providerEventId, before);
-      if (verdict !== undefined) return verdict;
-      // The read says it would apply now: the item changed between the write and the read.
-      if (attempt >= CONDITION_RETRIES) throw conditionRace('UpdateItem', messageId);
-    }
+    const result = await countedWrite(
+      table,
+      {
+        Update: {
+          TableName: table.tableName,
+          Key: itemKey.message(messageId),
+          ...reportUpdate(table, report, before).build(),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ruleId === undefined ? undefined : { ruleId, id: messageId, at: report.at, counters },
+    );
+    if (result.written) return 'applied';
+    const state = await providerStateAfterFailure(table, messageId, result.item);
+    const verdict = explain(state, report.providerEventId, before);
+    if (verdict !== undefined) return verdict;
+    // The read says it would apply now: the item changed between the write and the read.
+    if (attempt >= CONDITION_RETRIES) throw conditionRace('UpdateItem', messageId);
   }
   // No status comes before the reported one (a report of `scheduled`): it can never apply.
   const item = await table.getItem(itemKey.message(messageId));
@@ -71,6 +77,8 @@ function reportUpdate(
     .setOrRemove('reason', report.reason)
     .setOrRemove('detail', report.detail)
     .add('providerEvents', new Set([report.providerEventId]))
+    // A report can overtake a retry that put the message back to `scheduled`: out of the listing.
+    .remove(ATTR.dueSk)
     .set(ATTR.expiresAt, table.expiresAt());
   // A report for a message the send step did not record as sent (its answer was lost, and a
   // retry is pending): the provider's word is the record that it went out, so the message
@@ -87,9 +95,8 @@ function reportUpdate(
 async function providerStateAfterFailure(
   table: DynamoTable,
   messageId: string,
-  error: unknown,
+  raw: Record<string, RawAttribute> | undefined,
 ): Promise<ProviderState | undefined> {
-  const raw = conditionItem(error);
   if (raw !== undefined) return providerStateFromRaw(raw);
   const item = await table.getItem(itemKey.message(messageId));
   return item === undefined ? undefined : toProviderState(item);

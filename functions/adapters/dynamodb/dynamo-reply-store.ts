@@ -1,6 +1,8 @@
 import type { InboundReply, ReplyStore } from '../../app/ports/replies.ts';
-import type { DynamoTable } from './dynamo-table.ts';
-import { customerPartition, ITEM_TYPE, itemKey, timelineSort } from './journey-items.ts';
+import { replyCounters } from '../../app/rule-stat-counters.ts';
+import { countedWrite } from './dynamo-rule-stats.ts';
+import { type DynamoTable, record } from './dynamo-table.ts';
+import { customerPartition, ITEM_TYPE, itemKey, timelineSort, withoutUndefined } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
 
 /** {@link ReplyStore} on DynamoDB: one item per provider message id, in the customer's timeline. */
@@ -25,6 +27,21 @@ export class DynamoReplyStore implements ReplyStore {
           }),
       [ATTR.expiresAt]: this.table.expiresAt(reply.receivedAt),
     };
-    return this.table.putIfAbsent(item);
+    // Recorded once, and counted for the correlated rule (replied, optedOut) in the same write.
+    const result = await countedWrite(
+      this.table,
+      {
+        Put: {
+          TableName: this.table.tableName,
+          Item: record(withoutUndefined(item)),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        },
+      },
+      reply.ruleId === undefined
+        ? undefined
+        : { ruleId: reply.ruleId, id: reply.replyId, at: reply.receivedAt, counters: replyCounters(reply) },
+    );
+    return result.written ? 'created' : 'exists';
   }
 }

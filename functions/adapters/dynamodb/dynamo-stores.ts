@@ -7,10 +7,12 @@ import { DynamoDedupeClaims } from './dynamo-dedupe-claims.ts';
 import { DynamoEventArchive } from './dynamo-event-archive.ts';
 import { DynamoGoalLedger } from './dynamo-goals.ts';
 import { DynamoMessageStore } from './dynamo-message-store.ts';
+import { DynamoPendingSends } from './dynamo-pending-sends.ts';
 import { DynamoProfileStore } from './dynamo-profile-store.ts';
 import { DynamoRejectedLog } from './dynamo-rejected-log.ts';
 import { DynamoReplyStore } from './dynamo-reply-store.ts';
 import { DynamoRuleSets } from './dynamo-rule-sets.ts';
+import { DynamoRuleStats } from './dynamo-rule-stats.ts';
 import { DynamoSuppressionStore } from './dynamo-suppression-store.ts';
 import { type DynamoStoresOptions, DynamoTable } from './dynamo-table.ts';
 import { DynamoThresholdCounters } from './dynamo-threshold-counters.ts';
@@ -38,5 +40,7 @@ export function createDynamoStores(options: DynamoStoresOptions): Stores {
     audit: new DynamoAuditLog(table),
     ruleSets: new DynamoRuleSets(table.tableName, table.doc),
     events: new DynamoEventArchive(table, options.eventArchiveDays),
+    ruleStats: new DynamoRuleStats(table),
+    pending: new DynamoPendingSends(table),
   };
 }

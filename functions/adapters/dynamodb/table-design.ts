@@ -30,6 +30,9 @@ export const ATTR = {
   outboxSk: 'outboxSK',
   lifecyclePk: 'lifecyclePK',
   lifecycleSk: 'lifecycleSK',
+  /** The `due` index (pending sends by rule): `DUE#<ruleId>#<shard>` / `<sendAt>#<messageId>`. */
+  duePk: 'duePK',
+  dueSk: 'dueSK',
   /** The message's `to` field, used as is: the address index is sparse on it and `sentAt`. */
   to: 'to',
   /** The message's `sentAt` field, used as is. */
@@ -74,6 +77,14 @@ export const INDEXES = {
     sortKey: ATTR.lifecycleSk,
     projection: 'KEYS_ONLY',
     purpose: 'Scheduled messages by correlation key, for cancel and expect (PENDING#<key> / <sendAt>).',
+  },
+  due: {
+    indexName: 'due',
+    partitionKey: ATTR.duePk,
+    sortKey: ATTR.dueSk,
+    projection: 'KEYS_ONLY',
+    purpose:
+      'Scheduled messages of a rule, soonest first, sharded (DUE#<ruleId>#<shard> / <sendAt>#<messageId>): the pending-sends view.',
   },
   address: {
     indexName: 'address',

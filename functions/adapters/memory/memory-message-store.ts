@@ -1,6 +1,8 @@
 import type { MessageRecord, MessageStatus, StatusChange } from '../../app/message-record.ts';
 import { COUNTED_AS_SENT, REPORTED_BY_PROVIDER, STATUS_RANK } from '../../app/message-status-rank.ts';
 import type { MessageStore, ProviderReport, SendFields, SentReceipt } from '../../app/ports/messages.ts';
+import { createdCounters, reportCounters, statusCounters } from '../../app/rule-stat-counters.ts';
+import type { MemoryRuleStats } from './memory-rule-stats.ts';
 
 /**
  * {@link MessageStore} in memory, for the simulator and unit tests. Same contract as the DynamoDB
@@ -13,9 +15,13 @@ export class MemoryMessageStore implements MessageStore {
   /** Provider event ids applied per message (the DynamoDB store keeps them on the item). */
   private readonly providerEvents = new Map<string, Set<string>>();
 
+  /** `stats`: the rule counters each outcome is counted on, in the same step (as DynamoDB's transaction). */
+  constructor(private readonly stats?: MemoryRuleStats) {}
+
   async createMessage(record: MessageRecord): Promise<'created' | 'exists'> {
     if (this.records.has(record.messageId)) return 'exists';
     this.records.set(record.messageId, structuredClone(record));
+    this.stats?.add(record.ruleId, record.createdAt, createdCounters(record.status, record.reason));
     return 'created';
   }
 
@@ -46,6 +52,7 @@ export class MemoryMessageStore implements MessageStore {
     else next.detail = change.detail;
     delete next.leaseUntil;
     this.records.set(messageId, structuredClone(next));
+    this.stats?.add(record.ruleId, change.at, statusCounters(change.status, change.reason));
     return structuredClone(next);
   }
 
@@ -91,6 +98,7 @@ export class MemoryMessageStore implements MessageStore {
       next.trigger = { ...next.trigger, detail: {}, trimmed: ['detail'] };
     }
     this.records.set(messageId, structuredClone(next));
+    this.stats?.add(record.ruleId, sent.at, statusCounters('sent'));
     return structuredClone(next);
   }
 
@@ -143,6 +151,7 @@ export class MemoryMessageStore implements MessageStore {
     if (report.detail === undefined) delete next.detail;
     else next.detail = report.detail;
     this.records.set(messageId, next);
+    this.stats?.add(record.ruleId, report.at, reportCounters(report.status, report.reason));
     applied.add(report.providerEventId);
     this.providerEvents.set(messageId, applied);
     return 'applied';

@@ -7,10 +7,12 @@ import { MemoryDedupeClaims } from './memory-dedupe-claims.ts';
 import { MemoryEventArchive } from './memory-event-archive.ts';
 import { MemoryGoalLedger } from './memory-goal-ledger.ts';
 import { MemoryMessageStore } from './memory-message-store.ts';
+import { MemoryPendingSends } from './memory-pending-sends.ts';
 import { MemoryProfileStore } from './memory-profile-store.ts';
 import { MemoryRejectedLog } from './memory-rejected-log.ts';
 import { MemoryReplyStore } from './memory-reply-store.ts';
 import { MemoryRuleSets } from './memory-rule-sets.ts';
+import { MemoryRuleStats } from './memory-rule-stats.ts';
 import { MemorySuppressionStore } from './memory-suppression-store.ts';
 import { MemoryThresholdCounters } from './memory-threshold-counters.ts';
 
@@ -25,8 +27,9 @@ export interface MemoryStores extends Stores {
 
 /** Every store port in memory (for the simulator and unit tests); the console queries read the others. */
 export function createMemoryStores(): MemoryStores {
-  const messages = new MemoryMessageStore();
-  const inboundReplies = new MemoryReplyStore();
+  const ruleStats = new MemoryRuleStats();
+  const messages = new MemoryMessageStore(ruleStats);
+  const inboundReplies = new MemoryReplyStore(ruleStats);
   const rejected = new MemoryRejectedLog();
   const thresholds = new MemoryThresholdCounters();
   return {
@@ -44,5 +47,7 @@ export function createMemoryStores(): MemoryStores {
     audit: new MemoryAuditLog(),
     ruleSets: new MemoryRuleSets(),
     events: new MemoryEventArchive(),
+    ruleStats,
+    pending: new MemoryPendingSends(messages),
   };
 }

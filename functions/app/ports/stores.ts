@@ -6,10 +6,12 @@ import type { DedupeClaims } from './dedupe.ts';
 import type { EventArchive } from './event-archive.ts';
 import type { GoalLedger } from './goals.ts';
 import type { MessageStore } from './messages.ts';
+import type { PendingSends } from './pending-sends.ts';
 import type { ProfileStore } from './profiles.ts';
 import type { RejectedLog } from './rejected.ts';
 import type { ReplyStore } from './replies.ts';
 import type { RuleSetStore } from './rule-sets.ts';
+import type { RuleStats } from './rule-stats.ts';
 import type { SuppressionStore } from './suppressions.ts';
 import type { ThresholdCounters } from './thresholds.ts';
 
@@ -36,4 +38,8 @@ export interface Stores {
   ruleSets: RuleSetStore;
   /** Accepted journey events, kept for backtests (event-archive.ts). */
   events: EventArchive;
+  /** Per-rule daily counters, written by `messages` and `inboundReplies` with the outcomes. */
+  ruleStats: RuleStats;
+  /** Scheduled messages by rule and due time (the pending-sends view), from the `due` index. */
+  pending: PendingSends;
 }

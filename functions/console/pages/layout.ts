@@ -13,6 +13,7 @@ const NAV = [
   { path: '/', label: 'Outbox' },
   { path: '/customers', label: 'Customers' },
   { path: '/rules', label: 'Rules' },
+  { path: '/pending', label: 'Pending' },
   { path: '/try', label: 'Try it' },
 ] as const;
 
@@ -93,6 +94,9 @@ button.small { padding:2px 10px; font-size:13px; }
 .rule-head { display:flex; gap:10px; align-items:baseline; flex-wrap:wrap; }
 .rule-head h2 { margin:0; }
 .counts { display:flex; gap:6px; flex-wrap:wrap; }
+.rule-stats-row { display:flex; gap:24px; align-items:flex-start; flex-wrap:wrap; } table.rule-stats { width:auto; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
+.legend { margin-right:10px; } .badge.provisional { white-space:normal; display:block; margin-bottom:8px; }
+form.filter { display:grid; grid-template-columns: repeat(4, 1fr) auto auto; gap:8px 12px; align-items:end; } form.filter .field { margin:0; }
 </style>`);
 
 // Refreshes the `[data-live]` regions of list pages every 2 s from the same URL (never the

@@ -1,6 +1,8 @@
 import type { MessageRecord } from '../../app/message-record.ts';
+import type { ProvisionalPreview } from '../../app/pending-sends.ts';
 import { displayZone, href, html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
 import { emptyState, maskContact, maskContactFields, plural, statusBadge } from './parts.ts';
+import { provisionalBlock } from './pending-page.ts';
 
 /**
  * The message as the customer sees it. Email HTML comes from templates (and event data inside
@@ -8,8 +10,9 @@ import { emptyState, maskContact, maskContactFields, plural, statusBadge } from 
  * gives it an opaque origin with no scripts, forms, popups or top navigation, and `srcdoc` is an
  * attribute value, escaped like any other, so it can never close the iframe and join the page.
  */
-function preview(record: MessageRecord): SafeHtml {
+function preview(record: MessageRecord, provisional: ProvisionalPreview | undefined): SafeHtml {
   const rendered = record.rendered;
+  if (rendered === undefined && provisional !== undefined) return provisionalBlock(provisional);
   if (rendered === undefined) {
     return emptyState(
       record.status === 'scheduled'
@@ -30,7 +33,11 @@ function preview(record: MessageRecord): SafeHtml {
 }
 
 /** `/messages/:id`: preview, facts, full status history with reasons, the triggering event. */
-export function messagePage(record: MessageRecord, zone: string | undefined): SafeHtml {
+export function messagePage(
+  record: MessageRecord,
+  zone: string | undefined,
+  provisional?: ProvisionalPreview,
+): SafeHtml {
   const shownZone = displayZone(zone);
   const history = [...record.history].map(
     (change) => html`<tr>
@@ -45,7 +52,8 @@ export function messagePage(record: MessageRecord, zone: string | undefined): Sa
 <div class="grid2">
   <section class="card">
     <h2>As the customer sees it</h2>
-    ${preview(record)}
+    ${preview(record, provisional)}
+    ${record.status === 'scheduled' && html`<form method="post" action="${href('/messages', record.messageId)}/cancel"><button type="submit" class="secondary small">Cancel this message</button></form>`}
   </section>
   <section class="card">
     <h2>Facts</h2>

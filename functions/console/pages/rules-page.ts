@@ -1,6 +1,7 @@
 import type { ConsoleRule } from '../console-backend.ts';
 import { href, html, relativeTo, type SafeHtml, timeIn } from '../html.ts';
 import { badge, emptyState, plural, statusBadge } from './parts.ts';
+import { ruleStatsChart, ruleStatsTable } from './rule-stats-view.ts';
 
 /** What the rules page shows. */
 export interface RulesView {
@@ -59,6 +60,11 @@ function ruleCard(rule: ConsoleRule, view: RulesView): SafeHtml {
     <dt>Outcomes</dt><dd>${tally(rule.counts, statusBadge)}</dd>
     <dt>Held back by</dt><dd>${tally(rule.suppressedBy, (reason) => badge(reason, 'warn'))}</dd>
   </dl>
+  ${
+    rule.days !== undefined &&
+    html`<h3>Last ${plural(rule.days.length, 'day')}</h3>
+  <div class="rule-stats-row">${ruleStatsTable(rule.counts, `${rule.days[0]?.day ?? ''} – ${rule.days[rule.days.length - 1]?.day ?? ''}`, rule.suppressedBy)}${ruleStatsChart(rule.days, rule.id)}</div>`
+  }
   <h3>Next planned sends</h3>
   ${plannedTable}
 </section>`;

@@ -8,13 +8,17 @@ import {
   requireMediaType,
 } from '../http-io.ts';
 import { getMetrics } from '../metrics-route.ts';
+import { PENDING_API_ROUTES } from './pending-routes.ts';
 import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
 
 /** The console's JSON API, under `/api/`: one line per route. */
 export const API_ROUTES: readonly Route[] = [
   { path: '/api/messages', role: 'viewer', methods: { GET: listMessages } },
   { path: '/api/messages/:id', role: 'viewer', methods: { GET: getMessage } },
+  // Scheduled messages (GET /api/pending) and cancel by hand (POST /api/messages/:id/cancel).
+  ...PENDING_API_ROUTES,
   { path: '/api/customers', role: 'viewer', methods: { GET: listCustomers } },
   { path: '/api/customers/:id', role: 'viewer', methods: { GET: getCustomer } },
   // The suppression entries of a customer's addresses (in force and lifted), with history.
@@ -29,6 +33,8 @@ export const API_ROUTES: readonly Route[] = [
     methods: { GET: addressSuppression },
   },
   { path: '/api/rules', role: 'viewer', methods: { GET: listRules } },
+  // A rule's daily counters (?days=1..; default 30 UTC days).
+  ...RULE_STATS_ROUTES,
   // Goal rates and lift of one rule (?from=&to= as yyyy-MM-dd, UTC; default every day).
   { path: '/api/rules/:id/effect', role: 'viewer', methods: { GET: ruleEffect } },
   { path: '/api/rejected', role: 'viewer', methods: { GET: listRejected } },

@@ -6,6 +6,7 @@ import { outboxPage, zoneOf } from '../pages/outbox-page.ts';
 import { rulesPage } from '../pages/rules-page.ts';
 import { type TryView, tryPage } from '../pages/try-page.ts';
 import { errorPage, page } from './page-view.ts';
+import { PENDING_PAGE_ROUTES } from './pending-routes.ts';
 import {
   cursorParam,
   eventsFrom,
@@ -25,6 +26,7 @@ export const PAGE_ROUTES: readonly Route[] = [
   { path: '/customers', role: 'viewer', methods: { GET: customers } },
   { path: '/customers/:id', role: 'viewer', methods: { GET: customer } },
   { path: '/rules', role: 'viewer', methods: { GET: rules } },
+  ...PENDING_PAGE_ROUTES,
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
   { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
@@ -52,7 +54,8 @@ async function message(ctx: RouteContext): Promise<Response> {
   const record = await ctx.backend.getMessage(id);
   if (record === undefined) return errorPage(ctx, 404, 'Message not found', `No message with id ${id}.`);
   const found = await ctx.zones.lookup([record.customerId]);
-  return page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found)));
+  const provisional = record.status === 'scheduled' ? await ctx.backend.provisionalPreview(id) : undefined;
+  return page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found), provisional));
 }
 
 async function customers(ctx: RouteContext): Promise<Response> {
