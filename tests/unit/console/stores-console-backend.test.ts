@@ -11,7 +11,7 @@ import { createConsoleApp } from '../../../functions/console/console-app.ts';
 import { createStoresConsoleBackend } from '../../../functions/console/stores-console-backend.ts';
 import { compileDeployedProject } from '../../../functions/handlers/compile-project.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../../../local/aws/put-events-server.ts';
-import { aMessage } from '../../support/fake-console-backend.ts';
+import { aMessage, aProfile } from '../../support/fake-console-backend.ts';
 import { httpApiEvent, lambdaContext } from '../../support/http-api-event.ts';
 
 const DOMAIN = 'console.example.com';
@@ -68,7 +68,10 @@ describe('the deployed console backend (Stores + journey bus)', () => {
       maxAttempts: 1,
     });
     const stores = createMemoryStores();
-    await stores.messages.createMessage(aMessage({ ruleId: 'parcel-late', status: 'scheduled' }));
+    await stores.messages.createMessage(
+      aMessage({ ruleId: 'parcel-late', status: 'scheduled', rendered: undefined }),
+    );
+    await stores.profiles.putProfile(aProfile({ locale: 'en' }));
     const app = createConsoleApp({
       backend: createStoresConsoleBackend({
         stores,
@@ -89,7 +92,7 @@ describe('the deployed console backend (Stores + journey bus)', () => {
     rmSync(projectDir, { recursive: true, force: true });
   });
 
-  it('lists the deployed rules with the outcomes read from the stores', async () => {
+  it('lists the deployed rules with the counters read from the stores', async () => {
     // Act
     const result = await invoke(event('GET', '/api/rules'));
 
@@ -101,9 +104,35 @@ describe('the deployed console backend (Stores + journey bus)', () => {
     expect(body.rules[0]).toMatchObject({
       id: 'parcel-late',
       channels: ['sms'],
-      counts: { scheduled: 1 },
+      // Created scheduled on 2026-11-24 (UTC), inside the last 30 days: planned once.
+      counts: { planned: 1 },
       nextPlanned: [{ messageId: 'msg-1', customerId: 'cust-anna' }],
     });
+    expect(body.rules[0].days.at(-1)).toEqual({ day: '2026-11-24', counts: { planned: 1 } });
+  });
+
+  it('lists pending sends, a rule’s counters, and previews a scheduled message from the deployed templates', async () => {
+    // Act
+    const pending = await invoke(event('GET', '/api/pending'));
+    const stats = await invoke(event('GET', '/api/rules/parcel-late/stats?days=2'));
+    const unknownRule = await invoke(event('GET', '/api/rules/nope/stats'));
+    const page = await invoke(event('GET', '/messages/msg-1'));
+
+    // Assert
+    expect(pending.statusCode).toBe(200);
+    expect(JSON.parse(pending.body).items.map((item: { messageId: string }) => item.messageId)).toEqual([
+      'msg-1',
+    ]);
+    expect(JSON.parse(stats.body)).toMatchObject({
+      ruleId: 'parcel-late',
+      from: '2026-11-23',
+      to: '2026-11-24',
+      totals: { planned: 1 },
+    });
+    expect(unknownRule.statusCode).toBe(404);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Provisional: rendered now');
+    expect(page.body).toContain('Sorry, your parcel is late.');
   });
 
   it('reads a customer from the stores', async () => {
