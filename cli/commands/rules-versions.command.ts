@@ -10,6 +10,7 @@ import { readRuleSetFiles } from '../../functions/adapters/files/rule-set-files.
 import { type RuleSetContent, RuleSetError, type RuleSetStore } from '../../functions/app/ports/rule-sets.ts';
 import { diffRuleSets, formatRuleSetDiff, isEmptyDiff } from '../../functions/app/rule-set-diff.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
+import { briefGateSummary } from '../../functions/simulator/publish-gate.ts';
 import { publishGateReport } from '../publish-gate.ts';
 import {
   openStoreTarget,
@@ -176,7 +177,7 @@ export async function ruleHistory(ruleSets: RuleSetStore, limit: number, io: Com
   const moves = await ruleSets.history(limit);
   if (moves.length === 0) io.out('No rule-set version was ever published.\n');
   for (const move of moves) {
-    const backtest = move.backtest === undefined ? '' : `  backtest ${JSON.stringify(move.backtest)}`;
+    const backtest = move.backtest === undefined ? '' : `\n    backtest: ${briefGateSummary(move.backtest)}`;
     io.out(
       `#${move.seq} ${move.at} ${move.action} ${move.from ?? '-'} → ${move.to} by ${move.by}${move.message === '' ? '' : `: ${move.message}`}${backtest}\n`,
     );

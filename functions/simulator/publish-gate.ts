@@ -6,6 +6,7 @@
  * publish`, the console): it returns the structured report, {@link formatPublishGate} turns it
  * into text, and its `summary` is what is stored with the version and the pointer's move.
  */
+import * as z from 'zod';
 import type { EventArchive } from '../app/ports/event-archive.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import { diffRuleSets, formatRuleSetDiff, type RuleSetDiff } from '../app/rule-set-diff.ts';
@@ -221,4 +222,37 @@ export function formatPublishGate(report: PublishGateReport): string {
   // The cost preview names any price used whose source is unverified.
   parts.push(formatBacktestReport(report.backtest, formatCostPreview(report.cost)));
   return parts.join('\n');
+}
+
+const Side = z.object({ planned: z.number(), sent: z.number() });
+const StoredSummary = z.object({
+  window: z.object({ source: z.enum(['archive', 'file']), days: z.number().optional() }),
+  events: z.object({ replayed: z.number(), malformed: z.number() }),
+  totals: z.object({ active: Side, candidate: Side }),
+  cost: z.object({
+    currency: z.string(),
+    window: z.object({ active: z.number(), candidate: z.number() }),
+    month: z.object({ active: z.number(), candidate: z.number() }).nullable(),
+  }),
+});
+
+/**
+ * A stored summary in one line, for `nudge rules history`: events replayed, planned and sent
+ * (active → candidate), and the cost per month (or for the window when too short to project).
+ * A summary of another shape (an older release's) is shown as its JSON.
+ */
+export function briefGateSummary(stored: Record<string, unknown>): string {
+  const parsed = StoredSummary.safeParse(stored);
+  if (!parsed.success) return JSON.stringify(stored);
+  const { window, events, totals, cost } = parsed.data;
+  const where = window.source === 'archive' ? `last ${window.days ?? '?'} d` : 'file';
+  const money = (value: number) => `${value.toFixed(2)} ${cost.currency}`;
+  const costs =
+    cost.month === null
+      ? `cost ${money(cost.window.active)} → ${money(cost.window.candidate)} (window)`
+      : `cost/month ${money(cost.month.active)} → ${money(cost.month.candidate)}`;
+  return (
+    `${events.replayed} events (${where}${events.malformed > 0 ? `, ${events.malformed} malformed` : ''}); ` +
+    `planned ${totals.active.planned} → ${totals.candidate.planned}, sent ${totals.active.sent} → ${totals.candidate.sent}; ${costs}`
+  );
 }
