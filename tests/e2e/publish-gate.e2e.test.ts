@@ -136,6 +136,8 @@ describe('the publish gate on npm start (DynamoDB Local)', () => {
       expect(gate.text()).toContain(`Backtest: ${before.length} events replayed`);
       expect(gate.text()).toContain('"We got order A-1!"');
       expect(gate.text()).toMatch(/Cost preview \(USD/);
+      // The shipped price table has no source for Sweden: the gate says so.
+      expect(gate.text()).toMatch(/unverified prices.*SE/);
 
       runtime.clock.advance({ seconds: 30 });
       await runtime.evaluate(orderPlaced(runtime, 'B-1'));
