@@ -1,11 +1,17 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CommandIo, publishRules, rollbackRules } from '../../cli/commands/rules-versions.command.ts';
-import type { StoreTarget } from '../../cli/store-target.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
+import { publishRules, rollbackRules } from '../../cli/commands/rules-versions.command.ts';
+import { startLocalRuntime } from '../../local/runtime/local-runtime.ts';
+import {
+  capture,
+  orderPlaced,
+  project,
+  removeProjects,
+  sentFor,
+  targetOf,
+} from '../support/runtime-rule-sets.ts';
 
 // Issue 12's "Done when", on DynamoDB Local as `npm start` runs it: a fixture project, an event
 // under version 1, a template edited in the file, published through the CLI's function with the
@@ -15,10 +21,7 @@ import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-
 
 /** Monday 10:00 UTC. */
 const START = DateTime.fromISO('2026-12-07T10:00:00Z', { zone: 'utc' });
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeProjects);
 
 const RULE = `id: order-thanks
 description: Thanks right after an order.
@@ -33,15 +36,11 @@ template: order-thanks
 const TEMPLATE = 'templates/order-thanks/en.sms.liquid';
 
 function projectDir(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nudge-gate-e2e-'));
-  dirs.push(dir);
-  mkdirSync(join(dir, 'rules'), { recursive: true });
-  mkdirSync(join(dir, 'templates/order-thanks'), { recursive: true });
-  mkdirSync(join(dir, 'examples/events'), { recursive: true });
-  writeFileSync(join(dir, 'rules/order-thanks.yaml'), RULE);
-  writeFileSync(join(dir, TEMPLATE), text);
-  writeFileSync(join(dir, 'nudge.config.yaml'), 'defaults:\n  locale: en\n  timeZone: Europe/Stockholm\n');
-  return dir;
+  return project({
+    'rules/order-thanks.yaml': RULE,
+    [TEMPLATE]: text,
+    'nudge.config.yaml': 'defaults:\n  locale: en\n  timeZone: Europe/Stockholm\n',
+  });
 }
 
 const paths = (dir: string) => ({
@@ -49,48 +48,6 @@ const paths = (dir: string) => ({
   templates: join(dir, 'templates'),
   config: join(dir, 'nudge.config.yaml'),
 });
-
-let sequence = 0;
-function orderPlaced(runtime: LocalRuntime, orderId: string) {
-  sequence++;
-  return {
-    version: '0',
-    id: `ev-${orderId}-${sequence}`,
-    source: 'acme.orders',
-    'detail-type': 'OrderPlaced',
-    time: runtime.clock.now().minus({ minutes: 1 }).toISO(),
-    detail: {
-      orderId,
-      customer: { id: `cust-${orderId}`, phone: '+46701234500', locale: 'en', timeZone: 'Europe/Stockholm' },
-    },
-  };
-}
-
-async function sentFor(runtime: LocalRuntime, orderId: string) {
-  const [record] = (await runtime.stores.queries.customerTimeline(`cust-${orderId}`, 10)).messages;
-  const sms = runtime.twilio.messages().find((message) => message.body.includes(orderId));
-  return { body: sms?.body, ruleSetVersion: record?.ruleSetVersion };
-}
-
-function targetOf(runtime: LocalRuntime): StoreTarget {
-  return {
-    stores: runtime.stores,
-    client: runtime.dynamoClient,
-    tableName: runtime.tableName,
-    where: 'the test runtime',
-    close: async () => undefined,
-  };
-}
-
-function capture(): CommandIo & { text: () => string } {
-  const lines: string[] = [];
-  return {
-    out: (text) => lines.push(text),
-    err: (text) => lines.push(text),
-    confirm: async () => false,
-    text: () => lines.join(''),
-  };
-}
 
 describe('the publish gate on npm start (DynamoDB Local)', () => {
   it('publish with backtest and cost preview, next message under the new version; rollback, the old text again; a conflict and a missing version change nothing', async () => {
@@ -108,7 +65,10 @@ describe('the publish gate on npm start (DynamoDB Local)', () => {
       const before = ['A-1', 'A-2', 'A-3'];
       for (const order of before) await runtime.evaluate(orderPlaced(runtime, order));
       await runtime.settle();
-      expect(await sentFor(runtime, 'A-1')).toEqual({ body: 'Thanks for order A-1.', ruleSetVersion: 1 });
+      expect(await sentFor(runtime, 'A-1')).toMatchObject({
+        body: 'Thanks for order A-1.',
+        ruleSetVersion: 1,
+      });
 
       writeFileSync(join(dir, TEMPLATE), 'We got order {{ detail.orderId }}!\n');
       const gate = capture();
@@ -142,20 +102,20 @@ describe('the publish gate on npm start (DynamoDB Local)', () => {
       runtime.clock.advance({ seconds: 30 });
       await runtime.evaluate(orderPlaced(runtime, 'B-1'));
       await runtime.settle();
-      expect(await sentFor(runtime, 'B-1')).toEqual({ body: 'We got order B-1!', ruleSetVersion: 2 });
+      expect(await sentFor(runtime, 'B-1')).toMatchObject({ body: 'We got order B-1!', ruleSetVersion: 2 });
 
       expect(await rollbackRules(undefined, { yes: true, as: 'ops' }, target, capture())).toBe(0);
       runtime.clock.advance({ seconds: 30 });
       await runtime.evaluate(orderPlaced(runtime, 'C-1'));
       await runtime.settle();
-      expect(await sentFor(runtime, 'C-1')).toEqual({ body: 'Thanks for order C-1.', ruleSetVersion: 1 });
+      expect(await sentFor(runtime, 'C-1')).toMatchObject({
+        body: 'Thanks for order C-1.',
+        ruleSetVersion: 1,
+      });
 
       // Two publishers at once, each with its own edit: one wins, the other gets a clear conflict.
       const other = projectDir('Order {{ detail.orderId }} is in.\n');
-      const mine = join(tmpdir(), `nudge-gate-e2e-${process.pid}-mine`);
-      dirs.push(mine);
-      cpSync(other, mine, { recursive: true });
-      writeFileSync(join(mine, TEMPLATE), 'Order {{ detail.orderId }} received.\n');
+      const mine = projectDir('Order {{ detail.orderId }} received.\n');
       const empty = join(mine, 'none.jsonl');
       writeFileSync(empty, '');
       const [first, second] = [capture(), capture()];
