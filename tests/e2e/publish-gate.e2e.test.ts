@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
-import { publishRules, rollbackRules } from '../../cli/commands/rules-versions.command.ts';
+import { publishRules, rollbackRules, ruleHistory } from '../../cli/commands/rules-versions.command.ts';
 import { startLocalRuntime } from '../../local/runtime/local-runtime.ts';
 import {
   capture,
@@ -98,6 +98,12 @@ describe('the publish gate on npm start (DynamoDB Local)', () => {
       expect(gate.text()).toMatch(/Cost preview \(USD/);
       // The shipped price table has no source for Sweden: the gate says so.
       expect(gate.text()).toMatch(/unverified prices.*SE/);
+
+      const history = capture();
+      await ruleHistory(runtime.stores.ruleSets, 1, history);
+      expect(history.text()).toContain(
+        `backtest: ${before.length} events (last 1 d); planned ${before.length} → ${before.length}, sent ${before.length} → ${before.length}`,
+      );
 
       runtime.clock.advance({ seconds: 30 });
       await runtime.evaluate(orderPlaced(runtime, 'B-1'));
