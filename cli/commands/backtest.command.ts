@@ -1,12 +1,24 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
+import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from '../../functions/handlers/deployed-project.ts';
 import { type BacktestInput, formatBacktestReport, runBacktest } from '../../functions/simulator/backtest.ts';
-import { costPreview, formatCostPreview, readPriceTable } from '../../functions/simulator/cost-preview.ts';
+import {
+  costPreview,
+  formatCostPreview,
+  type PriceTable,
+  readPriceTable,
+} from '../../functions/simulator/cost-preview.ts';
 import { archivedInputs, streamJsonLines } from '../../functions/simulator/read-events.ts';
-import { openStoreTarget, type StoreTargetOptions, storeTargetOptions } from '../store-target.ts';
+import { defaultPriceTablePath } from '../publish-gate.ts';
+import {
+  openStoreTarget,
+  type StoreTarget,
+  type StoreTargetOptions,
+  storeTargetOptions,
+} from '../store-target.ts';
 
 /** `nudge backtest`: replay past journey events through the active rules and this folder's, side by side. */
 export function registerBacktest(program: Command): void {
@@ -18,7 +30,10 @@ export function registerBacktest(program: Command): void {
       )
       .option('--events <file>', 'journey events, one EventBridge event per line (JSON Lines), in time order')
       .option('--days <n>', "the last N days of the event archive (Nudge's table; see --table / --data-dir)")
-      .option('--against <dir>', 'the project folder to compare with (the baseline: the active rules)')
+      .option(
+        '--against <dir>',
+        'the project folder to compare with (default: the active rule-set version in the table, see --table / --data-dir)',
+      )
       .option('--project <dir>', 'the project folder to try (the candidate)', '.')
       .option('--prices <file>', 'the price table for the cost preview (default: pricing/sms-prices.yaml)')
       .option('--json', 'print the report and the cost preview as JSON'),
@@ -42,8 +57,6 @@ function usageProblem(options: BacktestOptions): string | undefined {
     return 'give exactly one of --events <file> or --days <n>';
   if (options.days !== undefined && !/^[1-9]\d*$/.test(options.days))
     return `--days must be a whole number of days, not '${options.days}'`;
-  if (options.against === undefined)
-    return '--against <dir> is required: the project folder to compare with (reading the active rule set is not wired yet)';
   if (options.events !== undefined && !existsSync(options.events))
     return `--events: no such file '${options.events}'`;
   return undefined;
@@ -56,53 +69,64 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
     process.stderr.write(`nudge backtest: ${problem}\n`);
     return 2;
   }
-  let loaded: ReturnType<typeof loadInputs>;
+  // The store is opened only when needed: the active version (no --against) or the archive (--days).
+  const needsStore = options.against === undefined || options.days !== undefined;
+  const target = needsStore ? await openStoreTarget(options) : undefined;
   try {
-    loaded = loadInputs(options);
+    const loaded = await loadInputs(options, target);
+    const progress = (done: number) =>
+      process.stderr.write(`backtest: ${done.toLocaleString('en')} lines…\n`);
+    const report = await runBacktest({
+      baseline: loaded.baseline,
+      candidate: loaded.candidate,
+      events: eventsOf(options, target),
+      onProgress: progress,
+    });
+    const costs = costPreview(report, loaded.prices);
+    process.stdout.write(
+      options.json === true
+        ? `${JSON.stringify({ report, costs }, null, 2)}\n`
+        : formatBacktestReport(report, formatCostPreview(costs)),
+    );
+    return 0;
   } catch (error) {
     process.stderr.write(`nudge backtest: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
-  }
-  const progress = (done: number) => process.stderr.write(`backtest: ${done.toLocaleString('en')} lines…\n`);
-  const withEvents = async (events: AsyncIterable<BacktestInput>) =>
-    runBacktest({ baseline: loaded.baseline, candidate: loaded.candidate, events, onProgress: progress });
-  const report =
-    options.events !== undefined
-      ? await withEvents(streamJsonLines(options.events))
-      : await fromArchive(options, Number(options.days), withEvents);
-  const costs = costPreview(report, loaded.prices);
-  process.stdout.write(
-    options.json === true
-      ? `${JSON.stringify({ report, costs }, null, 2)}\n`
-      : formatBacktestReport(report, formatCostPreview(costs)),
-  );
-  return 0;
-}
-
-function loadInputs(options: BacktestOptions) {
-  const pricesPath = options.prices ?? join(resolve(options.project), 'pricing', 'sms-prices.yaml');
-  return {
-    candidate: compileDeployedProject(resolve(options.project)),
-    baseline: compileDeployedProject(resolve(options.against ?? '.')),
-    prices: readPriceTable(pricesPath),
-  };
-}
-
-/** Reads the last `days` days of the archive (Query per hour and shard, never a Scan). */
-async function fromArchive<T>(
-  options: BacktestOptions,
-  days: number,
-  run: (events: AsyncIterable<BacktestInput>) => Promise<T>,
-): Promise<T> {
-  const target = await openStoreTarget(options);
-  try {
-    const to = DateTime.utc();
-    const from = to.minus({ days });
-    process.stderr.write(
-      `backtest: reading the event archive of ${target.where}, ${from.toISO()} to ${to.toISO()}\n`,
-    );
-    return await run(archivedInputs(target.stores.events, from.toISO() ?? '', to.toISO() ?? ''));
   } finally {
-    await target.close();
+    await target?.close();
   }
+}
+
+/** The candidate (this folder), the baseline (`--against`, else the store's active version) and the prices. */
+async function loadInputs(
+  options: BacktestOptions,
+  target: StoreTarget | undefined,
+): Promise<{ candidate: DeployedProject; baseline: DeployedProject; prices: PriceTable }> {
+  const prices = readPriceTable(defaultPriceTablePath(options.prices, options.project));
+  const candidate = compileDeployedProject(resolve(options.project));
+  if (options.against !== undefined)
+    return { candidate, baseline: compileDeployedProject(resolve(options.against)), prices };
+  const ruleSets = target?.stores.ruleSets;
+  const active = await ruleSets?.active();
+  const version = active === undefined ? undefined : await ruleSets?.getVersion(active.version);
+  if (version === undefined)
+    throw new Error(
+      `no rule-set version is active in ${target?.where ?? 'the store'}: publish one (nudge rules publish) or compare with a folder (--against <dir>)`,
+    );
+  process.stderr.write(
+    `backtest: baseline = active rule-set version ${version.version} of ${target?.where}\n`,
+  );
+  const { settings, rules, templates } = version.content;
+  return { candidate, baseline: { format: DEPLOYED_PROJECT_FORMAT, settings, rules, templates }, prices };
+}
+
+/** The events: the file, streamed, or the last `--days` days of the archive (Query per hour and shard, never a Scan). */
+function eventsOf(options: BacktestOptions, target: StoreTarget | undefined): AsyncIterable<BacktestInput> {
+  if (options.events !== undefined || target === undefined) return streamJsonLines(options.events ?? '');
+  const to = DateTime.utc();
+  const from = to.minus({ days: Number(options.days) });
+  process.stderr.write(
+    `backtest: reading the event archive of ${target.where}, ${from.toISO()} to ${to.toISO()}\n`,
+  );
+  return archivedInputs(target.stores.events, from.toISO() ?? '', to.toISO() ?? '');
 }

@@ -1,16 +1,17 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
+import { publishRules, rollbackRules, ruleHistory } from '../../cli/commands/rules-versions.command.ts';
+import { startLocalRuntime } from '../../local/runtime/local-runtime.ts';
 import {
-  type CommandIo,
-  publishRules,
-  rollbackRules,
-  ruleHistory,
-} from '../../cli/commands/rules-versions.command.ts';
-import type { StoreTarget } from '../../cli/store-target.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-runtime.ts';
+  capture,
+  orderPlaced,
+  project,
+  removeProjects,
+  sentFor,
+  targetOf,
+} from '../support/runtime-rule-sets.ts';
 
 // Rule sets are data: `npm start` runs the active version from DynamoDB Local, an edit of the
 // files publishes a new one, the CLI's publish and rollback move the pointer, and the runtime
@@ -19,10 +20,7 @@ import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/local-
 
 /** Monday 10:00 UTC: inside every send window. */
 const START = DateTime.fromISO('2026-12-07T10:00:00Z', { zone: 'utc' });
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeProjects);
 
 function rule(id: string, send: string): string {
   return `id: ${id}
@@ -35,68 +33,6 @@ window: always
 channels: [sms]
 template: ${id}
 `;
-}
-
-/** A project folder with these files (paths below it). */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nudge-versions-'));
-  dirs.push(dir);
-  mkdirSync(join(dir, 'examples', 'events'), { recursive: true });
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(join(dir, file, '..'), { recursive: true });
-    writeFileSync(join(dir, file), text);
-  }
-  return dir;
-}
-
-let eventCount = 0;
-/** An order event for Ola, one minute before the runtime's clock. */
-function orderPlaced(runtime: LocalRuntime, orderId: string) {
-  eventCount++;
-  return {
-    version: '0',
-    id: `ev-${orderId}-${eventCount}`,
-    source: 'acme.orders',
-    'detail-type': 'OrderPlaced',
-    time: runtime.clock.now().minus({ minutes: 1 }).toISO(),
-    detail: {
-      orderId,
-      customer: { id: `cust-${orderId}`, phone: '+46701234500', locale: 'en', timeZone: 'Europe/Stockholm' },
-    },
-  };
-}
-
-/** The SMS sent for an order, with the version its record carries. */
-async function sentFor(runtime: LocalRuntime, orderId: string) {
-  const [record] = (await runtime.stores.queries.customerTimeline(`cust-${orderId}`, 10)).messages;
-  const sms = runtime.twilio.messages().find((message) => message.body.includes(orderId));
-  return {
-    body: sms?.body,
-    ruleSetVersion: record?.ruleSetVersion,
-    status: record?.status,
-    reason: record?.reason,
-  };
-}
-
-function targetOf(runtime: LocalRuntime): StoreTarget {
-  return {
-    stores: runtime.stores,
-    client: runtime.dynamoClient,
-    tableName: runtime.tableName,
-    where: 'the test runtime',
-    close: async () => undefined,
-  };
-}
-
-/** The CLI's output, kept; prompts are answered no (every call here passes --yes). */
-function capture(): CommandIo & { text: () => string } {
-  const lines: string[] = [];
-  return {
-    out: (text) => lines.push(text),
-    err: (text) => lines.push(text),
-    confirm: async () => false,
-    text: () => lines.join(''),
-  };
 }
 
 async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {

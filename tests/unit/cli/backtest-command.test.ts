@@ -70,6 +70,57 @@ describe('nudge backtest', () => {
     expect(costs.rules[0].candidate.sms).toBeGreaterThan(0);
   });
 
+  it('without --against compares the folder with the active rule-set version in the table', async () => {
+    const active = projectDir('Hello {{ detail.ref }}');
+    const candidate = projectDir('Hi there {{ detail.ref }}');
+    const dataDir = mkdtempSync(join(tmpdir(), 'nudge-backtest-data-'));
+    const events = join(active, 'events.jsonl');
+    writeFileSync(
+      events,
+      `${JSON.stringify({
+        id: 'e1',
+        source: 'acme.test',
+        'detail-type': 'Booked',
+        time: '2026-11-24T09:00:00Z',
+        detail: { ref: 'e1', customer: { id: 'c-e1', phone: '+46701234567', consent: { sms: true } } },
+      })}\n`,
+    );
+    const published = await nudge(
+      'rules',
+      'publish',
+      join(active, 'rules'),
+      '--templates',
+      join(active, 'templates'),
+      '--config',
+      join(active, 'nudge.config.yaml'),
+      '--events',
+      events,
+      '--yes',
+      '--as',
+      'test',
+      '--data-dir',
+      dataDir,
+    );
+    expect(published.code, published.stderr).toBe(0);
+
+    const result = await nudge(
+      'backtest',
+      '--events',
+      events,
+      '--project',
+      candidate,
+      '--data-dir',
+      dataDir,
+      '--json',
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('baseline = active rule-set version 1');
+    const { report } = JSON.parse(result.stdout);
+    expect(report.differences.sample[0].baseline.text).toBe('Hello e1');
+    expect(report.differences.sample[0].candidate.text).toBe('Hi there e1');
+  }, 60_000);
+
   it('refuses unclear options with exit code 2', async () => {
     const neither = await nudge('backtest', '--against', '.');
     const both = await nudge('backtest', '--events', 'x.jsonl', '--days', '2', '--against', '.');
