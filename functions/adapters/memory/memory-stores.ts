@@ -29,6 +29,7 @@ export function createMemoryStores(): MemoryStores {
   const inboundReplies = new MemoryReplyStore();
   const rejected = new MemoryRejectedLog();
   const thresholds = new MemoryThresholdCounters();
+  const events = new MemoryEventArchive();
   return {
     messages,
     profiles: new MemoryProfileStore(),
@@ -38,11 +39,11 @@ export function createMemoryStores(): MemoryStores {
     inboundReplies,
     thresholds,
     rejected,
-    queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected, events }),
     goals: new MemoryGoalLedger(),
     customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
     audit: new MemoryAuditLog(),
     ruleSets: new MemoryRuleSets(),
-    events: new MemoryEventArchive(),
+    events,
   };
 }

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { KNOWN_REASONS } from '../../../functions/app/ports/metrics.ts';
+import { hasReasonLabel, reasonLabel } from '../../../functions/console/reason-labels.ts';
 import { SUPPRESSION_REASONS } from '../../../functions/core/customers/suppression-address.ts';
 import { SUPPRESS_REASONS } from '../../../functions/core/planning/decide.ts';
-import { hasReasonLabel, reasonLabel } from '../../../functions/console/reason-labels.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -32,7 +32,9 @@ function codesInSource(): Set<string> {
   for (const file of [...sources(join(ROOT, 'functions/core')), ...sources(join(ROOT, 'functions/app'))]) {
     collect(readFileSync(file, 'utf8'), /reason\??\s*[:=]\s*('[a-z0-9-]+'(?:\s*\|\s*'[a-z0-9-]+')*)/g);
   }
-  for (const file of sources(join(ROOT, 'functions/adapters')).filter((path) => path.endsWith('-sender.ts'))) {
+  for (const file of sources(join(ROOT, 'functions/adapters')).filter((path) =>
+    path.endsWith('-sender.ts'),
+  )) {
     collect(readFileSync(file, 'utf8'), /code\s*:\s*('[a-z0-9-]+')/g);
   }
   return codes;
@@ -71,8 +73,11 @@ describe('reason labels', () => {
     expect(label).toBe('Outside the send window; moved to 08:00 Tue 8 Dec');
   });
 
-  test("a deferral by the send step reads the new time from its detail; UTC when the zone is unknown", () => {
-    const label = reasonLabel('outside-window', { detail: 'deferred to 2026-12-08T07:00:00.000Z', zone: 'Mars/Base' });
+  test('a deferral by the send step reads the new time from its detail; UTC when the zone is unknown', () => {
+    const label = reasonLabel('outside-window', {
+      detail: 'deferred to 2026-12-08T07:00:00.000Z',
+      zone: 'Mars/Base',
+    });
 
     expect(label).toBe('Outside the send window; moved to 07:00 Tue 8 Dec UTC');
   });
