@@ -93,6 +93,8 @@ button.small { padding:2px 10px; font-size:13px; }
 .rule-head { display:flex; gap:10px; align-items:baseline; flex-wrap:wrap; }
 .rule-head h2 { margin:0; }
 .counts { display:flex; gap:6px; flex-wrap:wrap; }
+.decision { margin-top:6px; } .decision .reason, .reason { color:var(--muted); } ul.changes { margin:4px 0 0; padding-left:18px; }
+.zone-picker { display:flex; gap:8px; align-items:center; margin-bottom:8px; } .zone-picker label { display:inline; margin:0; } .zone-picker select { width:auto; }
 </style>`);
 
 // Refreshes the `[data-live]` regions of list pages every 2 s from the same URL (never the
@@ -127,6 +129,17 @@ const SCRIPT = `(() => {
       const option = select.selectedOptions[0];
       if (option !== undefined && option.dataset.event !== undefined) area.value = option.dataset.event;
     });
+  }
+  // The customer timeline shows times in the viewer's zone: the browser's, unless one was picked.
+  const zone = document.getElementById('tz');
+  if (zone !== null) {
+    const url = new URL(location.href);
+    const mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone.hasAttribute('data-browser-zone') && mine && !url.searchParams.has('tz')) {
+      url.searchParams.set('tz', mine);
+      location.replace(url.href);
+    }
+    zone.addEventListener('change', () => { if (zone.form !== null) zone.form.submit(); });
   }
   document.addEventListener('click', (e) => {
     const button = e.target instanceof Element ? e.target.closest('[data-fill-from]') : null;

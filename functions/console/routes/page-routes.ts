@@ -13,10 +13,13 @@ import {
   readForm,
   replyProblem,
   sendEvents,
+  timelinePage,
+  zoneParam,
 } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
 
 const OUTBOX_PAGE_SIZE = 25;
+const TIMELINE_PAGE_SIZE = 25;
 
 /** The console's server-rendered pages: one line per route. */
 export const PAGE_ROUTES: readonly Route[] = [
@@ -63,13 +66,25 @@ async function customers(ctx: RouteContext): Promise<Response> {
 
 async function customer(ctx: RouteContext): Promise<Response> {
   const id = ctx.params.id ?? '';
+  const cursor = cursorParam(ctx.url);
+  const before = ctx.url.searchParams.get('before') ?? undefined;
+  const viewerZone = zoneParam(ctx.url);
   const [found, suppressions] = await Promise.all([
-    ctx.backend.customer(id),
+    timelinePage(ctx.backend, id, { limit: TIMELINE_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) }),
     ctx.backend.customerSuppressions(id),
   ]);
   if (found === undefined) return errorPage(ctx, 404, 'Customer not found', `No customer with id ${id}.`);
   ctx.zones.remember(id, found.profile?.timeZone);
-  const body = customerPage({ customerId: id, ...found, suppressions: suppressions ?? [] });
+  const body = customerPage({
+    customerId: id,
+    profile: found.profile,
+    activity: found.items,
+    suppressions: suppressions ?? [],
+    ...(cursor === undefined ? {} : { cursor }),
+    ...(found.cursor === undefined ? {} : { nextCursor: found.cursor }),
+    ...(before === undefined || Number.isNaN(Date.parse(before)) ? {} : { before }),
+    ...(viewerZone === undefined ? {} : { viewerZone }),
+  });
   return page(ctx, 200, `Customer ${id}`, '/customers', body);
 }
 

@@ -288,7 +288,7 @@ describe('message page', () => {
 });
 
 describe('customer timeline', () => {
-  it('merges event, decisions, sends, status callbacks and replies in time order, in the customer zone', async () => {
+  it("merges messages with their status changes, replies and consent changes, newest first, in the viewer's zone", async () => {
     // Arrange
     const { request } = await start((backend) => {
       backend.profiles.set(
@@ -325,19 +325,19 @@ describe('customer timeline', () => {
     });
 
     // Act
-    const body = await (await request('/customers/cust-anna')).text();
+    const body = await (await request('/customers/cust-anna?tz=Europe/Stockholm')).text();
 
-    // Assert
+    // Assert: the consent change and the reply (09:07), then the two messages (09:05:01).
     const kinds = [...body.matchAll(/<li data-kind="(\w+)">/g)].map((match) => match[1]);
-    expect(kinds).toEqual(['event', 'decision', 'status', 'sent', 'status', 'reply', 'decision']);
-    expect(body).toContain('opted-out');
+    expect(kinds).toEqual(['consent', 'reply', 'message', 'message']);
+    expect(body).toContain('The customer opted out of the channel: sms: customer opted out');
     expect(body).toContain('intent stop');
     expect(body).toContain('withdrawn');
     expect(body).toContain('via reply:SM9');
     expect(body).toContain('+467******67');
     expect(body).toContain('a***@e***.se');
     expect(body).toContain('Times in Europe/Stockholm');
-    expect(body).toContain('2026-11-24 10:05:00');
+    expect(body).toContain('title="2026-11-24 09:05:01 UTC">2026-11-24 10:05:01 CET<');
   });
 
   it('lists customers with their last-seen time in their own zone', async () => {
