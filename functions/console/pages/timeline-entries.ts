@@ -161,9 +161,15 @@ export function consentRows(
  */
 export function activityRows(items: ReadonlyArray<ActivityEntry>, zone: string | undefined): TimelineRow[] {
   const eventIds = new Set(items.flatMap((entry) => (entry.kind === 'event' ? [entry.event.event.id] : [])));
-  const onPage = items.flatMap((entry) =>
-    entry.kind === 'message' ? [entry.message] : entry.kind === 'event' ? entry.decisions : [],
-  );
+  const onPage = [
+    ...new Map(
+      items
+        .flatMap((entry) =>
+          entry.kind === 'message' ? [entry.message] : entry.kind === 'event' ? entry.decisions : [],
+        )
+        .map((record) => [record.messageId, record]),
+    ).values(),
+  ];
   const rows: TimelineRow[] = [];
   for (const entry of items) {
     if (entry.kind === 'event') rows.push(eventRow(entry, onPage, zone));
