@@ -4,7 +4,8 @@ import { customerPage, customersPage } from '../pages/customer-pages.ts';
 import { messagePage } from '../pages/message-page.ts';
 import { outboxPage, zoneOf } from '../pages/outbox-page.ts';
 import { rulesPage } from '../pages/rules-page.ts';
-import { type TryView, tryPage } from '../pages/try-page.ts';
+import { type TryView, tryPage, tryReportPage } from '../pages/try-page.ts';
+import { customerOf, tryReport } from '../try-report.ts';
 import { errorPage, page } from './page-view.ts';
 import {
   cursorParam,
@@ -30,6 +31,8 @@ export const PAGE_ROUTES: readonly Route[] = [
   { path: '/rules', role: 'viewer', methods: { GET: rules } },
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
+  // What the events just sent did: rules matched, messages planned/held back/closed, with reasons.
+  { path: '/try/report', role: 'viewer', methods: { GET: tryReportView } },
   { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
 ];
 
@@ -129,12 +132,29 @@ async function tryEvents(ctx: RouteContext): Promise<Response> {
   const failed = results.flatMap((result, index) =>
     result.ok ? [] : [`event ${index + 1}: ${result.error}`],
   );
-  const sent = results.flatMap((result) => (result.ok ? [result.eventId] : []));
+  const sent = results.flatMap((result, index) =>
+    result.ok ? [{ eventId: result.eventId, customerId: customerOf(events[index]) }] : [],
+  );
   if (failed.length > 0) {
-    const also = sent.length > 0 ? ` (sent: ${sent.join(', ')})` : '';
+    const also = sent.length > 0 ? ` (sent: ${sent.map((item) => item.eventId).join(', ')})` : '';
     return fail(422, `Rejected — ${failed.join('; ')}${also}`);
   }
-  return redirect(`/?${sent.map((id) => `sent=${encodeURIComponent(id)}`).join('&')}`);
+  const query = new URLSearchParams();
+  for (const item of sent) {
+    query.append('event', item.eventId);
+    query.append('customer', item.customerId ?? '');
+  }
+  return redirect(`/try/report?${query.toString()}`);
+}
+
+/** `?event=&customer=` pairs (as the send redirect writes them), each read back from the timeline. */
+async function tryReportView(ctx: RouteContext): Promise<Response> {
+  const events = ctx.url.searchParams.getAll('event').slice(0, MAX_EVENTS_PER_POST);
+  const customers = ctx.url.searchParams.getAll('customer');
+  const reports = await Promise.all(
+    events.map((eventId, index) => tryReport(ctx.backend, eventId, customers[index] || undefined)),
+  );
+  return page(ctx, 200, 'Try it: report', '/try', tryReportPage(reports));
 }
 
 async function tryReply(ctx: RouteContext): Promise<Response> {
