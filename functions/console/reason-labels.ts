@@ -137,7 +137,7 @@ function outsideWindow(context: ReasonContext): string {
 }
 
 /** `08:00 Tue 8 Dec` in the zone (UTC when unknown), as people say it. */
-export function shortTime(iso: string, zone: string | undefined): string {
+function shortTime(iso: string, zone: string | undefined): string {
   const shown = zone !== undefined && IANAZone.isValidZone(zone) ? zone : 'UTC';
   const time = DateTime.fromISO(iso, { zone: 'utc' });
   if (!time.isValid) return iso;

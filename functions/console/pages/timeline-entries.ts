@@ -43,7 +43,7 @@ function ruleLink(record: MessageRecord): SafeHtml {
 }
 
 /** A message's story: the decision it began with, then every later status change, each with its reason. */
-export function messageStory(record: MessageRecord, zone: string | undefined): SafeHtml {
+function messageStory(record: MessageRecord, zone: string | undefined): SafeHtml {
   const [first, ...later] = record.history;
   const decision = first?.status ?? record.status;
   const name = DECISION_NAMES[decision] ?? decision;
