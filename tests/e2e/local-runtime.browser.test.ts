@@ -107,6 +107,10 @@ describe('the local console, live', () => {
     const matched = rows.filter({ hasText: 'CallbackBooked' });
     expect(await unmatched.innerText()).toContain('no rule matched');
     expect(await matched.locator('[data-decision="scheduled"]').count()).toBeGreaterThan(0);
+    // The sample's callback time (24 Nov 2026) is past: the apology's reason `late`, in words.
+    expect(await matched.locator('[data-reason="late"]').innerText()).toBe(
+      'The planned time had passed; sent at once',
+    );
     // Newest first: the unmatched event came last, so it is above the booked callback.
     const order = await rows.evaluateAll((items) => items.map((item) => item.textContent ?? ''));
     expect(order.findIndex((text) => text.includes('NewsletterOpened'))).toBeLessThan(
