@@ -1,5 +1,6 @@
 import type { MessageRecord, RejectedEvent } from '../app/message-record.ts';
 import type { CancelResult, ProvisionalPreview } from '../app/pending-sends.ts';
+import type { ActivityEntry } from '../app/ports/console-queries.ts';
 import type { RuleDayStats } from '../app/ports/rule-stats.ts';
 import type { Suppression } from '../app/ports/suppressions.ts';
 import type { InboundReply } from '../app/ports.ts';
@@ -95,6 +96,16 @@ export interface ConsoleBackend {
   ): Promise<
     { profile: CustomerProfile | undefined; messages: MessageRecord[]; replies: InboundReply[] } | undefined
   >;
+  /**
+   * One page of a customer's timeline, newest first: every event that named her (matched by a rule
+   * or not, with the decisions it made), her messages and replies, and her stored profile.
+   * Undefined for a customer with neither profile nor activity. A cursor the store did not issue
+   * throws (RangeError, or an AdapterError with code `InvalidCursor`).
+   */
+  customerActivity(
+    customerId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ profile: CustomerProfile | undefined; items: ActivityEntry[]; cursor?: string } | undefined>;
   /**
    * The suppression entries (in force and lifted) of a customer's addresses: her profile's phone
    * and email, and the addresses her messages went to. Undefined for an unknown customer.

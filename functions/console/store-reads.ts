@@ -90,7 +90,7 @@ export function customersOf(messages: ReadonlyArray<MessageRecord>, seen = new M
 export function customerReads(
   stores: ConsoleStores,
   defaultCountry: () => string,
-): Pick<ConsoleBackend, 'customer' | 'customerSuppressions' | 'addressSuppression'> {
+): Pick<ConsoleBackend, 'customer' | 'customerActivity' | 'customerSuppressions' | 'addressSuppression'> {
   const profileAndTimeline = (customerId: string) =>
     Promise.all([stores.profiles.getProfile(customerId), stores.queries.customerTimeline(customerId, 200)]);
   return {
@@ -98,6 +98,14 @@ export function customerReads(
       const [profile, timeline] = await profileAndTimeline(customerId);
       if (profile === undefined && timeline.messages.length === 0) return undefined;
       return { profile, messages: timeline.messages, replies: timeline.replies };
+    },
+    customerActivity: async (customerId, page) => {
+      const [profile, activity] = await Promise.all([
+        stores.profiles.getProfile(customerId),
+        stores.queries.customerActivity(customerId, page),
+      ]);
+      if (profile === undefined && activity.items.length === 0 && page.cursor === undefined) return undefined;
+      return { profile, ...activity };
     },
     customerSuppressions: async (customerId) => {
       const [profile, timeline] = await profileAndTimeline(customerId);

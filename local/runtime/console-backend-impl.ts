@@ -123,7 +123,10 @@ function privacyDeps(parts: ConsoleBackendParts): PrivacyDeps {
 /** The customer pages: who was seen, one customer's timeline, and their addresses' suppressions. */
 function customerPages(
   parts: ConsoleBackendParts,
-): Pick<ConsoleBackend, 'customers' | 'customer' | 'customerSuppressions' | 'addressSuppression'> {
+): Pick<
+  ConsoleBackend,
+  'customers' | 'customer' | 'customerActivity' | 'customerSuppressions' | 'addressSuppression'
+> {
   return {
     customers: async () => {
       // The runtime notes every customer it sees; read the messages only when it has seen none yet.

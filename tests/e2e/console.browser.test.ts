@@ -99,7 +99,16 @@ describe('console in a browser', () => {
     expect(await page.inputValue('#event')).toContain('"ev-sample-cb"');
 
     // Act
-    await Promise.all([page.waitForURL(/\/\?sent=ev-sample-cb$/), page.click('#send-event')]);
+    await Promise.all([
+      page.waitForURL(/\/try\/report\?event=ev-sample-cb&customer=cust-anna$/),
+      page.click('#send-event'),
+    ]);
+
+    // Assert: Try it reports what the event did, on the page.
+    const report = page.locator('section.try-report[data-state="evaluated"]');
+    expect(await report.innerText()).toContain('Rules matched: callback-booked.');
+    expect(await report.locator('tr[data-decision="scheduled"]').innerText()).toContain('Hej Anna!');
+    await page.goto(`${harness.server.url}/?sent=ev-sample-cb`);
 
     // Assert: the outbox lists it, masked, with its text and encoding.
     const row = page.locator('tr[data-message-id="msg-fake-1"]');
@@ -115,11 +124,14 @@ describe('console in a browser', () => {
 
     // The customer's timeline tells the story in their time zone.
     await page.click('tr[data-message-id="msg-fake-1"] a[href="/customers/cust-anna"]');
-    await page.waitForURL(/\/customers\/cust-anna$/);
+    await page.waitForURL(/\/customers\/cust-anna\?tz=/);
     const timeline = await page.locator('ol.timeline').innerText();
     expect(timeline).toContain('CallbackBooked');
     expect(timeline).toContain('Hej Anna!');
-    expect(await page.locator('main').innerText()).toContain('Times in Europe/Stockholm');
+    // In the viewer's zone: the page's script put the browser's zone into the address.
+    const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(new URL(page.url()).searchParams.get('tz')).toBe(browserZone);
+    expect(await page.locator('main').innerText()).toContain(`Times in ${browserZone}`);
   });
 
   it('picks up a message that arrives later without a reload (auto-refresh)', async () => {

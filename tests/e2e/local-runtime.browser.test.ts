@@ -50,9 +50,21 @@ describe('the local console, live', () => {
     await page.selectOption('#sample', { label: 'callback: CallbackBooked' });
     expect(await page.inputValue('#event')).toContain('"CallbackBooked"');
 
-    await Promise.all([page.waitForURL(/\/\?sent=/), page.click('#send-event')]);
+    await Promise.all([page.waitForURL(/\/try\/report\?event=/), page.click('#send-event')]);
     await runtime.settle();
     await page.reload();
+    // Try it reports on the page what the event did: the rule that planned the confirmation.
+    const report = page.locator('section.try-report[data-state="evaluated"]');
+    await report.waitFor();
+    expect(await report.innerText()).toMatch(/Rules matched: [^.]*callback-booked/);
+    expect(
+      await report.locator('tr[data-decision="scheduled"]', { hasText: 'callback-booked' }).count(),
+    ).toBe(1);
+    const screenshots = join(process.cwd(), 'test-results', 'screenshots');
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'try-report.png'), fullPage: true });
+
+    await page.goto(`${runtime.urls.console}/`);
 
     const row = page.locator('tr[data-message-id]', { hasText: 'callback-booked' });
     await expect.poll(() => row.count()).toBeGreaterThan(0);
@@ -71,5 +83,44 @@ describe('the local console, live', () => {
 
     await page.goto(`${runtime.urls.console}/rules`);
     expect(await page.locator('main').innerText()).toContain('callback-late'); // its apology is planned
+  });
+
+  it('an event no rule matched is on the timeline too, said so in words, times with UTC on hover', async () => {
+    await page.goto(`${runtime.urls.console}/try`);
+    const quiet = {
+      id: 'ev-browser-quiet',
+      source: 'acme.marketing',
+      'detail-type': 'NewsletterOpened',
+      detail: { customer: { id: 'cust-anna' } },
+    };
+    await page.fill('#event', JSON.stringify(quiet));
+    await Promise.all([page.waitForURL(/\/try\/report\?event=/), page.click('#send-event')]);
+    await runtime.settle();
+    await page.reload();
+    const report = page.locator('section.try-report[data-state="evaluated"]');
+    await report.waitFor();
+    expect(await report.innerText()).toContain('No message was planned or closed.');
+
+    await page.goto(`${runtime.urls.console}/customers/cust-anna?tz=Europe/Stockholm`);
+    const rows = page.locator('ol.timeline > li[data-kind="event"]');
+    const unmatched = rows.filter({ hasText: 'NewsletterOpened' });
+    const matched = rows.filter({ hasText: 'CallbackBooked' });
+    expect(await unmatched.innerText()).toContain('no rule matched');
+    expect(await matched.locator('[data-decision="scheduled"]').count()).toBeGreaterThan(0);
+    // The sample's callback time (24 Nov 2026) is past: the apology's reason `late`, in words.
+    expect(await matched.locator('[data-reason="late"]').innerText()).toBe(
+      'The planned time had passed; sent at once',
+    );
+    // Newest first: the unmatched event came last, so it is above the booked callback.
+    const order = await rows.evaluateAll((items) => items.map((item) => item.textContent ?? ''));
+    expect(order.findIndex((text) => text.includes('NewsletterOpened'))).toBeLessThan(
+      order.findIndex((text) => text.includes('CallbackBooked')),
+    );
+    const title = await unmatched.locator('time').first().getAttribute('title');
+    const shown = await unmatched.locator('time').first().innerText();
+    expect(title).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(shown).toMatch(/ (CET|CEST)$/);
+    const screenshots = join(process.cwd(), 'test-results', 'screenshots');
+    await page.screenshot({ path: join(screenshots, 'customer-timeline.png'), fullPage: true });
   });
 });

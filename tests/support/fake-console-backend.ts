@@ -2,6 +2,8 @@ import { DateTime } from 'luxon';
 import { createMemoryStores, type MemoryStores } from '../../functions/adapters/memory/memory-stores.ts';
 import type { MessageRecord, RejectedEvent } from '../../functions/app/message-record.ts';
 import type { CancelResult, ProvisionalPreview } from '../../functions/app/pending-sends.ts';
+import type { ActivityEntry } from '../../functions/app/ports/console-queries.ts';
+import type { ArchivedEvent } from '../../functions/app/ports/event-archive.ts';
 import type { Suppression } from '../../functions/app/ports/suppressions.ts';
 import type { InboundReply } from '../../functions/app/ports.ts';
 import {
@@ -316,6 +318,54 @@ export class FakeConsoleBackend implements ConsoleBackend {
     return { profile, messages, replies };
   }
 
+  /** Events evaluate accepted (the archive); `sendTestEvent` adds one per valid event. */
+  archivedEvents: ArchivedEvent[] = [];
+
+  /**
+   * The customer's events, messages and replies newest first by (time, kind, id) as the timeline
+   * index sorts; an event's decisions are its messages created when it was accepted.
+   */
+  async customerActivity(
+    customerId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<{ profile: CustomerProfile | undefined; items: ActivityEntry[]; cursor?: string } | undefined> {
+    this.#maybeFail();
+    const messages = this.messages.filter((message) => message.customerId === customerId);
+    const all: Array<{ key: string; entry: ActivityEntry }> = [
+      ...messages.map((message) => ({
+        key: `${message.createdAt}#MSG#${message.messageId}`,
+        entry: { kind: 'message', at: message.createdAt, message } as const,
+      })),
+      ...this.replies
+        .filter((reply) => reply.customerId === customerId)
+        .map((reply) => ({
+          key: `${reply.receivedAt}#REPLY#${reply.replyId}`,
+          entry: { kind: 'reply', at: reply.receivedAt, reply } as const,
+        })),
+      ...this.archivedEvents
+        .filter((archived) => archived.customerId === customerId)
+        .map((archived) => ({
+          key: `${archived.at}#EVENT#${archived.event.id}`,
+          entry: {
+            kind: 'event',
+            at: archived.at,
+            event: archived,
+            decisions: messages.filter(
+              (m) => m.trigger.id === archived.event.id && m.createdAt === archived.receivedAt,
+            ),
+          } as const,
+        })),
+    ].sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    if (page.cursor !== undefined && !/^c\d+$/.test(page.cursor))
+      throw new RangeError('not a cursor of this backend');
+    const start = page.cursor === undefined ? 0 : Number(page.cursor.slice(1));
+    const profile = this.profiles.get(customerId);
+    if (profile === undefined && all.length === 0) return undefined;
+    const items = all.slice(start, start + page.limit).map((item) => item.entry);
+    const next = start + page.limit;
+    return next < all.length ? { profile, items, cursor: `c${next}` } : { profile, items };
+  }
+
   /** What the privacy requests run on: the real use cases over memory stores the test seeds. */
   privacyStores: MemoryStores = createMemoryStores();
 
@@ -395,6 +445,18 @@ export class FakeConsoleBackend implements ConsoleBackend {
       ...(timeZone === undefined ? {} : { timeZone }),
       consent: {},
       updatedAt: this.now,
+    });
+    this.archivedEvents.push({
+      event: {
+        id: eventId,
+        source: stringAt(event, 'source') ?? '',
+        'detail-type': detailType,
+        time: this.now,
+        detail: event.detail,
+      },
+      at: this.now,
+      receivedAt: this.now,
+      customerId,
     });
     const ruleId = detailType.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
     const messageId = `msg-fake-${this.#counter}`;

@@ -6,6 +6,7 @@ import type { Stores } from '../../functions/app/ports/stores.ts';
 import { describeAuditLogContract } from './audit-contract.ts';
 import { describeCapLedgerContract } from './cap-ledger-contract.ts';
 import { describeConsoleQueriesContract } from './console-queries-contract.ts';
+import { describeCustomerActivityContract } from './customer-activity-contract.ts';
 import { describeDedupeClaimsContract } from './dedupe-claims-contract.ts';
 import { describeEventArchiveContract } from './event-archive-contract.ts';
 import { describeGoalLedgerContract } from './goals-contract.ts';
@@ -35,4 +36,5 @@ export function describeStoreContracts(name: string, makeStores: MakeStores): vo
   describeAuditLogContract(name, async () => (await makeStores()).audit);
   describeRuleSetsContract(name, async () => (await makeStores()).ruleSets);
   describeEventArchiveContract(name, makeStores);
+  describeCustomerActivityContract(name, makeStores);
 }

@@ -6,8 +6,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { MessageRecord, RejectedEvent } from '../../app/message-record.ts';
-import type { ConsoleQueries } from '../../app/ports/console-queries.ts';
+import type { ActivityEntry, ConsoleQueries } from '../../app/ports/console-queries.ts';
 import type { InboundReply } from '../../app/ports/replies.ts';
+import { customerActivityPage } from './dynamo-customer-activity.ts';
 import { isArchivedEventKey } from './dynamo-event-archive.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 import type { DynamoTable } from './dynamo-table.ts';
@@ -124,6 +125,14 @@ export class DynamoConsoleQueries implements ConsoleQueries {
       else if (key.SK === itemKey.message('').SK) messages.push(toMessageRecord(item));
     }
     return { messages, replies };
+  }
+
+  /** One page of the `timeline` index, newest first, with each event's decisions (dynamo-customer-activity.ts). */
+  customerActivity(
+    customerId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: ActivityEntry[]; cursor?: string }> {
+    return customerActivityPage(this.table, customerId, options);
   }
 
   /** Newest first by `receivedAt`, month partitions of the table walked backwards. */

@@ -132,7 +132,8 @@ export class DynamoEventArchive implements EventArchive {
   }
 }
 
-function toArchived(item: unknown): { sk: string; entry: ArchivedEvent } {
+/** An archived-event item as the entry it holds, with its table sort key. */
+export function toArchived(item: unknown): { sk: string; entry: ArchivedEvent } {
   const parsed = parse(ArchivedItemSchema, item, 'archived event');
   const event: JourneyEvent = JSON.parse(parsed.eventJson);
   const entry: ArchivedEvent = { event, at: parsed.at, receivedAt: parsed.receivedAt };

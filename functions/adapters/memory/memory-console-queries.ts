@@ -1,6 +1,7 @@
 import type { MessageRecord, RejectedEvent } from '../../app/message-record.ts';
-import type { ConsoleQueries } from '../../app/ports/console-queries.ts';
+import type { ActivityEntry, ConsoleQueries } from '../../app/ports/console-queries.ts';
 import type { InboundReply } from '../../app/ports/replies.ts';
+import type { MemoryEventArchive } from './memory-event-archive.ts';
 import type { MemoryMessageStore } from './memory-message-store.ts';
 import type { MemoryRejectedLog } from './memory-rejected-log.ts';
 import type { MemoryReplyStore } from './memory-reply-store.ts';
@@ -12,6 +13,7 @@ export class MemoryConsoleQueries implements ConsoleQueries {
       messages: MemoryMessageStore;
       inboundReplies: MemoryReplyStore;
       rejected: MemoryRejectedLog;
+      events?: MemoryEventArchive;
     },
   ) {}
 
@@ -66,6 +68,55 @@ export class MemoryConsoleQueries implements ConsoleQueries {
       ),
       replies: newest.flatMap((entry) => (entry.reply === undefined ? [] : [structuredClone(entry.reply)])),
     };
+  }
+
+  /**
+   * Newest first by the DynamoDB `timeline` sort key (`<at>#<KIND>#<id>`); the cursor is the
+   * position of the last entry returned. An event's decisions: its messages created when it was
+   * accepted (as the DynamoDB key range reads them).
+   *
+   * @throws {RangeError} on a cursor this store did not issue.
+   */
+  async customerActivity(
+    customerId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ items: ActivityEntry[]; cursor?: string }> {
+    const limit = Math.floor(options.limit);
+    if (!(limit > 0)) return { items: [] };
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const mine = [...this.stored.messages.records.values()].filter((m) => m.customerId === customerId);
+    const all: Array<{ position: string; entry: ActivityEntry }> = [
+      ...mine.map((message) => ({
+        position: `${message.createdAt}#MSG#${message.messageId}`,
+        entry: { kind: 'message', at: message.createdAt, message: structuredClone(message) } as const,
+      })),
+      ...[...this.stored.inboundReplies.replies.values()]
+        .filter((reply) => reply.customerId === customerId)
+        .map((reply) => ({
+          position: `${reply.receivedAt}#REPLY#${reply.replyId}`,
+          entry: { kind: 'reply', at: reply.receivedAt, reply: structuredClone(reply) } as const,
+        })),
+      ...(this.stored.events?.forCustomer(customerId) ?? []).map((archived) => ({
+        position: `${archived.at}#EVENT#${archived.event.id}`,
+        entry: {
+          kind: 'event',
+          at: archived.at,
+          event: archived,
+          decisions: mine
+            .filter((m) => m.trigger.id === archived.event.id && m.createdAt === archived.receivedAt)
+            .map((m) => structuredClone(m)),
+        } as const,
+      })),
+    ];
+    const ordered = all
+      .filter((item) => after === undefined || item.position < after)
+      .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+    const page = ordered.slice(0, limit);
+    const last = page.at(-1);
+    const items = page.map((item) => item.entry);
+    return ordered.length > limit && last !== undefined
+      ? { items, cursor: Buffer.from(last.position, 'utf8').toString('base64url') }
+      : { items };
   }
 
   async listRejected(limit: number): Promise<RejectedEvent[]> {

@@ -9,6 +9,13 @@ export class MemoryEventArchive implements EventArchive {
     if (!this.entries.has(position)) this.entries.set(position, structuredClone(entry));
   }
 
+  /** The archived events that name a customer (the DynamoDB `timeline` index's `EVENT` entries). */
+  forCustomer(customerId: string): ArchivedEvent[] {
+    return [...this.entries.values()]
+      .filter((entry) => entry.customerId === customerId)
+      .map((entry) => structuredClone(entry));
+  }
+
   async *readRange(from: string, to: string): AsyncIterable<ArchivedEvent> {
     const positions = [...this.entries.keys()].sort();
     for (const position of positions) {

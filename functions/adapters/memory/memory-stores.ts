@@ -32,6 +32,7 @@ export function createMemoryStores(): MemoryStores {
   const inboundReplies = new MemoryReplyStore(ruleStats);
   const rejected = new MemoryRejectedLog();
   const thresholds = new MemoryThresholdCounters();
+  const events = new MemoryEventArchive();
   return {
     messages,
     profiles: new MemoryProfileStore(),
@@ -41,12 +42,12 @@ export function createMemoryStores(): MemoryStores {
     inboundReplies,
     thresholds,
     rejected,
-    queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected }),
+    queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected, events }),
     goals: new MemoryGoalLedger(),
     customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
     audit: new MemoryAuditLog(),
     ruleSets: new MemoryRuleSets(),
-    events: new MemoryEventArchive(),
+    events,
     ruleStats,
     pending: new MemoryPendingSends(messages),
   };

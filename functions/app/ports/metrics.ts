@@ -46,7 +46,7 @@ export const noMetrics: Metrics = { add: () => {} };
  * and the providers' stable codes, and Nudge's own failure classes. Anything else (a provider's
  * numbered code, a free-text rejection) is folded into a class by {@link metricReason}.
  */
-const KNOWN_REASONS: ReadonlySet<string> = new Set([
+export const KNOWN_REASONS: ReadonlySet<string> = new Set([
   ...SUPPRESS_REASONS,
   // send failures (provider adapters' receipt codes)
   'retries-exhausted',

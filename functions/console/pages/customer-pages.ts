@@ -1,17 +1,9 @@
-import type { MessageRecord, StatusChange } from '../../app/message-record.ts';
+import type { ActivityEntry } from '../../app/ports/console-queries.ts';
 import type { Suppression } from '../../app/ports/suppressions.ts';
-import type { InboundReply } from '../../app/ports.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
-import { displayZone, href, html, instantMillis, prettyJson, type SafeHtml, timeIn } from '../html.ts';
-import {
-  badge,
-  emptyState,
-  maskContact,
-  maskContactFields,
-  messageGist,
-  snapshotZone,
-  statusBadge,
-} from './parts.ts';
+import { displayZone, href, html, instantMillis, type SafeHtml, timeIn } from '../html.ts';
+import { badge, emptyState, maskContact } from './parts.ts';
+import { activityRows, consentRows, newestFirst, type TimelineRow } from './timeline-entries.ts';
 
 /** `/customers`: customers this runtime has seen, most recent first. */
 export function customersPage(
@@ -35,103 +27,25 @@ export function customersPage(
 <div id="customers" data-live>${body}</div>`;
 }
 
-/** What the customer timeline page shows. */
+/** What the customer timeline page shows: one page of her activity and what frames it. */
 export interface CustomerView {
   customerId: string;
   profile: CustomerProfile | undefined;
-  messages: MessageRecord[];
-  replies: InboundReply[];
+  /** One page of her activity, newest first (ConsoleQueries.customerActivity). */
+  activity: ActivityEntry[];
+  /** The cursor this page was read from (absent: the newest page). */
+  cursor?: string;
+  /** The cursor of the next (older) page, when there is one. */
+  nextCursor?: string;
+  /**
+   * The oldest instant the newer pages showed (the `from` of the link to this page), so consent
+   * changes fall on exactly one page.
+   */
+  before?: string;
   /** The suppression entries of the customer's addresses (in force and lifted). */
   suppressions?: Suppression[];
-}
-
-type Kind = 'event' | 'decision' | 'sent' | 'status' | 'reply';
-
-interface Entry {
-  at: string;
-  kind: Kind;
-  /** Orders entries at the same instant causally: event, decision, sending, sent, callback, reply. */
-  rank: number;
-  label: SafeHtml;
-  body: SafeHtml;
-}
-
-const DECISIONS = new Set(['scheduled', 'suppressed', 'cancelled', 'held-out']);
-
-function historyEntry(record: MessageRecord, change: StatusChange, zone: string | undefined): Entry {
-  const link = html`<a href="${href('/messages', record.messageId)}">${record.ruleId}</a>`;
-  const why = html`${change.reason !== undefined && html` — ${change.reason}`}${change.detail !== undefined && html` <span class="muted">(${change.detail})</span>`}`;
-  if (DECISIONS.has(change.status)) {
-    const when =
-      change.status === 'scheduled' &&
-      html` for ${timeIn(record.sendAt, zone)}${record.channel !== undefined && html` by ${record.channel}`}`;
-    return {
-      at: change.at,
-      kind: 'decision',
-      rank: 1,
-      label: badge('decision', 'plan'),
-      body: html`${statusBadge(change.status)} ${link}${when}${why}`,
-    };
-  }
-  if (change.status === 'sent') {
-    return {
-      at: change.at,
-      kind: 'sent',
-      rank: 3,
-      label: badge('message sent', 'info'),
-      body: html`${link} · ${record.channel ?? ''} to ${maskContact(record.to)}${why}<div class="small">${messageGist(record)}</div>`,
-    };
-  }
-  return {
-    at: change.at,
-    kind: 'status',
-    rank: change.status === 'sending' ? 2 : 4,
-    label: change.status === 'sending' ? badge('send attempt') : badge('status callback', 'ok'),
-    body: html`${statusBadge(change.status)} ${link}${why}`,
-  };
-}
-
-/** Everything that happened to a customer, merged into one list in time order (oldest first). */
-function timelineEntries(view: CustomerView, zone: string | undefined): Entry[] {
-  const entries: Entry[] = [];
-  const events = new Map<string, { record: MessageRecord; rules: string[] }>();
-  for (const record of view.messages) {
-    const seen = events.get(record.trigger.id);
-    if (seen === undefined) events.set(record.trigger.id, { record, rules: [record.ruleId] });
-    else if (!seen.rules.includes(record.ruleId)) seen.rules.push(record.ruleId);
-    for (const change of record.history) entries.push(historyEntry(record, change, zone));
-  }
-  for (const [eventId, { record, rules }] of events) {
-    entries.push({
-      at: record.trigger.time,
-      kind: 'event',
-      rank: 0,
-      label: badge('event in'),
-      body: html`<strong>${record.trigger.detailType}</strong> <span class="muted">from ${record.trigger.source}</span> · matched ${rules.join(', ')}
-<details id="event-${eventId}"><summary>event <code>${eventId}</code></summary><pre>${prettyJson(maskContactFields(record.trigger))}</pre></details>`,
-    });
-  }
-  for (const reply of view.replies) {
-    const link =
-      reply.messageId !== undefined &&
-      html`<a href="${href('/messages', reply.messageId)}">${reply.ruleId ?? reply.messageId}</a>`;
-    const answered =
-      reply.expect === 'text' || reply.score === null
-        ? 'answered'
-        : reply.expect === 'yes-no'
-          ? `answered ${reply.score === 1 ? 'yes' : 'no'}`
-          : `answered ${reply.score}/5`;
-    const about =
-      link && (reply.attribution === 'question' ? html` · ${answered} to ${link}` : html` · about ${link}`);
-    entries.push({
-      at: reply.receivedAt,
-      kind: 'reply',
-      rank: 5,
-      label: badge('reply', 'ok'),
-      body: html`<div class="bubble me reply-body">${reply.body}</div><div class="small muted">from ${maskContact(reply.from)} · intent ${reply.intent ?? 'none recognised'}${about}</div>`,
-    });
-  }
-  return entries.sort((a, b) => instantMillis(a.at) - instantMillis(b.at) || a.rank - b.rank);
+  /** The viewer's zone (`?tz=`, set from the browser by the page's script); UTC when absent. */
+  viewerZone?: string;
 }
 
 function consentRow(profile: CustomerProfile, channel: 'sms' | 'email', zone: string | undefined): SafeHtml {
@@ -174,23 +88,61 @@ function suppressionsCard(entries: ReadonlyArray<Suppression>, zone: string | un
 </table>`;
 }
 
-/** `/customers/:id`: the profile, then one time-ordered list of everything about the customer. */
+/** Every IANA zone the runtime knows, for the zone picker (read once). */
+const ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
+
+function zonePicker(view: CustomerView, zone: string): SafeHtml {
+  const options = [...new Set(['UTC', zone, ...ZONES])].map(
+    (name) => html`<option value="${name}"${name === zone && html` selected`}>${name}</option>`,
+  );
+  return html`<form method="get" action="${href('/customers', view.customerId)}" class="zone-picker small">
+<label for="tz">Times in</label> <select id="tz" name="tz"${view.viewerZone === undefined && html` data-browser-zone`}>${options}</select>
+<button type="submit" class="secondary small">Show</button> <span class="muted">(hover a time for UTC)</span></form>`;
+}
+
+/** The rows of this page: the activity, and the consent changes between this page's bounds. */
+function pageRows(view: CustomerView, zone: string): TimelineRow[] {
+  const rows = activityRows(view.activity, zone);
+  const oldest = view.activity.at(-1)?.at;
+  const consent = consentRows(view.profile, view.suppressions ?? []).filter(
+    (row) =>
+      (view.before === undefined || instantMillis(row.at) < instantMillis(view.before)) &&
+      (view.nextCursor === undefined ||
+        oldest === undefined ||
+        instantMillis(row.at) >= instantMillis(oldest)),
+  );
+  return newestFirst([...rows, ...consent]);
+}
+
+function pager(view: CustomerView, zone: string): SafeHtml {
+  const base = href('/customers', view.customerId);
+  const oldest = view.activity.at(-1)?.at;
+  const older =
+    view.nextCursor !== undefined &&
+    html`<a href="${base}?${new URLSearchParams({ tz: zone, cursor: view.nextCursor, ...(oldest === undefined ? {} : { before: oldest }) }).toString()}" rel="next">Older →</a>`;
+  const newest =
+    view.cursor !== undefined && html`<a href="${base}?tz=${encodeURIComponent(zone)}">← Newest</a>`;
+  return html`<div class="pager">${newest}${older}</div>`;
+}
+
+/** `/customers/:id`: the profile, then one page of everything about the customer, newest first. */
 export function customerPage(view: CustomerView): SafeHtml {
-  const first = view.messages[0];
-  const zone = view.profile?.timeZone ?? (first === undefined ? undefined : snapshotZone(first));
-  const entries = timelineEntries(view, zone);
+  const zone = displayZone(view.viewerZone);
+  const customerZone = view.profile?.timeZone;
+  const rows = pageRows(view, zone);
   const list =
-    entries.length === 0
+    rows.length === 0
       ? emptyState('Nothing has happened for this customer yet.')
-      : html`<ol class="timeline">${entries.map(
-          (entry) =>
-            html`<li data-kind="${entry.kind}"><div class="nowrap">${timeIn(entry.at, zone, { seconds: true })}</div><div>${entry.label}</div><div>${entry.body}</div></li>`,
+      : html`<ol class="timeline">${rows.map(
+          (row) =>
+            html`<li data-kind="${row.kind}"><div class="nowrap">${timeIn(row.at, zone, { seconds: true })}</div><div>${row.label}</div><div>${row.body}</div></li>`,
         )}</ol>`;
   return html`<h1>Customer <code>${view.customerId}</code></h1>
-<p class="muted small">Times in ${displayZone(zone)} (hover for UTC).</p>
+${zonePicker(view, zone)}
+<p class="muted small">Times in ${zone} (hover for UTC).${customerZone !== undefined && html` The customer's own zone is ${customerZone}.`}</p>
 <div id="customer" data-live>
-<section class="card"><h2>Profile</h2>${profileCard(view, zone)}</section>
-<section class="card" id="suppressions"><h2>Address suppressions</h2>${suppressionsCard(view.suppressions ?? [], zone)}</section>
-<section class="card"><h2>Timeline</h2>${list}</section>
+<section class="card"><h2>Profile</h2>${profileCard(view, customerZone)}</section>
+<section class="card" id="suppressions"><h2>Address suppressions</h2>${suppressionsCard(view.suppressions ?? [], customerZone)}</section>
+<section class="card"><h2>Timeline, newest first</h2>${list}${pager(view, zone)}</section>
 </div>`;
 }

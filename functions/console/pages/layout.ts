@@ -97,6 +97,8 @@ button.small { padding:2px 10px; font-size:13px; }
 .rule-stats-row { display:flex; gap:24px; align-items:flex-start; flex-wrap:wrap; } table.rule-stats { width:auto; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .legend { margin-right:10px; } .badge.provisional { white-space:normal; display:block; margin-bottom:8px; }
 form.filter { display:grid; grid-template-columns: repeat(4, 1fr) auto auto; gap:8px 12px; align-items:end; } form.filter .field { margin:0; }
+.decision { margin-top:6px; } .decision .reason, .reason { color:var(--muted); } ul.changes { margin:4px 0 0; padding-left:18px; }
+.zone-picker { display:flex; gap:8px; align-items:center; margin-bottom:8px; } .zone-picker label { display:inline; margin:0; } .zone-picker select { width:auto; }
 </style>`);
 
 // Refreshes the `[data-live]` regions of list pages every 2 s from the same URL (never the
@@ -131,6 +133,17 @@ const SCRIPT = `(() => {
       const option = select.selectedOptions[0];
       if (option !== undefined && option.dataset.event !== undefined) area.value = option.dataset.event;
     });
+  }
+  // The customer timeline shows times in the viewer's zone: the browser's, unless one was picked.
+  const zone = document.getElementById('tz');
+  if (zone !== null) {
+    const url = new URL(location.href);
+    const mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone.hasAttribute('data-browser-zone') && mine && !url.searchParams.has('tz')) {
+      url.searchParams.set('tz', mine);
+      location.replace(url.href);
+    }
+    zone.addEventListener('change', () => { if (zone.form !== null) zone.form.submit(); });
   }
   document.addEventListener('click', (e) => {
     const button = e.target instanceof Element ? e.target.closest('[data-fill-from]') : null;

@@ -1,8 +1,9 @@
 import type { RejectedEvent } from '../../app/message-record.ts';
 import { maskPiiText } from '../../core/customers/mask-pii.ts';
 import type { CapturedMessage, SampleEvent } from '../console-backend.ts';
-import { html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
-import { emptyState, maskContact, statusBadge } from './parts.ts';
+import { href, html, prettyJson, type SafeHtml, timeIn } from '../html.ts';
+import type { TryDecision, TryReport } from '../try-report.ts';
+import { badge, emptyState, maskContact, plural, statusBadge } from './parts.ts';
 
 /** The quick replies offered under the reply form: confirmations and opt-out/in in sv and en. */
 const QUICK_REPLIES = ['YES', 'NO', 'STOP', 'STOPP', 'START'] as const;
@@ -131,4 +132,60 @@ ${view.capturedNote === undefined ? capturedLists(view.captured) : html`<p class
 <h2>Rejected inputs</h2>
 ${rejectedList(view.rejected)}
 </div>`;
+}
+
+/** What a decided message says: the SMS text, or the email's subject and text; else when it renders. */
+function renderedText(decision: TryDecision): SafeHtml {
+  const rendered = decision.rendered;
+  if (rendered === undefined) {
+    return decision.decision === 'scheduled'
+      ? html`<span class="muted">rendered when due (${timeIn(decision.sendAt, 'UTC')})</span>`
+      : html`<span class="muted">not rendered</span>`;
+  }
+  if (rendered.channel === 'sms') {
+    return html`<div class="bubble rendered">${rendered.text}</div><div class="small muted">${rendered.encoding} · ${plural(rendered.segments, 'segment')}</div>`;
+  }
+  return html`<div class="rendered"><strong>${rendered.subject}</strong></div><div class="small">${rendered.text}</div>`;
+}
+
+const DECISION_NAMES: Readonly<Record<string, string>> = {
+  scheduled: 'planned',
+  suppressed: 'held back',
+  'held-out': 'held out',
+  cancelled: 'closed',
+};
+
+function decisionRows(decisions: ReadonlyArray<TryDecision>): SafeHtml {
+  return html`<table class="try-decisions"><thead><tr><th>Rule</th><th>Decision</th><th>Why</th><th>Now</th><th>Text</th></tr></thead><tbody>${decisions.map(
+    (decision) =>
+      html`<tr data-message-id="${decision.messageId}" data-decision="${decision.decision}"><td><a href="${href('/messages', decision.messageId)}">${decision.ruleId}</a></td><td>${badge(DECISION_NAMES[decision.decision] ?? decision.decision, decision.decision === 'scheduled' ? 'plan' : 'warn')}${decision.decision === 'scheduled' && html` <span class="small">for ${timeIn(decision.sendAt, 'UTC')}${decision.channel !== undefined && html` by ${decision.channel}`}</span>`}</td><td class="reason">${decision.label ?? '—'}</td><td>${statusBadge(decision.status)}</td><td class="text">${renderedText(decision)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function reportCard(report: TryReport): SafeHtml {
+  const links = html`<p class="small">${report.timeline !== undefined && html`<a href="${report.timeline}">Timeline of ${report.customerId ?? ''}</a> · `}<a href="/">Outbox</a></p>`;
+  if (report.state === 'no-customer') {
+    return html`<section class="card try-report" data-state="no-customer"><h2>Event <code>${report.eventId}</code></h2>
+<p>The event names no customer (<code>detail.customer.id</code> or <code>detail.customerId</code>), so it is on no timeline: see the outbox for what it did.</p>${links}</section>`;
+  }
+  if (report.state === 'waiting') {
+    return html`<section class="card try-report" data-state="waiting"><h2>Event <code>${report.eventId}</code></h2>
+<p class="muted">Waiting for the engine to evaluate it… this page refreshes by itself.</p>${links}</section>`;
+  }
+  const summary =
+    report.decisions.length === 0 && report.closed.length === 0
+      ? html`${badge('no rule matched')} No message was planned or closed.`
+      : html`Rules matched: ${report.matched.length === 0 ? '—' : report.matched.join(', ')}.`;
+  return html`<section class="card try-report" data-state="evaluated"><h2>Event <code>${report.eventId}</code></h2>
+<p class="try-summary">${summary}</p>
+${report.decisions.length > 0 && decisionRows(report.decisions)}
+${report.closed.length > 0 && html`<h3>Closed by this event</h3>${decisionRows(report.closed)}`}
+${links}</section>`;
+}
+
+/** `/try/report`: what each event just sent did (refreshes until the engine has evaluated them). */
+export function tryReportPage(reports: ReadonlyArray<TryReport>): SafeHtml {
+  return html`<h1>Try it: what the event did</h1>
+<p class="small"><a href="/try">← Send another event</a></p>
+<div id="try-report" data-live>${reports.length === 0 ? emptyState('No event to report on.') : reports.map(reportCard)}</div>`;
 }

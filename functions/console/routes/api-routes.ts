@@ -1,3 +1,4 @@
+import type { MessageRecord, StatusChange } from '../../app/message-record.ts';
 import {
   ConsoleHttpError,
   isJsonType,
@@ -8,8 +9,17 @@ import {
   requireMediaType,
 } from '../http-io.ts';
 import { getMetrics } from '../metrics-route.ts';
+import { reasonLabel } from '../reason-labels.ts';
+import { customerOf, type TryReport, tryReport } from '../try-report.ts';
 import { PENDING_API_ROUTES } from './pending-routes.ts';
-import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
+import {
+  cursorParam,
+  eventsFrom,
+  limitParam,
+  replyProblem,
+  sendEvents,
+  timelinePage,
+} from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
 import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
 
@@ -43,6 +53,12 @@ export const API_ROUTES: readonly Route[] = [
   { path: '/api/samples', role: 'viewer', methods: { GET: listSamples } },
   { path: '/api/clock', role: 'viewer', methods: { GET: getClock } },
   { path: '/api/events', role: 'editor', methods: { POST: postEvents } },
+  // Sends one event and reports what it did (waits up to 10 s for the engine; 202 if still waiting).
+  { path: '/api/try', role: 'editor', methods: { POST: postTry } },
+  // What an event sent earlier did (?customer= the customer it names).
+  { path: '/api/try/:eventId', role: 'viewer', methods: { GET: getTry } },
+  // One page of a customer's timeline, newest first (?limit=1..200, ?cursor=).
+  { path: '/api/customers/:id/timeline', role: 'viewer', methods: { GET: customerTimeline } },
   { path: '/api/replies', role: 'editor', methods: { POST: postReply } },
 ];
 
@@ -188,4 +204,70 @@ async function ruleEffect({ backend, params, url }: RouteContext): Promise<Respo
   const effect = await backend.ruleEffect(id, { from, to });
   if (effect === undefined) throw new ConsoleHttpError(404, 'not-found', `no rule with id ${id}`);
   return jsonResponse(200, effect);
+}
+
+/** How long `POST /api/try` waits for the engine, and how often it looks. */
+const TRY_WAIT_MS = 10_000;
+const TRY_POLL_MS = 200;
+
+async function postTry({ backend, req }: RouteContext): Promise<Response> {
+  requireMediaType(req, isJsonType, 'application/json');
+  const event = parseJson(await readBody(req), 'request body');
+  if (!isRecord(event))
+    throw new ConsoleHttpError(400, 'invalid-events', 'expected one event (a JSON object)');
+  const sent = await backend.sendTestEvent(event);
+  if (!sent.ok) throw new ConsoleHttpError(422, 'event-rejected', sent.error);
+  const customerId = customerOf(event);
+  let report: TryReport = await tryReport(backend, sent.eventId, customerId);
+  for (let waited = 0; report.state === 'waiting' && waited < TRY_WAIT_MS; waited += TRY_POLL_MS) {
+    await new Promise((resolve) => setTimeout(resolve, TRY_POLL_MS));
+    report = await tryReport(backend, sent.eventId, customerId);
+  }
+  return jsonResponse(report.state === 'waiting' ? 202 : 200, report);
+}
+
+async function getTry({ backend, params, url }: RouteContext): Promise<Response> {
+  const customer = url.searchParams.get('customer') ?? '';
+  const report = await tryReport(backend, params.eventId ?? '', customer === '' ? undefined : customer);
+  return jsonResponse(200, report);
+}
+
+async function customerTimeline({ backend, params, url }: RouteContext): Promise<Response> {
+  const id = params.id ?? '';
+  const cursor = cursorParam(url);
+  const found = await timelinePage(backend, id, {
+    limit: limitParam(url, 50, 200),
+    ...(cursor === undefined ? {} : { cursor }),
+  });
+  if (found === undefined) throw new ConsoleHttpError(404, 'not-found', `no customer with id ${id}`);
+  const items = found.items.map((entry) => {
+    if (entry.kind === 'reply') return entry;
+    if (entry.kind === 'message') return { ...entry, message: labelled(entry.message) };
+    return { ...entry, decisions: entry.decisions.map(labelled) };
+  });
+  return jsonResponse(200, {
+    customerId: id,
+    items,
+    ...(found.cursor === undefined ? {} : { cursor: found.cursor }),
+  });
+}
+
+/** A message with each reason of its history also as a sentence (`label`, UTC times). */
+function labelled(
+  record: MessageRecord,
+): MessageRecord & { history: Array<StatusChange & { label?: string }> } {
+  return {
+    ...record,
+    history: record.history.map((change) =>
+      change.reason === undefined
+        ? change
+        : {
+            ...change,
+            label: reasonLabel(change.reason, {
+              sendAt: record.sendAt,
+              ...(change.detail === undefined ? {} : { detail: change.detail }),
+            }),
+          },
+    ),
+  };
 }

@@ -4,7 +4,8 @@ import { customerPage, customersPage } from '../pages/customer-pages.ts';
 import { messagePage } from '../pages/message-page.ts';
 import { outboxPage, zoneOf } from '../pages/outbox-page.ts';
 import { rulesPage } from '../pages/rules-page.ts';
-import { type TryView, tryPage } from '../pages/try-page.ts';
+import { type TryView, tryPage, tryReportPage } from '../pages/try-page.ts';
+import { customerOf, tryReport } from '../try-report.ts';
 import { errorPage, page } from './page-view.ts';
 import { PENDING_PAGE_ROUTES } from './pending-routes.ts';
 import {
@@ -14,10 +15,13 @@ import {
   readForm,
   replyProblem,
   sendEvents,
+  timelinePage,
+  zoneParam,
 } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
 
 const OUTBOX_PAGE_SIZE = 25;
+const TIMELINE_PAGE_SIZE = 25;
 
 /** The console's server-rendered pages: one line per route. */
 export const PAGE_ROUTES: readonly Route[] = [
@@ -29,6 +33,8 @@ export const PAGE_ROUTES: readonly Route[] = [
   ...PENDING_PAGE_ROUTES,
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
+  // What the events just sent did: rules matched, messages planned/held back/closed, with reasons.
+  { path: '/try/report', role: 'viewer', methods: { GET: tryReportView } },
   { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
 ];
 
@@ -66,13 +72,25 @@ async function customers(ctx: RouteContext): Promise<Response> {
 
 async function customer(ctx: RouteContext): Promise<Response> {
   const id = ctx.params.id ?? '';
+  const cursor = cursorParam(ctx.url);
+  const before = ctx.url.searchParams.get('before') ?? undefined;
+  const viewerZone = zoneParam(ctx.url);
   const [found, suppressions] = await Promise.all([
-    ctx.backend.customer(id),
+    timelinePage(ctx.backend, id, { limit: TIMELINE_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) }),
     ctx.backend.customerSuppressions(id),
   ]);
   if (found === undefined) return errorPage(ctx, 404, 'Customer not found', `No customer with id ${id}.`);
   ctx.zones.remember(id, found.profile?.timeZone);
-  const body = customerPage({ customerId: id, ...found, suppressions: suppressions ?? [] });
+  const body = customerPage({
+    customerId: id,
+    profile: found.profile,
+    activity: found.items,
+    suppressions: suppressions ?? [],
+    ...(cursor === undefined ? {} : { cursor }),
+    ...(found.cursor === undefined ? {} : { nextCursor: found.cursor }),
+    ...(before === undefined || Number.isNaN(Date.parse(before)) ? {} : { before }),
+    ...(viewerZone === undefined ? {} : { viewerZone }),
+  });
   return page(ctx, 200, `Customer ${id}`, '/customers', body);
 }
 
@@ -117,12 +135,29 @@ async function tryEvents(ctx: RouteContext): Promise<Response> {
   const failed = results.flatMap((result, index) =>
     result.ok ? [] : [`event ${index + 1}: ${result.error}`],
   );
-  const sent = results.flatMap((result) => (result.ok ? [result.eventId] : []));
+  const sent = results.flatMap((result, index) =>
+    result.ok ? [{ eventId: result.eventId, customerId: customerOf(events[index]) }] : [],
+  );
   if (failed.length > 0) {
-    const also = sent.length > 0 ? ` (sent: ${sent.join(', ')})` : '';
+    const also = sent.length > 0 ? ` (sent: ${sent.map((item) => item.eventId).join(', ')})` : '';
     return fail(422, `Rejected — ${failed.join('; ')}${also}`);
   }
-  return redirect(`/?${sent.map((id) => `sent=${encodeURIComponent(id)}`).join('&')}`);
+  const query = new URLSearchParams();
+  for (const item of sent) {
+    query.append('event', item.eventId);
+    query.append('customer', item.customerId ?? '');
+  }
+  return redirect(`/try/report?${query.toString()}`);
+}
+
+/** `?event=&customer=` pairs (as the send redirect writes them), each read back from the timeline. */
+async function tryReportView(ctx: RouteContext): Promise<Response> {
+  const events = ctx.url.searchParams.getAll('event').slice(0, MAX_EVENTS_PER_POST);
+  const customers = ctx.url.searchParams.getAll('customer');
+  const reports = await Promise.all(
+    events.map((eventId, index) => tryReport(ctx.backend, eventId, customers[index] || undefined)),
+  );
+  return page(ctx, 200, 'Try it: report', '/try', tryReportPage(reports));
 }
 
 async function tryReply(ctx: RouteContext): Promise<Response> {

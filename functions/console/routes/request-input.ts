@@ -1,3 +1,5 @@
+import { IANAZone } from 'luxon';
+import { AdapterError } from '../../app/ports/adapter-error.ts';
 import type { ConsoleBackend } from '../console-backend.ts';
 import { ConsoleHttpError, isRecord, readBody, requireMediaType } from '../http-io.ts';
 
@@ -83,4 +85,26 @@ export async function readForm(req: Request): Promise<URLSearchParams> {
     'application/x-www-form-urlencoded',
   );
   return new URLSearchParams(await readBody(req));
+}
+
+/** The viewer's zone from `?tz=` when it is an IANA zone the runtime knows; else undefined (UTC). */
+export function zoneParam(url: URL): string | undefined {
+  const raw = url.searchParams.get('tz');
+  return raw !== null && raw.length <= 64 && IANAZone.isValidZone(raw) ? raw : undefined;
+}
+
+/** One page of a customer's activity; a cursor the store did not issue is a 400. */
+export async function timelinePage(
+  backend: ConsoleBackend,
+  customerId: string,
+  page: { limit: number; cursor?: string },
+): ReturnType<ConsoleBackend['customerActivity']> {
+  try {
+    return await backend.customerActivity(customerId, page);
+  } catch (error) {
+    if (error instanceof RangeError || (error instanceof AdapterError && error.code === 'InvalidCursor')) {
+      throw new ConsoleHttpError(400, 'invalid-cursor', 'the cursor was not issued for this timeline');
+    }
+    throw error;
+  }
 }

@@ -288,7 +288,7 @@ describe('message page', () => {
 });
 
 describe('customer timeline', () => {
-  it('merges event, decisions, sends, status callbacks and replies in time order, in the customer zone', async () => {
+  it("merges messages with their status changes, replies and consent changes, newest first, in the viewer's zone", async () => {
     // Arrange
     const { request } = await start((backend) => {
       backend.profiles.set(
@@ -325,19 +325,19 @@ describe('customer timeline', () => {
     });
 
     // Act
-    const body = await (await request('/customers/cust-anna')).text();
+    const body = await (await request('/customers/cust-anna?tz=Europe/Stockholm')).text();
 
-    // Assert
+    // Assert: the consent change and the reply (09:07), then the two messages (09:05:01).
     const kinds = [...body.matchAll(/<li data-kind="(\w+)">/g)].map((match) => match[1]);
-    expect(kinds).toEqual(['event', 'decision', 'status', 'sent', 'status', 'reply', 'decision']);
-    expect(body).toContain('opted-out');
+    expect(kinds).toEqual(['consent', 'reply', 'message', 'message']);
+    expect(body).toContain('The customer opted out of the channel: sms: customer opted out');
     expect(body).toContain('intent stop');
     expect(body).toContain('withdrawn');
     expect(body).toContain('via reply:SM9');
     expect(body).toContain('+467******67');
     expect(body).toContain('a***@e***.se');
     expect(body).toContain('Times in Europe/Stockholm');
-    expect(body).toContain('2026-11-24 10:05:00');
+    expect(body).toContain('title="2026-11-24 09:05:01 UTC">2026-11-24 10:05:01 CET<');
   });
 
   it('lists customers with their last-seen time in their own zone', async () => {
@@ -394,14 +394,63 @@ describe('try it forms', () => {
     expect(second).toMatch(/<textarea[^>]*>[^<]*ev-sample-em/);
   });
 
-  it('sends a test event and redirects to the outbox with a confirmation', async () => {
+  it('sends a test event and reports on the page what it did, with the rendered text and links', async () => {
     const { postForm, request, backend } = await start();
     const response = await postForm('/try/events', { event: JSON.stringify(backend.sampleEvents[0]?.event) });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/?sent=ev-sample-cb');
-    const outbox = await (await request('/?sent=ev-sample-cb')).text();
-    expect(outbox).toContain('Event sent: ev-sample-cb');
-    expect(outbox).toContain('msg-fake-1');
+    expect(response.headers.get('location')).toBe('/try/report?event=ev-sample-cb&customer=cust-anna');
+    const report = await (await request('/try/report?event=ev-sample-cb&customer=cust-anna')).text();
+    expect(report).toContain('data-state="evaluated"');
+    expect(report).toContain('Rules matched: callback-booked.');
+    expect(report).toContain('<tr data-message-id="msg-fake-1" data-decision="scheduled">');
+    expect(report).toContain('Hej Anna! Vi har tagit emot ditt ärende (CallbackBooked).');
+    expect(report).toContain('href="/customers/cust-anna"');
+    const waiting = await (await request('/try/report?event=ev-never&customer=cust-anna')).text();
+    expect(waiting).toContain('data-state="waiting"');
+  });
+
+  it('POST /api/try sends the event and answers what it did; an event no rule matched says so', async () => {
+    const { request, backend } = await start();
+    backend.archivedEvents.push({
+      event: {
+        id: 'ev-quiet',
+        source: 'acme',
+        'detail-type': 'NewsletterOpened',
+        time: backend.now,
+        detail: {},
+      },
+      at: backend.now,
+      receivedAt: backend.now,
+      customerId: 'cust-quiet',
+    });
+    const sent = await request('/api/try', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(backend.sampleEvents[0]?.event),
+    });
+    const quiet = await request('/api/try/ev-quiet?customer=cust-quiet');
+
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toMatchObject({
+      eventId: 'ev-sample-cb',
+      customerId: 'cust-anna',
+      state: 'evaluated',
+      matched: ['callback-booked'],
+      decisions: [
+        { messageId: 'msg-fake-1', ruleId: 'callback-booked', decision: 'scheduled', status: 'sent' },
+      ],
+      closed: [],
+      timeline: '/customers/cust-anna',
+    });
+    expect(await quiet.json()).toEqual({
+      eventId: 'ev-quiet',
+      customerId: 'cust-quiet',
+      state: 'evaluated',
+      matched: [],
+      decisions: [],
+      closed: [],
+      timeline: '/customers/cust-quiet',
+    });
   });
 
   it('shows bad JSON and backend rejections on the form, keeping what was typed (escaped)', async () => {
