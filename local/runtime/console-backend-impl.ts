@@ -13,6 +13,7 @@ import type {
   ConsoleBackend,
   SampleEvent,
 } from '../../functions/console/console-backend.ts';
+import type { RuleSetConsole } from '../../functions/console/rule-set-console.ts';
 import {
   type ConsoleStores,
   consoleRule,
@@ -28,7 +29,9 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads (and, for privacy requests, erases). */
-  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets'>;
+  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets' | 'events'>;
+  /** The rule editor's publish gate and what follows a console publish (the runtime re-reads the pointer). */
+  ruleSetHooks?: Pick<RuleSetConsole, 'gate' | 'moved'>;
   /** Where pending sends wait: a privacy erase deletes hers. */
   scheduler: SendScheduler;
   /** Country for phone numbers stored without a country code (settings.defaults.country). */
@@ -80,6 +83,7 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       parts.rules().some((loaded) => loaded.rule.id === ruleId)
         ? ruleEffect(stores.goals, ruleId, range)
         : undefined,
+    ruleSetConsole: { store: stores.ruleSets, archive: stores.events, ...parts.ruleSetHooks },
     exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(parts)),
     eraseCustomer: async (customerId, request) => {
       const result = await eraseCustomer(customerId, request, privacyDeps(parts));

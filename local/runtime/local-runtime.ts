@@ -262,7 +262,9 @@ async function start(
   scheduler.start();
   if (options.watch !== false) await watchRules(dir, { state, holder, stores, active, clock }, log, stops);
   const consoleDeps = { state, stores, webhookDeps, customersSeen, clock, bus, twilio, sendgrid, metrics };
-  const consoleParts = { ...consoleDeps, scheduler };
+  // A console publish or rollback is read at once, as the runtime's own publishes are.
+  const ruleSetHooks = { moved: async () => void (await active.refresh()) };
+  const consoleParts = { ...consoleDeps, scheduler, ruleSetHooks };
   const consolePort = options.ports?.console;
   const consoleUrl = await startConsole(
     dir,

@@ -10,6 +10,7 @@ import {
 import { getMetrics } from '../metrics-route.ts';
 import { cursorParam, eventsFrom, limitParam, replyProblem, sendEvents } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_SET_API_ROUTES } from './rule-set-routes.ts';
 
 /** The console's JSON API, under `/api/`: one line per route. */
 export const API_ROUTES: readonly Route[] = [
@@ -38,6 +39,8 @@ export const API_ROUTES: readonly Route[] = [
   { path: '/api/clock', role: 'viewer', methods: { GET: getClock } },
   { path: '/api/events', role: 'editor', methods: { POST: postEvents } },
   { path: '/api/replies', role: 'editor', methods: { POST: postReply } },
+  // Rule editor: validate, preview, gate, publish, rollback, versions (rule-set-routes.ts).
+  ...RULE_SET_API_ROUTES,
 ];
 
 async function listMessages({ backend, url }: RouteContext): Promise<Response> {

@@ -15,6 +15,7 @@ import {
   sendEvents,
 } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_EDITOR_PAGE_ROUTES } from './rule-editor-routes.ts';
 
 const OUTBOX_PAGE_SIZE = 25;
 
@@ -28,6 +29,8 @@ export const PAGE_ROUTES: readonly Route[] = [
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
   { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
+  // Rule editor, publish gate and version history (rule-editor-routes.ts).
+  ...RULE_EDITOR_PAGE_ROUTES,
 ];
 
 async function outbox(ctx: RouteContext): Promise<Response> {
