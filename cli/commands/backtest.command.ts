@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
 import { type BacktestInput, formatBacktestReport, runBacktest } from '../../functions/simulator/backtest.ts';
 import { costPreview, formatCostPreview, readPriceTable } from '../../functions/simulator/cost-preview.ts';
 import { archivedInputs, streamJsonLines } from '../../functions/simulator/read-events.ts';
+import { defaultPriceTablePath } from '../publish-gate.ts';
 import { openStoreTarget, type StoreTargetOptions, storeTargetOptions } from '../store-target.ts';
 
 /** `nudge backtest`: replay past journey events through the active rules and this folder's, side by side. */
@@ -80,7 +81,7 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
 }
 
 function loadInputs(options: BacktestOptions) {
-  const pricesPath = options.prices ?? join(resolve(options.project), 'pricing', 'sms-prices.yaml');
+  const pricesPath = defaultPriceTablePath(options.prices, options.project);
   return {
     candidate: compileDeployedProject(resolve(options.project)),
     baseline: compileDeployedProject(resolve(options.against ?? '.')),

@@ -10,7 +10,6 @@ import { readRuleSetFiles } from '../../functions/adapters/files/rule-set-files.
 import { type RuleSetContent, RuleSetError, type RuleSetStore } from '../../functions/app/ports/rule-sets.ts';
 import { diffRuleSets, formatRuleSetDiff, isEmptyDiff } from '../../functions/app/rule-set-diff.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
-import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from '../../functions/handlers/deployed-project.ts';
 import { publishGateReport } from '../publish-gate.ts';
 import {
   openStoreTarget,
@@ -35,8 +34,14 @@ export interface PublishOptions {
   message?: string;
   yes?: boolean;
   as?: string;
+  /** Backtest these journey events (JSON Lines) instead of the archive. */
   events?: string;
+  /** Backtest the archive's last N days (default 7). */
   days?: number;
+  /** The price table of the cost preview (default: ./pricing/sms-prices.yaml, else the shipped one). */
+  prices?: string;
+  /** End of the archive window (default: the wall clock; tests pass the local runtime's clock). */
+  now?: Date;
   /** Set when the target is a deployed table (who is then the AWS identity, when it can be read). */
   table?: string;
 }
@@ -66,18 +71,17 @@ export async function publishRules(
   const active = await ruleSets.active();
   const activeContent =
     active === undefined ? undefined : (await ruleSets.getVersion(active.version))?.content;
-  const report = await publishGateReport({
-    active: asDeployed(activeContent ?? { settings: files.content.settings, rules: [], templates: {} }),
-    candidate: asDeployed(files.content),
-    ...(options.events === undefined ? {} : { eventsFile: options.events }),
-    ...(options.days === undefined ? {} : { days: options.days }),
-    target,
-  });
-  io.out(`Publishing to ${target.where}; active version: ${active?.version ?? 'none'}.\n${report.text}`);
+  io.out(`Publishing to ${target.where}; active version: ${active?.version ?? 'none'}.\n`);
   if (activeContent !== undefined && isEmptyDiff(diffRuleSets(activeContent, files.content))) {
     io.out(`Identical to the active version ${active?.version}; nothing published.\n`);
     return 0;
   }
+  const gate = await runGate(options, target, io, {
+    active: activeContent ?? { settings: files.content.settings, rules: [], templates: {} },
+    candidate: files.content,
+  });
+  if (gate === undefined) return 1;
+  io.out(gate.text);
   if (!options.yes && !(await io.confirm('Publish this as a new version?'))) {
     io.out('Not published.\n');
     return 1;
@@ -90,12 +94,39 @@ export async function publishRules(
       at: new Date().toISOString(),
       by: who.by,
       message: options.message ?? '',
-      backtest: report.summary,
+      backtest: gate.report.summary,
     });
     io.out(
       `Published version ${move.to} (was ${move.from ?? 'none'}); functions pick it up within a minute.\n`,
     );
   });
+}
+
+/** Runs the publish gate; a usage or input problem is a message and undefined (nothing published). */
+async function runGate(
+  options: PublishOptions,
+  target: StoreTarget,
+  io: CommandIo,
+  sides: { active: RuleSetContent; candidate: RuleSetContent },
+): Promise<Awaited<ReturnType<typeof publishGateReport>> | undefined> {
+  if (options.events !== undefined && options.days !== undefined) {
+    io.err('Give --events <file> or --days <n>, not both; nothing was published.\n');
+    return undefined;
+  }
+  try {
+    return await publishGateReport({
+      ...sides,
+      ...(options.events === undefined ? {} : { eventsFile: options.events }),
+      ...(options.days === undefined ? {} : { days: options.days }),
+      ...(options.prices === undefined ? {} : { prices: options.prices }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      target,
+      onProgress: (done) => io.err(`backtest: ${done.toLocaleString('en')} events…\n`),
+    });
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}; nothing was published.\n`);
+    return undefined;
+  }
 }
 
 /** `nudge rules rollback [version]`: the previous active version by default. */
@@ -189,10 +220,6 @@ function whoActs(options: { as?: string; table?: string }): { by: string; note?:
       };
 }
 
-function asDeployed(content: RuleSetContent): DeployedProject {
-  return { format: DEPLOYED_PROJECT_FORMAT, ...content };
-}
-
 /** Runs a move; a conflict or a missing version is a clear message and exit code 1. */
 async function run(io: CommandIo, move: () => Promise<void>): Promise<number> {
   try {
@@ -253,8 +280,9 @@ export function registerRuleVersions(rules: Command): void {
       .option('--message <text>', 'why (kept in the history)')
       .option('--yes', 'publish without asking (CI)')
       .option('--as <name>', 'who publishes (default: $USER)')
-      .option('--events <file.jsonl>', 'journey events to backtest against')
-      .option('--days <n>', 'backtest the last N days of archived events', positiveInt),
+      .option('--events <file.jsonl>', 'backtest these journey events (JSON Lines) instead of the archive')
+      .option('--days <n>', 'backtest the last N days of archived events (default 7)', positiveInt)
+      .option('--prices <file>', 'price table of the cost preview (default: pricing/sms-prices.yaml)'),
   ).action(async (dir: string, options: Omit<PublishOptions, 'rules'> & StoreTargetOptions) => {
     await withTarget(options, (target) =>
       publishRules(

@@ -67,9 +67,18 @@ export interface CostPreview {
   total: Record<Side, SideCost>;
   /** Whether any price used is marked an estimate in the table. */
   estimates: boolean;
+  /** The price entries used (`SE`, `email`) whose source is `unverified`: no citation was found. */
+  unverified: string[];
 }
 
-function costOf(counts: RuleCounts, prices: PriceTable): SideCost & { estimate: boolean } {
+/** The `source` of a price nobody could cite (pricing/sms-prices.yaml). */
+const UNVERIFIED = 'unverified';
+
+function costOf(
+  counts: RuleCounts,
+  prices: PriceTable,
+  unverified: Set<string>,
+): SideCost & { estimate: boolean } {
   let sms = 0;
   let unpricedSegments = 0;
   let estimate = false;
@@ -81,9 +90,13 @@ function costOf(counts: RuleCounts, prices: PriceTable): SideCost & { estimate: 
     }
     sms += sent.segments * price.price;
     estimate ||= price.estimate === true;
+    if (sent.segments > 0 && price.source === UNVERIFIED) unverified.add(country);
   }
   const email = counts.emails * prices.email.price;
-  if (counts.emails > 0) estimate ||= prices.email.estimate === true;
+  if (counts.emails > 0) {
+    estimate ||= prices.email.estimate === true;
+    if (prices.email.source === UNVERIFIED) unverified.add('email');
+  }
   const aws = counts.sent * prices.aws.perMessage;
   return { sms, email, aws, total: sms + email + aws, unpricedSegments, estimate };
 }
@@ -107,12 +120,13 @@ export function costPreview(report: BacktestReport, prices: PriceTable): CostPre
   const windowMs = Number.isFinite(first) && Number.isFinite(last) ? last - first : 0;
   const total: Record<Side, SideCost> = { baseline: zero(), candidate: zero() };
   let estimates = false;
+  const unverified = new Set<string>();
   const rules = report.rules.map((rule) => {
     const row: { ruleId: string } & Partial<Record<Side, SideCost>> = { ruleId: rule.ruleId };
     for (const side of ['baseline', 'candidate'] as const) {
       const counts = rule[side];
       if (counts === undefined) continue;
-      const { estimate, ...cost } = costOf(counts, prices);
+      const { estimate, ...cost } = costOf(counts, prices, unverified);
       estimates ||= estimate;
       row[side] = cost;
       add(total[side], cost);
@@ -132,6 +146,7 @@ export function costPreview(report: BacktestReport, prices: PriceTable): CostPre
     rules,
     total,
     estimates,
+    unverified: [...unverified].sort(),
   };
 }
 
@@ -164,5 +179,7 @@ export function formatCostPreview(preview: CostPreview): string {
       `  unpriced SMS segments (no price for the country): baseline ${baseline.unpricedSegments}, candidate ${candidate.unpricedSegments}`,
     );
   if (preview.estimates) lines.push('  some prices are estimates (see the price table)');
+  if (preview.unverified.length > 0)
+    lines.push(`  unverified prices (no source found, shown as estimates): ${preview.unverified.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
