@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActiveProject } from '../../functions/app/active-project.ts';
 import type { EventArchive } from '../../functions/app/ports/event-archive.ts';
 import type { Clock } from '../../functions/app/ports.ts';
 import type { RuleSetConsole } from '../../functions/console/rule-set-console.ts';
@@ -15,11 +16,7 @@ import { formatPublishGate, runPublishGate } from '../../functions/simulator/pub
 const SHIPPED_PRICES = join(import.meta.dirname, '..', '..', 'pricing', 'sms-prices.yaml');
 
 /** The gate over `archive`, priced by the project's `pricing/sms-prices.yaml` (else Nudge's). */
-export function localConsoleGate(
-  projectDir: string,
-  archive: EventArchive,
-  clock: Clock,
-): RuleSetConsole['gate'] {
+function localConsoleGate(projectDir: string, archive: EventArchive, clock: Clock): RuleSetConsole['gate'] {
   const own = join(projectDir, 'pricing', 'sms-prices.yaml');
   return async ({ active, candidate, days }) => {
     const prices = readPriceTable(existsSync(own) ? own : SHIPPED_PRICES);
@@ -35,5 +32,21 @@ export function localConsoleGate(
       backtest: report.backtest,
       cost: report.cost,
     };
+  };
+}
+
+/**
+ * The rule editor's hooks in the local runtime: the gate, and after a console publish or rollback
+ * a pointer read at once (as after the runtime's own publishes), so the next event uses it.
+ */
+export function localRuleSetHooks(
+  projectDir: string,
+  archive: EventArchive,
+  clock: Clock,
+  active: ActiveProject<unknown>,
+): Pick<RuleSetConsole, 'gate' | 'moved'> {
+  return {
+    gate: localConsoleGate(projectDir, archive, clock),
+    moved: async () => void (await active.refresh()),
   };
 }
