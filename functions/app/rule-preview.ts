@@ -21,13 +21,17 @@ export type RenderedPreview = { file: string; locale: string; channel: 'sms' | '
   | { ok: false; error: string }
 );
 
-/** How far back the archive is searched for a sample, and how many events at most are read. */
-const SAMPLE_DAYS = 30;
+/**
+ * How far back the archive is searched for a sample, hour by hour from the newest (the archive
+ * is read by hour, so an old sample costs a query per hour), and how many events at most are read.
+ */
+const SAMPLE_HOURS = 24;
 const SAMPLE_READ_LIMIT = 5_000;
 
 /**
- * The latest event among the archive's last {@link SAMPLE_DAYS} days (at most
- * {@link SAMPLE_READ_LIMIT} read) and then `fallbacks` that the rule's `on` pattern matches.
+ * The latest event of the archive's last {@link SAMPLE_HOURS} hours (at most
+ * {@link SAMPLE_READ_LIMIT} read), else the first of `fallbacks`, that the rule's `on` pattern
+ * matches.
  */
 export async function findSampleEvent(
   rule: Rule,
@@ -37,18 +41,18 @@ export async function findSampleEvent(
   // Validated with the rule; checked again so the type says so.
   if (!isValidPattern(pattern)) return undefined;
   if (sources.archive !== undefined) {
-    const to = DateTime.fromJSDate(sources.now, { zone: 'utc' });
-    const from = to.minus({ days: SAMPLE_DAYS });
-    let latest: JourneyEvent | undefined;
+    const now = DateTime.fromJSDate(sources.now, { zone: 'utc' });
     let read = 0;
-    for await (const entry of sources.archive.readRange(
-      from.toISO() ?? '',
-      to.plus({ days: 1 }).toISO() ?? '',
-    )) {
-      if (matchesPattern(pattern, entry.event)) latest = entry.event;
-      if (++read >= SAMPLE_READ_LIMIT) break;
+    for (let back = 0; back < SAMPLE_HOURS && read < SAMPLE_READ_LIMIT; back++) {
+      const to = back === 0 ? now.plus({ minutes: 1 }) : now.startOf('hour').minus({ hours: back - 1 });
+      const from = now.startOf('hour').minus({ hours: back });
+      let latest: JourneyEvent | undefined;
+      for await (const entry of sources.archive.readRange(from.toISO() ?? '', to.toISO() ?? '')) {
+        if (matchesPattern(pattern, entry.event)) latest = entry.event;
+        if (++read >= SAMPLE_READ_LIMIT) break;
+      }
+      if (latest !== undefined) return { event: latest, from: 'archive' };
     }
-    if (latest !== undefined) return { event: latest, from: 'archive' };
   }
   const sample = sources.fallbacks.find((event) => matchesPattern(pattern, event));
   return sample === undefined ? undefined : { event: sample, from: 'samples' };
