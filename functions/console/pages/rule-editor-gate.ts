@@ -18,7 +18,7 @@ export interface GateView {
   error?: string;
 }
 
-function diffSection(diff: RuleSetDiff): SafeHtml {
+function diffSection(diff: RuleSetDiff, activeVersion: number): SafeHtml {
   const rules = [
     ...diff.rulesAdded.map((id) => html`<li><span class="badge ok">added</span> <code>${id}</code></li>`),
     ...diff.rulesRemoved.map(
@@ -36,7 +36,7 @@ function diffSection(diff: RuleSetDiff): SafeHtml {
           html`<p class="diff-line ${line.op === '+' ? 'add' : line.op === '-' ? 'del' : ''}">${line.op} ${line.text}</p>`,
       )}`,
   );
-  return html`<section class="card" id="gate-diff"><h2>Changes against version</h2>
+  return html`<section class="card" id="gate-diff"><h2>Changes against version ${activeVersion}</h2>
 ${rules.length === 0 ? html`<p class="muted small">No rule changes.</p>` : html`<ul>${rules}</ul>`}
 ${templates}
 ${diff.settingsChanged.length > 0 && html`<p>Settings changed: ${diff.settingsChanged.join(', ')}</p>`}</section>`;
@@ -95,7 +95,7 @@ export function gatePage(view: GateView): SafeHtml {
   return html`${EDITOR_STYLE}<h1>Publish gate${view.ruleId === undefined ? '' : `: ${view.ruleId}`}</h1>
 ${view.error !== undefined && html`<div class="error" role="alert" id="gate-error">${view.error}</div>`}
 ${view.warnings.length > 0 && html`<ul class="field-issues">${view.warnings.map((w) => html`<li class="warning">${w} (warning)</li>`)}</ul>`}
-${diffSection(view.diff)}
+${diffSection(view.diff, view.activeVersion)}
 ${backtestSection(view)}
 ${publishForm(view)}`;
 }
