@@ -12,11 +12,11 @@ import { ConsoleHttpError, isRecord } from '../http-io.ts';
 import type { RuleSetConsole } from '../rule-set-console.ts';
 
 /** Days of archived events the gate replays unless told otherwise, and the most it accepts. */
-export const DEFAULT_GATE_DAYS = 7;
+const DEFAULT_GATE_DAYS = 7;
 const MAX_GATE_DAYS = 30;
 const MAX_MESSAGE_LENGTH = 500;
 /** Form fields holding a template's text are named `template:<path below templates/>`. */
-export const TEMPLATE_FIELD = 'template:';
+const TEMPLATE_FIELD = 'template:';
 
 /** The backend's rule sets, or a 404 when this console offers no editing. */
 export function ruleSetsOf(backend: ConsoleBackend): RuleSetConsole {
