@@ -9,6 +9,7 @@ import type { CustomerExport } from '../app/privacy/export-customer.ts';
 import type { RuleEffect } from '../app/rule-effect.ts';
 import type { RuleStatsReport } from '../app/rule-stats-report.ts';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
+import type { RuleSetConsole } from './rule-set-console.ts';
 
 /** One rule as the console shows it. */
 export interface ConsoleRule {
@@ -148,4 +149,9 @@ export interface ConsoleBackend {
    * while one of her messages is being sent. Role `privacy`; the caller records `audit`.
    */
   eraseCustomer(customerId: string, request: EraseRequest): Promise<EraseResult>;
+  /**
+   * Rule-set versions for the rule editor, the publish gate and the version history (absent: the
+   * console offers no editing).
+   */
+  ruleSetConsole?: RuleSetConsole;
 }

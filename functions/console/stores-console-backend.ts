@@ -12,6 +12,7 @@ import type { Rule } from '../core/rules/rule-schema.ts';
 import type { ConsoleBackend, SampleEvent } from './console-backend.ts';
 import { pendingReads } from './pending-reads.ts';
 import { ruleCounterReads } from './rule-counter-reads.ts';
+import type { RuleSetConsole } from './rule-set-console.ts';
 import {
   type ConsoleStores,
   consoleRule,
@@ -37,6 +38,8 @@ export interface StoresConsoleBackendDeps {
   publicUrl: string;
   now: () => Date;
   samples?: SampleEvent[];
+  /** Rule-set versions for the rule editor (the table's store, the event archive, the gate). */
+  ruleSetConsole?: RuleSetConsole;
 }
 
 /** Most messages the rules and customers pages read (a listing, not analytics: counts come from the rule counters). */
@@ -114,6 +117,7 @@ export function createStoresConsoleBackend(deps: StoresConsoleBackendDeps): Cons
       deps.project.rules.some((rule) => rule.id === ruleId)
         ? ruleEffect(stores.goals, ruleId, range)
         : undefined,
+    ...(deps.ruleSetConsole === undefined ? {} : { ruleSetConsole: deps.ruleSetConsole }),
     exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(deps)),
     eraseCustomer: (customerId, request) => eraseCustomer(customerId, request, privacyDeps(deps)),
     endpoints: () => ({

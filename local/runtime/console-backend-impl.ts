@@ -15,6 +15,7 @@ import type {
 } from '../../functions/console/console-backend.ts';
 import { pendingReads } from '../../functions/console/pending-reads.ts';
 import { ruleCounterReads } from '../../functions/console/rule-counter-reads.ts';
+import type { RuleSetConsole } from '../../functions/console/rule-set-console.ts';
 import {
   type ConsoleStores,
   consoleRule,
@@ -32,7 +33,9 @@ import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 /** What the console backend reads from the running runtime. */
 export interface ConsoleBackendParts {
   /** The stores it reads (and, for privacy requests, erases). */
-  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets'>;
+  stores: ConsoleStores & Pick<Stores, 'caps' | 'dedupe' | 'customerIndex' | 'goals' | 'ruleSets' | 'events'>;
+  /** The rule editor's publish gate and what follows a console publish (the runtime re-reads the pointer). */
+  ruleSetHooks?: Pick<RuleSetConsole, 'gate' | 'moved'>;
   /** Where pending sends wait: a privacy erase deletes hers, a cancel by hand the one message's. */
   scheduler: SendScheduler;
   /** The running project's templates and settings, for a scheduled message's provisional preview. */
@@ -101,6 +104,7 @@ export function createConsoleBackend(parts: ConsoleBackendParts): ConsoleBackend
       parts.rules().some((loaded) => loaded.rule.id === ruleId)
         ? ruleEffect(stores.goals, ruleId, range)
         : undefined,
+    ruleSetConsole: { store: stores.ruleSets, archive: stores.events, ...parts.ruleSetHooks },
     exportCustomer: (customerId) => exportCustomer(customerId, privacyDeps(parts)),
     eraseCustomer: async (customerId, request) => {
       const result = await eraseCustomer(customerId, request, privacyDeps(parts));

@@ -24,6 +24,7 @@ import { composeNudge } from '../../functions/wiring/compose-send.ts';
 import type { EventBridgeEvent } from '../aws/put-events-server.ts';
 import type { DynamoDbEngine, DynamoDbEngineChoice } from '../dynamodb/local-dynamodb.ts';
 import type { startSendGridSandbox, startTwilioSandbox } from '../sandboxes/index.ts';
+import { localRuleSetHooks } from './console-gate.ts';
 import type { LiveCredentials } from './live-credentials.ts';
 import type { LocalConsoleAuth } from './local-console-auth.ts';
 import { watchProject } from './project-watcher.ts';
@@ -262,7 +263,8 @@ async function start(
   scheduler.start();
   if (options.watch !== false) await watchRules(dir, { state, holder, stores, active, clock }, log, stops);
   const consoleDeps = { state, stores, webhookDeps, customersSeen, clock, bus, twilio, sendgrid, metrics };
-  const consoleParts = { ...consoleDeps, scheduler };
+  const ruleSetHooks = localRuleSetHooks(dir, stores.events, clock, active);
+  const consoleParts = { ...consoleDeps, scheduler, ruleSetHooks };
   const consolePort = options.ports?.console;
   const consoleUrl = await startConsole(
     dir,

@@ -12,7 +12,7 @@ import type { ConsoleBackend } from '../../functions/console/console-backend.ts'
 import type { MetricsSource } from '../../functions/console/metrics-route.ts';
 import type { WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
-import { createConsoleBackend } from './console-backend-impl.ts';
+import { type ConsoleBackendParts, createConsoleBackend } from './console-backend-impl.ts';
 import type { LocalConsoleAuth } from './local-console-auth.ts';
 import { SANDBOX_SENDER } from './start-providers.ts';
 
@@ -41,6 +41,8 @@ export async function startConsole(
     metrics: MemoryMetrics;
     /** Privacy erase deletes pending schedules through it. */
     scheduler: SendScheduler;
+    /** The rule editor's publish gate, and the pointer read after a console publish. */
+    ruleSetHooks?: ConsoleBackendParts['ruleSetHooks'];
   },
   stops: Stops,
   auth?: LocalConsoleAuth,
@@ -57,6 +59,7 @@ export async function startConsole(
     backend: createConsoleBackend({
       stores: deps.stores,
       scheduler: deps.scheduler,
+      ...(deps.ruleSetHooks === undefined ? {} : { ruleSetHooks: deps.ruleSetHooks }),
       defaultCountry: () => state.project.settings.defaults.country,
       keywords: () => webhookDeps.keywords,
       clock: deps.clock,

@@ -20,6 +20,7 @@ import type {
   ConsoleRule,
   SampleEvent,
 } from '../../functions/console/console-backend.ts';
+import type { RuleSetConsole } from '../../functions/console/rule-set-console.ts';
 import type { CustomerProfile } from '../../functions/core/customers/customer-profile.ts';
 import { type ConsoleServer, startConsoleServer } from '../../local/runtime/start-console.ts';
 
@@ -189,6 +190,8 @@ export class FakeConsoleBackend implements ConsoleBackend {
   sentEvents: unknown[] = [];
   /** Every reply the console sent, in order. */
   sentReplies: Array<{ from: string; body: string }> = [];
+  /** Rule-set versions for the rule editor; unset, the console offers no editing. */
+  ruleSetConsole: RuleSetConsole | undefined;
   /** When set, every async read throws it (to test the console's 500 handling). */
   failReadsWith: Error | undefined;
   #counter = 0;

@@ -51,6 +51,7 @@ function ruleCard(rule: ConsoleRule, view: RulesView): SafeHtml {
     ${rule.enabled ? badge('enabled', 'ok') : badge('disabled', 'bad')}
     ${rule.urgent && badge('urgent (bypasses cap)', 'warn')}
     <span class="muted small">${rule.file}</span>
+    <a class="small edit-rule" href="${href('/rules', rule.id)}/edit">Edit</a>
   </div>
   <p>${rule.description}</p>
   <p><code class="summary">${rule.summary}</code></p>
@@ -81,5 +82,6 @@ export function rulesPage(view: RulesView): SafeHtml {
       ? ''
       : html`<p class="small muted" id="active-version">Active rule-set version ${view.active.version}, published by ${view.active.by} ${timeIn(view.active.at, undefined)}${view.active.message === '' ? '' : html`: ${view.active.message}`}</p>`;
   return html`<h1>Rules</h1>
+<p class="small"><a href="/rules/new">New rule</a> · <a href="/rules/versions">Versions and history</a></p>
 <div id="rules" data-live>${active}${validation(view)}${body}</div>`;
 }

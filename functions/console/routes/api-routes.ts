@@ -21,6 +21,7 @@ import {
   timelinePage,
 } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_SET_API_ROUTES } from './rule-set-routes.ts';
 import { RULE_STATS_ROUTES } from './rule-stats-routes.ts';
 
 /** The console's JSON API, under `/api/`: one line per route. */
@@ -60,6 +61,8 @@ export const API_ROUTES: readonly Route[] = [
   // One page of a customer's timeline, newest first (?limit=1..200, ?cursor=).
   { path: '/api/customers/:id/timeline', role: 'viewer', methods: { GET: customerTimeline } },
   { path: '/api/replies', role: 'editor', methods: { POST: postReply } },
+  // Rule editor: validate, preview, gate, publish, rollback, versions (rule-set-routes.ts).
+  ...RULE_SET_API_ROUTES,
 ];
 
 async function listMessages({ backend, url }: RouteContext): Promise<Response> {

@@ -19,6 +19,7 @@ import {
   zoneParam,
 } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
+import { RULE_EDITOR_PAGE_ROUTES } from './rule-editor-routes.ts';
 
 const OUTBOX_PAGE_SIZE = 25;
 const TIMELINE_PAGE_SIZE = 25;
@@ -36,6 +37,8 @@ export const PAGE_ROUTES: readonly Route[] = [
   // What the events just sent did: rules matched, messages planned/held back/closed, with reasons.
   { path: '/try/report', role: 'viewer', methods: { GET: tryReportView } },
   { path: '/try/replies', role: 'editor', methods: { POST: tryReply } },
+  // Rule editor, publish gate and version history (rule-editor-routes.ts).
+  ...RULE_EDITOR_PAGE_ROUTES,
 ];
 
 async function outbox(ctx: RouteContext): Promise<Response> {
