@@ -31,7 +31,7 @@ describe('examples/events/survey-effect.jsonl with the shipped rules', () => {
       .filter((line) => line.ruleId === 'satisfaction-survey');
 
     for (const line of lines) {
-      if (heldOutAt10Percent(line.customerId))
+      if (line.customerId !== null && heldOutAt10Percent(line.customerId))
         expect([line.customerId, line.reason]).toEqual([line.customerId, 'holdout']);
       else expect([line.customerId, line.outcome]).toEqual([line.customerId, 'sent']);
     }
