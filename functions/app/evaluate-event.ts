@@ -297,7 +297,7 @@ async function planForRule(
   if (isHeldOut(rule.id, record.customerId, rule.holdout))
     return holdOut({ rule, event, record, profile }, decision, deps);
   const outcome = await saveAndSchedule(record, decision, deps);
-  const sent = { messageId, sendAt: decision.sendAt, group: 'sent' as const };
+  const sent = { messageId, sendAt: decision.sendAt, group: 'sent' as const, customerId: record.customerId };
   await recordGoalDecision(rule, event, sent, deps.goals);
   return outcome;
 }

@@ -49,14 +49,21 @@ function goalKeys(rule: Rule, event: JourneyEvent): Partial<Record<GoalKind, str
 export async function recordGoalDecision(
   rule: Rule,
   event: JourneyEvent,
-  decision: { messageId: string; sendAt: DateTime; group: DecisionGroup },
+  decision: { messageId: string; sendAt: DateTime; group: DecisionGroup; customerId?: string },
   goals: GoalLedger,
 ): Promise<void> {
   if (rule.goal === undefined && rule.avoid === undefined) return;
   const keys = goalKeys(rule, event);
   if (Object.keys(keys).length === 0) return;
+  const { messageId, group, customerId } = decision;
   await goals.recordDecision(
-    { ruleId: rule.id, messageId: decision.messageId, group: decision.group, at: isoOf(decision.sendAt) },
+    {
+      ruleId: rule.id,
+      messageId,
+      group,
+      at: isoOf(decision.sendAt),
+      ...(customerId === undefined ? {} : { customerId }),
+    },
     keys,
   );
 }
@@ -92,7 +99,12 @@ export async function holdOut(
   await recordGoalDecision(
     rule,
     input.event,
-    { messageId: record.messageId, sendAt: decision.sendAt, group: 'held-out' },
+    {
+      messageId: record.messageId,
+      sendAt: decision.sendAt,
+      group: 'held-out',
+      customerId: record.customerId,
+    },
     deps.goals,
   );
   return { ruleId: rule.id, messageId: record.messageId, outcome: 'held-out', reason: 'holdout' };

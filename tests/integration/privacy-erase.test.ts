@@ -61,11 +61,16 @@ const RULES = compileRuleSet([
     cancel: { on: [{ source: ['acme.policies'], 'detail-type': ['Renewed'] }], key: 'detail.policyId' },
     dedupe: { key: '{{ detail.policyId }}' },
   }),
-  // Sent at once.
+  // Sent at once; its goal (the booking paid) files a goal ledger entry under her.
   aRule({
     id: 'confirm',
     on: { source: ['acme.bookings'], 'detail-type': ['Booked'] },
     dedupe: { key: '{{ detail.bookingId }}' },
+    goal: {
+      on: { source: ['acme.bookings'], 'detail-type': ['Paid'] },
+      key: 'detail.bookingId',
+      within: 'P7D',
+    },
   }),
   // Counts her case towards a threshold (an entry keyed by the problem code, not by her).
   aRule({
@@ -126,6 +131,17 @@ async function buildAnna(): Promise<Built> {
   });
   await evaluateEvent(caseEvent, evaluate);
   const confirmId = booked.planned[0]?.messageId ?? '';
+  // She pays the booking at once: her decision converts (the goal entry records the event).
+  await evaluateEvent(
+    anEvent({
+      id: 'ev-paid-1',
+      source: 'acme.bookings',
+      'detail-type': 'Paid',
+      time: START,
+      detail: { bookingId: 'B-1' },
+    }),
+    evaluate,
+  );
   const send: SendDeps = {
     ...evaluate,
     channels: {
@@ -225,6 +241,14 @@ describe('privacy: export and erase one customer (DynamoDB Local, real use cases
       expect.objectContaining({ eventId: built.caseEventId, customerId: ANNA }),
     ]);
     expect(Object.keys(exported?.capLedger ?? {})).toEqual([confirmId]);
+    expect(exported?.goals).toEqual([
+      expect.objectContaining({
+        ruleId: 'confirm',
+        messageId: confirmId,
+        group: 'sent',
+        convertedBy: 'ev-paid-1',
+      }),
+    ]);
 
     // Act: erase
     const erased = await eraseCustomer(ANNA, { actor: 'test:privacy-officer' }, built.deps);
@@ -238,7 +262,7 @@ describe('privacy: export and erase one customer (DynamoDB Local, real use cases
       messages: 2,
       pendingCancelled: 1,
       dedupeClaims: 2,
-      entries: { REPLY: 2, THRESHOLD: 1 },
+      entries: { REPLY: 2, THRESHOLD: 1, GOAL: 1 },
       suppressionsKept: 1,
       remaining: 0,
     });
@@ -255,6 +279,7 @@ describe('privacy: export and erase one customer (DynamoDB Local, real use cases
       ['DEDUPE#reminder#P-1', 'DEDUPE'],
       ['DEDUPE#confirm#B-1', 'DEDUPE'],
       ['THRESHOLD#spike#INV', `${built.caseEventTime}#${built.caseEventId}`],
+      ['GOAL#confirm#goal#B-1', confirmId],
     ];
     for (const [PK, SK] of keys) expect(await getItem(tableName, PK, SK), `${PK} / ${SK}`).toBeUndefined();
     // … nor by index
@@ -264,6 +289,11 @@ describe('privacy: export and erase one customer (DynamoDB Local, real use cases
     expect(await queryIndex(tableName, 'outbox', 'outboxPK', 'OUTBOX#2026-11')).toEqual([]);
     // … nor a pending schedule
     expect(built.scheduler.pending()).toEqual([]);
+    // The rule's effect tally is a count with no one in it: it stays (docs/data-model.md).
+    expect(await getItem(tableName, 'EFFECT#confirm', '2026-11-23#sent')).toMatchObject({
+      decisions: 1,
+      goals: 1,
+    });
     // The suppression stays, in force, without her id
     const kept = await getItem(tableName, `ADDR#sms#${PHONE}`, 'SUPPRESSION');
     expect(kept).toMatchObject({ suppressed: true, reason: 'stop-reply' });

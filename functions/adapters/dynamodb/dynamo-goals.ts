@@ -9,7 +9,7 @@ import type {
 } from '../../app/ports/goals.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import type { DynamoTable } from './dynamo-table.ts';
-import { keyValue } from './journey-items.ts';
+import { customerPartition, keyValue } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
 
 /**
@@ -47,6 +47,13 @@ export class DynamoGoalLedger implements GoalLedger {
         SK: decision.messageId,
         [ATTR.type]: ITEM_TYPES.goal,
         ...decision,
+        // Filed under the customer (the `timeline` index), so a privacy export and erase find it.
+        ...(decision.customerId === undefined
+          ? {}
+          : {
+              [ATTR.timelinePk]: customerPartition(decision.customerId),
+              [ATTR.timelineSk]: `${decision.at}#GOAL#${kind}:${decision.messageId}`,
+            }),
         [ATTR.expiresAt]: this.table.expiresAt(decision.at),
       });
       if (outcome === 'created') created = true;

@@ -16,6 +16,11 @@ export interface GoalDecision {
   group: DecisionGroup;
   /** The decision's (planned) send time, ISO UTC: the goal window starts here. */
   at: string;
+  /**
+   * The customer decided about: her goal entries are filed under her (the customer index, kind
+   * `GOAL`), so a privacy export lists them and an erase deletes them.
+   */
+  customerId?: string;
 }
 
 /** A decision found for a goal event, with whether that kind already converted it. */

@@ -1,7 +1,7 @@
 /**
  * What Nudge holds about one customer, found by key and index only (no Scan): her profile and cap
  * ledger (`CUST#<id>`), everything filed under her in the customer index (messages, replies,
- * threshold entries, archived events, and kinds added later), the dedupe claims her messages hold,
+ * threshold entries, archived events, goal ledger entries, and kinds added later), the dedupe claims her messages hold,
  * and the suppression entries of her addresses. Shared by the privacy export and erase.
  */
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';

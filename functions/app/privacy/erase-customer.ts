@@ -31,7 +31,10 @@ interface ErasureSummary {
   /** Of the messages, those still scheduled: their schedules were deleted too. */
   pendingCancelled: number;
   dedupeClaims: number;
-  /** Other items filed under her, by index kind (`REPLY`, `THRESHOLD`, `EVENT`, …). */
+  /**
+   * Other items filed under her, by index kind (`REPLY`, `THRESHOLD`, `EVENT`, `GOAL`, …). The
+   * rule's effect tallies (`EFFECT#`) are counts with no one in them: they stay.
+   */
   entries: Record<string, number>;
   /** Suppression entries of her addresses, kept (without her customer id) to honour the opt-out. */
   suppressionsKept: number;

@@ -35,6 +35,11 @@ export interface CustomerExport {
   thresholdEntries: Array<Record<string, unknown>>;
   /** Archived journey events about her (`EVENT` entries). */
   events: Array<Record<string, unknown>>;
+  /**
+   * Her decisions as the goal ledger keeps them (`GOAL` entries): rule, group (sent or held out),
+   * send time, and `convertedBy`/`convertedAt` when a goal or avoid event converted one.
+   */
+  goals: Array<Record<string, unknown>>;
   /** Any other kind filed under her, as stored. */
   otherEntries: ExportedEntry[];
   /** The suppression entries of her addresses (in force and lifted, with their history). */
@@ -46,7 +51,7 @@ export interface CustomerExport {
 }
 
 /** The export's list for an index kind; undefined for kinds it does not name. */
-function listOf(kind: string): 'replies' | 'thresholdEntries' | 'events' | undefined {
+function listOf(kind: string): 'replies' | 'thresholdEntries' | 'events' | 'goals' | undefined {
   switch (kind) {
     case 'REPLY':
       return 'replies';
@@ -54,6 +59,8 @@ function listOf(kind: string): 'replies' | 'thresholdEntries' | 'events' | undef
       return 'thresholdEntries';
     case 'EVENT':
       return 'events';
+    case 'GOAL':
+      return 'goals';
     default:
       return undefined;
   }
@@ -74,6 +81,7 @@ export async function exportCustomer(
     replies: [],
     thresholdEntries: [],
     events: [],
+    goals: [],
     otherEntries: [],
     suppressions: await deps.suppressions.list(holdings.addresses),
     dedupeClaims: [],

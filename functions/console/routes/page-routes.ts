@@ -3,6 +3,7 @@ import { ConsoleHttpError, parseJson, redirect } from '../http-io.ts';
 import { customerPage, customersPage } from '../pages/customer-pages.ts';
 import { messagePage } from '../pages/message-page.ts';
 import { outboxPage, zoneOf } from '../pages/outbox-page.ts';
+import { ruleEffectPage } from '../pages/rule-effect-page.ts';
 import { rulesPage } from '../pages/rules-page.ts';
 import { type TryView, tryPage, tryReportPage } from '../pages/try-page.ts';
 import { customerOf, tryReport } from '../try-report.ts';
@@ -32,6 +33,7 @@ export const PAGE_ROUTES: readonly Route[] = [
   { path: '/customers/:id', role: 'viewer', methods: { GET: customer } },
   { path: '/rules', role: 'viewer', methods: { GET: rules } },
   ...PENDING_PAGE_ROUTES,
+  { path: '/rules/:id/effect', role: 'viewer', methods: { GET: ruleEffect } },
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
   // What the events just sent did: rules matched, messages planned/held back/closed, with reasons.
@@ -196,4 +198,16 @@ async function tryView(
     rejected,
     ...overrides,
   };
+}
+
+/** A rule's goal and avoid lift, all days (the same numbers as `GET /api/rules/:id/effect`). */
+async function ruleEffect(ctx: RouteContext): Promise<Response> {
+  const id = ctx.params.id ?? '';
+  const effect = await ctx.backend.ruleEffect(id, { from: '0000-01-01', to: '9999-12-31' });
+  if (effect === undefined) return errorPage(ctx, 404, 'Rule not found', `No rule with id ${id}.`);
+  // The console's rule list does not say which kinds a rule has: a kind with no decisions is left out.
+  const kinds = (['goal', 'avoid'] as const).filter(
+    (kind) => effect[kind].sent.decisions + effect[kind].heldOut.decisions > 0,
+  );
+  return page(ctx, 200, `Effect of ${id}`, '/rules', ruleEffectPage(effect, kinds));
 }

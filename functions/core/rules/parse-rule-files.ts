@@ -43,6 +43,8 @@ const LOCATED_FIELDS = [
   'expect.key',
   'expect.by.field',
   'threshold.key',
+  'goal.on',
+  'avoid.on',
 ] as const;
 export type LocatedField = (typeof LOCATED_FIELDS)[number];
 
