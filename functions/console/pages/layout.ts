@@ -14,6 +14,7 @@ const NAV = [
   { path: '/customers', label: 'Customers' },
   { path: '/rules', label: 'Rules' },
   { path: '/try', label: 'Try it' },
+  { path: '/audit', label: 'Audit' },
 ] as const;
 
 /** The nav section a page belongs to, highlighted in the header. */
