@@ -6,7 +6,7 @@ import { auditRouteTable } from './auth/audit-page.ts';
 import { auditWrites } from './auth/audit-writes.ts';
 import type { AuthEnv } from './auth/console-auth.ts';
 import { openConsoleAccess } from './auth/open-access.ts';
-import { type ConsoleUser, canSeeContacts } from './auth/roles.ts';
+import { type ConsoleUser, canSeeContacts, type Role } from './auth/roles.ts';
 import type { ConsoleBackend } from './console-backend.ts';
 import { contactMaskedBackend } from './contact-masking.ts';
 import { CustomerZones } from './customer-zones.ts';
@@ -59,7 +59,7 @@ export interface ConsoleAppDeps {
    */
   auth?: ConsoleAuth;
   /** Who an open console's requests are audited as (`local:<os user>`); default `local-console`. */
-  localUser?: { sub: string; name: string };
+  localUser?: { sub: string; name: string; roles?: Role[] };
   /**
    * The audit trail: every POST route that passed its role check is recorded (auth/audit-writes.ts)
    * and `/audit`, `GET /api/audit` list it. Without it nothing is recorded (unit tests' consoles).

@@ -10,6 +10,7 @@ import type { AuditLog } from '../../functions/app/ports/audit.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import type { SendScheduler } from '../../functions/app/ports.ts';
 import { createConsoleAuth } from '../../functions/console/auth/console-auth.ts';
+import type { Role } from '../../functions/console/auth/roles.ts';
 import { type ConsoleAuth, createConsoleApp } from '../../functions/console/console-app.ts';
 import type { ConsoleBackend } from '../../functions/console/console-backend.ts';
 import type { MetricsSource } from '../../functions/console/metrics-route.ts';
@@ -107,8 +108,8 @@ export interface ConsoleServerOptions {
   auth?: (consoleUrl: string) => ConsoleAuth;
   /** Where every write is recorded (`/audit`); without it nothing is. */
   audit?: AuditLog;
-  /** Who an open console's requests are audited as (`local:<os user>`). */
-  localUser?: { sub: string; name: string };
+  /** Who an open console's requests are audited as (`local:<os user>`), with every role unless narrowed. */
+  localUser?: { sub: string; name: string; roles?: Role[] };
 }
 
 /** A running console. */
