@@ -58,7 +58,13 @@ const serve = handle(app);
 
 /** API Gateway HTTP API (payload 2.0) → the console app → the HTTP API's response. */
 export const handler: typeof serve = async (event, context) => {
-  await follow();
+  // A pointer that cannot be read keeps the version already shown (the bundled one at first):
+  // the console still answers, and says which rules it shows.
+  await follow().catch((error: unknown) =>
+    logger.warn('active rule-set version not readable; showing the last known', {
+      reason: error instanceof Error ? maskPiiText(error.message) : 'unknown',
+    }),
+  );
   return serve(event, context);
 };
 
