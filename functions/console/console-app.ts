@@ -6,7 +6,7 @@ import { auditRouteTable } from './auth/audit-page.ts';
 import { auditWrites } from './auth/audit-writes.ts';
 import type { AuthEnv } from './auth/console-auth.ts';
 import { openConsoleAccess } from './auth/open-access.ts';
-import { type ConsoleUser, canSeeContacts, type Role } from './auth/roles.ts';
+import { type ConsoleUser, canSeeContacts } from './auth/roles.ts';
 import type { ConsoleBackend } from './console-backend.ts';
 import { contactMaskedBackend } from './contact-masking.ts';
 import { CustomerZones } from './customer-zones.ts';
@@ -16,7 +16,7 @@ import type { MetricsSource } from './metrics-route.ts';
 import { API_ROUTES } from './routes/api-routes.ts';
 import { PAGE_ROUTES } from './routes/page-routes.ts';
 import { errorPage } from './routes/page-view.ts';
-import type { Method, Route, RouteContext } from './routes/route.ts';
+import type { Method, Role, Route, RouteContext } from './routes/route.ts';
 import { STATIC_ROUTES } from './routes/static-routes.ts';
 
 /**

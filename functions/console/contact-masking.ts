@@ -17,7 +17,7 @@ const OPAQUE_KEYS: ReadonlySet<string> = new Set(['cursor', 'nextCursor']);
  * address is contact data too and is masked like any other string; other ids, times and counts
  * are left as they are (see maskPiiText).
  */
-export function maskContacts(value: unknown): unknown {
+function maskContacts(value: unknown): unknown {
   if (typeof value === 'string') return maskPiiText(value);
   if (Array.isArray(value)) return value.map(maskContacts);
   if (!isPlainObject(value)) return value;
