@@ -88,6 +88,8 @@ export class NudgeStack extends Stack {
       projectFile: props.projectFile,
       table: this.table,
       bus: this.bus,
+      scheduling: this.scheduling,
+      sendQueue: this.sendQueue,
     });
     this.alarms = new Alarms(this, 'Alarms', {
       stage: settings.stage,

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
+import type { AuditLog } from '../app/ports/audit.ts';
 import { maskPiiText } from '../core/customers/mask-pii.ts';
+import { auditRouteTable } from './auth/audit-page.ts';
+import { auditWrites } from './auth/audit-writes.ts';
+import type { AuthEnv } from './auth/console-auth.ts';
+import { openConsoleAccess } from './auth/open-access.ts';
+import { type ConsoleUser, canSeeContacts } from './auth/roles.ts';
 import type { ConsoleBackend } from './console-backend.ts';
+import { contactMaskedBackend } from './contact-masking.ts';
 import { CustomerZones } from './customer-zones.ts';
 import { html } from './html.ts';
 import { ConsoleHttpError, checkOrigin, htmlResponse, jsonError } from './http-io.ts';
@@ -12,15 +19,13 @@ import { errorPage } from './routes/page-view.ts';
 import type { Method, Role, Route, RouteContext } from './routes/route.ts';
 import { STATIC_ROUTES } from './routes/static-routes.ts';
 
-/** What the console's middleware and routes share per request (hono `c.var`). */
-export interface ConsoleEnv {
-  Variables: {
-    /** This response's CSP nonce. */
-    nonce: string;
-    /** The least role the matched route allows (set just before the auth middleware runs). */
-    requiredRole: Role;
-  };
-}
+/**
+ * What the console's middleware and routes share per request (hono `c.var`): the CSP nonce, and
+ * what sign-in and the audit share (`requiredRole`, the matched route's least role, set just
+ * before the auth middleware runs; `user` and `authorizedAs`, set by it; `auditRoute` and
+ * `auditDetail`, read by the audit). One environment for all of them: hono's are invariant.
+ */
+export type ConsoleEnv = AuthEnv;
 
 /**
  * Sign-in, plugged in by the host (optional: the local console is open on 127.0.0.1 by default).
@@ -29,8 +34,8 @@ export interface ConsoleEnv {
  * calls `next()` or answers itself (401, 403, a redirect to sign in).
  */
 export interface ConsoleAuth {
-  middleware: MiddlewareHandler<ConsoleEnv>;
-  routes?: Hono<ConsoleEnv>;
+  middleware: MiddlewareHandler<AuthEnv>;
+  routes?: Hono<AuthEnv>;
 }
 
 /** What the console app is built from. */
@@ -48,7 +53,18 @@ export interface ConsoleAppDeps {
   onError?: (error: unknown) => void;
   /** Served at `GET /api/metrics` (metrics-route.ts): the local runtime's in-memory metrics. */
   metrics?: MetricsSource;
+  /**
+   * Sign-in. Without it the console is open (the local default, on 127.0.0.1 only) and every
+   * request is {@link localUser}, holding every role.
+   */
   auth?: ConsoleAuth;
+  /** Who an open console's requests are audited as (`local:<os user>`); default `local-console`. */
+  localUser?: { sub: string; name: string; roles?: Role[] };
+  /**
+   * The audit trail: every POST route that passed its role check is recorded (auth/audit-writes.ts)
+   * and `/audit`, `GET /api/audit` list it. Without it nothing is recorded (unit tests' consoles).
+   */
+  audit?: AuditLog;
 }
 
 // Routes are tables (routes/*.ts): adding an endpoint is one line there.
@@ -70,18 +86,15 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
     await next();
   });
   if (deps.auth?.routes !== undefined) app.route('/', deps.auth.routes);
-  const auth = deps.auth?.middleware;
-  for (const route of ROUTES) {
+  const backends = { full: deps.backend, masked: contactMaskedBackend(deps.backend) };
+  const routes = [...ROUTES, ...(deps.audit === undefined ? [] : auditRouteTable(deps.audit))];
+  for (const route of routes) {
     for (const method of METHODS) {
       const handler = route.methods[method];
       if (handler === undefined) continue;
-      const setRole: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-        c.set('requiredRole', route.role);
-        await next();
-      };
-      const run: MiddlewareHandler<ConsoleEnv> = (c) => handler(routeContext(c, deps, zones));
-      if (auth === undefined) app.on(method, route.path, setRole, run);
-      else app.on(method, route.path, setRole, auth, run);
+      const run: MiddlewareHandler<ConsoleEnv> = (c) => handler(routeContext(c, deps, zones, backends));
+      const [setRole, access, audit] = guards(route, method, deps);
+      app.on(method, route.path, setRole, access, audit, run);
     }
     app.all(route.path, (c) => {
       throw methodNotAllowed(route, c.req.method, new URL(c.req.url).pathname);
@@ -101,19 +114,50 @@ export function createConsoleApp(deps: ConsoleAppDeps): Hono<ConsoleEnv> {
   return app;
 }
 
+/**
+ * What runs before a route's handler, from its table entry alone (so a route another part of
+ * the console adds is covered too): its least role is set, sign-in (or the open local user)
+ * checks it, and a write (every POST) is audited with its outcome.
+ */
+function guards(
+  route: Route,
+  method: Method,
+  deps: ConsoleAppDeps,
+): [MiddlewareHandler<ConsoleEnv>, MiddlewareHandler<ConsoleEnv>, MiddlewareHandler<ConsoleEnv>] {
+  const setRole: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+    c.set('requiredRole', route.role);
+    c.set('auditRoute', route.path);
+    await next();
+  };
+  const access =
+    deps.auth?.middleware ??
+    openConsoleAccess(deps.localUser ?? { sub: 'local-console', name: 'local-console' });
+  const onError = deps.onError ?? defaultOnError;
+  const audit: MiddlewareHandler<ConsoleEnv> =
+    method === 'GET' || deps.audit === undefined
+      ? (_c, next) => next()
+      : auditWrites(deps.audit, { log: (line) => onError(new Error(line)) });
+  return [setRole, access, audit];
+}
+
 function routeContext(
   c: Parameters<MiddlewareHandler<ConsoleEnv>>[0],
   deps: ConsoleAppDeps,
   zones: CustomerZones,
+  backends: { full: ConsoleBackend; masked: ConsoleBackend },
 ): RouteContext {
+  // Undefined only under a host's own auth hook that names nobody: then nothing is unmasked.
+  const user: ConsoleUser | undefined = c.get('user');
   const ctx: RouteContext = {
     req: c.req.raw,
     url: new URL(c.req.url),
     params: c.req.param(),
     nonce: c.get('nonce'),
-    backend: deps.backend,
+    // The one place contact data is masked: only the privacy role reads the backend unmasked.
+    backend: user !== undefined && canSeeContacts(user) ? backends.full : backends.masked,
     zones,
   };
+  if (user !== undefined) ctx.actor = user.sub;
   if (deps.metrics !== undefined) ctx.metrics = deps.metrics;
   return ctx;
 }

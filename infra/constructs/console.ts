@@ -21,12 +21,14 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
-import { acknowledgeNag } from '../nag.ts';
+import { AUDIT_ITEMS, JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { acknowledgeNag, wildcardResourceFinding } from '../nag.ts';
 import type { NudgeSettings } from '../settings.ts';
 import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
+import type { Scheduling } from './scheduling.ts';
+import type { SendQueue } from './sending.ts';
 
 /** The console's roles, one Cognito group each (functions/console/routes/route.ts). */
 const CONSOLE_GROUPS = ['viewer', 'editor', 'publisher', 'privacy'] as const;
@@ -40,6 +42,10 @@ export interface OperationsConsoleProps {
   projectFile: string;
   table: JourneyTable;
   bus: JourneyBus;
+  /** A privacy erase (and a pending send cancelled by hand) deletes the message's schedule. */
+  scheduling: Scheduling;
+  /** Named in the environment only: the scheduler adapter is built from it, the console never sends. */
+  sendQueue: SendQueue;
 }
 
 /**
@@ -88,6 +94,8 @@ export class OperationsConsole extends Construct {
         NUDGE_OIDC_ISSUER: issuer,
         NUDGE_OIDC_CLIENT_ID: clientId,
         NUDGE_OIDC_GROUPS_CLAIM: settings.consoleGroupsClaim,
+        ...props.scheduling.environment(),
+        ...props.sendQueue.environment(),
         ...(settings.consoleOidc === undefined
           ? {}
           : { NUDGE_OIDC_CLIENT_SECRET_ARN: settings.consoleOidc.clientSecretArn }),
@@ -104,15 +112,43 @@ export class OperationsConsole extends Construct {
       output('ConsoleUserPoolId', this.userPool.userPoolId, 'Create console users here (docs/deploy.md)');
   }
 
-  /** Least privilege: read the table (no Scan, no writes), PutEvents on the bus, its own secrets. */
+  /**
+   * Least privilege: read the table (no Scan); the privacy erase's writes (conditional
+   * DeleteItem, and UpdateItem to unlink a kept suppression — also a pending send cancelled by
+   * hand); PutItem only into the audit partitions (`AUDIT#<month>`); DeleteSchedule in Nudge's
+   * schedule group; PutEvents on the bus; its own secrets.
+   */
   private grant(props: OperationsConsoleProps, settings: NudgeSettings): void {
     const role = this.fn.role;
     const tableArn = props.table.table.tableArn;
     Grant.addToPrincipal({
       grantee: role,
-      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      actions: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:DeleteItem',
+        'dynamodb:UpdateItem',
+      ],
       resourceArns: [tableArn],
     });
+    Grant.addToPrincipal({
+      grantee: role,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [tableArn],
+      // The console writes new items only to its audit trail.
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_ITEMS.partitionPrefix}*`] },
+      },
+    });
+    const schedules = props.scheduling.scheduleArnPattern();
+    Grant.addToPrincipal({ grantee: role, actions: ['scheduler:DeleteSchedule'], resourceArns: [schedules] });
+    acknowledgeNag(
+      role,
+      wildcardResourceFinding(this, schedules),
+      "An erase deletes the pending schedules of one customer's messages (nudge-<messageId>), named at run " +
+        "time. DeleteSchedule only, confined to Nudge's own group and the nudge- prefix.",
+    );
     Grant.addToPrincipal({
       grantee: role,
       actions: ['dynamodb:Query'],
@@ -230,7 +266,7 @@ export class OperationsConsole extends Construct {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
         callbackUrls: [`${this.url}${CONSOLE_CALLBACK_PATH}`],
-        logoutUrls: [`${this.url}/`],
+        logoutUrls: [`${this.url}/auth/signed-out`],
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,

@@ -1,7 +1,7 @@
 /**
  * `nudge start --auth oidc`: the console's sign-in on a developer's machine, against any OIDC
  * issuer (a Cognito pool, the company's IdP, a provider on loopback). The issuer and client id
- * come from the command line; the client secret from `NUDGE_OIDC_CLIENT_SECRET` or `oidc.clientSecret`
+ * come from the command line (or `NUDGE_OIDC_ISSUER`, `NUDGE_OIDC_CLIENT_ID`); the client secret from `NUDGE_OIDC_CLIENT_SECRET` or `oidc.clientSecret`
  * in the git-ignored `nudge.secrets.json`; the session secret from `NUDGE_CONSOLE_SESSION_SECRET`
  * or generated once into `<dataDir>/console-session-secret` (owner-only), so a restart keeps
  * people signed in.
@@ -34,8 +34,12 @@ export function readLocalConsoleAuth(
   env: NodeJS.ProcessEnv,
   files: { secretsFile: string; dataDir: string },
 ): { ok: true; auth: LocalConsoleAuth } | { ok: false; error: string } {
-  if (options.issuer === undefined) return { ok: false, error: '--auth oidc needs --oidc-issuer <url>' };
-  if (options.clientId === undefined) return { ok: false, error: '--auth oidc needs --oidc-client-id <id>' };
+  const issuer = options.issuer ?? env.NUDGE_OIDC_ISSUER;
+  const clientId = options.clientId ?? env.NUDGE_OIDC_CLIENT_ID;
+  if (issuer === undefined || issuer === '')
+    return { ok: false, error: '--auth oidc needs --oidc-issuer <url> (or NUDGE_OIDC_ISSUER)' };
+  if (clientId === undefined || clientId === '')
+    return { ok: false, error: '--auth oidc needs --oidc-client-id <id> (or NUDGE_OIDC_CLIENT_ID)' };
   const clientSecret = env.NUDGE_OIDC_CLIENT_SECRET ?? secretFromFile(files.secretsFile);
   if (clientSecret === undefined || clientSecret === '') {
     return {
@@ -49,8 +53,8 @@ export function readLocalConsoleAuth(
   return {
     ok: true,
     auth: {
-      issuer: options.issuer,
-      clientId: options.clientId,
+      issuer,
+      clientId,
       clientSecret,
       sessionSecret,
       ...(options.groupsClaim === undefined ? {} : { groupsClaim: options.groupsClaim }),

@@ -1,19 +1,23 @@
 import { createServer, type Server } from 'node:http';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { getRequestListener } from '@hono/node-server';
 import type { Project } from '../../functions/adapters/files/load-project.ts';
 import type { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import type { AuditLog } from '../../functions/app/ports/audit.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
 import type { SendScheduler } from '../../functions/app/ports.ts';
+import { createConsoleAuth } from '../../functions/console/auth/console-auth.ts';
+import type { Role } from '../../functions/console/auth/roles.ts';
 import { type ConsoleAuth, createConsoleApp } from '../../functions/console/console-app.ts';
 import type { ConsoleBackend } from '../../functions/console/console-backend.ts';
 import type { MetricsSource } from '../../functions/console/metrics-route.ts';
 import type { WebhookDeps } from '../../functions/handlers/webhook-router.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
 import { type ConsoleBackendParts, createConsoleBackend } from './console-backend-impl.ts';
-import type { LocalConsoleAuth } from './local-console-auth.ts';
+import { type LocalConsoleAuth, localConsoleAuthConfig } from './local-console-auth.ts';
 import { SANDBOX_SENDER } from './start-providers.ts';
 
 type Stops = Array<() => Promise<void>>;
@@ -47,15 +51,22 @@ export async function startConsole(
   stops: Stops,
   auth?: LocalConsoleAuth,
 ): Promise<string> {
-  if (auth !== undefined) {
-    // Sign-in is a hono piece (functions/console/auth): it mounts once the console is the hono app.
-    throw new Error('--auth oidc needs the hono console (functions/console): not in this build yet');
-  }
   const { state, webhookDeps, twilio, sendgrid } = deps;
   let consoleUrl = '';
   const consoleServer = await startConsoleServer({
     port: port ?? 3000,
     metrics: deps.metrics,
+    audit: deps.stores.audit,
+    localUser: localUser(),
+    // `--auth oidc`: the same sign-in as the console Lambda, its callback beside this console.
+    ...(auth === undefined
+      ? {}
+      : {
+          auth: (url: string) =>
+            createConsoleAuth(localConsoleAuthConfig(auth, url), {
+              log: (line) => process.stderr.write(`[console] ${line}\n`),
+            }),
+        }),
     backend: createConsoleBackend({
       stores: deps.stores,
       scheduler: deps.scheduler,
@@ -94,8 +105,15 @@ export interface ConsoleServerOptions {
   onError?: (error: unknown) => void;
   /** Served at `GET /api/metrics`: the local runtime's in-memory metrics. */
   metrics?: MetricsSource;
-  /** Sign-in; without it the console is open, which is why it only ever listens on loopback. */
-  auth?: ConsoleAuth;
+  /**
+   * Sign-in, built once the console's URL (its port) is known; without it the console is open,
+   * which is why it only ever listens on loopback.
+   */
+  auth?: (consoleUrl: string) => ConsoleAuth;
+  /** Where every write is recorded (`/audit`); without it nothing is. */
+  audit?: AuditLog;
+  /** Who an open console's requests are audited as (`local:<os user>`), with every role unless narrowed. */
+  localUser?: { sub: string; name: string; roles?: Role[] };
 }
 
 /** A running console. */
@@ -113,20 +131,28 @@ const HOST = '127.0.0.1';
  * 127.0.0.1 only; it answers to `127.0.0.1:<port>` and `localhost:<port>`.
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
-  let origins: string[] = [];
+  // Listen first: sign-in needs the console's own URL (its callback) before the app is built.
+  const handler: { listener?: ReturnType<typeof getRequestListener> } = {};
+  const server = createServer((req, res) => {
+    if (handler.listener === undefined) res.writeHead(503).end();
+    else void handler.listener(req, res);
+  });
+  const port = await listen(server, options.port ?? 0);
+  const url = `http://${HOST}:${port}`;
+  const origins = [url, `http://localhost:${port}`];
   const app = createConsoleApp({
     backend: options.backend,
     origins: () => origins,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.auth === undefined ? {} : { auth: options.auth(url) }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.localUser === undefined ? {} : { localUser: options.localUser }),
   });
-  const server = createServer(getRequestListener(app.fetch));
-  const port = await listen(server, options.port ?? 0);
-  origins = [`http://${HOST}:${port}`, `http://localhost:${port}`];
+  handler.listener = getRequestListener(app.fetch);
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${HOST}:${port}`,
+    url,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -135,6 +161,18 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       return stopping;
     },
   };
+}
+
+/** The open local console's user, as the audit names it: `local:<os user>`. */
+function localUser(): { sub: string; name: string } {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment's name, if any.
+    name = process.env.USER ?? 'unknown';
+  }
+  return { sub: `local:${name}`, name: `local:${name}` };
 }
 
 async function listen(server: Server, port: number): Promise<number> {

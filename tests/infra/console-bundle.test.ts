@@ -3,13 +3,16 @@
 // HTTP API events for the routes that need no AWS call (the rest are covered against the stores in
 // tests/unit/console/stores-console-backend.test.ts).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionKey, signSession } from '../../functions/console/auth/session-token.ts';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
 import { DEPLOYED_PROJECT_FILE } from '../../functions/handlers/deployed-project.ts';
 import { HANDLER_ENTRIES, LAMBDA_ESBUILD_OPTIONS } from '../../infra/bundling.ts';
@@ -22,8 +25,31 @@ const ORIGIN = `https://${DOMAIN}`;
 
 const work = mkdtempSync(join(tmpdir(), 'nudge-console-bundle-'));
 const assetDir = join(work, 'asset');
+const SIGNING_KEY = randomBytes(32).toString('base64url');
+const SESSION_ARN = 'arn:aws:secretsmanager:eu-north-1:111122223333:secret:nudge/dev/console-session-AbCdEf';
+/** Secrets Manager on loopback: GetSecretValue of the session-key secret, as the stack generates it. */
+let secretsManager: Server;
+let secretsUrl = '';
+const secretRequests: string[] = [];
 
 beforeAll(async () => {
+  secretsManager = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += String(chunk);
+    });
+    req.on('end', () => {
+      secretRequests.push(`${req.headers['x-amz-target'] ?? ''} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(
+        JSON.stringify({ ARN: SESSION_ARN, SecretString: JSON.stringify({ signingKey: SIGNING_KEY }) }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => secretsManager.listen(0, '127.0.0.1', resolve));
+  const address = secretsManager.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  secretsUrl = `http://127.0.0.1:${address.port}`;
   const project = join(work, 'project');
   mkdirSync(join(project, 'rules'), { recursive: true });
   mkdirSync(join(project, 'templates', 'parcel-late'), { recursive: true });
@@ -42,7 +68,11 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  secretsManager.closeAllConnections();
+  await new Promise<void>((resolve) => secretsManager.close(() => resolve()));
+});
 
 /** Cold-starts the bundle once and answers each event in turn, as one execution environment. */
 async function invokeBundle(events: unknown[]): Promise<Array<{ statusCode: number; body: string }>> {
@@ -73,6 +103,16 @@ process.stdout.write(JSON.stringify(out)); process.exit(0);`;
         NUDGE_CONSOLE_URL: ORIGIN,
         NUDGE_OIDC_ISSUER: 'https://cognito-idp.eu-north-1.amazonaws.com/eu-north-1_AbC',
         NUDGE_OIDC_CLIENT_ID: 'client',
+        NUDGE_CONSOLE_SESSION_SECRET_ARN: SESSION_ARN,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+        // Nothing listens here: the rule-set pointer read fails and the bundled rules are shown.
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+        AWS_MAX_ATTEMPTS: '1',
+        NUDGE_SCHEDULE_GROUP: 'nudge-dev',
+        NUDGE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/scheduler',
+        NUDGE_SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-north-1:111122223333:scheduler-dlq',
+        NUDGE_SEND_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/111122223333/send',
+        NUDGE_SEND_QUEUE_ARN: 'arn:aws:sqs:eu-north-1:111122223333:send',
       },
     },
   );
@@ -80,25 +120,36 @@ process.stdout.write(JSON.stringify(out)); process.exit(0);`;
 }
 
 describe('the bundled console function', () => {
-  it('cold-starts and answers the API, refusing cross-origin writes and reply-as-customer', async () => {
+  it('cold-starts with sign-in on: no session 401, a session signed with the stack key 200; cross-origin and foreign host 403', async () => {
+    // Arrange: a session cookie as the callback writes it, signed with the secret's signingKey.
+    const session = await signSession(
+      { sub: 'sub-ed', name: 'Ed', roles: ['editor'] },
+      sessionKey(SIGNING_KEY),
+      new Date(),
+      1,
+    );
+    const cookie = `__Host-nudge_session=${session}`;
+
     // Act
-    const [clock, captured, crossOrigin, reply, foreignHost] = await invokeBundle([
+    const [anonymous, clock, captured, crossOrigin, reply, foreignHost] = await invokeBundle([
       httpApiEvent('GET', '/api/clock', { domain: DOMAIN }),
-      httpApiEvent('GET', '/api/captured', { domain: DOMAIN }),
+      httpApiEvent('GET', '/api/clock', { domain: DOMAIN, headers: { cookie } }),
+      httpApiEvent('GET', '/api/captured', { domain: DOMAIN, headers: { cookie } }),
       httpApiEvent('POST', '/api/events', {
         domain: DOMAIN,
-        headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+        headers: { 'content-type': 'application/json', origin: 'https://evil.example', cookie },
         body: JSON.stringify({ source: 'acme.orders', 'detail-type': 'ParcelLate', detail: {} }),
       }),
       httpApiEvent('POST', '/api/replies', {
         domain: DOMAIN,
-        headers: { 'content-type': 'application/json', origin: ORIGIN },
+        headers: { 'content-type': 'application/json', origin: ORIGIN, cookie },
         body: JSON.stringify({ from: '+46701234567', body: 'YES' }),
       }),
-      httpApiEvent('GET', '/api/clock', { domain: DOMAIN, headers: { host: 'evil.example' } }),
+      httpApiEvent('GET', '/api/clock', { domain: DOMAIN, headers: { host: 'evil.example', cookie } }),
     ]);
 
     // Assert
+    expect(anonymous?.statusCode).toBe(401);
     expect(clock?.statusCode).toBe(200);
     expect(JSON.parse(clock?.body ?? '')).toMatchObject({ speed: 1 });
     expect(JSON.parse(captured?.body ?? '')).toMatchObject({ items: [] });
@@ -106,5 +157,6 @@ describe('the bundled console function', () => {
     expect(reply?.statusCode).toBe(422);
     expect(JSON.parse(reply?.body ?? '')).toMatchObject({ error: { code: 'reply-rejected' } });
     expect(foreignHost?.statusCode).toBe(403);
+    expect(secretRequests.some((request) => request.includes(SESSION_ARN))).toBe(true);
   }, 30_000);
 });

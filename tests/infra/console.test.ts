@@ -168,7 +168,7 @@ describe('console IAM: exactly what it calls', () => {
     ['Cognito', () => cognito, false],
     ['external issuer', () => external, true],
   ] as const)(
-    '%s: reads the table (never Scan or writes), PutEvents on the bus, reads its secrets',
+    "%s: reads the table (never Scan), the erase's writes, audit PutItem, DeleteSchedule, PutEvents, its secrets",
     (_name, nudge, withClientSecret) => {
       const template = nudge().template;
       const table = arnOf(onlyResource(template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
@@ -179,16 +179,30 @@ describe('console IAM: exactly what it calls', () => {
       const actions = actionsOfRole(template, consoleRole(nudge()).id);
       expect(Object.fromEntries([...actions.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
         'dynamodb:BatchGetItem': [table],
+        // The privacy erase: conditional deletes, and unlinking the suppressions it keeps.
+        'dynamodb:DeleteItem': [table],
         'dynamodb:GetItem': [table],
+        // Only into the audit partitions (the condition is checked below).
+        'dynamodb:PutItem': [table],
         'dynamodb:Query': [table, ...indexes].sort(),
+        'dynamodb:UpdateItem': [table],
         'events:PutEvents': [bus],
         'logs:CreateLogStream': [logs],
+        'scheduler:DeleteSchedule': [
+          'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/nudge-dev/nudge-*',
+        ],
         'logs:PutLogEvents': [logs],
         'secretsmanager:GetSecretValue': withClientSecret
           ? [EXTERNAL_SECRET, `<${session}>`].sort()
           : [`<${session}>`],
         'xray:PutTelemetryRecords': ['*'],
         'xray:PutTraceSegments': ['*'],
+      });
+      const putItem = JSON.stringify(template.toJSON()).match(
+        /"Action":"dynamodb:PutItem","Condition":(\{[^}]*\}\})/,
+      );
+      expect(JSON.parse(putItem?.[1] ?? 'null')).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] },
       });
     },
   );

@@ -14,6 +14,7 @@ import {
 import { type CustomerExport, exportCustomer } from '../../functions/app/privacy/export-customer.ts';
 import type { RuleEffect } from '../../functions/app/rule-effect.ts';
 import type { RuleStatsReport } from '../../functions/app/rule-stats-report.ts';
+import type { Role } from '../../functions/console/auth/roles.ts';
 import type {
   CapturedMessage,
   ConsoleBackend,
@@ -599,11 +600,20 @@ export interface ConsoleHarness {
 /** Starts a console over a fake backend, seeded by `seed` before the first request. */
 export async function startConsoleHarness(
   seed: (backend: FakeConsoleBackend) => void = () => {},
+  /** The open console's user's roles (default: every role, as `npm start`'s local user). */
+  options: { roles?: Role[] } = {},
 ): Promise<ConsoleHarness> {
   const backend = new FakeConsoleBackend();
   seed(backend);
   const errors: unknown[] = [];
-  const server = await startConsoleServer({ backend, port: 0, onError: (error) => errors.push(error) });
+  const server = await startConsoleServer({
+    backend,
+    port: 0,
+    onError: (error) => errors.push(error),
+    ...(options.roles === undefined
+      ? {}
+      : { localUser: { sub: 'local-test', name: 'local-test', roles: options.roles } }),
+  });
   const request = (path: string, init: RequestInit = {}): Promise<Response> =>
     fetch(`${server.url}${path}`, { redirect: 'manual', ...init });
   return {

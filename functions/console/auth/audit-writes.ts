@@ -14,15 +14,15 @@ import { type ConsoleUser, describeRoles, type Role } from './roles.ts';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** What a route may add to its audit entry (`c.set('auditDetail', 'version 7')`). */
-export interface AuditEnv {
-  Variables: AuthEnv['Variables'] & { auditDetail: string };
-}
+/** The audit's context variables (`auditDetail`, `auditRoute`) are part of {@link AuthEnv}. */
+export type AuditEnv = AuthEnv;
 
 /**
- * Records every non-GET request that succeeded (status below 400) and was made by a signed-in
- * user; mount it after `session`. A failing audit write is logged, and the response (the write
- * has happened) still goes out.
+ * Records every non-GET request made by a signed-in user that got past sign-in and its role check
+ * (mount it after both): who, under which role, which route, about which id, when, and the
+ * outcome (`ok 200`, `refused 409`, `failed 500`) ahead of the route's own detail. A 401 or 403
+ * is the refusal of a request, not a write, and is not recorded. A failing audit write is
+ * logged, and the response (the write has happened) still goes out.
  */
 export function auditWrites(
   audit: AuditLog,
@@ -31,20 +31,22 @@ export function auditWrites(
   const now = deps.now ?? (() => new Date());
   return async (c, next) => {
     await next();
-    if (READS.has(c.req.method) || c.res.status >= 400) return;
+    const status = c.res.status;
+    if (READS.has(c.req.method) || status === 401 || status === 403) return;
     const user: ConsoleUser | undefined = c.get('user');
     if (user === undefined) return;
     const role: Role | undefined = c.get('authorizedAs');
     const params: Record<string, string | undefined> = c.req.param();
     const target = params.id ?? Object.values(params)[0];
-    const detail: string | undefined = c.get('auditDetail');
+    const routeDetail: string | undefined = c.get('auditDetail');
+    const route: string | undefined = c.get('auditRoute');
     const entry: AuditEntry = {
       at: now().toISOString(),
       actor: { sub: user.sub, name: user.name },
       role: role ?? describeRoles(user),
-      action: `${c.req.method} ${routePath(c, -1)}`,
+      action: `${c.req.method} ${route ?? routePath(c, -1)}`,
       ...(target === undefined ? {} : { target }),
-      ...(detail === undefined ? {} : { detail }),
+      detail: routeDetail === undefined ? outcome(status) : `${outcome(status)} · ${routeDetail}`,
     };
     try {
       await audit.record(entry);
@@ -52,6 +54,12 @@ export function auditWrites(
       deps.log?.(`AUDIT WRITE FAILED for ${entry.action} by ${user.sub}: ${String(error)}`);
     }
   };
+}
+
+/** What became of a write, from its status: `ok 200`, `refused 409`, `failed 500`. */
+function outcome(status: number): string {
+  if (status < 400) return `ok ${status}`;
+  return status < 500 ? `refused ${status}` : `failed ${status}`;
 }
 
 /** Largest page `GET /api/audit` gives. */
@@ -63,30 +71,38 @@ const MAX_LIMIT = 200;
  */
 export function auditRoutes(audit: AuditLog, guard: MiddlewareHandler<AuthEnv>): Hono<AuthEnv> {
   const routes = new Hono<AuthEnv>();
-  const read = async (limitText: string | undefined, cursor: string | undefined) => {
-    const limit = limitText === undefined ? 50 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      return { ok: false as const, message: `limit must be a whole number from 1 to ${MAX_LIMIT}` };
-    }
-    try {
-      return { ok: true as const, page: await audit.list({ limit, ...(cursor ? { cursor } : {}) }) };
-    } catch (error) {
-      if (isCursorError(error))
-        return { ok: false as const, message: 'cursor is not one this console issued' };
-      throw error;
-    }
-  };
   routes.get('/api/audit', guard, async (c) => {
-    const result = await read(c.req.query('limit'), c.req.query('cursor'));
+    const result = await readAuditPage(audit, c.req.query('limit'), c.req.query('cursor'));
     if (!result.ok) return c.json({ error: { code: 'invalid-query', message: result.message } }, 400);
     return c.json(result.page);
   });
   routes.get('/audit', guard, async (c) => {
-    const result = await read(c.req.query('limit'), c.req.query('cursor'));
+    const result = await readAuditPage(audit, c.req.query('limit'), c.req.query('cursor'));
     if (!result.ok) return c.html(renderAuthPage({ title: 'Audit', paragraphs: [result.message] }), 400);
     return c.html(renderAuditDocument(result.page));
   });
   return routes;
+}
+
+/**
+ * One page of the trail for `?limit=&cursor=` (limit 1–{@link MAX_LIMIT}, default 50), or what is
+ * wrong with the query (a bad limit, a cursor this console did not issue).
+ */
+export async function readAuditPage(
+  audit: AuditLog,
+  limitText: string | undefined,
+  cursor: string | undefined,
+): Promise<{ ok: true; page: AuditPage } | { ok: false; message: string }> {
+  const limit = limitText === undefined ? 50 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    return { ok: false, message: `limit must be a whole number from 1 to ${MAX_LIMIT}` };
+  }
+  try {
+    return { ok: true, page: await audit.list({ limit, ...(cursor ? { cursor } : {}) }) };
+  } catch (error) {
+    if (isCursorError(error)) return { ok: false, message: 'cursor is not one this console issued' };
+    throw error;
+  }
 }
 
 function isCursorError(error: unknown): boolean {

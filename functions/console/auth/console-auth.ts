@@ -36,6 +36,12 @@ export interface AuthEnv {
     authorizedAs: Role;
     /** The least role of the matched route, set by a console whose routes are a table (read by `middleware`). */
     requiredRole: Role;
+    /** What a route may add to its audit entry (`c.set('auditDetail', 'version 7')`). */
+    auditDetail: string;
+    /** The route as registered (`/api/customers/:id/erase`), when the app knows it better than hono's last match. */
+    auditRoute: string;
+    /** This response's CSP nonce (the console's pages). */
+    nonce: string;
   };
 }
 

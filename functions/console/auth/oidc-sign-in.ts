@@ -29,7 +29,7 @@ export function createOidcSignIn(config: ConsoleAuthConfig): OidcSignIn {
   let discovered: Promise<client.Configuration> | undefined;
   const issuer = (): Promise<client.Configuration> => {
     discovered ??= client
-      .discovery(config.issuer, config.clientId, undefined, client.ClientSecretBasic(config.clientSecret), {
+      .discovery(config.issuer, config.clientId, undefined, clientAuth(config), {
         // Plain http only for an issuer on loopback (tests, a developer's own provider); the
         // configuration refuses any other http URL.
         ...(config.issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
@@ -89,6 +89,11 @@ export function createOidcSignIn(config: ConsoleAuthConfig): OidcSignIn {
       });
     },
   };
+}
+
+/** A confidential client authenticates with its secret (HTTP Basic); a public one sends none (PKCE). */
+function clientAuth(config: ConsoleAuthConfig): client.ClientAuth {
+  return config.clientSecret === undefined ? client.None() : client.ClientSecretBasic(config.clientSecret);
 }
 
 /** The session's user from verified ID token claims: name, email, roles from the groups claim. */

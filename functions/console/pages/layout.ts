@@ -15,6 +15,7 @@ const NAV = [
   { path: '/rules', label: 'Rules' },
   { path: '/pending', label: 'Pending' },
   { path: '/try', label: 'Try it' },
+  { path: '/audit', label: 'Audit' },
 ] as const;
 
 /** The nav section a page belongs to, highlighted in the header. */

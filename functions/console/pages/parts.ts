@@ -1,5 +1,4 @@
 import type { MessageRecord } from '../../app/message-record.ts';
-import { maskEmail, maskPhone } from '../../core/customers/customer-profile.ts';
 import { html, type SafeHtml } from '../html.ts';
 
 const TONE: Record<string, string> = {
@@ -27,32 +26,21 @@ export function badge(text: string, tone = ''): SafeHtml {
 }
 
 /**
- * A phone number or email address as lists show it: enough to tell people apart, not to dial
- * (`+467******67`, `a***@e***.se`).
+ * A phone number or email address as pages show it, or `—` for none. The masking itself happens
+ * once, upstream of every page (functions/console/contact-masking.ts): a role without contact
+ * access gets the backend's data already masked (`+467******67`, `a***@e***.se`); `privacy`
+ * sees the address as it is. (Kept as a function so pages name where contact data appears.)
  */
 export function maskContact(to: string | undefined): string {
-  if (to === undefined || to === '') return '—';
-  return to.includes('@') ? maskEmail(to) : maskPhone(to);
+  return to === undefined || to === '' ? '—' : to;
 }
 
-// Fields that hold a person's contact data in events (`detail.customer.phone`, …) and records.
-const CONTACT_KEYS = new Set(['phone', 'mobile', 'msisdn', 'email', 'to', 'from']);
-
 /**
- * A copy of a JSON value with contact fields masked, for showing events on screen the same way
- * the lists show addresses. The JSON API returns records as stored.
+ * A JSON value (an event) as pages show it. Contact fields are masked upstream for roles without
+ * contact access (see {@link maskContact}); this is where pages mark an event that may hold them.
  */
 export function maskContactFields(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskContactFields);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    out[key] =
-      CONTACT_KEYS.has(key.toLowerCase()) && typeof field === 'string'
-        ? maskContact(field)
-        : maskContactFields(field);
-  }
-  return out;
+  return value;
 }
 
 /** The time zone the triggering event gave for the customer, if any. */

@@ -112,10 +112,9 @@ async function exportCustomer({ backend, params }: RouteContext): Promise<Respon
   return jsonResponse(200, document);
 }
 
-async function eraseCustomer({ backend, params }: RouteContext): Promise<Response> {
+async function eraseCustomer({ backend, params, actor }: RouteContext): Promise<Response> {
   const id = params.id ?? '';
-  // The signed-in user once sign-in is on; the local console is open on 127.0.0.1.
-  const result = await backend.eraseCustomer(id, { actor: 'local-console' });
+  const result = await backend.eraseCustomer(id, { actor: actor ?? 'local-console' });
   switch (result.outcome) {
     case 'not-found':
       throw new ConsoleHttpError(404, 'not-found', noSuchCustomer(id));

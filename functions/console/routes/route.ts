@@ -27,6 +27,8 @@ export interface RouteContext {
   zones: CustomerZones;
   /** The local runtime's in-memory metrics (`GET /api/metrics`), when there is one. */
   metrics?: MetricsSource;
+  /** Who is asking: the signed-in user's subject, or `local:<os user>` on an open local console. */
+  actor?: string;
 }
 
 /** Answers one request. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Role } from '../../../functions/console/auth/roles.ts';
 import {
   aConsoleRule,
   aMessage,
@@ -7,13 +8,22 @@ import {
   startConsoleHarness,
 } from '../../support/fake-console-backend.ts';
 
+// Every role but privacy: the masked view (the open local console's user holds privacy too).
+const NO_CONTACTS: { roles: Role[] } = { roles: ['viewer', 'editor', 'publisher'] };
+
 const XSS = '<script>alert(1)</script>';
 const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 
 let harness: ConsoleHarness | undefined;
 
-async function start(seed?: Parameters<typeof startConsoleHarness>[0]): Promise<ConsoleHarness> {
-  harness = await startConsoleHarness(seed);
+/** The open local console as `npm start` serves it: the local user holds every role. */
+const startOpen = (seed?: Parameters<typeof startConsoleHarness>[0]) => start(seed, {});
+
+async function start(
+  seed?: Parameters<typeof startConsoleHarness>[0],
+  options: { roles?: Role[] } = NO_CONTACTS,
+): Promise<ConsoleHarness> {
+  harness = await startConsoleHarness(seed, options);
   return harness;
 }
 
@@ -466,7 +476,7 @@ describe('try it forms', () => {
   });
 
   it('replies as the customer with a quick button, and names what is missing', async () => {
-    const { postForm, backend } = await start((fake) => {
+    const { postForm, backend } = await startOpen((fake) => {
       fake.capturedMessages.push({
         providerId: 'SM1',
         channel: 'sms',
@@ -500,7 +510,7 @@ describe('try it forms', () => {
   });
 
   it('shows the phone and the inbox the sandboxes captured', async () => {
-    const { request } = await start((fake) => {
+    const { request } = await startOpen((fake) => {
       fake.capturedMessages.push(
         {
           providerId: 'SM1',
@@ -523,7 +533,8 @@ describe('try it forms', () => {
     const body = await (await request('/try')).text();
     expect(body).toMatch(/captured-sms">.*Hej Anna/s);
     expect(body).toMatch(/captured-email">.*We got your email/s);
-    expect(body).toContain('e***@e***.com');
+    // The open local console's user holds every role, privacy too: contact data unmasked.
+    expect(body).toContain('emily@example.com');
     expect(body).toContain('value="+46701234567"');
   });
 });

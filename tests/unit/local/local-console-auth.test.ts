@@ -40,11 +40,11 @@ describe('nudge start --auth oidc', () => {
 
     expect(readLocalConsoleAuth({ clientId: 'c' }, {}, files)).toEqual({
       ok: false,
-      error: '--auth oidc needs --oidc-issuer <url>',
+      error: '--auth oidc needs --oidc-issuer <url> (or NUDGE_OIDC_ISSUER)',
     });
     expect(readLocalConsoleAuth({ issuer: 'http://127.0.0.1:9000' }, {}, files)).toEqual({
       ok: false,
-      error: '--auth oidc needs --oidc-client-id <id>',
+      error: '--auth oidc needs --oidc-client-id <id> (or NUDGE_OIDC_CLIENT_ID)',
     });
     const noSecret = readLocalConsoleAuth(OPTIONS, {}, files);
     expect(noSecret.ok ? '' : noSecret.error).toMatch(/NUDGE_OIDC_CLIENT_SECRET/);

@@ -52,17 +52,34 @@ describe('auditWrites', () => {
       actor: { sub: 'sub-priya', name: 'Priya Privacy' },
       role: 'privacy',
       action: 'POST /api/customers/:id/erase',
-      detail: 'erased 3 messages',
+      detail: 'ok 200 · erased 3 messages',
     });
     expect(entries[0]?.target).not.toContain('anna@example.se');
   });
 
-  it('records neither reads nor refused writes', async () => {
+  it('records a write that failed with its outcome, and no reads', async () => {
     const audit = new MemoryAuditLog();
     const app = anApp(audit);
 
     await app.request('/api/read');
     await app.request('/api/refused', { method: 'POST' });
+
+    const { entries } = await audit.list({ limit: 10 });
+    expect(entries.map((entry) => `${entry.action} → ${entry.detail ?? ''}`)).toEqual([
+      'POST /api/refused → refused 409',
+    ]);
+  });
+
+  it('records no request refused by sign-in or a role check (401, 403)', async () => {
+    const audit = new MemoryAuditLog();
+    const app = anApp(audit);
+    app.post('/api/forbidden', (c) => c.json({ error: { code: 'forbidden', message: 'no' } }, 403));
+    app.post('/api/unauthenticated', (c) =>
+      c.json({ error: { code: 'unauthenticated', message: 'no' } }, 401),
+    );
+
+    await app.request('/api/forbidden', { method: 'POST' });
+    await app.request('/api/unauthenticated', { method: 'POST' });
 
     expect((await audit.list({ limit: 10 })).entries).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
-  ConsoleAuthSecretSchema,
+  ConsoleSessionSecretSchema,
   parseConsoleAuthConfig,
 } from '../../../../functions/console/auth/auth-config.ts';
 import {
@@ -179,15 +179,12 @@ describe('the one-middleware form for a console with a least role per route', ()
   });
 });
 
-describe('the console secret', () => {
-  it('needs a client secret and a session secret of 32 characters or more', () => {
-    expect(ConsoleAuthSecretSchema.safeParse({ clientSecret: 'c', sessionSecret: SECRET }).success).toBe(
-      true,
-    );
-    const short = ConsoleAuthSecretSchema.safeParse({ clientSecret: '', sessionSecret: 'short' });
-    expect(short.success ? [] : short.error.issues.map((issue) => issue.path.join('.')).sort()).toEqual([
-      'clientSecret',
-      'sessionSecret',
+describe('the console session-key secret', () => {
+  it('needs a signing key of 32 characters or more', () => {
+    expect(ConsoleSessionSecretSchema.safeParse({ signingKey: SECRET }).success).toBe(true);
+    const short = ConsoleSessionSecretSchema.safeParse({ signingKey: 'short' });
+    expect(short.success ? [] : short.error.issues.map((issue) => issue.path.join('.'))).toEqual([
+      'signingKey',
     ]);
   });
 });
