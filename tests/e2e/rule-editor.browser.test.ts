@@ -122,8 +122,10 @@ describe('rule editor in a browser (local runtime, DynamoDB Local)', () => {
     // Act 2: fixed → valid, and the preview renders the archived event with its segments.
     await template.fill('We got order {{ detail.orderId }}!');
     await expect.poll(() => page.locator('#validity').innerText(), { timeout: 8_000 }).toContain('Valid');
-    await expect.poll(() => page.locator('#preview .bubble').count(), { timeout: 8_000 }).toBe(1);
-    expect(await page.locator('#preview .bubble').innerText()).toBe('We got order O-1!');
+    // The page previews the active text on load; the edited text's preview replaces it when it lands.
+    await expect
+      .poll(() => page.locator('#preview .bubble').allInnerTexts(), { timeout: 8_000 })
+      .toEqual(['We got order O-1!']);
     expect(await page.locator('#preview .sms-meta').innerText()).toContain('GSM-7 · 1 segment');
     await page.screenshot({ path: join(SHOTS, 'rule-editor.png'), fullPage: true });
 
