@@ -32,6 +32,8 @@ export interface LaneProfile {
   firstName?: string;
   name?: string;
   consent: Partial<Record<Channel, LaneConsent>>;
+  /** Address checks of this profile's phone and email by channel and default country (kept while the address stays the same). */
+  checks: Record<string, ContactCheck>;
 }
 
 const FIELDS = ['phone', 'email', 'locale', 'timeZone', 'firstName', 'name'] as const;
@@ -46,23 +48,19 @@ function isFirm(entry: LaneConsent | undefined): boolean {
   );
 }
 
-/** The checks of an address, remembered (bounded): they do not depend on who has it. */
-const contacts = new Map<string, ContactCheck>();
-
 /** Whether the customer can be reached on `channel`: as core `checkContact`, cached per address. */
 export function contactOf(profile: LaneProfile, channel: Channel, country: string): ContactCheck {
   if (profile.consent[channel]?.granted === false)
     return { ok: false, reason: 'opted-out', detail: `${channel}: customer opted out` };
-  const address = channel === 'sms' ? profile.phone : profile.email;
-  const key = `${channel}\u0000${country}\u0000${address ?? '\u0001'}`;
-  let check = contacts.get(key);
+  const name = `${channel}:${country}`;
+  let check = profile.checks[name];
   if (check === undefined) {
+    // Without consent: the address alone (its check does not depend on who has it).
     const bare: CustomerProfile = { id: profile.id, consent: {}, updatedAt: '' };
     if (channel === 'sms' && profile.phone !== undefined) bare.phone = profile.phone;
     if (channel === 'email' && profile.email !== undefined) bare.email = profile.email;
     check = checkContact(bare, channel, country);
-    if (contacts.size > 100_000) contacts.clear();
-    contacts.set(key, check);
+    profile.checks[name] = check;
   }
   return check;
 }
@@ -136,10 +134,17 @@ export class CustomerBook {
       }
       consent[channel] = { granted, atMs, source };
     }
-    const next: LaneProfile = { id: incoming.id, consent };
+    const next: LaneProfile = { id: incoming.id, consent, checks: {} };
     for (const field of FIELDS) {
       const value = incoming[field] ?? stored?.[field];
       if (value !== undefined) next[field] = value;
+    }
+    // A check stays valid while the address does.
+    if (stored !== undefined) {
+      for (const [name, check] of Object.entries(stored.checks)) {
+        const channel = name.startsWith('sms:') ? 'phone' : 'email';
+        if (stored[channel] === next[channel]) next.checks[name] = check;
+      }
     }
     this.profiles.set(incoming.id, next);
     return next;

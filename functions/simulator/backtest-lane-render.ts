@@ -61,7 +61,7 @@ export class SideRenderer {
 
   constructor(
     private readonly catalog: TemplateCatalog,
-    private readonly settings: EngineSettings,
+    settings: EngineSettings,
     files: Readonly<Record<string, string>>,
     private readonly cache: RenderCache,
   ) {

@@ -6,12 +6,12 @@
  */
 
 import { DateTime } from 'luxon';
-import { messageIdFor } from '../core/ids.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import type { DeployedProject } from '../handlers/deployed-project.ts';
 import { catalogOf } from './backtest-exact.ts';
 import { LaneSide } from './backtest-lane.ts';
+import { isPlainEvent } from './backtest-lane-accept.ts';
 import { CustomerBook } from './backtest-lane-book.ts';
 import { RenderCache } from './backtest-lane-render.ts';
 import { laneRenderer } from './backtest-lane-send.ts';
@@ -86,7 +86,7 @@ export class LaneRun {
 
   /** Why the event is refused (as evaluate-event), or the event. */
   private accept(value: unknown, nowMs: number): JourneyEvent | string {
-    const parsed = parseJourneyEvent(value);
+    const parsed = isPlainEvent(value) ? { ok: true as const, event: value } : parseJourneyEvent(value);
     if (!parsed.ok) return truncate(parsed.reason, MAX_REASON);
     const time = parsed.event.time;
     const ahead = ((eventTimeMs(value) ?? Number.NaN) - nowMs) / 60_000;
@@ -141,10 +141,6 @@ export class LaneRun {
     for (const side of this.sides) if (Number.isFinite(book.latestMs)) side.drainUntil(book.latestMs);
     book.differences.pairPending(baseline.finish(), candidate.finish());
     book.differences.flush();
-    for (const difference of book.differences.sample) {
-      // The lane keys messages by rule and trigger id; the report shows the message id.
-      difference.messageId = messageIdFor(difference.ruleId, difference.eventId);
-    }
     if (this.goalRules && this.lateBeyondSlack > 0)
       book.notes.push(
         `${this.lateBeyondSlack} events arrived more than a day out of time order: goal conversions they would make of decisions older than their goal window plus a day are not counted`,

@@ -8,6 +8,7 @@
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { goalIndexOf } from '../core/effect/goal-watch.ts';
 import { isHeldOut } from '../core/effect/holdout.ts';
+import { messageIdFor } from '../core/ids.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
@@ -43,11 +44,6 @@ interface GoalEntry {
   converted: boolean;
   /** Past this event time no goal event can convert it any more. */
   untilMs: number;
-}
-
-/** The lane's message key: rule and trigger id (the message id is a hash of the same pair). */
-function keyOf(ruleId: string, eventId: string): string {
-  return `${ruleId}\u0000${eventId}`;
 }
 
 function scalar(value: unknown): string | undefined {
@@ -244,7 +240,8 @@ export class LaneSide {
   /** As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. */
   private plan(rule: Rule, event: JourneyEvent, profile: LaneProfile | undefined): void {
     const nowMs = this.clockMs;
-    const key = keyOf(rule.id, event.id);
+    // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
+    const key = messageIdFor(rule.id, event.id);
     let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs);
     if (rule.dedupe !== undefined && decision.kind === 'schedule')
       decision = this.claim(rule, event, key, decision);
