@@ -63,7 +63,7 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
     process.stderr.write(`nudge backtest: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  const progress = (done: number) => process.stderr.write(`backtest: ${done.toLocaleString('en')} lines…\n`);
+  const progress = (_done: number, at: { line: string }) => process.stderr.write(`${at.line}\n`);
   const withEvents = async (events: AsyncIterable<BacktestInput>) =>
     runBacktest({ baseline: loaded.baseline, candidate: loaded.candidate, events, onProgress: progress });
   const report =

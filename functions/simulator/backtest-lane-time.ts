@@ -27,7 +27,7 @@ function zoneOf(name: string): IANAZone {
 }
 
 /** The zone's UTC offset in minutes at `ms`, cached per zone and hour (luxon's own answer). */
-export function offsetAt(zoneName: string, ms: number): number {
+function offsetAt(zoneName: string, ms: number): number {
   let hours = offsets.get(zoneName);
   if (hours === undefined) {
     hours = new Map();

@@ -19,7 +19,7 @@ export type { BacktestInput, BacktestReport };
 const PROGRESS_EVERY_MS = 5_000;
 
 /** How far a backtest got: lines read, their rate, resident memory, and a line saying so. */
-export interface BacktestProgress {
+interface BacktestProgress {
   read: number;
   perSecond: number;
   rssMiB: number;
