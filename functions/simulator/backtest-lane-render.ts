@@ -20,7 +20,7 @@ type RenderOutcome = ReturnType<RenderFn>;
 /** Variables a template reads, as segment paths; undefined when they cannot be told. */
 type Segments = ReadonlyArray<ReadonlyArray<string | number | unknown>>;
 
-const MAX_CACHED = 50_000;
+const MAX_CACHED = 5_000;
 
 /** The value a template can see at `path`, as far as it can be followed (a superset key). */
 function keyOf(data: unknown, path: ReadonlyArray<unknown>): string {
