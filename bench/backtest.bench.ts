@@ -43,7 +43,7 @@ async function child(file: string): Promise<void> {
     baseline,
     candidate,
     events: streamJsonLines(file),
-    onProgress: (done) => process.stderr.write(`  … ${int(done)} events\n`),
+    onProgress: (_done, progress) => process.stderr.write(`  ${progress.line}\n`),
   });
   const used = process.cpuUsage(cpu);
   const result: RunResult = {

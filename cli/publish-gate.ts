@@ -40,7 +40,7 @@ export async function publishGateReport(input: {
   /** End of the archive window (default: the wall clock). */
   now?: Date;
   target: StoreTarget;
-  onProgress?: (done: number) => void;
+  onProgress?: (done: number, progress: { line: string }) => void;
 }): Promise<{ report: PublishGateReport; text: string }> {
   if (input.eventsFile !== undefined && !existsSync(input.eventsFile))
     throw new Error(`--events: no such file '${input.eventsFile}'`);

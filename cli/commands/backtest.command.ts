@@ -74,8 +74,7 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
   const target = needsStore ? await openStoreTarget(options) : undefined;
   try {
     const loaded = await loadInputs(options, target);
-    const progress = (done: number) =>
-      process.stderr.write(`backtest: ${done.toLocaleString('en')} lines…\n`);
+    const progress = (_done: number, at: { line: string }) => process.stderr.write(`${at.line}\n`);
     const report = await runBacktest({
       baseline: loaded.baseline,
       candidate: loaded.candidate,

@@ -122,7 +122,7 @@ async function runGate(
       ...(options.prices === undefined ? {} : { prices: options.prices }),
       ...(options.now === undefined ? {} : { now: options.now }),
       target,
-      onProgress: (done) => io.err(`backtest: ${done.toLocaleString('en')} events…\n`),
+      onProgress: (_done, at) => io.err(`${at.line}\n`),
     });
   } catch (error) {
     io.err(`${error instanceof Error ? error.message : String(error)}; nothing was published.\n`);

@@ -11,7 +11,7 @@ import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
  * (`customer.firstName`, …; never the consent history), the rule's `vars`, the message, and for
  * a threshold alert, `alert`.
  */
-function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
+export function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
   return {
     event: {
       id: record.trigger.id,

@@ -20,6 +20,7 @@ const SETTLED: ReadonlySet<string> = new Set([
   'bounced',
   'suppressed',
   'cancelled',
+  'held-out',
 ]);
 
 /** A {@link MemoryMessageStore} that forgets settled messages after telling `onSettled`. */
@@ -115,7 +116,11 @@ export class HeapScheduler implements SendScheduler {
   private readonly heap: Array<{ atMs: number; messageId: string }> = [];
 
   async schedule(messageId: string, at: DateTime): Promise<void> {
-    const atMs = at.toMillis();
+    this.scheduleMs(messageId, at.toMillis());
+  }
+
+  /** Schedules (or moves) a message to `atMs`. */
+  scheduleMs(messageId: string, atMs: number): void {
     this.due.set(messageId, atMs);
     this.push({ atMs, messageId });
   }

@@ -24,7 +24,21 @@ export interface RuleCounts {
   sms: Record<string, { messages: number; segments: number }>;
   /** Emails sent. */
   emails: number;
+  /** Decisions held out (the rule's holdout group): recorded, never sent. */
+  heldOut: number;
+  /**
+   * Decisions a goal or avoid event converted, by `<kind>/<group>` (`goal/sent`,
+   * `goal/held-out`, `avoid/sent`, `avoid/held-out`).
+   */
+  conversions: Record<string, number>;
 }
+
+/** What the tally reads of a settled (or, at the end, pending) message. */
+export type SettledMessage = Pick<MessageRecord, 'messageId' | 'ruleId' | 'customerId' | 'sendAt'> &
+  Partial<Pick<MessageRecord, 'reason' | 'channel' | 'to' | 'rendered'>> & {
+    status: string;
+    trigger: { id: string };
+  };
 
 /** One side of the comparison: the outcome of one message. */
 interface MessageOutcome {
@@ -49,7 +63,18 @@ export type Side = 'baseline' | 'candidate';
 
 /** Empty counts. */
 export function emptyCounts(): RuleCounts {
-  return { planned: 0, sent: 0, suppressed: {}, cancelled: {}, failed: {}, pending: 0, sms: {}, emails: 0 };
+  return {
+    planned: 0,
+    sent: 0,
+    suppressed: {},
+    cancelled: {},
+    failed: {},
+    pending: 0,
+    sms: {},
+    emails: 0,
+    heldOut: 0,
+    conversions: {},
+  };
 }
 
 /** The phone number's country, cached by its first five characters (enough for +1 area codes). */
@@ -70,10 +95,13 @@ function bump(counts: Record<string, number>, key: string): void {
 }
 
 /** Adds one settled message to its rule's counts. */
-export function countSettled(counts: RuleCounts, record: MessageRecord): void {
+export function countSettled(counts: RuleCounts, record: SettledMessage): void {
   counts.planned++;
   const reason = record.reason ?? 'unspecified';
   switch (record.status) {
+    case 'held-out':
+      counts.heldOut++;
+      return;
     case 'suppressed':
       bump(counts.suppressed, reason);
       return;
@@ -100,7 +128,7 @@ export function countSettled(counts: RuleCounts, record: MessageRecord): void {
 }
 
 /** The comparable outcome of a settled (or, at the end, pending) message. */
-function outcomeOf(record: MessageRecord): MessageOutcome {
+function outcomeOf(record: SettledMessage): MessageOutcome {
   return {
     status: record.status,
     reason: record.reason ?? null,
@@ -132,12 +160,12 @@ export class DifferenceSampler {
   /** Messages compared, and those that differed (a message only one side planned counts as differing). */
   compared = 0;
   differing = 0;
-  private readonly waiting = new Map<string, { side: Side; record: MessageRecord }>();
+  private readonly waiting = new Map<string, { side: Side; record: SettledMessage }>();
 
   constructor(private readonly limit: number) {}
 
   /** One side's outcome of a message (settled, or pending at the end). */
-  offer(side: Side, record: MessageRecord): void {
+  offer(side: Side, record: SettledMessage): void {
     const other = this.waiting.get(record.messageId);
     if (other === undefined || other.side === side) {
       this.waiting.set(record.messageId, { side, record });
@@ -151,7 +179,7 @@ export class DifferenceSampler {
     this.compare(record, side, other.record);
   }
 
-  private compare(record: MessageRecord, side: Side, otherRecord: MessageRecord): void {
+  private compare(record: SettledMessage, side: Side, otherRecord: SettledMessage): void {
     this.compared++;
     const mine = outcomeOf(record);
     const theirs = outcomeOf(otherRecord);
@@ -163,7 +191,7 @@ export class DifferenceSampler {
   }
 
   /** A message only one side planned (the other has no such rule, or it did not match). */
-  private onlyOn(side: Side, record: MessageRecord): void {
+  private onlyOn(side: Side, record: SettledMessage): void {
     this.compared++;
     this.record(record, { [side]: outcomeOf(record) });
   }
@@ -173,8 +201,8 @@ export class DifferenceSampler {
    * one side only is a difference.
    */
   pairPending(
-    baseline: ReadonlyMap<string, MessageRecord>,
-    candidate: ReadonlyMap<string, MessageRecord>,
+    baseline: ReadonlyMap<string, SettledMessage>,
+    candidate: ReadonlyMap<string, SettledMessage>,
   ): void {
     for (const [messageId, record] of baseline) {
       const other = candidate.get(messageId);
@@ -191,7 +219,7 @@ export class DifferenceSampler {
     this.waiting.clear();
   }
 
-  private record(record: MessageRecord, sides: Pick<MessageDifference, 'baseline' | 'candidate'>): void {
+  private record(record: SettledMessage, sides: Pick<MessageDifference, 'baseline' | 'candidate'>): void {
     this.differing++;
     if (this.sample.length >= this.limit) return;
     this.sample.push({

@@ -174,7 +174,7 @@ export async function runPublishGate(input: {
   candidate: RuleSetContent;
   events: GateEvents;
   prices: PriceTable;
-  onProgress?: (done: number) => void;
+  onProgress?: (done: number, progress: { line: string }) => void;
 }): Promise<PublishGateReport> {
   const diff = diffRuleSets(input.active, input.candidate);
   const source = input.events;

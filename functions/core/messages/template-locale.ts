@@ -9,6 +9,16 @@
  * often carry POSIX-style tags.
  */
 export function canonicalLocale(tag: string): string | undefined {
+  // Remembered per tag (bounded): Intl builds a locale per call, and every render asks.
+  if (canonicalMemo.has(tag)) return canonicalMemo.get(tag);
+  const canonical = canonicalUncached(tag);
+  if (canonicalMemo.size < 10_000) canonicalMemo.set(tag, canonical);
+  return canonical;
+}
+
+const canonicalMemo = new Map<string, string | undefined>();
+
+function canonicalUncached(tag: string): string | undefined {
   const trimmed = tag.trim().replaceAll('_', '-');
   if (trimmed === '') return undefined;
   try {
@@ -26,6 +36,19 @@ export function canonicalLocale(tag: string): string | undefined {
  * broken locale still gets the default-locale message.
  */
 export function localeFallbackChain(locale: string, defaultLocale: string): string[] {
+  // Remembered per pair (bounded), as a copy each time: callers may change the array they get.
+  const name = `${locale}\u0000${defaultLocale}`;
+  let chain = chains.get(name);
+  if (chain === undefined) {
+    chain = chainUncached(locale, defaultLocale);
+    if (chains.size < 10_000) chains.set(name, chain);
+  }
+  return [...chain];
+}
+
+const chains = new Map<string, readonly string[]>();
+
+function chainUncached(locale: string, defaultLocale: string): string[] {
   const chain: string[] = [];
   for (const tag of [locale, defaultLocale]) {
     const canonical = canonicalLocale(tag);
@@ -51,6 +74,13 @@ export function formattingLocale(requestedLocale: string, templateLocale: string
   return languageOf(requested) === languageOf(templateLocale) ? requested : templateLocale;
 }
 
+const languages = new Map<string, string>();
+
 function languageOf(canonical: string): string {
-  return new Intl.Locale(canonical).language;
+  let language = languages.get(canonical);
+  if (language === undefined) {
+    language = new Intl.Locale(canonical).language;
+    if (languages.size < 10_000) languages.set(canonical, language);
+  }
+  return language;
 }

@@ -34,7 +34,7 @@ type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 const MESSAGE_SIZE_LIMITS = { smsSegments: 10, emailBytes: 200 * 1024 } as const;
 
 /** Why a rendered message is over {@link MESSAGE_SIZE_LIMITS}, or undefined when it is not. */
-function oversize(message: RenderedMessage): string | undefined {
+export function oversize(message: RenderedMessage): string | undefined {
   if (message.channel === 'sms') {
     return message.segments > MESSAGE_SIZE_LIMITS.smsSegments
       ? `sms: ${message.segments} segments exceed the limit of ${MESSAGE_SIZE_LIMITS.smsSegments}`

@@ -1,0 +1,103 @@
+/**
+ * A cheap shape check for the backtest lane: true only for events `parseJourneyEvent` certainly
+ * accepts (a plain envelope, a plain time, no lone surrogate, numbers a store keeps, shallow
+ * enough, small enough, a well-formed `detail.customer`). Anything else (false) goes through
+ * `parseJourneyEvent` itself, so acceptance and the reasons of a refusal stay production's.
+ */
+import type { JourneyEvent } from '../core/journey-event.ts';
+import { isValidTimeZone } from '../core/time-zones.ts';
+import { fastInstant } from './backtest-lane-time.ts';
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+/** Well inside the engine's 24 levels of `detail`. */
+const MAX_DEPTH = 20;
+/** UTF-16 units whose UTF-8 (at most 3 bytes each) surely fits the 256 KB of an event. */
+const MAX_UNITS = 87_000;
+const CUSTOMER_LIMITS: Record<string, number> = {
+  phone: 64,
+  email: 320,
+  locale: 35,
+  timeZone: 64,
+  firstName: 200,
+  name: 400,
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function text(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'string' && value.length >= min && value.length <= max;
+}
+
+/** Strings, keys, numbers and depth of a value inside `detail`. */
+function plainValue(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !SURROGATE.test(value);
+  if (typeof value === 'number') {
+    const magnitude = Math.abs(value);
+    return (
+      Number.isFinite(value) &&
+      magnitude <= Number.MAX_SAFE_INTEGER &&
+      (magnitude === 0 || magnitude >= 1e-130)
+    );
+  }
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((item) => plainValue(item, depth + 1));
+  for (const key of Object.keys(value)) {
+    if (key === '' || SURROGATE.test(key) || !plainValue(Reflect.get(value, key), depth + 1)) return false;
+  }
+  return true;
+}
+
+function plainCustomer(customer: unknown): boolean {
+  if (customer === undefined) return true;
+  if (!isRecord(customer) || !text(customer.id, 1, 200)) return false;
+  for (const [field, max] of Object.entries(CUSTOMER_LIMITS)) {
+    const value = customer[field];
+    if (value !== undefined && !text(value, 0, max)) return false;
+  }
+  const zone = customer.timeZone;
+  if (typeof zone === 'string' && !isValidTimeZone(zone)) return false;
+  const consent = customer.consent;
+  if (consent === undefined) return true;
+  if (!isRecord(consent)) return false;
+  return Object.entries(consent).every(
+    ([channel, flag]) => (channel === 'sms' || channel === 'email') && typeof flag === 'boolean',
+  );
+}
+
+function optionalText(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && !SURROGATE.test(value));
+}
+
+/** True when `parseJourneyEvent` certainly accepts `value` as it is. */
+export function isPlainEvent(value: unknown): value is JourneyEvent {
+  if (!isRecord(value)) return false;
+  if (!text(value.id, 1, 256) || !text(value['detail-type'], 1, 256) || !text(value.source, 1, 256))
+    return false;
+  if (!optionalText(value.version) || !optionalText(value.account) || !optionalText(value.region))
+    return false;
+  const resources = value.resources;
+  if (
+    resources !== undefined &&
+    !(Array.isArray(resources) && resources.every((item) => optionalText(item) && item !== undefined))
+  )
+    return false;
+  if (typeof value.time !== 'string' || fastInstant(value.time) === undefined) return false;
+  const detail = value.detail;
+  if (!isRecord(detail) || !plainCustomer(detail.customer)) return false;
+  for (const key of Object.keys(value)) {
+    if (SURROGATE.test(key)) return false;
+    const item = value[key];
+    if (
+      key === 'detail'
+        ? !plainValue(item, 1)
+        : typeof item === 'string'
+          ? SURROGATE.test(item)
+          : !plainValue(item, 1)
+    )
+      return false;
+  }
+  return (JSON.stringify(value) ?? '').length <= MAX_UNITS;
+}

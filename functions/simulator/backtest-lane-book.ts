@@ -1,0 +1,152 @@
+/**
+ * The backtest lane's customer book: what both sides of a backtest share about customers. A
+ * profile changes only with the events themselves (a dry run gets no STOP, no carrier opt-out,
+ * no bounce), so it is the same on both sides and merged once per event, in epoch milliseconds,
+ * as `mergeProfile` merges it. Contact checks (libphonenumber, the email syntax) are remembered
+ * per address.
+ */
+import {
+  type ContactCheck,
+  type CustomerProfile,
+  checkContact,
+  type EventCustomer,
+} from '../core/customers/customer-profile.ts';
+import type { JourneyEvent } from '../core/journey-event.ts';
+import { readPath } from '../core/paths.ts';
+import type { Channel } from '../core/rules/rule-schema.ts';
+import { instantOf } from './backtest-lane-time.ts';
+
+interface LaneConsent {
+  granted: boolean;
+  atMs: number;
+  source: string;
+}
+
+/** A compact profile: the fields templates and planning read, consent as instants. */
+export interface LaneProfile {
+  id: string;
+  phone?: string;
+  email?: string;
+  locale?: string;
+  timeZone?: string;
+  firstName?: string;
+  name?: string;
+  consent: Partial<Record<Channel, LaneConsent>>;
+  /** Address checks of this profile's phone and email by channel and default country (kept while the address stays the same). */
+  checks: Record<string, ContactCheck>;
+}
+
+const FIELDS = ['phone', 'email', 'locale', 'timeZone', 'firstName', 'name'] as const;
+
+/** An opt-out the person or a provider made (never one an event carried): as `isFirmOptOut`. */
+function isFirm(entry: LaneConsent | undefined): boolean {
+  return (
+    entry !== undefined &&
+    !entry.granted &&
+    !entry.source.startsWith('event:') &&
+    !entry.source.startsWith('reopt-in:')
+  );
+}
+
+/** Whether the customer can be reached on `channel`: as core `checkContact`, cached per address. */
+export function contactOf(profile: LaneProfile, channel: Channel, country: string): ContactCheck {
+  if (profile.consent[channel]?.granted === false)
+    return { ok: false, reason: 'opted-out', detail: `${channel}: customer opted out` };
+  const name = `${channel}:${country}`;
+  let check = profile.checks[name];
+  if (check === undefined) {
+    // Without consent: the address alone (its check does not depend on who has it).
+    const bare: CustomerProfile = { id: profile.id, consent: {}, updatedAt: '' };
+    if (channel === 'sms' && profile.phone !== undefined) bare.phone = profile.phone;
+    if (channel === 'email' && profile.email !== undefined) bare.email = profile.email;
+    check = checkContact(bare, channel, country);
+    profile.checks[name] = check;
+  }
+  return check;
+}
+
+/** The profile as the template renderer reads it (a `CustomerProfile` without consent history). */
+export function asCustomerProfile(profile: LaneProfile): CustomerProfile {
+  const out: CustomerProfile = { id: profile.id, consent: {}, updatedAt: '' };
+  for (const field of FIELDS) {
+    const value = profile[field];
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+function isEventCustomer(value: unknown): value is EventCustomer {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  if (typeof Reflect.get(value, 'id') !== 'string') return false;
+  for (const field of FIELDS) {
+    const item: unknown = Reflect.get(value, field);
+    if (item !== undefined && typeof item !== 'string') return false;
+  }
+  const consent: unknown = Reflect.get(value, 'consent');
+  if (consent === undefined) return true;
+  if (consent === null || typeof consent !== 'object') return false;
+  return ['sms', 'email'].every((channel) => {
+    const flag: unknown = Reflect.get(consent, channel);
+    return flag === undefined || typeof flag === 'boolean';
+  });
+}
+
+/** Profiles by customer id, shared by both sides. */
+export class CustomerBook {
+  private readonly profiles = new Map<string, LaneProfile>();
+
+  constructor(private readonly reoptInTypes: ReadonlyArray<string>) {}
+
+  get size(): number {
+    return this.profiles.size;
+  }
+
+  get(customerId: string): LaneProfile | undefined {
+    return this.profiles.get(customerId);
+  }
+
+  /**
+   * The event's customer after the event: `detail.customer` merged in (validated with the event),
+   * else the stored profile of `detail.customerId`. As evaluate-event's `resolveProfile`.
+   */
+  resolve(event: JourneyEvent): LaneProfile | undefined {
+    const inline = event.detail.customer;
+    // parseJourneyEvent has checked it against EventCustomerSchema (the event is refused
+    // otherwise): a shape check narrows the type without zod.
+    if (isEventCustomer(inline)) return this.merge(inline, event);
+    const customerId = readPath(event, 'detail.customerId');
+    return typeof customerId === 'string' && customerId !== '' ? this.profiles.get(customerId) : undefined;
+  }
+
+  private merge(incoming: EventCustomer, event: JourneyEvent): LaneProfile {
+    const stored = this.profiles.get(incoming.id);
+    const reoptIn = this.reoptInTypes.includes(event['detail-type']);
+    const source = reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`;
+    const atMs = instantOf(event.time);
+    const consent = { ...(stored?.consent ?? {}) };
+    for (const channel of ['sms', 'email'] as const) {
+      const granted = incoming.consent?.[channel];
+      if (granted === undefined) continue;
+      const previous = consent[channel];
+      if (previous !== undefined) {
+        if (previous.atMs > atMs) continue;
+        if (isFirm(previous) && !(granted && reoptIn)) continue;
+      }
+      consent[channel] = { granted, atMs, source };
+    }
+    const next: LaneProfile = { id: incoming.id, consent, checks: {} };
+    for (const field of FIELDS) {
+      const value = incoming[field] ?? stored?.[field];
+      if (value !== undefined) next[field] = value;
+    }
+    // A check stays valid while the address does.
+    if (stored !== undefined) {
+      for (const [name, check] of Object.entries(stored.checks)) {
+        const channel = name.startsWith('sms:') ? 'phone' : 'email';
+        if (stored[channel] === next[channel]) next.checks[name] = check;
+      }
+    }
+    this.profiles.set(incoming.id, next);
+    return next;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * A backtest on the lane: each event checked once (the same acceptance as production), the
+ * customer's profile merged once for both sides, then each side's lane (backtest-lane.ts) closes,
+ * converts and plans. A project with a rule the lane cannot plan exactly is replayed on the exact
+ * path instead (`laneFallback`): the lane never approximates.
+ */
+
+import { DateTime } from 'luxon';
+import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
+import { compileRuleSet } from '../core/rules/rule-set.ts';
+import type { DeployedProject } from '../handlers/deployed-project.ts';
+import { catalogOf } from './backtest-exact.ts';
+import { LaneSide } from './backtest-lane.ts';
+import { isPlainEvent } from './backtest-lane-accept.ts';
+import { CustomerBook } from './backtest-lane-book.ts';
+import { RenderCache } from './backtest-lane-render.ts';
+import { laneRenderer } from './backtest-lane-send.ts';
+import { fastInstant, isoMs } from './backtest-lane-time.ts';
+import type { BacktestInput, BacktestReport, RunBook } from './backtest-run.ts';
+import type { Side } from './backtest-tally.ts';
+
+/** Events may arrive this much out of time order before goal decisions past their window are dropped. */
+const GOAL_SLACK_MS = 86_400_000;
+/** Lines between two sweeps of state whose window has passed. */
+const SWEEP_EVERY = 50_000;
+const MAX_REASON = 2_000;
+
+/**
+ * The rules of a project the lane cannot plan exactly, and why. Threshold alerts count events
+ * of every customer in a sliding window and alert an operations recipient: not planned by the lane.
+ */
+export function laneFallback(side: Side, project: DeployedProject): BacktestReport['engine']['fallback'] {
+  return project.rules
+    .filter((rule) => rule.threshold !== undefined)
+    .map((rule) => ({ side, ruleId: rule.id, reason: 'threshold alerts are replayed on the exact path' }));
+}
+
+/** An event's `time` in ms as the clock reads it (luxon, UTC for a time without offset). */
+function eventTimeMs(value: unknown): number | undefined {
+  const raw = value !== null && typeof value === 'object' ? Reflect.get(value, 'time') : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const fast = fastInstant(raw);
+  if (fast !== undefined) return fast;
+  const time = DateTime.fromISO(raw, { zone: 'utc' });
+  return time.isValid ? time.toMillis() : undefined;
+}
+
+/** The first `max` UTF-16 units, never ending inside a surrogate pair (as evaluate-event's `truncate`). */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** A backtest on the lane. */
+export class LaneRun {
+  private readonly sides: [LaneSide, LaneSide];
+  private readonly customers: CustomerBook;
+  private readonly tolerance: number;
+  private lateBeyondSlack = 0;
+  private readonly goalRules: boolean;
+  private readonly renders = new RenderCache();
+
+  constructor(
+    private readonly book: RunBook,
+    baseline: DeployedProject,
+    candidate: DeployedProject,
+  ) {
+    // Acceptance and profiles are the baseline's settings on both sides, as the exact path's
+    // shared input: the consent settings of the two projects must agree for one book.
+    this.customers = new CustomerBook(baseline.settings.consent.reoptInEventTypes);
+    this.tolerance = baseline.settings.consent.futureToleranceMinutes;
+    const side = (name: Side, project: DeployedProject) =>
+      new LaneSide(
+        name,
+        compileRuleSet(project.rules),
+        project.settings,
+        this.customers,
+        laneRenderer(catalogOf(name, project), project.settings, project.templates, this.renders),
+        book.differences,
+      );
+    this.sides = [side('baseline', baseline), side('candidate', candidate)];
+    this.goalRules = [...baseline.rules, ...candidate.rules].some((rule) => rule.goal ?? rule.avoid);
+  }
+
+  /** Why the event is refused (as evaluate-event), or the event. */
+  private accept(value: unknown, nowMs: number): JourneyEvent | string {
+    const parsed = isPlainEvent(value) ? { ok: true as const, event: value } : parseJourneyEvent(value);
+    if (!parsed.ok) return truncate(parsed.reason, MAX_REASON);
+    const time = parsed.event.time;
+    const ahead = ((eventTimeMs(value) ?? Number.NaN) - nowMs) / 60_000;
+    if (!(ahead > this.tolerance)) return parsed.event;
+    return truncate(
+      `time: ${time} is ${Math.round(ahead)} min after its arrival (${isoMs(nowMs)}), more than the ${this.tolerance} min allowed (consent.futureToleranceMinutes)`,
+      MAX_REASON,
+    );
+  }
+
+  /** One input line through both sides. */
+  step(input: BacktestInput): void {
+    const book = this.book;
+    book.read++;
+    if ((book.read & 1023) === 0) book.sample(this.pending());
+    if (book.read % SWEEP_EVERY === 0) this.sweep();
+    if ('error' in input) {
+      book.addMalformed(input.line, input.error);
+      return;
+    }
+    const time = eventTimeMs(input.value);
+    const timeMs = time ?? book.latestMs;
+    if (timeMs < book.latestMs) book.outOfOrder++;
+    if (timeMs < book.latestMs - GOAL_SLACK_MS) this.lateBeyondSlack++;
+    for (const side of this.sides) {
+      if (!Number.isFinite(timeMs)) continue;
+      side.drainUntil(timeMs);
+      if (time !== undefined && time > side.clockMs) side.clockMs = time;
+    }
+    const event = this.accept(input.value, this.sides[0].clockMs);
+    if (typeof event === 'string') {
+      book.addMalformed(input.line, event);
+      return;
+    }
+    const profile = this.customers.resolve(event);
+    for (const side of this.sides) side.evaluate(event, profile);
+    book.accepted(time);
+  }
+
+  private pending(): number {
+    return this.sides[0].pendingCount + this.sides[1].pendingCount;
+  }
+
+  private sweep(): void {
+    for (const side of this.sides) side.sweep(this.book.latestMs - GOAL_SLACK_MS);
+  }
+
+  finish(): BacktestReport {
+    const book = this.book;
+    book.sample(this.pending());
+    const [baseline, candidate] = this.sides;
+    for (const side of this.sides) if (Number.isFinite(book.latestMs)) side.drainUntil(book.latestMs);
+    book.differences.pairPending(baseline.finish(), candidate.finish());
+    book.differences.flush();
+    if (this.goalRules && this.lateBeyondSlack > 0)
+      book.notes.push(
+        `${this.lateBeyondSlack} events arrived more than a day out of time order: goal conversions they would make of decisions older than their goal window plus a day are not counted`,
+      );
+    return book.report(
+      { baseline: baseline.counts, candidate: candidate.counts },
+      { path: 'lane', fallback: [] },
+    );
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The send step of the backtest lane: core `decideSend` (window, cap, channel, template, size)
+ * over the lane's profile and clock. Rendering is the production renderer; its result is
+ * remembered per template, channel, locale, zone and template data, so a message that says
+ * the same thing to the same kind of customer is rendered once.
+ */
+
+import type { MessageRecord } from '../app/message-record.ts';
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { messageIdFor } from '../core/ids.ts';
+import type { JourneyEvent } from '../core/journey-event.ts';
+import type { TemplateCatalog } from '../core/messages/index.ts';
+import {
+  effectiveWindow,
+  oversize,
+  type RenderedMessage,
+  type RenderFn,
+  type SUPPRESS_REASONS,
+} from '../core/planning/decide.ts';
+import { trimDetail } from '../core/planning/trigger-snapshot.ts';
+import type { Channel, Rule } from '../core/rules/rule-schema.ts';
+import { asCustomerProfile, contactOf, type LaneProfile } from './backtest-lane-book.ts';
+import { zoneOf } from './backtest-lane-plan.ts';
+import { type RenderCache, SideRenderer } from './backtest-lane-render.ts';
+import { insideWindow, isoMs, nextOpening, plusUtc } from './backtest-lane-time.ts';
+
+type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+
+/** What the send step needs of a pending message. */
+interface Due {
+  rule: Rule;
+  event: JourneyEvent;
+  customerId: string;
+  sendAtMs: number;
+}
+
+/** The decision for a due message: as core `SendDecision`, with the cap period's start. */
+type LaneSendDecision =
+  | { kind: 'defer'; untilMs: number }
+  | { kind: 'suppress'; reason: SuppressReason }
+  | {
+      kind: 'send';
+      channel: Channel;
+      to: string;
+      message: RenderedMessage;
+      fallback: boolean;
+      sinceMs: number;
+    };
+
+/** Renders a due message's template for a channel, locale and zone. */
+export interface LaneRender {
+  render(
+    due: Due,
+    profile: LaneProfile,
+    channel: Channel,
+    locale: string,
+    zone: string,
+  ): ReturnType<RenderFn>;
+}
+
+/** The production renderer (render-factory.ts) over a lane's message, through the render cache. */
+export function laneRenderer(
+  catalog: TemplateCatalog,
+  settings: EngineSettings,
+  files: Readonly<Record<string, string>>,
+  cache: RenderCache,
+): LaneRender {
+  const renderer = new SideRenderer(catalog, settings, files, cache);
+  return {
+    render(due, profile, channel, locale, zone) {
+      const { event } = due;
+      const messageId = messageIdFor(due.rule.id, event.id);
+      const record: MessageRecord = {
+        messageId,
+        ruleId: due.rule.id,
+        customerId: due.customerId,
+        trigger: {
+          id: event.id,
+          source: event.source,
+          detailType: event['detail-type'],
+          time: event.time,
+          detail: trimDetail(event.detail).detail,
+        },
+        createdAt: '',
+        sendAt: isoMs(due.sendAtMs),
+        status: 'sending',
+        attempts: 1,
+        history: [],
+        dedupeKey: '',
+      };
+      return renderer.render(record, due.rule, asCustomerProfile(profile), channel, locale, zone);
+    },
+  };
+}
+
+/**
+ * Decides a due message (send-message.ts `decide`, core `decideSend`). `capCount` counts the
+ * customer's cap slots since a time (other messages than this one).
+ */
+export function sendDecision(
+  due: Due,
+  profile: LaneProfile | undefined,
+  settings: EngineSettings,
+  nowMs: number,
+  renderer: LaneRender,
+  capCount: (sinceMs: number) => number,
+): LaneSendDecision {
+  const { rule } = due;
+  const sinceMs = plusUtc(nowMs, settings.cap.per, -1);
+  if (!rule.enabled) return { kind: 'suppress', reason: 'rule-disabled' };
+  if (profile === undefined) return { kind: 'suppress', reason: 'unknown-customer' };
+  const zone = zoneOf(profile, settings.defaults.timeZone);
+  const window = effectiveWindow(rule, settings);
+  if (window !== undefined && !insideWindow(window, nowMs, zone)) {
+    if (window.outside === 'drop') return { kind: 'suppress', reason: 'outside-window' };
+    return { kind: 'defer', untilMs: nextOpening(window, nowMs, zone) };
+  }
+  if (!rule.urgent && capCount(sinceMs) >= settings.cap.max)
+    return { kind: 'suppress', reason: 'frequency-cap' };
+  const locale = profile.locale ?? rule.locale ?? settings.defaults.locale;
+  let fallback = false;
+  for (const channel of rule.channels) {
+    const contact = contactOf(profile, channel, settings.defaults.country);
+    if (!contact.ok) {
+      fallback = true;
+      continue;
+    }
+    const rendered = renderer.render(due, profile, channel, locale, zone);
+    if (!rendered.ok) return { kind: 'suppress', reason: 'template-error' };
+    const message = rendered.message;
+    if (message.channel === 'sms' && rule.maxSegments !== undefined && message.segments > rule.maxSegments) {
+      fallback = true;
+      continue;
+    }
+    if (oversize(message) !== undefined) return { kind: 'suppress', reason: 'too-large' };
+    return { kind: 'send', channel, to: contact.to, message, fallback, sinceMs };
+  }
+  return { kind: 'suppress', reason: 'no-usable-channel' };
+}

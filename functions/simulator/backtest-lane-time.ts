@@ -1,0 +1,195 @@
+/**
+ * Time arithmetic for the backtest lane in epoch milliseconds: the answers of the luxon code in
+ * functions/core/planning (send windows, durations, ISO instants), without a `DateTime` per call.
+ * Every fast path is taken only where it is provably the same instant luxon gives; anything else
+ * (a DST change near the instant, a calendar month, an unusual ISO form) asks luxon itself, so
+ * the lane never approximates.
+ */
+import { DateTime, Duration, IANAZone } from 'luxon';
+import { nextWindowOpening } from '../core/planning/send-window.ts';
+import type { WindowSpec } from '../core/rules/rule-schema.ts';
+import { WEEKDAYS } from '../core/rules/weekdays.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Zone offsets (minutes) per zone and UTC hour; NaN marks an hour with a change inside it. */
+const offsets = new Map<string, Map<number, number>>();
+const zones = new Map<string, IANAZone>();
+
+function zoneOf(name: string): IANAZone {
+  let zone = zones.get(name);
+  if (zone === undefined) {
+    zone = IANAZone.create(name);
+    zones.set(name, zone);
+  }
+  return zone;
+}
+
+/** The zone's UTC offset in minutes at `ms`, cached per zone and hour (luxon's own answer). */
+function offsetAt(zoneName: string, ms: number): number {
+  let hours = offsets.get(zoneName);
+  if (hours === undefined) {
+    hours = new Map();
+    offsets.set(zoneName, hours);
+  }
+  const hour = Math.floor(ms / HOUR_MS);
+  let cached = hours.get(hour);
+  if (cached === undefined) {
+    const zone = zoneOf(zoneName);
+    const start = zone.offset(hour * HOUR_MS);
+    cached = start === zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? start : Number.NaN;
+    if (hours.size > 200_000) hours.clear();
+    hours.set(hour, cached);
+  }
+  return Number.isNaN(cached) ? zoneOf(zoneName).offset(ms) : cached;
+}
+
+/** A window's hours in minutes after local midnight and its week days (1 = Monday). */
+interface OpenHours {
+  days: ReadonlySet<number>;
+  start: number;
+  end: number;
+}
+
+const parsedWindows = new WeakMap<WindowSpec, OpenHours>();
+
+function openHours(window: WindowSpec): OpenHours {
+  let hours = parsedWindows.get(window);
+  if (hours === undefined) {
+    const [start = '00:00', end = '24:00'] = window.hours.split('-');
+    hours = {
+      days: new Set((window.days ?? WEEKDAYS).map((day) => WEEKDAYS.indexOf(day) + 1)),
+      start: minutes(start),
+      end: minutes(end),
+    };
+    parsedWindows.set(window, hours);
+  }
+  return hours;
+}
+
+function minutes(hhmm: string): number {
+  const [h = '0', m = '0'] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** ISO week day (1 = Monday) of a day number since the epoch (day 0 was a Thursday). */
+function weekdayOf(day: number): number {
+  return ((((day + 3) % 7) + 7) % 7) + 1;
+}
+
+/** Whether `ms` falls inside the window in `zone`: as core `isInsideWindow`. */
+export function insideWindow(window: WindowSpec, ms: number, zone: string): boolean {
+  const hours = openHours(window);
+  const local = ms + offsetAt(zone, ms) * 60_000;
+  const day = Math.floor(local / DAY_MS);
+  const minute = Math.floor((local - day * DAY_MS) / 60_000);
+  return hours.days.has(weekdayOf(day)) && minute >= hours.start && minute < hours.end;
+}
+
+/**
+ * The first instant at or after `ms` inside the window: as core `nextWindowOpening`. The fast
+ * path holds when the zone's offset is the same at `ms` and two hours either side of the
+ * opening (no DST change in between, the opening neither skipped nor repeated); else luxon.
+ */
+export function nextOpening(window: WindowSpec, ms: number, zone: string): number {
+  if (insideWindow(window, ms, zone)) return ms;
+  const hours = openHours(window);
+  const offset = offsetAt(zone, ms);
+  const firstDay = Math.floor((ms + offset * 60_000) / DAY_MS);
+  for (let day = firstDay; day <= firstDay + 14; day++) {
+    if (!hours.days.has(weekdayOf(day))) continue;
+    const opening = day * DAY_MS + hours.start * 60_000 - offset * 60_000;
+    const steady =
+      offsetAt(zone, opening) === offset &&
+      offsetAt(zone, opening - 2 * HOUR_MS) === offset &&
+      offsetAt(zone, opening + 2 * HOUR_MS) === offset;
+    if (!steady) break;
+    if (opening >= ms && insideWindow(window, opening, zone)) return opening;
+  }
+  return nextWindowOpening(window, DateTime.fromMillis(ms, { zone: 'utc' }), zone).toMillis();
+}
+
+/** A duration split into calendar days (weeks included) and exact milliseconds; undefined when it has months or years or fractions. */
+interface SplitDuration {
+  days: number;
+  ms: number;
+}
+
+const DURATION = /^(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+const durations = new Map<string, SplitDuration | null>();
+
+function split(iso: string): SplitDuration | undefined {
+  let found = durations.get(iso);
+  if (found === undefined) {
+    const m = DURATION.exec(iso);
+    if (m === null || iso.endsWith('T') || !/\d/.test(iso)) found = null;
+    else {
+      const sign = m[1] === undefined ? 1 : -1;
+      const n = (i: number) => Number(m[i] ?? 0);
+      found = {
+        days: sign * (n(2) * 7 + n(3)),
+        ms: sign * (n(4) * HOUR_MS + n(5) * 60_000 + n(6) * 1000),
+      };
+    }
+    if (durations.size < 10_000) durations.set(iso, found);
+  }
+  return found ?? undefined;
+}
+
+/**
+ * `ms` plus an ISO duration, as luxon adds it to a time in UTC (where a calendar day is 24 h).
+ * Months and years go through luxon.
+ */
+export function plusUtc(ms: number, iso: string, sign: 1 | -1 = 1): number {
+  const parts = split(iso);
+  if (parts !== undefined) return ms + sign * (parts.days * DAY_MS + parts.ms);
+  const duration = Duration.fromISO(iso);
+  const start = DateTime.fromMillis(ms, { zone: 'utc' });
+  return (sign === 1 ? start.plus(duration) : start.minus(duration)).toMillis();
+}
+
+/**
+ * `ms` plus a duration made only of hours, minutes and seconds (exact in any zone), and with
+ * `days`, of days and weeks too (exact in a fixed-offset zone); undefined otherwise.
+ */
+export function plusExact(ms: number, iso: string, days: 'days' | 'no-days' = 'no-days'): number | undefined {
+  const parts = split(iso);
+  if (parts === undefined || (parts.days !== 0 && days === 'no-days')) return undefined;
+  return ms + parts.days * DAY_MS + parts.ms;
+}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(Z|[+-]\d{2}:\d{2})$/;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** An ISO instant in its plain form (seconds, optional milliseconds, `Z` or `±hh:mm`) in ms; undefined for any other form. */
+export function fastInstant(iso: string): number | undefined {
+  const m = INSTANT.exec(iso);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  if (year === undefined || month === undefined || day === undefined) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > monthDays) return undefined;
+  if ((hour ?? 24) > 23 || (minute ?? 60) > 59 || (second ?? 60) > 59) return undefined;
+  const zone = m[8] ?? 'Z';
+  const offset =
+    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4)));
+  if (offset > 18 * 60 || offset < -18 * 60) return undefined;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number(m[7] ?? 0));
+  // Date.UTC maps years 0–99 to 1900–1999.
+  return year < 100 ? undefined : utc - offset * 60_000;
+}
+
+/** An ISO instant in ms as luxon reads it (`setZone`), NaN when it is not one. */
+export function instantOf(iso: string): number {
+  const fast = fastInstant(iso);
+  if (fast !== undefined) return fast;
+  const time = DateTime.fromISO(iso, { setZone: true });
+  return time.isValid ? time.toMillis() : Number.NaN;
+}
+
+/** `ms` as the store keeps instants (`isoOf`: UTC with milliseconds). */
+export function isoMs(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,350 @@
+/**
+ * One side of a backtest on the lane: the evaluate and send steps of production as plain
+ * functions over compact state (pending messages by id and correlation key, a heap of due
+ * sends, cap ledgers, dedupe claims, goal decisions), on a clock in epoch milliseconds. Settled
+ * messages are counted and dropped; state whose window has passed is evicted (`sweep`).
+ * tests/property/backtest-lane.property.test.ts holds it to the production path, rule by rule.
+ */
+import type { EngineSettings } from '../core/config/engine-settings.ts';
+import { goalIndexOf } from '../core/effect/goal-watch.ts';
+import { isHeldOut } from '../core/effect/holdout.ts';
+import { messageIdFor } from '../core/ids.ts';
+import type { JourneyEvent } from '../core/journey-event.ts';
+import { readPath, renderKeyTemplate } from '../core/paths.ts';
+import type { Rule } from '../core/rules/rule-schema.ts';
+import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
+import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-book.ts';
+import { type LanePlan, planLane } from './backtest-lane-plan.ts';
+import { type LaneRender, sendDecision } from './backtest-lane-send.ts';
+import { instantOf, isoMs, plusUtc } from './backtest-lane-time.ts';
+import { HeapScheduler } from './backtest-store.ts';
+import {
+  countSettled,
+  type DifferenceSampler,
+  emptyCounts,
+  type RuleCounts,
+  type SettledMessage,
+  type Side,
+} from './backtest-tally.ts';
+
+/** A message planned and not settled yet. */
+interface Pending {
+  key: string;
+  rule: Rule;
+  event: JourneyEvent;
+  customerId: string;
+  correlation: string | undefined;
+  sendAtMs: number;
+  reason: string | undefined;
+}
+
+interface GoalEntry {
+  atMs: number;
+  group: 'sent' | 'held-out';
+  converted: boolean;
+  /** Past this event time no goal event can convert it any more. */
+  untilMs: number;
+}
+
+function scalar(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** One side of a lane backtest. */
+export class LaneSide {
+  readonly counts = new Map<string, RuleCounts>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly byCorrelation = new Map<string, Set<string>>();
+  private readonly heap = new HeapScheduler();
+  private readonly ledgers = new Map<string, Map<string, number>>();
+  private readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
+  private readonly goals = new Map<string, Map<string, GoalEntry>>();
+  clockMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly side: Side,
+    private readonly rules: RuleSet,
+    private readonly settings: EngineSettings,
+    private readonly book: CustomerBook,
+    private readonly render: LaneRender,
+    private readonly sampler: DifferenceSampler,
+  ) {
+    for (const id of rules.rules.keys()) this.counts.set(id, emptyCounts());
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private countsOf(ruleId: string): RuleCounts {
+    let found = this.counts.get(ruleId);
+    if (found === undefined) {
+      found = emptyCounts();
+      this.counts.set(ruleId, found);
+    }
+    return found;
+  }
+
+  /** Counts a settled message and offers it for comparison. */
+  private settle(message: SettledMessage): void {
+    countSettled(this.countsOf(message.ruleId), message);
+    this.sampler.offer(this.side, message);
+  }
+
+  private settled(
+    pending: Pending,
+    status: string,
+    reason: string | undefined,
+    extra: Partial<SettledMessage> = {},
+  ): void {
+    this.forget(pending);
+    this.settle({
+      messageId: pending.key,
+      ruleId: pending.rule.id,
+      customerId: pending.customerId,
+      trigger: { id: pending.event.id },
+      status,
+      sendAt: isoMs(pending.sendAtMs),
+      ...(reason === undefined ? {} : { reason }),
+      ...extra,
+    });
+  }
+
+  private forget(pending: Pending): void {
+    this.pending.delete(pending.key);
+    if (pending.correlation === undefined) return;
+    const ids = this.byCorrelation.get(pending.correlation);
+    ids?.delete(pending.key);
+    if (ids?.size === 0) this.byCorrelation.delete(pending.correlation);
+  }
+
+  /** Sends every message due at or before `limitMs`, moving the clock to each send time. */
+  drainUntil(limitMs: number): void {
+    for (;;) {
+      const next = this.heap.takeDue(limitMs);
+      if (next === undefined) return;
+      if (next.atMs > this.clockMs) this.clockMs = next.atMs;
+      const pending = this.pending.get(next.messageId);
+      if (pending !== undefined) this.send(pending);
+    }
+  }
+
+  /** The send step for a due message (send-message.ts, send-to-provider.ts). */
+  private send(pending: Pending): void {
+    const nowMs = this.clockMs;
+    const profile = this.book.get(pending.customerId);
+    const decision = sendDecision(pending, profile, this.settings, nowMs, this.render, (since) =>
+      this.capCount(pending.customerId, since, pending.key),
+    );
+    if (decision.kind === 'defer') {
+      pending.sendAtMs = decision.untilMs;
+      pending.reason = 'outside-window';
+      this.heap.scheduleMs(pending.key, decision.untilMs);
+      return;
+    }
+    if (decision.kind === 'suppress') {
+      this.settled(pending, 'suppressed', decision.reason);
+      return;
+    }
+    const urgent = pending.rule.urgent;
+    const max = urgent ? undefined : this.settings.cap.max;
+    if (!this.reserve(pending.customerId, pending.key, nowMs, decision.sinceMs, max)) {
+      this.settled(pending, 'suppressed', 'frequency-cap');
+      return;
+    }
+    this.settled(pending, 'sent', decision.fallback ? 'fallback' : undefined, {
+      channel: decision.channel,
+      to: decision.to,
+      rendered: decision.message,
+    });
+  }
+
+  private capCount(customerId: string, sinceMs: number, except: string): number {
+    let count = 0;
+    for (const [key, at] of this.ledgers.get(customerId) ?? []) if (key !== except && at >= sinceMs) count++;
+    return count;
+  }
+
+  /** As the cap ledger's `reserveCapSlot`. */
+  private reserve(
+    customerId: string,
+    key: string,
+    atMs: number,
+    sinceMs: number,
+    max: number | undefined,
+  ): boolean {
+    const ledger = this.ledgers.get(customerId) ?? new Map<string, number>();
+    if (ledger.has(key)) return true;
+    for (const [id, sentAt] of ledger) if (sentAt < sinceMs) ledger.delete(id);
+    if (max !== undefined && ledger.size >= max) return false;
+    ledger.set(key, atMs);
+    this.ledgers.set(customerId, ledger);
+    return true;
+  }
+
+  /** Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers. */
+  evaluate(event: JourneyEvent, profile: LaneProfile | undefined): void {
+    for (const closer of this.rules.closers.match(event)) {
+      const value = scalar(readPath(event, closer.eventKey));
+      if (value === undefined) continue;
+      const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
+      for (const key of [...(this.byCorrelation.get(correlationKey(closer.rule.id, value)) ?? [])]) {
+        const pending = this.pending.get(key);
+        if (pending !== undefined) this.settled(pending, 'cancelled', reason);
+      }
+    }
+    this.attributeGoals(event);
+    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile);
+  }
+
+  /** As goal-attribution's `attributeGoals`: each decision converted at most once. */
+  private attributeGoals(event: JourneyEvent): void {
+    const timeMs = instantOf(event.time);
+    if (Number.isNaN(timeMs)) return;
+    for (const watch of goalIndexOf(this.rules).match(event)) {
+      const value = scalar(readPath(event, watch.spec.key));
+      if (value === undefined) continue;
+      const fromMs = plusUtc(timeMs, watch.spec.within, -1);
+      const found = this.goals.get(`${watch.rule.id}#${watch.kind}#${value}`);
+      if (found === undefined) continue;
+      for (const entry of found.values()) {
+        if (entry.converted || entry.atMs < fromMs || entry.atMs > timeMs) continue;
+        entry.converted = true;
+        const conversions = this.countsOf(watch.rule.id).conversions;
+        const name = `${watch.kind}/${entry.group}`;
+        conversions[name] = (conversions[name] ?? 0) + 1;
+      }
+    }
+  }
+
+  private recordGoal(
+    rule: Rule,
+    event: JourneyEvent,
+    key: string,
+    atMs: number,
+    group: GoalEntry['group'],
+  ): void {
+    for (const kind of ['goal', 'avoid'] as const) {
+      const spec = rule[kind];
+      if (spec === undefined) continue;
+      const value = scalar(readPath(event, spec.key));
+      if (value === undefined) continue;
+      const name = `${rule.id}#${kind}#${value}`;
+      const partition = this.goals.get(name) ?? new Map<string, GoalEntry>();
+      if (!partition.has(key))
+        partition.set(key, { atMs, group, converted: false, untilMs: plusUtc(atMs, spec.within) });
+      this.goals.set(name, partition);
+    }
+  }
+
+  /** As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. */
+  private plan(rule: Rule, event: JourneyEvent, profile: LaneProfile | undefined): void {
+    const nowMs = this.clockMs;
+    // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
+    const key = messageIdFor(rule.id, event.id);
+    let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs);
+    if (rule.dedupe !== undefined && decision.kind === 'schedule')
+      decision = this.claim(rule, event, key, decision);
+    const correlationPath = rule.cancel?.key ?? rule.expect?.key;
+    const value = correlationPath === undefined ? undefined : scalar(readPath(event, correlationPath));
+    if (decision.kind === 'schedule' && correlationPath !== undefined && value === undefined)
+      decision = { kind: 'suppress', reason: 'missing-field', detail: `${correlationPath} is missing` };
+    const customerId = profile?.id ?? this.namedCustomer(event);
+    const exists = this.pending.has(key);
+    const base = { messageId: key, ruleId: rule.id, customerId, trigger: { id: event.id } };
+    if (decision.kind === 'suppress') {
+      if (!exists)
+        this.settle({ ...base, status: 'suppressed', reason: decision.reason, sendAt: isoMs(nowMs) });
+      return;
+    }
+    if (profile !== undefined && isHeldOut(rule.id, customerId, rule.holdout)) {
+      const country = this.settings.defaults.country;
+      const channel = rule.channels.find((c) => contactOf(profile, c, country).ok);
+      if (!exists)
+        this.settle({
+          ...base,
+          status: 'held-out',
+          reason: 'holdout',
+          sendAt: isoMs(decision.atMs),
+          ...(channel === undefined ? {} : { channel }),
+        });
+      this.recordGoal(rule, event, key, decision.atMs, 'held-out');
+      return;
+    }
+    if (!exists) {
+      const correlation =
+        value === undefined || correlationPath === undefined ? undefined : correlationKey(rule.id, value);
+      const reason = decision.late ? 'late' : decision.deferred ? 'outside-window' : undefined;
+      this.pending.set(key, { key, rule, event, customerId, correlation, sendAtMs: decision.atMs, reason });
+      if (correlation !== undefined) {
+        const ids = this.byCorrelation.get(correlation) ?? new Set<string>();
+        ids.add(key);
+        this.byCorrelation.set(correlation, ids);
+      }
+      this.heap.scheduleMs(key, decision.atMs);
+    }
+    this.recordGoal(rule, event, key, decision.atMs, 'sent');
+  }
+
+  private claim(rule: Rule, event: JourneyEvent, key: string, decision: LanePlan): LanePlan {
+    const spec = rule.dedupe;
+    if (spec === undefined) return decision;
+    const rendered = renderKeyTemplate(spec.key, event);
+    if (!rendered.ok) return { kind: 'suppress', reason: 'missing-field', detail: rendered.detail };
+    const name = `${rule.id}#${rendered.key}`;
+    const nowMs = this.clockMs;
+    const held = this.dedupe.get(name);
+    if (held !== undefined && held.holder !== key && (held.expiresMs === undefined || held.expiresMs > nowMs))
+      return { kind: 'suppress', reason: 'duplicate', detail: `dedupe key '${rendered.key}' already used` };
+    if (held?.holder !== key)
+      this.dedupe.set(name, {
+        holder: key,
+        expiresMs: spec.horizon === undefined ? undefined : plusUtc(nowMs, spec.horizon),
+      });
+    return decision;
+  }
+
+  private namedCustomer(event: JourneyEvent): string {
+    const id = readPath(event, 'detail.customer.id') ?? readPath(event, 'detail.customerId');
+    return typeof id === 'string' && id !== '' ? id : 'unknown';
+  }
+
+  /**
+   * Drops state whose window has passed: cap ledgers with nothing inside the cap period, expired
+   * dedupe claims, goal decisions no event at or after `oldestEventMs` can convert.
+   */
+  sweep(oldestEventMs: number): void {
+    const sinceMs = plusUtc(this.clockMs, this.settings.cap.per, -1);
+    for (const [customerId, ledger] of this.ledgers) {
+      let live = false;
+      for (const at of ledger.values()) if (at >= sinceMs) live = true;
+      if (!live) this.ledgers.delete(customerId);
+    }
+    for (const [name, held] of this.dedupe)
+      if (held.expiresMs !== undefined && held.expiresMs <= this.clockMs) this.dedupe.delete(name);
+    for (const [name, partition] of this.goals) {
+      for (const [key, entry] of partition) if (entry.untilMs < oldestEventMs) partition.delete(key);
+      if (partition.size === 0) this.goals.delete(name);
+    }
+  }
+
+  /** Messages still pending at the end, as the comparison and counts see them. */
+  finish(): Map<string, SettledMessage> {
+    const out = new Map<string, SettledMessage>();
+    for (const pending of this.pending.values()) {
+      const counts = this.countsOf(pending.rule.id);
+      counts.planned++;
+      counts.pending++;
+      out.set(pending.key, {
+        messageId: pending.key,
+        ruleId: pending.rule.id,
+        customerId: pending.customerId,
+        trigger: { id: pending.event.id },
+        status: 'scheduled',
+        sendAt: isoMs(pending.sendAtMs),
+        ...(pending.reason === undefined ? {} : { reason: pending.reason }),
+      });
+    }
+    return out;
+  }
+}
