@@ -1,17 +1,8 @@
 import { buildConditionTree } from './alternatives.ts';
 import { type CompiledTree, compileTree, evaluateTree } from './compile-pattern.ts';
 import type { EventPattern } from './event-pattern.ts';
+import { chooseKeys, expandEntries, rankByUsage, TrieBuilder, type TrieNode } from './pattern-trie.ts';
 import {
-  chooseKeys,
-  expandEntries,
-  numericRanges,
-  type RangeRoute,
-  rankByUsage,
-  TrieBuilder,
-  type TrieNode,
-} from './pattern-trie.ts';
-import {
-  inNumericRange,
   isArray,
   isJsonObject,
   isLeafValue,
@@ -29,20 +20,22 @@ export interface PatternIndex<T> {
 /*
  * How the index works.
  *
- * Each entry's pattern is expanded into alternatives (`$or` branches). Most alternatives in a real
- * rule set pin some fields to exact values (`source`, `detail-type`, a product, a campaign). Those
- * "keyable" conditions are arranged into a trie: each trie node tests one event path by looking the
- * event's value there up in a hash map, and an alternative sits at the node reached by all of its
- * keyable conditions. Paths that more alternatives use come first, so alternatives share trie
- * prefixes and a node has few outgoing paths.
+ * Each entry's pattern is expanded into alternatives (`$or` branches). Every condition of an
+ * alternative that needs a value to be present at its path (everything but `exists: false`) is a
+ * key, and the keys are arranged into a trie, like event-ruler's automaton over all patterns: each
+ * trie node tests event paths, and an alternative sits at the node reached by all of its keys.
+ * Exact values are tested by a hash map per path, one child per value; the other operators (prefix,
+ * suffix, equals-ignore-case, wildcard, numeric, anything-but, exists, cidr) by a value router per
+ * path (`value-router.ts`: affix hash maps, a segment tree of numeric ranges, ...), one child per
+ * list of match values. Exact keys come first and paths that more alternatives use come first, so
+ * alternatives share trie prefixes and a node has few outgoing paths.
  *
  * Matching an event walks the trie, reading each tested path of the event only when a node needs
- * it (and once per event), taking only the branches whose value the event holds; then it fully
- * checks the alternatives found on the way (the candidates) with the compiled matcher, which covers
- * the non-exact conditions (prefix, numeric, anything-but, ...) and array consistency. The work per
- * event depends on how many alternatives agree with the event on every exact value, not on how many
- * rules there are. Alternatives with no exact value are found through a numeric range when they
- * have one ("any order over 4,990"), and otherwise sit at the root and are checked for every event.
+ * it (and once per event), taking only the branches whose condition the event's value there
+ * satisfies; then it checks the alternatives found on the way (the candidates) with the compiled
+ * matcher, for what the trie cannot see: array consistency below the top level and absence. An
+ * alternative is a candidate only when every one of its positive conditions has a witness, so the
+ * work per event follows the conditions the event satisfies, not the number of rules.
  *
  * Keying is sound because a keyable condition is positive (it needs a witness value), and in
  * array-consistent matching a positive condition's witness is one of the values found at its path
@@ -70,10 +63,8 @@ export function compilePatternIndex<T>(
   const alternatives: CompiledAlternative[] = [];
   expanded.forEach(({ entry, alternative: all, keyed }, alternative) => {
     const chosen = chooseKeys(keyed, rank);
-    const ranges = chosen.length === 0 ? numericRanges(all) : undefined;
-    if (ranges === undefined) trie.insert(trie.root, chosen, 0, alternative);
-    else trie.addRanges(ranges, alternative);
-    // A candidate reached through the trie holds a chosen value at each keyed path; for a top-level
+    trie.insert(trie.root, chosen, 0, alternative);
+    // A candidate reached through the trie holds a witness value at each keyed path; for a top-level
     // field that is the whole condition (see the note at the top), so the full check skips it.
     const implied = new Set(
       chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
@@ -85,7 +76,6 @@ export function compilePatternIndex<T>(
     entries.map((entry) => ({ value: entry.value })),
     alternatives,
     trie.root,
-    trie.rangeRoutes,
     trie.slotPaths,
   );
 }
@@ -107,12 +97,13 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
   private readonly slotValues: PathValues[];
   private readonly candidates: number[] = [];
   private candidateCount = 0;
+  /** The event of the current `match` call, for {@link reach}. */
+  private event: JsonObject = {};
 
   constructor(
     private readonly values: ReadonlyArray<{ readonly value: T }>,
     private readonly alternatives: ReadonlyArray<CompiledAlternative>,
     private readonly trieRoot: TrieNode,
-    private readonly rangeRoutes: ReadonlyArray<RangeRoute>,
     private readonly slotPaths: ReadonlyArray<ReadonlyArray<string>>,
   ) {
     this.alternativeStamps = new Uint32Array(alternatives.length);
@@ -132,8 +123,8 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     }
     const generation = ++this.generation;
     this.candidateCount = 0;
+    this.event = event;
     this.visit(this.trieRoot, event, generation);
-    for (const route of this.rangeRoutes) this.visitRanges(route, event, generation);
 
     let matched: number[] | undefined;
     for (let position = 0; position < this.candidateCount; position++) {
@@ -178,21 +169,18 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
         if (child !== undefined) this.visit(child, event, generation);
       }
     }
-  }
-
-  private visitRanges(route: RangeRoute, event: JsonObject, generation: number): void {
-    const found = this.valuesAt(route.slot, event, generation);
-    if (found === NONE) return;
-    for (const value of isArray(found) ? found : [found]) {
-      if (typeof value !== 'number') continue;
-      for (const { range, alternative } of route.ranges) {
-        if (this.alternativeStamps[alternative] !== generation && inNumericRange(range, value)) {
-          this.alternativeStamps[alternative] = generation;
-          this.candidates[this.candidateCount++] = alternative;
-        }
-      }
+    for (const route of node.routes) {
+      const found = this.valuesAt(route.slot, event, generation);
+      if (found === NONE) continue;
+      if (isArray(found)) for (const value of found) route.router.route(value, this.reach);
+      else route.router.route(found, this.reach);
     }
   }
+
+  /** Visits a child a value router reached, within the current `match` call. */
+  private readonly reach = (child: TrieNode): void => {
+    this.visit(child, this.event, this.generation);
+  };
 
   /** The event's leaf values at a slot's path, looked up once per event. */
   private valuesAt(slot: number, event: JsonObject, generation: number): PathValues {
@@ -212,9 +200,12 @@ function ascending(left: number, right: number): number {
   return left - right;
 }
 
-function resetStamps(node: TrieNode): void {
+function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
+  if (seen.has(node)) return;
+  seen.add(node);
   node.stamp = 0;
-  for (const edge of node.edges) for (const child of edge.children.values()) resetStamps(child);
+  for (const edge of node.edges) for (const child of edge.children.values()) resetStamps(child, seen);
+  for (const route of node.routes) for (const child of route.router.targets()) resetStamps(child, seen);
 }
 
 /**
