@@ -263,3 +263,75 @@ export function makeEvent(rng: Rng, sequence: number, catalogue: Catalogue): Rec
     },
   };
 }
+
+// --- the non-exact mix --------------------------------------------------------------------------
+
+const DOMAINS = ['example.com', 'example.org', 'mail.example.net', 'acme.test'];
+
+/** One non-exact condition, of every operator the matcher supports. */
+function addOperatorCondition(rng: Rng, detail: Fields, customer: Fields, catalogue: Catalogue): void {
+  switch (Math.floor(rng() * 12)) {
+    case 0: {
+      const low = Math.floor(rng() * 4000);
+      detail.amount = [{ numeric: ['>=', low, '<', low + 50 + Math.floor(rng() * 1000)] }];
+      return;
+    }
+    case 1:
+      detail.items = { qty: [{ numeric: ['>', Math.floor(rng() * 4)] }] };
+      return;
+    case 2:
+      customer.id = [{ prefix: `C-${Math.floor(rng() * 100)}` }];
+      return;
+    case 3:
+      detail.items = { sku: [{ prefix: `${pick(rng, catalogue.products)}-` }] };
+      return;
+    case 4:
+      detail.status = [{ 'anything-but': pickSome(rng, STATUSES, 3) }];
+      return;
+    case 5:
+      customer.preferences = { channel: [{ 'anything-but': { prefix: pick(rng, CHANNELS).slice(0, 2) } }] };
+      return;
+    case 6:
+      customer.email = [{ suffix: `@${pick(rng, DOMAINS)}` }];
+      return;
+    case 7:
+      customer.tier = [{ 'equals-ignore-case': pick(rng, TIERS).toUpperCase() }];
+      return;
+    case 8:
+      detail.campaign = [{ wildcard: `cmp-0*${Math.floor(rng() * 10)}` }];
+      return;
+    case 9:
+      customer.consent = { marketing: [{ exists: true }] };
+      return;
+    case 10:
+      detail.ip = [{ cidr: `10.${Math.floor(rng() * 4)}.0.0/16` }];
+      return;
+    default:
+      detail.product = [{ prefix: { 'equals-ignore-case': `p-1${Math.floor(rng() * 100)}` } }];
+  }
+}
+
+/**
+ * A rule of the non-exact mix: an exact `source` (a rule set is written per system) or, one rule in
+ * ten, a `detail-type` prefix across sources; then one to three operator conditions, no exact value.
+ */
+export function makeOperatorRule(rng: Rng, catalogue: Catalogue): EventPattern {
+  const detail: Fields = {};
+  const customer: Fields = {};
+  const count = 1 + Math.floor(rng() * 3);
+  for (let added = 0; added < count; added++) addOperatorCondition(rng, detail, customer, catalogue);
+  if (Object.keys(customer).length > 0) detail.customer = customer;
+  if (chance(rng, 0.1)) {
+    return { 'detail-type': [{ prefix: pick(rng, ['Order', 'Policy', 'Claim', 'Payment']) }], detail };
+  }
+  return { source: [pick(rng, SOURCES)], detail };
+}
+
+/** A journey event with a client address (for the mix's `cidr` conditions) and varied email domains. */
+export function makeOperatorEvent(rng: Rng, sequence: number, catalogue: Catalogue): Record<string, unknown> {
+  const event = makeEvent(rng, sequence, catalogue);
+  const detail: Record<string, unknown> = { ...Object(event.detail) };
+  detail.ip = `10.${Math.floor(rng() * 8)}.${Math.floor(rng() * 256)}.${Math.floor(rng() * 256)}`;
+  detail.customer = { ...Object(detail.customer), email: `c@${pick(rng, DOMAINS)}` };
+  return { ...event, detail };
+}

@@ -33,20 +33,29 @@ export interface PatternIndex<T> {
  * Matching an event walks the trie, reading each tested path of the event only when a node needs
  * it (and once per event), taking only the branches whose condition the event's value there
  * satisfies; then it checks the alternatives found on the way (the candidates) with the compiled
- * matcher, for what the trie cannot see: array consistency below the top level and absence. An
+ * matcher, for what the trie cannot see: absence, and array consistency where the event holds an
+ * array of objects on the way to a keyed nested path (each slot read records whether it did). An
  * alternative is a candidate only when every one of its positive conditions has a witness, so the
  * work per event follows the conditions the event satisfies, not the number of rules.
  *
  * Keying is sound because a keyable condition is positive (it needs a witness value), and in
  * array-consistent matching a positive condition's witness is one of the values found at its path
  * when the event's arrays are flattened. For the same reason a keyed top-level condition needs no
- * second check; deeper ones are checked again, since inside an array of objects they must hold in
- * the same element as their neighbours.
+ * second check, nor does a deeper one whose path met no array of the event: its value is the only
+ * one there. Where the path did meet an array, the keyed conditions are checked again, since inside
+ * an array of objects they must hold in the same element as their neighbours. Unkeyed (absence)
+ * conditions on their own are checked as a tree of their own: along the keyed paths there is no
+ * array, so grouping with the keyed ones would change nothing.
  */
 
 interface CompiledAlternative {
   readonly entry: number;
+  /** The conditions to check when the event holds an array on the way to a keyed nested path. */
   readonly tree: CompiledTree;
+  /** The conditions the trie did not key (absence, or a second list at one path); `undefined`: none. */
+  readonly residual: CompiledTree | undefined;
+  /** The slots of the keyed nested paths. */
+  readonly nestedSlots: ReadonlyArray<number>;
 }
 
 /**
@@ -70,7 +79,16 @@ export function compilePatternIndex<T>(
       chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
     );
     const remaining = all.filter((condition) => !implied.has(condition));
-    alternatives.push({ entry, tree: compileTree(buildConditionTree(remaining)) });
+    const keyedConditions = new Set(chosen.map((each) => each.condition));
+    const residual = all.filter((condition) => !keyedConditions.has(condition));
+    alternatives.push({
+      entry,
+      tree: compileTree(buildConditionTree(remaining)),
+      residual: residual.length === 0 ? undefined : compileTree(buildConditionTree(residual)),
+      nestedSlots: chosen
+        .filter((each) => each.condition.path.length > 1)
+        .map((each) => trie.slotFor(each.condition.path)),
+    });
   });
   return new CompiledPatternIndex(
     entries.map((entry) => ({ value: entry.value })),
@@ -95,6 +113,8 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
   private readonly entryStamps: Uint32Array;
   private readonly slotStamps: Uint32Array;
   private readonly slotValues: PathValues[];
+  /** 1 when the slot's path went through an array before its last key in this call's event. */
+  private readonly slotThroughArray: Uint8Array;
   private readonly candidates: number[] = [];
   private candidateCount = 0;
   /** The event of the current `match` call, for {@link reach}. */
@@ -110,6 +130,7 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     this.entryStamps = new Uint32Array(values.length);
     this.slotStamps = new Uint32Array(slotPaths.length);
     this.slotValues = slotPaths.map((): PathValues => NONE);
+    this.slotThroughArray = new Uint8Array(slotPaths.length);
   }
 
   match(event: unknown): T[] {
@@ -130,7 +151,7 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     for (let position = 0; position < this.candidateCount; position++) {
       const alternative = this.alternatives[this.candidates[position] ?? -1];
       if (alternative === undefined || this.entryStamps[alternative.entry] === generation) continue;
-      if (evaluateTree(alternative.tree, event)) {
+      if (this.holds(alternative, event, generation)) {
         this.entryStamps[alternative.entry] = generation;
         if (matched === undefined) matched = [alternative.entry];
         else matched.push(alternative.entry);
@@ -145,6 +166,20 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       if (box !== undefined) result.push(box.value);
     }
     return result;
+  }
+
+  /**
+   * Whether a candidate holds in full. When no keyed nested path went through an array of the
+   * event, each keyed condition held on its own value, so only the unkeyed ones are left to check
+   * (see the note at the top); otherwise they must hold together in one array element.
+   */
+  private holds(alternative: CompiledAlternative, event: JsonObject, generation: number): boolean {
+    let throughArray = false;
+    for (const slot of alternative.nestedSlots) {
+      if (this.slotStamps[slot] !== generation || this.slotThroughArray[slot] === 1) throughArray = true;
+    }
+    if (throughArray) return evaluateTree(alternative.tree, event);
+    return alternative.residual === undefined || evaluateTree(alternative.residual, event);
   }
 
   private visit(node: TrieNode, event: JsonObject, generation: number): void {
@@ -189,7 +224,9 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       const cached = this.slotValues[slot];
       return cached === undefined ? NONE : cached;
     }
+    walk.throughArray = false;
     const found = valuesAtPath(event, this.slotPaths[slot] ?? []);
+    this.slotThroughArray[slot] = walk.throughArray ? 1 : 0;
     this.slotStamps[slot] = generation;
     this.slotValues[slot] = found;
     return found;
@@ -208,6 +245,9 @@ function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
   for (const route of node.routes) for (const child of route.router.targets()) resetStamps(child, seen);
 }
 
+/** Set by {@link valuesAtPath}: whether the path met an array before its last key. */
+const walk = { throughArray: false };
+
 /**
  * The leaf values at `path` below the event. The common case, a path of plain objects ending in a
  * scalar, walks the keys without allocating; arrays anywhere switch to collecting every value.
@@ -216,6 +256,7 @@ function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValue
   let value: unknown = event;
   for (let depth = 0; depth < path.length; depth++) {
     if (isArray(value)) {
+      walk.throughArray = true;
       const collected: LeafValue[] = [];
       gather(value, path, depth, collected);
       return collected.length === 0 ? NONE : collected;
