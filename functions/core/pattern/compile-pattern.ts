@@ -25,7 +25,8 @@ import {
  * and event values are visited without building arrays.
  */
 
-type ValueTest = (value: LeafValue) => boolean;
+/** Whether one leaf value satisfies a compiled match value. */
+export type ValueTest = (value: LeafValue) => boolean;
 
 /** A compiled list of match values for one field. */
 interface CompiledLeaf {
@@ -82,7 +83,8 @@ function compileAnythingBut(operand: AnythingButOperand): ValueTest {
   return (value) => typeof value !== 'string' || !folded.has(foldCase(value));
 }
 
-function compileOperator(
+/** Compiles one operator match value into a test of leaf values; `undefined` for `exists` (no value to test). */
+export function compileOperator(
   matcher: Exclude<MatchValue, string | number | boolean | null>,
 ): ValueTest | undefined {
   if ('exists' in matcher) return undefined;

@@ -1,17 +1,8 @@
 import { buildConditionTree } from './alternatives.ts';
 import { type CompiledTree, compileTree, evaluateTree } from './compile-pattern.ts';
 import type { EventPattern } from './event-pattern.ts';
+import { chooseKeys, expandEntries, rankByUsage, TrieBuilder, type TrieNode } from './pattern-trie.ts';
 import {
-  chooseKeys,
-  expandEntries,
-  numericRanges,
-  type RangeRoute,
-  rankByUsage,
-  TrieBuilder,
-  type TrieNode,
-} from './pattern-trie.ts';
-import {
-  inNumericRange,
   isArray,
   isJsonObject,
   isLeafValue,
@@ -29,31 +20,42 @@ export interface PatternIndex<T> {
 /*
  * How the index works.
  *
- * Each entry's pattern is expanded into alternatives (`$or` branches). Most alternatives in a real
- * rule set pin some fields to exact values (`source`, `detail-type`, a product, a campaign). Those
- * "keyable" conditions are arranged into a trie: each trie node tests one event path by looking the
- * event's value there up in a hash map, and an alternative sits at the node reached by all of its
- * keyable conditions. Paths that more alternatives use come first, so alternatives share trie
- * prefixes and a node has few outgoing paths.
+ * Each entry's pattern is expanded into alternatives (`$or` branches). Every condition of an
+ * alternative that needs a value to be present at its path (everything but `exists: false`) is a
+ * key, and the keys are arranged into a trie, like event-ruler's automaton over all patterns: each
+ * trie node tests event paths, and an alternative sits at the node reached by all of its keys.
+ * Exact values are tested by a hash map per path, one child per value; the other operators (prefix,
+ * suffix, equals-ignore-case, wildcard, numeric, anything-but, exists, cidr) by a value router per
+ * path (`value-router.ts`: affix hash maps, a segment tree of numeric ranges, ...), one child per
+ * list of match values. Exact keys come first and paths that more alternatives use come first, so
+ * alternatives share trie prefixes and a node has few outgoing paths.
  *
  * Matching an event walks the trie, reading each tested path of the event only when a node needs
- * it (and once per event), taking only the branches whose value the event holds; then it fully
- * checks the alternatives found on the way (the candidates) with the compiled matcher, which covers
- * the non-exact conditions (prefix, numeric, anything-but, ...) and array consistency. The work per
- * event depends on how many alternatives agree with the event on every exact value, not on how many
- * rules there are. Alternatives with no exact value are found through a numeric range when they
- * have one ("any order over 4,990"), and otherwise sit at the root and are checked for every event.
+ * it (and once per event), taking only the branches whose condition the event's value there
+ * satisfies; then it checks the alternatives found on the way (the candidates) with the compiled
+ * matcher, for what the trie cannot see: absence, and array consistency where the event holds an
+ * array of objects on the way to a keyed nested path (each slot read records whether it did). An
+ * alternative is a candidate only when every one of its positive conditions has a witness, so the
+ * work per event follows the conditions the event satisfies, not the number of rules.
  *
  * Keying is sound because a keyable condition is positive (it needs a witness value), and in
  * array-consistent matching a positive condition's witness is one of the values found at its path
  * when the event's arrays are flattened. For the same reason a keyed top-level condition needs no
- * second check; deeper ones are checked again, since inside an array of objects they must hold in
- * the same element as their neighbours.
+ * second check, nor does a deeper one whose path met no array of the event: its value is the only
+ * one there. Where the path did meet an array, the keyed conditions are checked again, since inside
+ * an array of objects they must hold in the same element as their neighbours. Unkeyed (absence)
+ * conditions on their own are checked as a tree of their own: along the keyed paths there is no
+ * array, so grouping with the keyed ones would change nothing.
  */
 
 interface CompiledAlternative {
   readonly entry: number;
+  /** The conditions to check when the event holds an array on the way to a keyed nested path. */
   readonly tree: CompiledTree;
+  /** The conditions the trie did not key (absence, or a second list at one path); `undefined`: none. */
+  readonly residual: CompiledTree | undefined;
+  /** The slots of the keyed nested paths. */
+  readonly nestedSlots: ReadonlyArray<number>;
 }
 
 /**
@@ -70,22 +72,28 @@ export function compilePatternIndex<T>(
   const alternatives: CompiledAlternative[] = [];
   expanded.forEach(({ entry, alternative: all, keyed }, alternative) => {
     const chosen = chooseKeys(keyed, rank);
-    const ranges = chosen.length === 0 ? numericRanges(all) : undefined;
-    if (ranges === undefined) trie.insert(trie.root, chosen, 0, alternative);
-    else trie.addRanges(ranges, alternative);
-    // A candidate reached through the trie holds a chosen value at each keyed path; for a top-level
+    trie.insert(trie.root, chosen, 0, alternative);
+    // A candidate reached through the trie holds a witness value at each keyed path; for a top-level
     // field that is the whole condition (see the note at the top), so the full check skips it.
     const implied = new Set(
       chosen.filter((each) => each.condition.path.length === 1).map((each) => each.condition),
     );
     const remaining = all.filter((condition) => !implied.has(condition));
-    alternatives.push({ entry, tree: compileTree(buildConditionTree(remaining)) });
+    const keyedConditions = new Set(chosen.map((each) => each.condition));
+    const residual = all.filter((condition) => !keyedConditions.has(condition));
+    alternatives.push({
+      entry,
+      tree: compileTree(buildConditionTree(remaining)),
+      residual: residual.length === 0 ? undefined : compileTree(buildConditionTree(residual)),
+      nestedSlots: chosen
+        .filter((each) => each.condition.path.length > 1)
+        .map((each) => trie.slotFor(each.condition.path)),
+    });
   });
   return new CompiledPatternIndex(
     entries.map((entry) => ({ value: entry.value })),
     alternatives,
     trie.root,
-    trie.rangeRoutes,
     trie.slotPaths,
   );
 }
@@ -105,20 +113,24 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
   private readonly entryStamps: Uint32Array;
   private readonly slotStamps: Uint32Array;
   private readonly slotValues: PathValues[];
+  /** 1 when the slot's path went through an array before its last key in this call's event. */
+  private readonly slotThroughArray: Uint8Array;
   private readonly candidates: number[] = [];
   private candidateCount = 0;
+  /** The event of the current `match` call, for {@link reach}. */
+  private event: JsonObject = {};
 
   constructor(
     private readonly values: ReadonlyArray<{ readonly value: T }>,
     private readonly alternatives: ReadonlyArray<CompiledAlternative>,
     private readonly trieRoot: TrieNode,
-    private readonly rangeRoutes: ReadonlyArray<RangeRoute>,
     private readonly slotPaths: ReadonlyArray<ReadonlyArray<string>>,
   ) {
     this.alternativeStamps = new Uint32Array(alternatives.length);
     this.entryStamps = new Uint32Array(values.length);
     this.slotStamps = new Uint32Array(slotPaths.length);
     this.slotValues = slotPaths.map((): PathValues => NONE);
+    this.slotThroughArray = new Uint8Array(slotPaths.length);
   }
 
   match(event: unknown): T[] {
@@ -132,14 +144,14 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     }
     const generation = ++this.generation;
     this.candidateCount = 0;
+    this.event = event;
     this.visit(this.trieRoot, event, generation);
-    for (const route of this.rangeRoutes) this.visitRanges(route, event, generation);
 
     let matched: number[] | undefined;
     for (let position = 0; position < this.candidateCount; position++) {
       const alternative = this.alternatives[this.candidates[position] ?? -1];
       if (alternative === undefined || this.entryStamps[alternative.entry] === generation) continue;
-      if (evaluateTree(alternative.tree, event)) {
+      if (this.holds(alternative, event, generation)) {
         this.entryStamps[alternative.entry] = generation;
         if (matched === undefined) matched = [alternative.entry];
         else matched.push(alternative.entry);
@@ -154,6 +166,20 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       if (box !== undefined) result.push(box.value);
     }
     return result;
+  }
+
+  /**
+   * Whether a candidate holds in full. When no keyed nested path went through an array of the
+   * event, each keyed condition held on its own value, so only the unkeyed ones are left to check
+   * (see the note at the top); otherwise they must hold together in one array element.
+   */
+  private holds(alternative: CompiledAlternative, event: JsonObject, generation: number): boolean {
+    let throughArray = false;
+    for (const slot of alternative.nestedSlots) {
+      if (this.slotStamps[slot] !== generation || this.slotThroughArray[slot] === 1) throughArray = true;
+    }
+    if (throughArray) return evaluateTree(alternative.tree, event);
+    return alternative.residual === undefined || evaluateTree(alternative.residual, event);
   }
 
   private visit(node: TrieNode, event: JsonObject, generation: number): void {
@@ -178,21 +204,18 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
         if (child !== undefined) this.visit(child, event, generation);
       }
     }
-  }
-
-  private visitRanges(route: RangeRoute, event: JsonObject, generation: number): void {
-    const found = this.valuesAt(route.slot, event, generation);
-    if (found === NONE) return;
-    for (const value of isArray(found) ? found : [found]) {
-      if (typeof value !== 'number') continue;
-      for (const { range, alternative } of route.ranges) {
-        if (this.alternativeStamps[alternative] !== generation && inNumericRange(range, value)) {
-          this.alternativeStamps[alternative] = generation;
-          this.candidates[this.candidateCount++] = alternative;
-        }
-      }
+    for (const route of node.routes) {
+      const found = this.valuesAt(route.slot, event, generation);
+      if (found === NONE) continue;
+      if (isArray(found)) for (const value of found) route.router.route(value, this.reach);
+      else route.router.route(found, this.reach);
     }
   }
+
+  /** Visits a child a value router reached, within the current `match` call. */
+  private readonly reach = (child: TrieNode): void => {
+    this.visit(child, this.event, this.generation);
+  };
 
   /** The event's leaf values at a slot's path, looked up once per event. */
   private valuesAt(slot: number, event: JsonObject, generation: number): PathValues {
@@ -201,7 +224,9 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       const cached = this.slotValues[slot];
       return cached === undefined ? NONE : cached;
     }
+    walk.throughArray = false;
     const found = valuesAtPath(event, this.slotPaths[slot] ?? []);
+    this.slotThroughArray[slot] = walk.throughArray ? 1 : 0;
     this.slotStamps[slot] = generation;
     this.slotValues[slot] = found;
     return found;
@@ -212,10 +237,16 @@ function ascending(left: number, right: number): number {
   return left - right;
 }
 
-function resetStamps(node: TrieNode): void {
+function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
+  if (seen.has(node)) return;
+  seen.add(node);
   node.stamp = 0;
-  for (const edge of node.edges) for (const child of edge.children.values()) resetStamps(child);
+  for (const edge of node.edges) for (const child of edge.children.values()) resetStamps(child, seen);
+  for (const route of node.routes) for (const child of route.router.targets()) resetStamps(child, seen);
 }
+
+/** Set by {@link valuesAtPath}: whether the path met an array before its last key. */
+const walk = { throughArray: false };
 
 /**
  * The leaf values at `path` below the event. The common case, a path of plain objects ending in a
@@ -225,6 +256,7 @@ function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValue
   let value: unknown = event;
   for (let depth = 0; depth < path.length; depth++) {
     if (isArray(value)) {
+      walk.throughArray = true;
       const collected: LeafValue[] = [];
       gather(value, path, depth, collected);
       return collected.length === 0 ? NONE : collected;

@@ -1,25 +1,23 @@
 import { type Alternative, type Condition, expandAlternatives, isPositive } from './alternatives.ts';
 import { type EventPattern, InvalidPatternError } from './event-pattern.ts';
 import { validatePattern } from './validate-pattern.ts';
-import {
-  canonicalIp,
-  isNumericRange,
-  type LeafValue,
-  type NumericRange,
-  parseNumericRange,
-} from './value-ops.ts';
+import { canonicalIp, isJsonObject, type LeafValue } from './value-ops.ts';
+import { ValueRouter } from './value-router.ts';
 
 /*
  * Building the pattern index's trie (see the note in pattern-index.ts): which conditions of an
- * alternative are keyable, which of them it is keyed on, and the trie and range routes they form.
+ * alternative are keyable, in which order it is keyed on them, and the trie they form.
  */
 
-/** At most this many trie branches per alternative: a condition whose values would multiply past it stays unkeyed. */
+/** At most this many trie branches per alternative from exact values: a condition whose values would multiply past it goes through a value router instead. */
 const MAX_BRANCHES = 64;
 
 export interface TrieNode {
   readonly terminals: number[];
+  /** Exact-valued conditions: one child per value. */
   readonly edges: TrieEdge[];
+  /** Other positive conditions: one child per list of match values, reached through a {@link ValueRouter}. */
+  readonly routes: RouteEdge[];
   stamp: number;
 }
 
@@ -28,23 +26,17 @@ interface TrieEdge {
   readonly children: Map<LeafValue, TrieNode>;
 }
 
-/**
- * Alternatives with no exact-valued condition but a numeric range on some field (a catch-all such as
- * "any order over 4,990") are found by testing the event's numbers against their ranges, rather
- * than by checking them in full for every event.
- */
-export interface RangeRoute {
+interface RouteEdge {
   readonly slot: number;
-  readonly ranges: Array<{ readonly range: NumericRange; readonly alternative: number }>;
+  readonly router: ValueRouter<TrieNode>;
 }
 
 function newTrieNode(): TrieNode {
-  return { terminals: [], edges: [], stamp: 0 };
+  return { terminals: [], edges: [], routes: [], stamp: 0 };
 }
 
 /** Exact scalar values that equal-compare in a hash map; IP-address strings match by address instead. */
 function keyableValues(condition: Condition): LeafValue[] | undefined {
-  if (!isPositive(condition.values) || condition.values.length === 0) return undefined;
   const keys: LeafValue[] = [];
   for (const value of condition.values) {
     if (value !== null && typeof value === 'object') return undefined;
@@ -54,52 +46,63 @@ function keyableValues(condition: Condition): LeafValue[] | undefined {
   return [...new Set(keys)];
 }
 
-/**
- * For an alternative with nothing exact to key on: a condition whose match values are all numeric
- * ranges, if there is one. Such a condition needs a number within one of the ranges at its path.
- */
-export function numericRanges(
-  alternative: Alternative,
-): { condition: Condition; ranges: NumericRange[] } | undefined {
-  for (const condition of alternative) {
-    const ranges: NumericRange[] = [];
-    for (const value of condition.values) {
-      if (value === null || typeof value !== 'object' || !('numeric' in value)) break;
-      const range = parseNumericRange(value.numeric);
-      if (!isNumericRange(range)) break;
-      ranges.push(range);
-    }
-    if (ranges.length > 0 && ranges.length === condition.values.length) return { condition, ranges };
-  }
-  return undefined;
-}
-
 /** A stable, collision-free name for a path, used only while building. */
 function pathName(path: ReadonlyArray<string>): string {
   return JSON.stringify(path);
 }
 
+/** How a keyed condition enters the trie, in trie order: exact first, then selective routed lists. */
+const KEY_ORDER = { exact: 0, routed: 1, unselective: 2 } as const;
+
 interface KeyedCondition {
   readonly name: string;
   readonly condition: Condition;
   readonly values: ReadonlyArray<LeafValue>;
+  readonly order: (typeof KEY_ORDER)[keyof typeof KEY_ORDER];
 }
 
+/** `anything-but` and `exists: true` hold for almost any value: such lists narrow little, so they come last. */
+function isUnselective(condition: Condition): boolean {
+  return condition.values.some(
+    (value) => value !== null && typeof value === 'object' && ('anything-but' in value || 'exists' in value),
+  );
+}
+
+/**
+ * The conditions an alternative can be keyed on: every list that needs a value to be present
+ * (a witness) at its path. Lists satisfied by absence (`exists: false`) are only checked in full.
+ */
 function keyedConditions(alternative: Alternative): KeyedCondition[] {
   const byPath = new Map<string, KeyedCondition>();
   for (const condition of alternative) {
-    const values = keyableValues(condition);
-    if (values === undefined) continue;
+    if (condition.values.length === 0 || !isPositive(condition.values)) continue;
+    if (condition.values.some((value) => isJsonObject(value) && 'exists' in value && !value.exists)) continue;
     const name = pathName(condition.path);
+    const exact = keyableValues(condition);
+    const keyed: KeyedCondition =
+      exact === undefined
+        ? {
+            name,
+            condition,
+            values: [],
+            order: isUnselective(condition) ? KEY_ORDER.unselective : KEY_ORDER.routed,
+          }
+        : { name, condition, values: exact, order: KEY_ORDER.exact };
     const existing = byPath.get(name);
-    // Two exact conditions on one path (from `$or` branches) both must hold; keying on the narrower is enough.
-    if (existing === undefined || values.length < existing.values.length) {
-      byPath.set(name, { name, condition, values });
+    // Two conditions on one path (from `$or` branches) both must hold; keying on one is enough:
+    // an exact one, and of two exact ones the narrower.
+    if (
+      existing === undefined ||
+      keyed.order < existing.order ||
+      (keyed.order === KEY_ORDER.exact &&
+        existing.order === KEY_ORDER.exact &&
+        keyed.values.length < existing.values.length)
+    ) {
+      byPath.set(name, keyed);
     }
   }
   return [...byPath.values()];
 }
-
 /** An alternative of an entry, with the conditions it can be keyed on. */
 interface ExpandedAlternative {
   readonly entry: number;
@@ -133,28 +136,39 @@ export function rankByUsage(
   return (condition) => usage.get(condition.name) ?? 0;
 }
 
-/** The keyed conditions an alternative goes into the trie by, most used first, within {@link MAX_BRANCHES}. */
+/**
+ * The order an alternative's conditions go into the trie: exact ones first, most used first, while
+ * their values multiply to at most {@link MAX_BRANCHES} branches (one past it is routed instead);
+ * then routed lists, selective ones first. Every alternative orders the same way, so alternatives
+ * with the same conditions share trie nodes.
+ */
 export function chooseKeys(
   conditions: ReadonlyArray<KeyedCondition>,
   rank: (condition: KeyedCondition) => number,
 ): KeyedCondition[] {
-  const ordered = [...conditions].sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1));
-  const chosen: KeyedCondition[] = [];
+  const byRank = (a: KeyedCondition, b: KeyedCondition) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1);
+  const exact: KeyedCondition[] = [];
+  const routed: KeyedCondition[] = [];
   let branches = 1;
-  for (const condition of ordered) {
-    if (branches * condition.values.length > MAX_BRANCHES) continue;
+  for (const condition of conditions.filter((each) => each.order === KEY_ORDER.exact).sort(byRank)) {
+    if (branches * condition.values.length > MAX_BRANCHES) {
+      routed.push({ ...condition, values: [], order: KEY_ORDER.routed });
+      continue;
+    }
     branches *= condition.values.length;
-    chosen.push(condition);
+    exact.push(condition);
   }
-  return chosen;
+  routed.push(...conditions.filter((each) => each.order !== KEY_ORDER.exact));
+  return [...exact, ...routed.sort((a, b) => a.order - b.order || byRank(a, b))];
 }
 
-/** Builds the trie and the range routes; each tested path gets a slot the match looks up lazily. */
+/** Builds the trie; each tested path gets a slot the match looks up lazily. */
 export class TrieBuilder {
   readonly root = newTrieNode();
-  readonly rangeRoutes: RangeRoute[] = [];
   readonly slotPaths: Array<ReadonlyArray<string>> = [];
   private readonly slots = new Map<string, number>();
+  /** The child of each routed edge per list of match values, so equal lists share a node. */
+  private readonly routedChildren = new Map<RouteEdge, Map<string, TrieNode>>();
 
   slotFor(path: ReadonlyArray<string>): number {
     const name = pathName(path);
@@ -172,6 +186,10 @@ export class TrieBuilder {
       return;
     }
     const slot = this.slotFor(condition.condition.path);
+    if (condition.order !== KEY_ORDER.exact) {
+      this.insert(this.routedChild(node, slot, condition.condition), path, depth + 1, alternative);
+      return;
+    }
     let edge = node.edges.find((candidate) => candidate.slot === slot);
     if (edge === undefined) {
       edge = { slot, children: new Map() };
@@ -187,13 +205,24 @@ export class TrieBuilder {
     }
   }
 
-  addRanges(found: { condition: Condition; ranges: NumericRange[] }, alternative: number): void {
-    const slot = this.slotFor(found.condition.path);
-    let route = this.rangeRoutes.find((candidate) => candidate.slot === slot);
-    if (route === undefined) {
-      route = { slot, ranges: [] };
-      this.rangeRoutes.push(route);
+  private routedChild(node: TrieNode, slot: number, condition: Condition): TrieNode {
+    let edge = node.routes.find((candidate) => candidate.slot === slot);
+    if (edge === undefined) {
+      edge = { slot, router: new ValueRouter() };
+      node.routes.push(edge);
     }
-    for (const range of found.ranges) route.ranges.push({ range, alternative });
+    let children = this.routedChildren.get(edge);
+    if (children === undefined) {
+      children = new Map();
+      this.routedChildren.set(edge, children);
+    }
+    const key = JSON.stringify(condition.values);
+    let child = children.get(key);
+    if (child === undefined) {
+      child = newTrieNode();
+      children.set(key, child);
+      for (const value of condition.values) edge.router.add(value, child);
+    }
+    return child;
   }
 }

@@ -291,3 +291,171 @@ describe('validatePattern on arbitrary input', () => {
     fc.assert(property, { numRuns: 1000 });
   });
 });
+
+/*
+ * The value routers (prefix/suffix hash maps per length, case-folded maps, wildcards filed by their
+ * literal ends, the numeric segment tree, anything-but and cidr tests, exists) see many lists per
+ * path only when many patterns share a path: these draw 20–60 single-path-heavy patterns from a
+ * vocabulary of strings that are affixes of one another (empty, unicode, case variants whose folds
+ * change length) and numbers at and next to every range bound.
+ */
+const ROUTED_STRINGS = [
+  '',
+  'a',
+  'ab',
+  'abc',
+  'Ab',
+  'AB',
+  'é',
+  'É',
+  'éa',
+  'ß',
+  'İ',
+  'i̇',
+  '😀',
+  'a😀',
+  'b',
+  'cab',
+];
+const BOUNDS = [-5e9, -1, 0, 0.000001, 1, 2.5, 3, 5e9] as const;
+const ROUTED_NUMBERS = [...BOUNDS, -5e9 - 1, 0.0000005, 2.4999999, 2.500001, 5e9 + 1, 7];
+const routedString = fc.constantFrom(...ROUTED_STRINGS);
+const bound = fc.constantFrom(...BOUNDS);
+
+const numericArb = fc
+  .tuple(fc.constantFrom('>', '>=', '<', '<=', '=', 'range'), bound, bound, fc.boolean(), fc.boolean())
+  .map(([operator, low, high, lowInclusive, highInclusive]) =>
+    operator === 'range'
+      ? [lowInclusive ? '>=' : '>', Math.min(low, high), highInclusive ? '<=' : '<', Math.max(low, high)]
+      : [operator, low],
+  );
+
+const routedValueArb: fc.Arbitrary<MatchValue> = fc.oneof(
+  routedString,
+  fc.constantFrom(...ROUTED_NUMBERS, true, null, '10.0.0.1'),
+  fc.record({ prefix: routedString }),
+  fc.record({ suffix: routedString }),
+  fc.record({ prefix: fc.record({ 'equals-ignore-case': routedString }) }),
+  fc.record({ suffix: fc.record({ 'equals-ignore-case': routedString }) }),
+  fc.record({ 'equals-ignore-case': routedString }),
+  fc.record({ wildcard: fc.constantFrom('a*', '*b', '*a*', 'a*c', '*', 'é*', '*😀', 'a*b*c', 'ab') }),
+  { weight: 2, arbitrary: fc.record({ numeric: numericArb }) },
+  fc.record({
+    'anything-but': fc.oneof(
+      routedString,
+      fc.array(routedString, { minLength: 1, maxLength: 3 }),
+      fc.constantFrom(0, 1, [0, 3]),
+      fc.record({ prefix: routedString }),
+      fc.record({ suffix: fc.array(routedString, { minLength: 1, maxLength: 2 }) }),
+      fc.record({ 'equals-ignore-case': routedString }),
+      fc.record({ wildcard: fc.constantFrom('a*', '*b') }),
+    ),
+  }),
+  fc.record({ exists: fc.boolean() }),
+  fc.record({ cidr: fc.constantFrom('10.0.0.0/24', '10.0.0.0/8') }),
+);
+
+const routedPatternArb: fc.Arbitrary<EventPattern> = fc
+  .record(
+    {
+      a: fc.array(routedValueArb, { minLength: 1, maxLength: 3 }),
+      b: fc.record({ c: fc.array(routedValueArb, { minLength: 1, maxLength: 2 }) }),
+      d: fc.array(fc.constantFrom('x', 'y'), { minLength: 1, maxLength: 1 }),
+    },
+    { requiredKeys: [] },
+  )
+  .filter((pattern) => Object.keys(pattern).length > 0)
+  .map((pattern): EventPattern => pattern)
+  .filter(isValidPattern);
+
+const routedLeaf = fc.oneof(routedString, fc.constantFrom(...ROUTED_NUMBERS, true, false, null, '10.0.0.1'));
+const routedFieldArb = fc.oneof(
+  { weight: 3, arbitrary: routedLeaf },
+  fc.array(routedLeaf, { maxLength: 3 }),
+  fc.array(fc.array(routedLeaf, { maxLength: 2 }), { maxLength: 2 }),
+);
+const routedEventArb = fc.record(
+  {
+    a: routedFieldArb,
+    b: fc.oneof(
+      fc.record({ c: routedFieldArb }, { requiredKeys: [] }),
+      fc.array(fc.record({ c: routedFieldArb }, { requiredKeys: [] }), { maxLength: 3 }),
+      routedLeaf,
+    ),
+    d: fc.constantFrom('x', 'y'),
+  },
+  { requiredKeys: [] },
+);
+
+describe('compilePatternIndex with non-exact conditions indexed', () => {
+  it('agrees with matchesPattern when many lists share a path', () => {
+    // Arrange
+    let matches = 0;
+    let misses = 0;
+    const property = fc.property(
+      fc.array(routedPatternArb, { minLength: 20, maxLength: 60 }),
+      fc.array(routedEventArb, { minLength: 1, maxLength: 4 }),
+      (patterns, events) => {
+        const index = compilePatternIndex(
+          patterns.map((pattern, position) => ({ pattern, value: position })),
+        );
+        for (const event of events) {
+          // Act
+          const indexed = index.match(event);
+
+          // Assert
+          const expected = patterns.flatMap((pattern, position) =>
+            matchesPattern(pattern, event) ? [position] : [],
+          );
+          expect(indexed).toEqual(expected);
+          matches += expected.length;
+          misses += patterns.length - expected.length;
+        }
+      },
+    );
+
+    fc.assert(property, { numRuns: 400 });
+
+    expect(matches).toBeGreaterThan(1000);
+    expect(misses).toBeGreaterThan(300);
+  });
+
+  it.each([
+    // [pattern, event, matches] — the expected answer is EventBridge's documented behaviour.
+    [{ a: [{ prefix: '' }] }, { a: '' }, true],
+    [{ a: [{ prefix: 'ab' }] }, { a: 'ab' }, true],
+    [{ a: [{ prefix: 'ab' }] }, { a: 'a' }, false],
+    [{ a: [{ suffix: '😀' }] }, { a: 'a😀' }, true],
+    [{ a: [{ suffix: { 'equals-ignore-case': 'É' } }] }, { a: 'cAFé' }, true],
+    [{ a: [{ numeric: ['>', 0, '<=', 3] }] }, { a: 3 }, true],
+    [{ a: [{ numeric: ['>', 0, '<=', 3] }] }, { a: 0 }, false],
+    [{ a: [{ numeric: ['>', 3] }] }, { a: 5e9 }, true],
+    [{ a: [{ numeric: ['<', 5e9] }] }, { a: 5e9 + 1 }, false],
+    [{ a: [{ numeric: ['=', 2.5] }] }, { a: [1, 2.5] }, true],
+    [{ a: [{ 'anything-but': { prefix: 'ab' } }] }, {}, false],
+    [{ a: [{ 'anything-but': { prefix: 'ab' } }] }, { a: ['abc', 'b'] }, true],
+    [{ a: [{ 'anything-but': { prefix: 'ab' } }] }, { a: ['abc'] }, false],
+    [{ a: [{ exists: true }] }, { a: [] }, false],
+    [{ b: { c: [{ prefix: 'a' }], d: [{ exists: false }] } }, { b: { c: 'ab' } }, true],
+    [{ b: { c: [{ prefix: 'a' }], e: [1] } }, { b: [{ c: 'ab' }, { e: 1 }] }, false],
+    [{ b: { c: [{ prefix: 'a' }], e: [1] } }, { b: [{ c: 'b' }, { c: 'ab', e: 1 }] }, true],
+    [{ a: [{ wildcard: 'a*c' }] }, { a: 'ac' }, true],
+    [{ a: [{ cidr: '10.0.0.0/24' }] }, { a: '10.0.0.255' }, true],
+  ] satisfies Array<[EventPattern, Record<string, unknown>, boolean]>)(
+    'indexes %j against %j as a match: %s, like the reference',
+    (pattern, event, expected) => {
+      // Arrange: the pattern among others on the same path, so its router holds several lists.
+      const others: EventPattern[] = [{ a: [{ prefix: 'z' }] }, { a: [{ numeric: ['>', 100] }] }];
+      const index = compilePatternIndex(
+        [pattern, ...others].map((each, position) => ({ pattern: each, value: position })),
+      );
+
+      // Act
+      const found = index.match(event).includes(0);
+
+      // Assert
+      expect(found).toBe(expected);
+      expect(matchesPattern(pattern, event)).toBe(expected);
+    },
+  );
+});
