@@ -31,6 +31,7 @@ const TERMINAL: ReadonlySet<MessageStatus> = new Set([
   'bounced',
   'suppressed',
   'cancelled',
+  'held-out',
 ]);
 
 let runtime: LocalRuntime;

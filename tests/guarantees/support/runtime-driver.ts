@@ -56,6 +56,7 @@ export function outcomeOf(record: MessageRecord): OutcomeClass {
     case 'cancelled':
       return 'cancelled';
     case 'suppressed':
+    case 'held-out': // the simulator's `suppressed (holdout)`
     case 'failed':
       return 'suppressed';
     case 'scheduled':
