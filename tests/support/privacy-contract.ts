@@ -148,5 +148,43 @@ export function describePrivacyContract(name: string, makeStores: MakeStores): v
       ).toBe(0);
       expect((await stores.customerIndex.listEntries('cust-bo')).map((entry) => entry.id)).toEqual(['m-bo']);
     });
+
+    test("the customer index lists a customer's goal-ledger entries and an erase deletes them", async () => {
+      const stores = await makeStores();
+      const at = '2026-11-23T09:00:00.000Z';
+      const hers = {
+        ruleId: 'winback',
+        messageId: 'm-g1',
+        group: 'held-out' as const,
+        at,
+        customerId: 'cust-anna',
+      };
+      const his = { ruleId: 'winback', messageId: 'm-g2', group: 'sent' as const, at, customerId: 'cust-bo' };
+      await stores.goals.recordDecision(hers, { goal: 'cust-anna', avoid: 'cust-anna' });
+      await stores.goals.recordDecision(his, { goal: 'cust-bo' });
+
+      const entries = await stores.customerIndex.listEntries('cust-anna');
+      const read = await Promise.all(entries.map((entry) => stores.customerIndex.readEntry(entry)));
+      const deleted = await Promise.all(
+        entries.map((entry) => stores.customerIndex.deleteEntry('cust-anna', entry)),
+      );
+      const window = { from: '2026-11-23T00:00:00.000Z', until: '2026-11-24T00:00:00.000Z' };
+
+      expect(entries.map((entry) => [entry.kind, entry.id, entry.at]).sort()).toEqual([
+        ['GOAL', 'avoid:m-g1', at],
+        ['GOAL', 'goal:m-g1', at],
+      ]);
+      expect(read).toEqual([
+        expect.objectContaining({ messageId: 'm-g1', customerId: 'cust-anna' }),
+        expect.objectContaining({ messageId: 'm-g1', customerId: 'cust-anna' }),
+      ]);
+      expect(deleted).toEqual([true, true]);
+      expect(await stores.customerIndex.listEntries('cust-anna')).toEqual([]);
+      expect(await stores.goals.findDecisions('winback', 'goal', 'cust-anna', window)).toEqual([]);
+      expect(await stores.goals.findDecisions('winback', 'avoid', 'cust-anna', window)).toEqual([]);
+      expect(
+        (await stores.goals.findDecisions('winback', 'goal', 'cust-bo', window)).map((d) => d.messageId),
+      ).toEqual(['m-g2']);
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { CustomerIndex, CustomerIndexEntry } from '../../app/ports/customer-index.ts';
+import type { MemoryGoalLedger } from './memory-goal-ledger.ts';
 import type { MemoryMessageStore } from './memory-message-store.ts';
 import type { MemoryReplyStore } from './memory-reply-store.ts';
 import type { MemoryThresholdCounters } from './memory-threshold-counters.ts';
@@ -7,11 +8,13 @@ import type { MemoryThresholdCounters } from './memory-threshold-counters.ts';
 type Ref =
   | { kind: 'MSG'; id: string }
   | { kind: 'REPLY'; id: string }
-  | { kind: 'THRESHOLD'; counter: string; position: string };
+  | { kind: 'THRESHOLD'; counter: string; position: string }
+  | { kind: 'GOAL'; partition: string; id: string };
 
 /**
  * {@link CustomerIndex} in memory, over the memory stores that file items under a customer (the
- * DynamoDB timeline index holds the same kinds: messages, replies, threshold entries).
+ * DynamoDB timeline index holds the same kinds: messages, replies, threshold entries, goal-ledger
+ * decisions).
  */
 export class MemoryCustomerIndex implements CustomerIndex {
   constructor(
@@ -19,6 +22,7 @@ export class MemoryCustomerIndex implements CustomerIndex {
       messages: MemoryMessageStore;
       inboundReplies: MemoryReplyStore;
       thresholds: MemoryThresholdCounters;
+      goals: MemoryGoalLedger;
     },
   ) {}
 
@@ -38,17 +42,27 @@ export class MemoryCustomerIndex implements CustomerIndex {
         entries.push(entry({ kind: 'THRESHOLD', counter, position }, counts.eventId, counts.at));
       }
     }
+    for (const [partition, decisions] of this.stores.goals.entries) {
+      for (const decision of decisions.values()) {
+        if (decision.customerId !== customerId) continue;
+        // Same id as DynamoDB's `<at>#GOAL#<kind>:<messageId>`: the kind is the partition's second part.
+        const id = `${partition.slice(decision.ruleId.length + 1).split('#')[0]}:${decision.messageId}`;
+        entries.push(entry({ kind: 'GOAL', partition, id: decision.messageId }, id, decision.at));
+      }
+    }
     return entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 
   async readEntry(indexEntry: CustomerIndexEntry): Promise<Record<string, unknown> | undefined> {
     const ref = parseRef(indexEntry.ref);
     const found =
-      ref.kind === 'MSG'
-        ? this.stores.messages.records.get(ref.id)
-        : ref.kind === 'REPLY'
-          ? this.stores.inboundReplies.replies.get(ref.id)
-          : this.stores.thresholds.thresholdCounters.get(ref.counter)?.get(ref.position);
+      ref.kind === 'GOAL'
+        ? this.stores.goals.entries.get(ref.partition)?.get(ref.id)
+        : ref.kind === 'MSG'
+          ? this.stores.messages.records.get(ref.id)
+          : ref.kind === 'REPLY'
+            ? this.stores.inboundReplies.replies.get(ref.id)
+            : this.stores.thresholds.thresholdCounters.get(ref.counter)?.get(ref.position);
     return found === undefined ? undefined : { ...structuredClone(found) };
   }
 
@@ -57,6 +71,10 @@ export class MemoryCustomerIndex implements CustomerIndex {
     if (ref.kind === 'MSG') {
       const record = this.stores.messages.records.get(ref.id);
       return record?.customerId === customerId && this.stores.messages.records.delete(ref.id);
+    }
+    if (ref.kind === 'GOAL') {
+      const decisions = this.stores.goals.entries.get(ref.partition);
+      return decisions?.get(ref.id)?.customerId === customerId && decisions.delete(ref.id);
     }
     if (ref.kind === 'REPLY') {
       const reply = this.stores.inboundReplies.replies.get(ref.id);
@@ -89,6 +107,15 @@ function parseRef(ref: string): Ref {
       typeof parsed.position === 'string'
     ) {
       return { kind: 'THRESHOLD', counter: parsed.counter, position: parsed.position };
+    }
+    if (
+      parsed.kind === 'GOAL' &&
+      'partition' in parsed &&
+      typeof parsed.partition === 'string' &&
+      'id' in parsed &&
+      typeof parsed.id === 'string'
+    ) {
+      return { kind: 'GOAL', partition: parsed.partition, id: parsed.id };
     }
   }
   throw new RangeError('customer index: the entry was not issued by this store');

@@ -13,7 +13,8 @@ interface Entry extends GoalDecision {
 
 /** {@link GoalLedger} in memory: entries by `ruleId#kind#value`, tallies by `ruleId#day#group`. */
 export class MemoryGoalLedger implements GoalLedger {
-  private readonly entries = new Map<string, Map<string, Entry>>();
+  /** Entries by partition `ruleId#kind#value`, then message id (the customer index reads them). */
+  readonly entries = new Map<string, Map<string, Entry>>();
   private readonly counts = new Map<string, EffectTally>();
 
   async recordDecision(

@@ -33,6 +33,7 @@ export function createMemoryStores(): MemoryStores {
   const rejected = new MemoryRejectedLog();
   const thresholds = new MemoryThresholdCounters();
   const events = new MemoryEventArchive();
+  const goals = new MemoryGoalLedger();
   return {
     messages,
     profiles: new MemoryProfileStore(),
@@ -43,8 +44,8 @@ export function createMemoryStores(): MemoryStores {
     thresholds,
     rejected,
     queries: new MemoryConsoleQueries({ messages, inboundReplies, rejected, events }),
-    goals: new MemoryGoalLedger(),
-    customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds }),
+    goals,
+    customerIndex: new MemoryCustomerIndex({ messages, inboundReplies, thresholds, goals }),
     audit: new MemoryAuditLog(),
     ruleSets: new MemoryRuleSets(),
     events,
