@@ -1,7 +1,7 @@
 /**
  * `nudge start --auth oidc`: the console's sign-in on a developer's machine, against any OIDC
  * issuer (a Cognito pool, the company's IdP, a provider on loopback). The issuer and client id
- * come from the command line (or `NUDGE_OIDC_ISSUER`, `NUDGE_OIDC_CLIENT_ID`); the client secret from `NUDGE_OIDC_CLIENT_SECRET` or `oidc.clientSecret`
+ * come from the command line (or `NUDGE_OIDC_ISSUER`, `NUDGE_OIDC_CLIENT_ID`); the client secret (none for a public PKCE client) from `NUDGE_OIDC_CLIENT_SECRET` or `oidc.clientSecret`
  * in the git-ignored `nudge.secrets.json`; the session secret from `NUDGE_CONSOLE_SESSION_SECRET`
  * or generated once into `<dataDir>/console-session-secret` (owner-only), so a restart keeps
  * people signed in.
@@ -16,7 +16,8 @@ import type { ConsoleAuthConfigInput } from '../../functions/console/auth/auth-c
 export interface LocalConsoleAuth {
   issuer: string;
   clientId: string;
-  clientSecret: string;
+  /** Absent for a public client (PKCE only, like the stack's Cognito client). */
+  clientSecret?: string;
   sessionSecret: string;
   groupsClaim?: string;
 }
@@ -40,13 +41,8 @@ export function readLocalConsoleAuth(
     return { ok: false, error: '--auth oidc needs --oidc-issuer <url> (or NUDGE_OIDC_ISSUER)' };
   if (clientId === undefined || clientId === '')
     return { ok: false, error: '--auth oidc needs --oidc-client-id <id> (or NUDGE_OIDC_CLIENT_ID)' };
-  const clientSecret = env.NUDGE_OIDC_CLIENT_SECRET ?? secretFromFile(files.secretsFile);
-  if (clientSecret === undefined || clientSecret === '') {
-    return {
-      ok: false,
-      error: `--auth oidc needs the client secret: set NUDGE_OIDC_CLIENT_SECRET or oidc.clientSecret in ${files.secretsFile}`,
-    };
-  }
+  const secret = env.NUDGE_OIDC_CLIENT_SECRET ?? secretFromFile(files.secretsFile);
+  const clientSecret = secret === '' ? undefined : secret;
   const sessionSecret = env.NUDGE_CONSOLE_SESSION_SECRET ?? localSessionSecret(files.dataDir);
   if (sessionSecret.length < 32)
     return { ok: false, error: 'NUDGE_CONSOLE_SESSION_SECRET must be at least 32 characters' };
@@ -55,7 +51,7 @@ export function readLocalConsoleAuth(
     auth: {
       issuer,
       clientId,
-      clientSecret,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
       sessionSecret,
       ...(options.groupsClaim === undefined ? {} : { groupsClaim: options.groupsClaim }),
     },
@@ -67,7 +63,7 @@ export function localConsoleAuthConfig(auth: LocalConsoleAuth, consoleUrl: strin
   return {
     issuer: auth.issuer,
     clientId: auth.clientId,
-    clientSecret: auth.clientSecret,
+    ...(auth.clientSecret === undefined ? {} : { clientSecret: auth.clientSecret }),
     sessionSecret: auth.sessionSecret,
     redirectUrl: new URL('/auth/callback', consoleUrl).href,
     ...(auth.groupsClaim === undefined ? {} : { groupsClaim: auth.groupsClaim }),

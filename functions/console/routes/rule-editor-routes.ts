@@ -21,13 +21,13 @@ import { readForm } from './request-input.ts';
 import type { Route, RouteContext } from './route.ts';
 import {
   activeContent,
-  CONSOLE_ACTOR,
   daysFrom,
   draftFromForm,
   expectedVersionFrom,
   issueJson,
   messageFrom,
   publishDraft,
+  recordedActor,
   ruleSetsOf,
 } from './rule-set-input.ts';
 
@@ -166,7 +166,7 @@ async function publish(ctx: RouteContext): Promise<Response> {
   const result = await publishDraft(rules, draft, {
     expectedVersion,
     message: messageFrom(form.get('message')),
-    by: CONSOLE_ACTOR,
+    by: recordedActor(ctx.actor),
     at: ctx.backend.clock().now,
     days: daysFrom(form.get('days')),
   });
@@ -197,7 +197,7 @@ async function rollback(ctx: RouteContext): Promise<Response> {
     await rules.store.rollback(version, {
       expectedVersion: expectedVersionFrom(form.get('expectedVersion')),
       at: ctx.backend.clock().now,
-      by: CONSOLE_ACTOR,
+      by: recordedActor(ctx.actor),
       message: messageFrom(form.get('message')),
     });
   } catch (error) {

@@ -147,5 +147,7 @@ function conflict(error: RuleSetConflictError): PublishOutcome {
   return { outcome: 'conflict', message: error.message, activeVersion: error.activeVersion };
 }
 
-/** Who a console write is recorded as, until the route context carries the signed-in user. */
-export const CONSOLE_ACTOR = 'console';
+/** Who a console write is recorded as: the signed-in user, or `console` when the route has none. */
+export function recordedActor(actor: string | undefined): string {
+  return actor ?? 'console';
+}

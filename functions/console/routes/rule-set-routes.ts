@@ -20,13 +20,13 @@ import type { RuleSetConsole } from '../rule-set-console.ts';
 import type { Route, RouteContext } from './route.ts';
 import {
   activeContent,
-  CONSOLE_ACTOR,
   daysFrom,
   draftFromJson,
   expectedVersionFrom,
   issueJson,
   messageFrom,
   publishDraft,
+  recordedActor,
   ruleSetsOf,
 } from './rule-set-input.ts';
 
@@ -153,7 +153,7 @@ async function publish(ctx: RouteContext): Promise<Response> {
   const result = await publishDraft(rules, draft, {
     expectedVersion: expectedVersionFrom(body.expectedVersion),
     message: messageFrom(body.message),
-    by: CONSOLE_ACTOR,
+    by: recordedActor(ctx.actor),
     at: ctx.backend.clock().now,
     days: daysFrom(body.days),
   });
@@ -194,7 +194,7 @@ async function rollback(ctx: RouteContext): Promise<Response> {
     const move = await rules.store.rollback(version, {
       expectedVersion: expectedVersionFrom(body.expectedVersion),
       at: ctx.backend.clock().now,
-      by: CONSOLE_ACTOR,
+      by: recordedActor(ctx.actor),
       message: messageFrom(body.message),
     });
     await rules.moved?.();

@@ -157,7 +157,7 @@ describe('publish and rollback', () => {
     expect(await read(published)).toMatchObject({ version: 2, from: 1 });
     const active = await stores.ruleSets.active();
     expect(active?.version).toBe(2);
-    expect(active?.lastMove).toMatchObject({ action: 'publish', message: 'warmer', by: 'console' });
+    expect(active?.lastMove).toMatchObject({ action: 'publish', message: 'warmer', by: 'local-console' }); // the open console's user: who published, not 'console'
     expect((await stores.ruleSets.getVersion(2))?.content.templates[TEMPLATE]).toBe(
       'We got order {{ detail.orderId }}!\n',
     );
