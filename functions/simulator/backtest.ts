@@ -102,8 +102,23 @@ function countsLine(label: string, counts: RuleCounts | undefined): string {
     `suppressed ${total(counts.suppressed)} [${byReason(counts.suppressed)}], cancelled ${total(counts.cancelled)} [${byReason(counts.cancelled)}], ` +
     `failed ${total(counts.failed)}, pending ${counts.pending}` +
     (counts.heldOut > 0 ? `, held out ${counts.heldOut}` : '') +
-    (total(counts.conversions) > 0 ? `, converted [${byReason(counts.conversions)}]` : '')
+    (total(counts.conversions) > 0 ? `, converted [${byReason(counts.conversions)}]` : '') +
+    goalRates(counts)
   );
+}
+
+/** `; goal rate: messaged 1/3 (33.3 %), held out 1/1 (100.0 %)` for each kind that converted. */
+function goalRates(counts: RuleCounts): string {
+  const kinds = new Set(Object.keys(counts.conversions).map((key) => key.split('/')[0] ?? key));
+  const rate = (n: number, of: number) =>
+    `${n}/${of}${of === 0 ? '' : ` (${((100 * n) / of).toFixed(1)} %)`}`;
+  return [...kinds]
+    .map((kind) => {
+      const messaged = rate(counts.conversions[`${kind}/sent`] ?? 0, counts.sent);
+      const heldOut = rate(counts.conversions[`${kind}/held-out`] ?? 0, counts.heldOut);
+      return `; ${kind} rate: messaged ${messaged}, held out ${heldOut}`;
+    })
+    .join('');
 }
 
 function engineLine(report: BacktestReport): string {

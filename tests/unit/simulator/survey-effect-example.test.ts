@@ -5,6 +5,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../../cli/commands/simulate.command.ts';
+import { compileDeployedProject } from '../../../functions/handlers/compile-project.ts';
+import { formatBacktestReport, runBacktest } from '../../../functions/simulator/backtest.ts';
+import { streamJsonLines } from '../../../functions/simulator/read-events.ts';
 import type { SimulationLine } from '../../../functions/simulator/run-simulation.ts';
 
 const EVENTS = 'examples/events/survey-effect.jsonl';
@@ -53,6 +56,19 @@ describe('examples/events/survey-effect.jsonl with the shipped rules', () => {
     // (no call). Held out: Hugo (called the next day).
     expect(output.text).toContain(
       'satisfaction-survey avoid rate: messaged 1/3 (33.3 %), held out 1/1 (100.0 %)',
+    );
+  });
+
+  it('a backtest of the journey reports the same avoid rates per group as the simulation', async () => {
+    const shipped = compileDeployedProject('.');
+    const report = await runBacktest({
+      baseline: shipped,
+      candidate: shipped,
+      events: streamJsonLines(EVENTS),
+    });
+    // The same four decisions as above: Bertil converts once, Astrid too late, Cecilia no call; Hugo held out and calls.
+    expect(formatBacktestReport(report)).toContain(
+      'avoid rate: messaged 1/3 (33.3 %), held out 1/1 (100.0 %)',
     );
   });
 });
