@@ -52,6 +52,7 @@ function ruleCard(rule: ConsoleRule, view: RulesView): SafeHtml {
     ${rule.urgent && badge('urgent (bypasses cap)', 'warn')}
     <span class="muted small">${rule.file}</span>
     <a class="small edit-rule" href="${href('/rules', rule.id)}/edit">Edit</a>
+    <a class="small rule-effect" href="${href('/rules', rule.id)}/effect">Effect (goals, holdout, lift)</a>
   </div>
   <p>${rule.description}</p>
   <p><code class="summary">${rule.summary}</code></p>

@@ -392,6 +392,8 @@ describe('rules page', () => {
     expect(body).toContain('in 1 h 50 min');
     expect(body).toContain('disabled');
     expect(body).toContain('urgent');
+    // Each rule links to its effect page (goals, holdout, lift).
+    expect(body).toContain('href="/rules/renewal-reminder/effect"');
   });
 });
 
