@@ -12,7 +12,6 @@
  * `<at>#EVENT#<eventId>`), so a customer's timeline and a privacy erase find it by key.
  */
 
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { ArchivedEvent, EventArchive } from '../../app/ports/event-archive.ts';
 import type { JourneyEvent } from '../../core/journey-event.ts';
@@ -112,23 +111,13 @@ export class DynamoEventArchive implements EventArchive {
     from: string,
     to: string,
   ): AsyncGenerator<{ sk: string; entry: ArchivedEvent }> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.call('Query', () =>
-        this.table.doc.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            // BETWEEN is inclusive: `<to>` sorts before every `<to>#<id>`, so events at `to` stay out.
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-            ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) yield toArchived(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const query = this.table.queryItems({
+      // BETWEEN is inclusive: `<to>` sorts before every `<to>#<id>`, so events at `to` stay out.
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+      ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to },
+    });
+    for await (const item of query) yield toArchived(item);
   }
 }
 

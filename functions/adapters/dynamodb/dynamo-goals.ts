@@ -72,28 +72,18 @@ export class DynamoGoalLedger implements GoalLedger {
     range: { from: string; until: string },
   ): Promise<FoundDecision[]> {
     const found: FoundDecision[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.call('Query', () =>
-        this.table.doc.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            // The whole partition: the decisions of one key value (one invoice, one customer) are a
-            // handful, and keyed by message id so a redelivered decision is the same item.
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': ATTR.pk },
-            ExpressionAttributeValues: { ':pk': goalPartition(ruleId, kind, value) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const decision = toFound(item);
-        if (decision.at >= range.from && decision.at <= range.until) found.push(decision);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const query = this.table.queryItems({
+      // The whole partition: the decisions of one key value (one invoice, one customer) are a
+      // handful, and keyed by message id so a redelivered decision is the same item.
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.pk },
+      ExpressionAttributeValues: { ':pk': goalPartition(ruleId, kind, value) },
+      ConsistentRead: true,
+    });
+    for await (const item of query) {
+      const decision = toFound(item);
+      if (decision.at >= range.from && decision.at <= range.until) found.push(decision);
+    }
     return found.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 

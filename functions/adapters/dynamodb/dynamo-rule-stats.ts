@@ -20,7 +20,6 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -219,26 +218,16 @@ export class DynamoRuleStats implements RuleStats {
     toDay: string,
   ): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.call('Query', () =>
-        this.table.doc.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-            ExpressionAttributeValues: {
-              ':pk': statsKey(ruleId, shard, fromDay).PK,
-              ':from': statsKey(ruleId, shard, fromDay).SK,
-              ':to': statsKey(ruleId, shard, toDay).SK,
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const query = this.table.queryItems({
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+      ExpressionAttributeValues: {
+        ':pk': statsKey(ruleId, shard, fromDay).PK,
+        ':from': statsKey(ruleId, shard, fromDay).SK,
+        ':to': statsKey(ruleId, shard, toDay).SK,
+      },
+    });
+    for await (const item of query) items.push(item);
     return items;
   }
 }

@@ -115,6 +115,20 @@ export class DynamoTable {
     }
   }
 
+  /** Every item a Query answers, page by page (one Query call per page), in sort-key order. */
+  async *queryItems(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): AsyncGenerator<Record<string, unknown>> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Query', () =>
+        this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey })),
+      );
+      yield* page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+
   /** Table keys from a Query, following pages until `max` keys `accept`ed or the end. */
   async queryKeys(
     input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
