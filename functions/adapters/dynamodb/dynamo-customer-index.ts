@@ -4,7 +4,6 @@
  * entries, archived events — is found here by key, so the privacy export and erase need no Scan
  * and cover kinds added later without knowing them.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { CustomerIndex, CustomerIndexEntry } from '../../app/ports/customer-index.ts';
 import { deleteItemIf } from './delete-item.ts';
@@ -34,23 +33,13 @@ export class DynamoCustomerIndex implements CustomerIndex {
 
   async listEntries(customerId: string): Promise<CustomerIndexEntry[]> {
     const entries: CustomerIndexEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.call('Query', () =>
-        this.table.doc.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            IndexName: INDEXES.timeline.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': ATTR.timelinePk },
-            ExpressionAttributeValues: { ':pk': customerPartition(customerId) },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) entries.push(toEntry(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const query = this.table.queryItems({
+      IndexName: INDEXES.timeline.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.timelinePk },
+      ExpressionAttributeValues: { ':pk': customerPartition(customerId) },
+    });
+    for await (const item of query) entries.push(toEntry(item));
     return entries;
   }
 
