@@ -50,13 +50,15 @@ export interface OidcProviderServer {
 
 /**
  * Starts the provider on 127.0.0.1 (a free port) for a console whose callback is `redirectUrl`
- * and whose signed-out page is `postLogoutRedirectUrl`.
+ * and whose signed-out page is `postLogoutRedirectUrl`, holding `accounts`.
  */
 export async function startOidcProvider(options: {
   redirectUrl: string;
   postLogoutRedirectUrl: string;
+  /** The provider's users (default: {@link TEST_ACCOUNTS}). */
+  accounts?: ReadonlyArray<TestAccount>;
 }): Promise<OidcProviderServer> {
-  const accounts: ReadonlyArray<TestAccount> = Object.values(TEST_ACCOUNTS);
+  const accounts: ReadonlyArray<TestAccount> = options.accounts ?? Object.values(TEST_ACCOUNTS);
   const clientId = 'nudge-console';
   const clientSecret = randomBytes(24).toString('base64url');
   const handler: { listener?: ReturnType<Provider['callback']> } = {};
