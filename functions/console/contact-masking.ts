@@ -39,7 +39,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * part of the console adds to {@link ConsoleBackend} is masked without anyone remembering to.
  */
 export function contactMaskedBackend(backend: ConsoleBackend): ConsoleBackend {
-  return new Proxy(backend, {
+  const masked = new Proxy(backend, {
     get(target, key, receiver) {
       const member: unknown = Reflect.get(target, key, receiver);
       if (typeof member !== 'function') return member;
@@ -49,4 +49,17 @@ export function contactMaskedBackend(backend: ConsoleBackend): ConsoleBackend {
       };
     },
   });
+  MASKED_BACKENDS.add(masked);
+  return masked;
+}
+
+const MASKED_BACKENDS = new WeakSet<ConsoleBackend>();
+
+/**
+ * `value` as the reader of `backend` may see it: contact data masked unless `backend` is the
+ * unmasked one (the privacy role's). For what a page shows that does not come from the backend:
+ * the request's own input echoed back (a Try it event or reply, a report's customer id).
+ */
+export function maskedFor<T>(backend: ConsoleBackend, value: T): T {
+  return MASKED_BACKENDS.has(backend) ? (maskContacts(value) as T) : value;
 }

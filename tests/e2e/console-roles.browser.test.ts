@@ -148,6 +148,36 @@ describe('the console per role (OIDC sign-in, local runtime on DynamoDB Local)',
     });
   }, 120_000);
 
+  it("editor: the Try it report and reply form mask the contact data the editor's own event carried", async () => {
+    const lee = { id: 'lee@example.se', phone: '+46706667788' };
+    await as('editor', async (page) => {
+      const console = rig.runtime.urls.console;
+      await page.goto(`${console}/try`);
+      await page.fill('#event', JSON.stringify(orderEvent(rig.runtime, lee.id, lee.phone, 'O-9')));
+      await Promise.all([page.waitForURL(/\/try\/report\?/), page.click('#send-event')]);
+      await rig.runtime.settle();
+      await page.reload();
+      await page.locator('section.try-report[data-state="evaluated"]').waitFor();
+      await shot(page, 'try-report', 'editor');
+      const report = { text: await page.locator('main').innerText(), html: await page.content() };
+      await page.goto(`${console}/try`);
+      await page.fill('#from', lee.phone);
+      await Promise.all([
+        page.waitForURL(/\/try\/replies$/),
+        page.click('form[action="/try/replies"] button[type="submit"]:not([name])'),
+      ]);
+      await shot(page, 'try-reply', 'editor');
+
+      expect(report.text).toContain('order-thanks');
+      for (const contact of [lee.id, lee.phone]) {
+        expect(report.html).not.toContain(contact);
+        expect(await page.content()).not.toContain(contact);
+      }
+      expect(await page.locator('#from').inputValue()).toMatch(maskedForm(lee.phone));
+      expect(await page.locator('[role="alert"]').innerText()).toContain('`body` is required');
+    });
+  }, 120_000);
+
   it('publisher: edits a template, runs the gate, publishes; history says who; the next event uses the new text', async () => {
     await as('publisher', async (page) => {
       const console = rig.runtime.urls.console;

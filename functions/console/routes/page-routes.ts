@@ -1,4 +1,5 @@
 import type { ConsoleBackend } from '../console-backend.ts';
+import { maskedFor } from '../contact-masking.ts';
 import { ConsoleHttpError, parseJson, redirect } from '../http-io.ts';
 import { customerPage, customersPage } from '../pages/customer-pages.ts';
 import { messagePage } from '../pages/message-page.ts';
@@ -162,7 +163,8 @@ async function tryReportView(ctx: RouteContext): Promise<Response> {
   const reports = await Promise.all(
     events.map((eventId, index) => tryReport(ctx.backend, eventId, customers[index] || undefined)),
   );
-  return page(ctx, 200, 'Try it: report', '/try', tryReportPage(reports));
+  // The customer id came from the event, which may be an address: masked like the backend's data.
+  return page(ctx, 200, 'Try it: report', '/try', tryReportPage(maskedFor(ctx.backend, reports)));
 }
 
 async function tryReply(ctx: RouteContext): Promise<Response> {
@@ -189,7 +191,8 @@ async function tryView(
   const selected = Number.isInteger(wanted) && wanted >= 0 && wanted < samples.length ? wanted : 0;
   const lastSms = captured.find((item) => item.channel === 'sms');
   const note = backend.capturedNote?.();
-  return {
+  // Overrides echo the request's own input (an event, a reply's number): masked like the rest.
+  return maskedFor(backend, {
     samples,
     selected,
     reply: { from: lastSms?.to ?? '', body: '' },
@@ -197,7 +200,7 @@ async function tryView(
     ...(note === undefined ? {} : { capturedNote: note }),
     rejected,
     ...overrides,
-  };
+  });
 }
 
 /** A rule's goal and avoid lift, all days (the same numbers as `GET /api/rules/:id/effect`). */
