@@ -106,6 +106,7 @@ export async function startRolesRig(start: DateTime): Promise<RolesRig> {
   const sessionSecret = randomBytes(32).toString('base64url');
   const runtime = await startLocalRuntime({
     projectDir: dir,
+    dynamodb: 'dynamodb-local',
     log: () => undefined,
     demo: false,
     watch: false,
