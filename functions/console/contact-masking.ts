@@ -63,3 +63,8 @@ const MASKED_BACKENDS = new WeakSet<ConsoleBackend>();
 export function maskedFor<T>(backend: ConsoleBackend, value: T): T {
   return MASKED_BACKENDS.has(backend) ? (maskContacts(value) as T) : value;
 }
+
+/** True when the reader of `backend` sees contact data: the privacy role (or the open local console). */
+export function showsContacts(backend: ConsoleBackend): boolean {
+  return !MASKED_BACKENDS.has(backend);
+}

@@ -7,7 +7,7 @@
  * test's own DynamoDB client, the sent text from the Twilio sandbox. Then sign-out, a forged and
  * an expired session cookie. Screenshots: test-results/screenshots/<page>-<role>.png.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
@@ -121,6 +121,11 @@ describe('the console per role (OIDC sign-in, local runtime on DynamoDB Local)',
       const refused = await call(page, 'POST', `/api/messages/${annaPending}/cancel`);
       expect(refused.status).toBe(403);
       expect((await messageItem(rig, annaPending))?.status).toBe('scheduled');
+      // No privacy card for a viewer, and the page's erase route refuses them.
+      expect(customerText).not.toContain('Privacy requests');
+      const erase = await call(page, 'POST', `/customers/${ANNA.id}/erase`);
+      expect(erase.status).toBe(403);
+      expect((await messageItem(rig, annaPending))?.status).toBe('scheduled');
     });
   }, 120_000);
 
@@ -213,14 +218,29 @@ describe('the console per role (OIDC sign-in, local runtime on DynamoDB Local)',
       await shot(page, 'customer', 'privacy');
       expect(await page.locator('body').innerText()).toContain(PAT.phone);
 
-      const exported = await call(page, 'GET', `/api/customers/${PAT.id}/export`);
-      expect(exported.status).toBe(200);
-      expect(JSON.stringify(JSON.parse(exported.text))).toContain(PAT.phone);
-      expect(exported.text).toContain(patPending);
+      // The page's download link: the export as a file.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('#privacy a[download]'),
+      ]);
+      const exported = readFileSync(await download.path(), 'utf8');
+      expect(JSON.stringify(JSON.parse(exported))).toContain(PAT.phone);
+      expect(exported).toContain(patPending);
       expect((await messageItem(rig, patPending))?.status).toBe('scheduled');
 
-      const erased = await call(page, 'POST', `/api/customers/${PAT.id}/erase`);
-      expect(erased.status).toBe(200);
+      // The erase form wants the id typed again: a wrong one erases nothing.
+      await page.fill('#privacy input[name="confirm"]', 'someone-else');
+      await page.click('#privacy button[type="submit"]');
+      expect(await page.locator('body').innerText()).toContain('Nothing was erased');
+      expect((await messageItem(rig, patPending))?.status).toBe('scheduled');
+
+      await page.goto(`${console}/customers/${PAT.id}`);
+      await page.fill('#privacy input[name="confirm"]', PAT.id);
+      await page.click('#privacy button[type="submit"]');
+      const erasedText = await page.locator('body').innerText();
+      await shot(page, 'customer-erase-done', 'privacy');
+      expect(erasedText).toContain(`${PAT.id} erased`);
+      expect(erasedText).toMatch(/Messages: \d+ \(1 still scheduled/);
       const timeline = await call(page, 'GET', `/api/customers/${PAT.id}/timeline`);
       await page.goto(`${console}/customers/${PAT.id}`);
       await shot(page, 'customer-erased', 'privacy');

@@ -46,6 +46,20 @@ export interface CustomerView {
   suppressions?: Suppression[];
   /** The viewer's zone (`?tz=`, set from the browser by the page's script); UTC when absent. */
   viewerZone?: string;
+  /** The reader holds the privacy role: the page offers the export and the erase. */
+  privacy?: boolean;
+}
+
+/** The privacy role's card: download everything held (art. 15), erase it (art. 17). */
+function privacyCard(customerId: string): SafeHtml {
+  const base = `/customers/${encodeURIComponent(customerId)}`;
+  return html`<section class="card" id="privacy"><h2>Privacy requests</h2>
+<p><a href="${base}/export" download>Download everything held about this customer (JSON)</a></p>
+<form method="post" action="${base}/erase">
+<p class="small">Erase deletes the profile, consent history, messages, replies, events, dedupe and threshold entries and pending schedules. Only the suppression of an opted-out address is kept, without the customer id. It cannot be undone.</p>
+<label>Type the customer id to confirm <input name="confirm" required autocomplete="off"></label>
+<button type="submit" class="danger">Erase customer</button>
+</form></section>`;
 }
 
 function consentRow(profile: CustomerProfile, channel: 'sms' | 'email', zone: string | undefined): SafeHtml {
@@ -144,5 +158,6 @@ ${zonePicker(view, zone)}
 <section class="card"><h2>Profile</h2>${profileCard(view, customerZone)}</section>
 <section class="card" id="suppressions"><h2>Address suppressions</h2>${suppressionsCard(view.suppressions ?? [], customerZone)}</section>
 <section class="card"><h2>Timeline, newest first</h2>${list}${pager(view, zone)}</section>
-</div>`;
+</div>
+${view.privacy === true && privacyCard(view.customerId)}`;
 }

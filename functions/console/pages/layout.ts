@@ -90,6 +90,7 @@ textarea { font-family: ui-monospace, Menlo, Consolas, monospace; font-size:13px
 button { font:inherit; font-weight:600; padding:7px 16px; border-radius:7px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; }
 button.secondary { background:#fff; color:var(--accent); }
 button.small { padding:2px 10px; font-size:13px; }
+button.danger { background:var(--bad); border-color:var(--bad); }
 .quick { display:flex; gap:6px; flex-wrap:wrap; margin-top:8px; }
 .pager { display:flex; gap:16px; margin-top:12px; }
 .rule-head { display:flex; gap:10px; align-items:baseline; flex-wrap:wrap; }

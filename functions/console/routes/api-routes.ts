@@ -129,7 +129,8 @@ async function eraseCustomer({ backend, params, actor }: RouteContext): Promise<
   }
 }
 
-function noSuchCustomer(id: string): string {
+/** Why an export or erase found nobody. */
+export function noSuchCustomer(id: string): string {
   return `no such customer: nothing is held about ${id} (never seen, or erased)`;
 }
 

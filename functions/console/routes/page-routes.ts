@@ -1,5 +1,5 @@
 import type { ConsoleBackend } from '../console-backend.ts';
-import { maskedFor } from '../contact-masking.ts';
+import { maskedFor, showsContacts } from '../contact-masking.ts';
 import { ConsoleHttpError, parseJson, redirect } from '../http-io.ts';
 import { customerPage, customersPage } from '../pages/customer-pages.ts';
 import { messagePage } from '../pages/message-page.ts';
@@ -10,6 +10,7 @@ import { type TryView, tryPage, tryReportPage } from '../pages/try-page.ts';
 import { customerOf, tryReport } from '../try-report.ts';
 import { errorPage, page } from './page-view.ts';
 import { PENDING_PAGE_ROUTES } from './pending-routes.ts';
+import { PRIVACY_PAGE_ROUTES } from './privacy-routes.ts';
 import {
   cursorParam,
   eventsFrom,
@@ -34,6 +35,7 @@ export const PAGE_ROUTES: readonly Route[] = [
   { path: '/customers/:id', role: 'viewer', methods: { GET: customer } },
   { path: '/rules', role: 'viewer', methods: { GET: rules } },
   ...PENDING_PAGE_ROUTES,
+  ...PRIVACY_PAGE_ROUTES,
   { path: '/rules/:id/effect', role: 'viewer', methods: { GET: ruleEffect } },
   { path: '/try', role: 'viewer', methods: { GET: tryIt } },
   { path: '/try/events', role: 'editor', methods: { POST: tryEvents } },
@@ -92,6 +94,7 @@ async function customer(ctx: RouteContext): Promise<Response> {
     profile: found.profile,
     activity: found.items,
     suppressions: suppressions ?? [],
+    privacy: showsContacts(ctx.backend),
     ...(cursor === undefined ? {} : { cursor }),
     ...(found.cursor === undefined ? {} : { nextCursor: found.cursor }),
     ...(before === undefined || Number.isNaN(Date.parse(before)) ? {} : { before }),
