@@ -134,7 +134,7 @@ function guards(
     openConsoleAccess(deps.localUser ?? { sub: 'local-console', name: 'local-console' });
   const onError = deps.onError ?? defaultOnError;
   const audit: MiddlewareHandler<ConsoleEnv> =
-    method === 'GET' || deps.audit === undefined
+    (method === 'GET' && route.role !== 'privacy') || deps.audit === undefined
       ? (_c, next) => next()
       : auditWrites(deps.audit, { log: (line) => onError(new Error(line)) });
   return [setRole, access, audit];

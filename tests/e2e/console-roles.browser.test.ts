@@ -252,6 +252,19 @@ describe('the console per role (OIDC sign-in, local runtime on DynamoDB Local)',
         error: { code: 'not-found', message: `no customer with id ${PAT.id}` },
       });
       expect(await page.locator('body').innerText()).not.toContain(PAT.phone);
+      // The export (a read that discloses a person) and the erase are in the audit, by this user.
+      const audit = JSON.parse((await call(page, 'GET', '/api/audit')).text) as {
+        entries: Array<{ action: string; target?: string; actor: { sub: string; name: string } }>;
+      };
+      const mine = audit.entries
+        .filter((entry) => entry.target === PAT.id)
+        .map((entry) => [entry.action, entry.actor.name]);
+      expect(mine).toEqual(
+        expect.arrayContaining([
+          ['GET /customers/:id/export', ROLE_USERS.privacy.name],
+          ['POST /customers/:id/erase', ROLE_USERS.privacy.name],
+        ]),
+      );
     });
   }, 120_000);
 });

@@ -19,7 +19,7 @@ export type AuditEnv = AuthEnv;
 
 /**
  * Records every non-GET request made by a signed-in user that got past sign-in and its role check
- * (mount it after both): who, under which role, which route, about which id, when, and the
+ * (mount it after both), and every read that needed the `privacy` role (a customer's export): who, under which role, which route, about which id, when, and the
  * outcome (`ok 200`, `refused 409`, `failed 500`) ahead of the route's own detail. A 401 or 403
  * is the refusal of a request, not a write, and is not recorded. A failing audit write is
  * logged, and the response (the write has happened) still goes out.
@@ -32,10 +32,11 @@ export function auditWrites(
   return async (c, next) => {
     await next();
     const status = c.res.status;
-    if (READS.has(c.req.method) || status === 401 || status === 403) return;
+    const role: Role | undefined = c.get('authorizedAs');
+    // A read is not audited, except one that needed the privacy role: an export discloses a person.
+    if ((READS.has(c.req.method) && role !== 'privacy') || status === 401 || status === 403) return;
     const user: ConsoleUser | undefined = c.get('user');
     if (user === undefined) return;
-    const role: Role | undefined = c.get('authorizedAs');
     const params: Record<string, string | undefined> = c.req.param();
     const target = params.id ?? Object.values(params)[0];
     const routeDetail: string | undefined = c.get('auditDetail');
