@@ -3,6 +3,7 @@ import { type CompiledTree, compileTree, evaluateTree } from './compile-pattern.
 import type { EventPattern } from './event-pattern.ts';
 import { chooseKeys, expandEntries, rankByUsage, TrieBuilder, type TrieNode } from './pattern-trie.ts';
 import {
+  exactKey,
   isArray,
   isJsonObject,
   isLeafValue,
@@ -249,7 +250,7 @@ function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
 const walk = { throughArray: false };
 
 /**
- * The leaf values at `path` below the event. The common case, a path of plain objects ending in a
+ * The leaf values at `path` below the event, normalized by `exactKey` for the exact-value maps. The common case, a path of plain objects ending in a
  * scalar, walks the keys without allocating; arrays anywhere switch to collecting every value.
  */
 function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValues {
@@ -264,7 +265,7 @@ function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValue
     if (!isJsonObject(value)) return NONE;
     value = ownField(value, path[depth] ?? '');
   }
-  if (isLeafValue(value)) return value;
+  if (isLeafValue(value)) return exactKey(value);
   if (!isArray(value)) return NONE;
   const collected: LeafValue[] = [];
   gather(value, path, path.length, collected);
@@ -279,7 +280,7 @@ function gather(value: unknown, path: ReadonlyArray<string>, depth: number, into
   }
   const key = path[depth];
   if (key === undefined) {
-    if (isLeafValue(value)) into.push(value);
+    if (isLeafValue(value)) into.push(exactKey(value));
     return;
   }
   if (isJsonObject(value)) gather(ownField(value, key), path, depth + 1, into);

@@ -2,6 +2,7 @@ import { compileOperator, type ValueTest } from './compile-pattern.ts';
 import type { MatchValue } from './event-pattern.ts';
 import {
   canonicalIp,
+  exactKey,
   foldCase,
   isComparableNumber,
   isNumericRange,
@@ -177,7 +178,7 @@ export class ValueRouter<N> {
   add(matcher: MatchValue, target: N): void {
     if (matcher === null || typeof matcher !== 'object') {
       const address = typeof matcher === 'string' ? canonicalIp(matcher) : undefined;
-      if (address === undefined) addTo(this.exact, matcher, target);
+      if (address === undefined) addTo(this.exact, exactKey(matcher), target);
       else addTo(this.addresses, address, target);
       return;
     }
@@ -251,7 +252,10 @@ export class ValueRouter<N> {
     return all;
   }
 
-  /** Calls `reach` for every target one of whose match values `value` satisfies (a target may repeat). */
+  /**
+   * Calls `reach` for every target one of whose match values `value` satisfies (a target may repeat).
+   * `value` is already normalized by `exactKey`, as the index reads it.
+   */
   route(value: LeafValue, reach: (target: N) => void): void {
     const hits = this.exact.get(value);
     if (hits !== undefined) for (const target of hits) reach(target);
