@@ -21,7 +21,8 @@ function isMatchValue(value: unknown): value is MatchValue {
     value === null ||
     typeof value === 'string' ||
     typeof value === 'boolean' ||
-    typeof value === 'number'
+    typeof value === 'number' ||
+    typeof value === 'bigint'
   ) {
     return true;
   }
@@ -112,6 +113,18 @@ export interface ConditionTree {
   readonly children: ReadonlyArray<{ readonly key: string; readonly tree: ConditionTree }>;
   /** Whether any list in this subtree needs a value to be present (see `isPositive`). */
   readonly positive: boolean;
+  /**
+   * The paths (below this tree's field) of the absence lists that, where the field holds an array,
+   * must hold across the whole array rather than in the element that satisfies the positive lists.
+   * event-ruler checks a rule's fields in the order of their dotted names (`GenericMachine` sorts
+   * them), and checks `exists: false` against the event's fields that are array-consistent with the
+   * fields matched *before* it (`NameState.getNameTransitions`). A positive field under the array
+   * that sorts earlier pins the element; with none, any element holding the field defeats the
+   * absence. So `{"b":{"x":["1"],"a":[{"exists":false}]}}` does not match
+   * `{"b":[{"x":"1"},{"a":0}]}` ("b.a" sorts before "b.x"), while the same pattern with `z` in place
+   * of `a` does.
+   */
+  readonly spanning: ReadonlyArray<ReadonlyArray<string>>;
 }
 
 interface MutableTree {
@@ -119,11 +132,35 @@ interface MutableTree {
   children: Map<string, MutableTree>;
 }
 
+/** Every list below `tree`, with its path from `tree` and whether it needs a value. */
+function listsBelow(
+  tree: MutableTree,
+  prefix: ReadonlyArray<string>,
+  into: Array<{ path: ReadonlyArray<string>; positive: boolean }> = [],
+): Array<{ path: ReadonlyArray<string>; positive: boolean }> {
+  for (const leaf of tree.leaves)
+    into.push({ path: [...prefix, leaf.key], positive: isPositive(leaf.values) });
+  for (const [key, child] of tree.children) listsBelow(child, [...prefix, key], into);
+  return into;
+}
+
+/** The absence lists no positive list under the same field sorts before (see `ConditionTree.spanning`). */
+function spanningAbsences(tree: MutableTree): ReadonlyArray<ReadonlyArray<string>> {
+  const lists = listsBelow(tree, []);
+  // Sorted by UTF-16 code units, as Java's String.compareTo sorts event-ruler's keys.
+  const [first] = lists
+    .filter((list) => list.positive)
+    .map((list) => list.path.join('.'))
+    .sort();
+  if (first === undefined) return [];
+  return lists.filter((list) => !list.positive && list.path.join('.') < first).map((list) => list.path);
+}
+
 function freeze(tree: MutableTree): ConditionTree {
   const children = [...tree.children].map(([key, child]) => ({ key, tree: freeze(child) }));
   const positive =
     tree.leaves.some((leaf) => isPositive(leaf.values)) || children.some((child) => child.tree.positive);
-  return { leaves: tree.leaves, children, positive };
+  return { leaves: tree.leaves, children, positive, spanning: spanningAbsences(tree) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ConditionTree } from './alternatives.ts';
 import type { AnythingButOperand, MatchValue } from './event-pattern.ts';
 import {
   canonicalIp,
+  exactKey,
   foldCase,
   inCidr,
   inNumericRange,
@@ -42,6 +43,8 @@ export interface CompiledTree {
   readonly leaves: ReadonlyArray<CompiledLeaf>;
   readonly children: ReadonlyArray<{ readonly key: string; readonly tree: CompiledTree }>;
   readonly positive: boolean;
+  /** As `ConditionTree.spanning`: absences that must hold across a whole array. */
+  readonly spanning: ReadonlyArray<ReadonlyArray<string>>;
 }
 
 function asList(texts: string | ReadonlyArray<string>): ReadonlyArray<string> {
@@ -85,7 +88,7 @@ function compileAnythingBut(operand: AnythingButOperand): ValueTest {
 
 /** Compiles one operator match value into a test of leaf values; `undefined` for `exists` (no value to test). */
 export function compileOperator(
-  matcher: Exclude<MatchValue, string | number | boolean | null>,
+  matcher: Exclude<MatchValue, string | number | bigint | boolean | null>,
 ): ValueTest | undefined {
   if ('exists' in matcher) return undefined;
   if ('anything-but' in matcher) return compileAnythingBut(matcher['anything-but']);
@@ -133,7 +136,7 @@ function compileLeaf(key: string, matchers: ReadonlyArray<MatchValue>): Compiled
   for (const matcher of matchers) {
     if (matcher === null || typeof matcher !== 'object') {
       const address = typeof matcher === 'string' ? canonicalIp(matcher) : undefined;
-      if (address === undefined) exact.add(matcher);
+      if (address === undefined) exact.add(exactKey(matcher));
       else addresses.add(address);
     } else if ('exists' in matcher) {
       if (matcher.exists) existsTrue = true;
@@ -143,7 +146,7 @@ function compileLeaf(key: string, matchers: ReadonlyArray<MatchValue>): Compiled
       if (test !== undefined) tests.push(test);
     }
   }
-  if (exact.size > 0) tests.unshift((value) => exact.has(value));
+  if (exact.size > 0) tests.unshift((value) => exact.has(exactKey(value)));
   if (addresses.size > 0) {
     tests.push((value) => {
       if (typeof value !== 'string') return false;
@@ -163,6 +166,7 @@ export function compileTree(tree: ConditionTree): CompiledTree {
     leaves: tree.leaves.map((leaf) => compileLeaf(leaf.key, leaf.values)),
     children: tree.children.map((child) => ({ key: child.key, tree: compileTree(child.tree) })),
     positive: tree.positive,
+    spanning: tree.spanning,
   };
 }
 
@@ -171,6 +175,17 @@ function hasLeaf(value: unknown): boolean {
   if (!isArray(value)) return false;
   for (const element of value) if (hasLeaf(element)) return true;
   return false;
+}
+
+/** Whether any leaf value is found at `path` (from `depth`) below `value`, through arrays at every level. */
+function hasLeafAt(value: unknown, path: ReadonlyArray<string>, depth: number): boolean {
+  if (isArray(value)) {
+    for (const element of value) if (hasLeafAt(element, path, depth)) return true;
+    return false;
+  }
+  const key = path[depth];
+  if (key === undefined) return isLeafValue(value);
+  return isJsonObject(value) && hasLeafAt(ownField(value, key), path, depth + 1);
 }
 
 function someLeaf(value: unknown, test: ValueTest): boolean {
@@ -193,6 +208,7 @@ function leafMatches(leaf: CompiledLeaf, fieldValue: unknown): boolean {
 export function evaluateTree(tree: CompiledTree, value: unknown): boolean {
   if (isArray(value)) {
     if (tree.positive) {
+      for (const path of tree.spanning) if (hasLeafAt(value, path, 0)) return false;
       for (const element of value) if (evaluateTree(tree, element)) return true;
       return false;
     }

@@ -9,7 +9,7 @@
  */
 
 /** A JSON scalar matched by equality: `"aws.ec2"`, `80`, `true`, `null`. */
-type ExactValue = string | number | boolean | null;
+type ExactValue = string | number | bigint | boolean | null;
 
 /** `{ "equals-ignore-case": "..." }`, the case-insensitive form that `prefix` and `suffix` accept. */
 interface IgnoreCaseOperand {

@@ -8,5 +8,6 @@ export type {
 } from './event-pattern.ts';
 export { InvalidPatternError } from './event-pattern.ts';
 export { matchesPattern } from './match-pattern.ts';
+export { parseJsonExact } from './parse-json-exact.ts';
 export { compilePatternIndex, type PatternIndex } from './pattern-index.ts';
 export { assertValidPattern, isValidPattern, validatePattern } from './validate-pattern.ts';

@@ -2,6 +2,7 @@ import { buildConditionTree, type ConditionTree, expandAlternatives } from './al
 import type { AnythingButOperand, EventPattern, MatchValue } from './event-pattern.ts';
 import {
   canonicalIp,
+  exactKey,
   foldCase,
   inCidr,
   inNumericRange,
@@ -35,7 +36,9 @@ import {
  * Arrays of objects follow event-ruler's array-consistent matching (`rulesForJSONEvent`): the
  * conditions of one alternative under an array must all be satisfied by the same element. A subtree
  * that only requires absence (`exists: false`) must hold for every element, i.e. the field is
- * absent throughout the array.
+ * absent throughout the array. Beside positive conditions, an absence holds in the chosen element
+ * when a positive field under the array sorts before it, and throughout the array otherwise
+ * (`ConditionTree.spanning` says why).
  */
 
 /** The leaf values at a field: the value itself, or the flattened scalars of an array. */
@@ -83,7 +86,7 @@ function matchesValue(matcher: MatchValue, value: LeafValue): boolean {
     if (address !== undefined) return typeof value === 'string' && canonicalIp(value) === address;
     return value === matcher;
   }
-  if (matcher === null || typeof matcher !== 'object') return value === matcher;
+  if (matcher === null || typeof matcher !== 'object') return exactKey(value) === exactKey(matcher);
   if ('exists' in matcher) return false;
   if ('anything-but' in matcher) return matchesAnythingBut(matcher['anything-but'], value);
   if ('numeric' in matcher) {
@@ -122,11 +125,21 @@ function matchesList(matchers: ReadonlyArray<MatchValue>, fieldValue: unknown): 
   });
 }
 
+/** Whether any leaf value is found at `path` below `value`, looking through arrays at every level. */
+function hasValueAt(value: unknown, path: ReadonlyArray<string>): boolean {
+  if (isArray(value)) return value.some((element) => hasValueAt(element, path));
+  const [key, ...rest] = path;
+  if (key === undefined) return isLeafValue(value);
+  return isJsonObject(value) && hasValueAt(ownField(value, key), rest);
+}
+
 function matchesTree(tree: ConditionTree, value: unknown): boolean {
   if (isArray(value)) {
-    return tree.positive
-      ? value.some((element) => matchesTree(tree, element))
-      : value.every((element) => matchesTree(tree, element));
+    if (!tree.positive) return value.every((element) => matchesTree(tree, element));
+    return (
+      tree.spanning.every((path) => !hasValueAt(value, path)) &&
+      value.some((element) => matchesTree(tree, element))
+    );
   }
   const object = isJsonObject(value) ? value : undefined;
   const field = (key: string) => (object === undefined ? undefined : ownField(object, key));

@@ -1,8 +1,9 @@
-import { buildConditionTree } from './alternatives.ts';
+import { buildConditionTree, type Condition } from './alternatives.ts';
 import { type CompiledTree, compileTree, evaluateTree } from './compile-pattern.ts';
 import type { EventPattern } from './event-pattern.ts';
 import { chooseKeys, expandEntries, rankByUsage, TrieBuilder, type TrieNode } from './pattern-trie.ts';
 import {
+  exactKey,
   isArray,
   isJsonObject,
   isLeafValue,
@@ -51,11 +52,25 @@ export interface PatternIndex<T> {
 interface CompiledAlternative {
   readonly entry: number;
   /** The conditions to check when the event holds an array on the way to a keyed nested path. */
-  readonly tree: CompiledTree;
+  readonly remaining: ReadonlyArray<Condition>;
   /** The conditions the trie did not key (absence, or a second list at one path); `undefined`: none. */
-  readonly residual: CompiledTree | undefined;
+  readonly unkeyed: ReadonlyArray<Condition> | undefined;
   /** The slots of the keyed nested paths. */
   readonly nestedSlots: ReadonlyArray<number>;
+  // Compiled on first use: most alternatives are never checked in full (heap and compile time).
+  tree?: CompiledTree;
+  residual?: CompiledTree;
+}
+
+function fullTree(alternative: CompiledAlternative): CompiledTree {
+  if (alternative.tree === undefined)
+    alternative.tree = compileTree(buildConditionTree(alternative.remaining));
+  return alternative.tree;
+}
+
+function residualTree(alternative: CompiledAlternative, unkeyed: ReadonlyArray<Condition>): CompiledTree {
+  if (alternative.residual === undefined) alternative.residual = compileTree(buildConditionTree(unkeyed));
+  return alternative.residual;
 }
 
 /**
@@ -83,8 +98,8 @@ export function compilePatternIndex<T>(
     const residual = all.filter((condition) => !keyedConditions.has(condition));
     alternatives.push({
       entry,
-      tree: compileTree(buildConditionTree(remaining)),
-      residual: residual.length === 0 ? undefined : compileTree(buildConditionTree(residual)),
+      remaining,
+      unkeyed: residual.length === 0 ? undefined : residual,
       nestedSlots: chosen
         .filter((each) => each.condition.path.length > 1)
         .map((each) => trie.slotFor(each.condition.path)),
@@ -178,8 +193,9 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     for (const slot of alternative.nestedSlots) {
       if (this.slotStamps[slot] !== generation || this.slotThroughArray[slot] === 1) throughArray = true;
     }
-    if (throughArray) return evaluateTree(alternative.tree, event);
-    return alternative.residual === undefined || evaluateTree(alternative.residual, event);
+    if (throughArray) return evaluateTree(fullTree(alternative), event);
+    const unkeyed = alternative.unkeyed;
+    return unkeyed === undefined || evaluateTree(residualTree(alternative, unkeyed), event);
   }
 
   private visit(node: TrieNode, event: JsonObject, generation: number): void {
@@ -249,7 +265,7 @@ function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
 const walk = { throughArray: false };
 
 /**
- * The leaf values at `path` below the event. The common case, a path of plain objects ending in a
+ * The leaf values at `path` below the event, normalized by `exactKey` for the exact-value maps. The common case, a path of plain objects ending in a
  * scalar, walks the keys without allocating; arrays anywhere switch to collecting every value.
  */
 function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValues {
@@ -264,7 +280,7 @@ function valuesAtPath(event: JsonObject, path: ReadonlyArray<string>): PathValue
     if (!isJsonObject(value)) return NONE;
     value = ownField(value, path[depth] ?? '');
   }
-  if (isLeafValue(value)) return value;
+  if (isLeafValue(value)) return exactKey(value);
   if (!isArray(value)) return NONE;
   const collected: LeafValue[] = [];
   gather(value, path, path.length, collected);
@@ -279,7 +295,7 @@ function gather(value: unknown, path: ReadonlyArray<string>, depth: number, into
   }
   const key = path[depth];
   if (key === undefined) {
-    if (isLeafValue(value)) into.push(value);
+    if (isLeafValue(value)) into.push(exactKey(value));
     return;
   }
   if (isJsonObject(value)) gather(ownField(value, key), path, depth + 1, into);

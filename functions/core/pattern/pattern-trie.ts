@@ -1,7 +1,7 @@
 import { type Alternative, type Condition, expandAlternatives, isPositive } from './alternatives.ts';
 import { type EventPattern, InvalidPatternError } from './event-pattern.ts';
 import { validatePattern } from './validate-pattern.ts';
-import { canonicalIp, isJsonObject, type LeafValue } from './value-ops.ts';
+import { canonicalIp, exactKey, isJsonObject, type LeafValue } from './value-ops.ts';
 import { ValueRouter } from './value-router.ts';
 
 /*
@@ -41,9 +41,14 @@ function keyableValues(condition: Condition): LeafValue[] | undefined {
   for (const value of condition.values) {
     if (value !== null && typeof value === 'object') return undefined;
     if (typeof value === 'string' && canonicalIp(value) !== undefined) return undefined;
-    keys.push(value);
+    keys.push(exactKey(value));
   }
   return [...new Set(keys)];
+}
+
+/** JSON for lists holding a `bigint`, as an object no valid match value can be (operators are named). */
+function bigintAsObject(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? { bigint: value.toString() } : value;
 }
 
 /** A stable, collision-free name for a path, used only while building. */
@@ -216,7 +221,7 @@ export class TrieBuilder {
       children = new Map();
       this.routedChildren.set(edge, children);
     }
-    const key = JSON.stringify(condition.values);
+    const key = JSON.stringify(condition.values, bigintAsObject);
     let child = children.get(key);
     if (child === undefined) {
       child = newTrieNode();

@@ -106,7 +106,14 @@ function validateMatchList(list: ReadonlyArray<unknown>, path: string, issues: P
   }
   list.forEach((element, index) => {
     const elementPath = `${path}[${index}]`;
-    if (element === null || typeof element === 'string' || typeof element === 'boolean') return;
+    if (
+      element === null ||
+      typeof element === 'string' ||
+      typeof element === 'boolean' ||
+      typeof element === 'bigint'
+    ) {
+      return;
+    }
     if (typeof element === 'number') {
       if (!Number.isFinite(element)) issues.push({ path: elementPath, message: 'numbers must be finite' });
       return;

@@ -25,18 +25,48 @@ export function ownField(object: JsonObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
-/** A JSON leaf value: what an event path can hold other than an object or an array. */
-export type LeafValue = string | number | boolean | null;
+/**
+ * A JSON leaf value: what an event path can hold other than an object or an array. A `bigint` is an
+ * integer literal beyond 2^53 held exactly (as `parseJsonExact` reads it), which a double cannot.
+ */
+export type LeafValue = string | number | bigint | boolean | null;
 
-/** True for strings, finite numbers, booleans and null. */
+/**
+ * True for strings, numbers, bigints, booleans and null. A number beyond the double range (`1e400`
+ * in the JSON text, `Infinity` once parsed) is a value like any other, as in event-ruler, which keeps
+ * every number's text: the field is present (`exists: true` holds), it is no comparable number (no
+ * `numeric` condition holds, no numeric `anything-but` excludes it).
+ */
 export function isLeafValue(value: unknown): value is LeafValue {
   return (
     value === null ||
     typeof value === 'string' ||
     typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
+    (typeof value === 'number' && !Number.isNaN(value)) ||
+    typeof value === 'bigint'
   );
 }
+
+/**
+ * The key under which an exact value compares. event-ruler matches a number exactly by its literal
+ * text (and by value only within the ±5e9 numeric range), so `12345678901234567890` does not match
+ * `12345678901234567000`, although both read as the same double. An integer beyond 2^53 therefore
+ * compares by its exact integer value: a `bigint` as is, a double by the integer it holds. Two
+ * literals that round to one double are told apart when they were read exactly (`parseJsonExact`);
+ * read by `JSON.parse`, both sides hold the same double and still compare equal. Safe integers given
+ * as `bigint` compare as numbers.
+ */
+export function exactKey(value: LeafValue): LeafValue {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? BigInt(value) : value;
+  }
+  if (typeof value === 'bigint') {
+    return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
+  }
+  return value;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The numeric-matching limit the EventBridge user guide documents: -5.0e9 to +5.0e9 inclusive. */
 const NUMERIC_LIMIT = 5e9;
@@ -70,9 +100,15 @@ export function isComparableNumber(value: number): boolean {
   return decimalPlaces(value) <= NUMERIC_MAX_DECIMALS;
 }
 
-/** The case folding used by every `equals-ignore-case` form. */
+/**
+ * The case folding used by every `equals-ignore-case` form, in patterns and events alike. event-ruler
+ * folds character by character (`Character.toLowerCase`/`toUpperCase`), with no context; JavaScript's
+ * `toLowerCase` is the same except for one context rule: a capital sigma at the end of a word becomes
+ * the final form ς, so `"ZΣ"` would fold to `"zς"` but `"Σ"` to `"σ"`. Mapping Σ to σ first leaves no
+ * capital sigma for that rule to see (an event's own ς stays ς, as in event-ruler).
+ */
 export function foldCase(value: string): string {
-  return value.toLowerCase();
+  return value.includes('Σ') ? value.replaceAll('Σ', 'σ').toLowerCase() : value.toLowerCase();
 }
 
 // event-ruler's `Constants.IPv4_REGEX` / `IPv6_REGEX`: only strings of these shapes are ever parsed

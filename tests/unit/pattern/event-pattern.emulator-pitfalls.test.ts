@@ -171,14 +171,53 @@ describe('exists on arrays and intermediate nodes', () => {
     expect(result).toEqual({ direct: false, indexed: false });
   });
 
-  it('exists false next to a value condition is checked in the same array element', () => {
-    // Arrange: the undiscounted item is the gold one.
+  // event-ruler sorts a rule's fields by dotted name and checks `exists: false` only against the
+  // event fields array-consistent with the fields matched before it (GenericMachine.addPatternRule,
+  // NameState.getNameTransitions): "detail.items.discount" comes before "detail.items.tier", so no
+  // element is chosen yet and any item with a discount defeats the absence.
+  it('exists false sorting before its value neighbour must hold in every array element', () => {
+    // Arrange: the gold item has no discount, but the silver one has.
     const pattern: EventPattern = { detail: { items: { tier: ['gold'], discount: [{ exists: false }] } } };
 
     // Act
     const result = bothMatchers(pattern, {
       detail: { items: [{ tier: 'silver', discount: 5 }, { tier: 'gold' }] },
     });
+
+    // Assert
+    expect(result).toEqual({ direct: false, indexed: false });
+  });
+
+  it('exists false sorting after its value neighbour is checked in the element that matched', () => {
+    // Arrange: "detail.items.voucher" comes after "detail.items.tier": the gold item is chosen first.
+    const pattern: EventPattern = { detail: { items: { tier: ['gold'], voucher: [{ exists: false }] } } };
+
+    // Act
+    const result = bothMatchers(pattern, {
+      detail: { items: [{ tier: 'silver', voucher: 'V1' }, { tier: 'gold' }] },
+    });
+
+    // Assert
+    expect(result).toEqual({ direct: true, indexed: true });
+  });
+
+  it('the issue case: {"b":{"x":["1"],"a":[{"exists":false}]}} does not match {"b":[{"x":"1"},{"a":0}]}', () => {
+    // Arrange
+    const pattern: EventPattern = { b: { x: ['1'], a: [{ exists: false }] } };
+
+    // Act
+    const result = bothMatchers(pattern, { b: [{ x: '1' }, { a: 0 }] });
+
+    // Assert
+    expect(result).toEqual({ direct: false, indexed: false });
+  });
+
+  it('an absence sorting first still holds when no element has the field', () => {
+    // Arrange
+    const pattern: EventPattern = { b: { x: ['1'], a: [{ exists: false }] } };
+
+    // Act
+    const result = bothMatchers(pattern, { b: [{ x: '2' }, { x: '1', y: 0 }] });
 
     // Assert
     expect(result).toEqual({ direct: true, indexed: true });

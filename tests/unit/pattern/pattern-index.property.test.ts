@@ -43,10 +43,11 @@ const someStrings = fc.array(fc.constantFrom('x', 'y', 'X', 'a'), { minLength: 1
 const matchValueArb: fc.Arbitrary<MatchValue> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('x', 'xy', 5, null, '10.0.0.1') },
   { weight: 2, arbitrary: scalarArb },
+  fc.constantFrom(12345678901234567890n, 1152921504606846976n, 12345678901234567000),
   fc.record({ prefix: fc.constantFrom('', 'x', 'X', '10.') }),
   fc.record({ prefix: fc.record({ 'equals-ignore-case': fc.constantFrom('x', 'XY') }) }),
   fc.record({ suffix: fc.constantFrom('', 'y', '.1') }),
-  fc.record({ suffix: fc.record({ 'equals-ignore-case': fc.constantFrom('Y', 'x') }) }),
+  fc.record({ suffix: fc.record({ 'equals-ignore-case': fc.constantFrom('Y', 'x', 'Σ') }) }),
   fc.record({ 'equals-ignore-case': fc.constantFrom('x', 'XY') }),
   fc.record({ wildcard: fc.constantFrom('*', 'x*', '*y', 'a\\*b', '*.*.*.1', 'x*y') }),
   fc.record({
@@ -94,9 +95,20 @@ function patternArb(depth: number): fc.Arbitrary<EventPattern> {
 const validPatternArb = patternArb(2).filter(isValidPattern);
 
 // Event values lean towards a few common ones so that patterns match often enough to be tested.
+// The rare ones: beyond the double range (1e400 reads as Infinity), integers beyond 2^53 read exactly
+// (bigint) or as the double they round to, and a final capital sigma.
 const eventScalarArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('x', 'xy', 5, null, '10.0.0.1') },
   { weight: 2, arbitrary: scalarArb },
+  fc.constantFrom(
+    Number.POSITIVE_INFINITY,
+    12345678901234567890n,
+    12345678901234567000n,
+    12345678901234567000,
+    2 ** 60,
+    'ZΣ',
+    'zσ',
+  ),
 );
 
 function eventValueArb(depth: number): fc.Arbitrary<unknown> {
