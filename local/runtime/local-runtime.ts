@@ -3,10 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
 import { loadProjectFolder } from '../../functions/adapters/files/load-project.ts';
 import { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
-import {
-  ControllableClock,
-  type LocalSendScheduler,
-} from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { DeadLetter } from '../../functions/adapters/sqs/in-process-send-queue.ts';
 import type { ActiveProject } from '../../functions/app/active-project.ts';
 import type { EvaluationResult } from '../../functions/app/evaluate-event.ts';
