@@ -114,7 +114,7 @@ export interface PutEventsServerOptions {
  * `Rate exceeded`), which the AWS SDKs retry with backoff. So a fast producer slows down to what
  * the consumer drains instead of piling work up behind it.
  */
-export interface BackPressure {
+interface BackPressure {
   /** Work the consumer accepted and has not finished (e.g. messages evaluated but not sent). */
   backlog: () => number;
   limit: number;
@@ -152,7 +152,8 @@ class RequestError extends Error {
  *
  * Request-level faults answer 400 with `{ "__type", "message" }` (unknown `X-Amz-Target` →
  * `UnknownOperationException`, bad JSON → `SerializationException`, 0 or more than 10 entries or
- * over 256 KiB → `ValidationException`). Entry-level faults (missing `Source`/`DetailType`/`Detail`
+ * over 256 KiB → `ValidationException`; held under back-pressure longer than its bound →
+ * `ThrottlingException`). Entry-level faults (missing `Source`/`DetailType`/`Detail`
  * → `InvalidArgument`; `Detail` not a JSON object → `MalformedDetail`) fail only that entry: it
  * gets `ErrorCode`/`ErrorMessage` and counts in `FailedEntryCount`, and the valid entries are
  * still delivered, each with its `EventId`.
