@@ -1,8 +1,9 @@
 /**
  * The producers of the end-to-end benchmark, in a child process of their own: they stand for the
  * company's systems, so their SDK work (signing, HTTP) must not share the runtime's event loop.
- * Each producer puts one `CallbackBooked` event at a time with `@aws-sdk/client-eventbridge` and
- * waits for the answer before the next.
+ * Each put is one `CallbackBooked` event with `@aws-sdk/client-eventbridge`. Closed loop: each of
+ * `producers` waits for its answer before the next. Open loop (`ratePerSecond`): puts start at
+ * fixed times whatever the answers, so a slow runtime shows as latency, not as a lower offer.
  *
  * The parent sends `{ type: 'run', … }` over IPC and gets `{ type: 'done', … }` back; timestamps
  * are epoch milliseconds with sub-millisecond resolution (`performance.timeOrigin + now`), which
@@ -36,6 +37,11 @@ const RunSchema = z.object({
   producers: z.number().int().positive(),
   durationMs: z.number().positive(),
   firstSequence: z.number().int().nonnegative(),
+  /**
+   * Open loop: puts offered at this fixed rate (one every 1000/rate ms, each at its scheduled
+   * time whether or not earlier ones were answered); `producers` is then ignored.
+   */
+  ratePerSecond: z.number().positive().optional(),
 });
 type Run = z.infer<typeof RunSchema>;
 
@@ -69,35 +75,69 @@ async function run(command: Run): Promise<Done> {
   let failures = 0;
   let sequence = command.firstSequence;
   const until = epochMs() + command.durationMs;
-  const producer = async () => {
-    while (epochMs() < until) {
-      const n = sequence++;
-      const putAt = epochMs();
-      const answer = await bus.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: 'acme.contact-centre',
-              DetailType: 'CallbackBooked',
-              Detail: JSON.stringify({
-                callbackId: `CB-${n}`,
-                caseId: `K-${n}`,
-                callbackAt: new Date(putAt + 3 * 3_600_000).toISOString(),
-                customer: benchCustomer(n),
-              }),
-            },
-          ],
-        }),
-      );
+  /** One put; `putAt` is when it was due (open loop) or sent (closed loop). */
+  const putOne = async (n: number, putAt: number) => {
+    try {
+      const answer = await bus.send(callbackBooked(n, putAt));
       const eventId = answer.Entries?.[0]?.EventId;
       if (eventId === undefined || (answer.FailedEntryCount ?? 0) > 0) failures++;
       else puts.push({ sequence: n, eventId, putAt, ackAt: epochMs() });
+    } catch {
+      failures++;
     }
   };
-  await Promise.all(Array.from({ length: command.producers }, producer));
+  const rate = command.ratePerSecond;
+  if (rate === undefined) {
+    const producer = async () => {
+      while (epochMs() < until) await putOne(sequence++, epochMs());
+    };
+    await Promise.all(Array.from({ length: command.producers }, producer));
+  } else {
+    await openLoop(rate, until, () => sequence++, putOne);
+  }
   bus.destroy();
   const cpu = process.cpuUsage(cpuBefore);
   return { type: 'done', puts, failures, nextSequence: sequence, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+function callbackBooked(n: number, putAt: number): PutEventsCommand {
+  return new PutEventsCommand({
+    Entries: [
+      {
+        Source: 'acme.contact-centre',
+        DetailType: 'CallbackBooked',
+        Detail: JSON.stringify({
+          callbackId: `CB-${n}`,
+          caseId: `K-${n}`,
+          callbackAt: new Date(putAt + 3 * 3_600_000).toISOString(),
+          customer: benchCustomer(n),
+        }),
+      },
+    ],
+  });
+}
+
+/**
+ * Offers puts at a fixed rate until `until`: the i-th is due at start + i × (1000 / rate) ms and
+ * starts then (or as soon after as this process's timers allow), never waiting for an answer.
+ */
+async function openLoop(
+  rate: number,
+  until: number,
+  next: () => number,
+  putOne: (n: number, putAt: number) => Promise<void>,
+): Promise<void> {
+  const intervalMs = 1000 / rate;
+  const start = epochMs();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; ; i++) {
+    const due = start + i * intervalMs;
+    if (due >= until) break;
+    const wait = due - epochMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(putOne(next(), due));
+  }
+  await Promise.all(inFlight);
 }
 
 /** The parent's handle on the producer process. */

@@ -14,12 +14,11 @@
  *
  * Run with `npm run bench:e2e`. Writes two sections: "End to end" and "AWS calls and cost".
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { messageIdFor } from '../functions/core/ids.ts';
-import { type LocalRuntime, startLocalRuntime } from '../local/runtime/local-runtime.ts';
+import { startLocalRuntime } from '../local/runtime/local-runtime.ts';
 import { countDynamoDbCalls, WRITE_OPERATIONS } from '../tests/support/count-dynamodb-calls.ts';
 import { costReport, FUNCTION_MEMORY_MB, type MeasuredMessage } from './aws-cost.ts';
 import {
@@ -29,9 +28,9 @@ import {
   trackConsumedCapacity,
 } from './dynamodb-bench-support.ts';
 import { benchCustomer, epochMs, startProducers } from './e2e-producers.ts';
+import { acceptedAt, benchProject, cpuSeconds, drain, machineJiffies } from './e2e-support.ts';
 import { int, median, num, pct, peakRssMiB, percentile, SectionRecorder, table } from './report.ts';
 
-const REPO = join(import.meta.dirname, '..');
 const PRODUCER_LEVELS = [1, 10, 100] as const;
 /** Producers run this long before the measured window (queues fill, JIT warms). */
 const WARM_UP_MS = 1_500;
@@ -40,8 +39,6 @@ const MEASURE_MS = 8_000;
 /** DynamoDB Local's ceiling: warm-up and window on its fresh table. */
 const CEILING = { warmUpMs: 1_000, measureMs: 4_000 };
 const REMINDERS = 200;
-/** Longest wait for a level's last messages to reach the sandbox after producers stop. */
-const DRAIN_TIMEOUT_MS = 120_000;
 
 // The benchmark must stop by itself: a hung phase ends the process (the runtime's exit hooks
 // still kill DynamoDB Local's java).
@@ -51,83 +48,12 @@ const watchdog = setTimeout(() => {
 }, 600_000);
 watchdog.unref();
 
-/** A project with just the two rules this benchmark drives, so every event makes one message. */
-function benchProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nudge-bench-e2e-'));
-  for (const rule of ['callback-booked', 'renewal-reminder']) {
-    cpSync(join(REPO, 'rules', `${rule}.yaml`), join(dir, 'rules', `${rule}.yaml`));
-    cpSync(join(REPO, 'templates', rule), join(dir, 'templates', rule), { recursive: true });
-  }
-  cpSync(join(REPO, 'nudge.config.yaml'), join(dir, 'nudge.config.yaml'));
-  return dir;
-}
-
 interface Put {
   sequence: number;
   messageId: string;
   /** Epoch ms (see e2e-producers.ts); sandbox times are converted to the same scale. */
   putAt: number;
   ackAt: number;
-}
-
-/** Cumulative CPU seconds of a process from /proc (utime + stime, at the usual 100 ticks/s). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-function machineJiffies(): { busy: number; total: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    const values = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = values.reduce((sum, value) => sum + value, 0);
-    // user nice system idle iowait irq softirq steal …: idle and iowait are the free time.
-    const free = (values[3] ?? 0) + (values[4] ?? 0);
-    return { busy: total - free, total };
-  } catch {
-    return { busy: Number.NaN, total: Number.NaN };
-  }
-}
-
-/** The message id a sandbox SMS was sent for, from its status-callback URL. */
-function messageIdOfSms(statusCallback: string | null): string | undefined {
-  if (statusCallback === null) return undefined;
-  return new URL(statusCallback).searchParams.get('messageId') ?? undefined;
-}
-
-/**
- * When the sandbox accepted each SMS, by message id, in epoch ms. The sandbox stamps the runtime's
- * virtual clock, which at speed 1 runs `offsetMs` ahead of (or behind) epoch ms.
- */
-function acceptedAt(runtime: LocalRuntime, offsetMs = 0): Map<string, number> {
-  const accepted = new Map<string, number>();
-  for (const sms of runtime.twilio.messages()) {
-    const id = messageIdOfSms(sms.statusCallback);
-    if (id !== undefined) accepted.set(id, sms.dateCreated.getTime() - offsetMs);
-  }
-  return accepted;
-}
-
-/** Waits until the sandbox accepted every message in `ids` and everything settled, or times out. */
-async function drain(
-  runtime: LocalRuntime,
-  ids: ReadonlyArray<string>,
-  timeoutMs = DRAIN_TIMEOUT_MS,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await runtime.settle();
-    const accepted = acceptedAt(runtime);
-    const missing = ids.filter((id) => !accepted.has(id)).length;
-    if (missing === 0 || Date.now() > deadline) return missing;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** The most events acknowledged by PutEvents but not yet accepted by the sandbox at one time. */

@@ -102,6 +102,26 @@ export interface PutEventsServerOptions {
    * `ErrorCode` (e.g. `ThrottlingException`), as a partial failure of the real service would.
    */
   failEntry?: (entry: PutEventsRequestEntry, index: number) => EntryFailure | undefined;
+  /** Hold requests back while the consumer is behind (see {@link BackPressure}). */
+  backPressure?: BackPressure;
+}
+
+/**
+ * Back-pressure: a request's entries are delivered only while `backlog()` plus the entries
+ * already admitted and still being delivered, plus this request's, stay within `limit` (a
+ * request is always admitted when nothing is outstanding). Otherwise it waits, first come first
+ * served, and after `maxWaitMs` is answered with a request-level `ThrottlingException` (HTTP 400,
+ * `Rate exceeded`), which the AWS SDKs retry with backoff. So a fast producer slows down to what
+ * the consumer drains instead of piling work up behind it.
+ */
+interface BackPressure {
+  /** Work the consumer accepted and has not finished (e.g. messages evaluated but not sent). */
+  backlog: () => number;
+  limit: number;
+  /** Default 30 s. */
+  maxWaitMs?: number;
+  /** How often a waiting request looks again. Default 5 ms. */
+  pollMs?: number;
 }
 
 /** A started PutEvents endpoint. */
@@ -132,13 +152,15 @@ class RequestError extends Error {
  *
  * Request-level faults answer 400 with `{ "__type", "message" }` (unknown `X-Amz-Target` →
  * `UnknownOperationException`, bad JSON → `SerializationException`, 0 or more than 10 entries or
- * over 256 KiB → `ValidationException`). Entry-level faults (missing `Source`/`DetailType`/`Detail`
+ * over 256 KiB → `ValidationException`; held under back-pressure longer than its bound →
+ * `ThrottlingException`). Entry-level faults (missing `Source`/`DetailType`/`Detail`
  * → `InvalidArgument`; `Detail` not a JSON object → `MalformedDetail`) fail only that entry: it
  * gets `ErrorCode`/`ErrorMessage` and counts in `FailedEntryCount`, and the valid entries are
  * still delivered, each with its `EventId`.
  */
 export async function startPutEventsServer(options: PutEventsServerOptions): Promise<PutEventsServer> {
   const log: PutEventsRequestRecord[] = [];
+  const gate = options.backPressure === undefined ? undefined : new AdmissionGate(options.backPressure);
   const server = await startLoopbackServer(async (req, res) => {
     const requestId = newRequestId();
     const target = headerOf(req, 'x-amz-target');
@@ -146,7 +168,7 @@ export async function startPutEventsServer(options: PutEventsServerOptions): Pro
       log.push({ requestId, target, status, entryCount, failedEntryCount });
     };
     try {
-      const answer = await handlePutEvents(req, options, requestId, target);
+      const answer = await handlePutEvents(req, options, { requestId, target, gate });
       writeAwsJson(res, 200, answer, PUT_EVENTS_CONTENT_TYPE, { 'x-amzn-requestid': requestId });
       record(200, answer.Entries.length, answer.FailedEntryCount);
     } catch (error) {
@@ -176,12 +198,48 @@ interface PutEventsAnswer {
 
 type DeliveredEntry = { index: number; event: EventBridgeEvent; busName: string };
 
+/** Admits requests under {@link BackPressure}, first come first served. */
+class AdmissionGate {
+  private admitted = 0;
+  private nextTicket = 0;
+  private readonly waiting: number[] = [];
+
+  constructor(private readonly options: BackPressure) {}
+
+  /** Resolves with the release of the admitted entries, or throws `ThrottlingException`. */
+  async admit(count: number): Promise<() => void> {
+    const ticket = this.nextTicket++;
+    this.waiting.push(ticket);
+    const giveUpAt = Date.now() + (this.options.maxWaitMs ?? 30_000);
+    try {
+      while (this.waiting[0] !== ticket || !this.fits(count)) {
+        if (Date.now() > giveUpAt) throw new RequestError(400, 'ThrottlingException', 'Rate exceeded');
+        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 5));
+      }
+    } finally {
+      this.waiting.splice(this.waiting.indexOf(ticket), 1);
+    }
+    this.admitted += count;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.admitted -= count;
+    };
+  }
+
+  private fits(count: number): boolean {
+    const outstanding = this.options.backlog() + this.admitted;
+    return outstanding === 0 || outstanding + count <= this.options.limit;
+  }
+}
+
 async function handlePutEvents(
   req: IncomingMessage,
   options: PutEventsServerOptions,
-  requestId: string,
-  target: string | undefined,
+  request: { requestId: string; target: string | undefined; gate: AdmissionGate | undefined },
 ): Promise<PutEventsAnswer> {
+  const { requestId, target, gate } = request;
   const entries = await readEntries(req, target);
   const region = regionOfRequest(req) ?? options.region ?? DEFAULT_LOCAL_REGION;
   const results: PutEventsAnswer['Entries'] = [];
@@ -198,6 +256,7 @@ async function handlePutEvents(
     delivered.push({ index, busName: entry.EventBusName ?? 'default', event });
   });
   if (delivered.length > 0) {
+    const release = await gate?.admit(delivered.length);
     try {
       await options.onEvents(
         delivered.map((item) => item.event),
@@ -211,6 +270,8 @@ async function handlePutEvents(
           ErrorMessage: 'The request processing has failed because of an unknown error.',
         };
       }
+    } finally {
+      release?.();
     }
   }
   const complete = entries.map(

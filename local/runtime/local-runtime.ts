@@ -1,19 +1,15 @@
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
-import type { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { loadProjectFolder } from '../../functions/adapters/files/load-project.ts';
 import { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
-import {
-  ControllableClock,
-  type LocalSendScheduler,
-} from '../../functions/adapters/scheduler/local-send-scheduler.ts';
+import { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import type { DeadLetter } from '../../functions/adapters/sqs/in-process-send-queue.ts';
 import type { ActiveProject } from '../../functions/app/active-project.ts';
 import type { EvaluationResult } from '../../functions/app/evaluate-event.ts';
 import type { MessageStore } from '../../functions/app/ports/messages.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
-import type { ChannelSender } from '../../functions/app/ports.ts';
+import type { ChannelSender, OutcomePublisher, SendScheduler } from '../../functions/app/ports.ts';
 import { maskPiiText } from '../../functions/core/customers/mask-pii.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import type { Channel } from '../../functions/core/rules/rule-schema.ts';
@@ -32,7 +28,7 @@ import { type LocalProject, projectContent, publishIfChanged, startRuleSets } fr
 import { writeRuntimeFile } from './runtime-file.ts';
 import { runtimeHandle, startSendQueue } from './runtime-handle.ts';
 import { type ProjectState, startConsole } from './start-console.ts';
-import { ingestStep, type NudgeHolder, startDemo, startEventBus } from './start-events.ts';
+import { ingestStep, type NudgeHolder, type SendBacklog, startDemo, startEventBus } from './start-events.ts';
 import { buildSenders, providerKeys, startSandboxes } from './start-providers.ts';
 import { restoreSchedules, startStorage, TABLE } from './start-storage.ts';
 import { startWebhookHttpServer } from './webhook-http-server.ts';
@@ -93,6 +89,11 @@ export interface LocalRuntimeOptions {
   unsubscribeSigningKey?: string;
   /** Console sign-in (`nudge start --auth oidc`); absent: the console is open on 127.0.0.1. */
   consoleAuth?: LocalConsoleAuth;
+  /**
+   * Back-pressure: PutEvents waits while `limit` messages (default 50) are evaluated with a send
+   * due and not yet sent, and answers `ThrottlingException` after `maxWaitMs` (default 30 s).
+   */
+  sendBacklog?: { limit?: number; maxWaitMs?: number };
 }
 
 /** The sandboxes' credentials: a Twilio account SID (`AC` + 32 hex) and auth token, a SendGrid API key. */
@@ -235,7 +236,8 @@ async function start(
   const metrics = new MemoryMetrics();
   const ingest = ingestStep({ holder, metrics, customersSeen, clock, log });
   const eventsPort = options.ports?.events ?? 4010;
-  const { events, bus, publisher } = await startEventBus(eventsPort, ingest, outcomes, { clock, log, stops });
+  const busDeps = { clock, log, stops, backPressure: options.sendBacklog };
+  const { events, bus, publisher, backlog } = await startEventBus(eventsPort, ingest, outcomes, busDeps);
   const senders = buildSenders({
     keys,
     live: options.live,
@@ -244,7 +246,7 @@ async function start(
     unsubscribeLinkDays: state.project.settings.unsubscribe.linkDays,
     clock,
   });
-  const { queue, scheduler } = startSendQueue(holder, metrics, log, clock, stops);
+  const { queue, scheduler } = startSendQueue(holder, metrics, log, clock, stops, backlog);
   const webhookKeys = {
     unsubscribeSigningKey: keys.unsubscribeSigningKey,
     twilioAuthToken: options.live?.twilio.authToken ?? keys.authToken,
@@ -252,7 +254,7 @@ async function start(
     publicBaseUrl: webhooks.url,
   };
   const built: SendPorts = { messages: stores.messages, channels: senders };
-  const composed = { initial, holder, stores, scheduler, clock, metrics, publisher, log };
+  const composed = { initial, holder, stores, scheduler, clock, metrics, publisher, log, backlog };
   const webhookDeps = wire(options, composed, built, webhookKeys);
   router.route = createWebhookRouter(webhookDeps);
   followRuleSets(holder, active, webhookDeps);
@@ -312,11 +314,12 @@ function wire(
     initial: LocalProject;
     holder: NudgeHolder;
     stores: Stores;
-    scheduler: LocalSendScheduler;
+    scheduler: SendScheduler;
     clock: ControllableClock;
     metrics: MemoryMetrics;
-    publisher: EventBridgeOutcomePublisher;
+    publisher: OutcomePublisher;
     log: Log;
+    backlog: SendBacklog;
   },
   built: SendPorts,
   keys: Pick<
@@ -329,7 +332,8 @@ function wire(
   const nudge = composeNudge({
     stores: parts.stores,
     sendStores: { messages: sendPorts.messages },
-    scheduler: parts.scheduler,
+    // Sends due now count in the backlog the PutEvents endpoint's back-pressure bounds.
+    scheduler: parts.backlog.watch(parts.scheduler),
     clock: parts.clock,
     project,
     catalog: project.catalog,

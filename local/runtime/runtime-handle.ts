@@ -12,7 +12,7 @@ import { countSendOutcome } from '../../functions/handlers/send-records.ts';
 import type { EventBridgeEvent } from '../aws/put-events-server.ts';
 import type { DynamoDbEngine } from '../dynamodb/local-dynamodb.ts';
 import type { SendGridSandbox, TwilioSandbox } from '../sandboxes/index.ts';
-import type { NudgeHolder } from './start-events.ts';
+import type { NudgeHolder, SendBacklog } from './start-events.ts';
 import { TABLE } from './start-storage.ts';
 
 type Log = (line: string) => void;
@@ -40,15 +40,20 @@ export function startSendQueue(
   log: Log,
   clock: ControllableClock,
   stops: Stops,
+  backlog?: SendBacklog,
 ) {
   const queue = new InProcessSendQueue({
     concurrency: SEND_QUEUE_CONCURRENCY,
     handler: async (messageId) => {
-      if (holder.nudge === undefined) throw new Error('not started');
-      await holder.nudge.follow?.();
-      const outcome = await sendMessage(messageId, holder.nudge.send);
-      countSendOutcome(outcome, metrics);
-      log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
+      try {
+        if (holder.nudge === undefined) throw new Error('not started');
+        await holder.nudge.follow?.();
+        const outcome = await sendMessage(messageId, holder.nudge.send);
+        countSendOutcome(outcome, metrics);
+        log(`send ${messageId}: ${outcome.kind}${'reason' in outcome ? ` (${outcome.reason})` : ''}`);
+      } finally {
+        backlog?.settled(messageId);
+      }
     },
     onError: (failure) => log(`send ${failure.messageId} failed, will retry: ${String(failure.error)}`),
   });

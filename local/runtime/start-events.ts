@@ -1,11 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EventBridgeOutcomePublisher } from '../../functions/adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import type { MemoryMetrics } from '../../functions/adapters/metrics/memory-metrics.ts';
 import type { ControllableClock } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import { type EvaluationResult, evaluateEvent } from '../../functions/app/evaluate-event.ts';
+import type { SendScheduler } from '../../functions/app/ports.ts';
 import { readPath } from '../../functions/core/paths.ts';
 import { countEvaluation } from '../../functions/handlers/evaluate-records.ts';
 import type { Composition } from '../../functions/wiring/compose-send.ts';
+import { InProcessOutcomePublisher } from '../aws/in-process-outcome-publisher.ts';
 import { type EventBridgeEvent, startPutEventsServer } from '../aws/put-events-server.ts';
 import { loadDemoJourneys } from './demo-journeys.ts';
 import { LOCAL_CREDENTIALS } from './start-storage.ts';
@@ -45,42 +46,106 @@ export function ingestStep(deps: {
   };
 }
 
+/** The region of the local bus's client, and so of the envelopes it puts. */
+const LOCAL_BUS_REGION = 'eu-north-1';
+/**
+ * Default bound on messages evaluated with a send due and not yet through the send step: twice
+ * the send queue's concurrency (25), so sending always has work while ingest waits.
+ */
+const DEFAULT_SEND_BACKLOG_LIMIT = 50;
+
+/**
+ * Messages evaluated with a send due now that the send step has not finished yet: what the
+ * PutEvents endpoint's back-pressure bounds, so ingest cannot starve sending on the one event loop.
+ */
+export class SendBacklog {
+  private readonly due = new Set<string>();
+
+  constructor(private readonly clock: ControllableClock) {}
+
+  get size(): number {
+    return this.due.size;
+  }
+
+  /** The scheduler port, noting each send that is due now (or within a second). */
+  watch(scheduler: SendScheduler): SendScheduler {
+    return {
+      schedule: async (messageId, at) => {
+        const isDue = at.toMillis() <= this.clock.nowMillis() + 1_000;
+        if (isDue) this.due.add(messageId);
+        try {
+          await scheduler.schedule(messageId, at);
+        } catch (error) {
+          this.due.delete(messageId);
+          throw error;
+        }
+      },
+      cancel: async (messageId) => {
+        this.due.delete(messageId);
+        await scheduler.cancel(messageId);
+      },
+    };
+  }
+
+  /** The send step is done with a message (sent, skipped, or failed and left to a redelivery). */
+  settled(messageId: string): void {
+    this.due.delete(messageId);
+  }
+}
+
+/** Keeps an outcome event (source `nudge`) as the bus would have delivered it, and logs it. */
+function keepOutcome(outcomes: EventBridgeEvent[], log: Log): (event: EventBridgeEvent) => void {
+  return (event) => {
+    outcomes.push(event);
+    log(
+      `outcome ${event['detail-type']} ${JSON.stringify(event.detail.messageId ?? event.detail.replyId ?? '')}`,
+    );
+  };
+}
+
 /**
  * The PutEvents endpoint: Nudge's own outcome events (source `nudge`) are kept in `outcomes`,
- * every other event is ingested. Also the bus client and the outcome publisher on it, so outcome
- * events go back on the (local) bus through the real EventBridge SDK.
+ * every other event is ingested, under back-pressure from the returned `backlog` (at most
+ * `backPressure.limit` messages due and unsent; the send step reports each message it is done with). Also the bus client (the console and the demo put events with it)
+ * and the outcome publisher, which hands outcome events over in process: the runtime publishing
+ * to its own endpoint through the SDK cost a signed HTTP round trip per outcome.
  */
 export async function startEventBus(
   port: number,
   ingest: (event: unknown) => Promise<EvaluationResult>,
   outcomes: EventBridgeEvent[],
-  deps: { clock: ControllableClock; log: Log; stops: Stops },
+  deps: {
+    clock: ControllableClock;
+    log: Log;
+    stops: Stops;
+    backPressure?: { limit?: number; maxWaitMs?: number };
+  },
 ) {
   const { clock, log, stops } = deps;
+  const keep = keepOutcome(outcomes, log);
+  const backlog = new SendBacklog(clock);
+  const limit = deps.backPressure?.limit ?? DEFAULT_SEND_BACKLOG_LIMIT;
   const events = await startPutEventsServer({
     port,
     now: () => clock.now().toJSDate(),
+    backPressure: { backlog: () => backlog.size, limit, maxWaitMs: deps.backPressure?.maxWaitMs },
     onEvents: async (delivered) => {
       for (const event of delivered) {
-        if (event.source === 'nudge') {
-          outcomes.push(event);
-          log(
-            `outcome ${event['detail-type']} ${JSON.stringify(event.detail.messageId ?? event.detail.replyId ?? '')}`,
-          );
-          continue;
-        }
-        await ingest(event);
+        if (event.source === 'nudge') keep(event);
+        else await ingest(event);
       }
     },
   });
   stops.push(() => events.stop());
   const bus = new EventBridgeClient({
     endpoint: events.url,
-    region: 'eu-north-1',
+    region: LOCAL_BUS_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-  const publisher = new EventBridgeOutcomePublisher({ client: bus, busName: 'default' });
-  return { events, bus, publisher };
+  const publisher = new InProcessOutcomePublisher((envelopes) => {
+    for (const envelope of envelopes) keep(envelope);
+  }, LOCAL_BUS_REGION);
+  return { events, bus, publisher, backlog };
 }
 
 /** The demo: the example journeys, moved to start now, put on the bus as their time comes. */

@@ -305,3 +305,48 @@ describe('PutEvents loopback endpoint', () => {
     }
   });
 });
+
+describe('PutEvents back-pressure', () => {
+  it('holds a request while the backlog is full, delivers it once there is room, and throttles after the longest wait', async () => {
+    // Arrange: a consumer whose backlog the test controls.
+    let backlog = 3;
+    const delivered: string[] = [];
+    const server = await startPutEventsServer({
+      onEvents: (events) => {
+        delivered.push(...events.map((event) => event['detail-type']));
+      },
+      backPressure: { backlog: () => backlog, limit: 3, maxWaitMs: 400, pollMs: 2 },
+    });
+    const client = new EventBridgeClient({
+      endpoint: server.url,
+      region: 'eu-north-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+      maxAttempts: 1,
+    });
+    const put = (detailType: string) =>
+      client.send(
+        new PutEventsCommand({ Entries: [{ Source: 'acme.test', DetailType: detailType, Detail: '{}' }] }),
+      );
+    try {
+      // Act 1: full backlog, room 150 ms later.
+      const held = put('Held');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const deliveredWhileFull = [...delivered];
+      backlog = 2;
+      const answer = await held;
+      // Act 2: full backlog that never drains.
+      backlog = 3;
+      const refused = await rejectionOf(put('Refused'));
+
+      // Assert
+      expect(deliveredWhileFull).toEqual([]);
+      expect(answer.FailedEntryCount).toBe(0);
+      expect(delivered).toEqual(['Held']);
+      expect(refused).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+      expect(server.requests().map((request) => request.status)).toEqual([200, 400]);
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
+  });
+});
