@@ -187,22 +187,40 @@ describe('the console function publishes a rule-set version in AWS', () => {
       yaml: RULE,
       templates: { [TEMPLATE]: 'So sorry: your parcel is late.' },
     };
+    const newRule = {
+      yaml: RULE.replaceAll('parcel-late', 'parcel-found').replace('ParcelLate', 'ParcelFound'),
+      templates: { 'parcel-found/en.sms.liquid': 'Good news: we found your parcel.' },
+    };
     const broken = { ...draft, templates: { [TEMPLATE]: 'Hi {{ customer.nickname }}' } };
 
     // Act: one execution environment, as in AWS (the first request seeds version 1).
-    const [validated, refused, editorGate, gated, tooLong, published] = await invokeBundle([
-      post('/api/rule-sets/validate', editor, draft),
-      post('/api/rule-sets/validate', editor, broken),
-      post('/api/rule-sets/gate', editor, draft),
-      post('/api/rule-sets/gate', publisher, draft),
-      post('/api/rule-sets/gate', publisher, { ...draft, days: 7 }),
-      post('/api/rule-sets/publish', publisher, { ...draft, expectedVersion: 1, message: 'kinder apology' }),
-    ]);
-    const pointer = await doc.send(
-      new GetCommand({ TableName: tableName, Key: { PK: 'RULESET', SK: 'ACTIVE' }, ConsistentRead: true }),
-    );
+    const [editPage, validated, refused, editorGate, gated, tooLong, published, after, added, rulesPage] =
+      await invokeBundle([
+        httpApiEvent('GET', '/rules/parcel-late/edit', { domain: DOMAIN, headers: { cookie: editor } }),
+        post('/api/rule-sets/validate', editor, draft),
+        post('/api/rule-sets/validate', editor, broken),
+        post('/api/rule-sets/gate', editor, draft),
+        post('/api/rule-sets/gate', publisher, draft),
+        post('/api/rule-sets/gate', publisher, { ...draft, days: 7 }),
+        post('/api/rule-sets/publish', publisher, {
+          ...draft,
+          expectedVersion: 1,
+          message: 'kinder apology',
+        }),
+        httpApiEvent('GET', '/rules/parcel-late/edit', { domain: DOMAIN, headers: { cookie: editor } }),
+        post('/api/rule-sets/publish', publisher, { ...newRule, expectedVersion: 2, message: 'a new rule' }),
+        httpApiEvent('GET', '/rules', { domain: DOMAIN, headers: { cookie: editor } }),
+      ]);
+    const read = (SK: string) =>
+      doc.send(new GetCommand({ TableName: tableName, Key: { PK: 'RULESET', SK }, ConsistentRead: true }));
+    const pointer = await read('ACTIVE');
+    // Move 1 seeded version 1 (the bundled project); move 2 is the console's first publish.
+    const firstPublish = await read('MOVE#0000000002');
 
-    // Assert
+    // Assert: the editor offers the AWS window (1 day, at most 3).
+    expect(editPage?.statusCode).toBe(200);
+    expect(editPage?.body).toContain('name="days" value="1"');
+    expect(editPage?.body).toContain('at most 3 here');
     expect(validated?.statusCode).toBe(200);
     expect(JSON.parse(validated?.body ?? '{}')).toMatchObject({ valid: true, activeVersion: 1, issues: [] });
     const invalid = JSON.parse(refused?.body ?? '{}');
@@ -223,12 +241,29 @@ describe('the console function publishes a rule-set version in AWS', () => {
     expect(tooLong?.body).toContain('from 1 to 3');
     expect(published?.statusCode).toBe(200);
     expect(JSON.parse(published?.body ?? '{}')).toMatchObject({ version: 2, from: 1 });
-    expect(pointer.Item?.version).toBe(2);
-    expect(pointer.Item?.lastMove).toMatchObject({
+    expect(firstPublish.Item?.move).toMatchObject({
       action: 'publish',
       from: 1,
       to: 2,
       message: 'kinder apology',
+      // The signed-in publisher's subject (the session's `sub`).
+      by: 'sub-Pia',
+    });
+    // The editor opens on the new version.
+    expect(after?.body).toContain('So sorry: your parcel is late.');
+    expect(after?.body).toMatch(/id="active-version">2</);
+    // The rules page of the same execution environment lists a rule published a moment ago:
+    // the pointer is read right after the move, not after the 30 s cache.
+    expect(added?.statusCode).toBe(200);
+    expect(JSON.parse(added?.body ?? '{}')).toMatchObject({ version: 3, from: 2 });
+    expect(rulesPage?.statusCode).toBe(200);
+    expect(rulesPage?.body).toContain('parcel-found');
+    expect(pointer.Item?.version).toBe(3);
+    expect(pointer.Item?.lastMove).toMatchObject({
+      action: 'publish',
+      from: 2,
+      to: 3,
+      message: 'a new rule',
     });
   }, 60_000);
 });

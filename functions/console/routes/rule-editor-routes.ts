@@ -81,7 +81,7 @@ async function editRule(ctx: RouteContext): Promise<Response> {
     yaml: ruleToYaml(rule),
     templates: templatesOf(active.content, rule.template),
     activeVersion: active.version,
-    days: gateDays(rules).default,
+    days: gateDays(rules),
   });
   return editorPage(ctx, 200, `Edit ${id}`, body);
 }
@@ -108,7 +108,7 @@ async function newRule(ctx: RouteContext): Promise<Response> {
     yaml: NEW_RULE_YAML,
     templates: [{ path: `my-new-rule/${locale}.sms.liquid`, text: '' }],
     activeVersion: active.version,
-    days: gateDays(rules).default,
+    days: gateDays(rules),
   });
   return editorPage(ctx, 200, 'New rule', body);
 }
@@ -127,7 +127,7 @@ function refusedEditor(
     yaml: draft.yaml,
     templates: Object.entries(draft.templates).map(([path, text]) => ({ path, text })),
     activeVersion,
-    days: gateDays(ruleSetsOf(ctx.backend)).default,
+    days: gateDays(ruleSetsOf(ctx.backend)),
     ...why,
   });
   return editorPage(ctx, status, 'Edit rule', body);
