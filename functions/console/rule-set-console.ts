@@ -46,4 +46,9 @@ export interface RuleSetConsole {
   }) => Promise<GateReportView>;
   /** Told after the console moved the pointer (the local runtime then reads it at once). */
   moved?: () => Promise<void>;
+  /**
+   * The gate's window in days: the editor's default and the most a request may ask for (default
+   * 7 and 30). AWS asks for less: the gate runs inside one HTTP API request (docs/deploy.md).
+   */
+  gateDays?: { default: number; max: number };
 }

@@ -12,6 +12,7 @@ import { createConsoleApp } from '../console/console-app.ts';
 import { createStoresConsoleBackend } from '../console/stores-console-backend.ts';
 import { maskPiiText } from '../core/customers/mask-pii.ts';
 import { followActive } from '../wiring/compose.ts';
+import { awsRuleSetConsole } from './console-rule-sets.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { type Environment, need, readEnvironment } from './lambda-environment.ts';
 import { activeProject, compileVersion, dynamoStores, sendScheduler } from './lambda-wiring.ts';
@@ -26,6 +27,12 @@ const stores = dynamoStores(env);
 const SECRET_MAX_AGE_SECONDS = 900;
 
 const project = { settings: bundled.settings, rules: bundled.rules };
+// The rules page and rule effects follow the active rule-set version (30 s cache), as the
+// evaluate and send functions do; the bundled project is the seed.
+const active = activeProject({ stores, bundled, compile: compileVersion, log: (m, f) => logger.warn(m, f) });
+const follow = followActive(active, (next) =>
+  Object.assign(project, { settings: next.settings, rules: [...next.rules.rules.values()] }),
+);
 const backend = createStoresConsoleBackend({
   stores,
   project,
@@ -33,13 +40,18 @@ const backend = createStoresConsoleBackend({
   bus: { client: new EventBridgeClient({}), name: need(env, 'NUDGE_EVENT_BUS_NAME') },
   publicUrl,
   now: () => new Date(),
+  // The rule editor: versions in the table, the gate over the event archive, priced by the
+  // table bundled next to nudge-project.json; after a publish or rollback, the pointer is read
+  // at once so this function's pages show the new version (the others follow within 30 s).
+  ruleSetConsole: awsRuleSetConsole({
+    stores,
+    dir: env.NUDGE_PROJECT_DIR ?? process.env.LAMBDA_TASK_ROOT ?? process.cwd(),
+    moved: async () => {
+      await active.refresh();
+      await follow();
+    },
+  }),
 });
-// The rules page and rule effects follow the active rule-set version (30 s cache), as the
-// evaluate and send functions do; the bundled project is the seed.
-const follow = followActive(
-  activeProject({ stores, bundled, compile: compileVersion, log: (m, f) => logger.warn(m, f) }),
-  (next) => Object.assign(project, { settings: next.settings, rules: [...next.rules.rules.values()] }),
-);
 
 const app = createConsoleApp({
   backend,

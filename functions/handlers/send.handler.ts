@@ -1,11 +1,16 @@
 // Lambda entry: SQS (due message ids) → send through Twilio or SendGrid.
+
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
-import { createSendGridMail } from '../adapters/sendgrid/sendgrid-client.ts';
-import { SendGridEmailSender } from '../adapters/sendgrid/sendgrid-email-sender.ts';
+import {
+  readProviderSecret,
+  SendGridSecretSchema,
+  TwilioSecretSchema,
+  UnsubscribeSecretSchema,
+} from '../adapters/secrets/provider-secrets.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { createTwilioClient } from '../adapters/twilio/twilio-client.ts';
-import { TwilioSmsSender } from '../adapters/twilio/twilio-sms-sender.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
@@ -18,9 +23,9 @@ import {
   compileVersion,
   dynamoStores,
   outcomePublisher,
-  providerSecrets,
   sendScheduler,
 } from './lambda-wiring.ts';
+import { lazyChannel } from './lazy-channel.ts';
 import { sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler } from './sqs-batch.ts';
 
@@ -52,8 +57,9 @@ const active = activeProject({
 // templates are checked here so a broken artifact still fails the cold start.
 const { format: _format, ...bundledContent } = bundled;
 const project = compileForSend(bundledContent, 0);
-const secrets = await providerSecrets(env);
-const { twilio, sendgrid, unsubscribe } = secrets;
+// Each provider's SDK and secret are loaded on the first message of its channel (lazy-channel.ts):
+// the init phase imports neither twilio nor @sendgrid/* and calls no Secrets Manager.
+const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
 
 const deps = composeSend({
   stores,
@@ -62,33 +68,53 @@ const deps = composeSend({
   project,
   catalog: project.catalog,
   channels: {
-    sms: new TwilioSmsSender({
-      client: createTwilioClient({
-        accountSid: twilio.accountSid,
-        authToken: twilio.authToken,
-        timeoutMs: 10_000,
-      }),
-      ...(twilio.from === undefined ? {} : { from: twilio.from }),
-      ...(twilio.messagingServiceSid === undefined
-        ? {}
-        : { messagingServiceSid: twilio.messagingServiceSid }),
-      ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
-        ? {}
-        : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+    sms: lazyChannel(async () => {
+      const [{ createTwilioClient }, { TwilioSmsSender }, twilio] = await Promise.all([
+        import('../adapters/twilio/twilio-client.ts'),
+        import('../adapters/twilio/twilio-sms-sender.ts'),
+        readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
+      ]);
+      return new TwilioSmsSender({
+        client: createTwilioClient({
+          accountSid: twilio.accountSid,
+          authToken: twilio.authToken,
+          timeoutMs: 10_000,
+        }),
+        ...(twilio.from === undefined ? {} : { from: twilio.from }),
+        ...(twilio.messagingServiceSid === undefined
+          ? {}
+          : { messagingServiceSid: twilio.messagingServiceSid }),
+        ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
+          ? {}
+          : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
+      });
     }),
-    email: new SendGridEmailSender({
-      mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
-      from: {
-        email: sendgrid.fromEmail,
-        ...(sendgrid.fromName === undefined ? {} : { name: sendgrid.fromName }),
-      },
-      unsubscribe: {
-        // The webhook function's Function URL (or custom domain): it serves /unsubscribe.
-        baseUrl: need(env, 'NUDGE_WEBHOOK_BASE_URL'),
-        signingKey: unsubscribe.signingKey,
-        ttlDays: project.settings.unsubscribe.linkDays,
-        nowEpochSeconds: () => Math.floor(systemClock.now().toSeconds()),
-      },
+    email: lazyChannel(async () => {
+      const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([
+        import('../adapters/sendgrid/sendgrid-client.ts'),
+        import('../adapters/sendgrid/sendgrid-email-sender.ts'),
+        readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),
+        readProviderSecret(
+          secrets,
+          need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
+          UnsubscribeSecretSchema,
+          'Unsubscribe signing key',
+        ),
+      ]);
+      return new SendGridEmailSender({
+        mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
+        from: {
+          email: sendgrid.fromEmail,
+          ...(sendgrid.fromName === undefined ? {} : { name: sendgrid.fromName }),
+        },
+        unsubscribe: {
+          // The webhook function's Function URL (or custom domain): it serves /unsubscribe.
+          baseUrl: need(env, 'NUDGE_WEBHOOK_BASE_URL'),
+          signingKey: unsubscribe.signingKey,
+          ttlDays: deps.settings.unsubscribe.linkDays,
+          nowEpochSeconds: () => Math.floor(systemClock.now().toSeconds()),
+        },
+      });
     }),
   },
   outcomes: outcomePublisher(env),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Aws, CfnOutput, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import {
   HttpApi,
@@ -21,9 +23,12 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { POINTER_PK } from '../../functions/adapters/dynamodb/dynamo-rule-sets.ts';
 import { AUDIT_ITEMS, JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { CONSOLE_PRICE_TABLE_FILE } from '../../functions/handlers/console-rule-sets.ts';
+import { readPriceTable } from '../../functions/simulator/cost-preview.ts';
 import { acknowledgeNag, wildcardResourceFinding } from '../nag.ts';
-import type { NudgeSettings } from '../settings.ts';
+import { type NudgeSettings, REPO_ROOT } from '../settings.ts';
 import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
@@ -84,8 +89,11 @@ export class OperationsConsole extends Construct {
       description: 'Nudge: the operations console (pages and JSON API) behind OIDC sign-in',
       settings,
       projectFile: props.projectFile,
-      timeout: Duration.seconds(15),
-      memorySize: 512,
+      // The publish gate replays the archive inside one request: up to the HTTP API's 30 s
+      // (its "Maximum integration timeout", not raisable), with the CPU of 1 GB for the backtest.
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+      files: { [CONSOLE_PRICE_TABLE_FILE]: priceTableOf(settings) },
       environment: {
         NUDGE_TABLE_NAME: props.table.table.tableName,
         NUDGE_EVENT_BUS_NAME: props.bus.busName,
@@ -115,8 +123,10 @@ export class OperationsConsole extends Construct {
   /**
    * Least privilege: read the table (no Scan); the privacy erase's writes (conditional
    * DeleteItem, and UpdateItem to unlink a kept suppression — also a pending send cancelled by
-   * hand); PutItem only into the audit partitions (`AUDIT#<month>`); DeleteSchedule in Nudge's
-   * schedule group; PutEvents on the bus; its own secrets.
+   * hand, and the rule-set counter and ACTIVE pointer a publish or rollback moves); PutItem only
+   * into the audit partitions (`AUDIT#<month>`) and the rule-set partitions (`RULESET`: versions
+   * and moves; `RULESET#<sha256>`: content parts); DeleteSchedule in Nudge's schedule group;
+   * PutEvents on the bus; its own secrets.
    */
   private grant(props: OperationsConsoleProps, settings: NudgeSettings): void {
     const role = this.fn.role;
@@ -136,9 +146,11 @@ export class OperationsConsole extends Construct {
       grantee: role,
       actions: ['dynamodb:PutItem'],
       resourceArns: [tableArn],
-      // The console writes new items only to its audit trail.
+      // The console writes new items only to its audit trail and to rule-set versions.
       conditions: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_ITEMS.partitionPrefix}*`] },
+        'ForAllValues:StringLike': {
+          'dynamodb:LeadingKeys': [`${AUDIT_ITEMS.partitionPrefix}*`, POINTER_PK, `${POINTER_PK}#*`],
+        },
       },
     });
     const schedules = props.scheduling.scheduleArnPattern();
@@ -276,4 +288,15 @@ export class OperationsConsole extends Construct {
     });
     return { pool, client, issuer: pool.userPoolProviderUrl };
   }
+}
+
+/**
+ * The price table of the gate's cost preview, as the CLI picks it: the project folder's
+ * `pricing/sms-prices.yaml`, else Nudge's own. Checked here, so a broken table stops synthesis.
+ */
+function priceTableOf(settings: NudgeSettings): string {
+  const own = join(settings.projectDir, 'pricing', CONSOLE_PRICE_TABLE_FILE);
+  const file = existsSync(own) ? own : join(REPO_ROOT, 'pricing', CONSOLE_PRICE_TABLE_FILE);
+  readPriceTable(file);
+  return file;
 }

@@ -34,6 +34,8 @@ export interface NudgeFunctionProps {
    * reserved when absent (docs/deploy.md, "Reserved concurrency").
    */
   reservedConcurrentExecutions?: number;
+  /** More data files copied next to the bundle: name in the bundle → absolute source path. */
+  files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -138,6 +140,9 @@ export class NudgeFunction extends Construct {
           // of the asset hash: a rule edit redeploys.
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${shellQuote(projectFile)} ${shellQuote(join(outputDir, DEPLOYED_PROJECT_FILE))}`,
+            ...Object.entries(props.files ?? {}).map(
+              ([name, source]) => `cp ${shellQuote(source)} ${shellQuote(join(outputDir, name))}`,
+            ),
           ],
         },
       },

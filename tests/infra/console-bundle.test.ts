@@ -4,7 +4,7 @@
 // tests/unit/console/stores-console-backend.test.ts).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,8 @@ beforeAll(async () => {
   writeFileSync(join(project, 'templates', 'parcel-late', 'en.sms.liquid'), 'Sorry, your parcel is late.');
   mkdirSync(assetDir);
   writeFileSync(join(assetDir, DEPLOYED_PROJECT_FILE), JSON.stringify(compileDeployedProject(project)));
+  // The gate's price table, copied next to the bundle as infra/constructs/console.ts does.
+  copyFileSync(join(REPO_ROOT, 'pricing', 'sms-prices.yaml'), join(assetDir, 'sms-prices.yaml'));
   await build({
     entryPoints: [join(REPO_ROOT, HANDLER_ENTRIES.console)],
     ...LAMBDA_ESBUILD_OPTIONS,

@@ -11,6 +11,7 @@ import {
   isRecord,
   onlyResource,
   type SynthesisedNudge,
+  statementsOfRole,
   synthNudge,
 } from './support.ts';
 
@@ -182,7 +183,7 @@ describe('console IAM: exactly what it calls', () => {
         // The privacy erase: conditional deletes, and unlinking the suppressions it keeps.
         'dynamodb:DeleteItem': [table],
         'dynamodb:GetItem': [table],
-        // Only into the audit partitions (the condition is checked below).
+        // Only into the audit and rule-set partitions (the condition is checked below).
         'dynamodb:PutItem': [table],
         'dynamodb:Query': [table, ...indexes].sort(),
         'dynamodb:UpdateItem': [table],
@@ -202,10 +203,80 @@ describe('console IAM: exactly what it calls', () => {
         /"Action":"dynamodb:PutItem","Condition":(\{[^}]*\}\})/,
       );
       expect(JSON.parse(putItem?.[1] ?? 'null')).toEqual({
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*', 'RULESET', 'RULESET#*'] },
       });
     },
   );
+});
+
+describe('rule-set versions: the console publishes, the functions follow the pointer', () => {
+  // The items a publish writes (dynamo-rule-sets.ts): PutItem of `RULESET#<sha256>`/`PART#<i>`,
+  // `RULESET`/`VERSION#<n>` and `RULESET`/`MOVE#<seq>`; UpdateItem of `RULESET`/`COUNTER` and
+  // `RULESET`/`ACTIVE` (conditional). A rollback: UpdateItem of ACTIVE and PutItem of a MOVE.
+  const statementsFor = (nudge: SynthesisedNudge, roleId: string, action: string) =>
+    statementsOfRole(nudge.template, roleId).filter((s) => s.Effect === 'Allow' && s.Action.includes(action));
+  const prefixAllowed = (condition: unknown, key: string) => {
+    const like = isRecord(condition) ? condition['ForAllValues:StringLike'] : undefined;
+    const patterns = isRecord(like) ? like['dynamodb:LeadingKeys'] : undefined;
+    if (!Array.isArray(patterns)) return false;
+    return patterns.some((pattern) =>
+      new RegExp(`^${String(pattern).replaceAll('#', '\\#').replaceAll('*', '.*')}$`).test(key),
+    );
+  };
+
+  it('console: PutItem reaches the version, move and content-part partitions, and nothing outside AUDIT#/RULESET', () => {
+    const table = arnOf(onlyResource(cognito.template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
+    const puts = statementsFor(cognito, consoleRole(cognito).id, 'dynamodb:PutItem');
+    expect(puts.map((s) => s.Resource)).toEqual([[table]]);
+    const condition = puts[0]?.Condition;
+    for (const key of ['RULESET', `RULESET#${'ab'.repeat(32)}`, 'AUDIT#2026-12'])
+      expect(prefixAllowed(condition, key), key).toBe(true);
+    for (const key of ['CUSTOMER#c-1', 'MSG#m-1', 'RULESETX', 'SUPPRESSION#+46701234567'])
+      expect(prefixAllowed(condition, key), key).toBe(false);
+  });
+
+  it('console: UpdateItem (counter, ACTIVE pointer) and consistent GetItem/Query on the table', () => {
+    const table = arnOf(onlyResource(cognito.template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
+    const actions = actionsOfRole(cognito.template, consoleRole(cognito).id);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:GetItem'])
+      expect(actions.get(action), action).toEqual([table]);
+    expect(actions.get('dynamodb:Query')).toContain(table);
+  });
+
+  it.each([
+    ['evaluate', 'IngestEvaluate'],
+    ['send', 'SendingSend'],
+  ])(
+    '%s: reads the pointer and versions (GetItem, Query) and may seed version 1 (PutItem, UpdateItem)',
+    (_name, prefix) => {
+      const template = cognito.template;
+      const table = arnOf(onlyResource(template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
+      const roleId = onlyResource(template, 'AWS::IAM::Role', `${prefix}Role`).id;
+      for (const action of [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]) {
+        const granting = statementsFor(cognito, roleId, action).filter((s) => s.Resource.includes(table));
+        // Some statement grants it on the table for every key (no LeadingKeys condition keeping RULESET out).
+        expect(
+          granting.some((s) => s.Condition === undefined || prefixAllowed(s.Condition, 'RULESET')),
+          action,
+        ).toBe(true);
+      }
+      const fnProps = onlyResource(template, 'AWS::Lambda::Function', `${prefix}Function`).resource
+        .Properties;
+      const variables = isRecord(fnProps?.Environment) ? fnProps.Environment.Variables : undefined;
+      expect(isRecord(variables) && 'NUDGE_TABLE_NAME' in variables).toBe(true);
+    },
+  );
+
+  it('console: the gate runs within the HTTP API limit (30 s), with 1 GB for the backtest', () => {
+    const props = consoleFunction(cognito).resource.Properties ?? {};
+    expect(props.Timeout).toBeLessThanOrEqual(30);
+    expect(props.MemorySize).toBeGreaterThanOrEqual(1024);
+  });
 });
 
 describe('cdk-nag', () => {

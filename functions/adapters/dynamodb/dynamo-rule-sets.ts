@@ -42,7 +42,11 @@ import { ATTR } from './table-design.ts';
  * together ("Item size limit", DynamoDB developer guide, Service quotas); 300,000 leaves room.
  */
 const PART_BYTES = 300_000;
-const POINTER_PK = 'RULESET';
+/**
+ * The partition of versions, the counter, the pointer and its moves; content parts live under
+ * `RULESET#<sha256>`. Exported for the console's IAM (writes scoped to these partitions).
+ */
+export const POINTER_PK = 'RULESET';
 const pad = (n: number) => String(n).padStart(10, '0');
 
 const MoveSchema = z.object({

@@ -16,6 +16,8 @@ export interface RuleEditorView {
   yaml: string;
   templates: EditedTemplate[];
   activeVersion: number;
+  /** The gate's window: the days offered and the most this console accepts (AWS: 1 and 3). */
+  days: { default: number; max: number };
   /** Located issues from the server (a refused gate or publish). */
   issues?: Array<RuleIssue & { text: string }>;
   error?: string;
@@ -85,7 +87,7 @@ ${view.error !== undefined && html`<div class="error" role="alert" id="editor-er
   <p id="validity" role="status" class="${issues.length > 0 ? 'bad' : ''}">${issues.length > 0 ? `${issues.length} problem(s)` : ''}</p>
   <div class="actions">
     <label for="days" class="small" style="display:inline;margin:0">Backtest the last</label>
-    <input type="text" id="days" name="days" value="7" class="short" inputmode="numeric"> <span class="small">days</span>
+    <input type="text" id="days" name="days" value="${view.days.default}" class="short" inputmode="numeric"> <span class="small">days (at most ${view.days.max} here)</span>
     <button type="submit" id="open-gate">Check and publish…</button>
     <span class="small muted">publishers only: shows the diff, backtest and cost first</span>
   </div>

@@ -24,6 +24,7 @@ import {
   daysFrom,
   draftFromForm,
   expectedVersionFrom,
+  gateDays,
   issueJson,
   messageFrom,
   publishDraft,
@@ -80,6 +81,7 @@ async function editRule(ctx: RouteContext): Promise<Response> {
     yaml: ruleToYaml(rule),
     templates: templatesOf(active.content, rule.template),
     activeVersion: active.version,
+    days: gateDays(rules),
   });
   return editorPage(ctx, 200, `Edit ${id}`, body);
 }
@@ -98,13 +100,15 @@ dedupe:
 `;
 
 async function newRule(ctx: RouteContext): Promise<Response> {
-  const active = await activeContent(ruleSetsOf(ctx.backend));
+  const rules = ruleSetsOf(ctx.backend);
+  const active = await activeContent(rules);
   const locale = active.content.settings.defaults.locale;
   const body = ruleEditorPage({
     file: draftFile(undefined),
     yaml: NEW_RULE_YAML,
     templates: [{ path: `my-new-rule/${locale}.sms.liquid`, text: '' }],
     activeVersion: active.version,
+    days: gateDays(rules),
   });
   return editorPage(ctx, 200, 'New rule', body);
 }
@@ -123,6 +127,7 @@ function refusedEditor(
     yaml: draft.yaml,
     templates: Object.entries(draft.templates).map(([path, text]) => ({ path, text })),
     activeVersion,
+    days: gateDays(ruleSetsOf(ctx.backend)),
     ...why,
   });
   return editorPage(ctx, status, 'Edit rule', body);
@@ -132,7 +137,7 @@ async function gate(ctx: RouteContext): Promise<Response> {
   const rules = ruleSetsOf(ctx.backend);
   const form = await readForm(ctx.req);
   const draft = draftFromForm(form);
-  const days = daysFrom(form.get('days'));
+  const days = daysFrom(form.get('days'), rules);
   const active = await activeContent(rules);
   const checked = checkDraft(active.content, draft);
   if (!checked.ok) {
@@ -168,7 +173,7 @@ async function publish(ctx: RouteContext): Promise<Response> {
     message: messageFrom(form.get('message')),
     by: recordedActor(ctx.actor),
     at: ctx.backend.clock().now,
-    days: daysFrom(form.get('days')),
+    days: daysFrom(form.get('days'), rules),
   });
   switch (result.outcome) {
     case 'invalid':

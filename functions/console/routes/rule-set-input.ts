@@ -73,13 +73,19 @@ export function draftFromForm(form: URLSearchParams): RuleDraft {
   return { ...(ruleId === '' ? {} : { ruleId }), yaml: form.get('yaml') ?? '', templates };
 }
 
-/** The gate's window in days: `fallback` when absent, else 1–30, else a 400. */
-export function daysFrom(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === '') return DEFAULT_GATE_DAYS;
+/** The gate's window in days: the console's default when absent, else 1 to its most, else a 400. */
+export function daysFrom(raw: unknown, rules: Pick<RuleSetConsole, 'gateDays'>): number {
+  const window = gateDays(rules);
+  if (raw === undefined || raw === null || raw === '') return window.default;
   const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_GATE_DAYS)
-    throw badRequest(`days must be a whole number from 1 to ${MAX_GATE_DAYS}`);
+  if (!Number.isInteger(days) || days < 1 || days > window.max)
+    throw badRequest(`days must be a whole number from 1 to ${window.max}`);
   return days;
+}
+
+/** The gate's default and largest window of this console (7 and 30 unless its host says). */
+export function gateDays(rules: Pick<RuleSetConsole, 'gateDays'>): { default: number; max: number } {
+  return rules.gateDays ?? { default: DEFAULT_GATE_DAYS, max: MAX_GATE_DAYS };
 }
 
 /** The version the publisher saw active (required: it is what makes a concurrent publish a conflict). */

@@ -132,7 +132,7 @@ function withEnvelope(event: unknown, now: string): unknown {
 const gate = withIssues(async (ctx) => {
   const rules = ruleSetsOf(ctx.backend);
   const body = await jsonBody(ctx);
-  const days = daysFrom(body.days);
+  const days = daysFrom(body.days, rules);
   const { active, checked } = await validDraft(rules, draftFromJson(body));
   const diff = diffRuleSets(active.content, checked.content);
   const report = await rules.gate?.({ active: active.content, candidate: checked.content, days });
@@ -155,7 +155,7 @@ async function publish(ctx: RouteContext): Promise<Response> {
     message: messageFrom(body.message),
     by: recordedActor(ctx.actor),
     at: ctx.backend.clock().now,
-    days: daysFrom(body.days),
+    days: daysFrom(body.days, rules),
   });
   switch (result.outcome) {
     case 'invalid':
