@@ -96,7 +96,7 @@ export function outboxPartitionOf(createdAt: string, messageId: string): string 
  * The shard of an id among `shards`: FNV-1a over its UTF-16 units, stable across processes and
  * versions (a changed hash would strand items on shards nobody reads).
  */
-export function shardOf(id: string, shards: number): number {
+function shardOf(id: string, shards: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     hash ^= id.charCodeAt(i);
@@ -145,7 +145,7 @@ export function rejectedPartition(month: string, shard: number): string {
  *
  * @throws {DynamoStoreError} (InvalidInput) when `iso` is not an ISO instant.
  */
-export function monthOf(iso: string): string {
+function monthOf(iso: string): string {
   return utcInstant(iso).toFormat('yyyy-MM');
 }
 
