@@ -10,8 +10,7 @@ import { suppressionKey } from '../../functions/adapters/dynamodb/dynamo-suppres
 import {
   customerPartition,
   itemKey,
-  monthOf,
-  outboxPartition,
+  outboxPartitionOf,
   pendingPartition,
 } from '../../functions/adapters/dynamodb/journey-items.ts';
 import { INDEXES } from '../../functions/adapters/dynamodb/table-design.ts';
@@ -52,7 +51,7 @@ export const TABLE_KEYS: KeyFunctions = {
   'table:REJECTED': (item) => itemKey.rejected(item.at, item.messageId).PK,
   // Every accepted event is archived, an hour's events sharded by event id.
   'table:EVENTS': (item) => eventArchiveKey(item.at, item.messageId).PK,
-  [`index:${INDEXES.outbox.indexName}`]: (item) => outboxPartition(monthOf(item.at)),
+  [`index:${INDEXES.outbox.indexName}`]: (item) => outboxPartitionOf(item.at, item.messageId),
   [`index:${INDEXES.timeline.indexName}`]: (item) => customerPartition(item.customerId),
   [`index:${INDEXES.lifecycle.indexName}`]: (item) => pendingPartition(item.correlationKey),
   // The address index is keyed on the record's own `to` field (ATTR.to), the address as is.

@@ -243,7 +243,14 @@ async function planForRule(
   deps: EvaluateDeps,
 ): Promise<EvaluationResult['planned'][number]> {
   const messageId = messageIdFor(rule.id, event.id);
-  let decision: PlanDecision = planMessage({ rule, event, profile, settings: deps.settings, now });
+  let decision: PlanDecision = planMessage({
+    rule,
+    event,
+    profile,
+    settings: deps.settings,
+    now,
+    spreadKey: messageId,
+  });
   let dedupeKey = event.id;
   if (rule.dedupe !== undefined && decision.kind === 'schedule') {
     const key = renderKeyTemplate(rule.dedupe.key, event);

@@ -289,11 +289,14 @@ describe('5 consent, windows and caps', () => {
         detail: { caseId: `K-CAP-${n}`, resolution: 'resolved', customer },
       });
     }
+    // The shipped windowOpening.spread (PT10M) spreads them over the window's first ten minutes;
+    // the clock jumps past all of them, so the send queue workers still take all six at once.
     const opening = DateTime.fromISO('2027-02-03T07:00:00Z', { zone: 'utc' });
-    const due = runtime.pendingSends().filter((pending) => pending.at.equals(opening));
+    const spreadEnd = opening.plus({ minutes: 10 });
+    const due = runtime.pendingSends().filter((pending) => pending.at >= opening && pending.at < spreadEnd);
 
     // Act
-    runtime.clock.set(opening);
+    runtime.clock.set(spreadEnd);
     await runtime.drain();
     await runTimeline(runtime, []); // whatever a slow provider answer turned into a retry
 

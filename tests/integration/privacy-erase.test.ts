@@ -10,7 +10,10 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { DateTime } from 'luxon';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
-import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
+import {
+  createJourneyTable,
+  MONTH_PARTITION_SHARDS,
+} from '../../functions/adapters/dynamodb/table-design.ts';
 import { LocalSendScheduler } from '../../functions/adapters/scheduler/local-send-scheduler.ts';
 import { evaluateEvent } from '../../functions/app/evaluate-event.ts';
 import { handleInboundReply } from '../../functions/app/handle-inbound-reply.ts';
@@ -286,7 +289,9 @@ describe('privacy: export and erase one customer (DynamoDB Local, real use cases
     expect(await queryIndex(tableName, 'timeline', 'timelinePK', `CUST#${ANNA}`)).toEqual([]);
     expect(await queryIndex(tableName, 'lifecycle', 'lifecyclePK', 'PENDING#reminder#P-1')).toEqual([]);
     expect(await queryIndex(tableName, 'address', 'to', PHONE)).toEqual([]);
-    expect(await queryIndex(tableName, 'outbox', 'outboxPK', 'OUTBOX#2026-11')).toEqual([]);
+    for (let shard = 0; shard < MONTH_PARTITION_SHARDS.outbox; shard++) {
+      expect(await queryIndex(tableName, 'outbox', 'outboxPK', `OUTBOX#2026-11#${shard}`)).toEqual([]);
+    }
     // … nor a pending schedule
     expect(built.scheduler.pending()).toEqual([]);
     // The rule's effect tally is a count with no one in it: it stays (docs/data-model.md).

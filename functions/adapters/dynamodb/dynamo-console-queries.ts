@@ -1,9 +1,8 @@
 /**
  * The console's listings on the journey table: the outbox (the `outbox` index, month partitions
- * walked backwards), a customer's timeline (the `timeline` index) and the rejected inputs (month
- * partitions of the table). Index answers are keys; the items come from a consistent batch read.
+ * walked backwards, each month's shards merged), a customer's timeline (the `timeline` index) and
+ * the rejected inputs (sharded month partitions of the table). Index answers are keys; the items come from a consistent batch read.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { MessageRecord, RejectedEvent } from '../../app/message-record.ts';
 import type { ActivityEntry, ConsoleQueries } from '../../app/ports/console-queries.ts';
@@ -24,14 +23,15 @@ import {
   utcInstant,
 } from './journey-items.ts';
 import { toMessageRecord } from './message-items.ts';
-import { ATTR, INDEXES } from './table-design.ts';
+import { newestAcrossShards, type ShardEntry, type ShardReader } from './sharded-listing.ts';
+import { ATTR, INDEXES, MONTH_PARTITION_SHARDS } from './table-design.ts';
 
 const CursorSchema = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   /** Month bucket (`yyyy-MM`) to continue in. */
   m: z.string().regex(/^\d{4}-\d{2}$/),
-  /** LastEvaluatedKey of the previous page in that bucket, when it stopped mid-bucket. */
-  k: z.record(z.string(), z.string()).optional(),
+  /** The last sort key the previous page returned in that month, when it stopped mid-month. */
+  b: z.string().optional(),
 });
 type Cursor = z.infer<typeof CursorSchema>;
 
@@ -40,9 +40,9 @@ export class DynamoConsoleQueries implements ConsoleQueries {
   constructor(private readonly table: DynamoTable) {}
 
   /**
-   * Newest first by `createdAt`, from the `outbox` index: month partitions walked backwards from
-   * the clock's month. The cursor names the month and, mid-month, DynamoDB's LastEvaluatedKey.
-   * The last page may come back empty with no cursor.
+   * Newest first by `createdAt`, from the `outbox` index: month by month backwards from the
+   * clock's month, each month's shards merged (sharded-listing.ts). The cursor names the month
+   * and, mid-month, the last sort key returned. The last page may come back empty with no cursor.
    */
   async listMessages(options: {
     limit: number;
@@ -51,37 +51,28 @@ export class DynamoConsoleQueries implements ConsoleQueries {
     const limit = Math.floor(options.limit);
     if (!(limit > 0)) return { items: [] };
     let position: Cursor | undefined =
-      options.cursor === undefined ? { v: 1, m: this.table.currentMonth() } : decodeCursor(options.cursor);
+      options.cursor === undefined ? { v: 2, m: this.table.currentMonth() } : decodeCursor(options.cursor);
     const keys: ItemKey[] = [];
     let emptyMonths = 0;
-    let foundThisMonth = false;
     while (position !== undefined && keys.length < limit) {
       const at: Cursor = position;
-      const page = await this.table.call('Query', () =>
-        this.table.doc.send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            IndexName: INDEXES.outbox.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': ATTR.outboxPk },
-            ExpressionAttributeValues: { ':pk': outboxPartition(at.m) },
-            ScanIndexForward: false,
-            Limit: limit - keys.length,
-            ExclusiveStartKey: at.k,
-          }),
-        ),
-      );
-      const found = (page.Items ?? []).map(toItemKey);
-      keys.push(...found);
-      if (found.length > 0) foundThisMonth = true;
-      if (page.LastEvaluatedKey !== undefined) {
-        position = { v: 1, m: at.m, k: stringKey(page.LastEvaluatedKey) };
+      const wanted = limit - keys.length;
+      const read = shardReader(this.table, {
+        indexName: INDEXES.outbox.indexName,
+        partitionAttribute: ATTR.outboxPk,
+        sortAttribute: ATTR.outboxSk,
+        partition: (shard) => outboxPartition(at.m, shard),
+      });
+      const found = await newestAcrossShards(read, MONTH_PARTITION_SHARDS.outbox, at.b, wanted);
+      keys.push(...found.map((entry) => toItemKey(entry.value)));
+      const last = found.at(-1);
+      if (found.length === wanted && last !== undefined) {
+        position = { v: 2, m: at.m, b: last.sort };
         continue;
       }
       // This month is done: go back one, unless a retention's worth of months came up empty.
-      emptyMonths = foundThisMonth ? 0 : emptyMonths + 1;
-      foundThisMonth = false;
-      position = emptyMonths > this.table.maxEmptyMonths ? undefined : { v: 1, m: previousMonth(at.m) };
+      emptyMonths = found.length > 0 ? 0 : emptyMonths + 1;
+      position = emptyMonths > this.table.maxEmptyMonths ? undefined : { v: 2, m: previousMonth(at.m) };
     }
     const items = await this.table.batchGet(keys);
     const messages = keys
@@ -135,7 +126,7 @@ export class DynamoConsoleQueries implements ConsoleQueries {
     return customerActivityPage(this.table, customerId, options);
   }
 
-  /** Newest first by `receivedAt`, month partitions of the table walked backwards. */
+  /** Newest first by `receivedAt`: month by month backwards, each month's shards merged. */
   async listRejected(limit: number): Promise<RejectedEvent[]> {
     const wanted = Math.floor(limit);
     if (!(wanted > 0)) return [];
@@ -143,46 +134,69 @@ export class DynamoConsoleQueries implements ConsoleQueries {
     let month = this.table.currentMonth();
     let emptyMonths = 0;
     while (out.length < wanted && emptyMonths <= this.table.maxEmptyMonths) {
-      let startKey: Record<string, unknown> | undefined;
-      let found = 0;
-      do {
-        const page = await this.table.call('Query', () =>
-          this.table.doc.send(
-            new QueryCommand({
-              TableName: this.table.tableName,
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': ATTR.pk },
-              ExpressionAttributeValues: { ':pk': rejectedPartition(month) },
-              ScanIndexForward: false,
-              Limit: wanted - out.length,
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        for (const item of page.Items ?? []) out.push(toRejected(item));
-        found += page.Items?.length ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined && out.length < wanted);
-      emptyMonths = found > 0 ? 0 : emptyMonths + 1;
+      const inMonth = month;
+      const read = shardReader(this.table, {
+        partitionAttribute: ATTR.pk,
+        sortAttribute: ATTR.sk,
+        partition: (shard) => rejectedPartition(inMonth, shard),
+      });
+      const found = await newestAcrossShards(
+        read,
+        MONTH_PARTITION_SHARDS.rejected,
+        undefined,
+        wanted - out.length,
+      );
+      out.push(...found.map((entry) => toRejected(entry.value)));
+      emptyMonths = found.length > 0 ? 0 : emptyMonths + 1;
       month = previousMonth(month);
     }
     return out;
   }
 }
 
-function stringKey(key: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(key)) {
-    if (typeof value !== 'string') {
-      throw new DynamoStoreError(`LastEvaluatedKey attribute ${name} is not a string`, {
-        operation: 'Query',
-        retryable: false,
-        code: DynamoStoreErrorCode.InvalidItem,
-      });
+/** Where one month's shards live: a partition per shard, sorted by `sortAttribute`. */
+interface ShardedPartitions {
+  /** The index to query, or the table when absent. */
+  indexName?: string;
+  partitionAttribute: string;
+  sortAttribute: string;
+  partition: (shard: number) => string;
+}
+
+/** A {@link ShardReader} of raw items: Query pages of one shard, newest first, below `before`. */
+function shardReader(table: DynamoTable, where: ShardedPartitions): ShardReader<Record<string, unknown>> {
+  return async (shard, before, limit) => {
+    const out: ShardEntry<Record<string, unknown>>[] = [];
+    const items = table.queryItems({
+      ...(where.indexName === undefined ? {} : { IndexName: where.indexName }),
+      KeyConditionExpression: before === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
+      ExpressionAttributeNames: {
+        '#pk': where.partitionAttribute,
+        ...(before === undefined ? {} : { '#sk': where.sortAttribute }),
+      },
+      ExpressionAttributeValues: {
+        ':pk': where.partition(shard),
+        ...(before === undefined ? {} : { ':before': before }),
+      },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    for await (const item of items) {
+      out.push({ sort: sortKeyOf(item, where.sortAttribute), value: item });
+      if (out.length >= limit) break;
     }
-    out[name] = value;
-  }
-  return out;
+    return out;
+  };
+}
+
+function sortKeyOf(item: Record<string, unknown>, attribute: string): string {
+  const value = item[attribute];
+  if (typeof value === 'string') return value;
+  throw new DynamoStoreError(`a listed item has no string ${attribute}`, {
+    operation: 'Query',
+    retryable: false,
+    code: DynamoStoreErrorCode.InvalidItem,
+  });
 }
 
 function previousMonth(month: string): string {

@@ -13,6 +13,7 @@ import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import { REPLY_EXPECTATIONS } from '../../core/replies/score-reply.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
+import { MONTH_PARTITION_SHARDS } from './table-design.ts';
 
 /** The table key of an item. */
 export interface ItemKey {
@@ -61,9 +62,12 @@ export const itemKey = {
     PK: thresholdPartition(counter),
     SK: thresholdSort(at, eventId),
   }),
-  /** One partition per month; the sort key orders by time and `unique` keeps equal instants apart. */
+  /**
+   * One partition per month and shard (the shard from `unique`); the sort key orders by time and
+   * `unique` keeps equal instants apart.
+   */
   rejected: (receivedAt: string, unique: string): ItemKey => ({
-    PK: rejectedPartition(monthOf(receivedAt)),
+    PK: rejectedPartition(monthOf(receivedAt), shardOf(unique, MONTH_PARTITION_SHARDS.rejected)),
     SK: `${receivedAt}#${unique}`,
   }),
 } as const;
@@ -78,9 +82,27 @@ export function timelineSort(kind: 'MSG' | 'REPLY' | 'THRESHOLD', at: string, id
   return `${at}#${kind}#${id}`;
 }
 
-/** Partition of the `outbox` index for messages created in `month` (`yyyy-MM`). */
-export function outboxPartition(month: string): string {
-  return `OUTBOX#${month}`;
+/** Partition of the `outbox` index for messages created in `month` (`yyyy-MM`) on `shard`. */
+export function outboxPartition(month: string, shard: number): string {
+  return `OUTBOX#${month}#${shard}`;
+}
+
+/** The `outbox` index partition of a message: its creation month, and a shard from its id. */
+export function outboxPartitionOf(createdAt: string, messageId: string): string {
+  return outboxPartition(monthOf(createdAt), shardOf(messageId, MONTH_PARTITION_SHARDS.outbox));
+}
+
+/**
+ * The shard of an id among `shards`: FNV-1a over its UTF-16 units, stable across processes and
+ * versions (a changed hash would strand items on shards nobody reads).
+ */
+function shardOf(id: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
 }
 
 /** Sort key in the `outbox` index. */
@@ -113,9 +135,9 @@ export function thresholdRange(after: string, until: string): { from: string; to
   return { from: `${after}$`, to: `${until}$` };
 }
 
-/** Table partition of the rejected inputs received in `month` (`yyyy-MM`). */
-export function rejectedPartition(month: string): string {
-  return `REJECTED#${month}`;
+/** Table partition of the rejected inputs received in `month` (`yyyy-MM`) on `shard`. */
+export function rejectedPartition(month: string, shard: number): string {
+  return `REJECTED#${month}#${shard}`;
 }
 
 /**
@@ -123,7 +145,7 @@ export function rejectedPartition(month: string): string {
  *
  * @throws {DynamoStoreError} (InvalidInput) when `iso` is not an ISO instant.
  */
-export function monthOf(iso: string): string {
+function monthOf(iso: string): string {
   return utcInstant(iso).toFormat('yyyy-MM');
 }
 

@@ -69,7 +69,8 @@ export const INDEXES = {
     partitionKey: ATTR.outboxPk,
     sortKey: ATTR.outboxSk,
     projection: 'KEYS_ONLY',
-    purpose: 'Every message, newest first, one partition per month (OUTBOX#<yyyy-mm> / <createdAt>#<id>).',
+    purpose:
+      'Every message, newest first, per month sharded by message id (OUTBOX#<yyyy-mm>#<shard> / <createdAt>#<id>).',
   },
   lifecycle: {
     indexName: 'lifecycle',
@@ -94,6 +95,15 @@ export const INDEXES = {
     purpose: 'The latest message sent to a phone number or email address, to correlate replies.',
   },
 } as const satisfies Record<string, IndexDesign>;
+
+/**
+ * Shards of the month partitions: the `outbox` index (every new message writes it) and the
+ * rejected inputs (table items). DynamoDB serves at most 1,000 write units a second per partition
+ * (table and global secondary index alike), so one partition per month caps the whole account near
+ * 1,000 messages/s; spread by a hash of the id, 10,000 messages/s put ~313 WCU/s on each of 32.
+ * Listings query every shard of a month and merge them newest first (sharded-listing.ts).
+ */
+export const MONTH_PARTITION_SHARDS = { outbox: 32, rejected: 32 } as const;
 
 /** The whole table, as plain data. */
 export const JOURNEY_TABLE = {

@@ -100,6 +100,22 @@ export const EngineSettingsSchema = z.strictObject({
     .describe(
       'Who may lift an opt-out, and how far ahead of the clock an event time may be (docs/rules.md, consent)',
     ),
+  windowOpening: z
+    .strictObject({
+      spread: z
+        .string()
+        .refine((value) => Duration.fromISO(value).isValid, {
+          message: 'expected an ISO-8601 duration such as PT10M',
+        })
+        .default('PT10M')
+        .describe(
+          'Messages deferred to a window opening are spread over this much of the window (by a hash of the message id), never past its end; PT0S sends them all at the opening',
+        ),
+    })
+    .prefault({})
+    .describe(
+      'How messages held by a closed send window are released when it opens (docs/rules.md, windows)',
+    ),
 });
 export type EngineSettings = z.output<typeof EngineSettingsSchema>;
 

@@ -1,10 +1,10 @@
-import type { DateTime } from 'luxon';
+import { type DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../config/engine-settings.ts';
 import { type CustomerProfile, checkContact, customerZone } from '../customers/customer-profile.ts';
 import type { JourneyEvent } from '../journey-event.ts';
 import type { Channel, Rule, WindowSpec } from '../rules/rule-schema.ts';
 import { planSendTime } from './send-time.ts';
-import { isInsideWindow, nextWindowOpening } from './send-window.ts';
+import { isInsideWindow, nextWindowOpening, spreadWindowOpening } from './send-window.ts';
 
 /** Why a message was held back. Stable codes: they are stored, counted and shown. */
 export const SUPPRESS_REASONS = [
@@ -104,6 +104,11 @@ export function planMessage(input: {
   profile: CustomerProfile | undefined;
   settings: EngineSettings;
   now: DateTime;
+  /**
+   * The message id: a message deferred to a window opening is due at the opening plus an offset
+   * from its hash (`settings.windowOpening.spread`). Without it, due at the opening itself.
+   */
+  spreadKey?: string;
 }): PlanDecision {
   const { rule, event, profile, settings, now } = input;
   if (profile === undefined) {
@@ -131,9 +136,13 @@ export function planMessage(input: {
       detail: `${planned.at.setZone(zone).toISO()} is outside ${describeWindow(window)} (${zone})`,
     };
   }
+  const spreadMs = Duration.fromISO(settings.windowOpening.spread).toMillis();
   return {
     kind: 'schedule',
-    sendAt: nextWindowOpening(window, planned.at, zone),
+    sendAt:
+      input.spreadKey === undefined
+        ? nextWindowOpening(window, planned.at, zone)
+        : spreadWindowOpening(window, planned.at, zone, input.spreadKey, spreadMs),
     late: planned.late,
     deferredFrom: planned.at,
   };

@@ -53,3 +53,52 @@ export function nextWindowOpening(window: WindowSpec, instant: DateTime, zone: s
   // Unreachable for a valid window (at least one day, start before end): a fortnight always has one.
   throw new Error(`window ${window.hours} on ${(window.days ?? WEEKDAYS).join(',')} never opens`);
 }
+
+/**
+ * When a message deferred to a window opening is due: the opening plus a deterministic offset
+ * from a hash of `key` (the message id) within the first `spreadMs` of the window, so a window
+ * that opens on a night's backlog releases it over minutes instead of in its first second. The
+ * offset never leaves the window (it is capped by how long the window stays open from that
+ * opening), and the same key always gets the same offset. An `instant` already inside the window
+ * is returned as is: nothing was deferred.
+ */
+export function spreadWindowOpening(
+  window: WindowSpec,
+  instant: DateTime,
+  zone: string,
+  key: string,
+  spreadMs: number,
+): DateTime {
+  const opening = nextWindowOpening(window, instant, zone);
+  if (opening.toMillis() === instant.toMillis()) return opening;
+  const hours = openHours(window);
+  const day = opening.setZone(zone).startOf('day');
+  const closing =
+    hours.endMinute >= 1440
+      ? day.plus({ days: 1 })
+      : day.set({ hour: Math.floor(hours.endMinute / 60), minute: hours.endMinute % 60 });
+  const span = Math.max(0, Math.min(Math.floor(spreadMs), closing.toMillis() - opening.toMillis()));
+  const offset = Math.floor((spreadHash(key) / 2 ** 32) * span);
+  const due = opening.plus({ milliseconds: offset });
+  // A DST change inside the span could put the computed closing off by an hour: never leave.
+  return isInsideWindow(window, due, zone) ? due.toUTC() : opening;
+}
+
+/**
+ * A stable 32-bit hash of `text`, the same on every surface: FNV-1a over its UTF-16 units, then
+ * murmur3's finaliser, because FNV-1a alone leaves the high bits (which pick the offset) poorly
+ * mixed for short ids that differ in their last characters (`m-1`, `m-2`, …).
+ */
+function spreadHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}

@@ -60,8 +60,10 @@ describe('nudge simulate over the shipped examples', () => {
     ]);
     expect(lines[1]?.time).toBe('2026-12-01T16:00:00.000Z'); // 15:00 CET promise + 2 h = 17:00 CET
     expect(lines[1]?.locale).toBe('da');
-    // O-3 was promised at 19:00; 21:00 is outside 08:00-20:00, so it goes at 08:00 the next morning.
-    expect(lines[2]?.time).toBe('2026-12-02T07:00:00.000Z');
+    // O-3 was promised at 19:00; 21:00 is outside 08:00-20:00, so it goes in the first ten minutes
+    // after 08:00 the next morning (windowOpening.spread in nudge.config.yaml).
+    expect(Date.parse(lines[2]?.time ?? '')).toBeGreaterThanOrEqual(Date.parse('2026-12-02T07:00:00.000Z'));
+    expect(Date.parse(lines[2]?.time ?? '')).toBeLessThan(Date.parse('2026-12-02T07:10:00.000Z'));
     expect(byOrder('O-3').length).toBe(1);
   });
 
@@ -107,7 +109,9 @@ describe('nudge simulate over the shipped examples', () => {
       ['satisfaction-survey', 'cust-maja', 'suppressed', 'frequency-cap'],
     ]);
     const lars = lines.find((line) => line.customerId === 'cust-lars');
-    expect(lars?.time).toBe('2026-11-25T07:00:00.000Z'); // 19:30+1h = 20:30 local, deferred to 08:00
+    // 19:30+1h = 20:30 local, deferred into the first ten minutes after 08:00 (windowOpening.spread)
+    expect(Date.parse(lars?.time ?? '')).toBeGreaterThanOrEqual(Date.parse('2026-11-25T07:00:00.000Z'));
+    expect(Date.parse(lars?.time ?? '')).toBeLessThan(Date.parse('2026-11-25T07:10:00.000Z'));
   });
 
   it('email: acknowledgement with the promised answer time in words, invalid address held back', async () => {
