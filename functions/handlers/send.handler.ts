@@ -8,6 +8,8 @@ import { createTwilioClient } from '../adapters/twilio/twilio-client.ts';
 import { TwilioSmsSender } from '../adapters/twilio/twilio-sms-sender.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
+import { guardSenderRate } from '../app/sender-rate-guard.ts';
+import { senderMps } from '../core/messages/sender-rate.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { followActive } from '../wiring/compose.ts';
 import { composeSend } from '../wiring/compose-send.ts';
@@ -55,6 +57,22 @@ const project = compileForSend(bundledContent, 0);
 const secrets = await providerSecrets(env);
 const { twilio, sendgrid, unsubscribe } = secrets;
 
+// Each instance keeps its share of the Twilio sender's rate (functions/app/sender-rate-guard.ts).
+const twilioSender = twilio.messagingServiceSid ?? twilio.from ?? '';
+const twilioMps = senderMps(twilioSender, env.NUDGE_TWILIO_SENDER_MPS);
+const guardSms = (sms: TwilioSmsSender) =>
+  twilioMps === undefined
+    ? sms
+    : guardSenderRate(sms, {
+        mps: twilioMps,
+        concurrency: env.NUDGE_SEND_CONCURRENCY,
+        maxWaitMs: env.NUDGE_SEND_RATE_MAX_WAIT_MS,
+        nowMs: () => Date.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      });
+if (twilioMps === undefined)
+  logger.warn('Twilio sender not rate-guarded: set twilioSenderMps for it', { twilioSender });
+
 const deps = composeSend({
   stores,
   scheduler: sendScheduler(env),
@@ -62,20 +80,22 @@ const deps = composeSend({
   project,
   catalog: project.catalog,
   channels: {
-    sms: new TwilioSmsSender({
-      client: createTwilioClient({
-        accountSid: twilio.accountSid,
-        authToken: twilio.authToken,
-        timeoutMs: 10_000,
+    sms: guardSms(
+      new TwilioSmsSender({
+        client: createTwilioClient({
+          accountSid: twilio.accountSid,
+          authToken: twilio.authToken,
+          timeoutMs: 10_000,
+        }),
+        ...(twilio.from === undefined ? {} : { from: twilio.from }),
+        ...(twilio.messagingServiceSid === undefined
+          ? {}
+          : { messagingServiceSid: twilio.messagingServiceSid }),
+        ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
+          ? {}
+          : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
       }),
-      ...(twilio.from === undefined ? {} : { from: twilio.from }),
-      ...(twilio.messagingServiceSid === undefined
-        ? {}
-        : { messagingServiceSid: twilio.messagingServiceSid }),
-      ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
-        ? {}
-        : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
-    }),
+    ),
     email: new SendGridEmailSender({
       mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
       from: {
