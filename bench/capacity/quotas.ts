@@ -172,7 +172,7 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       load: send,
       limit: sendSetting,
       basis: `${perInvocation}; ${traffic.sendMaxConcurrency} × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s ≈ ${fmt(capacity)} messages/s at most`,
-      fix: `size sendConcurrency to ≥ ${fmt(Math.ceil(send / MARK_ABOVE))} (messages/s ≈ concurrency × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s), within the account's concurrency`,
+      fix: `size sendConcurrency to ≥ ${fmt(Math.ceil(send / MARK_ABOVE))} (messages/s ≈ concurrency × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s)${send / MARK_ABOVE > LIMITS.sqsEventSourceMaxConcurrency.value ? ': above the event source maximum of 1,000, so also a larger batch or a split send queue' : ''}, within the account's concurrency`,
     }),
   ];
 }
