@@ -32,7 +32,7 @@ const TOLL_FREE = /^\+1(800|833|844|855|866|877|888)\d{7}$/;
  * The kind of a `from` sender (E.164 number, short code or alphanumeric id), or undefined for a
  * Messaging Service SID (`MG…`) or anything else whose rate cannot be told from its form.
  */
-export function senderKind(sender: string): SenderKind | undefined {
+function senderKind(sender: string): SenderKind | undefined {
   if (/^MG[0-9a-fA-F]{32}$/.test(sender)) return undefined;
   if (/^\d{5,6}$/.test(sender)) return 'short-code';
   if (TOLL_FREE.test(sender)) return 'toll-free';
