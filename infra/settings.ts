@@ -9,6 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { DEFAULT_RETENTION_DAYS } from '../functions/adapters/dynamodb/table-design.ts';
+import { DEFAULT_SEND_CONCURRENCY } from './send-sizing.ts';
 
 /** The repository root: where rules/, templates/ and nudge.config.yaml live by default. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +70,25 @@ const secretArn = z
  */
 const DEFAULT_WEBHOOK_RESERVED_CONCURRENCY = 20;
 
+// Segments a second per Twilio sender: a number (every sender) or {"<from or MG sid>": n, "*": n}.
+const senderMps = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  },
+  z.union([
+    z
+      .number()
+      .positive()
+      .transform((mps) => ({ '*': mps })),
+    z.record(z.string().min(1), z.number().positive()),
+  ]),
+);
+
 const ContextSchema = z.object({
   stage: z
     .string()
@@ -82,7 +102,8 @@ const ContextSchema = z.object({
     .optional(),
   sources: stringList.optional(),
   retentionDays: integer(1, 3650).default(DEFAULT_RETENTION_DAYS),
-  sendConcurrency: integer(2, 1000).default(5),
+  sendConcurrency: integer(2, 1000).default(DEFAULT_SEND_CONCURRENCY),
+  twilioSenderMps: senderMps.optional(),
   webhookReservedConcurrency: integer(1, 1000).default(DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
   sendReservedConcurrency: integer(1, 1000).optional(),
   logRetentionDays: z.coerce
@@ -151,6 +172,12 @@ export interface NudgeSettings {
   retentionDays: number;
   /** Most concurrent send invocations: the provider-rate guard. */
   sendConcurrency: number;
+  /**
+   * Twilio segments a second by sender (`from` number or Messaging Service SID; `*` for any):
+   * the send function's rate guard splits each over `sendConcurrency`. Unlisted senders get
+   * Twilio's default for their kind (functions/core/messages/sender-rate.ts).
+   */
+  twilioSenderMps: Readonly<Record<string, number>>;
   /** Executions reserved for (and the most available to) the webhook function. */
   webhookReservedConcurrency: number;
   /** Executions reserved for the send function; at least `sendConcurrency` (its default). */
@@ -202,6 +229,7 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
     sources: settings.sources,
     retentionDays: settings.retentionDays,
     sendConcurrency: settings.sendConcurrency,
+    twilioSenderMps: settings.twilioSenderMps ?? {},
     webhookReservedConcurrency: settings.webhookReservedConcurrency,
     sendReservedConcurrency: settings.sendReservedConcurrency ?? settings.sendConcurrency,
     logRetentionDays: toRetentionDays(settings.logRetentionDays),

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import type { Access, Target } from './profile.ts';
 
 const READS: ReadonlySet<string> = new Set(['GetItem', 'Query', 'BatchGetItem']);
-const WRITES: ReadonlySet<string> = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+const WRITES: ReadonlySet<string> = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 
 const Units = z.object({ CapacityUnits: z.number().optional() }).passthrough();
 const Consumed = z.object({
@@ -44,6 +44,18 @@ function targetsOf(operation: string, input: Record<string, unknown>): Target[] 
       .safeParse(input.RequestItems);
     if (!tables.success) return ['table:other'];
     return Object.values(tables.data).flatMap((table) => table.Keys.map((key) => tableTarget(text(key.PK))));
+  }
+  if (operation === 'TransactWriteItems') {
+    // Every item of the transaction (a message write and its rule counters, issue 13); the table
+    // reports one figure for all of them (2 units per KB each), shared evenly like a batch's.
+    const actions = z
+      .array(z.record(z.string(), z.object({ Key: Keyed.optional(), Item: Keyed.optional() }).passthrough()))
+      .catch([])
+      .parse(input.TransactItems);
+    const targets = actions.flatMap((action) =>
+      Object.values(action).map((entry) => tableTarget(text((entry.Key ?? entry.Item)?.PK))),
+    );
+    return targets.length > 0 ? targets : ['table:other'];
   }
   if (operation === 'Query') {
     if (typeof input.IndexName === 'string') return [`index:${input.IndexName}`];

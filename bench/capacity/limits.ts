@@ -112,6 +112,14 @@ export const LIMITS = {
     adjustable: false,
     source: 'https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html',
   },
+  sqsEventSourceMaxConcurrency: {
+    name: 'SQS event source maximum concurrency (invocations one event source mapping may run)',
+    value: 1_000,
+    unit: 'invocations',
+    adjustable: false,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html',
+    note: 'ScalingConfig.MaximumConcurrency: 2 to 1,000. Without it, Lambda scales an SQS mapping by up to 300 more instances a minute, to 1,250 by default (services-sqs-scaling.html).',
+  },
   sqsInFlight: {
     name: 'SQS standard queue messages in flight',
     value: 120_000,

@@ -6,6 +6,8 @@
  * share of the hottest partition changes with it; nothing here knows the patterns.
  */
 import { eventArchiveKey } from '../../functions/adapters/dynamodb/dynamo-event-archive.ts';
+import { duePartition } from '../../functions/adapters/dynamodb/dynamo-pending-sends.ts';
+import { shardOf, statsKey } from '../../functions/adapters/dynamodb/dynamo-rule-stats.ts';
 import { suppressionKey } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import {
   customerPartition,
@@ -54,6 +56,12 @@ export const TABLE_KEYS: KeyFunctions = {
   [`index:${INDEXES.outbox.indexName}`]: (item) => outboxPartitionOf(item.at, item.messageId),
   [`index:${INDEXES.timeline.indexName}`]: (item) => customerPartition(item.customerId),
   [`index:${INDEXES.lifecycle.indexName}`]: (item) => pendingPartition(item.correlationKey),
+  // A rule's daily counters, sharded by a hash of the message id (issue 13).
+  'table:STATS': (item) => statsKey(item.ruleId, shardOf(item.messageId), item.at.slice(0, 10)).PK,
+  // Pending sends by rule, sharded by a hash of the message id (issue 13).
+  [`index:${INDEXES.due.indexName}`]: (item) => duePartition(item.ruleId, item.messageId),
+  // Keys without a `PREFIX#` (the active rule-set pointer and the like): one item, one partition.
+  'table:other': () => 'other',
   // The address index is keyed on the record's own `to` field (ATTR.to), the address as is.
   [`index:${INDEXES.address.indexName}`]: (item, work) => (work === 'email' ? item.email : item.phone),
 };

@@ -3,6 +3,8 @@
  * SQS, Secrets Manager, Twilio and SendGrid, each from the traffic model and the measured
  * outcome events and callbacks per message (bench/capacity/model.ts has the partitions).
  */
+
+import { DEFAULT_SENDER_MPS } from '../../functions/core/messages/sender-rate.ts';
 import { LIMITS, type Limit } from './limits.ts';
 import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
 import type { Profile } from './profile.ts';
@@ -104,6 +106,14 @@ export function schedulerRows(traffic: Traffic): Row[] {
   ];
 }
 
+/**
+ * Send invocations busy at once: a batch's records are sent in parallel
+ * (functions/handlers/sqs-batch.ts), so an invocation of `sendBatchSize` lasts about one send.
+ */
+function sendExecutions(traffic: Traffic, sendRate: number): number {
+  return (sendRate * (traffic.sendMs / 1_000)) / traffic.sendBatchSize;
+}
+
 /** Lambda: concurrency from rate × duration, per function and for the account. */
 export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
   const rates = workRates(traffic);
@@ -112,21 +122,21 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
   // Every journey event is evaluated: the messages', the closing events', the counted ones.
   const events = traffic.messagesPerSecond + rates.cancel + traffic.thresholdEventsPerSecond;
   const evaluate = events * (traffic.evaluateMs / 1_000);
-  const send = sendRate * (traffic.sendMs / 1_000);
+  const send = sendExecutions(traffic, sendRate);
   const callbacks = perSecond(traffic, profile.callbacks);
   const webhook = callbacks * (traffic.webhookMs / 1_000);
   const total = evaluate + send + webhook;
-  const configured = traffic.sendMaxConcurrency * traffic.sendBatchSize;
   const burstRate = released(traffic) / traffic.windowReleaseSeconds;
   const burstSend = burstRate * (traffic.sendMs / 1_000);
   const sendSetting: Limit = {
-    name: 'send function: SQS event source maxConcurrency × batch size (messages in flight)',
-    value: configured,
-    unit: 'messages',
+    name: 'send function: SQS event source maxConcurrency (sendConcurrency)',
+    value: traffic.sendMaxConcurrency,
+    unit: 'invocations',
     adjustable: true,
-    source:
-      'infra/settings.ts (sendConcurrency, default 5) × infra/constructs/sending.ts (SEND_BATCH_SIZE 5)',
+    source: 'infra/send-sizing.ts (DEFAULT_SEND_CONCURRENCY, SEND_BATCH_SIZE), infra setting sendConcurrency',
   };
+  const perInvocation = `${fmt(sendRate)} sends/s × ${traffic.sendMs} ms ÷ batch ${traffic.sendBatchSize}`;
+  const capacity = (traffic.sendMaxConcurrency * traffic.sendBatchSize) / (traffic.sendMs / 1_000);
   return [
     row({
       group: 'AWS quota',
@@ -134,26 +144,35 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       name: 'Lambda concurrent executions (account)',
       load: total,
       limit: LIMITS.lambdaConcurrency,
-      basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} + webhook ${fmt(webhook)} (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs} ms assumed)`,
+      basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} (÷ batch ${traffic.sendBatchSize}) + webhook ${fmt(webhook)} (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs} ms assumed)`,
       fix: `request a concurrency quota of ≥ ${fmt(total / MARK_ABOVE)}`,
     }),
     row({
       group: 'AWS quota',
       scenario: 'window opening',
       name: 'Lambda scaling of send (new environments per 10 s)',
-      load: burstSend,
+      load: burstSend / traffic.sendBatchSize,
       limit: LIMITS.lambdaScalingRate,
-      basis: `${fmt(burstRate)} released sends/s × ${traffic.sendMs} ms, from a cold start of the window`,
-      fix: `ramp the release up: ≤ ${fmt((MARK_ABOVE * LIMITS.lambdaScalingRate.value) / (traffic.sendMs / 1_000))} more sends/s every 10 s (or provisioned concurrency)`,
+      basis: `${fmt(burstRate)} released sends/s × ${traffic.sendMs} ms ÷ batch ${traffic.sendBatchSize}, from a cold start of the window`,
+      fix: `ramp the release up: ≤ ${fmt((MARK_ABOVE * LIMITS.lambdaScalingRate.value * traffic.sendBatchSize) / (traffic.sendMs / 1_000))} more sends/s every 10 s (or provisioned concurrency)`,
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'SQS event source maxConcurrency of send (hard maximum)',
+      load: send,
+      limit: LIMITS.sqsEventSourceMaxConcurrency,
+      basis: `${perInvocation}: invocations needed at once`,
+      fix: `a larger batch (SEND_BATCH_SIZE ${traffic.sendBatchSize} → ${Math.ceil((send * traffic.sendBatchSize) / (MARK_ABOVE * LIMITS.sqsEventSourceMaxConcurrency.value))}) or the send queue split in ${Math.ceil(send / (MARK_ABOVE * LIMITS.sqsEventSourceMaxConcurrency.value))}`,
     }),
     row({
       group: 'design setting',
       scenario: 'sustained',
-      name: 'send concurrency (provider-rate guard)',
+      name: 'send concurrency (SQS event source maxConcurrency)',
       load: send,
       limit: sendSetting,
-      basis: `${fmt(sendRate)} sends/s × ${traffic.sendMs} ms in flight`,
-      fix: `size sendConcurrency to ≥ ${fmt(Math.ceil(send / MARK_ABOVE / traffic.sendBatchSize))} with a per-sender rate guard in the send step`,
+      basis: `${perInvocation}; ${traffic.sendMaxConcurrency} × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s ≈ ${fmt(capacity)} messages/s at most`,
+      fix: `size sendConcurrency to ≥ ${fmt(Math.ceil(send / MARK_ABOVE))} (messages/s ≈ concurrency × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s)${send / MARK_ABOVE > LIMITS.sqsEventSourceMaxConcurrency.value ? ': above the event source maximum of 1,000, so also a larger batch or a split send queue' : ''}, within the account's concurrency`,
     }),
   ];
 }
@@ -201,10 +220,24 @@ const SENDER_LIMIT = {
   alphanumeric: LIMITS.twilioAlphanumeric,
 } as const;
 
-/** Twilio segments per second against the sender pool; SendGrid requests per second. */
+/**
+ * One sender's limit: the rate guard's figure (`twilioSenderMps`), else Twilio's default for the
+ * kind as the guard reads it (functions/core/messages/sender-rate.ts), cited from limits.ts.
+ */
+function senderLimit(traffic: Traffic): Limit {
+  const cited = SENDER_LIMIT[traffic.twilioSender];
+  const mps = traffic.twilioSenderMps ?? DEFAULT_SENDER_MPS[traffic.twilioSender];
+  return {
+    ...cited,
+    name: `Twilio ${traffic.twilioSender} sender (rate guard at ${fmt(mps)}/s)`,
+    value: mps,
+  };
+}
+
+/** Twilio segments per second per sender and across the pool; SendGrid requests per second. */
 export function providerRows(traffic: Traffic): Row[] {
   const rates = sendRates(traffic);
-  const perSender = SENDER_LIMIT[traffic.twilioSender];
+  const perSender = senderLimit(traffic);
   const pool: Limit = {
     ...perSender,
     name: `Twilio ${traffic.twilioSender} × ${traffic.twilioSenders} sender(s)`,
@@ -218,15 +251,16 @@ export function providerRows(traffic: Traffic): Row[] {
     value: traffic.sendGridRequestsPerSecond ?? Number.NaN,
   };
   const senders = (load: number) => Math.ceil(load / (MARK_ABOVE * perSender.value));
+  const share = perSender.value / traffic.sendMaxConcurrency;
   return [
     row({
       group: 'provider',
       scenario: 'sustained',
-      name: 'Twilio message segments',
-      load: segments,
-      limit: pool,
-      basis: `${fmt(rates.sms)} SMS/s × ${traffic.segmentsPerSms} segment(s)`,
-      fix: `≥ ${fmt(senders(segments))} ${traffic.twilioSender} senders in a Messaging Service (or bought throughput), and a per-sender rate guard`,
+      name: 'Twilio segments per sender (rate guard)',
+      load: segments / traffic.twilioSenders,
+      limit: perSender,
+      basis: `${fmt(segments)} segments/s over ${traffic.twilioSenders} sender(s); each send instance may use ${fmt(share)}/s (${fmt(perSender.value)} ÷ sendConcurrency ${traffic.sendMaxConcurrency})`,
+      fix: `spread over ≥ ${fmt(senders(segments))} senders (a Messaging Service, twilioSenderMps its pool's sum) or buy throughput: the guard holds the rest in the queue`,
     }),
     row({
       group: 'provider',
@@ -234,7 +268,8 @@ export function providerRows(traffic: Traffic): Row[] {
       name: 'Twilio message segments',
       load: burstSegments,
       limit: pool,
-      basis: 'the held SMS released at once (Twilio queues up to 10 h per sender, then refuses)',
+      basis:
+        "the held SMS offered at once: the rate guard sends at the senders' rate and the rest wait (queue, then rate-limited retries)",
       fix: `release the held SMS at the senders' rate: jitter over ≥ ${fmt((released(traffic) * traffic.smsShare * traffic.segmentsPerSms) / (MARK_ABOVE * pool.value))} s, or more senders`,
     }),
     row({

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { DEFAULT_SEND_CONCURRENCY, SEND_BATCH_SIZE } from '../../infra/send-sizing.ts';
 
 const SENDER_TYPES = ['long-code', 'toll-free', 'short-code', 'alphanumeric'] as const;
 
@@ -56,9 +57,14 @@ const TrafficSchema = z
     outcomeEventsPerCall: z.number().int().min(1).max(10),
     /** Journey events per PutEvents call by the company's publishers (same account quota). */
     journeyEventsPerCall: z.number().int().min(1).max(10),
-    /** Send function: SQS event source maxConcurrency × batch (infra settings sendConcurrency, SEND_BATCH_SIZE). */
-    sendMaxConcurrency: z.number().int().positive(),
+    /** Send function: SQS event source maxConcurrency (infra setting sendConcurrency, 2–1000) and batch size. */
+    sendMaxConcurrency: z.number().int().min(2).max(1000),
     sendBatchSize: z.number().int().positive(),
+    /**
+     * Segments a second each Twilio sender is configured for (the rate guard's figure,
+     * infra setting twilioSenderMps); default: Twilio's default for `twilioSender`.
+     */
+    twilioSenderMps: z.number().positive().optional(),
   })
   .strict();
 
@@ -86,9 +92,9 @@ export const DEFAULT_TRAFFIC: Traffic = {
   coldStartsPer100k: 100,
   outcomeEventsPerCall: 1,
   journeyEventsPerCall: 1,
-  // infra/settings.ts default sendConcurrency, infra/constructs/sending.ts SEND_BATCH_SIZE.
-  sendMaxConcurrency: 5,
-  sendBatchSize: 5,
+  // What the stack deploys by default (infra/send-sizing.ts), read from the code.
+  sendMaxConcurrency: DEFAULT_SEND_CONCURRENCY,
+  sendBatchSize: SEND_BATCH_SIZE,
 };
 
 /** `--messages-per-second` → `messagesPerSecond`. */

@@ -18,6 +18,18 @@ const EnvironmentSchema = z.object({
   NUDGE_UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_WEBHOOK_BASE_URL: z.url().optional(),
   NUDGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  /** The send function's rate guard: the send queue's maxConcurrency, segments/s by sender, longest wait. */
+  NUDGE_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(1),
+  NUDGE_TWILIO_SENDER_MPS: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      const parsed = z.record(z.string(), z.number().positive()).safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data;
+      context.addIssue({ code: 'custom', message: 'expected {"<sender>": segments per second}' });
+      return z.NEVER;
+    }),
+  NUDGE_SEND_RATE_MAX_WAIT_MS: z.coerce.number().int().min(0).default(15_000),
   /** The console function: its public URL (origin of the Host/CSRF checks, base of the OIDC redirect). */
   NUDGE_CONSOLE_URL: z.url().optional(),
   /** The console's OIDC issuer (the stack's Cognito user pool or the company's IdP), client and groups claim. */

@@ -12,7 +12,10 @@ import {
 } from '../adapters/secrets/provider-secrets.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
+import type { ChannelSender } from '../app/ports.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
+import { guardSenderRate } from '../app/sender-rate-guard.ts';
+import { senderMps } from '../core/messages/sender-rate.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
 import { followActive } from '../wiring/compose.ts';
 import { composeSend } from '../wiring/compose-send.ts';
@@ -61,6 +64,29 @@ const project = compileForSend(bundledContent, 0);
 // the init phase imports neither twilio nor @sendgrid/* and calls no Secrets Manager.
 const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
 
+/**
+ * The SMS sender keeping this instance's share of the Twilio sender's rate
+ * (functions/app/sender-rate-guard.ts); built with the sender on the first SMS, when the secret is read.
+ */
+function guardSms(
+  sms: ChannelSender,
+  twilio: { from?: string; messagingServiceSid?: string },
+): ChannelSender {
+  const twilioSender = twilio.messagingServiceSid ?? twilio.from ?? '';
+  const mps = senderMps(twilioSender, env.NUDGE_TWILIO_SENDER_MPS);
+  if (mps === undefined) {
+    logger.warn('Twilio sender not rate-guarded: set twilioSenderMps for it', { twilioSender });
+    return sms;
+  }
+  return guardSenderRate(sms, {
+    mps,
+    concurrency: env.NUDGE_SEND_CONCURRENCY,
+    maxWaitMs: env.NUDGE_SEND_RATE_MAX_WAIT_MS,
+    nowMs: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+}
+
 const deps = composeSend({
   stores,
   scheduler: sendScheduler(env),
@@ -74,20 +100,23 @@ const deps = composeSend({
         import('../adapters/twilio/twilio-sms-sender.ts'),
         readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
       ]);
-      return new TwilioSmsSender({
-        client: createTwilioClient({
-          accountSid: twilio.accountSid,
-          authToken: twilio.authToken,
-          timeoutMs: 10_000,
+      return guardSms(
+        new TwilioSmsSender({
+          client: createTwilioClient({
+            accountSid: twilio.accountSid,
+            authToken: twilio.authToken,
+            timeoutMs: 10_000,
+          }),
+          ...(twilio.from === undefined ? {} : { from: twilio.from }),
+          ...(twilio.messagingServiceSid === undefined
+            ? {}
+            : { messagingServiceSid: twilio.messagingServiceSid }),
+          ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
+            ? {}
+            : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
         }),
-        ...(twilio.from === undefined ? {} : { from: twilio.from }),
-        ...(twilio.messagingServiceSid === undefined
-          ? {}
-          : { messagingServiceSid: twilio.messagingServiceSid }),
-        ...(env.NUDGE_WEBHOOK_BASE_URL === undefined
-          ? {}
-          : { statusCallbackBaseUrl: env.NUDGE_WEBHOOK_BASE_URL }),
-      });
+        twilio,
+      );
     }),
     email: lazyChannel(async () => {
       const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([

@@ -3,6 +3,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SEND_BATCH_SIZE, SEND_RATE_MAX_WAIT_MS } from '../send-sizing.ts';
 import type { NudgeSettings } from '../settings.ts';
 import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
@@ -13,9 +14,6 @@ import type { Scheduling } from './scheduling.ts';
 
 /** The send function's timeout: two provider calls of at most 10 s each, plus DynamoDB. */
 const SEND_TIMEOUT = Duration.seconds(30);
-
-/** Messages per send invocation: small, so the concurrency limit is close to a rate limit. */
-const SEND_BATCH_SIZE = 5;
 
 /**
  * The send queue: message ids due now, put there by evaluate (due at once), by Scheduler
@@ -65,9 +63,11 @@ export interface SenderProps {
 }
 
 /**
- * The `send` function on the send queue. Its SQS event source's `maxConcurrency` is the
- * provider-rate guard: at most `sendConcurrency` invocations of `SEND_BATCH_SIZE` messages run
- * at once, whatever the backlog, and the rest wait in the queue rather than in Twilio's 429s.
+ * The `send` function on the send queue. Its SQS event source's `maxConcurrency` bounds how many
+ * invocations of `SEND_BATCH_SIZE` messages run at once (messages/s ≈ sendConcurrency ×
+ * SEND_BATCH_SIZE ÷ send latency), whatever the backlog; the rest wait in the queue. Within
+ * that, each invocation keeps its share of every Twilio sender's rate (twilioSenderMps ÷
+ * sendConcurrency: functions/app/sender-rate-guard.ts), so all of them together stay under it.
  */
 export class Sender extends Construct {
   readonly fn: NudgeFunction;
@@ -91,6 +91,10 @@ export class Sender extends Construct {
         NUDGE_SENDGRID_SECRET_ARN: props.secrets.sendgrid.secretArn,
         NUDGE_UNSUBSCRIBE_SECRET_ARN: props.secrets.unsubscribe.secretArn,
         NUDGE_WEBHOOK_BASE_URL: props.webhookBaseUrl,
+        // The rate guard's inputs: its share of each sender is MPS ÷ this concurrency.
+        NUDGE_SEND_CONCURRENCY: String(props.settings.sendConcurrency),
+        NUDGE_TWILIO_SENDER_MPS: JSON.stringify(props.settings.twilioSenderMps),
+        NUDGE_SEND_RATE_MAX_WAIT_MS: String(SEND_RATE_MAX_WAIT_MS),
         ...props.sendQueue.environment(),
         ...props.scheduling.environment(),
       },

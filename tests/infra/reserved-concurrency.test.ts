@@ -1,6 +1,7 @@
 // Reserved concurrency: a flood on the public Function URL may use the webhook's own reserved
 // executions and no more, so it can never starve evaluate, send or the account's other functions
 // (and send keeps its own executions for the backlog). Template-only synthesis (no bundling).
+
 import { rmSync } from 'node:fs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ function reservedOf(nudge: SynthesisedNudge, prefix: string): unknown {
 describe('reserved concurrency', () => {
   it('reserves executions for the webhook and send functions by default, and none for evaluate', () => {
     expect(reservedOf(defaults, 'WebhooksWebhookFunction')).toBe(20);
-    expect(reservedOf(defaults, 'SendingSendFunction')).toBe(5);
+    expect(reservedOf(defaults, 'SendingSendFunction')).toBe(20);
     expect(reservedOf(defaults, 'IngestEvaluateFunction')).toBeUndefined();
   });
 

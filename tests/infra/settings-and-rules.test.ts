@@ -37,9 +37,10 @@ describe('context settings', () => {
       busName: undefined,
       sources: undefined,
       retentionDays: 400,
-      sendConcurrency: 5,
+      sendConcurrency: 20,
+      twilioSenderMps: {},
       webhookReservedConcurrency: 20,
-      sendReservedConcurrency: 5,
+      sendReservedConcurrency: 20,
       logRetentionDays: RetentionDays.ONE_MONTH,
       logLevel: 'INFO',
       alarmTopicArn: undefined,
@@ -71,6 +72,12 @@ describe('context settings', () => {
     });
     expect(parseSettings({ sources: '["acme.a","acme.b"]' }).sources).toEqual(['acme.a', 'acme.b']);
     expect(parseSettings({ sources: ['acme.c'] }).sources).toEqual(['acme.c']);
+  });
+
+  it('reads Twilio sender rates as one figure for every sender or a figure per sender', () => {
+    expect(parseSettings({ twilioSenderMps: '3' }).twilioSenderMps).toEqual({ '*': 3 });
+    expect(parseSettings({ twilioSenderMps: '{"12345": 250}' }).twilioSenderMps).toEqual({ '12345': 250 });
+    expect(() => parseSettings({ twilioSenderMps: '{"12345": 0}' })).toThrow(/twilioSenderMps/);
   });
 
   it('names every invalid key at once', () => {

@@ -18,7 +18,13 @@ let imported: SynthesisedNudge;
 beforeAll(() => {
   // Context as `cdk -c key=value` passes it: strings.
   prod = synthNudge(
-    { stage: 'prod', alarmTopicArn: TOPIC, sendConcurrency: '10', logRetentionDays: '90' },
+    {
+      stage: 'prod',
+      alarmTopicArn: TOPIC,
+      sendConcurrency: '10',
+      logRetentionDays: '90',
+      twilioSenderMps: '{"+14155550100": 2, "*": 50}',
+    },
     { bundle: false, validate: true },
   );
   imported = synthNudge(
@@ -78,6 +84,17 @@ describe('stage prod', () => {
   it('bounds send concurrency by the sendConcurrency setting', () => {
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it("gives the send function's rate guard its concurrency and the senders' rates", () => {
+    prod.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          NUDGE_SEND_CONCURRENCY: '10',
+          NUDGE_TWILIO_SENDER_MPS: JSON.stringify({ '+14155550100': 2, '*': 50 }),
+        }),
+      },
     });
   });
 

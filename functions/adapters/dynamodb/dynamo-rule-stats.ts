@@ -48,12 +48,12 @@ const READ_CONCURRENCY = 16;
 const CONFLICT_ATTEMPTS = 4;
 
 /** The key of one shard of a rule's counters on one UTC day. */
-function statsKey(ruleId: string, shard: number, day: string): ItemKey {
+export function statsKey(ruleId: string, shard: number, day: string): ItemKey {
   return { PK: `STATS#${ruleId}#${shard}`, SK: `DAY#${day}` };
 }
 
 /** The shard an outcome of message (or reply) `id` is counted on: stable, so spread by id. */
-function shardOf(id: string): number {
+export function shardOf(id: string): number {
   return createHash('sha256').update(id).digest().readUInt32BE(0) % STATS_SHARDS;
 }
 

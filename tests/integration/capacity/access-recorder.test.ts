@@ -1,5 +1,11 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordAccesses } from '../../../bench/capacity/access-recorder.ts';
 import { createJourneyTable } from '../../../functions/adapters/dynamodb/table-design.ts';
@@ -84,5 +90,50 @@ describe('the access recorder of the capacity model', () => {
     expect(
       recorder.accesses(1).map((a) => `${a.target} ${a.op} ${a.calls} ${a.units} ${a.windowCount}`),
     ).toEqual(['table:ADDR read 2 2 false', 'table:THRESHOLD read 1 1 true']);
+  });
+
+  it('books each item of a TransactWriteItems on its own partition (a message write with its rule counter)', async () => {
+    // Arrange
+    const recorder = recordAccesses(client);
+
+    // Act: a message created together with one shard of its rule's daily counter (issue 13).
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                PK: 'MSG#m-tx',
+                SK: 'MSG',
+                outboxPK: 'OUTBOX#2026-11',
+                outboxSK: '2026-11-24T09:00:00.000Z#m-tx',
+              },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: { PK: 'STATS#rule#3', SK: 'DAY#2026-11-24' },
+              UpdateExpression: 'ADD planned :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+    recorder.stop();
+
+    // Assert: both partitions and the index the message enters are booked, one call each.
+    const accesses = recorder.accesses(1);
+    expect(accesses.map((a) => `${a.target} ${a.op} ${a.calls}`).sort()).toEqual([
+      'index:outbox write 1',
+      'table:MSG write 1',
+      'table:STATS write 1',
+    ]);
+    // A transaction costs two write units per item of up to 1 KB: 4 for the two, shared evenly.
+    const tableUnits = accesses.filter((a) => a.target.startsWith('table:')).map((a) => a.units);
+    expect(tableUnits).toEqual([2, 2]);
+    expect(recorder.operations(1)).toEqual({ TransactWriteItems: 1 });
   });
 });

@@ -8,6 +8,7 @@ import { type KeyFunctions, TABLE_KEYS } from '../../../bench/capacity/partition
 import type { Profile } from '../../../bench/capacity/profile.ts';
 import { capacityRows, limitsTable } from '../../../bench/capacity/render.ts';
 import { DEFAULT_TRAFFIC, readTraffic, type Traffic } from '../../../bench/capacity/traffic.ts';
+import { DEFAULT_SENDER_MPS } from '../../../functions/core/messages/sender-rate.ts';
 
 // A tiny traffic model and a hand-written profile: every expected figure below is worked out by
 // hand in the comment beside it, not taken from the model's output.
@@ -126,16 +127,18 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
   it('adds up PutEvents calls, Lambda concurrency, Scheduler and Twilio load', () => {
     // Outcomes 60×2 + 40×2 + 6×1 = 206, journey events 100 + 5 = 105, one per call → 311 calls/s.
     expect(find(rows, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(311, 6);
-    // evaluate 105 × 0.05 = 5.25; send 100 × 0.35 = 35; webhook (120 + 40 + 6) × 0.03 = 4.98.
-    expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(45.23, 6);
+    // evaluate 105 × 0.05 = 5.25; send 100 × 0.35 ÷ batch 5 = 7 (a batch is sent in parallel);
+    // webhook (120 + 40 + 6) × 0.03 = 4.98.
+    expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(17.23, 6);
     // Held: 100/s × 3,600 s × 0.01 h × 0.5 = 1,800 messages over 10 s = 180 invocations/s.
     expect(find(rows, 'window opening', 'Scheduler invocations').load).toBeCloseTo(180, 6);
     expect(find(rows, 'held hours', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
-    // Twilio: 60 SMS/s × 2 segments = 120 of 2 short codes × 100 = 200 → 60 %: marked, and
-    // ceil(120 / 50) = 3 short codes keep it under half.
-    const twilio = find(rows, 'sustained', 'Twilio message segments');
+    // Twilio: 60 SMS/s × 2 segments = 120 over 2 short codes = 60 per sender of 100 → 60 %:
+    // marked, and ceil(120 / 50) = 3 short codes keep it under half.
+    const twilio = find(rows, 'sustained', 'Twilio segments per sender (rate guard)');
+    expect(twilio.load).toBeCloseTo(60, 6);
     expect(twilio.share).toBeCloseTo(0.6, 6);
-    expect(twilio.fix).toContain('≥ 3 short-code senders');
+    expect(twilio.fix).toContain('≥ 3 senders');
   });
 
   it('gives every reminder a schedule and every cancelled one a DeleteSchedule', () => {
@@ -149,16 +152,62 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
       6,
     );
     expect(find(reminders, 'sustained', 'Scheduler invocations').load).toBeCloseTo(45, 6);
-    expect(find(reminders, 'sustained', 'Twilio message segments').load).toBeCloseTo(150, 6);
+    // 150 segments/s over the 2 senders: 75 each.
+    expect(find(reminders, 'sustained', 'Twilio segments per sender (rate guard)').load).toBeCloseTo(75, 6);
     // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5; journey events 100 + 5 + 5 = 110.
     expect(find(reminders, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(322.5, 6);
-    // In flight at the send function: (30 + 45) SMS + 20 emails = 95 sends/s × 0.35 s = 33.25.
-    expect(find(reminders, 'sustained', 'send concurrency (provider-rate guard)').load).toBeCloseTo(33.25, 6);
+    // In flight at the send function: (30 + 45) SMS + 20 emails = 95 sends/s × 0.35 s = 33.25
+    // messages, in batches of 5 sent in parallel: 6.65 invocations.
+    expect(
+      find(reminders, 'sustained', 'send concurrency (SQS event source maxConcurrency)').load,
+    ).toBeCloseTo(6.65, 6);
     // evaluate: (100 journey events + 5 closing events + 5 threshold events) × 0.05 s = 5.5.
     expect(find(reminders, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(
-      5.5 + 33.25 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03,
+      5.5 + 6.65 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03,
       6,
     );
+  });
+
+  it('rates send concurrency against the setting and the event source maximum, and senders against their MPS', () => {
+    // 10,000 messages/s at the defaults (70 % SMS of 70 % at once + 30 % reminders, 10 % of them
+    // cancelled): 4,900 + 2,100 + 2,700 = 9,700 sends/s × 0.35 s ÷ 5 = 679 invocations at once.
+    const big = capacityRows(
+      { ...TRAFFIC, messagesPerSecond: 10_000, smsShare: 0.7, reminderShare: 0.3, cancelShare: 0.1 },
+      PROFILE,
+      TABLE_KEYS,
+    );
+    const setting = find(big, 'sustained', 'send concurrency (SQS event source maxConcurrency)');
+    expect(setting.load).toBeCloseTo(679, 6);
+    expect(setting.limit.value).toBe(TRAFFIC.sendMaxConcurrency);
+    // 679 of the 1,000 invocations an SQS event source may run (ScalingConfig maximum).
+    expect(
+      find(big, 'sustained', 'SQS event source maxConcurrency of send (hard maximum)').share,
+    ).toBeCloseTo(0.679, 6);
+    // A configured sender rate replaces Twilio's default: 7,600 SMS/s × 2 segments over 2 senders
+    // = 7,600 each, of 250/s configured.
+    const configured = capacityRows(
+      {
+        ...TRAFFIC,
+        messagesPerSecond: 10_000,
+        smsShare: 0.7,
+        reminderShare: 0.3,
+        cancelShare: 0.1,
+        twilioSenderMps: 250,
+      },
+      PROFILE,
+      TABLE_KEYS,
+    );
+    expect(find(configured, 'sustained', 'Twilio segments per sender (rate guard)').share).toBeCloseTo(
+      7_600 / 250,
+      6,
+    );
+  });
+
+  it("cites the same Twilio sender rates the send function's rate guard defaults to", () => {
+    expect(DEFAULT_SENDER_MPS['long-code']).toBe(LIMITS.twilioLongCode.value);
+    expect(DEFAULT_SENDER_MPS['toll-free']).toBe(LIMITS.twilioTollFree.value);
+    expect(DEFAULT_SENDER_MPS['short-code']).toBe(LIMITS.twilioShortCode.value);
+    expect(DEFAULT_SENDER_MPS.alphanumeric).toBe(LIMITS.twilioAlphanumeric.value);
   });
 
   it('sorts the rows by share of their limit, highest first', () => {
