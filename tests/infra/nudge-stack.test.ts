@@ -157,7 +157,8 @@ describe('sending', () => {
       EventSourceArn: { 'Fn::GetAtt': [queue('SendQueue4').id, 'Arn'] },
       FunctionName: { Ref: fn('send').id },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
+      // The default sizing (docs/deploy.md "Sizing sending"): 20 instances × batches of 5.
+      ScalingConfig: { MaximumConcurrency: 20 },
       BatchSize: 5,
     });
   });
@@ -313,7 +314,17 @@ describe('functions', () => {
     const secrets = ['NUDGE_SENDGRID_SECRET_ARN', 'NUDGE_TWILIO_SECRET_ARN', 'NUDGE_UNSUBSCRIBE_SECRET_ARN'];
     const expected = {
       evaluate: ['NUDGE_TABLE_NAME', ...scheduling],
-      send: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', 'NUDGE_WEBHOOK_BASE_URL', ...scheduling, ...secrets],
+      send: [
+        'NUDGE_TABLE_NAME',
+        'NUDGE_EVENT_BUS_NAME',
+        'NUDGE_WEBHOOK_BASE_URL',
+        // The per-sender rate guard: its share is the sender's rate ÷ the send concurrency.
+        'NUDGE_SEND_CONCURRENCY',
+        'NUDGE_TWILIO_SENDER_MPS',
+        'NUDGE_SEND_RATE_MAX_WAIT_MS',
+        ...scheduling,
+        ...secrets,
+      ],
       webhook: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', ...secrets],
     }[name];
     const nudgeKeys = Object.keys(environment).filter(
