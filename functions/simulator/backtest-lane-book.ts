@@ -118,35 +118,42 @@ export class CustomerBook {
     return typeof customerId === 'string' && customerId !== '' ? this.profiles.get(customerId) : undefined;
   }
 
+  /** Merges in place: a profile is read only while its event is evaluated, so no copy is kept. */
   private merge(incoming: EventCustomer, event: JourneyEvent): LaneProfile {
-    const stored = this.profiles.get(incoming.id);
+    let profile = this.profiles.get(incoming.id);
+    if (profile === undefined) {
+      profile = { id: incoming.id, consent: {}, checks: {} };
+      this.profiles.set(incoming.id, profile);
+    }
     const reoptIn = this.reoptInTypes.includes(event['detail-type']);
-    const source = reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`;
     const atMs = instantOf(event.time);
-    const consent = { ...(stored?.consent ?? {}) };
     for (const channel of ['sms', 'email'] as const) {
       const granted = incoming.consent?.[channel];
       if (granted === undefined) continue;
-      const previous = consent[channel];
+      const previous = profile.consent[channel];
       if (previous !== undefined) {
         if (previous.atMs > atMs) continue;
         if (isFirm(previous) && !(granted && reoptIn)) continue;
       }
-      consent[channel] = { granted, atMs, source };
+      profile.consent[channel] = {
+        granted,
+        atMs,
+        source: reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`,
+      };
     }
-    const next: LaneProfile = { id: incoming.id, consent, checks: {} };
+    const phone = profile.phone;
+    const email = profile.email;
     for (const field of FIELDS) {
-      const value = incoming[field] ?? stored?.[field];
-      if (value !== undefined) next[field] = value;
+      const value = incoming[field];
+      if (value !== undefined) profile[field] = value;
     }
     // A check stays valid while the address does.
-    if (stored !== undefined) {
-      for (const [name, check] of Object.entries(stored.checks)) {
-        const channel = name.startsWith('sms:') ? 'phone' : 'email';
-        if (stored[channel] === next[channel]) next.checks[name] = check;
+    if (phone !== profile.phone || email !== profile.email) {
+      for (const name of Object.keys(profile.checks)) {
+        const before = name.startsWith('sms:') ? phone : email;
+        if (before !== (name.startsWith('sms:') ? profile.phone : profile.email)) delete profile.checks[name];
       }
     }
-    this.profiles.set(incoming.id, next);
-    return next;
+    return profile;
   }
 }
