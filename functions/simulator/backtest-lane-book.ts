@@ -16,10 +16,14 @@ import { readPath } from '../core/paths.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import { instantOf } from './backtest-lane-time.ts';
 
+/**
+ * A consent flag and when it was given. Every flag the lane records came from an event (a dry
+ * run gets no STOP, no carrier opt-out, no bounce), so none is a firm opt-out (`isFirmOptOut`):
+ * a later event's flag always replaces an earlier one, and the source need not be kept.
+ */
 interface LaneConsent {
   granted: boolean;
   atMs: number;
-  source: string;
 }
 
 /** A compact profile: the fields templates and planning read, consent as instants. */
@@ -37,16 +41,6 @@ export interface LaneProfile {
 }
 
 const FIELDS = ['phone', 'email', 'locale', 'timeZone', 'firstName', 'name'] as const;
-
-/** An opt-out the person or a provider made (never one an event carried): as `isFirmOptOut`. */
-function isFirm(entry: LaneConsent | undefined): boolean {
-  return (
-    entry !== undefined &&
-    !entry.granted &&
-    !entry.source.startsWith('event:') &&
-    !entry.source.startsWith('reopt-in:')
-  );
-}
 
 /** Whether the customer can be reached on `channel`: as core `checkContact`, cached per address. */
 export function contactOf(profile: LaneProfile, channel: Channel, country: string): ContactCheck {
@@ -95,8 +89,6 @@ function isEventCustomer(value: unknown): value is EventCustomer {
 export class CustomerBook {
   private readonly profiles = new Map<string, LaneProfile>();
 
-  constructor(private readonly reoptInTypes: ReadonlyArray<string>) {}
-
   get size(): number {
     return this.profiles.size;
   }
@@ -125,27 +117,24 @@ export class CustomerBook {
       profile = { id: incoming.id, consent: {}, checks: {} };
       this.profiles.set(incoming.id, profile);
     }
-    const reoptIn = this.reoptInTypes.includes(event['detail-type']);
     const atMs = instantOf(event.time);
     for (const channel of ['sms', 'email'] as const) {
       const granted = incoming.consent?.[channel];
       if (granted === undefined) continue;
       const previous = profile.consent[channel];
-      if (previous !== undefined) {
-        if (previous.atMs > atMs) continue;
-        if (isFirm(previous) && !(granted && reoptIn)) continue;
+      if (previous === undefined) profile.consent[channel] = { granted, atMs };
+      else if (!(previous.atMs > atMs)) {
+        // Updated in place: the entry stays where the collector has it.
+        previous.granted = granted;
+        previous.atMs = atMs;
       }
-      profile.consent[channel] = {
-        granted,
-        atMs,
-        source: reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`,
-      };
     }
     const phone = profile.phone;
     const email = profile.email;
     for (const field of FIELDS) {
       const value = incoming[field];
-      if (value !== undefined) profile[field] = value;
+      // The stored string is kept when equal: the new one dies young instead of the old one late.
+      if (value !== undefined && value !== profile[field]) profile[field] = value;
     }
     // A check stays valid while the address does.
     if (phone !== profile.phone || email !== profile.email) {
