@@ -16,10 +16,14 @@ import { readPath } from '../core/paths.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';
 import { instantOf } from './backtest-lane-time.ts';
 
+/**
+ * A consent flag and when it was given. Every flag the lane records came from an event (a dry
+ * run gets no STOP, no carrier opt-out, no bounce), so none is a firm opt-out (`isFirmOptOut`):
+ * a later event's flag always replaces an earlier one, and the source need not be kept.
+ */
 interface LaneConsent {
   granted: boolean;
   atMs: number;
-  source: string;
 }
 
 /** A compact profile: the fields templates and planning read, consent as instants. */
@@ -37,16 +41,6 @@ export interface LaneProfile {
 }
 
 const FIELDS = ['phone', 'email', 'locale', 'timeZone', 'firstName', 'name'] as const;
-
-/** An opt-out the person or a provider made (never one an event carried): as `isFirmOptOut`. */
-function isFirm(entry: LaneConsent | undefined): boolean {
-  return (
-    entry !== undefined &&
-    !entry.granted &&
-    !entry.source.startsWith('event:') &&
-    !entry.source.startsWith('reopt-in:')
-  );
-}
 
 /** Whether the customer can be reached on `channel`: as core `checkContact`, cached per address. */
 export function contactOf(profile: LaneProfile, channel: Channel, country: string): ContactCheck {
@@ -95,8 +89,6 @@ function isEventCustomer(value: unknown): value is EventCustomer {
 export class CustomerBook {
   private readonly profiles = new Map<string, LaneProfile>();
 
-  constructor(private readonly reoptInTypes: ReadonlyArray<string>) {}
-
   get size(): number {
     return this.profiles.size;
   }
@@ -118,35 +110,39 @@ export class CustomerBook {
     return typeof customerId === 'string' && customerId !== '' ? this.profiles.get(customerId) : undefined;
   }
 
+  /** Merges in place: a profile is read only while its event is evaluated, so no copy is kept. */
   private merge(incoming: EventCustomer, event: JourneyEvent): LaneProfile {
-    const stored = this.profiles.get(incoming.id);
-    const reoptIn = this.reoptInTypes.includes(event['detail-type']);
-    const source = reoptIn ? `reopt-in:${event.id}` : `event:${event.id}`;
+    let profile = this.profiles.get(incoming.id);
+    if (profile === undefined) {
+      profile = { id: incoming.id, consent: {}, checks: {} };
+      this.profiles.set(incoming.id, profile);
+    }
     const atMs = instantOf(event.time);
-    const consent = { ...(stored?.consent ?? {}) };
     for (const channel of ['sms', 'email'] as const) {
       const granted = incoming.consent?.[channel];
       if (granted === undefined) continue;
-      const previous = consent[channel];
-      if (previous !== undefined) {
-        if (previous.atMs > atMs) continue;
-        if (isFirm(previous) && !(granted && reoptIn)) continue;
+      const previous = profile.consent[channel];
+      if (previous === undefined) profile.consent[channel] = { granted, atMs };
+      else if (!(previous.atMs > atMs)) {
+        // Updated in place: the entry stays where the collector has it.
+        previous.granted = granted;
+        previous.atMs = atMs;
       }
-      consent[channel] = { granted, atMs, source };
     }
-    const next: LaneProfile = { id: incoming.id, consent, checks: {} };
+    const phone = profile.phone;
+    const email = profile.email;
     for (const field of FIELDS) {
-      const value = incoming[field] ?? stored?.[field];
-      if (value !== undefined) next[field] = value;
+      const value = incoming[field];
+      // The stored string is kept when equal: the new one dies young instead of the old one late.
+      if (value !== undefined && value !== profile[field]) profile[field] = value;
     }
     // A check stays valid while the address does.
-    if (stored !== undefined) {
-      for (const [name, check] of Object.entries(stored.checks)) {
-        const channel = name.startsWith('sms:') ? 'phone' : 'email';
-        if (stored[channel] === next[channel]) next.checks[name] = check;
+    if (phone !== profile.phone || email !== profile.email) {
+      for (const name of Object.keys(profile.checks)) {
+        const before = name.startsWith('sms:') ? phone : email;
+        if (before !== (name.startsWith('sms:') ? profile.phone : profile.email)) delete profile.checks[name];
       }
     }
-    this.profiles.set(incoming.id, next);
-    return next;
+    return profile;
   }
 }

@@ -69,7 +69,8 @@ export class LaneRun {
   ) {
     // Acceptance and profiles are the baseline's settings on both sides, as the exact path's
     // shared input: the consent settings of the two projects must agree for one book.
-    this.customers = new CustomerBook(baseline.settings.consent.reoptInEventTypes);
+    // (Re-opt-in event types change nothing on the lane: no consent it records is a firm opt-out.)
+    this.customers = new CustomerBook();
     this.tolerance = baseline.settings.consent.futureToleranceMinutes;
     const side = (name: Side, project: DeployedProject) =>
       new LaneSide(

@@ -7,7 +7,6 @@
 
 import type { MessageRecord } from '../app/message-record.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import { messageIdFor } from '../core/ids.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import {
@@ -28,6 +27,8 @@ type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 
 /** What the send step needs of a pending message. */
 interface Due {
+  /** The production message id (`messageIdFor` of the rule and the trigger event). */
+  key: string;
   rule: Rule;
   event: JourneyEvent;
   customerId: string;
@@ -58,6 +59,18 @@ export interface LaneRender {
   ): ReturnType<RenderFn>;
 }
 
+/** Each event's trimmed detail (as the message record snapshots it), worked out once for both sides and every rule. */
+const snapshots = new WeakMap<JourneyEvent, Record<string, unknown>>();
+
+function snapshotOf(event: JourneyEvent): Record<string, unknown> {
+  let detail = snapshots.get(event);
+  if (detail === undefined) {
+    detail = trimDetail(event.detail).detail;
+    snapshots.set(event, detail);
+  }
+  return detail;
+}
+
 /** The production renderer (render-factory.ts) over a lane's message, through the render cache. */
 export function laneRenderer(
   catalog: TemplateCatalog,
@@ -69,9 +82,8 @@ export function laneRenderer(
   return {
     render(due, profile, channel, locale, zone) {
       const { event } = due;
-      const messageId = messageIdFor(due.rule.id, event.id);
       const record: MessageRecord = {
-        messageId,
+        messageId: due.key,
         ruleId: due.rule.id,
         customerId: due.customerId,
         trigger: {
@@ -79,7 +91,7 @@ export function laneRenderer(
           source: event.source,
           detailType: event['detail-type'],
           time: event.time,
-          detail: trimDetail(event.detail).detail,
+          detail: snapshotOf(event),
         },
         createdAt: '',
         sendAt: isoMs(due.sendAtMs),

@@ -162,16 +162,31 @@ export function plusExact(ms: number, iso: string, days: 'days' | 'no-days' = 'n
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(Z|[+-]\d{2}:\d{2})$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The last instant read: an event's time is read by the clock, the profile merge and goal attribution. */
+const lastInstant: { iso: string; ms: number | undefined } = { iso: '', ms: undefined };
+
 /** An ISO instant in its plain form (seconds, optional milliseconds, `Z` or `±hh:mm`) in ms; undefined for any other form. */
 export function fastInstant(iso: string): number | undefined {
+  if (iso === lastInstant.iso) return lastInstant.ms;
+  const ms = parseInstant(iso);
+  lastInstant.iso = iso;
+  lastInstant.ms = ms;
+  return ms;
+}
+
+function parseInstant(iso: string): number | undefined {
   const m = INSTANT.exec(iso);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
-  if (year === undefined || month === undefined || day === undefined) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > monthDays) return undefined;
-  if ((hour ?? 24) > 23 || (minute ?? 60) > 59 || (second ?? 60) > 59) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
   const zone = m[8] ?? 'Z';
   const offset =
     zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4)));

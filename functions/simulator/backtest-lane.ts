@@ -46,6 +46,29 @@ interface GoalEntry {
   untilMs: number;
 }
 
+/** A customer's cap ledger: message ids and send times, oldest first (as the ledger's slots). */
+interface Ledger {
+  keys: string[];
+  atMs: number[];
+}
+
+/** Message ids of the event evaluated last, by rule: both sides plan the same rules for one event. */
+const lastIds = { eventId: '', byRule: new Map<string, string>() };
+
+/** The production message id, worked out once per rule and event for both sides. */
+function messageIdOf(ruleId: string, eventId: string): string {
+  if (lastIds.eventId !== eventId) {
+    lastIds.eventId = eventId;
+    lastIds.byRule.clear();
+  }
+  let id = lastIds.byRule.get(ruleId);
+  if (id === undefined) {
+    id = messageIdFor(ruleId, eventId);
+    lastIds.byRule.set(ruleId, id);
+  }
+  return id;
+}
+
 function scalar(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
@@ -56,7 +79,7 @@ export class LaneSide {
   private readonly pending = new Map<string, Pending>();
   private readonly byCorrelation = new Map<string, Set<string>>();
   private readonly heap = new HeapScheduler();
-  private readonly ledgers = new Map<string, Map<string, number>>();
+  private readonly ledgers = new Map<string, Ledger>();
   private readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
   private readonly goals = new Map<string, Map<string, GoalEntry>>();
   clockMs = Number.NEGATIVE_INFINITY;
@@ -160,8 +183,11 @@ export class LaneSide {
   }
 
   private capCount(customerId: string, sinceMs: number, except: string): number {
+    const ledger = this.ledgers.get(customerId);
+    if (ledger === undefined) return 0;
     let count = 0;
-    for (const [key, at] of this.ledgers.get(customerId) ?? []) if (key !== except && at >= sinceMs) count++;
+    for (let i = 0; i < ledger.keys.length; i++)
+      if (ledger.keys[i] !== except && (ledger.atMs[i] ?? 0) >= sinceMs) count++;
     return count;
   }
 
@@ -173,11 +199,20 @@ export class LaneSide {
     sinceMs: number,
     max: number | undefined,
   ): boolean {
-    const ledger = this.ledgers.get(customerId) ?? new Map<string, number>();
-    if (ledger.has(key)) return true;
-    for (const [id, sentAt] of ledger) if (sentAt < sinceMs) ledger.delete(id);
-    if (max !== undefined && ledger.size >= max) return false;
-    ledger.set(key, atMs);
+    const ledger = this.ledgers.get(customerId) ?? { keys: [], atMs: [] };
+    if (ledger.keys.includes(key)) return true;
+    let kept = 0;
+    for (let i = 0; i < ledger.keys.length; i++) {
+      const sentAt = ledger.atMs[i] ?? 0;
+      if (sentAt < sinceMs) continue;
+      ledger.keys[kept] = ledger.keys[i] ?? '';
+      ledger.atMs[kept++] = sentAt;
+    }
+    ledger.keys.length = kept;
+    ledger.atMs.length = kept;
+    if (max !== undefined && kept >= max) return false;
+    ledger.keys.push(key);
+    ledger.atMs.push(atMs);
     this.ledgers.set(customerId, ledger);
     return true;
   }
@@ -241,7 +276,7 @@ export class LaneSide {
   private plan(rule: Rule, event: JourneyEvent, profile: LaneProfile | undefined): void {
     const nowMs = this.clockMs;
     // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
-    const key = messageIdFor(rule.id, event.id);
+    const key = messageIdOf(rule.id, event.id);
     let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs);
     if (rule.dedupe !== undefined && decision.kind === 'schedule')
       decision = this.claim(rule, event, key, decision);
@@ -316,9 +351,7 @@ export class LaneSide {
   sweep(oldestEventMs: number): void {
     const sinceMs = plusUtc(this.clockMs, this.settings.cap.per, -1);
     for (const [customerId, ledger] of this.ledgers) {
-      let live = false;
-      for (const at of ledger.values()) if (at >= sinceMs) live = true;
-      if (!live) this.ledgers.delete(customerId);
+      if (!ledger.atMs.some((at) => at >= sinceMs)) this.ledgers.delete(customerId);
     }
     for (const [name, held] of this.dedupe)
       if (held.expiresMs !== undefined && held.expiresMs <= this.clockMs) this.dedupe.delete(name);
