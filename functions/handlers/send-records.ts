@@ -112,9 +112,12 @@ export function timedChannels(
 
 /**
  * The outcome events of one SQS batch, held until the batch is done and then put on the bus
- * together ({@link BatchedOutcomes.flush}): PutEvents takes up to 10 entries a call ("Amazon
- * EventBridge quotas": PutEvents entries per request), so a batch of sends costs one call per
- * 10 outcomes instead of one per outcome. Held for one invocation (Lambda runs one at a time).
+ * together ({@link BatchedOutcomes.flush}): PutEvents takes 1 to 10 entries a call (PutEvents
+ * API reference, `Entries`: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html),
+ * so a batch of sends costs one call per 10 outcomes instead of one per outcome; entries it
+ * reports failed are sent again ("Handling failures with PutEvents",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html). Held for one
+ * invocation (Lambda runs one at a time per instance).
  */
 export class BatchedOutcomes implements OutcomePublisher {
   private held: OutcomeEvent[] = [];
