@@ -28,7 +28,7 @@ export async function recordProviderStatus(
   report: ProviderStatusReport,
   deps: StatusDeps,
 ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
-  const result = await deps.messages.applyProviderStatus(report.messageId, {
+  const { result, found } = await deps.messages.applyProviderStatusFound(report.messageId, {
     providerEventId: report.providerEventId,
     status: report.status,
     at: report.at,
@@ -36,13 +36,23 @@ export async function recordProviderStatus(
     ...(report.detail === undefined ? {} : { detail: report.detail }),
   });
   if (result !== 'applied') return result;
-  const record = await deps.messages.getMessage(report.messageId);
+  // The record as the store found it to apply the report (what the outcome says does not change
+  // with the status); read only when the store had no need to (a report nobody counts).
+  const record =
+    found?.channel !== undefined || !hasOutcome(report.status)
+      ? found
+      : await deps.messages.getMessage(report.messageId);
   // The provider gave up on it: like the sent-messages index, the cap no longer counts it.
   if (record !== undefined && report.status === 'failed')
     await deps.caps.releaseCapSlot(record.customerId, record.messageId);
   const outcome = record === undefined ? undefined : outcomeFor(record, report);
   if (outcome !== undefined) await deps.outcomes.publish([outcome]);
   return result;
+}
+
+/** Whether a report of `status` is put on the bus or releases a cap slot (needs the record). */
+function hasOutcome(status: MessageStatus): boolean {
+  return status === 'delivered' || status === 'failed' || status === 'undelivered' || status === 'bounced';
 }
 
 function outcomeFor(record: MessageRecord, report: ProviderStatusReport): OutcomeEvent | undefined {

@@ -91,35 +91,12 @@ async function claim(
   now: DateTime,
   deps: SendDeps,
 ): Promise<SendOutcome | { sending: ClaimedSend; rule: Rule | undefined }> {
-  const current = await deps.messages.getMessage(messageId);
-  if (current === undefined) return { kind: 'skipped', messageId, why: 'not-found' };
-  if (current.status === 'scheduled' && DateTime.fromISO(current.sendAt) > now) {
-    // An early delivery: a schedule that fired before a deferral or retry moved the message, or
-    // the check a duplicate asked for (below). Schedules are one per message id and the last call
-    // wins, so the one for the message's own time may have been replaced: arm it again.
-    await deps.scheduler.schedule(messageId, DateTime.fromISO(current.sendAt, { zone: 'utc' }));
-    return { kind: 'skipped', messageId, why: 'not-due' };
-  }
+  // Claimed first (one conditional write that returns the record), read only when refused.
   const leaseUntil = isoOf(now.plus({ milliseconds: deps.leaseMs ?? SEND_LEASE_MS }));
-  const record = await deps.messages.claimForSending(messageId, isoOf(now), leaseUntil);
-  if (record === undefined) {
-    if (current.status !== 'scheduled' && current.status !== 'sending') {
-      return { kind: 'skipped', messageId, why: 'already-handled' };
-    }
-    // Another sender holds the claim. Acknowledging this request would be right if that sender
-    // finishes, and would lose the message if it crashed: nothing else brings it back when the
-    // queue redelivered the crashed request before the lease ran out (this very call). So look
-    // again just after the lease ends; by then it has an outcome (a no-op) or the claim is free.
-    const heldUntil =
-      current.status === 'sending' && current.leaseUntil !== undefined && current.leaseUntil >= isoOf(now)
-        ? current.leaseUntil
-        : leaseUntil;
-    await deps.scheduler.schedule(
-      messageId,
-      DateTime.fromISO(heldUntil, { zone: 'utc' }).plus({ milliseconds: 1 }),
-    );
-    return { kind: 'skipped', messageId, why: 'in-flight' };
-  }
+  const record = await deps.messages.claimForSending(messageId, isoOf(now), leaseUntil, {
+    dueBy: isoOf(now),
+  });
+  if (record === undefined) return refusedClaim(messageId, now, leaseUntil, deps);
   const rule = deps.rules.rules.get(record.ruleId);
   // Every write below is conditioned on this claim: if the lease lapses and another sender claims
   // the message, this sender's writes are refused instead of overwriting what that one does.
@@ -130,20 +107,56 @@ async function claim(
   return { sending: { messageId, record, claim: record.attempts, now, operations, since }, rule };
 }
 
+/**
+ * Why the claim was refused (not found, not due yet, handled, another sender holds it), read
+ * after the refusal. A message not due or held elsewhere is scheduled to be looked at again.
+ */
+async function refusedClaim(
+  messageId: string,
+  now: DateTime,
+  leaseUntil: string,
+  deps: SendDeps,
+): Promise<SendOutcome> {
+  const current = await deps.messages.getMessage(messageId);
+  if (current === undefined) return { kind: 'skipped', messageId, why: 'not-found' };
+  if (current.status === 'scheduled' && DateTime.fromISO(current.sendAt) > now) {
+    // An early delivery: a schedule that fired before a deferral or retry moved the message, or
+    // the check a duplicate asked for (below). Schedules are one per message id and the last call
+    // wins, so the one for the message's own time may have been replaced: arm it again.
+    await deps.scheduler.schedule(messageId, DateTime.fromISO(current.sendAt, { zone: 'utc' }));
+    return { kind: 'skipped', messageId, why: 'not-due' };
+  }
+  if (current.status !== 'scheduled' && current.status !== 'sending') {
+    return { kind: 'skipped', messageId, why: 'already-handled' };
+  }
+  // Another sender holds the claim. Acknowledging this request would be right if that sender
+  // finishes, and would lose the message if it crashed: nothing else brings it back when the
+  // queue redelivered the crashed request before the lease ran out (this very call). So look
+  // again just after the lease ends; by then it has an outcome (a no-op) or the claim is free.
+  const heldUntil =
+    current.status === 'sending' && current.leaseUntil !== undefined && current.leaseUntil >= isoOf(now)
+      ? current.leaseUntil
+      : leaseUntil;
+  await deps.scheduler.schedule(
+    messageId,
+    DateTime.fromISO(heldUntil, { zone: 'utc' }).plus({ milliseconds: 1 }),
+  );
+  return { kind: 'skipped', messageId, why: 'in-flight' };
+}
+
 /** Rule, window, cap, consent and contact data checked again at send time, and the message rendered. */
 async function decide(sending: ClaimedSend, rule: Rule | undefined, deps: SendDeps): Promise<SendDecision> {
   const { record, operations } = sending;
   // A STOP, an unsubscribe, a bounce holds for the address itself, whoever it belongs to: a
   // suppressed address counts as opted out on its channel, so the next channel is tried.
-  const profile = await withAddressSuppressions(
-    operations ?? (await deps.profiles.getProfile(record.customerId)),
-    deps.suppressions,
-    deps.settings.defaults.country,
-  );
-  const sentInCapPeriod =
+  // The profile and the cap ledger are asked for together (one BatchGetItem on DynamoDB).
+  const [stored, sentInCapPeriod] = await Promise.all([
+    operations ?? deps.profiles.getProfile(record.customerId),
     rule?.urgent || operations !== undefined
       ? 0
-      : await deps.caps.countCapSlots(record.customerId, sending.since, sending.messageId);
+      : deps.caps.countCapSlots(record.customerId, sending.since, sending.messageId),
+  ]);
+  const profile = await withAddressSuppressions(stored, deps.suppressions, deps.settings.defaults.country);
   return decideSend({
     rule,
     profile,

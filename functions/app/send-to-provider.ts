@@ -14,6 +14,7 @@ import { isoOf } from './iso-time.ts';
 import { messageOutcomeBase } from './message-outcome.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
 import {
+  type CapSlotRequest,
   isPermanentStoreError,
   isRecordTooLarge,
   type SendFields,
@@ -83,13 +84,25 @@ export async function sendToProvider(
   deps: ProviderStepDeps,
 ): Promise<SendOutcome> {
   const { messageId, record, operations } = sending;
+  const fields = {
+    channel: decision.channel,
+    to: decision.to,
+    locale: decision.locale,
+    rendered: decision.message,
+  };
   // The count before the decision was a read: two sends to one customer at once would both see
-  // room for one more. This conditional write picks one; the other is held back by the cap as
-  // well. Urgent rules are recorded too (they count), but never refused.
-  if (
-    operations === undefined &&
-    !(await deps.caps.reserveCapSlot(record.customerId, messageId, isoOf(sending.now), sending.since, capMax))
-  ) {
+  // room for one more. The reservation is a conditional write that picks one; the other is held
+  // back by the cap as well. Urgent rules are recorded too (they count), but never refused.
+  // Where it goes and what it says are recorded before the provider is called: a delivery
+  // report that overtakes the `sent` write then finds a complete record (its outcome event
+  // is published, a reply from the number finds it), and a record too large to keep is
+  // found out while nothing has been sent yet.
+  const slot =
+    operations === undefined
+      ? { customerId: record.customerId, at: isoOf(sending.now), since: sending.since, max: capMax }
+      : undefined;
+  const prepared = await prepareSend(messageId, sending.claim, fields, slot, deps);
+  if (prepared === 'cap-reached') {
     const reason = 'frequency-cap';
     const detail = `cap of ${deps.settings.cap.max} within ${deps.settings.cap.per} reached by messages sent at the same time`;
     return settle(
@@ -99,17 +112,6 @@ export async function sendToProvider(
       { kind: 'suppressed', messageId, reason },
     );
   }
-  const fields = {
-    channel: decision.channel,
-    to: decision.to,
-    locale: decision.locale,
-    rendered: decision.message,
-  };
-  // Where it goes and what it says are recorded before the provider is called: a delivery
-  // report that overtakes the `sent` write then finds a complete record (its outcome event
-  // is published, a reply from the number finds it), and a record too large to keep is
-  // found out while nothing has been sent yet.
-  const prepared = await prepareSend(messageId, sending.claim, fields, deps);
   if (prepared === 'lease-lost') return leaseLost(messageId);
   if (prepared === 'too-large') {
     if (operations === undefined) await deps.caps.releaseCapSlot(record.customerId, messageId);
@@ -145,8 +147,7 @@ async function accepted(
   const { messageId, record } = sending;
   const at = isoOf(sending.now);
   const recorded = await recordSent(
-    messageId,
-    sending.claim,
+    record,
     {
       at,
       providerId,
@@ -256,14 +257,26 @@ async function recordOptOut(
   );
 }
 
-/** The pre-send write: done, refused because the claim lapsed, or the record would be too large. */
+/**
+ * The cap reservation (when `slot` is given) and the pre-send write: in one write where the store
+ * can, else one after the other. Done, the cap reached (nothing written), refused because the
+ * claim lapsed, or the record would be too large.
+ */
 async function prepareSend(
   messageId: string,
   claim: number,
   fields: SendFields,
-  deps: Pick<Stores, 'messages'>,
-): Promise<'prepared' | 'lease-lost' | 'too-large'> {
+  slot: CapSlotRequest | undefined,
+  deps: Pick<Stores, 'messages' | 'caps'>,
+): Promise<'prepared' | 'cap-reached' | 'lease-lost' | 'too-large'> {
   try {
+    if (slot !== undefined && deps.messages.prepareSendReserving !== undefined)
+      return await deps.messages.prepareSendReserving(messageId, claim, fields, slot);
+    if (
+      slot !== undefined &&
+      !(await deps.caps.reserveCapSlot(slot.customerId, messageId, slot.at, slot.since, slot.max))
+    )
+      return 'cap-reached';
     return (await deps.messages.prepareSend(messageId, claim, fields)) ? 'prepared' : 'lease-lost';
   } catch (error) {
     if (isRecordTooLarge(error)) return 'too-large';
@@ -280,23 +293,20 @@ async function prepareSend(
  * thrown: like a crash at this point (docs/guarantees.md).
  */
 async function recordSent(
-  messageId: string,
-  claim: number,
+  claimed: MessageRecord,
   sent: SentReceipt,
   deps: Pick<Stores, 'messages'>,
 ): Promise<{ kind: 'full' } | { kind: 'lease-lost' } | { kind: 'minimal' | 'not-recorded'; detail: string }> {
   let first: unknown;
   try {
-    return (await deps.messages.recordSent(messageId, claim, sent)) === undefined
-      ? { kind: 'lease-lost' }
-      : { kind: 'full' };
+    return (await deps.messages.markSent(claimed, sent)) ? { kind: 'full' } : { kind: 'lease-lost' };
   } catch (error) {
     if (!isPermanentStoreError(error)) throw error;
     first = error;
   }
   try {
-    const written = await deps.messages.recordSent(messageId, claim, sent, { shed: true });
-    return written === undefined ? { kind: 'lease-lost' } : { kind: 'minimal', detail: describe(first) };
+    const written = await deps.messages.markSent(claimed, sent, { shed: true });
+    return written ? { kind: 'minimal', detail: describe(first) } : { kind: 'lease-lost' };
   } catch (error) {
     return { kind: 'not-recorded', detail: `${describe(first)}; then ${describe(error)}` };
   }

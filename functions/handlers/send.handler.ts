@@ -29,8 +29,8 @@ import {
   sendScheduler,
 } from './lambda-wiring.ts';
 import { lazyChannel } from './lazy-channel.ts';
-import { sendRecordHandler } from './send-records.ts';
-import { createSqsBatchHandler } from './sqs-batch.ts';
+import { BatchedOutcomes, sendRecordHandler } from './send-records.ts';
+import { createSqsBatchHandler, type RecordLog } from './sqs-batch.ts';
 
 const logger = createLogger('nudge-send');
 // Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME (the stack sets both).
@@ -157,13 +157,17 @@ const follow = followActive(active, (next) =>
   }),
 );
 
-const batch = createSqsBatchHandler(
-  sendRecordHandler(deps, (message, fields, level = 'info') => logger[level](message, fields), metrics),
-  { logger, metrics },
-);
+const log: RecordLog = (message, fields, level = 'info') => logger[level](message, fields);
+// The batch's outcome events go out together once its records are done (≤ 10 per PutEvents).
+const outcomes = new BatchedOutcomes();
+const batch = createSqsBatchHandler(sendRecordHandler(deps, log, metrics, outcomes), { logger, metrics });
 
 /** Each batch runs the active rule-set version (swapped in when the pointer moved). */
 export const handler: typeof batch = async (event, context) => {
   await follow();
-  return batch(event, context);
+  try {
+    return await batch(event, context);
+  } finally {
+    await outcomes.flush(deps.outcomes, log);
+  }
 };

@@ -64,12 +64,10 @@ export class StreamingMessageStore extends MemoryMessageStore {
   }
 
   override async claimForSending(
-    messageId: string,
-    now: string,
-    leaseUntil: string,
-  ): Promise<MessageRecord | undefined> {
-    const claimed = await super.claimForSending(messageId, now, leaseUntil);
-    this.settle(messageId);
+    ...args: Parameters<MemoryMessageStore['claimForSending']>
+  ): ReturnType<MemoryMessageStore['claimForSending']> {
+    const claimed = await super.claimForSending(...args);
+    this.settle(args[0]);
     return claimed;
   }
 

@@ -80,10 +80,10 @@ describe('production path on one machine', () => {
     expect(record?.providerId).toBe(sms?.sid);
     const outcomes = runtime.outcomes().filter((event) => event.detail.messageId === planned?.messageId);
     expect(outcomes.map((event) => event['detail-type'])).toEqual(['MessageSent', 'MessageDelivered']);
-    // From due to delivered: claim, the cap ledger's reservation, the pre-send write (where it
-    // goes and what it says, before the provider is called), sent, delivered (the record was
-    // created at planning time).
-    expect(calls.writes()).toBe(5);
+    // From due to delivered: claim, the pre-send write (where it goes and what it says, before
+    // the provider is called) with the cap ledger's reservation in one transaction, sent,
+    // delivered (the record was created at planning time).
+    expect(calls.writes()).toBe(4);
     expect(calls.counts().Scan ?? 0).toBe(0);
     calls.stop();
   });

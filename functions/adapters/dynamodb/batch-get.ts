@@ -44,3 +44,52 @@ export async function batchGetConsistent(
   }
   return items;
 }
+
+interface PendingGet {
+  key: ItemKey;
+  resolve: (item: Record<string, unknown> | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Gets waiting for the end of the current turn, per document client and table. */
+const waiting = new WeakMap<DynamoDBDocumentClient, Map<string, PendingGet[]>>();
+
+/**
+ * A consistent read of one item, joined with the other reads of the same table asked for in the
+ * same turn of the event loop into one BatchGetItem (the send step reads a customer's profile and
+ * cap ledger together this way: one call instead of two). Alone, it is one BatchGetItem of one key.
+ */
+export function coalescedGet(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  key: ItemKey,
+): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve, reject) => {
+    const tables = waiting.get(doc) ?? new Map<string, PendingGet[]>();
+    waiting.set(doc, tables);
+    const queue = tables.get(tableName);
+    if (queue !== undefined) {
+      queue.push({ key, resolve, reject });
+      return;
+    }
+    const batch: PendingGet[] = [{ key, resolve, reject }];
+    tables.set(tableName, batch);
+    // After the promises already queued in this turn (a Promise.all of reads) have asked.
+    setImmediate(() => {
+      tables.delete(tableName);
+      batchGetConsistent(
+        doc,
+        tableName,
+        batch.map((get) => get.key),
+      ).then(
+        (items) => {
+          const byKey = new Map(items.map((item) => [`${String(item.PK)}\u0000${String(item.SK)}`, item]));
+          for (const get of batch) get.resolve(byKey.get(`${get.key.PK}\u0000${get.key.SK}`));
+        },
+        (error: unknown) => {
+          for (const get of batch) get.reject(error);
+        },
+      );
+    });
+  });
+}

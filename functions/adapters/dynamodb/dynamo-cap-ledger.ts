@@ -1,5 +1,6 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CapLedger } from '../../app/ports/caps.ts';
+import { coalescedGet } from './batch-get.ts';
 import { deleteItemIf } from './delete-item.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { conditionRace, type DynamoTable, record } from './dynamo-table.ts';
@@ -9,13 +10,88 @@ import { ATTR } from './table-design.ts';
 /** Concurrent sends to one customer retry their cap reservation; each round one of them wins. */
 const CAP_RETRIES = 20;
 
+type Ledger = { sends: Record<string, string>; version: number };
+
+/** Ledgers read by a count, kept for the reservation that follows it (at most this many). */
+const HINTS_MAX = 1_000;
+
+/**
+ * The ledger each customer's last count read, per table: the reservation that follows starts from
+ * it instead of reading it again. Only a hint: the reservation's write is conditioned on the
+ * version it saw, so a ledger changed since then fails the condition and is read again.
+ */
+const hints = new WeakMap<DynamoTable, Map<string, Ledger | undefined>>();
+
+function remember(table: DynamoTable, customerId: string, ledger: Ledger | undefined): void {
+  const byCustomer = hints.get(table) ?? new Map<string, Ledger | undefined>();
+  if (byCustomer.size >= HINTS_MAX) byCustomer.clear();
+  byCustomer.set(customerId, ledger);
+  hints.set(table, byCustomer);
+}
+
+/** The ledger to reserve from: the count's hint (taken once), or read now. */
+export async function ledgerForReservation(
+  table: DynamoTable,
+  customerId: string,
+): Promise<Ledger | undefined> {
+  const byCustomer = hints.get(table);
+  if (byCustomer?.has(customerId) === true) {
+    const hint = byCustomer.get(customerId);
+    byCustomer.delete(customerId);
+    return hint;
+  }
+  const item = await table.getItem(itemKey.cap(customerId));
+  return item === undefined ? undefined : toCapLedger(item);
+}
+
+/**
+ * The conditional Put that reserves `messageId` a slot in `ledger` (as read), or why none is
+ * needed: `held` (an earlier attempt of the same message has it), `full` (`max` others recorded
+ * at or after `since`). Entries older than the cap period are dropped on every write.
+ */
+export function capSlotPut(
+  table: DynamoTable,
+  ledger: Ledger | undefined,
+  slot: { customerId: string; messageId: string; at: string; since: string; max?: number | undefined },
+): 'held' | 'full' | NonNullable<ConstructorParameters<typeof PutCommand>[0]> {
+  const sends = ledger?.sends ?? {};
+  if (Object.hasOwn(sends, slot.messageId)) return 'held'; // a redelivery of a send that got this far
+  const recent = Object.fromEntries(Object.entries(sends).filter(([, sentAt]) => sentAt >= slot.since));
+  if (slot.max !== undefined && Object.keys(recent).length >= slot.max) return 'full';
+  recent[slot.messageId] = slot.at;
+  const key = itemKey.cap(slot.customerId);
+  return {
+    TableName: table.tableName,
+    Item: record({
+      ...key,
+      [ATTR.type]: ITEM_TYPE.cap,
+      customerId: slot.customerId,
+      sends: recent,
+      version: (ledger?.version ?? 0) + 1,
+      [ATTR.expiresAt]: table.expiresAt(slot.at),
+    }),
+    // The version read: a concurrent send that wrote in between makes this fail, and the caller
+    // decides again on what it wrote. That is what makes the cap exact.
+    ...(ledger === undefined
+      ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': ATTR.pk } }
+      : {
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': ledger.version },
+        }),
+  };
+}
+
 /** {@link CapLedger} on DynamoDB: one versioned item per customer, beside the profile. */
 export class DynamoCapLedger implements CapLedger {
   constructor(private readonly table: DynamoTable) {}
 
   async countCapSlots(customerId: string, since: string, except?: string): Promise<number> {
-    const item = await this.table.getItem(itemKey.cap(customerId));
-    const sends = item === undefined ? {} : toCapLedger(item).sends;
+    // Joined with a read of the profile asked for at the same time (the send step): one call.
+    const item = await coalescedGet(this.table.doc, this.table.tableName, itemKey.cap(customerId));
+    const ledger = item === undefined ? undefined : toCapLedger(item);
+    remember(this.table, customerId, ledger);
+    const sends = ledger?.sends ?? {};
     return Object.entries(sends).filter(([messageId, at]) => messageId !== except && at >= since).length;
   }
 
@@ -26,48 +102,18 @@ export class DynamoCapLedger implements CapLedger {
     since: string,
     max?: number,
   ): Promise<boolean> {
-    const key = itemKey.cap(customerId);
     for (let attempt = 1; ; attempt++) {
-      const item = await this.table.getItem(key);
-      const ledger = item === undefined ? undefined : toCapLedger(item);
-      const sends = ledger?.sends ?? {};
-      if (Object.hasOwn(sends, messageId)) return true; // a redelivery of a send that got this far
-      // Entries older than the cap period are dropped on every write: the ledger stays small.
-      const recent = Object.fromEntries(Object.entries(sends).filter(([, sentAt]) => sentAt >= since));
-      if (max !== undefined && Object.keys(recent).length >= max) return false;
-      recent[messageId] = at;
+      // The first attempt starts from the count's read; a lost race reads again.
+      const ledger = await ledgerForReservation(this.table, customerId);
+      const put = capSlotPut(this.table, ledger, { customerId, messageId, at, since, max });
+      if (put === 'held') return true;
+      if (put === 'full') return false;
       try {
-        await this.table.call('PutItem', () =>
-          this.table.doc.send(
-            new PutCommand({
-              TableName: this.table.tableName,
-              Item: record({
-                ...key,
-                [ATTR.type]: ITEM_TYPE.cap,
-                customerId,
-                sends: recent,
-                version: (ledger?.version ?? 0) + 1,
-                [ATTR.expiresAt]: this.table.expiresAt(at),
-              }),
-              // The version read above: a concurrent send that wrote in between makes this fail,
-              // and the loop decides again on what it wrote. That is what makes the cap exact.
-              ...(ledger === undefined
-                ? {
-                    ConditionExpression: 'attribute_not_exists(#pk)',
-                    ExpressionAttributeNames: { '#pk': ATTR.pk },
-                  }
-                : {
-                    ConditionExpression: '#version = :version',
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':version': ledger.version },
-                  }),
-            }),
-          ),
-        );
+        await this.table.call('PutItem', () => this.table.doc.send(new PutCommand(put)));
         return true;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        if (attempt >= CAP_RETRIES) throw conditionRace('PutItem', key.PK);
+        if (attempt >= CAP_RETRIES) throw conditionRace('PutItem', itemKey.cap(customerId).PK);
       }
     }
   }

@@ -13,6 +13,8 @@ import type {
 } from '../../app/message-record.ts';
 import { REPORTED_BY_PROVIDER } from '../../app/message-status-rank.ts';
 import type {
+  CapSlotRequest,
+  ClaimOptions,
   MessageStore,
   ProviderReport,
   SendFields,
@@ -24,6 +26,7 @@ import { deleteItemIf } from './delete-item.ts';
 import { duePartition, dueSort } from './dynamo-pending-sends.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
 import { type CounterAdd, countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
+import { prepareAndReserve } from './dynamo-send-reservation.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { type DynamoTable, record } from './dynamo-table.ts';
 import {
@@ -124,16 +127,18 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean> {
-    const update = new UpdateExpressionBuilder();
-    update
-      .set('channel', fields.channel)
-      .set('to', fields.to)
-      .set('locale', fields.locale)
-      .set('rendered', withoutUndefined(fields.rendered))
-      .condition(`attribute_exists(${update.name(ATTR.pk)})`)
-      .condition(`${update.name('status')} = ${update.value('sending')}`)
-      .condition(`${update.name('attempts')} = ${update.value(claim)}`);
-    return (await this.updateMessage(messageId, update)) !== undefined;
+    return (await this.updateMessage(messageId, prepareUpdate(claim, fields))) !== undefined;
+  }
+
+  prepareSendReserving(
+    messageId: string,
+    claim: number,
+    fields: SendFields,
+    slot: CapSlotRequest,
+  ): Promise<'prepared' | 'lease-lost' | 'cap-reached'> {
+    return prepareAndReserve(this.table, messageId, prepareUpdate(claim, fields), slot, () =>
+      this.prepareSend(messageId, claim, fields),
+    );
   }
 
   /**
@@ -147,6 +152,31 @@ export class DynamoMessageStore implements MessageStore {
     sent: SentReceipt,
     options: { shed?: boolean } = {},
   ): Promise<MessageRecord | undefined> {
+    return (await this.writeSent(messageId, undefined, claim, sent, options, true))?.record;
+  }
+
+  async markSent(
+    claimed: MessageRecord,
+    sent: SentReceipt,
+    options: { shed?: boolean } = {},
+  ): Promise<boolean> {
+    const { messageId, ruleId, attempts } = claimed;
+    return (await this.writeSent(messageId, ruleId, attempts, sent, options, false)) !== undefined;
+  }
+
+  /**
+   * The `sent` write of {@link recordSent} and {@link markSent}: with the rule known (the claim
+   * returned it) no read comes before the write, and without `readBack` none after it either.
+   * Undefined when the claim no longer holds.
+   */
+  private async writeSent(
+    messageId: string,
+    knownRuleId: string | undefined,
+    claim: number,
+    sent: SentReceipt,
+    options: { shed?: boolean },
+    readBack: boolean,
+  ): Promise<{ record?: MessageRecord | undefined } | undefined> {
     const change: StatusChange = {
       at: sent.at,
       status: 'sent',
@@ -165,8 +195,8 @@ export class DynamoMessageStore implements MessageStore {
     updateLifecycle(fromSending, 'sent', {});
     // `sent` is counted by the send step's record of it, whichever of the two writes makes it.
     const counted = { id: messageId, at: sent.at, counters: statusCounters('sent') };
-    const written = await this.countedUpdate(messageId, fromSending, counted);
-    if (written !== undefined) return written;
+    const add = { ...counted, ruleId: knownRuleId };
+    if (await this.countedWrite(messageId, fromSending, add)) return this.readBack(messageId, readBack);
     const current = await this.getMessage(messageId);
     if (
       current === undefined ||
@@ -180,7 +210,12 @@ export class DynamoMessageStore implements MessageStore {
     fill
       .condition(`${fill.name('status')} = ${fill.value(current.status)}`)
       .condition(`attribute_not_exists(${fill.name('providerId')})`);
-    return this.countedUpdate(messageId, fill, counted);
+    if (!(await this.countedWrite(messageId, fill, add))) return undefined;
+    return this.readBack(messageId, readBack);
+  }
+
+  private async readBack(messageId: string, read: boolean): Promise<{ record?: MessageRecord | undefined }> {
+    return read ? { record: await this.getMessage(messageId) } : {};
   }
 
   /** The part of a `sent` write common to both cases: provider fields, lease gone, claim held. */
@@ -211,10 +246,14 @@ export class DynamoMessageStore implements MessageStore {
     messageId: string,
     now: string,
     leaseUntil: string,
+    options: ClaimOptions = {},
   ): Promise<MessageRecord | undefined> {
     const update = new UpdateExpressionBuilder();
     const status = update.name('status');
     const lease = update.name('leaseUntil');
+    // Claimed first, read only when refused: a schedule that fires early finds `sendAt` later.
+    const due =
+      options.dueBy === undefined ? '' : ` AND ${update.name('sendAt')} <= ${update.value(options.dueBy)}`;
     const change: StatusChange = { at: now, status: 'sending' };
     update
       .set('status', 'sending')
@@ -228,7 +267,7 @@ export class DynamoMessageStore implements MessageStore {
       .set(ATTR.expiresAt, this.table.expiresAt())
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(
-        `${status} = ${update.value('scheduled')} OR ` +
+        `(${status} = ${update.value('scheduled')}${due}) OR ` +
           `(${status} = ${update.value('sending')} AND ${lease} < ${update.value(now)})`,
       );
     return this.updateMessage(messageId, update);
@@ -251,11 +290,19 @@ export class DynamoMessageStore implements MessageStore {
       .filter((message) => message.status === 'scheduled' && message.correlationKey === correlationKey);
   }
 
-  applyProviderStatus(
+  async applyProviderStatus(
     messageId: string,
     report: ProviderReport,
   ): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
-    return applyProviderReport(this.table, messageId, report);
+    return (await applyProviderReport(this.table, messageId, report)).result;
+  }
+
+  async applyProviderStatusFound(
+    messageId: string,
+    report: ProviderReport,
+  ): Promise<{ result: 'applied' | 'duplicate' | 'stale' | 'not-found'; found?: MessageRecord }> {
+    const { result, found } = await applyProviderReport(this.table, messageId, report);
+    return found === undefined ? { result } : { result, found: toMessageRecord(found) };
   }
 
   async findLatestMessageTo(address: string): Promise<MessageRecord | undefined> {
@@ -321,14 +368,23 @@ export class DynamoMessageStore implements MessageStore {
     update: UpdateExpressionBuilder,
     add: Omit<CounterAdd, 'ruleId'>,
   ): Promise<MessageRecord | undefined> {
-    const ruleId = await messageRuleId(this.table, messageId);
-    if (ruleId === undefined) return undefined;
+    return (await this.countedWrite(messageId, update, add)) ? this.getMessage(messageId) : undefined;
+  }
+
+  /** The update and the rule's counters in one transaction; the rule read first unless given. */
+  private async countedWrite(
+    messageId: string,
+    update: UpdateExpressionBuilder,
+    add: Omit<CounterAdd, 'ruleId'> & { ruleId?: string | undefined },
+  ): Promise<boolean> {
+    const ruleId = add.ruleId ?? (await messageRuleId(this.table, messageId));
+    if (ruleId === undefined) return false;
     const result = await countedWrite(
       this.table,
       { Update: { TableName: this.table.tableName, Key: itemKey.message(messageId), ...update.build() } },
       { ...add, ruleId },
     );
-    return result.written ? this.getMessage(messageId) : undefined;
+    return result.written;
   }
 
   /** Sends an UpdateItem that returns the new record, or undefined when its condition failed. */
@@ -405,4 +461,18 @@ function updateLifecycle(
   if (status !== 'scheduled') update.remove(ATTR.lifecycleSk);
   else if (patch.sendAt !== undefined) update.set(ATTR.lifecycleSk, patch.sendAt);
   else update.setExpression(ATTR.lifecycleSk, update.name('sendAt'));
+}
+
+/** The pre-send write: what is about to be sent, on a message still `sending` under `claim`. */
+function prepareUpdate(claim: number, fields: SendFields): UpdateExpressionBuilder {
+  const update = new UpdateExpressionBuilder();
+  update
+    .set('channel', fields.channel)
+    .set('to', fields.to)
+    .set('locale', fields.locale)
+    .set('rendered', withoutUndefined(fields.rendered))
+    .condition(`attribute_exists(${update.name(ATTR.pk)})`)
+    .condition(`${update.name('status')} = ${update.value('sending')}`)
+    .condition(`${update.name('attempts')} = ${update.value(claim)}`);
+  return update;
 }

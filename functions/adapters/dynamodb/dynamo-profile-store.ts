@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProfileStore } from '../../app/ports/profiles.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
+import { coalescedGet } from './batch-get.ts';
 import { deleteItemIf } from './delete-item.ts';
 import { isConditionFailure } from './dynamo-store-error.ts';
 import { type DynamoTable, record } from './dynamo-table.ts';
@@ -12,7 +13,8 @@ export class DynamoProfileStore implements ProfileStore {
   constructor(private readonly table: DynamoTable) {}
 
   async getProfile(customerId: string): Promise<CustomerProfile | undefined> {
-    const item = await this.table.getItem(itemKey.profile(customerId));
+    // Joined with a read of the cap ledger asked for at the same time (the send step): one call.
+    const item = await coalescedGet(this.table.doc, this.table.tableName, itemKey.profile(customerId));
     return item === undefined ? undefined : toProfile(item);
   }
 

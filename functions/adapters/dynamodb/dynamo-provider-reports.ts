@@ -7,7 +7,7 @@ import type { MessageStatus, StatusChange } from '../../app/message-record.ts';
 import { COUNTED_AS_SENT, statusesBefore } from '../../app/message-status-rank.ts';
 import type { ProviderReport } from '../../app/ports/messages.ts';
 import { reportCounters } from '../../app/rule-stat-counters.ts';
-import { countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
+import { countedWrite } from './dynamo-rule-stats.ts';
 import { CONDITION_RETRIES, conditionRace, type DynamoTable } from './dynamo-table.ts';
 import { itemKey, type RawAttribute } from './journey-items.ts';
 import { type ProviderState, providerStateFromRaw, toProviderState } from './message-items.ts';
@@ -23,12 +23,20 @@ export async function applyProviderReport(
   table: DynamoTable,
   messageId: string,
   report: ProviderReport,
-): Promise<'applied' | 'duplicate' | 'stale' | 'not-found'> {
+): Promise<{ result: 'applied' | 'duplicate' | 'stale' | 'not-found'; found?: Record<string, unknown> }> {
   const before = statusesBefore(report.status);
   const counters = reportCounters(report.status, report.reason);
-  const ruleId =
-    counters.length === 0 || before.length === 0 ? undefined : await messageRuleId(table, messageId);
-  if (counters.length > 0 && before.length > 0 && ruleId === undefined) return 'not-found';
+  // A counted outcome needs the message's rule (its counters' key): the whole item is read
+  // (consistently: the pre-send write must be seen), so the caller can describe the outcome
+  // from it without reading it again.
+  const found =
+    counters.length === 0 || before.length === 0
+      ? undefined
+      : await table.getItem(itemKey.message(messageId));
+  const ruleId = typeof found?.ruleId === 'string' ? found.ruleId : undefined;
+  if (counters.length > 0 && before.length > 0 && ruleId === undefined) return { result: 'not-found' };
+  const answer = (result: 'applied' | 'duplicate' | 'stale' | 'not-found') =>
+    found === undefined ? { result } : { result, found };
   for (let attempt = 1; before.length > 0; attempt++) {
     const result = await countedWrite(
       table,
@@ -42,18 +50,19 @@ export async function applyProviderReport(
       },
       ruleId === undefined ? undefined : { ruleId, id: messageId, at: report.at, counters },
     );
-    if (result.written) return 'applied';
+    if (result.written) return answer('applied');
     const state = await providerStateAfterFailure(table, messageId, result.item);
     const verdict = explain(state, report.providerEventId, before);
-    if (verdict !== undefined) return verdict;
+    if (verdict !== undefined) return answer(verdict);
     // The read says it would apply now: the item changed between the write and the read.
     if (attempt >= CONDITION_RETRIES) throw conditionRace('UpdateItem', messageId);
   }
   // No status comes before the reported one (a report of `scheduled`): it can never apply.
   const item = await table.getItem(itemKey.message(messageId));
-  return (
-    explain(item === undefined ? undefined : toProviderState(item), report.providerEventId, []) ?? 'stale'
-  );
+  return {
+    result:
+      explain(item === undefined ? undefined : toProviderState(item), report.providerEventId, []) ?? 'stale',
+  };
 }
 
 /** The update that applies the report, conditioned on its id being new and the status earlier. */

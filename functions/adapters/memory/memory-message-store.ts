@@ -1,6 +1,12 @@
 import type { MessageRecord, MessageStatus, StatusChange } from '../../app/message-record.ts';
 import { COUNTED_AS_SENT, REPORTED_BY_PROVIDER, STATUS_RANK } from '../../app/message-status-rank.ts';
-import type { MessageStore, ProviderReport, SendFields, SentReceipt } from '../../app/ports/messages.ts';
+import type {
+  ClaimOptions,
+  MessageStore,
+  ProviderReport,
+  SendFields,
+  SentReceipt,
+} from '../../app/ports/messages.ts';
 import { createdCounters, reportCounters, statusCounters } from '../../app/rule-stat-counters.ts';
 import type { MemoryRuleStats } from './memory-rule-stats.ts';
 
@@ -106,11 +112,13 @@ export class MemoryMessageStore implements MessageStore {
     messageId: string,
     now: string,
     leaseUntil: string,
+    options: ClaimOptions = {},
   ): Promise<MessageRecord | undefined> {
     const record = this.records.get(messageId);
     if (record === undefined) return undefined;
     const lapsed = record.status === 'sending' && record.leaseUntil !== undefined && record.leaseUntil < now;
-    if (record.status !== 'scheduled' && !lapsed) return undefined;
+    const due = options.dueBy === undefined || record.sendAt <= options.dueBy;
+    if (!(record.status === 'scheduled' && due) && !lapsed) return undefined;
     const next: MessageRecord = {
       ...record,
       status: 'sending',
@@ -120,6 +128,19 @@ export class MemoryMessageStore implements MessageStore {
     };
     this.records.set(messageId, next);
     return structuredClone(next);
+  }
+
+  async markSent(claimed: MessageRecord, sent: SentReceipt, options?: { shed?: boolean }): Promise<boolean> {
+    return (await this.recordSent(claimed.messageId, claimed.attempts, sent, options)) !== undefined;
+  }
+
+  async applyProviderStatusFound(
+    messageId: string,
+    report: ProviderReport,
+  ): Promise<{ result: 'applied' | 'duplicate' | 'stale' | 'not-found'; found?: MessageRecord }> {
+    const found = await this.getMessage(messageId);
+    const result = await this.applyProviderStatus(messageId, report);
+    return found === undefined ? { result } : { result, found };
   }
 
   async findPending(correlationKey: string): Promise<MessageRecord[]> {

@@ -8,6 +8,23 @@ export type TransitionPatch = Partial<
   Pick<MessageRecord, 'sendAt' | 'channel' | 'to' | 'locale' | 'rendered' | 'providerId' | 'sentAt'>
 >;
 
+/**
+ * Options of {@link MessageStore.claimForSending}. `dueBy`: a `scheduled` message is claimed only
+ * when its `sendAt` is at or before this instant (ISO UTC), so the send step can claim first and
+ * read only when the claim is refused.
+ */
+export interface ClaimOptions {
+  dueBy?: string;
+}
+
+/** A frequency-cap slot to reserve with {@link MessageStore.prepareSendReserving}. */
+export interface CapSlotRequest {
+  customerId: string;
+  at: string;
+  since: string;
+  max?: number | undefined;
+}
+
 /** What the provider accepted, as {@link MessageStore.recordSent} records it. */
 export interface SentReceipt {
   at: string;
@@ -57,6 +74,18 @@ export interface MessageStore {
    */
   prepareSend(messageId: string, claim: number, fields: SendFields): Promise<boolean>;
   /**
+   * Optional, where one write can do both (DynamoDB: one table, one TransactWriteItems):
+   * {@link MessageStore.prepareSend} and `CapLedger.reserveCapSlot(slot…)` together, all or
+   * nothing. `cap-reached` (nothing written) when `slot.max` others are recorded since
+   * `slot.since`. Stores without it are called one after the other (reserve, then prepare).
+   */
+  prepareSendReserving?(
+    messageId: string,
+    claim: number,
+    fields: SendFields,
+    slot: CapSlotRequest,
+  ): Promise<'prepared' | 'lease-lost' | 'cap-reached'>;
+  /**
    * Records that the provider accepted the message sent under `claim`: `sending` becomes `sent`
    * with `providerId` and `sentAt` (which put it in the address index). When a provider report
    * got there first (the record is already `sent`, `delivered`, `failed`, … and has no
@@ -74,7 +103,27 @@ export interface MessageStore {
    * Claims a due message for sending: `scheduled`, or `sending` whose lease lapsed (its sender
    * crashed). Returns the claimed record with `attempts` incremented, or undefined.
    */
-  claimForSending(messageId: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
+  claimForSending(
+    messageId: string,
+    now: string,
+    leaseUntil: string,
+    options?: ClaimOptions,
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * {@link MessageStore.recordSent} for the send step, which holds the record its claim returned
+   * (`claimed`: its `attempts` is the claim, its rule keys the counters): true when recorded,
+   * false when the claim no longer holds. It returns no record, so a store need not read it back.
+   */
+  markSent(claimed: MessageRecord, sent: SentReceipt, options?: { shed?: boolean }): Promise<boolean>;
+  /**
+   * {@link MessageStore.applyProviderStatus}, also returning the message as the store found it
+   * when it applied the report (before it; `undefined` when the store had no need to read it),
+   * so the caller can describe the outcome without reading it again.
+   */
+  applyProviderStatusFound(
+    messageId: string,
+    report: ProviderReport,
+  ): Promise<{ result: 'applied' | 'duplicate' | 'stale' | 'not-found'; found?: MessageRecord }>;
   /** Scheduled messages waiting on a correlation key (for cancel and expect). */
   findPending(correlationKey: string): Promise<MessageRecord[]>;
   /**

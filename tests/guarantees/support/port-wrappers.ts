@@ -1,5 +1,6 @@
 import type { MessageRecord, MessageStatus, StatusChange } from '../../../functions/app/message-record.ts';
 import type {
+  ClaimOptions,
   MessageStore,
   ProviderReport,
   SendFields,
@@ -60,8 +61,14 @@ class DelegatingMessages implements MessageStore {
   recordSent(messageId: string, claim: number, sent: SentReceipt, options?: { shed?: boolean }) {
     return this.inner.recordSent(messageId, claim, sent, options);
   }
-  claimForSending(messageId: string, now: string, leaseUntil: string) {
-    return this.inner.claimForSending(messageId, now, leaseUntil);
+  markSent(claimed: MessageRecord, sent: SentReceipt, options?: { shed?: boolean }) {
+    return this.inner.markSent(claimed, sent, options);
+  }
+  claimForSending(messageId: string, now: string, leaseUntil: string, options?: ClaimOptions) {
+    return this.inner.claimForSending(messageId, now, leaseUntil, options);
+  }
+  applyProviderStatusFound(messageId: string, report: ProviderReport) {
+    return this.inner.applyProviderStatusFound(messageId, report);
   }
   findPending(correlationKey: string) {
     return this.inner.findPending(correlationKey);
@@ -108,6 +115,12 @@ export class CrashBeforeRecordingSent extends DelegatingMessages {
       return Promise.reject(new SimulatedCrash(`died before recording ${messageId} as sent`));
     }
     return super.recordSent(messageId, claim, sent, options);
+  }
+  override markSent(claimed: MessageRecord, sent: SentReceipt, options?: { shed?: boolean }) {
+    if (this.wire.trip()) {
+      return Promise.reject(new SimulatedCrash(`died before recording ${claimed.messageId} as sent`));
+    }
+    return super.markSent(claimed, sent, options);
   }
 }
 
