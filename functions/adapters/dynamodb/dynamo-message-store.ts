@@ -23,6 +23,7 @@ import type {
 } from '../../app/ports/messages.ts';
 import { createdCounters, statusCounters } from '../../app/rule-stat-counters.ts';
 import { deleteItemIf } from './delete-item.ts';
+import { DynamoCapLedger } from './dynamo-cap-ledger.ts';
 import { duePartition, dueSort } from './dynamo-pending-sends.ts';
 import { applyProviderReport } from './dynamo-provider-reports.ts';
 import { type CounterAdd, countedWrite, messageRuleId } from './dynamo-rule-stats.ts';
@@ -136,8 +137,20 @@ export class DynamoMessageStore implements MessageStore {
     fields: SendFields,
     slot: CapSlotRequest,
   ): Promise<'prepared' | 'lease-lost' | 'cap-reached'> {
-    return prepareAndReserve(this.table, messageId, prepareUpdate(claim, fields), slot, () =>
-      this.prepareSend(messageId, claim, fields),
+    const prepareOnly = () => this.prepareSend(messageId, claim, fields);
+    const oneAfterTheOther = async () => {
+      const { customerId, at, since, max } = slot;
+      if (!(await new DynamoCapLedger(this.table).reserveCapSlot(customerId, messageId, at, since, max)))
+        return 'cap-reached' as const;
+      return (await prepareOnly()) ? ('prepared' as const) : ('lease-lost' as const);
+    };
+    return prepareAndReserve(
+      this.table,
+      messageId,
+      prepareUpdate(claim, fields),
+      slot,
+      prepareOnly,
+      oneAfterTheOther,
     );
   }
 

@@ -30,6 +30,7 @@ import { DynamoStoreError, DynamoStoreErrorCode, isConditionFailure } from './dy
 import { conditionItem, type DynamoTable } from './dynamo-table.ts';
 import { type ItemKey, itemKey, type RawAttribute } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
+import { noteTransactionsUnsupported, transactionsUnsupported } from './transaction-support.ts';
 import { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** Partitions one rule's counters are spread over: 60,000 WCU/s ÷ 500 (half the limit) = 120. */
@@ -109,7 +110,7 @@ export async function countedWrite(
   record: RecordWrite,
   add: CounterAdd | undefined,
 ): Promise<CountedWriteResult> {
-  if (add === undefined || add.counters.length === 0 || noTransactions.has(table)) {
+  if (add === undefined || add.counters.length === 0 || transactionsUnsupported(table)) {
     const result = await singleWrite(table, record);
     if (result.written && add !== undefined && add.counters.length > 0) await addCounters(table, add);
     return result;
@@ -121,10 +122,7 @@ export async function countedWrite(
       );
       return { written: true };
     } catch (error) {
-      if (error instanceof Error && error.name === 'UnknownOperationException') {
-        noTransactions.add(table);
-        return countedWrite(table, record, add);
-      }
+      if (noteTransactionsUnsupported(table, error)) return countedWrite(table, record, add);
       if (!(error instanceof TransactionCanceledException))
         return table.call('TransactWriteItems', () => Promise.reject(error));
       const [first, second] = error.CancellationReasons ?? [];
@@ -151,9 +149,6 @@ export async function countedWrite(
     }
   }
 }
-
-/** Tables found on a server without transactions (dynalite). */
-const noTransactions = new WeakSet<DynamoTable>();
 
 async function singleWrite(table: DynamoTable, record: RecordWrite): Promise<CountedWriteResult> {
   try {

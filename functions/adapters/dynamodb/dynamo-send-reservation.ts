@@ -3,7 +3,10 @@
  * (`MessageStore.prepareSendReserving`): the message item (what is about to be sent, under the
  * sender's claim) and the customer's cap ledger (the new slot, under the version read) are
  * written together or not at all. One write instead of two, and no slot to give back when the
- * claim has lapsed or the record would be too large.
+ * claim has lapsed or the record would be too large. On a server without transactions (dynalite)
+ * the two are written one after the other: the slot first, so the cap is never exceeded, and a
+ * slot reserved under a claim that then turns out lapsed stays reserved (counted once too many,
+ * never sent twice).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -13,6 +16,7 @@ import { capSlotPut, ledgerForReservation } from './dynamo-cap-ledger.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 import { conditionRace, type DynamoTable } from './dynamo-table.ts';
 import { itemKey } from './journey-items.ts';
+import { noteTransactionsUnsupported, transactionsUnsupported } from './transaction-support.ts';
 import type { UpdateExpressionBuilder } from './update-expression.ts';
 
 /** Lost races on the cap ledger (concurrent sends to one customer) before giving up. */
@@ -22,7 +26,8 @@ const CAP_RETRIES = 20;
  * Writes `prepare` (the pre-send update of the message, conditioned on the claim) and reserves
  * the slot. `cap-reached`: nothing written. `lease-lost`: the claim no longer holds, nothing
  * written. Throws a `RecordTooLarge` store error when the message would outgrow the item limit.
- * `prepareOnly` writes the message alone (the slot is already held by an earlier attempt).
+ * `prepareOnly` writes the message alone (the slot is already held by an earlier attempt);
+ * `oneAfterTheOther` reserves and then prepares, where the server has no transactions.
  */
 export async function prepareAndReserve(
   table: DynamoTable,
@@ -30,7 +35,9 @@ export async function prepareAndReserve(
   prepare: UpdateExpressionBuilder,
   slot: CapSlotRequest,
   prepareOnly: () => Promise<boolean>,
+  oneAfterTheOther: () => Promise<'prepared' | 'lease-lost' | 'cap-reached'>,
 ): Promise<'prepared' | 'lease-lost' | 'cap-reached'> {
+  if (transactionsUnsupported(table)) return oneAfterTheOther();
   const update = { TableName: table.tableName, Key: itemKey.message(messageId), ...prepare.build() };
   for (let attempt = 1; ; attempt++) {
     const ledger = await ledgerForReservation(table, slot.customerId);
@@ -43,6 +50,7 @@ export async function prepareAndReserve(
       );
       return 'prepared';
     } catch (error) {
+      if (noteTransactionsUnsupported(table, error)) return oneAfterTheOther();
       const cause = error instanceof DynamoStoreError ? error.cause : error;
       if (!(cause instanceof TransactionCanceledException)) throw error;
       const [message, cap] = cause.CancellationReasons ?? [];

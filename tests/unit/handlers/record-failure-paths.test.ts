@@ -50,17 +50,22 @@ type Fault = 'permanent' | 'throttled' | undefined;
 
 /** A memory message store whose chosen call fails the way the DynamoDB adapter reports an SDK error. */
 class FaultyStore extends MemoryMessageStore {
-  fault: { on: 'claimForSending' | 'createMessage'; kind: Fault } = { on: 'createMessage', kind: undefined };
+  /** The failing call, and (for claims) the one message it fails for: the others go through. */
+  fault: { on: 'claimForSending' | 'createMessage'; kind: Fault; messageId?: string } = {
+    on: 'createMessage',
+    kind: undefined,
+  };
 
-  private async fail(on: string): Promise<void> {
+  private async fail(on: string, messageId?: string): Promise<void> {
     if (this.fault.on !== on || this.fault.kind === undefined) return;
+    if (this.fault.messageId !== undefined && this.fault.messageId !== messageId) return;
     const kind = this.fault.kind;
     await callDynamo('nudge-test', 'UpdateItem', async () => {
       throw kind === 'permanent' ? validationException() : throttling();
     });
   }
   override async claimForSending(messageId: string, now: string, leaseUntil: string) {
-    await this.fail('claimForSending');
+    await this.fail('claimForSending', messageId);
     return super.claimForSending(messageId, now, leaseUntil);
   }
   override async createMessage(record: MessageRecord) {
@@ -239,7 +244,7 @@ describe('send: failures by kind', () => {
   it('a throttled store call goes back to the queue and the message stays scheduled', async () => {
     const w = world();
     const messageId = await planned(w, 'ev-s-slow');
-    w.store.fault = { on: 'claimForSending', kind: 'throttled' };
+    w.store.fault = { on: 'claimForSending', kind: 'throttled', messageId };
 
     // With a record that succeeds: when every record fails, Powertools fails the whole invocation.
     const response = await w.send(batch(sendRecord(messageId), sendRecord('m-unknown')), context);
@@ -255,7 +260,7 @@ describe('send: failures by kind', () => {
   it('a permanent failure that cannot be recorded either goes back to the queue, logged as such', async () => {
     const w = world();
     const messageId = await planned(w, 'ev-s-stuck');
-    w.store.fault = { on: 'claimForSending', kind: 'permanent' };
+    w.store.fault = { on: 'claimForSending', kind: 'permanent', messageId };
     w.store.transition = async () => {
       throw validationException();
     };
