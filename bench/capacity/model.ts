@@ -4,6 +4,7 @@
  * limit, as a share of its documented limit, with the change that would bring a row under half.
  * Pure arithmetic over its inputs (no I/O): the measured pass and the printing live elsewhere.
  */
+import { ALERT_COUNT_LIMIT } from '../../functions/core/planning/threshold.ts';
 import { LIMITS, type Limit } from './limits.ts';
 import { hottestShare, type KeyFunctions } from './partitions.ts';
 import { type Access, type Profile, type Target, WORK, type Work } from './profile.ts';
@@ -63,18 +64,28 @@ function partsNeeded(load: number, limit: number): number {
   return Math.ceil(load / (MARK_ABOVE * limit));
 }
 
-/** The units one counted event's COUNT Query reads: every entry in the hot key's window. */
+/**
+ * The read units a threshold event's COUNT costs on average, on the hot key (evaluate-threshold.ts).
+ * The decision reads at most `thresholdCount` entries, and inside an alert's cooldown none (one
+ * read of the alert claim instead, measured on table:DEDUPE). A hot key crosses, then holds the
+ * cooldown: each cooldown has one counted decision (`thresholdCount` entries) and the alert's own
+ * count (the window, at most 10,000 entries), spread over the cooldown's events.
+ */
 function windowCountUnits(traffic: Traffic, profile: Profile): number {
-  const entries = traffic.thresholdEventsPerSecond * traffic.thresholdWindowSeconds;
-  return Math.max(1, Math.ceil((entries * profile.thresholdEntryBytes) / LIMITS.dynamoReadUnitBytes.value));
+  const inWindow = traffic.thresholdEventsPerSecond * traffic.thresholdWindowSeconds;
+  const unitsOf = (entries: number) =>
+    Math.max(1, Math.ceil((entries * profile.thresholdEntryBytes) / LIMITS.dynamoReadUnitBytes.value));
+  if (inWindow < traffic.thresholdCount) return unitsOf(inWindow); // never crosses: every event counts
+  const perCooldown = unitsOf(traffic.thresholdCount) + unitsOf(Math.min(inWindow, ALERT_COUNT_LIMIT));
+  const eventsPerCooldown = Math.max(1, traffic.thresholdEventsPerSecond * traffic.thresholdCooldownSeconds);
+  return perCooldown / eventsPerCooldown;
 }
 
 const PARTITION_FIXES: Partial<Record<Target, string>> = {
   'index:outbox':
     'shard the outbox partition: OUTBOX#<month>#<0..{n}> (by a hash of the message id), merged newest-first when listing',
   'table:REJECTED': 'shard the rejected partition: REJECTED#<month>#<0..{n}>, merged when listing',
-  'table:THRESHOLD':
-    'spread the hot counter over {n} partitions (THRESHOLD#<rule>#<value>#<n>) or count in per-second bucket items',
+  'table:THRESHOLD': 'spread the hot counter over {n} partitions (THRESHOLD#<rule>#<value>#<n>)',
 };
 
 function partitionFix(
@@ -85,7 +96,7 @@ function partitionFix(
   limit: number,
 ): string {
   if (windowCount) {
-    return 'O(1) counting: per-minute bucket counters (atomic ADD, a window = at most 60 bucket reads) instead of a COUNT over every entry';
+    return 'a lower threshold.count or a longer cooldown (the decision reads at most count entries, once per cooldown)';
   }
   const n = partsNeeded(load, limit);
   const template = PARTITION_FIXES[target] ?? `spread ${target} over ${n} partitions`;
@@ -144,7 +155,7 @@ export function partitionRows(traffic: Traffic, profile: Profile, keys: KeyFunct
       row({
         group: 'DynamoDB partition',
         scenario: 'sustained',
-        name: `${target} ${op}s${windowCount ? ' (COUNT over the window)' : ''}`,
+        name: `${target} ${op}s${windowCount ? ' (COUNT, bounded by the threshold)' : ''}`,
         load,
         limit,
         basis: parts.join(' + '),

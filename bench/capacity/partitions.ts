@@ -16,6 +16,7 @@ import {
   pendingPartition,
 } from '../../functions/adapters/dynamodb/journey-items.ts';
 import { INDEXES } from '../../functions/adapters/dynamodb/table-design.ts';
+import { thresholdAlertKey } from '../../functions/core/planning/threshold.ts';
 import type { Target, Work } from './profile.ts';
 
 /** One synthetic unit of work: what the key functions are called with. */
@@ -45,7 +46,11 @@ export type KeyFunctions = Readonly<Record<string, (item: SyntheticItem, work: W
 export const TABLE_KEYS: KeyFunctions = {
   'table:MSG': (item) => itemKey.message(item.messageId).PK,
   'table:CUST': (item) => itemKey.profile(item.customerId).PK,
-  'table:DEDUPE': (item) => itemKey.dedupe(`${item.ruleId}#${item.dedupeKey}`).PK,
+  // A threshold event reads its key's alert claim (one hot key); messages claim their own keys.
+  'table:DEDUPE': (item, work) =>
+    work === 'threshold'
+      ? itemKey.dedupe(thresholdAlertKey('spike', 'HOT')).PK
+      : itemKey.dedupe(`${item.ruleId}#${item.dedupeKey}`).PK,
   'table:REPLY': (item) => itemKey.reply(item.replyId).PK,
   'table:ADDR': (item, work) =>
     suppressionKey(work === 'email' ? 'email' : 'sms', work === 'email' ? item.email : item.phone).PK,

@@ -36,6 +36,10 @@ const TrafficSchema = z
     thresholdEventsPerSecond: z.number().min(0),
     /** The threshold rule's window, seconds. */
     thresholdWindowSeconds: z.number().positive(),
+    /** The threshold rule's `count`: events in the window that make an alert (2–10,000). */
+    thresholdCount: z.number().int().min(2).max(10_000),
+    /** The threshold rule's cooldown, seconds (default in a rule: the window). */
+    thresholdCooldownSeconds: z.number().positive(),
     /** Journey events rejected as malformed, a second (each kept under REJECTED#<month>). */
     rejectedPerSecond: z.number().min(0),
     /** Size of a rejected input's raw text, bytes (kept up to 8 KB). */
@@ -81,6 +85,8 @@ export const DEFAULT_TRAFFIC: Traffic = {
   cancelShare: 0.1,
   thresholdEventsPerSecond: 500,
   thresholdWindowSeconds: 3_600,
+  thresholdCount: 100,
+  thresholdCooldownSeconds: 3_600,
   rejectedPerSecond: 100,
   rejectedBytes: 2_048,
   segmentsPerSms: 1,

@@ -4,6 +4,7 @@ import { messageIdFor } from '../core/ids.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
 import {
+  ALERT_COUNT_LIMIT,
   ALERT_SAMPLES,
   crossesThreshold,
   eventCustomerId,
@@ -39,11 +40,15 @@ export interface ThresholdCount {
    * once); `not-counted`: the event lacks the key.
    */
   outcome: 'counted' | 'redelivered' | 'not-counted';
-  /** Events in the window ending at this event's time, this one included. */
+  /**
+   * Events in the window ending at this event's time, this one included, counted up to the
+   * threshold (the decision reads no further; an alert's snapshot carries the exact count).
+   */
   count?: number;
   /**
-   * At or over the threshold: `alert` when this event claimed the alert (its id is the message
-   * id), `cooling-down` when an alert for the key was already sent within the cooldown.
+   * `alert` when this event reached the threshold and claimed the alert (its id is the message
+   * id); `cooling-down` when an alert for the key holds its cooldown at this event's time (the
+   * count is then not read, and absent) or was claimed by a concurrent event at the crossing.
    */
   crossing?: 'alert' | 'cooling-down';
   reason?: string;
@@ -84,18 +89,35 @@ export async function countForThreshold(
     { eventId: event.id, at, ...(customerId === undefined ? {} : { customerId }) },
     keepUntil,
   );
-  const count = await deps.thresholds.countThresholdEvents(counter, isoOf(window.after), at);
-  const base: ThresholdCount = {
-    ruleId: rule.id,
-    value: key.value,
-    outcome: written === 'created' ? 'counted' : 'redelivered',
-    count,
-  };
+  const outcome = written === 'created' ? 'counted' : 'redelivered';
+  const messageId = messageIdFor(rule.id, event.id);
+  const alertKey = thresholdAlertKey(rule.id, key.value);
+  // Within an alert's cooldown no count can make another alert: one read of the claim instead
+  // of the count (a hot key spends most of its time here).
+  const quiet = await deps.dedupe.getDedupe(alertKey);
+  if (
+    quiet !== undefined &&
+    quiet.messageId !== messageId &&
+    (quiet.heldUntil === undefined || quiet.heldUntil > at)
+  ) {
+    return {
+      count: {
+        ruleId: rule.id,
+        value: key.value,
+        outcome,
+        crossing: 'cooling-down',
+        reason: `alert ${quiet.messageId} holds the key until ${quiet.heldUntil ?? 'for good'}: not counted further`,
+      },
+    };
+  }
+  // Only "at least `count`?" decides, so at most `count` entries are read: the cost of an event
+  // is bounded by the rule's threshold, not by the rate × the window (docs/capacity.md).
+  const count = await deps.thresholds.countThresholdEvents(counter, isoOf(window.after), at, threshold.count);
+  const base: ThresholdCount = { ruleId: rule.id, value: key.value, outcome, count };
   if (!crossesThreshold(threshold, count)) return { count: base };
 
-  const messageId = messageIdFor(rule.id, event.id);
   const holder = await deps.dedupe.claimDedupe(
-    thresholdAlertKey(rule.id, key.value),
+    alertKey,
     messageId,
     at,
     isoOf(thresholdQuietUntil(threshold, eventTime)),
@@ -106,7 +128,7 @@ export async function countForThreshold(
     };
   }
 
-  const snapshot = await snapshotOf(threshold, key.value, counter, window.after, at, count, deps);
+  const snapshot = await snapshotOf(threshold, key.value, counter, window.after, at, deps);
   const recipientId = operationsRecipientId(rule.id);
   const decision: PlanDecision = planMessage({
     rule,
@@ -124,18 +146,22 @@ export async function countForThreshold(
   return { count: { ...base, crossing: 'alert' }, alert };
 }
 
-/** What the alert says: the count, the key, the window's first and last event, a few samples. */
+/**
+ * What the alert says: the count (read here, once per alert, where the decision stopped at the
+ * threshold: exact up to {@link ALERT_COUNT_LIMIT}), the key, the window's first and last event,
+ * a few samples.
+ */
 async function snapshotOf(
   threshold: ThresholdSpec,
   value: string,
   counter: string,
   after: DateTime,
   until: string,
-  count: number,
   deps: ThresholdDeps,
 ): Promise<ThresholdSnapshot> {
   const from = isoOf(after);
-  const [oldest, newest] = await Promise.all([
+  const [count, oldest, newest] = await Promise.all([
+    deps.thresholds.countThresholdEvents(counter, from, until, ALERT_COUNT_LIMIT),
     deps.thresholds.listThresholdEvents(counter, from, until, { limit: 1, order: 'oldest-first' }),
     deps.thresholds.listThresholdEvents(counter, from, until, {
       limit: ALERT_SAMPLES,

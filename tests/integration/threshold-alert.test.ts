@@ -14,6 +14,20 @@ import { aCustomer, anEvent, aRule, at, settings } from '../support/factories.ts
 
 const client = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
 const calls = countDynamoDbCalls(client);
+
+/** Items DynamoDB says it read (`ScannedCount`) for every `Select: COUNT` Query, as it answered. */
+const countReads: number[] = [];
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    const result = await next(args);
+    const input = args.input as { Select?: string };
+    const output = result.output as { ScannedCount?: number };
+    if (context.commandName === 'QueryCommand' && input.Select === 'COUNT')
+      countReads.push(output.ScannedCount ?? Number.NaN);
+    return result;
+  },
+  { step: 'initialize', name: 'recordCountReads' },
+);
 const tables: string[] = [];
 
 afterAll(async () => {
@@ -94,5 +108,61 @@ describe('threshold alerts on DynamoDB Local', () => {
     expect(alert?.threshold?.count).toBeGreaterThanOrEqual(5);
     expect(alert?.threshold?.samples.length).toBe(5);
     expect(calls.counts().Scan ?? 0).toBe(0);
+  });
+
+  it('reads at most the threshold per event, and the alert carries the exact count', async () => {
+    // Arrange: 30 cases of one problem a minute apart, all inside one hour's window; an alert
+    // at 3, then again once each 9.5-minute cooldown has passed.
+    const tableName = createTestTableName('threshold-bounded');
+    await createJourneyTable(client, tableName);
+    tables.push(tableName);
+    const clock = { now: () => at('2026-11-24T09:00:00Z') };
+    const stores = createDynamoStores({ tableName, client, clock });
+    const rule = aRule({
+      id: 'spike',
+      on: { source: ['acme.cases'], 'detail-type': ['CaseOpened'] },
+      threshold: { count: 3, within: 'PT1H', key: 'detail.problemCode', cooldown: 'PT9M30S' },
+      to: { email: 'ops@acme.example' },
+      channels: ['email'],
+      template: 'spike',
+    });
+    const deps: EvaluateDeps = {
+      ...stores,
+      suppressions: new DynamoSuppressionStore({ tableName, client }),
+      scheduler: new RecordingScheduler(),
+      clock,
+      settings: settings(),
+      rules: compileRuleSet([rule]),
+    };
+    const minute = (index: number) => `2026-11-24T08:${String(index).padStart(2, '0')}:00Z`;
+    countReads.length = 0;
+
+    // Act
+    const alertIds: string[] = [];
+    for (let index = 0; index < 30; index++) {
+      const event = anEvent({
+        id: `case-${index}`,
+        source: 'acme.cases',
+        'detail-type': 'CaseOpened',
+        time: minute(index),
+        detail: { problemCode: 'INV', customer: aCustomer({ id: `cust-${index}` }) },
+      });
+      const result = await evaluateEvent(event, deps);
+      alertIds.push(...result.planned.map((planned) => planned.messageId));
+    }
+
+    // Assert: alerts at the 3rd, 13th and 23rd case (08:02, then past 08:11:30 and 08:21:30),
+    // each with every case so far in its window.
+    const alerts = await Promise.all(alertIds.map((id) => stores.messages.getMessage(id)));
+    expect(alerts.map((alert) => alert?.threshold?.count)).toEqual([3, 13, 23]);
+    expect(alerts.map((alert) => alert?.threshold?.lastAt)).toEqual(
+      [2, 12, 22].map((index) => `${minute(index).slice(0, -1)}.000Z`),
+    );
+    // What DynamoDB read: nothing for the 25 cases inside a cooldown (the claim says so), at most
+    // the threshold (3) for each of the other 5 (cases 0, 1, 2, 12 and 22), and one count per
+    // alert (3 + 13 + 23). A COUNT over the whole window per case would read 1 + 2 + … + 30 = 465.
+    const read = countReads.reduce((sum, scanned) => sum + scanned, 0);
+    expect(read).toBeLessThanOrEqual(5 * 3 + (3 + 13 + 23));
+    expect(countReads.every((scanned) => Number.isInteger(scanned))).toBe(true);
   });
 });

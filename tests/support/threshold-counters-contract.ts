@@ -120,6 +120,23 @@ export function describeThresholdCountersContract(name: string, makeStores: Make
         expect(results.filter((result) => result === 'created')).toHaveLength(6);
         expect(count).toBe(6);
       });
+
+      test('with atMost, the count stops there; below it, it is exact', async () => {
+        const stores = await makeStores();
+        for (let index = 0; index < 7; index++) {
+          await stores.thresholds.recordThresholdEvent(counter, entry(`ev-${index}`, index), keep);
+        }
+        const after = '2026-11-23T08:59:00.000Z';
+        const until = '2026-11-23T09:05:00.000Z'; // ev-0 … ev-5: six in the window
+
+        const count = (atMost?: number) =>
+          stores.thresholds.countThresholdEvents(counter, after, until, atMost);
+
+        expect(await count()).toBe(6);
+        expect([await count(3), await count(6), await count(7), await count(100), await count(0)]).toEqual([
+          3, 6, 6, 6, 0,
+        ]);
+      });
     });
   });
 }

@@ -42,9 +42,20 @@ export class DynamoThresholdCounters implements ThresholdCounters {
     return this.table.putIfAbsent(item);
   }
 
-  /** `Select: COUNT` over one key range of the counter's partition: pays for the keys read, returns none. */
-  async countThresholdEvents(counter: string, after: string, until: string): Promise<number> {
-    if (!(after < until)) return 0;
+  /**
+   * `Select: COUNT` over one key range of the counter's partition: pays for the entries read,
+   * returns none. With `atMost`, each page's `Limit` is what is still wanted and the count stops
+   * there: DynamoDB evaluates (and charges for) at most `Limit` items of a Query, so the read
+   * costs min(count, atMost) entries, however many the window holds.
+   */
+  async countThresholdEvents(
+    counter: string,
+    after: string,
+    until: string,
+    atMost?: number,
+  ): Promise<number> {
+    const bound = atMost === undefined ? undefined : Math.max(0, Math.floor(atMost));
+    if (!(after < until) || bound === 0) return 0;
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -57,14 +68,17 @@ export class DynamoThresholdCounters implements ThresholdCounters {
             // concurrent evaluator is counted, so of two racing events one always sees both.
             ConsistentRead: true,
             Select: 'COUNT',
+            // Newest first: the entries nearest the event are the ones a bounded count reads.
+            ScanIndexForward: false,
+            ...(bound === undefined ? {} : { Limit: bound - count }),
             ExclusiveStartKey: startKey,
           }),
         ),
       );
       count += page.Count ?? 0;
       startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return count;
+    } while (startKey !== undefined && (bound === undefined || count < bound));
+    return bound === undefined ? count : Math.min(count, bound);
   }
 
   async listThresholdEvents(

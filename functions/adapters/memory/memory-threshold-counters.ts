@@ -19,12 +19,17 @@ export class MemoryThresholdCounters implements ThresholdCounters {
     return 'created';
   }
 
-  async countThresholdEvents(counter: string, after: string, until: string): Promise<number> {
+  async countThresholdEvents(
+    counter: string,
+    after: string,
+    until: string,
+    atMost?: number,
+  ): Promise<number> {
     let count = 0;
     for (const entry of this.thresholdCounters.get(counter)?.values() ?? []) {
       if (entry.at > after && entry.at <= until) count++;
     }
-    return count;
+    return atMost === undefined ? count : Math.min(count, Math.max(0, Math.floor(atMost)));
   }
 
   async listThresholdEvents(

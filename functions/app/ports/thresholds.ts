@@ -12,8 +12,13 @@ export interface ThresholdCounters {
     entry: ThresholdEntry,
     keepUntil: string,
   ): Promise<'created' | 'exists'>;
-  /** How many events of the counter have `after` < at ≤ `until` (exact: a consistent read). */
-  countThresholdEvents(counter: string, after: string, until: string): Promise<number>;
+  /**
+   * How many events of the counter have `after` < at ≤ `until` (exact: a consistent read). With
+   * `atMost`, counting stops there: the answer is min(count, atMost), and the store reads at most
+   * `atMost` entries, so a decision that only asks "at least N?" costs O(N), whatever the window
+   * holds.
+   */
+  countThresholdEvents(counter: string, after: string, until: string, atMost?: number): Promise<number>;
   /**
    * Up to `limit` events of the counter with `after` < at ≤ `until`, oldest first or newest
    * first (ties in time by event id), for an alert's first/last times and samples.

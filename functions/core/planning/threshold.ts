@@ -2,10 +2,16 @@ import { DateTime, Duration } from 'luxon';
 import type { CustomerProfile } from '../customers/customer-profile.ts';
 import type { JourneyEvent } from '../journey-event.ts';
 import { readPath } from '../paths.ts';
-import type { Rule, ThresholdSpec } from '../rules/rule-schema.ts';
+import { MAX_THRESHOLD_COUNT, type Rule, type ThresholdSpec } from '../rules/rule-schema.ts';
 
 /** The key value of events counted together when a threshold rule has no `key`. */
 const ALL_EVENTS_KEY = '*';
+
+/**
+ * The most events an alert's `count` reads: the largest `threshold.count` a rule may set. A
+ * window holding more says this many (about 2.6 MB read once per alert on DynamoDB).
+ */
+export const ALERT_COUNT_LIMIT = MAX_THRESHOLD_COUNT;
 
 /** How many counted events an alert names as samples (newest first). */
 export const ALERT_SAMPLES = 5;

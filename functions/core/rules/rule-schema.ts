@@ -136,13 +136,16 @@ const ExpectSchema = z.strictObject({
  * A threshold alert: N similar events within a sliding window (by event time) give ONE alert to
  * an operations address. "Similar" means the same value at `key` (all matching events when absent).
  */
+/** The largest `threshold.count` a rule may set. */
+export const MAX_THRESHOLD_COUNT = 10_000;
+
 const ThresholdSchema = z.strictObject({
   count: z
     // Missing: zod's own message, which the parser reports as 'required'.
     .number({ error: (issue) => (issue.input === undefined ? undefined : 'expected a whole number ≥ 2') })
     .int({ message: 'expected a whole number ≥ 2' })
     .min(2, { message: 'expected a whole number ≥ 2' })
-    .max(10_000, { message: 'expected at most 10000 events' })
+    .max(MAX_THRESHOLD_COUNT, { message: `expected at most ${MAX_THRESHOLD_COUNT} events` })
     .describe('How many similar events within the window make an alert, e.g. 20'),
   within: positiveDuration('PT1H', 'a window', 31).describe(
     'The sliding window, by event time, e.g. PT1H (at most 31 days)',

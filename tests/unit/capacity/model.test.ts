@@ -20,6 +20,8 @@ const TRAFFIC: Traffic = {
   replyShare: 0.1, // 6 replies/s
   thresholdEventsPerSecond: 5,
   thresholdWindowSeconds: 60,
+  thresholdCount: 100,
+  thresholdCooldownSeconds: 60,
   rejectedPerSecond: 10,
   rejectedBytes: 824, // + 200 bytes of keys = 1,024: one write unit
   windowHeldHours: 0.01, // 36 s of traffic
@@ -108,12 +110,20 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     expect(find(rows, 'sustained', 'table:MSG writes').load).toBeCloseTo(20, 6);
   });
 
-  it('charges a threshold COUNT for every entry in the window, rounded up to 4 KB', () => {
-    // 5 events/s × 60 s = 300 entries × 205 B = 61,500 B → ceil(61,500 / 4,096) = 16 RCU per
-    // event; × 5 events/s = 80 RCU/s on THRESHOLD#<rule>#<hot value>.
-    const count = find(rows, 'sustained', 'table:THRESHOLD reads (COUNT over the window)');
-    expect(count.load).toBeCloseTo(80, 6);
-    expect(count.share).toBeCloseTo(80 / 3_000, 6);
+  it('charges a threshold COUNT at most the threshold per decision, once per cooldown, rounded up to 4 KB', () => {
+    // 5 events/s × 60 s = 300 entries in the window, over the threshold of 100: the key crosses
+    // and then holds its 60 s cooldown. Per cooldown: one decision of 100 entries × 205 B =
+    // 20,500 B → 6 RCU, and the alert's count of 300 × 205 B = 61,500 B → 16 RCU: 22 RCU over
+    // 5 × 60 = 300 events; × 5 events/s = 110 / 300 RCU/s on THRESHOLD#<rule>#<hot value>.
+    const count = find(rows, 'sustained', 'table:THRESHOLD reads (COUNT, bounded by the threshold)');
+    expect(count.load).toBeCloseTo(110 / 300, 6);
+    expect(count.share).toBeCloseTo(110 / 300 / 3_000, 6);
+    // A threshold the window never reaches (1,000 > 300): every event counts the whole window,
+    // 16 RCU × 5 events/s = 80 RCU/s.
+    const never = capacityRows({ ...TRAFFIC, thresholdCount: 1_000 }, PROFILE, TABLE_KEYS);
+    expect(
+      find(never, 'sustained', 'table:THRESHOLD reads (COUNT, bounded by the threshold)').load,
+    ).toBeCloseTo(80, 6);
     // Rejected inputs on one REJECTED#<month> partition: 10/s × 1 WCU; sharded, the busiest
     // shard carries fewer.
     const onePartition = capacityRows(TRAFFIC, PROFILE, {
