@@ -5,8 +5,10 @@
  * (`--traffic file`) and then by flags (`--messages-per-second 2000`).
  */
 import { readFileSync } from 'node:fs';
+import { Duration } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { EngineSettingsSchema } from '../../functions/core/config/engine-settings.ts';
 import { DEFAULT_SEND_CONCURRENCY, SEND_BATCH_SIZE } from '../../infra/send-sizing.ts';
 
 const SENDER_TYPES = ['long-code', 'toll-free', 'short-code', 'alphanumeric'] as const;
@@ -26,8 +28,9 @@ const TrafficSchema = z
     /** Share of messages held back by a window during those hours. */
     windowHeldShare: z.number().min(0).max(1),
     /**
-     * Seconds over which the held messages are released. Today every held message is planned at
-     * the window's opening instant: 1 s. Jitter spreads them.
+     * Seconds over which the held messages are released: the engine setting
+     * `windowOpening.spread` (default PT10M, read from the code); 1 s is every held message at
+     * the opening instant (`spread: PT0S`).
      */
     windowReleaseSeconds: z.number().positive(),
     /** Share of reminders cancelled by a closing event before their time (DeleteSchedule). */
@@ -81,7 +84,7 @@ export const DEFAULT_TRAFFIC: Traffic = {
   replyShare: 0.01,
   windowHeldHours: 1,
   windowHeldShare: 1,
-  windowReleaseSeconds: 1,
+  windowReleaseSeconds: Duration.fromISO(EngineSettingsSchema.parse({}).windowOpening.spread).as('seconds'),
   cancelShare: 0.1,
   thresholdEventsPerSecond: 500,
   thresholdWindowSeconds: 3_600,

@@ -100,10 +100,13 @@ export const INDEXES = {
  * Shards of the month partitions: the `outbox` index (every new message writes it) and the
  * rejected inputs (table items). DynamoDB serves at most 1,000 write units a second per partition
  * (table and global secondary index alike), so one partition per month caps the whole account near
- * 1,000 messages/s; spread by a hash of the id, 10,000 messages/s put ~313 WCU/s on each of 32.
- * Listings query every shard of a month and merge them newest first (sharded-listing.ts).
+ * 1,000 messages/s; spread by a hash of the id, 10,000 messages/s put ~313 WCU/s on each of 32,
+ * and the outbox 64, since DynamoDB Local charges each message two index writes (capacity.md: a
+ * shard then carries ~310 WCU/s at 10,000 messages/s). Listings query every shard of a month and
+ * merge them newest first (sharded-listing.ts); a count only ever grows (items written under
+ * fewer shards stay on shards still read).
  */
-export const MONTH_PARTITION_SHARDS = { outbox: 32, rejected: 32 } as const;
+export const MONTH_PARTITION_SHARDS = { outbox: 64, rejected: 32 } as const;
 
 /** The whole table, as plain data. */
 export const JOURNEY_TABLE = {

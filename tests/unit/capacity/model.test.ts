@@ -101,10 +101,10 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     const single = find(onePartition, 'sustained', 'index:outbox writes');
     expect(single.load).toBeCloseTo(100, 6);
     expect(single.share).toBeCloseTo(0.1, 6);
-    // The real design spreads them over 32 shards by message id: the busiest carries at least
-    // 100 / 32 and, for 100 distinct ids, far less than all of them.
+    // The real design spreads them over 64 shards by message id: the busiest carries at least
+    // 100 / 64 and, for 100 distinct ids, far less than all of them.
     const outbox = find(rows, 'sustained', 'index:outbox writes');
-    expect(outbox.load).toBeGreaterThanOrEqual(100 / 32);
+    expect(outbox.load).toBeGreaterThanOrEqual(100 / 64);
     expect(outbox.load).toBeLessThanOrEqual(25);
     // MSG#<id>: one message a partition → one SMS's 8 WCU + one email's 12 WCU = 20 WCU/s.
     expect(find(rows, 'sustained', 'table:MSG writes').load).toBeCloseTo(20, 6);
