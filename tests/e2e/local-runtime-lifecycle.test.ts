@@ -123,7 +123,7 @@ describe('local runtime lifecycle', () => {
     } finally {
       await runtime.stop();
     }
-  });
+  }, 90_000); // each kind of save waited for in turn: ~17 s alone, over 30 s on a loaded machine
 
   it('keeps data in the data folder across a restart and gives pending reminders back to the scheduler', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nudge-data-'));
