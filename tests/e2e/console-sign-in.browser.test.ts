@@ -3,7 +3,8 @@
  * Console sign-in in a real browser (Debian Chromium through playwright-core) against a real
  * OpenID Connect provider on loopback (oidc-provider): each role signs in through the provider's
  * login form, does what its role allows and is refused one thing it does not; expired and forged
- * session cookies, a callback with another state or nonce, a cross-origin form post, a user
+ * session cookies, a callback with another state or nonce, an ID token for another audience, a
+ * cross-origin form post, a user
  * with no Nudge group, and sign-out. Writes are checked in the audit trail (DynamoDB on dynalite).
  */
 import { execFileSync } from 'node:child_process';
@@ -276,8 +277,9 @@ describe('the callback', () => {
    * following it. The console session of the first sign-in is dropped, so any session found
    * afterwards comes from the callback under test.
    */
-  async function heldCallback(page: Page, context: BrowserContext): Promise<URL> {
-    await signIn(page, TEST_ACCOUNTS.editor);
+  async function heldCallback(page: Page, context: BrowserContext, again = false): Promise<URL> {
+    // `again`: the provider already knows the user (an earlier sign-in in this context).
+    if (!again) await signIn(page, TEST_ACCOUNTS.editor);
     await context.clearCookies({ name: 'nudge_session' });
     let location = `${app.url}/auth/login`;
     for (let hop = 0; hop < 10; hop += 1) {
@@ -303,6 +305,30 @@ describe('the callback', () => {
       expect(await page.locator('main').innerText()).toMatch(/state/);
       expect((await context.cookies(app.url)).some((cookie) => cookie.name === 'nudge_session')).toBe(false);
     } finally {
+      await context.close();
+    }
+  });
+
+  it('whose ID token the provider signed for another client (audience) is refused, and no session is set', async () => {
+    const { context, page } = await freshContext();
+    try {
+      // Control: the same rewrite-and-sign path with the claims unchanged signs in.
+      app.provider.tamperIdToken = (claims) => ({ ...claims });
+      const control = await page.goto((await heldCallback(page, context)).href);
+      expect(control?.url().startsWith(`${app.url}/auth/callback`)).toBe(false);
+      expect((await context.cookies(app.url)).some((cookie) => cookie.name === 'nudge_session')).toBe(true);
+
+      // A validly signed ID token from the right issuer, for another audience.
+      const callback = await heldCallback(page, context, true);
+      app.provider.tamperIdToken = (claims) => ({ ...claims, aud: 'another-app' });
+      const response = await page.goto(callback.href);
+
+      expect(response?.status()).toBe(400);
+      expect(await page.locator('h1').innerText()).toBe('Sign-in failed');
+      expect(await page.locator('main').innerText()).toMatch(/aud/);
+      expect((await context.cookies(app.url)).some((cookie) => cookie.name === 'nudge_session')).toBe(false);
+    } finally {
+      app.provider.tamperIdToken = undefined;
       await context.close();
     }
   });

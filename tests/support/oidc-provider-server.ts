@@ -6,8 +6,8 @@
  * console (a first-party client), and RP-initiated logout.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { decodeJwt, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { Provider } from 'oidc-provider';
 
 /** One account at the provider. `login` is what the test types into its login form. */
@@ -45,7 +45,53 @@ export interface OidcProviderServer {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * While set, the ID token of every token response is rewritten by it and signed again with the
+   * provider's own key (same `kid`): a provider that issues a validly signed token with wrong
+   * claims (another audience, say), which only the relying party's own checks can refuse.
+   */
+  tamperIdToken?: ((claims: JWTPayload) => JWTPayload) | undefined;
   stop(): Promise<void>;
+}
+
+/**
+ * Lets `res` through unchanged, except a JSON body carrying an `id_token`, whose claims are
+ * rewritten by `tamper` and signed again with `key`.
+ */
+function tamperTokenResponse(
+  res: ServerResponse,
+  tamper: (claims: JWTPayload) => JWTPayload,
+  key: Parameters<SignJWT['sign']>[0],
+): void {
+  const chunks: Buffer[] = [];
+  const end = res.end.bind(res);
+  res.write = ((chunk: unknown) => {
+    chunks.push(Buffer.from(chunk as Uint8Array));
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown) => {
+    if (chunk !== undefined && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Uint8Array));
+    const body = Buffer.concat(chunks).toString('utf8');
+    void (async () => {
+      let out = body;
+      try {
+        const json = JSON.parse(body) as { id_token?: string };
+        if (json.id_token !== undefined) {
+          const claims = tamper(decodeJwt(json.id_token));
+          json.id_token = await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
+            .sign(key);
+          out = JSON.stringify(json);
+        }
+      } catch {
+        // Not JSON: passed on as it came.
+      }
+      res.removeHeader('content-length');
+      res.setHeader('content-length', Buffer.byteLength(out));
+      end(out);
+    })();
+    return res;
+  }) as typeof res.end;
 }
 
 /**
@@ -61,19 +107,22 @@ export async function startOidcProvider(options: {
   const accounts: ReadonlyArray<TestAccount> = options.accounts ?? Object.values(TEST_ACCOUNTS);
   const clientId = 'nudge-console';
   const clientSecret = randomBytes(24).toString('base64url');
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const handler: { listener?: ReturnType<Provider['callback']> } = {};
+  const running: { tamperIdToken?: OidcProviderServer['tamperIdToken'] } = {};
   const server: Server = createServer((req, res) => {
     if (handler.listener === undefined) {
       res.writeHead(503).end();
       return;
     }
+    if (running.tamperIdToken !== undefined && req.method === 'POST' && req.url === '/token')
+      tamperTokenResponse(res, running.tamperIdToken, privateKey);
     handler.listener(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the provider has no port');
   const issuer = `http://127.0.0.1:${address.port}`;
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -132,6 +181,12 @@ export async function startOidcProvider(options: {
     issuer,
     clientId,
     clientSecret,
+    get tamperIdToken() {
+      return running.tamperIdToken;
+    },
+    set tamperIdToken(tamper) {
+      running.tamperIdToken = tamper;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
