@@ -1,7 +1,8 @@
 /**
  * `npm run bench:backtest`: the streaming backtest on synthetic journeys (bench/backtest-fixture.ts)
  * streamed from a temp JSONL file, baseline and candidate in one pass. Each run is its own child
- * process, so peak RSS (VmHWM) is the run's alone. Reports events/s by wall clock and per CPU
+ * process, so peak RSS (VmHWM) is the run's alone, started with the old-space limit `nudge backtest`
+ * runs with (cli/backtest-heap.ts). Reports events/s by wall clock and per CPU
  * second (the machine is shared: CPU time is what one core delivered), peak RSS, median and
  * spread over the runs, and the load average around them.
  *
@@ -11,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BACKTEST_OLD_SPACE_MIB } from '../cli/backtest-heap.ts';
 import { runBacktest } from '../functions/simulator/backtest.ts';
 import { streamJsonLines } from '../functions/simulator/read-events.ts';
 import { benchProject, writeSyntheticEvents } from './backtest-fixture.ts';
@@ -58,7 +60,9 @@ async function child(file: string): Promise<void> {
 
 function runChild(file: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', file], {
+    // The heap limit `nudge backtest` runs with (cli/backtest-heap.ts): what is measured is what users get.
+    const heap = `--max-old-space-size=${BACKTEST_OLD_SPACE_MIB}`;
+    const proc = spawn(process.execPath, [heap, ...process.execArgv, import.meta.filename, '--child', file], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -12,6 +12,7 @@ import {
   readPriceTable,
 } from '../../functions/simulator/cost-preview.ts';
 import { archivedInputs, streamJsonLines } from '../../functions/simulator/read-events.ts';
+import { reRunWithHeapLimit } from '../backtest-heap.ts';
 import { defaultPriceTablePath } from '../publish-gate.ts';
 import {
   openStoreTarget,
@@ -38,6 +39,14 @@ export function registerBacktest(program: Command): void {
       .option('--prices <file>', 'the price table for the cost preview (default: pricing/sms-prices.yaml)')
       .option('--json', 'print the report and the cost preview as JSON'),
   ).action(async (options: BacktestOptions) => {
+    // A usage problem is reported here, without starting a second process for it.
+    if (usageProblem(options) === undefined) {
+      const code = await reRunWithHeapLimit('nudge backtest');
+      if (code !== undefined) {
+        process.exitCode = code;
+        return;
+      }
+    }
     process.exitCode = await backtestCommand(options);
   });
 }

@@ -11,6 +11,7 @@ import { type RuleSetContent, RuleSetError, type RuleSetStore } from '../../func
 import { diffRuleSets, formatRuleSetDiff, isEmptyDiff } from '../../functions/app/rule-set-diff.ts';
 import { formatRuleIssue } from '../../functions/core/rules/parse-rule-files.ts';
 import { briefGateSummary } from '../../functions/simulator/publish-gate.ts';
+import { reRunWithHeapLimit } from '../backtest-heap.ts';
 import { publishGateReport } from '../publish-gate.ts';
 import {
   openStoreTarget,
@@ -285,6 +286,12 @@ export function registerRuleVersions(rules: Command): void {
       .option('--days <n>', 'backtest the last N days of archived events (default 7)', positiveInt)
       .option('--prices <file>', 'price table of the cost preview (default: pricing/sms-prices.yaml)'),
   ).action(async (dir: string, options: Omit<PublishOptions, 'rules'> & StoreTargetOptions) => {
+    // The publish gate backtests: run it with the backtest heap limit (cli/backtest-heap.ts).
+    const code = await reRunWithHeapLimit('nudge rules publish');
+    if (code !== undefined) {
+      process.exitCode = code;
+      return;
+    }
     await withTarget(options, (target) =>
       publishRules(
         { ...options, rules: resolve(dir), templates: resolve(options.templates) },

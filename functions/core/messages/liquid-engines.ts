@@ -10,6 +10,7 @@
  * map instead of the working directory: the core never reads files.
  */
 import { Context, Liquid, type LiquidOptions, type Template } from 'liquidjs';
+import { renderOutputsOnly } from './liquid-fast-path.ts';
 import { FORMAT_SETTINGS_REGISTER, type FormatSettings, localeFilters } from './locale-filters.ts';
 
 const STRICT_OPTIONS: LiquidOptions = {
@@ -49,6 +50,9 @@ export function renderParsed(
   data: Record<string, unknown>,
   settings: FormatSettings,
 ): string {
+  // Literal text and plain outputs only: a concatenation, exactly as LiquidJS would write it.
+  const plain = renderOutputsOnly(template, data);
+  if (plain !== undefined) return plain;
   // A Context of our own, rather than renderSync(template, data), is the way to give this one render
   // its own locale and zone: for the built-in `date` filter through the options it reads, and for
   // our filters through a register that templates cannot see.

@@ -34,6 +34,7 @@ export class FilterInputError extends Error {
 
 const DATE_STYLES = ['short', 'medium', 'long', 'full'] as const;
 const TIME_STYLES = ['short', 'medium'] as const;
+type TimeStyle = (typeof TIME_STYLES)[number];
 const WEEKDAY_STYLES = ['long', 'short'] as const;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -73,6 +74,9 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
   },
   local_time(value, style) {
     const settings = settingsOf(this);
+    const plainStyle = style === undefined ? 'short' : TIME_STYLES.find((known) => known === style);
+    const timeOfDay = plainStyle === undefined ? undefined : plainInstantTime(value, settings, plainStyle);
+    if (timeOfDay !== undefined) return output(timeOfDay, settings);
     const when = requireTimeOfDay('local_time', parseDateValue('local_time', value, settings));
     const timeStyle = styleArgument('local_time', style, TIME_STYLES, 'short');
     return output(when.toLocaleString({ timeStyle }), settings);
@@ -143,6 +147,46 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
  */
 function smsSafe(text: string): string {
   return text.replace(/[\u00A0\u2007\u2009\u202F]/g, ' ').replace(/\u2212/g, '-');
+}
+
+/** A UTC instant in the ISO form a JSON event carries: `2026-12-07T14:20Z`, `…:05Z`, `…:05.123Z`. */
+const UTC_INSTANT =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?Z$/;
+/** A BCP 47 tag luxon passes to Intl as it is (no `-u-`/`-x-` extensions it would rewrite). */
+const PLAIN_LOCALE = /^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?$/;
+const timeFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** The formatter luxon itself ends with for an IANA zone (`PolyDateFormatter`), or null for other zones. */
+function timeFormat(locale: string, timeZone: string, timeStyle: TimeStyle): Intl.DateTimeFormat | null {
+  if (!PLAIN_LOCALE.test(locale)) return null;
+  const zone = DateTime.fromMillis(0, { zone: timeZone }).zone;
+  // luxon formats fixed offsets ('UTC', 'UTC+2') and the system zone its own way: leave those to it.
+  if (zone.type !== 'iana' || !zone.isValid) return null;
+  return new Intl.DateTimeFormat(locale, { timeStyle, timeZone: zone.name });
+}
+
+/**
+ * `local_time` of a plain UTC instant, as luxon would print it (`DateTime.fromISO` in the zone, then
+ * `toLocaleString({ timeStyle })`: an `Intl.DateTimeFormat` of the locale and zone on the same
+ * instant), without parsing it with luxon; undefined for any other input, zone or locale.
+ */
+function plainInstantTime(
+  value: unknown,
+  settings: FormatSettings,
+  timeStyle: TimeStyle,
+): string | undefined {
+  if (typeof value !== 'string' || !UTC_INSTANT.test(value)) return undefined;
+  const key = `${settings.locale}\u0000${settings.timeZone}\u0000${timeStyle}`;
+  let format = timeFormats.get(key);
+  if (format === undefined) {
+    format = timeFormat(settings.locale, settings.timeZone, timeStyle);
+    timeFormats.set(key, format);
+  }
+  if (format === null) return undefined;
+  const instant = new Date(value);
+  // Date rolls 30 February over into March where luxon finds the date invalid.
+  if (instant.getUTCDate() !== Number(value.slice(8, 10))) return undefined;
+  return format.format(instant);
 }
 
 function output(text: string, settings: FormatSettings): string {

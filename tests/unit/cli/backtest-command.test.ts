@@ -1,17 +1,28 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { BACKTEST_OLD_SPACE_MIB } from '../../../cli/backtest-heap.ts';
 
 const run = promisify(execFile);
 const PRICES = join(import.meta.dirname, '../../../pricing/sms-prices.yaml');
 
-/** Runs the real `nudge` command as a user would. */
+/** Runs the real `nudge` command as a user would (`env`: extra environment variables). */
 async function nudge(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return nudgeWith({}, ...args);
+}
+
+async function nudgeWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run('node', ['bin/nudge.js', ...args], { encoding: 'utf8' });
+    const { stdout, stderr } = await run('node', ['bin/nudge.js', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string; code: number };
@@ -128,5 +139,77 @@ describe('nudge backtest', () => {
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('exactly one of --events <file> or --days <n>');
     expect(both.code).toBe(2);
+  });
+
+  describe('heap limit', () => {
+    interface Probe {
+      pid: number;
+      ppid: number;
+      limit: number;
+    }
+
+    /**
+     * NODE_OPTIONS preloads a probe into every node process of the command (the environment is
+     * inherited by a re-run): each writes its pid, parent pid and V8's heap size limit at exit.
+     */
+    async function probedBacktest(nodeOptions: string): Promise<{ code: number; probes: Probe[] }> {
+      const dir = mkdtempSync(join(tmpdir(), 'nudge-backtest-heap-'));
+      const out = join(dir, 'probes.jsonl');
+      const probe = join(dir, 'probe.cjs');
+      writeFileSync(
+        probe,
+        `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(out)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, limit: require('node:v8').getHeapStatistics().heap_size_limit }) + '\\n'));\n`,
+      );
+      const project = projectDir('Hello {{ detail.ref }}');
+      const events = join(dir, 'events.jsonl');
+      writeFileSync(events, '');
+      const result = await nudgeWith(
+        { NODE_OPTIONS: `${nodeOptions} --require ${probe}`.trim() },
+        'backtest',
+        '--events',
+        events,
+        '--against',
+        project,
+        '--project',
+        project,
+        '--prices',
+        PRICES,
+        '--json',
+      );
+      const probes = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Probe);
+      return { code: result.code, probes };
+    }
+
+    /** V8's heap size limit in a plain node started with `flags` (the oracle). */
+    async function limitOf(...flags: string[]): Promise<number> {
+      const { stdout } = await run('node', [
+        ...flags,
+        '-e',
+        "process.stdout.write(String(require('node:v8').getHeapStatistics().heap_size_limit))",
+      ]);
+      return Number(stdout);
+    }
+
+    it('re-runs the backtest in a child node whose old space is bounded', async () => {
+      const { code, probes } = await probedBacktest('');
+
+      expect(code).toBe(0);
+      expect(probes).toHaveLength(2);
+      const parent = probes.find((p) => probes.some((q) => q.ppid === p.pid));
+      const child = probes.find((p) => p.ppid === parent?.pid);
+      expect(child?.limit).toBe(await limitOf(`--max-old-space-size=${BACKTEST_OLD_SPACE_MIB}`));
+      expect(parent?.limit).toBe(await limitOf());
+    }, 60_000);
+
+    it('runs in place with the limit the user set in NODE_OPTIONS', async () => {
+      const { code, probes } = await probedBacktest('--max-old-space-size=300');
+
+      expect(code).toBe(0);
+      expect(probes).toHaveLength(1);
+      expect(probes[0]?.limit).toBe(await limitOf('--max-old-space-size=300'));
+    }, 60_000);
   });
 });
