@@ -130,6 +130,13 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
   private readonly slotValues: PathValues[];
   /** 1 when the slot's path went through an array before its last key in this call's event. */
   private readonly slotThroughArray: Uint8Array;
+  /** Per slot: the container holding its last key (-1: the event itself) and that key. */
+  private readonly slotContainers: Int32Array;
+  private readonly slotKeys: ReadonlyArray<string>;
+  /** Objects on the way to nested slots (`detail`, `detail.customer`, ...), each read once per event. */
+  private readonly containers: ReadonlyArray<{ readonly parent: number; readonly key: string }>;
+  private readonly containerStamps: Uint32Array;
+  private readonly containerValues: ContainerValue[];
   private readonly candidates: number[] = [];
   private candidateCount = 0;
   /** The event of the current `match` call, for {@link reach}. */
@@ -146,6 +153,12 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     this.slotStamps = new Uint32Array(slotPaths.length);
     this.slotValues = slotPaths.map((): PathValues => NONE);
     this.slotThroughArray = new Uint8Array(slotPaths.length);
+    const layout = containerLayout(slotPaths);
+    this.slotContainers = Int32Array.from(layout.slotContainers);
+    this.slotKeys = slotPaths.map((path) => path[path.length - 1] ?? '');
+    this.containers = layout.containers;
+    this.containerStamps = new Uint32Array(layout.containers.length);
+    this.containerValues = layout.containers.map((): ContainerValue => undefined);
   }
 
   match(event: unknown): T[] {
@@ -155,6 +168,7 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       this.alternativeStamps.fill(0);
       this.entryStamps.fill(0);
       this.slotStamps.fill(0);
+      this.containerStamps.fill(0);
       resetStamps(this.trieRoot);
     }
     const generation = ++this.generation;
@@ -240,13 +254,76 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       const cached = this.slotValues[slot];
       return cached === undefined ? NONE : cached;
     }
-    walk.throughArray = false;
-    const found = valuesAtPath(event, this.slotPaths[slot] ?? []);
-    this.slotThroughArray[slot] = walk.throughArray ? 1 : 0;
+    const container = this.slotContainers[slot] ?? -1;
+    const holder = container < 0 ? event : this.containerAt(container, event, generation);
+    let found: PathValues;
+    if (holder === THROUGH_ARRAY) {
+      walk.throughArray = false;
+      found = valuesAtPath(event, this.slotPaths[slot] ?? []);
+      this.slotThroughArray[slot] = walk.throughArray ? 1 : 0;
+    } else {
+      found = holder === undefined ? NONE : leafValues(ownField(holder, this.slotKeys[slot] ?? ''));
+      this.slotThroughArray[slot] = 0;
+    }
     this.slotStamps[slot] = generation;
     this.slotValues[slot] = found;
     return found;
   }
+
+  /** The object at a container's path, read once per event (see {@link ContainerValue}). */
+  private containerAt(container: number, event: JsonObject, generation: number): ContainerValue {
+    if (this.containerStamps[container] === generation) return this.containerValues[container];
+    const { parent, key } = this.containers[container] ?? { parent: -1, key: '' };
+    const holder = parent < 0 ? event : this.containerAt(parent, event, generation);
+    let value: ContainerValue;
+    if (holder === THROUGH_ARRAY || holder === undefined) value = holder;
+    else {
+      const field = ownField(holder, key);
+      value = isJsonObject(field) ? field : isArray(field) ? THROUGH_ARRAY : undefined;
+    }
+    this.containerStamps[container] = generation;
+    this.containerValues[container] = value;
+    return value;
+  }
+}
+
+/** An array on the way to a path: its values are gathered by {@link valuesAtPath}. */
+const THROUGH_ARRAY: unique symbol = Symbol('through array');
+
+/** What the event holds at a container's path: an object, an array on the way, or neither. */
+type ContainerValue = JsonObject | typeof THROUGH_ARRAY | undefined;
+
+/**
+ * The containers (the paths' proper prefixes) of the slot paths, each once, parents before children,
+ * so that `detail` is read once per event for every `detail.*` slot.
+ */
+function containerLayout(slotPaths: ReadonlyArray<ReadonlyArray<string>>): {
+  slotContainers: number[];
+  containers: Array<{ parent: number; key: string }>;
+} {
+  const containers: Array<{ parent: number; key: string }> = [];
+  const known = new Map<string, number>();
+  const containerOf = (path: ReadonlyArray<string>): number => {
+    if (path.length === 0) return -1;
+    const name = JSON.stringify(path);
+    const existing = known.get(name);
+    if (existing !== undefined) return existing;
+    const parent = containerOf(path.slice(0, -1));
+    containers.push({ parent, key: path[path.length - 1] ?? '' });
+    known.set(name, containers.length - 1);
+    return containers.length - 1;
+  };
+  const slotContainers = slotPaths.map((path) => containerOf(path.slice(0, -1)));
+  return { slotContainers, containers };
+}
+
+/** The leaf values of a field read from a plain object: one, several (an array), or none. */
+function leafValues(value: unknown): PathValues {
+  if (isLeafValue(value)) return exactKey(value);
+  if (!isArray(value)) return NONE;
+  const collected: LeafValue[] = [];
+  gather(value, [], 0, collected);
+  return collected.length === 0 ? NONE : collected;
 }
 
 function ascending(left: number, right: number): number {

@@ -4,6 +4,7 @@ import {
   canonicalIp,
   exactKey,
   foldCase,
+  inNumericRange,
   isComparableNumber,
   isNumericRange,
   type LeafValue,
@@ -40,18 +41,39 @@ interface Routed<N> {
   readonly test?: ValueTest;
 }
 
+/**
+ * At most this many affixes of one length are compared in place (`startsWith`/`endsWith`) rather than
+ * cut out of the value and looked up: cutting allocates a string and hashes it, which costs more than
+ * a few comparisons (a catch-all such as `prefix: "acme."` is met by every event).
+ */
+const FEW_AFFIXES = 4;
+
+/** The affixes of one length: their text, compared in place while there are few of them. */
+interface AffixLength {
+  readonly length: number;
+  readonly affixes: string[];
+}
+
 /** Hash maps of affixes (prefixes or suffixes), one lookup per distinct length. */
 class AffixTable<N> {
   private readonly byAffix = new Map<string, Routed<N>[]>();
-  private lengths: number[] = [];
+  private lengths: AffixLength[] = [];
 
   constructor(private readonly fromEnd: boolean) {}
 
   add(affix: string, routed: Routed<N>): void {
     const list = this.byAffix.get(affix);
-    if (list === undefined) this.byAffix.set(affix, [routed]);
-    else list.push(routed);
-    if (!this.lengths.includes(affix.length)) this.lengths = [...this.lengths, affix.length].sort(byNumber);
+    if (list !== undefined) {
+      list.push(routed);
+      return;
+    }
+    this.byAffix.set(affix, [routed]);
+    const group = this.lengths.find((each) => each.length === affix.length);
+    if (group === undefined) {
+      this.lengths = [...this.lengths, { length: affix.length, affixes: [affix] }].sort(byLength);
+    } else {
+      group.affixes.push(affix);
+    }
   }
 
   targets(): N[] {
@@ -60,14 +82,27 @@ class AffixTable<N> {
 
   route(value: string, original: string, reach: (target: N) => void): void {
     const size = value.length;
-    for (const length of this.lengths) {
+    for (const { length, affixes } of this.lengths) {
       if (length > size) return;
+      if (affixes.length <= FEW_AFFIXES) {
+        for (const affix of affixes) {
+          if (this.fromEnd ? value.endsWith(affix) : value.startsWith(affix)) {
+            const hits = this.byAffix.get(affix);
+            if (hits !== undefined) reachAll(hits, original, reach);
+          }
+        }
+        continue;
+      }
       const affix =
         length === size ? value : this.fromEnd ? value.slice(size - length) : value.slice(0, length);
       const hits = this.byAffix.get(affix);
       if (hits !== undefined) reachAll(hits, original, reach);
     }
   }
+}
+
+function byLength(left: AffixLength, right: AffixLength): number {
+  return left.length - right.length;
 }
 
 function byNumber(left: number, right: number): number {
@@ -83,6 +118,9 @@ function addTo<K, N>(map: Map<K, N[]>, key: K, target: N): void {
   if (list === undefined) map.set(key, [target]);
   else list.push(target);
 }
+
+/** At most this many numeric ranges are tested one by one instead of through the segment tree. */
+const FEW_RANGES = 4;
 
 /**
  * Numeric ranges as a static segment tree over elementary regions: with the distinct end points
@@ -144,6 +182,11 @@ class IntervalTable<N> {
   }
 
   route(value: number, reach: (target: N) => void): void {
+    // A few ranges are tested one by one: a search and a walk up the tree cost more.
+    if (this.pending.length <= FEW_RANGES) {
+      for (const { range, target } of this.pending) if (inNumericRange(range, value)) reach(target);
+      return;
+    }
     if (this.leaves === 0) this.build();
     const at = this.pointIndex(value);
     let node = (this.points[at] === value ? 2 * at + 1 : 2 * at) + this.leaves;
