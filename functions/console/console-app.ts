@@ -6,7 +6,7 @@ import { auditRouteTable } from './auth/audit-page.ts';
 import { auditWrites } from './auth/audit-writes.ts';
 import type { AuthEnv } from './auth/console-auth.ts';
 import { openConsoleAccess } from './auth/open-access.ts';
-import { type ConsoleUser, canSeeContacts } from './auth/roles.ts';
+import { type ConsoleUser, canSeeContacts, hasRole } from './auth/roles.ts';
 import type { ConsoleBackend } from './console-backend.ts';
 import { contactMaskedBackend } from './contact-masking.ts';
 import { CustomerZones } from './customer-zones.ts';
@@ -157,7 +157,10 @@ function routeContext(
     backend: user !== undefined && canSeeContacts(user) ? backends.full : backends.masked,
     zones,
   };
-  if (user !== undefined) ctx.actor = user.sub;
+  if (user !== undefined) {
+    ctx.actor = user.sub;
+    ctx.may = (role) => hasRole(user, role);
+  }
   if (deps.metrics !== undefined) ctx.metrics = deps.metrics;
   return ctx;
 }

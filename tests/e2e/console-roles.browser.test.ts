@@ -118,6 +118,11 @@ describe('the console per role (OIDC sign-in, local runtime on DynamoDB Local)',
       expect(customerText).toMatch(maskedForm(ANNA.phone));
       expect(texts[2]).toContain(annaPending);
 
+      // The pages offer a viewer no Cancel button (the editor's test presses it), and the API refuses.
+      for (const path of ['/pending', `/messages/${annaPending}`]) {
+        await page.goto(`${console}${path}`);
+        expect(await page.locator('button', { hasText: /^Cancel/ }).count(), path).toBe(0);
+      }
       const refused = await call(page, 'POST', `/api/messages/${annaPending}/cancel`);
       expect(refused.status).toBe(403);
       expect((await messageItem(rig, annaPending))?.status).toBe('scheduled');

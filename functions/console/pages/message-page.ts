@@ -37,6 +37,8 @@ export function messagePage(
   record: MessageRecord,
   zone: string | undefined,
   provisional?: ProvisionalPreview,
+  /** Whether the reader may cancel (an editor): the button is shown only then. */
+  mayCancel = true,
 ): SafeHtml {
   const shownZone = displayZone(zone);
   const history = [...record.history].map(
@@ -53,7 +55,7 @@ export function messagePage(
   <section class="card">
     <h2>As the customer sees it</h2>
     ${preview(record, provisional)}
-    ${record.status === 'scheduled' && html`<form method="post" action="${href('/messages', record.messageId)}/cancel"><button type="submit" class="secondary small">Cancel this message</button></form>`}
+    ${mayCancel && record.status === 'scheduled' && html`<form method="post" action="${href('/messages', record.messageId)}/cancel"><button type="submit" class="secondary small">Cancel this message</button></form>`}
   </section>
   <section class="card">
     <h2>Facts</h2>

@@ -30,6 +30,8 @@ export interface PendingView {
   nextCursor?: string;
   /** A message id just cancelled, to confirm it. */
   cancelled?: string;
+  /** Whether the reader may cancel (an editor): the Cancel buttons are shown only then. */
+  mayCancel?: boolean;
 }
 
 /** The `datetime-local` value of an ISO instant, in UTC (minutes). */
@@ -66,7 +68,7 @@ function row(record: MessageRecord, view: PendingView): SafeHtml {
   <td class="nowrap"><a href="/rules#rule-${encodeURIComponent(record.ruleId)}">${record.ruleId}</a></td>
   <td class="nowrap"><a href="${href('/customers', record.customerId)}">${record.customerId}</a></td>
   <td><a href="${href('/messages', record.messageId)}"><code>${record.messageId}</code></a>${record.reason !== undefined && html` <span class="muted small">${record.reason}</span>`}</td>
-  <td><form method="post" action="${href('/messages', record.messageId)}/cancel"><button type="submit" class="secondary small">Cancel</button></form></td>
+  ${view.mayCancel !== false && html`<td><form method="post" action="${href('/messages', record.messageId)}/cancel"><button type="submit" class="secondary small">Cancel</button></form></td>`}
 </tr>`;
 }
 
@@ -79,7 +81,7 @@ export function pendingPage(view: PendingView): SafeHtml {
     view.items.length === 0
       ? emptyState(view.cursor === undefined ? 'Nothing pending matches.' : 'No later pending sends.')
       : html`<div class="card table-card"><table>
-<thead><tr><th>Due (customer time)</th><th></th><th>Rule</th><th>Customer</th><th>Message</th><th></th></tr></thead>
+<thead><tr><th>Due (customer time)</th><th></th><th>Rule</th><th>Customer</th><th>Message</th>${view.mayCancel !== false && html`<th></th>`}</tr></thead>
 <tbody>${view.items.map((record) => row(record, view))}</tbody>
 </table></div>`;
   const query = filterQuery(view.filter);

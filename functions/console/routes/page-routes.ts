@@ -69,7 +69,13 @@ async function message(ctx: RouteContext): Promise<Response> {
   if (record === undefined) return errorPage(ctx, 404, 'Message not found', `No message with id ${id}.`);
   const found = await ctx.zones.lookup([record.customerId]);
   const provisional = record.status === 'scheduled' ? await ctx.backend.provisionalPreview(id) : undefined;
-  return page(ctx, 200, `Message ${id}`, 'none', messagePage(record, zoneOf(record, found), provisional));
+  return page(
+    ctx,
+    200,
+    `Message ${id}`,
+    'none',
+    messagePage(record, zoneOf(record, found), provisional, ctx.may?.('editor') ?? true),
+  );
 }
 
 async function customers(ctx: RouteContext): Promise<Response> {

@@ -124,6 +124,7 @@ async function pendingView(ctx: RouteContext): Promise<Response> {
     ...(cursor === undefined ? {} : { cursor }),
     ...(result.cursor === undefined ? {} : { nextCursor: result.cursor }),
     ...(cancelled === undefined ? {} : { cancelled }),
+    mayCancel: ctx.may?.('editor') ?? true,
   });
   return page(ctx, 200, 'Pending sends', '/pending', body);
 }

@@ -29,6 +29,11 @@ export interface RouteContext {
   metrics?: MetricsSource;
   /** Who is asking: the signed-in user's subject, or `local:<os user>` on an open local console. */
   actor?: string;
+  /**
+   * Whether the reader holds `role` (a page offers only the buttons its reader may press; the
+   * route's own role check is what refuses). Absent: no sign-in, every button shown.
+   */
+  may?: (role: Role) => boolean;
 }
 
 /** Answers one request. */
