@@ -46,31 +46,41 @@ class RecordingScheduler implements SendScheduler {
   }
 }
 
+/** A fresh table and evaluate dependencies with one `spike` rule counting CaseOpened by problem code. */
+async function spikeWorld(name: string, threshold: NonNullable<Parameters<typeof aRule>[0]>['threshold']) {
+  const tableName = createTestTableName(name);
+  await createJourneyTable(client, tableName);
+  tables.push(tableName);
+  const clock = { now: () => at('2026-11-24T09:00:00Z') };
+  const stores = createDynamoStores({ tableName, client, clock });
+  const scheduler = new RecordingScheduler();
+  const rule = aRule({
+    id: 'spike',
+    on: { source: ['acme.cases'], 'detail-type': ['CaseOpened'] },
+    threshold,
+    to: { email: 'ops@acme.example' },
+    channels: ['email'],
+    template: 'spike',
+  });
+  const deps: EvaluateDeps = {
+    ...stores,
+    suppressions: new DynamoSuppressionStore({ tableName, client }),
+    scheduler,
+    clock,
+    settings: settings(),
+    rules: compileRuleSet([rule]),
+  };
+  return { stores, scheduler, deps };
+}
+
 describe('threshold alerts on DynamoDB Local', () => {
   it('concurrent evaluators, each event delivered three times: every event counted once, ONE alert', async () => {
     // Arrange
-    const tableName = createTestTableName('threshold');
-    await createJourneyTable(client, tableName);
-    tables.push(tableName);
-    const clock = { now: () => at('2026-11-24T09:00:00Z') };
-    const stores = createDynamoStores({ tableName, client, clock });
-    const scheduler = new RecordingScheduler();
-    const rule = aRule({
-      id: 'spike',
-      on: { source: ['acme.cases'], 'detail-type': ['CaseOpened'] },
-      threshold: { count: 5, within: 'PT1H', key: 'detail.problemCode' },
-      to: { email: 'ops@acme.example' },
-      channels: ['email'],
-      template: 'spike',
+    const { stores, scheduler, deps } = await spikeWorld('threshold', {
+      count: 5,
+      within: 'PT1H',
+      key: 'detail.problemCode',
     });
-    const deps: EvaluateDeps = {
-      ...stores,
-      suppressions: new DynamoSuppressionStore({ tableName, client }),
-      scheduler,
-      clock,
-      settings: settings(),
-      rules: compileRuleSet([rule]),
-    };
     const events = Array.from({ length: 8 }, (_, index) =>
       anEvent({
         id: `e${index}`,
@@ -113,27 +123,12 @@ describe('threshold alerts on DynamoDB Local', () => {
   it('reads at most the threshold per event, and the alert carries the exact count', async () => {
     // Arrange: 30 cases of one problem a minute apart, all inside one hour's window; an alert
     // at 3, then again once each 9.5-minute cooldown has passed.
-    const tableName = createTestTableName('threshold-bounded');
-    await createJourneyTable(client, tableName);
-    tables.push(tableName);
-    const clock = { now: () => at('2026-11-24T09:00:00Z') };
-    const stores = createDynamoStores({ tableName, client, clock });
-    const rule = aRule({
-      id: 'spike',
-      on: { source: ['acme.cases'], 'detail-type': ['CaseOpened'] },
-      threshold: { count: 3, within: 'PT1H', key: 'detail.problemCode', cooldown: 'PT9M30S' },
-      to: { email: 'ops@acme.example' },
-      channels: ['email'],
-      template: 'spike',
+    const { stores, deps } = await spikeWorld('threshold-bounded', {
+      count: 3,
+      within: 'PT1H',
+      key: 'detail.problemCode',
+      cooldown: 'PT9M30S',
     });
-    const deps: EvaluateDeps = {
-      ...stores,
-      suppressions: new DynamoSuppressionStore({ tableName, client }),
-      scheduler: new RecordingScheduler(),
-      clock,
-      settings: settings(),
-      rules: compileRuleSet([rule]),
-    };
     const minute = (index: number) => `2026-11-24T08:${String(index).padStart(2, '0')}:00Z`;
     countReads.length = 0;
 
