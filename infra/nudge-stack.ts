@@ -5,6 +5,7 @@ import { OperationsConsole } from './constructs/console.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { JourneyBus } from './constructs/journey-bus.ts';
 import { JourneyTable } from './constructs/journey-table.ts';
+import { OutcomeRelay } from './constructs/outcome-relay.ts';
 import { ProviderSecrets } from './constructs/provider-secrets.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Sender, SendQueue } from './constructs/sending.ts';
@@ -32,6 +33,7 @@ export class NudgeStack extends Stack {
   readonly scheduling: Scheduling;
   readonly ingest: Ingest;
   readonly webhooks: Webhooks;
+  readonly outcomeRelay: OutcomeRelay;
   readonly sender: Sender;
   readonly alarms: Alarms;
   readonly console: OperationsConsole;
@@ -66,11 +68,16 @@ export class NudgeStack extends Stack {
       scheduling: this.scheduling,
       sendQueue: this.sendQueue,
     });
+    this.outcomeRelay = new OutcomeRelay(this, 'OutcomeRelay', {
+      settings,
+      projectFile: props.projectFile,
+      bus: this.bus,
+    });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       settings,
       projectFile: props.projectFile,
       table: this.table,
-      bus: this.bus,
+      outcomeRelay: this.outcomeRelay,
       secrets: this.secrets,
     });
     this.sender = new Sender(this, 'Sending', {
@@ -97,6 +104,7 @@ export class NudgeStack extends Stack {
         Ingest: this.ingest.deadLetters,
         Send: this.sendQueue.deadLetters,
         Scheduler: this.scheduling.deadLetters,
+        OutcomeRelay: this.outcomeRelay.deadLetters,
       },
       alarmTopicArn: settings.alarmTopicArn,
     });
@@ -135,6 +143,11 @@ export class NudgeStack extends Stack {
       this.scheduling.deadLetters.queueUrl,
       'Schedules that could not deliver',
     );
+    output(
+      'OutcomeRelayDeadLetterQueueUrl',
+      this.outcomeRelay.deadLetters.queueUrl,
+      'Webhook outcome events that could not be put on the bus',
+    );
     output('IngestQueueUrl', this.ingest.queue.queueUrl, 'Journey events waiting for evaluate');
     output('SendQueueUrl', this.sendQueue.queue.queueUrl, 'Message ids due for sending');
     output('EvaluateFunctionName', this.ingest.fn.function.functionName, 'evaluate function');
@@ -143,6 +156,7 @@ export class NudgeStack extends Stack {
     output('EvaluateLogGroup', this.ingest.fn.logGroup.logGroupName, 'evaluate function logs');
     output('SendLogGroup', this.sender.fn.logGroup.logGroupName, 'send function logs');
     output('WebhookLogGroup', this.webhooks.fn.logGroup.logGroupName, 'webhook function logs');
+    output('OutcomeRelayFunctionName', this.outcomeRelay.fn.function.functionName, 'outcome-relay function');
     output('ConsoleFunctionName', this.console.fn.function.functionName, 'console function');
     output('ConsoleLogGroup', this.console.fn.logGroup.logGroupName, 'console function logs');
   }

@@ -9,6 +9,7 @@ const EnvironmentSchema = z.object({
   NUDGE_TABLE_NAME: z.string().min(3).optional(),
   NUDGE_EVENT_BUS_NAME: z.string().min(1).optional(),
   NUDGE_SEND_QUEUE_URL: z.url().optional(),
+  NUDGE_OUTCOME_QUEUE_URL: z.url().optional(),
   NUDGE_SEND_QUEUE_ARN: z.string().startsWith('arn:').optional(),
   NUDGE_SCHEDULE_GROUP: z.string().min(1).optional(),
   NUDGE_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:').optional(),

@@ -16,6 +16,7 @@ import {
   type UnsubscribeSecret,
   UnsubscribeSecretSchema,
 } from '../adapters/secrets/provider-secrets.ts';
+import { SqsOutcomeQueue } from '../adapters/sqs/sqs-outcome-queue.ts';
 import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { type ActiveProject, createActiveProject } from '../app/active-project.ts';
@@ -58,6 +59,14 @@ export function outcomePublisher(env: Environment): EventBridgeOutcomePublisher 
     client: new EventBridgeClient({}),
     busName: need(env, 'NUDGE_EVENT_BUS_NAME'),
   });
+}
+
+/**
+ * The webhook's outcome events, queued for the outcome-relay function (which puts them on the bus
+ * 10 per call) instead of one PutEvents call per provider callback.
+ */
+export function queuedOutcomes(env: Environment): SqsOutcomeQueue {
+  return new SqsOutcomeQueue({ client: new SQSClient({}), queueUrl: need(env, 'NUDGE_OUTCOME_QUEUE_URL') });
 }
 
 /**

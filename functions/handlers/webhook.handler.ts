@@ -11,8 +11,8 @@ import {
   activeProject,
   compileVersion,
   dynamoStores,
-  outcomePublisher,
   providerSecrets,
+  queuedOutcomes,
 } from './lambda-wiring.ts';
 import { createWebhookRouter, type WebhookDeps } from './webhook-router.ts';
 
@@ -28,7 +28,7 @@ const stores = dynamoStores(env);
 const deps: WebhookDeps = {
   ...composeWebhook({
     stores,
-    outcomes: outcomePublisher(env),
+    outcomes: queuedOutcomes(env),
     clock: systemClock,
     project: { settings: project.settings, rules: project.rules },
   }),

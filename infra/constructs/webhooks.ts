@@ -2,9 +2,9 @@ import { CfnOutput, Duration, Fn } from 'aws-cdk-lib';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { NudgeSettings } from '../settings.ts';
-import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
+import type { OutcomeRelay } from './outcome-relay.ts';
 import type { ProviderSecrets } from './provider-secrets.ts';
 
 /** The paths webhook-router.ts serves, relative to the base URL. */
@@ -20,7 +20,8 @@ export interface WebhooksProps {
   /** The validated project the functions run (nudge-project.json, written by `writeDeployedProject`). */
   projectFile: string;
   table: JourneyTable;
-  bus: JourneyBus;
+  /** Where the webhook queues its outcome events; the relay puts them on the bus 10 per call. */
+  outcomeRelay: OutcomeRelay;
   secrets: ProviderSecrets;
 }
 
@@ -62,7 +63,7 @@ export class Webhooks extends Construct {
       reservedConcurrentExecutions: settings.webhookReservedConcurrency,
       environment: {
         NUDGE_TABLE_NAME: props.table.table.tableName,
-        NUDGE_EVENT_BUS_NAME: props.bus.busName,
+        ...props.outcomeRelay.environment(),
         NUDGE_TWILIO_SECRET_ARN: props.secrets.twilio.secretArn,
         NUDGE_SENDGRID_SECRET_ARN: props.secrets.sendgrid.secretArn,
         NUDGE_UNSUBSCRIBE_SECRET_ARN: props.secrets.unsubscribe.secretArn,
@@ -72,7 +73,7 @@ export class Webhooks extends Construct {
     const role = this.fn.role;
     props.table.grantJourneyReadWrite(role);
     props.secrets.grantRead(role);
-    props.bus.grantPutEvents(role);
+    props.outcomeRelay.grantQueue(role);
 
     this.url = this.fn.function.addFunctionUrl({
       authType: FunctionUrlAuthType.NONE,

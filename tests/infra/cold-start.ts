@@ -89,6 +89,7 @@ export function fakeValueFor(name: string): string {
   if (name === 'NUDGE_UNSUBSCRIBE_SECRET_ARN')
     return `arn:aws:secretsmanager:eu-north-1:${account}:secret:nudge/dev/unsubscribe-AbC123`;
   if (name === 'NUDGE_SEND_QUEUE_URL') return `https://sqs.eu-north-1.amazonaws.com/${account}/send`;
+  if (name === 'NUDGE_OUTCOME_QUEUE_URL') return `https://sqs.eu-north-1.amazonaws.com/${account}/outcomes`;
   if (name === 'NUDGE_WEBHOOK_BASE_URL') return 'https://abc123.lambda-url.eu-north-1.on.aws/';
   if (name.endsWith('_ARN')) return `arn:aws:sqs:eu-north-1:${account}:${name.toLowerCase()}`;
   return `nudge-test-${name.toLowerCase().replaceAll('_', '-')}`;

@@ -46,9 +46,10 @@ const FUNCTIONS = {
   evaluate: 'IngestEvaluate',
   send: 'SendingSend',
   webhook: 'WebhooksWebhook',
+  'outcome-relay': 'OutcomeRelay',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
-const FUNCTION_NAMES: FunctionName[] = ['evaluate', 'send', 'webhook'];
+const FUNCTION_NAMES: FunctionName[] = ['evaluate', 'send', 'webhook', 'outcome-relay'];
 
 const resource = (type: string, prefix: string) => onlyResource(nudge.template, type, prefix);
 const fn = (name: FunctionName) => resource('AWS::Lambda::Function', `${FUNCTIONS[name]}Function`);
@@ -114,8 +115,8 @@ describe('journey bus and ingest', () => {
 });
 
 describe('queues', () => {
-  it('has exactly the five queues: ingest, send, and three dead-letter queues', () => {
-    expect(Object.keys(nudge.template.findResources('AWS::SQS::Queue'))).toHaveLength(5);
+  it('has exactly the seven queues: ingest, send, outcome relay, and four dead-letter queues', () => {
+    expect(Object.keys(nudge.template.findResources('AWS::SQS::Queue'))).toHaveLength(7);
   });
 
   it('encrypts every queue and refuses non-TLS requests to each', () => {
@@ -131,10 +132,11 @@ describe('queues', () => {
     }
   });
 
-  it('dead-letters ingest and send after 5 receives, kept 14 days', () => {
+  it('dead-letters ingest, send and the outcome relay after 5 receives, kept 14 days', () => {
     for (const [main, dead] of [
       ['IngestQueue9', 'IngestQueueDeadLetters'],
       ['SendQueue4', 'SendQueueQueueDeadLetters'],
+      ['OutcomeRelayQueueD4', 'OutcomeRelayQueueDeadLetters'],
     ] as const) {
       expect(props(queue(main)).RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [queue(dead).id, 'Arn'] },
@@ -148,6 +150,9 @@ describe('queues', () => {
   it('gives each queue six times its consumer timeout as visibility timeout', () => {
     expect(props(queue('IngestQueue9')).VisibilityTimeout).toBe(6 * Number(props(fn('evaluate')).Timeout));
     expect(props(queue('SendQueue4')).VisibilityTimeout).toBe(6 * Number(props(fn('send')).Timeout));
+    expect(props(queue('OutcomeRelayQueueD4')).VisibilityTimeout).toBe(
+      6 * Number(props(fn('outcome-relay')).Timeout),
+    );
   });
 });
 
@@ -168,6 +173,26 @@ describe('sending', () => {
     expect(environmentOf('send').NUDGE_WEBHOOK_BASE_URL).toEqual({ 'Fn::GetAtt': [url.id, 'FunctionUrl'] });
     // …and the webhook does not reference its own URL (that would be a circular dependency).
     expect(environmentOf('webhook').NUDGE_WEBHOOK_BASE_URL).toBeUndefined();
+  });
+});
+
+describe('outcome relay', () => {
+  it("feeds the relay from the webhook's outcome queue in batches, waiting up to 1 s to fill one", () => {
+    nudge.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue('OutcomeRelayQueueD4').id, 'Arn'] },
+      FunctionName: { Ref: fn('outcome-relay').id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+    });
+  });
+
+  it('alarms on the relay dead-letter queue', () => {
+    const alarms = Object.values(nudge.template.findResources('AWS::CloudWatch::Alarm'));
+    const watched = alarms.map((alarm) => JSON.stringify(alarm.Properties?.Dimensions ?? []));
+    expect(watched.some((dimensions) => dimensions.includes(queue('OutcomeRelayQueueDeadLetters').id))).toBe(
+      true,
+    );
   });
 });
 
@@ -325,7 +350,9 @@ describe('functions', () => {
         ...scheduling,
         ...secrets,
       ],
-      webhook: ['NUDGE_TABLE_NAME', 'NUDGE_EVENT_BUS_NAME', ...secrets],
+      // Its outcome events go to the relay's queue, not the bus.
+      webhook: ['NUDGE_TABLE_NAME', 'NUDGE_OUTCOME_QUEUE_URL', ...secrets],
+      'outcome-relay': ['NUDGE_EVENT_BUS_NAME'],
     }[name];
     const nudgeKeys = Object.keys(environment).filter(
       (key) => key.startsWith('NUDGE_') && key !== 'NUDGE_RETENTION_DAYS',
@@ -428,7 +455,8 @@ describe('IAM per function', () => {
     ]);
   });
 
-  it.each(FUNCTION_NAMES)(
+  // The relay reads no table: it only puts queued outcome events on the bus.
+  it.each(FUNCTION_NAMES.filter((name) => name !== 'outcome-relay'))(
     '%s: reads and writes the table with the store’s calls only, never Scan',
     (name) => {
       const actions = actionsOfRole(nudge.template, role(name).id);
@@ -462,19 +490,19 @@ describe('IAM per function', () => {
       }
     }
     expect(Object.fromEntries([...who.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
-      'events:PutEvents': ['send', 'webhook'],
+      'events:PutEvents': ['send', 'outcome-relay'],
       'iam:PassRole': ['evaluate', 'send'],
       'scheduler:CreateSchedule': ['evaluate', 'send'],
       'scheduler:DeleteSchedule': ['evaluate', 'send'],
       'scheduler:UpdateSchedule': ['evaluate', 'send'],
       'secretsmanager:GetSecretValue': ['send', 'webhook'],
-      'sqs:SendMessage': ['evaluate', 'send'],
+      'sqs:SendMessage': ['evaluate', 'send', 'webhook'],
       // The SQS event sources' consumer actions, on each function's own queue.
-      'sqs:ChangeMessageVisibility': ['evaluate', 'send'],
-      'sqs:DeleteMessage': ['evaluate', 'send'],
-      'sqs:GetQueueAttributes': ['evaluate', 'send'],
-      'sqs:GetQueueUrl': ['evaluate', 'send'],
-      'sqs:ReceiveMessage': ['evaluate', 'send'],
+      'sqs:ChangeMessageVisibility': ['evaluate', 'send', 'outcome-relay'],
+      'sqs:DeleteMessage': ['evaluate', 'send', 'outcome-relay'],
+      'sqs:GetQueueAttributes': ['evaluate', 'send', 'outcome-relay'],
+      'sqs:GetQueueUrl': ['evaluate', 'send', 'outcome-relay'],
+      'sqs:ReceiveMessage': ['evaluate', 'send', 'outcome-relay'],
     });
   });
 
@@ -498,7 +526,9 @@ describe('IAM per function', () => {
       if (actions.has('scheduler:CreateSchedule'))
         expect(actions.get('scheduler:CreateSchedule')).toEqual([schedules]);
       if (actions.has('sqs:SendMessage'))
-        expect(actions.get('sqs:SendMessage')).toEqual([arnOf(queue('SendQueue4').id)]);
+        expect(actions.get('sqs:SendMessage')).toEqual([
+          arnOf(queue(name === 'webhook' ? 'OutcomeRelayQueueD4' : 'SendQueue4').id),
+        ]);
       expect(actions.get('logs:PutLogEvents')).toEqual([
         arnOf(resource('AWS::Logs::LogGroup', `${FUNCTIONS[name]}Logs`).id),
       ]);

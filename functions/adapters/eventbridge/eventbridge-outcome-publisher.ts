@@ -148,46 +148,19 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
   }
 
   private prepare(event: OutcomeEvent, index: number): PreparedEntry | FailedOutcome {
-    const ref = refOf(event.detail);
-    const schema: z.ZodType = OUTCOME_SCHEMAS[event.detailType];
-    const parsed = schema.safeParse(event.detail);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(detail)'}: ${i.message}`)
-        .join('; ');
-      return { index, detailType: event.detailType, ref, code: 'InvalidDetail', message: issues };
-    }
-    const time = DateTime.fromISO(event.time, { setZone: true });
-    if (!time.isValid) {
-      return {
-        index,
-        detailType: event.detailType,
-        ref,
-        code: 'InvalidTime',
-        message: `time ${event.time} is not ISO-8601`,
-      };
-    }
-    const detail = JSON.stringify(parsed.data);
-    const size = 14 + utf8Bytes(OUTCOME_SOURCE) + utf8Bytes(event.detailType) + utf8Bytes(detail);
-    if (size > MAX_PUT_BYTES) {
-      return {
-        index,
-        detailType: event.detailType,
-        ref,
-        code: 'EntryTooLarge',
-        message: `${size} bytes > ${MAX_PUT_BYTES}`,
-      };
-    }
+    const checked = checkOutcomeEvent(event);
+    if (!checked.ok)
+      return { index, detailType: event.detailType, ref: refOf(event.detail), ...checked.problem };
     return {
       index,
       detailType: event.detailType,
-      ref,
-      size,
+      ref: refOf(event.detail),
+      size: checked.size,
       entry: {
         Source: OUTCOME_SOURCE,
         DetailType: event.detailType,
-        Detail: detail,
-        Time: time.toJSDate(),
+        Detail: checked.detail,
+        Time: checked.time,
         EventBusName: this.busName,
       },
     };
@@ -219,6 +192,37 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
       pending = retry.map((r) => r.prepared);
     }
   }
+}
+
+/**
+ * Checks an outcome event as PutEvents would take it: its detail against its contract
+ * (`OUTCOME_SCHEMAS`), its time as ISO-8601, its entry size. The relay of queued outcomes
+ * (functions/handlers/outcome-relay-records.ts) checks each queued body with it first, so one bad
+ * body cannot hold back the events of the others in its batch.
+ */
+export function checkOutcomeEvent(
+  event: OutcomeEvent,
+):
+  | { ok: true; detail: string; time: Date; size: number }
+  | { ok: false; problem: { code: 'InvalidDetail' | 'InvalidTime' | 'EntryTooLarge'; message: string } } {
+  const schema: z.ZodType = OUTCOME_SCHEMAS[event.detailType];
+  const parsed = schema.safeParse(event.detail);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(detail)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, problem: { code: 'InvalidDetail', message: issues } };
+  }
+  const time = DateTime.fromISO(event.time, { setZone: true });
+  if (!time.isValid) {
+    return { ok: false, problem: { code: 'InvalidTime', message: `time ${event.time} is not ISO-8601` } };
+  }
+  const detail = JSON.stringify(parsed.data);
+  const size = 14 + utf8Bytes(OUTCOME_SOURCE) + utf8Bytes(event.detailType) + utf8Bytes(detail);
+  if (size > MAX_PUT_BYTES) {
+    return { ok: false, problem: { code: 'EntryTooLarge', message: `${size} bytes > ${MAX_PUT_BYTES}` } };
+  }
+  return { ok: true, detail, time: time.toJSDate(), size };
 }
 
 function batchesOf(entries: PreparedEntry[]): PreparedEntry[][] {
