@@ -51,10 +51,16 @@ export const PRICE_SOURCES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Memory of each function as the stack configures it (infra/constructs/ingest.ts, sending.ts, webhooks.ts). */
-export const FUNCTION_MEMORY_MB = { evaluate: 512, send: 1024, webhook: 512 } as const;
+export const FUNCTION_MEMORY_MB = { evaluate: 512, send: 1024, webhook: 512, relay: 256 } as const;
 
-/** Records per Lambda invocation when the queues are busy: ingest batchSize 10, send SEND_BATCH_SIZE 5. */
-export const FULL_BATCH = { evaluate: 10, send: 5 } as const;
+/** Assumed time of one PutEvents call of the outcome relay (it makes one per 10 queued events). */
+const RELAY_MS_PER_CALL = 20;
+
+/**
+ * Records per Lambda invocation when the queues are busy: ingest batchSize 10, send
+ * SEND_BATCH_SIZE 5, the outcome relay RELAY_BATCH_SIZE 100.
+ */
+export const FULL_BATCH = { evaluate: 10, send: 5, relay: 100 } as const;
 
 /** What one delivered message used, as measured (DynamoDB, EventBridge, callbacks) end to end. */
 export interface MeasuredMessage {
@@ -105,21 +111,28 @@ interface Usage {
  * - EventBridge: the journey event that triggered it (1, paid by whoever publishes it) and the
  *   outcome events Nudge published.
  * - Scheduler: one invocation for a later send (CreateSchedule and its deletion are not billed).
+ * - The outcome relay: every outcome event but the send step's one `MessageSent` is the
+ *   webhook's, queued (SendMessage) and relayed (ReceiveMessage and DeleteMessageBatch per batch,
+ *   one invocation per batch of `relayBatch`, a PutEvents call of ~20 ms per 10 events).
  */
 function usageOf(
   message: MeasuredMessage,
   durations: Durations,
   evaluateBatch: number,
   sendBatch: number,
+  relayBatch: number,
 ): Usage {
   const gb = (mb: number) => mb / 1024;
+  const relayed = Math.max(0, message.outcomeEvents - 1);
+  const relayMs = Math.ceil(relayBatch / 10) * RELAY_MS_PER_CALL;
   return {
-    sqsRequests: 1 + 2 / evaluateBatch + 1 + 2 / sendBatch,
-    lambdaRequests: 1 / evaluateBatch + 1 / sendBatch + message.callbacks,
+    sqsRequests: 1 + 2 / evaluateBatch + 1 + 2 / sendBatch + relayed * (1 + 2 / relayBatch),
+    lambdaRequests: 1 / evaluateBatch + 1 / sendBatch + message.callbacks + relayed / relayBatch,
     gbSeconds:
       (durations.evaluateMs / 1000) * gb(FUNCTION_MEMORY_MB.evaluate) +
       (durations.sendMs / 1000) * gb(FUNCTION_MEMORY_MB.send) +
-      message.callbacks * (durations.webhookMs / 1000) * gb(FUNCTION_MEMORY_MB.webhook),
+      message.callbacks * (durations.webhookMs / 1000) * gb(FUNCTION_MEMORY_MB.webhook) +
+      (relayed / relayBatch) * (relayMs / 1000) * gb(FUNCTION_MEMORY_MB.relay),
     eventBridgeEvents: 1 + message.outcomeEvents,
     schedulerInvocations: message.scheduled ? 1 : 0,
     secretsCalls: (COLD_STARTS_PER_100K * 2 * 3) / 100_000,
@@ -129,11 +142,11 @@ function usageOf(
 /** Markdown: the calls per message and the cost per 100,000 messages, one column per scenario. */
 export function costReport(messages: ReadonlyArray<MeasuredMessage>, durations: Durations): string {
   const scenarios = messages.flatMap((message) => [
-    { message, name: `${message.label}, quiet (batches of 1)`, usage: usageOf(message, durations, 1, 1) },
+    { message, name: `${message.label}, quiet (batches of 1)`, usage: usageOf(message, durations, 1, 1, 1) },
     {
       message,
       name: `${message.label}, busy (batches of ${FULL_BATCH.evaluate} / ${FULL_BATCH.send})`,
-      usage: usageOf(message, durations, FULL_BATCH.evaluate, FULL_BATCH.send),
+      usage: usageOf(message, durations, FULL_BATCH.evaluate, FULL_BATCH.send, FULL_BATCH.relay),
     },
   ]);
   const per100k = 100_000;

@@ -148,6 +148,11 @@ export class NudgeStack extends Stack {
       this.outcomeRelay.deadLetters.queueUrl,
       'Webhook outcome events that could not be put on the bus',
     );
+    output(
+      'OutcomeRelayQueueUrl',
+      this.outcomeRelay.queue.queueUrl,
+      'Webhook outcome events waiting for the relay',
+    );
     output('IngestQueueUrl', this.ingest.queue.queueUrl, 'Journey events waiting for evaluate');
     output('SendQueueUrl', this.sendQueue.queue.queueUrl, 'Message ids due for sending');
     output('EvaluateFunctionName', this.ingest.fn.function.functionName, 'evaluate function');

@@ -271,6 +271,7 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
     const work: Partial<Profile['work']> = {};
     const outcomes: Partial<Record<Work, number>> = {};
     const callbacks: Partial<Record<Work, number>> = {};
+    const sentOutcomes: Partial<Record<Work, number>> = {};
     let thresholdEntryBytes = Number.NaN;
     // Warm-up: table, caches, JIT; not counted.
     await inBatches(10, (i) =>
@@ -286,6 +287,7 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
       await runtime.settle();
       recorder.reset();
       const before = { outcomes: runtime.outcomes().length, webhooks: webhooks() };
+      const sentBefore = runtime.outcomes().filter((o) => o['detail-type'] === 'MessageSent').length;
       await phase.run(runtime);
       await runtime.settle();
       work[phase.work] = {
@@ -294,6 +296,9 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
         accesses: recorder.accesses(phase.count),
       };
       outcomes[phase.work] = (runtime.outcomes().length - before.outcomes) / phase.count;
+      sentOutcomes[phase.work] =
+        (runtime.outcomes().filter((o) => o['detail-type'] === 'MessageSent').length - sentBefore) /
+        phase.count;
       callbacks[phase.work] = (webhooks() - before.webhooks) / phase.count;
       if (phase.work === 'threshold') {
         const sizes = [...(recorder.putSizes().get('table:THRESHOLD') ?? [])].sort((a, b) => a - b);
@@ -306,6 +311,7 @@ export async function measureProfile(size: PassSize, progress: (line: string) =>
       measuredAt: new Date().toISOString(),
       work,
       outcomeEvents: outcomes,
+      sentOutcomeEvents: sentOutcomes,
       callbacks,
       thresholdEntryBytes,
     });

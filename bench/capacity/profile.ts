@@ -49,6 +49,11 @@ export const ProfileSchema = z.object({
   ),
   /** Outcome events Nudge published per unit of work. */
   outcomeEvents: z.record(z.enum(WORK), z.number().nonnegative()),
+  /**
+   * Of those, the send step's (`MessageSent`): put on the bus once per SQS batch of sends. Every
+   * other outcome is the webhook's, queued and relayed 10 per call (functions/handlers/outcome-relay-records.ts).
+   */
+  sentOutcomeEvents: z.record(z.enum(WORK), z.number().nonnegative()),
   /** Webhook invocations per unit of work: provider status callbacks, and the inbound message of a reply. */
   callbacks: z.record(z.enum(WORK), z.number().nonnegative()),
   /** Bytes of one threshold entry item as stored (the COUNT reads this many per entry). */

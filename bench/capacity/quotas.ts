@@ -5,6 +5,7 @@
  */
 
 import { DEFAULT_SENDER_MPS } from '../../functions/core/messages/sender-rate.ts';
+import { RELAY_BATCH_SIZE } from '../../infra/constructs/outcome-relay.ts';
 import { LIMITS, type Limit } from './limits.ts';
 import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
 import type { Profile } from './profile.ts';
@@ -22,11 +23,13 @@ function released(traffic: Traffic): number {
 /** EventBridge: PutEvents calls (outcomes and the publishers' journey events) and rule invocations. */
 export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
   const outcomes = perSecond(traffic, profile.outcomeEvents);
-  const outcomeCalls = outcomes / traffic.outcomeEventsPerCall;
+  const { sent, relayed } = outcomeRates(traffic, profile);
+  const perSendCall = Math.min(LIMITS.putEventsEntries.value, traffic.sendBatchSize);
+  const outcomeCalls = sent / perSendCall + relayed / LIMITS.putEventsEntries.value;
   const journeyEvents =
     traffic.messagesPerSecond + workRates(traffic).cancel + traffic.thresholdEventsPerSecond;
   const journeyCalls = journeyEvents / traffic.journeyEventsPerCall;
-  const batched = outcomes / LIMITS.putEventsEntries.value + journeyEvents / LIMITS.putEventsEntries.value;
+  const batched = outcomeCalls + journeyEvents / LIMITS.putEventsEntries.value;
   return [
     row({
       group: 'AWS quota',
@@ -34,8 +37,8 @@ export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
       name: 'EventBridge PutEvents calls',
       load: outcomeCalls + journeyCalls,
       limit: LIMITS.putEventsTps,
-      basis: `${fmt(outcomes)} outcome events/s in calls of ${traffic.outcomeEventsPerCall} + ${fmt(journeyEvents)} journey events/s in calls of ${traffic.journeyEventsPerCall}`,
-      fix: `batch outcome events 10 per PutEvents (and ask publishers to): ${fmt(batched)} calls/s`,
+      basis: `${fmt(outcomes)} outcome events/s (send step ${fmt(sent)} in calls of ${perSendCall}, one per SQS batch; webhook ${fmt(relayed)} relayed in calls of ${LIMITS.putEventsEntries.value}) + ${fmt(journeyEvents)} journey events/s in publishers' calls of ${traffic.journeyEventsPerCall}`,
+      fix: `Nudge's own calls are ${fmt(outcomeCalls)}/s; publishers batch their journey events 10 per PutEvents call (${fmt(batched)} calls/s in all), or request a PutEvents quota of ≥ ${fmt((outcomeCalls + journeyCalls) / MARK_ABOVE)}/s (adjustable)`,
     }),
     row({
       group: 'AWS quota',
@@ -110,6 +113,12 @@ export function schedulerRows(traffic: Traffic): Row[] {
  * Send invocations busy at once: a batch's records are sent in parallel
  * (functions/handlers/sqs-batch.ts), so an invocation of `sendBatchSize` lasts about one send.
  */
+/** Outcome events a second: the send step's (`MessageSent`) and the webhook's (relayed). */
+function outcomeRates(traffic: Traffic, profile: Profile): { sent: number; relayed: number } {
+  const sent = perSecond(traffic, profile.sentOutcomeEvents);
+  return { sent, relayed: perSecond(traffic, profile.outcomeEvents) - sent };
+}
+
 function sendExecutions(traffic: Traffic, sendRate: number): number {
   return (sendRate * (traffic.sendMs / 1_000)) / traffic.sendBatchSize;
 }
@@ -125,7 +134,8 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
   const send = sendExecutions(traffic, sendRate);
   const callbacks = perSecond(traffic, profile.callbacks);
   const webhook = callbacks * (traffic.webhookMs / 1_000);
-  const total = evaluate + send + webhook;
+  const relay = (outcomeRates(traffic, profile).relayed / RELAY_BATCH_SIZE) * (traffic.relayMs / 1_000);
+  const total = evaluate + send + webhook + relay;
   const burstRate = released(traffic) / traffic.windowReleaseSeconds;
   const burstSend = burstRate * (traffic.sendMs / 1_000);
   const sendSetting: Limit = {
@@ -144,7 +154,7 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       name: 'Lambda concurrent executions (account)',
       load: total,
       limit: LIMITS.lambdaConcurrency,
-      basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} (÷ batch ${traffic.sendBatchSize}) + webhook ${fmt(webhook)} (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs} ms assumed)`,
+      basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} (÷ batch ${traffic.sendBatchSize}) + webhook ${fmt(webhook)} + outcome relay ${fmt(relay)} (÷ batch ${RELAY_BATCH_SIZE}) (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs}/${traffic.relayMs} ms assumed)`,
       fix: `request a concurrency quota of ≥ ${fmt(total / MARK_ABOVE)}`,
     }),
     row({

@@ -58,10 +58,10 @@ const TrafficSchema = z
     evaluateMs: z.number().positive(),
     sendMs: z.number().positive(),
     webhookMs: z.number().positive(),
+    /** The outcome relay's duration per invocation (a batch of queued bodies, PutEvents calls of 10). */
+    relayMs: z.number().positive(),
     /** Cold starts per 100,000 messages, each reading the three secrets once. */
     coldStartsPer100k: z.number().min(0),
-    /** Outcome events per PutEvents call (today each outcome is its own call: 1). */
-    outcomeEventsPerCall: z.number().int().min(1).max(10),
     /** Journey events per PutEvents call by the company's publishers (same account quota). */
     journeyEventsPerCall: z.number().int().min(1).max(10),
     /** Send function: SQS event source maxConcurrency (infra setting sendConcurrency, 2–1000) and batch size. */
@@ -98,8 +98,8 @@ export const DEFAULT_TRAFFIC: Traffic = {
   evaluateMs: 50,
   sendMs: 350,
   webhookMs: 30,
+  relayMs: 200,
   coldStartsPer100k: 100,
-  outcomeEventsPerCall: 1,
   journeyEventsPerCall: 1,
   // What the stack deploys by default (infra/send-sizing.ts), read from the code.
   sendMaxConcurrency: DEFAULT_SEND_CONCURRENCY,

@@ -16,7 +16,7 @@ const RELAY_TIMEOUT = Duration.seconds(30);
  * a larger batch only means fewer invocations. With `maxBatchingWindow` the event source waits up
  * to that long to fill a batch (Lambda developer guide, "Batching behavior" for SQS).
  */
-const RELAY_BATCH_SIZE = 100;
+export const RELAY_BATCH_SIZE = 100;
 const RELAY_BATCHING_WINDOW = Duration.seconds(1);
 
 /** Props of {@link OutcomeRelay}. */

@@ -33,7 +33,6 @@ const TRAFFIC: Traffic = {
   evaluateMs: 50,
   sendMs: 350,
   webhookMs: 30,
-  outcomeEventsPerCall: 1,
   journeyEventsPerCall: 1,
 };
 
@@ -78,6 +77,8 @@ const PROFILE: Profile = {
     },
   },
   outcomeEvents: { sms: 2, email: 2, reminder: 2, cancel: 1, reply: 1, threshold: 0 },
+  // Of those, the send step's MessageSent: one per message sent.
+  sentOutcomeEvents: { sms: 1, email: 1, reminder: 1, cancel: 0, reply: 0, threshold: 0 },
   callbacks: { sms: 2, email: 1, reminder: 2, cancel: 0, reply: 1, threshold: 0 },
   thresholdEntryBytes: 205,
 };
@@ -135,11 +136,13 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
   });
 
   it('adds up PutEvents calls, Lambda concurrency, Scheduler and Twilio load', () => {
-    // Outcomes 60×2 + 40×2 + 6×1 = 206, journey events 100 + 5 = 105, one per call → 311 calls/s.
-    expect(find(rows, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(311, 6);
+    // Outcomes 60×2 + 40×2 + 6×1 = 206: the send step's 60 + 40 = 100 in calls of 5 (its SQS
+    // batch) = 20, the webhook's 106 relayed in calls of 10 = 10.6; journey events 100 + 5 = 105,
+    // one per call → 135.6 calls/s.
+    expect(find(rows, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(135.6, 6);
     // evaluate 105 × 0.05 = 5.25; send 100 × 0.35 ÷ batch 5 = 7 (a batch is sent in parallel);
-    // webhook (120 + 40 + 6) × 0.03 = 4.98.
-    expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(17.23, 6);
+    // webhook (120 + 40 + 6) × 0.03 = 4.98; relay 106 ÷ batch 100 × 0.2 s = 0.212.
+    expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(17.442, 6);
     // Held: 100/s × 3,600 s × 0.01 h × 0.5 = 1,800 messages over 10 s = 180 invocations/s.
     expect(find(rows, 'window opening', 'Scheduler invocations').load).toBeCloseTo(180, 6);
     expect(find(rows, 'held hours', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
@@ -164,8 +167,10 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     expect(find(reminders, 'sustained', 'Scheduler invocations').load).toBeCloseTo(45, 6);
     // 150 segments/s over the 2 senders: 75 each.
     expect(find(reminders, 'sustained', 'Twilio segments per sender (rate guard)').load).toBeCloseTo(75, 6);
-    // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5; journey events 100 + 5 + 5 = 110.
-    expect(find(reminders, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(322.5, 6);
+    // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5, of which the send step's
+    // 30 + 20 + 50 = 100 in calls of 5 = 20 and the webhook's 112.5 in calls of 10 = 11.25;
+    // journey events 100 + 5 + 5 = 110 → 141.25.
+    expect(find(reminders, 'sustained', 'EventBridge PutEvents calls').load).toBeCloseTo(141.25, 6);
     // In flight at the send function: (30 + 45) SMS + 20 emails = 95 sends/s × 0.35 s = 33.25
     // messages, in batches of 5 sent in parallel: 6.65 invocations.
     expect(
@@ -173,7 +178,7 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     ).toBeCloseTo(6.65, 6);
     // evaluate: (100 journey events + 5 closing events + 5 threshold events) × 0.05 s = 5.5.
     expect(find(reminders, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(
-      5.5 + 6.65 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03,
+      5.5 + 6.65 + (30 * 2 + 20 * 1 + 50 * 2 + 7.5 * 1) * 0.03 + (112.5 / 100) * 0.2,
       6,
     );
   });
