@@ -6,7 +6,7 @@
  */
 import { ALERT_COUNT_LIMIT } from '../../functions/core/planning/threshold.ts';
 import { LIMITS, type Limit } from './limits.ts';
-import { hottestShare, type KeyFunctions } from './partitions.ts';
+import { hottestLoad, hottestShare, type KeyFunctions } from './partitions.ts';
 import { type Access, type Profile, type Target, WORK, type Work } from './profile.ts';
 import type { Traffic } from './traffic.ts';
 
@@ -140,16 +140,17 @@ export function partitionRows(traffic: Traffic, profile: Profile, keys: KeyFunct
   const rows: Row[] = [];
   for (const { target, op, windowCount, entries } of accessGroups(profile)) {
     const limit = op === 'write' ? LIMITS.dynamoPartitionWrites : LIMITS.dynamoPartitionReads;
-    let load = 0;
+    const loads: Array<{ work: Work; rate: number; units: number }> = [];
     const parts: string[] = [];
     for (const { work, access } of entries) {
       const rate = rates[work];
       if (rate <= 0 || access.units <= 0) continue;
       const units = windowCount ? windowCountUnits(traffic, profile) * access.calls : access.units;
       const share = hottestShare(keys, target, work, rate);
-      load += rate * share * units;
-      parts.push(`${work} ${fmt(rate)}/s × ${fmt(units)} u × hottest ${fmt(share * 100)} %`);
+      loads.push({ work, rate, units });
+      parts.push(`${work} ${fmt(rate)}/s × ${fmt(units)} u (its hottest ${fmt(share * 100)} %)`);
     }
+    const load = hottestLoad(keys, target, loads);
     if (load === 0) continue;
     rows.push(
       row({
@@ -158,7 +159,7 @@ export function partitionRows(traffic: Traffic, profile: Profile, keys: KeyFunct
         name: `${target} ${op}s${windowCount ? ' (COUNT, bounded by the threshold)' : ''}`,
         load,
         limit,
-        basis: parts.join(' + '),
+        basis: `busiest partition of ${parts.join(' + ')}, added per key`,
         fix: partitionFix(target, op, windowCount, load, limit.value),
       }),
     );

@@ -17,7 +17,7 @@ import {
 } from '../../functions/adapters/dynamodb/journey-items.ts';
 import { INDEXES } from '../../functions/adapters/dynamodb/table-design.ts';
 import { thresholdAlertKey } from '../../functions/core/planning/threshold.ts';
-import type { Target, Work } from './profile.ts';
+import { type Target, WORK, type Work } from './profile.ts';
 
 /** One synthetic unit of work: what the key functions are called with. */
 interface SyntheticItem {
@@ -79,18 +79,20 @@ const SECOND_START = Date.parse('2026-11-24T09:00:00.000Z');
  * correlation key (the default: 10,000 a second are 10,000 different customers), one rule per
  * kind, one hot threshold key.
  */
-function syntheticSecond(count: number): SyntheticItem[] {
+function syntheticSecond(count: number, work: Work): SyntheticItem[] {
   return Array.from({ length: count }, (_, sequence) => ({
     sequence,
-    messageId: `m-${sequence}`,
-    customerId: `c-${sequence}`,
+    // Each kind of work its own messages and customers (an SMS and an email of the same second
+    // are different messages); every kind on the one rule, the worst case for per-rule keys.
+    messageId: `${work}-m-${sequence}`,
+    customerId: `${work}-c-${sequence}`,
     ruleId: 'rule',
-    dedupeKey: `d-${sequence}`,
-    correlationKey: `rule#k-${sequence}`,
+    dedupeKey: `${work}-d-${sequence}`,
+    correlationKey: `rule#${work}-k-${sequence}`,
     at: new Date(SECOND_START + Math.floor((sequence * 1000) / count)).toISOString(),
-    phone: `+4670${String(sequence).padStart(7, '0')}`,
-    email: `c${sequence}@example.se`,
-    replyId: `SM${sequence}`,
+    phone: `+467${WORK.indexOf(work)}${String(sequence).padStart(7, '0')}`,
+    email: `${work}-c${sequence}@example.se`,
+    replyId: `SM${work}${sequence}`,
     thresholdCounter: 'spike#HOT',
   }));
 }
@@ -105,14 +107,45 @@ const MAX_SAMPLE = 20_000;
  * only matters for rows far below their limit).
  */
 export function hottestShare(keys: KeyFunctions, target: Target, work: Work, rate: number): number {
+  const counts = keyCounts(keys, target, work, rate);
+  const hottest = Math.max(0, ...counts.keys.values());
+  return hottest / counts.sampled;
+}
+
+/**
+ * The load on the busiest partition of `target` when several kinds of work use it at once: each
+ * kind's synthetic second (`rate` items, `units` each) is spread over the keys the key function
+ * gives, the loads are added per key, and the largest sum is returned. Adding each kind's own
+ * busiest share instead would assume every kind's busiest partition is the same one.
+ */
+export function hottestLoad(
+  keys: KeyFunctions,
+  target: Target,
+  parts: ReadonlyArray<{ work: Work; rate: number; units: number }>,
+): number {
+  const load = new Map<string, number>();
+  for (const { work, rate, units } of parts) {
+    const counts = keyCounts(keys, target, work, rate);
+    for (const [key, count] of counts.keys) {
+      load.set(key, (load.get(key) ?? 0) + (count / counts.sampled) * rate * units);
+    }
+  }
+  return Math.max(0, ...load.values());
+}
+
+function keyCounts(
+  keys: KeyFunctions,
+  target: Target,
+  work: Work,
+  rate: number,
+): { keys: Map<string, number>; sampled: number } {
   const keyOf = keys[target];
   if (keyOf === undefined) throw new Error(`capacity: no key function for ${target}`);
-  const sample = syntheticSecond(Math.max(1, Math.min(MAX_SAMPLE, Math.ceil(rate))));
+  const sample = syntheticSecond(Math.max(1, Math.min(MAX_SAMPLE, Math.ceil(rate))), work);
   const counts = new Map<string, number>();
   for (const item of sample) {
     const key = keyOf(item, work);
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const hottest = Math.max(0, ...counts.values());
-  return hottest / sample.length;
+  return { keys: counts, sampled: sample.length };
 }
