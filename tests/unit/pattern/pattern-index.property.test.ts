@@ -471,3 +471,116 @@ describe('compilePatternIndex with non-exact conditions indexed', () => {
     },
   );
 });
+
+/*
+ * Journey-shaped rule sets: `source` and `detail-type` exact in most rules, with a few catch-alls
+ * (prefix, suffix, anything-but, exists, equals-ignore-case on `source`) and numeric conditions on
+ * `detail.amount`. Small rule sets leave few operator values on a routed edge (tested one by one),
+ * larger ones many (a value router): both ways of routing meet the same events.
+ */
+const SOURCES = ['acme.orders', 'acme.claims', 'acme.', 'other.orders', 'ACME.orders', ''] as const;
+const DETAIL_TYPES = ['OrderPaid', 'OrderPlaced', 'Order', 'ClaimOpened'] as const;
+
+const sourceMatcherArb: fc.Arbitrary<MatchValue> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...SOURCES) },
+  fc.record({ prefix: fc.constantFrom('acme.', 'acme.o', 'other', '', 'ACME') }),
+  fc.record({ suffix: fc.constantFrom('.orders', 'claims', '') }),
+  fc.record({
+    'anything-but': fc.oneof(fc.constantFrom(...SOURCES), fc.record({ prefix: fc.constant('acme.') })),
+  }),
+  fc.record({ 'equals-ignore-case': fc.constantFrom('ACME.ORDERS', 'acme.claims') }),
+  fc.record({ prefix: fc.record({ 'equals-ignore-case': fc.constantFrom('ACME.', 'Other') }) }),
+  fc.record({ exists: fc.boolean() }),
+  fc.record({ wildcard: fc.constantFrom('acme.*', '*.orders', 'acme.*s') }),
+);
+
+const detailTypeMatcherArb: fc.Arbitrary<MatchValue> = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...DETAIL_TYPES) },
+  fc.record({ prefix: fc.constantFrom('Order', 'Claim') }),
+  fc.record({ 'anything-but': fc.constantFrom(...DETAIL_TYPES) }),
+);
+
+const amountMatcherArb: fc.Arbitrary<MatchValue> = fc.oneof(
+  fc.record({ numeric: fc.constantFrom(['>', 4990], ['>=', 0, '<', 100], ['=', 50], ['<=', -1]) }),
+  fc.constantFrom(50, 5000),
+  fc.record({ exists: fc.boolean() }),
+);
+
+const journeyPatternArb: fc.Arbitrary<EventPattern> = fc
+  .record(
+    {
+      source: fc.array(sourceMatcherArb, { minLength: 1, maxLength: 3 }),
+      'detail-type': fc.array(detailTypeMatcherArb, { minLength: 1, maxLength: 2 }),
+      detail: fc.record({ amount: fc.array(amountMatcherArb, { minLength: 1, maxLength: 2 }) }),
+      either: fc.array(fc.array(detailTypeMatcherArb, { minLength: 1, maxLength: 2 }), {
+        minLength: 2,
+        maxLength: 2,
+      }),
+    },
+    { requiredKeys: ['source'] },
+  )
+  .map(({ either, ...fields }): EventPattern => {
+    if (either === undefined) return fields;
+    const { 'detail-type': _dropped, ...rest } = fields;
+    return { ...rest, $or: either.map((types) => ({ 'detail-type': types })) };
+  })
+  .filter(isValidPattern);
+
+const journeyValueArb = <T>(values: ReadonlyArray<T>) =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...values) },
+    fc.array(fc.constantFrom(...values), { maxLength: 2 }),
+    fc.constantFrom(5, null, true),
+  );
+
+const journeyEventArb = fc.record(
+  {
+    source: journeyValueArb(SOURCES),
+    'detail-type': journeyValueArb(DETAIL_TYPES),
+    detail: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record(
+          { amount: journeyValueArb([0, 50, 99.5, 4991, 5000, -1, '50']) },
+          { requiredKeys: [] },
+        ),
+      },
+      fc.array(fc.record({ amount: fc.constantFrom(50, 5000) }), { maxLength: 2 }),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+describe('compilePatternIndex on journey-shaped rule sets', () => {
+  it('agrees with matchesPattern with few and many operator values on source', () => {
+    // Arrange
+    let matches = 0;
+    let misses = 0;
+    const property = fc.property(
+      fc.array(journeyPatternArb, { minLength: 1, maxLength: 30 }),
+      fc.array(journeyEventArb, { minLength: 1, maxLength: 4 }),
+      (patterns, events) => {
+        const index = compilePatternIndex(
+          patterns.map((pattern, position) => ({ pattern, value: position })),
+        );
+        for (const event of events) {
+          // Act
+          const indexed = index.match(event);
+
+          // Assert
+          const expected = patterns.flatMap((pattern, position) =>
+            matchesPattern(pattern, event) ? [position] : [],
+          );
+          expect(indexed).toEqual(expected);
+          matches += expected.length;
+          misses += patterns.length - expected.length;
+        }
+      },
+    );
+
+    fc.assert(property, { numRuns: 800 });
+
+    expect(matches).toBeGreaterThan(500);
+    expect(misses).toBeGreaterThan(500);
+  });
+});
