@@ -32,8 +32,14 @@ export interface ProviderStepDeps extends Pick<Stores, 'messages' | 'profiles' |
   channels: Readonly<Record<Channel, ChannelSender>>;
   /** Where MessageSent / MessageFailed go (the journey bus); optional for the simulator. */
   outcomes?: OutcomePublisher;
-  /** Provider attempts before a retryable failure becomes `failed`. */
+  /** Provider attempts before a retryable failure becomes `failed` (rate limits not counted). */
   maxAttempts?: number;
+  /**
+   * Rate-limited answers (a provider's 429, the sender rate guard) a message may wait out before
+   * it fails: they do not use up `maxAttempts`, since nothing is wrong with the message or the
+   * provider, but a message is not kept waiting for ever. Default 30 (about an hour of waits).
+   */
+  maxRateLimitedRetries?: number;
   /** Backoff base for retryable failures (doubles each attempt, with jitter). */
   backoffBaseMs?: number;
   /** Jitter source in [0, 1); injected so tests and the simulator stay deterministic. */
@@ -180,6 +186,15 @@ async function accepted(
   };
 }
 
+/** The receipt code of a provider's rate limit (HTTP 429) and of the sender rate guard. */
+const RATE_LIMITED = 'rate-limited';
+
+function isRateLimitedRetry(step: StatusChange): boolean {
+  return (
+    step.status === 'scheduled' && step.reason === 'retry' && (step.detail?.startsWith(`${RATE_LIMITED}:`) ?? false)
+  );
+}
+
 /** The provider refused or did not answer: record an opt-out it reported, then retry or fail. */
 async function refused(
   sending: ClaimedSend,
@@ -198,9 +213,20 @@ async function refused(
   const releaseCap = !answerLost && operations === undefined;
   if (receipt.optedOut === true) await recordOptOut(sending, decision, receipt.code, deps);
   const maxAttempts = deps.maxAttempts ?? 5;
-  if (receipt.retryable && record.attempts < maxAttempts) {
+  const rateLimited = receipt.code === RATE_LIMITED;
+  // Earlier rate-limited waits, from the record's own history: each left a `retry` step whose
+  // detail starts with the code. The rest of the attempts (this one included) count.
+  const earlierRateLimits = record.history.filter(isRateLimitedRetry).length;
+  const counted = record.attempts - earlierRateLimits;
+  const mayRetry = rateLimited
+    ? earlierRateLimits < (deps.maxRateLimitedRetries ?? 30)
+    : counted < maxAttempts;
+  if (receipt.retryable && mayRetry) {
     const base = deps.backoffBaseMs ?? 2_000;
-    const backoff = base * 2 ** (record.attempts - 1) * (0.5 + (deps.random ?? Math.random)());
+    // A rate limit waits its Retry-After or a short backoff that stops growing at 2^6 × base;
+    // a failure backs off by the attempts it used.
+    const exponent = rateLimited ? Math.min(earlierRateLimits, 6) : counted - 1;
+    const backoff = base * 2 ** exponent * (0.5 + (deps.random ?? Math.random)());
     const until = now.plus({ milliseconds: Math.max(receipt.retryAfterMs ?? 0, backoff) });
     const detail = `${receipt.code}: ${receipt.detail}`;
     const retrying: SendOutcome = { kind: 'retrying', messageId, until: isoOf(until) };

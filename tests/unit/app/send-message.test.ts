@@ -272,3 +272,97 @@ describe('sendMessage: per-address suppressions', () => {
     ]);
   });
 });
+
+describe('sendMessage: rate limits', () => {
+  /** A channel that answers the first `refusals` sends with `refusal`, then accepts; counts every call. */
+  function answering(refusals: number, refusal: SendReceipt): ChannelSender & { calls: number } {
+    const channel = {
+      calls: 0,
+      async send(): Promise<SendReceipt> {
+        channel.calls += 1;
+        return channel.calls <= refusals ? refusal : { ok: true, providerId: `SM${channel.calls}` };
+      },
+    };
+    return channel;
+  }
+
+  /** Sends until the message is no longer retried, moving the clock to each retry's time. */
+  async function sendUntilSettled(channel: ChannelSender): Promise<{ outcome: unknown; waits: number[] }> {
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile());
+    await stores.messages.createMessage(
+      aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }),
+    );
+    let now = NOW;
+    const waits: number[] = [];
+    const deps: SendDeps = {
+      ...depsWith(stores, new RecordingScheduler(), new CountingChannel()),
+      channels: { sms: channel, email: channel },
+      clock: { now: () => now },
+    };
+    // Bounded: a message retried for ever is a failure of its own, not a hung test.
+    for (let round = 0; round < 100; round++) {
+      const outcome = await sendMessage('m-1', deps);
+      if (outcome.kind !== 'retrying') return { outcome, waits };
+      const until = at(outcome.until);
+      waits.push(until.toMillis() - now.toMillis());
+      now = until;
+    }
+    throw new Error('still retrying after 100 sends');
+  }
+
+  const rateLimited: SendReceipt = {
+    ok: false,
+    retryable: true,
+    code: 'rate-limited',
+    detail: 'HTTP 429',
+    retryAfterMs: 1_000,
+  };
+
+  it('waits out more rate-limited answers than the message has attempts, and sends', async () => {
+    // Arrange: 8 rate limits, more than the 5 attempts a failing provider gets.
+    const channel = answering(8, rateLimited);
+
+    // Act
+    const { outcome, waits } = await sendUntilSettled(channel);
+
+    // Assert
+    expect(outcome).toMatchObject({ kind: 'sent' });
+    expect(channel.calls).toBe(9);
+    // Backoff from 2 s doubling (jitter 0.5 → ×1), never shorter than Retry-After, capped at 2^6.
+    expect(waits).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 128_000]);
+  });
+
+  it('a failing provider still gets 5 attempts; the rate limits before them did not use any', async () => {
+    // Arrange: 3 rate limits, then a provider that fails for good.
+    let calls = 0;
+    const channel: ChannelSender = {
+      async send(): Promise<SendReceipt> {
+        calls += 1;
+        return calls <= 3
+          ? rateLimited
+          : { ok: false, retryable: true, code: 'provider-error', detail: 'HTTP 500' };
+      },
+    };
+
+    // Act
+    const { outcome } = await sendUntilSettled(channel);
+
+    // Assert
+    expect(outcome).toMatchObject({ kind: 'failed', reason: 'retries-exhausted' });
+    expect(calls).toBe(3 + 5);
+  });
+
+  it('gives up after 30 rate-limited waits', async () => {
+    // Arrange
+    const channel = answering(Number.POSITIVE_INFINITY, rateLimited);
+
+    // Act
+    const { outcome, waits } = await sendUntilSettled(channel);
+
+    // Assert
+    expect(outcome).toMatchObject({ kind: 'failed', reason: 'retries-exhausted' });
+    expect(waits).toHaveLength(30);
+    expect(channel.calls).toBe(31);
+  });
+});
