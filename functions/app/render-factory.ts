@@ -57,36 +57,57 @@ export function alertData(snapshot: ThresholdSnapshot) {
   };
 }
 
+/**
+ * Renders `rule`'s template over template data already built ({@link templateData}): what
+ * {@link catalogRenderer}'s render function does, for a caller that needs the data itself too.
+ */
+export function renderTemplateData(
+  catalog: TemplateCatalog,
+  settings: EngineSettings,
+  rule: Rule,
+  data: ReturnType<typeof templateData>,
+  ...[channel, locale, timeZone]: Parameters<RenderFn>
+): ReturnType<RenderFn> {
+  const result = renderMessage(catalog, {
+    template: rule.template,
+    channel,
+    locale,
+    // A rule in one language (`locale: sv`) falls back to it, not to the configured default.
+    defaultLocale: rule.locale ?? settings.defaults.locale,
+    timeZone,
+    data,
+  });
+  if (!result.ok) return { ok: false, detail: result.detail };
+  if (result.channel === 'sms') {
+    return {
+      ok: true,
+      locale: result.locale,
+      message: {
+        channel: 'sms',
+        text: result.text,
+        encoding: result.encoding,
+        segments: result.segments,
+      },
+    };
+  }
+  return {
+    ok: true,
+    locale: result.locale,
+    message: { channel: 'email', subject: result.subject, text: result.text, html: result.html },
+  };
+}
+
 /** A render factory over a template catalog, for the send step. */
 export function catalogRenderer(catalog: TemplateCatalog, settings: EngineSettings) {
   return (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined): RenderFn =>
-    (channel, locale, timeZone) => {
-      const result = renderMessage(catalog, {
-        template: rule.template,
+    (channel, locale, timeZone) =>
+      renderTemplateData(
+        catalog,
+        settings,
+        rule,
+        templateData(record, rule, profile),
         channel,
         locale,
-        // A rule in one language (`locale: sv`) falls back to it, not to the configured default.
-        defaultLocale: rule.locale ?? settings.defaults.locale,
         timeZone,
-        data: templateData(record, rule, profile),
-      });
-      if (!result.ok) return { ok: false, detail: result.detail };
-      if (result.channel === 'sms') {
-        return {
-          ok: true,
-          locale: result.locale,
-          message: {
-            channel: 'sms',
-            text: result.text,
-            encoding: result.encoding,
-            segments: result.segments,
-          },
-        };
-      }
-      return {
-        ok: true,
-        locale: result.locale,
-        message: { channel: 'email', subject: result.subject, text: result.text, html: result.html },
-      };
-    };
+      );
 }

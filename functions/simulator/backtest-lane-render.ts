@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../app/message-record.ts';
-import { catalogRenderer, templateData } from '../app/render-factory.ts';
+import { renderTemplateData, templateData } from '../app/render-factory.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
@@ -53,23 +53,26 @@ export class RenderCache {
   }
 }
 
+/** Short names of cache scopes (hashes of template files and defaults): every key carries one. */
+const scopes = new Map<string, string>();
+
 /** A side's renderer: its catalog, settings and template files (their hash scopes the cache). */
 export class SideRenderer {
-  private readonly factory;
   private readonly scope: string;
   private readonly variables = new Map<string, Segments | undefined>();
 
   constructor(
     private readonly catalog: TemplateCatalog,
-    settings: EngineSettings,
+    private readonly settings: EngineSettings,
     files: Readonly<Record<string, string>>,
     private readonly cache: RenderCache,
   ) {
-    this.factory = catalogRenderer(catalog, settings);
     const sorted = Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1));
-    this.scope = createHash('sha256')
+    const hash = createHash('sha256')
       .update(JSON.stringify([sorted, settings.defaults]))
       .digest('hex');
+    this.scope = scopes.get(hash) ?? `s${scopes.size}`;
+    scopes.set(hash, this.scope);
   }
 
   /** The variables every locale of a template reads on a channel (undefined: not statically known). */
@@ -102,15 +105,15 @@ export class SideRenderer {
     zone: string,
   ): RenderOutcome {
     const segments = this.segmentsOf(rule.template, channel);
-    const render = () => this.factory(record, rule, profile)(channel, locale, zone);
-    if (segments === undefined) return render();
+    // The data is built once: for the key, and for the render on a miss.
     const data = templateData(record, rule, profile);
-    const parts = [this.scope, rule.template, channel, locale, rule.locale ?? '', zone];
-    for (const path of segments) parts.push(keyOf(data, path));
-    const key = parts.join('\u0000');
+    if (segments === undefined)
+      return renderTemplateData(this.catalog, this.settings, rule, data, channel, locale, zone);
+    let key = `${this.scope}\u0000${rule.template}\u0000${channel}\u0000${locale}\u0000${rule.locale ?? ''}\u0000${zone}`;
+    for (const path of segments) key += `\u0000${keyOf(data, path)}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
-    const outcome = render();
+    const outcome = renderTemplateData(this.catalog, this.settings, rule, data, channel, locale, zone);
     this.cache.set(key, outcome);
     return outcome;
   }

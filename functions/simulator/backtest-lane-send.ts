@@ -33,6 +33,8 @@ interface Due {
   event: JourneyEvent;
   customerId: string;
   sendAtMs: number;
+  /** The event's detail as the message record keeps it, once rendered. */
+  snapshot?: Record<string, unknown> | undefined;
 }
 
 /** The decision for a due message: as core `SendDecision`, with the cap period's start. */
@@ -59,16 +61,26 @@ export interface LaneRender {
   ): ReturnType<RenderFn>;
 }
 
-/** Each event's trimmed detail (as the message record snapshots it), worked out once for both sides and every rule. */
-const snapshots = new WeakMap<JourneyEvent, Record<string, unknown>>();
+/** The event whose snapshot was taken last: both sides send an immediate message in the same step. */
+const lastSnapshot: { event: JourneyEvent | undefined; detail: Record<string, unknown> } = {
+  event: undefined,
+  detail: {},
+};
 
-function snapshotOf(event: JourneyEvent): Record<string, unknown> {
-  let detail = snapshots.get(event);
-  if (detail === undefined) {
-    detail = trimDetail(event.detail).detail;
-    snapshots.set(event, detail);
+/**
+ * The event's trimmed detail (as the message record snapshots it), kept on the pending message
+ * (no WeakMap by event: its ephemerons cost every major GC) and shared with the other side's
+ * message of the same event when they are sent in one step.
+ */
+function snapshotOf(due: Due): Record<string, unknown> {
+  if (due.snapshot !== undefined) return due.snapshot;
+  const { event } = due;
+  if (lastSnapshot.event !== event) {
+    lastSnapshot.event = event;
+    lastSnapshot.detail = trimDetail(event.detail).detail;
   }
-  return detail;
+  due.snapshot = lastSnapshot.detail;
+  return due.snapshot;
 }
 
 /** The production renderer (render-factory.ts) over a lane's message, through the render cache. */
@@ -91,7 +103,7 @@ export function laneRenderer(
           source: event.source,
           detailType: event['detail-type'],
           time: event.time,
-          detail: snapshotOf(event),
+          detail: snapshotOf(due),
         },
         createdAt: '',
         sendAt: isoMs(due.sendAtMs),

@@ -16,7 +16,7 @@ import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-book.ts';
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
 import { type LaneRender, sendDecision } from './backtest-lane-send.ts';
-import { instantOf, isoMs, plusUtc } from './backtest-lane-time.ts';
+import { instantOf, plusUtc } from './backtest-lane-time.ts';
 import { HeapScheduler } from './backtest-store.ts';
 import {
   countSettled,
@@ -36,6 +36,8 @@ interface Pending {
   correlation: string | undefined;
   sendAtMs: number;
   reason: string | undefined;
+  /** The event's detail as the message record keeps it, taken at the first render. */
+  snapshot: Record<string, unknown> | undefined;
 }
 
 interface GoalEntry {
@@ -71,6 +73,30 @@ function messageIdOf(ruleId: string, eventId: string): string {
 
 function scalar(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+/** A message's outcome at `atMs` as the tally reads it (send time in epoch ms), in the shape `settled` gives. */
+function settledAt(
+  messageId: string,
+  rule: Rule,
+  customerId: string,
+  event: JourneyEvent,
+  status: string,
+  reason: string | undefined,
+  atMs: number,
+): SettledMessage {
+  return {
+    messageId,
+    ruleId: rule.id,
+    customerId,
+    trigger: { id: event.id },
+    status,
+    sendAt: atMs,
+    reason,
+    channel: undefined,
+    to: undefined,
+    rendered: undefined,
+  };
 }
 
 /** One side of a lane backtest. */
@@ -114,11 +140,12 @@ export class LaneSide {
     this.sampler.offer(this.side, message);
   }
 
+  /** One shape for every settled message (one hidden class, no spreads): absent fields are undefined. */
   private settled(
     pending: Pending,
     status: string,
     reason: string | undefined,
-    extra: Partial<SettledMessage> = {},
+    sent?: { channel: SettledMessage['channel']; to: string; rendered: SettledMessage['rendered'] },
   ): void {
     this.forget(pending);
     this.settle({
@@ -127,9 +154,11 @@ export class LaneSide {
       customerId: pending.customerId,
       trigger: { id: pending.event.id },
       status,
-      sendAt: isoMs(pending.sendAtMs),
-      ...(reason === undefined ? {} : { reason }),
-      ...extra,
+      sendAt: pending.sendAtMs,
+      reason,
+      channel: sent?.channel,
+      to: sent?.to,
+      rendered: sent?.rendered,
     });
   }
 
@@ -199,21 +228,28 @@ export class LaneSide {
     sinceMs: number,
     max: number | undefined,
   ): boolean {
-    const ledger = this.ledgers.get(customerId) ?? { keys: [], atMs: [] };
-    if (ledger.keys.includes(key)) return true;
-    let kept = 0;
-    for (let i = 0; i < ledger.keys.length; i++) {
-      const sentAt = ledger.atMs[i] ?? 0;
-      if (sentAt < sinceMs) continue;
-      ledger.keys[kept] = ledger.keys[i] ?? '';
-      ledger.atMs[kept++] = sentAt;
+    const ledger = this.ledgers.get(customerId);
+    if (ledger?.keys.includes(key)) return true;
+    // Rebuilt at their exact size: a pushed-to array keeps room for 16 more, and there is one per customer.
+    const keys: string[] = [];
+    const times: number[] = [];
+    if (ledger !== undefined)
+      for (let i = 0; i < ledger.keys.length; i++) {
+        const sentAt = ledger.atMs[i] ?? 0;
+        if (sentAt < sinceMs) continue;
+        keys.push(ledger.keys[i] ?? '');
+        times.push(sentAt);
+      }
+    if (max !== undefined && keys.length >= max) {
+      if (ledger !== undefined) {
+        ledger.keys = keys;
+        ledger.atMs = times;
+      }
+      return false;
     }
-    ledger.keys.length = kept;
-    ledger.atMs.length = kept;
-    if (max !== undefined && kept >= max) return false;
-    ledger.keys.push(key);
-    ledger.atMs.push(atMs);
-    this.ledgers.set(customerId, ledger);
+    keys.push(key);
+    times.push(atMs);
+    this.ledgers.set(customerId, { keys: keys.slice(), atMs: times.slice() });
     return true;
   }
 
@@ -286,23 +322,18 @@ export class LaneSide {
       decision = { kind: 'suppress', reason: 'missing-field', detail: `${correlationPath} is missing` };
     const customerId = profile?.id ?? this.namedCustomer(event);
     const exists = this.pending.has(key);
-    const base = { messageId: key, ruleId: rule.id, customerId, trigger: { id: event.id } };
     if (decision.kind === 'suppress') {
-      if (!exists)
-        this.settle({ ...base, status: 'suppressed', reason: decision.reason, sendAt: isoMs(nowMs) });
+      if (!exists) this.settle(settledAt(key, rule, customerId, event, 'suppressed', decision.reason, nowMs));
       return;
     }
     if (profile !== undefined && isHeldOut(rule.id, customerId, rule.holdout)) {
       const country = this.settings.defaults.country;
       const channel = rule.channels.find((c) => contactOf(profile, c, country).ok);
-      if (!exists)
-        this.settle({
-          ...base,
-          status: 'held-out',
-          reason: 'holdout',
-          sendAt: isoMs(decision.atMs),
-          ...(channel === undefined ? {} : { channel }),
-        });
+      if (!exists) {
+        const held = settledAt(key, rule, customerId, event, 'held-out', 'holdout', decision.atMs);
+        held.channel = channel;
+        this.settle(held);
+      }
       this.recordGoal(rule, event, key, decision.atMs, 'held-out');
       return;
     }
@@ -310,7 +341,16 @@ export class LaneSide {
       const correlation =
         value === undefined || correlationPath === undefined ? undefined : correlationKey(rule.id, value);
       const reason = decision.late ? 'late' : decision.deferred ? 'outside-window' : undefined;
-      this.pending.set(key, { key, rule, event, customerId, correlation, sendAtMs: decision.atMs, reason });
+      this.pending.set(key, {
+        key,
+        rule,
+        event,
+        customerId,
+        correlation,
+        sendAtMs: decision.atMs,
+        reason,
+        snapshot: undefined,
+      });
       if (correlation !== undefined) {
         const ids = this.byCorrelation.get(correlation) ?? new Set<string>();
         ids.add(key);
@@ -368,15 +408,18 @@ export class LaneSide {
       const counts = this.countsOf(pending.rule.id);
       counts.planned++;
       counts.pending++;
-      out.set(pending.key, {
-        messageId: pending.key,
-        ruleId: pending.rule.id,
-        customerId: pending.customerId,
-        trigger: { id: pending.event.id },
-        status: 'scheduled',
-        sendAt: isoMs(pending.sendAtMs),
-        ...(pending.reason === undefined ? {} : { reason: pending.reason }),
-      });
+      out.set(
+        pending.key,
+        settledAt(
+          pending.key,
+          pending.rule,
+          pending.customerId,
+          pending.event,
+          'scheduled',
+          pending.reason,
+          pending.sendAtMs,
+        ),
+      );
     }
     return out;
   }

@@ -33,9 +33,14 @@ export interface RuleCounts {
   conversions: Record<string, number>;
 }
 
-/** What the tally reads of a settled (or, at the end, pending) message. */
-export type SettledMessage = Pick<MessageRecord, 'messageId' | 'ruleId' | 'customerId' | 'sendAt'> &
+/**
+ * What the tally reads of a settled (or, at the end, pending) message. `sendAt` is the record's ISO
+ * instant, or on the lane its epoch milliseconds (formatted only for a difference shown): both
+ * sides of one backtest run on one path, so they compare alike.
+ */
+export type SettledMessage = Pick<MessageRecord, 'messageId' | 'ruleId' | 'customerId'> &
   Partial<Pick<MessageRecord, 'reason' | 'channel' | 'to' | 'rendered'>> & {
+    sendAt: string | number;
     status: string;
     trigger: { id: string };
   };
@@ -133,18 +138,19 @@ function outcomeOf(record: SettledMessage): MessageOutcome {
     status: record.status,
     reason: record.reason ?? null,
     channel: record.channel ?? null,
-    sendAt: record.sendAt,
+    sendAt: typeof record.sendAt === 'number' ? new Date(record.sendAt).toISOString() : record.sendAt,
     text: record.rendered?.text ?? null,
   };
 }
 
-function sameOutcome(a: MessageOutcome, b: MessageOutcome): boolean {
+/** Whether two outcomes compare equal (as their {@link outcomeOf}, without building them). */
+function sameOutcome(a: SettledMessage, b: SettledMessage): boolean {
   return (
     a.status === b.status &&
-    a.reason === b.reason &&
-    a.channel === b.channel &&
+    (a.reason ?? null) === (b.reason ?? null) &&
+    (a.channel ?? null) === (b.channel ?? null) &&
     a.sendAt === b.sendAt &&
-    a.text === b.text
+    (a.rendered?.text ?? null) === (b.rendered?.text ?? null)
   );
 }
 
@@ -181,9 +187,9 @@ export class DifferenceSampler {
 
   private compare(record: SettledMessage, side: Side, otherRecord: SettledMessage): void {
     this.compared++;
+    if (sameOutcome(record, otherRecord)) return;
     const mine = outcomeOf(record);
     const theirs = outcomeOf(otherRecord);
-    if (sameOutcome(mine, theirs)) return;
     this.record(
       record,
       side === 'baseline' ? { baseline: mine, candidate: theirs } : { baseline: theirs, candidate: mine },

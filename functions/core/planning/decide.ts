@@ -40,6 +40,12 @@ export function oversize(message: RenderedMessage): string | undefined {
       ? `sms: ${message.segments} segments exceed the limit of ${MESSAGE_SIZE_LIMITS.smsSegments}`
       : undefined;
   }
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4): most emails need no encoding.
+  if (
+    (message.subject.length + message.text.length + message.html.length) * 3 <=
+    MESSAGE_SIZE_LIMITS.emailBytes
+  )
+    return undefined;
   const encoder = new TextEncoder();
   const bytes =
     encoder.encode(message.subject).length +

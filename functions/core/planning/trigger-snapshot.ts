@@ -35,6 +35,8 @@ interface Leaf {
  */
 export function trimDetail(detail: Record<string, unknown>, maxBytes = MAX_SNAPSHOT_BYTES): TrimmedDetail {
   const text = JSON.stringify(detail);
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4): short text needs no encoding.
+  if (text.length * 3 <= maxBytes) return { detail, trimmed: [] };
   let total = utf8Bytes(text);
   if (total <= maxBytes) return { detail, trimmed: [] };
   const copy: unknown = JSON.parse(text);
