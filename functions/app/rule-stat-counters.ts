@@ -16,6 +16,7 @@
  * `scheduled` and `sending` (deferrals, retries, claims) are steps, not outcomes: not counted.
  */
 import { DateTime } from 'luxon';
+import { utcMillisOf } from '../core/utc-instant.ts';
 import type { MessageStatus } from './message-record.ts';
 
 /** The counters the rules page and `GET /api/rules/:id/stats` show, in order. */
@@ -70,8 +71,13 @@ export function replyCounters(reply: { ruleId?: string; intent?: string }): stri
 
 /** The UTC day (`yyyy-MM-dd`) an instant is counted on. Counters are kept per UTC day. */
 export function statDay(at: string): string {
-  const time = DateTime.fromISO(at, { zone: 'utc' });
-  return time.isValid ? time.toFormat('yyyy-MM-dd') : at.slice(0, 10);
+  const millis = utcMillisOf(at);
+  if (millis === undefined) return at.slice(0, 10);
+  const iso = new Date(millis).toISOString();
+  // Four-digit years read straight off the ISO string; luxon formats the others.
+  return iso.length === 24
+    ? iso.slice(0, 10)
+    : DateTime.fromMillis(millis, { zone: 'utc' }).toFormat('yyyy-MM-dd');
 }
 
 /** Every UTC day from `fromDay` to `toDay` (`yyyy-MM-dd`), both included; none when `toDay` is earlier. */

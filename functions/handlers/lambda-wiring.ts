@@ -1,9 +1,9 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDynamoClient } from '../adapters/dynamodb/dynamo-client.ts';
 import { createDynamoStores } from '../adapters/dynamodb/dynamo-stores.ts';
 import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { EventBridgeSendScheduler } from '../adapters/scheduler/eventbridge-send-scheduler.ts';
@@ -34,7 +34,7 @@ import { type Environment, need } from './lambda-environment.ts';
 export function dynamoStores(env: Environment): Stores {
   return createDynamoStores({
     tableName: need(env, 'NUDGE_TABLE_NAME'),
-    client: new DynamoDBClient({}),
+    client: createDynamoClient(),
     retentionDays: env.NUDGE_RETENTION_DAYS,
     clock: systemClock,
   });

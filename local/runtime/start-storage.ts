@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
+import { createDynamoClient } from '../../functions/adapters/dynamodb/dynamo-client.ts';
 import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import type {
   ControllableClock,
@@ -43,7 +44,7 @@ export async function startStorage(
   });
   stops.push(() => dynamo.stop());
   if (dynamo.notice !== undefined) log(dynamo.notice);
-  const dynamoClient = new DynamoDBClient({
+  const dynamoClient = createDynamoClient({
     endpoint: dynamo.endpoint,
     region: 'eu-north-1',
     credentials: LOCAL_CREDENTIALS,

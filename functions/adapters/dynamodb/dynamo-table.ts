@@ -19,10 +19,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import type { Clock } from '../../app/ports.ts';
+import { utcMillisOf } from '../../core/utc-instant.ts';
 import { batchGetConsistent } from './batch-get.ts';
 import { callDynamo, DynamoStoreError, isConditionFailure } from './dynamo-store-error.ts';
 import { type ItemKey, toItemKey, withoutUndefined } from './journey-items.ts';
 import { ATTR, DEFAULT_RETENTION_DAYS } from './table-design.ts';
+
+const DAY_MS = 86_400_000;
 
 /** Configuration and client of the DynamoDB stores; nothing is read from the environment. */
 export interface DynamoStoresOptions {
@@ -172,13 +175,13 @@ export class DynamoTable {
    * reminder planned months ahead must outlive its send time, not just its creation).
    */
   expiresAt(...instants: Array<string | undefined>): number {
-    let base = this.clock.now().toUTC();
+    let base = this.clock.now().toMillis();
     for (const iso of instants) {
-      if (iso === undefined) continue;
-      const time = DateTime.fromISO(iso, { zone: 'utc' });
-      if (time.isValid && time > base) base = time;
+      const at = iso === undefined ? undefined : utcMillisOf(iso);
+      if (at !== undefined && at > base) base = at;
     }
-    return Math.floor(base.plus({ days: this.retentionDays }).toSeconds());
+    // A UTC day is always 24 hours.
+    return Math.floor((base + this.retentionDays * DAY_MS) / 1000);
   }
 
   /** The clock's UTC month (`yyyy-MM`): where the month-bucketed listings start. */
