@@ -1,7 +1,6 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../adapters/dynamodb/dynamo-client.ts';
 import { createDynamoStores } from '../adapters/dynamodb/dynamo-stores.ts';
@@ -70,13 +69,26 @@ export function queuedOutcomes(env: Environment): SqsOutcomeQueue {
 }
 
 /**
+ * A Secrets Manager reader (Powertools, cached). Its SDK client and Powertools' parameters
+ * package are imported here, on the first read, not at cold start: the bundles keep their code
+ * but evaluate none of it during init.
+ */
+export async function secretsProvider(): Promise<SecretsProvider> {
+  const [{ SecretsProvider }, { SecretsManagerClient }] = await Promise.all([
+    import('@aws-lambda-powertools/parameters/secrets'),
+    import('@aws-sdk/client-secrets-manager'),
+  ]);
+  return new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+}
+
+/**
  * Both provider secrets and the unsubscribe-link signing key from Secrets Manager (cached by
  * Powertools), validated.
  */
 export async function providerSecrets(
   env: Environment,
 ): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret; unsubscribe: UnsubscribeSecret }> {
-  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  const secrets = await secretsProvider();
   const [twilio, sendgrid, unsubscribe] = await Promise.all([
     readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
     readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),

@@ -1,7 +1,5 @@
 // Lambda entry: SQS (due message ids) → send through Twilio or SendGrid.
 
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import {
@@ -16,7 +14,7 @@ import type { ChannelSender } from '../app/ports.ts';
 import { catalogRenderer } from '../app/render-factory.ts';
 import { guardSenderRate } from '../app/sender-rate-guard.ts';
 import { senderMps } from '../core/messages/sender-rate.ts';
-import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';
+import { buildTemplateCatalog, type TemplateCatalog } from '../core/messages/template-catalog.ts';
 import { followActive } from '../wiring/compose.ts';
 import { composeSend } from '../wiring/compose-send.ts';
 import { readDeployedProject } from './deployed-project.ts';
@@ -26,9 +24,10 @@ import {
   compileVersion,
   dynamoStores,
   outcomePublisher,
+  secretsProvider,
   sendScheduler,
 } from './lambda-wiring.ts';
-import { lazyChannel } from './lazy-channel.ts';
+import { lazyChannel, loadOnce } from './lazy-channel.ts';
 import { BatchedOutcomes, sendRecordHandler } from './send-records.ts';
 import { createSqsBatchHandler, type RecordLog } from './sqs-batch.ts';
 
@@ -38,14 +37,35 @@ const metrics = new PowertoolsMetrics();
 const env = readEnvironment();
 const stores = dynamoStores(env);
 
-/** A rule-set version compiled for sending: the rules and the parsed templates (once per version). */
-function compileForSend(content: RuleSetContent, version: number) {
-  const templates = buildTemplateCatalog(content.templates);
+/** A rule-set version's templates, parsed; an invalid one fails the version. */
+function parseTemplates(files: Readonly<Record<string, string>>, version: number): TemplateCatalog {
+  const templates = buildTemplateCatalog(files);
   if (templates.issues.length > 0)
     throw new Error(
       `Nudge templates of rule-set version ${version} are invalid: ${templates.issues.map((issue) => `${issue.file}: ${issue.message}`).join('; ')}`,
     );
-  return { ...compileVersion(content, version), catalog: templates.catalog };
+  return templates.catalog;
+}
+
+/** A rule-set version compiled for sending: the rules and the parsed templates (once per version). */
+function compileForSend(content: RuleSetContent, version: number) {
+  return { ...compileVersion(content, version), catalog: parseTemplates(content.templates, version) };
+}
+
+/**
+ * The bundled templates, parsed when first looked up rather than at cold start (Liquid parsing is
+ * the largest part of this function's init). Synthesis already parsed and validated them
+ * (compile-project.ts), and the first batch replaces them with the active version's, compiled by
+ * `compileForSend`, before any message renders.
+ */
+function parsedOnFirstUse(files: Readonly<Record<string, string>>): TemplateCatalog {
+  let parsed: TemplateCatalog | undefined;
+  return {
+    get templates() {
+      parsed ??= parseTemplates(files, 0);
+      return parsed.templates;
+    },
+  };
 }
 
 // The active rule-set version from the table (30 s cache); the bundled project seeds a fresh table.
@@ -57,12 +77,13 @@ const active = activeProject({
   log: (message, fields) => logger.warn(message, fields),
 });
 // Until the first batch reads the table (cold start stays free of DynamoDB calls); the bundle's
-// templates are checked here so a broken artifact still fails the cold start.
+// rules are compiled here so a broken artifact still fails the cold start.
 const { format: _format, ...bundledContent } = bundled;
-const project = compileForSend(bundledContent, 0);
-// Each provider's SDK and secret are loaded on the first message of its channel (lazy-channel.ts):
-// the init phase imports neither twilio nor @sendgrid/* and calls no Secrets Manager.
-const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+const project = { ...compileVersion(bundledContent, 0), catalog: parsedOnFirstUse(bundledContent.templates) };
+// Each provider's SDK and secret are loaded on the first message of its channel (lazy-channel.ts),
+// the Secrets Manager client with the first of them: the init phase imports neither twilio nor
+// @sendgrid/* nor the Secrets Manager client, and calls no Secrets Manager.
+const secrets = loadOnce(secretsProvider);
 
 /**
  * The SMS sender keeping this instance's share of the Twilio sender's rate
@@ -98,7 +119,9 @@ const deps = composeSend({
       const [{ createTwilioClient }, { TwilioSmsSender }, twilio] = await Promise.all([
         import('../adapters/twilio/twilio-client.ts'),
         import('../adapters/twilio/twilio-sms-sender.ts'),
-        readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
+        secrets().then((provider) =>
+          readProviderSecret(provider, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
+        ),
       ]);
       return guardSms(
         new TwilioSmsSender({
@@ -122,12 +145,21 @@ const deps = composeSend({
       const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([
         import('../adapters/sendgrid/sendgrid-client.ts'),
         import('../adapters/sendgrid/sendgrid-email-sender.ts'),
-        readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),
-        readProviderSecret(
-          secrets,
-          need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
-          UnsubscribeSecretSchema,
-          'Unsubscribe signing key',
+        secrets().then((provider) =>
+          readProviderSecret(
+            provider,
+            need(env, 'NUDGE_SENDGRID_SECRET_ARN'),
+            SendGridSecretSchema,
+            'SendGrid',
+          ),
+        ),
+        secrets().then((provider) =>
+          readProviderSecret(
+            provider,
+            need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
+            UnsubscribeSecretSchema,
+            'Unsubscribe signing key',
+          ),
         ),
       ]);
       return new SendGridEmailSender({

@@ -27,8 +27,16 @@ const SECRETS: Record<'twilio' | 'sendgrid' | 'unsubscribe', Record<string, stri
   unsubscribe: { signingKey: 'test-unsubscribe-signing-key-0123456789abcdef' },
 };
 
-/** A Secrets Manager GetSecretValue endpoint on 127.0.0.1 answering from {@link SECRETS}. */
-export async function startFakeSecretsManager(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A Secrets Manager GetSecretValue endpoint on 127.0.0.1 answering from {@link SECRETS}; `calls`
+ * counts the secrets it has given out. Any other request gets a 400.
+ */
+export async function startFakeSecretsManager(): Promise<{
+  url: string;
+  calls: () => number;
+  close: () => Promise<void>;
+}> {
+  let calls = 0;
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => {
@@ -55,6 +63,7 @@ export async function startFakeSecretsManager(): Promise<{ url: string; close: (
         response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: `no secret ${id}` }));
         return;
       }
+      calls += 1;
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(
         JSON.stringify({
@@ -74,6 +83,7 @@ export async function startFakeSecretsManager(): Promise<{ url: string; close: (
     throw new Error('the fake Secrets Manager has no port');
   return {
     url: `http://127.0.0.1:${address.port}`,
+    calls: () => calls,
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
@@ -97,34 +107,50 @@ export function fakeValueFor(name: string): string {
 
 /**
  * Imports `<assetDir>/index.mjs` in a child `node` with the function's environment and
- * LAMBDA_TASK_ROOT set to the asset, and reports what `handler` is.
+ * LAMBDA_TASK_ROOT set to the asset, and reports what `handler` is. With `invoke`, the handler is
+ * then called once with that event, and how the call ended is reported (`resolved` or
+ * `rejected: <error name>`). DynamoDB's endpoint is the Secrets Manager stub too, which refuses
+ * every DynamoDB call at once (400), so nothing leaves the machine.
  */
 export async function coldStart(
   assetDir: string,
   environment: Record<string, string>,
   secretsManagerUrl: string,
-): Promise<{ handlerType: string; stderr: string }> {
-  const script =
-    'const m = await import(process.argv[1]); process.stdout.write(typeof m.handler); process.exit(0);';
+  invoke?: unknown,
+): Promise<{ handlerType: string; invoked?: string; stderr: string }> {
+  const script = [
+    'const m = await import(process.argv[1]);',
+    'let invoked;',
+    'if (process.argv[2] !== undefined)',
+    "  invoked = await m.handler(JSON.parse(process.argv[2]), {}).then(() => 'resolved', (e) => 'rejected: ' + e?.name);",
+    'process.stdout.write(JSON.stringify({ handlerType: typeof m.handler, invoked }));',
+    'process.exit(0);',
+  ].join('\n');
+  const args = [pathToFileURL(join(assetDir, 'index.mjs')).href];
+  if (invoke !== undefined) args.push(JSON.stringify(invoke));
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--input-type=module', '-e', script, pathToFileURL(join(assetDir, 'index.mjs')).href],
-      {
-        cwd: assetDir,
-        timeout: 20_000,
-        env: {
-          PATH: process.env.PATH ?? '',
-          LAMBDA_TASK_ROOT: assetDir,
-          AWS_REGION: 'eu-north-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManagerUrl,
-          ...environment,
-        },
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script, ...args], {
+      cwd: assetDir,
+      timeout: 20_000,
+      env: {
+        PATH: process.env.PATH ?? '',
+        LAMBDA_TASK_ROOT: assetDir,
+        AWS_REGION: 'eu-north-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManagerUrl,
+        AWS_ENDPOINT_URL_DYNAMODB: secretsManagerUrl,
+        ...environment,
       },
-    );
-    return { handlerType: stdout.trim(), stderr: withoutKnownWarnings(stderr) };
+    });
+    const reported: unknown = JSON.parse(stdout);
+    const handlerType = Reflect.get(Object(reported), 'handlerType');
+    const invoked = Reflect.get(Object(reported), 'invoked');
+    return {
+      handlerType: String(handlerType),
+      ...(typeof invoked === 'string' ? { invoked } : {}),
+      stderr: withoutKnownWarnings(stderr),
+    };
   } catch (error) {
     const stderr =
       typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';

@@ -30,7 +30,7 @@ import {
 } from './support.ts';
 
 let nudge: SynthesisedNudge;
-let secretsManager: { url: string; close: () => Promise<void> };
+let secretsManager: Awaited<ReturnType<typeof startFakeSecretsManager>>;
 
 beforeAll(async () => {
   nudge = synthNudge({}, { bundle: true, validate: false });
@@ -395,12 +395,40 @@ describe('functions', () => {
           typeof value === 'string' ? value : fakeValueFor(key),
         ]),
       );
+      const callsBefore = secretsManager.calls();
       const started = await coldStart(assetDirOf(name), environment, secretsManager.url);
       expect(started.stderr).toBe('');
       expect(started.handlerType).toBe('function');
+      // No function reads a secret at init: send reads its provider's on the channel's first
+      // message, webhook all three on its first request (functions/handlers/lazy-channel.ts).
+      expect(secretsManager.calls() - callsBefore).toBe(0);
     },
     30_000,
   );
+
+  it('webhook: reads its three secrets on the first request', async () => {
+    const environment = Object.fromEntries(
+      Object.entries(environmentOf('webhook')).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : fakeValueFor(key),
+      ]),
+    );
+    const callsBefore = secretsManager.calls();
+    // A Function URL request; the stub refuses the rule-set pointer read that follows the secrets,
+    // so the request fails there, after the secrets were read.
+    const request = {
+      version: '2.0',
+      rawPath: '/webhooks/twilio/status',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      requestContext: { http: { method: 'POST', path: '/webhooks/twilio/status' } },
+      body: 'MessageSid=SM1&MessageStatus=delivered',
+      isBase64Encoded: false,
+    };
+    const started = await coldStart(assetDirOf('webhook'), environment, secretsManager.url, request);
+    expect(started.invoked).toBe('rejected: DynamoStoreError');
+    expect(secretsManager.calls() - callsBefore).toBe(3);
+  }, 30_000);
 });
 
 describe('webhooks', () => {
