@@ -51,6 +51,7 @@ export const HANDLER_ENTRIES = {
   send: 'functions/handlers/send.handler.ts',
   webhook: 'functions/handlers/webhook.handler.ts',
   console: 'functions/handlers/console.handler.ts',
+  release: 'functions/handlers/release.handler.ts',
 } as const;
 
 /** The name of a Nudge function. */

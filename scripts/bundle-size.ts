@@ -36,6 +36,8 @@ const ALLOWED: Record<NudgeFunctionName, ReadonlySet<string>> = {
   webhook: new Set(['twilio-webhooks', '@sendgrid/eventwebhook']),
   // The console reads the stores and puts test events on the bus: no provider SDK at all.
   console: new Set(),
+  // The release sweep: DynamoDB Query and SQS SendMessageBatch only.
+  release: new Set(),
 };
 
 /** The name the report gives twilio's all-products client class (`twilio/lib/rest/Twilio.js`). */
