@@ -52,6 +52,7 @@ export const HANDLER_ENTRIES = {
   webhook: 'functions/handlers/webhook.handler.ts',
   console: 'functions/handlers/console.handler.ts',
   'outcome-relay': 'functions/handlers/outcome-relay.handler.ts',
+  release: 'functions/handlers/release.handler.ts',
 } as const;
 
 /** The name of a Nudge function. */

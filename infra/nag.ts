@@ -4,8 +4,7 @@
  * finding, names the finding exactly (`AwsSolutions-IAM5[Resource::…]`, never the bare rule),
  * and says why.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** Metadata key CDK records acknowledgements under. */
@@ -14,14 +13,6 @@ const ACKNOWLEDGED = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 /** Acknowledges one cdk-nag finding on `scope` and everything below it, with the reason. */
 export function acknowledgeNag(scope: IConstruct, finding: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: finding, reason });
-}
-
-/**
- * The IAM5 finding id for a wildcard resource, spelled the way cdk-nag spells it (intrinsics
- * flattened to `<AWS::Region>` etc.), so the acknowledgement covers that one resource string.
- */
-export function wildcardResourceFinding(scope: IConstruct, arn: string): string {
-  return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(scope).resolve(arn))}]`;
 }
 
 /** One acknowledgement found in the construct tree. */

@@ -7,6 +7,7 @@ import { JourneyBus } from './constructs/journey-bus.ts';
 import { JourneyTable } from './constructs/journey-table.ts';
 import { OutcomeRelay } from './constructs/outcome-relay.ts';
 import { ProviderSecrets } from './constructs/provider-secrets.ts';
+import { Release } from './constructs/release.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Sender, SendQueue } from './constructs/sending.ts';
 import { Webhooks } from './constructs/webhooks.ts';
@@ -23,7 +24,7 @@ export interface NudgeStackProps extends StackProps {
 
 /**
  * Everything Nudge runs on, in one stack: bus → ingest queue → evaluate → send queue (now) or
- * Scheduler (later) → send → Twilio/SendGrid → webhook → DynamoDB and outcome events.
+ * the release index (later; swept onto the send queue every minute) → send → Twilio/SendGrid → webhook → DynamoDB and outcome events.
  */
 export class NudgeStack extends Stack {
   readonly table: JourneyTable;
@@ -31,6 +32,7 @@ export class NudgeStack extends Stack {
   readonly bus: JourneyBus;
   readonly sendQueue: SendQueue;
   readonly scheduling: Scheduling;
+  readonly release: Release;
   readonly ingest: Ingest;
   readonly webhooks: Webhooks;
   readonly outcomeRelay: OutcomeRelay;
@@ -59,13 +61,18 @@ export class NudgeStack extends Stack {
       stage: settings.stage,
       sendQueue: this.sendQueue.queue,
     });
+    this.release = new Release(this, 'Release', {
+      settings,
+      projectFile: props.projectFile,
+      table: this.table,
+      sendQueue: this.sendQueue,
+    });
     this.ingest = new Ingest(this, 'Ingest', {
       settings,
       projectFile: props.projectFile,
       bus: this.bus,
       sources: props.sources,
       table: this.table,
-      scheduling: this.scheduling,
       sendQueue: this.sendQueue,
     });
     this.outcomeRelay = new OutcomeRelay(this, 'OutcomeRelay', {
@@ -86,7 +93,6 @@ export class NudgeStack extends Stack {
       table: this.table,
       bus: this.bus,
       secrets: this.secrets,
-      scheduling: this.scheduling,
       sendQueue: this.sendQueue,
       webhookBaseUrl: this.webhooks.baseUrl,
     });
@@ -95,8 +101,6 @@ export class NudgeStack extends Stack {
       projectFile: props.projectFile,
       table: this.table,
       bus: this.bus,
-      scheduling: this.scheduling,
-      sendQueue: this.sendQueue,
     });
     this.alarms = new Alarms(this, 'Alarms', {
       stage: settings.stage,
@@ -105,6 +109,7 @@ export class NudgeStack extends Stack {
         Send: this.sendQueue.deadLetters,
         Scheduler: this.scheduling.deadLetters,
         OutcomeRelay: this.outcomeRelay.deadLetters,
+        Release: this.release.deadLetters,
       },
       alarmTopicArn: settings.alarmTopicArn,
     });
@@ -126,7 +131,7 @@ export class NudgeStack extends Stack {
     output(
       'ScheduleGroupName',
       this.scheduling.group.scheduleGroupName,
-      'Pending later sends, one schedule each',
+      'Schedules made before the release index (draining; empty means the group can go)',
     );
     output(
       'IngestDeadLetterQueueUrl',
@@ -156,6 +161,12 @@ export class NudgeStack extends Stack {
     output('IngestQueueUrl', this.ingest.queue.queueUrl, 'Journey events waiting for evaluate');
     output('SendQueueUrl', this.sendQueue.queue.queueUrl, 'Message ids due for sending');
     output('EvaluateFunctionName', this.ingest.fn.function.functionName, 'evaluate function');
+    output('ReleaseFunctionName', this.release.fn.function.functionName, 'release function (every minute)');
+    output(
+      'ReleaseDeadLetterQueueUrl',
+      this.release.deadLetters.queueUrl,
+      'Release sweeps that failed after retries (replay their time)',
+    );
     output('SendFunctionName', this.sender.fn.function.functionName, 'send function');
     output('WebhookFunctionName', this.webhooks.fn.function.functionName, 'webhook function');
     output('EvaluateLogGroup', this.ingest.fn.logGroup.logGroupName, 'evaluate function logs');

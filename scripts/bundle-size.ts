@@ -38,6 +38,8 @@ const ALLOWED: Record<NudgeFunctionName, ReadonlySet<string>> = {
   console: new Set(),
   // Queued outcome events onto the bus: the EventBridge client and the contracts only.
   'outcome-relay': new Set(),
+  // The release sweep: DynamoDB Query and SQS SendMessageBatch only.
+  release: new Set(),
 };
 
 /** The name the report gives twilio's all-products client class (`twilio/lib/rest/Twilio.js`). */

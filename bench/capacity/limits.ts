@@ -97,6 +97,30 @@ export const LIMITS = {
     source: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html',
     note: 'Over it, invocations are delayed: a window opening that releases more at once drains at this rate.',
   },
+  sqsBatchEntries: {
+    name: 'SQS SendMessageBatch entries per request',
+    value: 10,
+    unit: 'entries',
+    adjustable: false,
+    source: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
+  },
+  sqsMaxDelay: {
+    name: 'SQS message delay (DelaySeconds), longest',
+    value: 900,
+    unit: 's',
+    adjustable: false,
+    source:
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html',
+    note: 'The release sweep looks 13 minutes ahead and the scheduler sends anything due within 14 straight to the queue (functions/core/planning/release-window.ts).',
+  },
+  dynamoIndexEntryOverhead: {
+    name: 'DynamoDB bytes of overhead per indexed item',
+    value: 100,
+    unit: 'bytes',
+    adjustable: false,
+    source: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html',
+    note: "Counted in the release sweep's reads: a KEYS_ONLY entry is its keys plus this.",
+  },
   lambdaConcurrency: {
     name: 'Lambda concurrent executions (account, Region)',
     value: 1_000,

@@ -7,6 +7,7 @@
  */
 import { eventArchiveKey } from '../../functions/adapters/dynamodb/dynamo-event-archive.ts';
 import { duePartition } from '../../functions/adapters/dynamodb/dynamo-pending-sends.ts';
+import { releasePartition } from '../../functions/adapters/dynamodb/dynamo-release-index.ts';
 import { shardOf, statsKey } from '../../functions/adapters/dynamodb/dynamo-rule-stats.ts';
 import { suppressionKey } from '../../functions/adapters/dynamodb/dynamo-suppression-store.ts';
 import {
@@ -65,6 +66,8 @@ export const TABLE_KEYS: KeyFunctions = {
   'table:STATS': (item) => statsKey(item.ruleId, shardOf(item.messageId), item.at.slice(0, 10)).PK,
   // Pending sends by rule, sharded by a hash of the message id (issue 13).
   [`index:${INDEXES.due.indexName}`]: (item) => duePartition(item.ruleId, item.messageId),
+  // Messages due later than the send queue can hold them, by due time, sharded by message id.
+  [`index:${INDEXES.release.indexName}`]: (item) => releasePartition(item.messageId),
   // Keys without a `PREFIX#` (the active rule-set pointer and the like): one item, one partition.
   'table:other': () => 'other',
   // The address index is keyed on the record's own `to` field (ATTR.to), the address as is.

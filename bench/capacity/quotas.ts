@@ -1,13 +1,18 @@
 /**
- * The account quotas and provider limits of the capacity model: EventBridge, Scheduler, Lambda,
+ * The account quotas and provider limits of the capacity model: EventBridge, the release path, Lambda,
  * SQS, Secrets Manager, Twilio and SendGrid, each from the traffic model and the measured
  * outcome events and callbacks per message (bench/capacity/model.ts has the partitions).
  */
 
+import { RELEASE_SHARDS } from '../../functions/adapters/dynamodb/dynamo-release-index.ts';
+import { INDEXES } from '../../functions/adapters/dynamodb/table-design.ts';
 import { DEFAULT_SENDER_MPS } from '../../functions/core/messages/sender-rate.ts';
+import { RELEASE_TIMING } from '../../functions/core/planning/release-window.ts';
 import { RELAY_BATCH_SIZE } from '../../infra/constructs/outcome-relay.ts';
+import { RELEASE_SHARD_GROUPS } from '../../infra/constructs/release.ts';
 import { LIMITS, type Limit } from './limits.ts';
 import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
+import { hottestShare, type KeyFunctions } from './partitions.ts';
 import type { Profile } from './profile.ts';
 import type { Traffic } from './traffic.ts';
 
@@ -52,59 +57,133 @@ export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
   ];
 }
 
-/** Scheduler: a schedule per reminder and per held message, all held ones firing at the opening. */
-export function schedulerRows(traffic: Traffic): Row[] {
+/**
+ * The release path's design figures (functions/core/planning/release-window.ts,
+ * infra/constructs/release.ts, functions/adapters/sqs/sqs-send-queue.ts): a sweep a minute per
+ * shard group, each releasing two minutes of due times (so each message is enqueued twice), a
+ * shard's pages enqueued ten a call with 16 calls in flight, eight shards at once per invocation.
+ */
+const RELEASE = {
+  periodSeconds: RELEASE_TIMING.periodMs / 1_000,
+  lookbackSeconds: RELEASE_TIMING.lookbackMs / 1_000,
+  shards: RELEASE_SHARDS,
+  groups: RELEASE_SHARD_GROUPS,
+  shardsInParallel: 8,
+  callsInFlightPerShard: 16,
+  /** Assumed SendMessageBatch round trip inside the Region. */
+  batchCallMs: 25,
+  timeoutSeconds: 300,
+  /** A KEYS_ONLY entry: table keys (`MSG#<id>`, `MSG`) and index keys (`REL#<n>`, `<sendAt>#<id>`), names included. */
+  entryKeyBytes: 150,
+} as const;
+
+/**
+ * The release path (docs/architecture.md, "Later sends"): messages due later than the queue can
+ * hold wait in the sharded `release` index (in when scheduled, out when claimed: 1 WCU each),
+ * and the sweep's rules enqueue them with SendMessageBatch. No per-message Scheduler call.
+ */
+export function releaseRows(traffic: Traffic, keys: KeyFunctions): Row[] {
   const rates = workRates(traffic);
   const held = traffic.messagesPerSecond * traffic.windowHeldShare;
   const burst = released(traffic) / traffic.windowReleaseSeconds;
-  const spreadSeconds = released(traffic) / (MARK_ABOVE * LIMITS.schedulerInvocations.value);
-  const bucketed =
-    'one schedule per (due minute, shard) that releases its messages from a due-time index, not one per message';
+  const sendCapacity = (traffic.sendMaxConcurrency * traffic.sendBatchSize) / (traffic.sendMs / 1_000);
+  const claims = Math.min(burst, sendCapacity);
+  const target = `index:${INDEXES.release.indexName}` as const;
+  const hottest = (rate: number) => hottestShare(keys, target, 'reminder', rate);
+  const copies = RELEASE.lookbackSeconds / RELEASE.periodSeconds;
+  const entryBytes = RELEASE.entryKeyBytes + LIMITS.dynamoIndexEntryOverhead.value;
+  // A shard is read a page at a time, each page enqueued before the next: read no faster than released.
+  const shardReleaseRate =
+    (RELEASE.callsInFlightPerShard * LIMITS.sqsBatchEntries.value) / (RELEASE.batchCallMs / 1_000);
+  const readUnitsPerEntry = entryBytes / (2 * LIMITS.dynamoReadUnitBytes.value);
+  const perSweepPerShard = burst * RELEASE.lookbackSeconds * hottest(burst);
+  const invocationRate = shardReleaseRate * RELEASE.shardsInParallel;
+  const perInvocation = (burst * RELEASE.lookbackSeconds) / RELEASE.groups;
+  const timeout: Limit = {
+    name: 'release function timeout (infra/constructs/release.ts)',
+    value: RELEASE.timeoutSeconds,
+    unit: 's',
+    adjustable: true,
+    source: 'infra/constructs/release.ts (RELEASE_TIMEOUT); Lambda allows up to 900 s',
+  };
+  const more = (load: number, limit: number) =>
+    `${Math.ceil((RELEASE.shards * load) / (MARK_ABOVE * limit))} shards (RELEASE_SHARDS may only grow)`;
+  const writesSustained = rates.reminder * 2 * hottest(rates.reminder);
+  const writesHeld = held * hottest(held);
+  const writesOpening = claims * hottest(claims);
+  const readLoad = Math.min(perSweepPerShard, shardReleaseRate) * readUnitsPerEntry;
   return [
     row({
-      group: 'AWS quota',
+      group: 'DynamoDB partition',
       scenario: 'sustained',
-      name: 'Scheduler CreateSchedule',
-      load: rates.reminder,
-      limit: LIMITS.createScheduleTps,
-      basis: `${fmt(rates.reminder)} reminders/s, one schedule each`,
-      fix: bucketed,
+      name: `${target} writes (in when scheduled, out when claimed)`,
+      load: writesSustained,
+      limit: LIMITS.dynamoPartitionWrites,
+      basis: `reminder ${fmt(rates.reminder)}/s × 2 × 1 WCU × hottest of ${RELEASE.shards} shards ${fmt(hottest(rates.reminder) * 100)} %`,
+      fix: `more shards: ${more(writesSustained, LIMITS.dynamoPartitionWrites.value)}`,
     }),
     row({
-      group: 'AWS quota',
+      group: 'DynamoDB partition',
       scenario: 'held hours',
-      name: 'Scheduler CreateSchedule',
-      load: held,
-      limit: LIMITS.createScheduleTps,
-      basis: `${fmt(held)} messages/s deferred by a closed window, one schedule each`,
-      fix: bucketed,
+      name: `${target} writes (messages deferred by a closed window)`,
+      load: writesHeld,
+      limit: LIMITS.dynamoPartitionWrites,
+      basis: `${fmt(held)} deferred/s × 1 WCU × hottest ${fmt(hottest(held) * 100)} %`,
+      fix: `more shards: ${more(writesHeld, LIMITS.dynamoPartitionWrites.value)}`,
     }),
     row({
-      group: 'AWS quota',
-      scenario: 'sustained',
-      name: 'Scheduler DeleteSchedule (cancelled reminders)',
-      load: rates.cancel,
-      limit: LIMITS.deleteScheduleTps,
-      basis: `${fmt(traffic.cancelShare * 100)} % of reminders cancelled before their time`,
-      fix: 'leave the schedule and let the send step find the message cancelled (it re-checks), or bucket schedules as above',
+      group: 'DynamoDB partition',
+      scenario: 'window opening',
+      name: `${target} writes (claims take the held messages out)`,
+      load: writesOpening,
+      limit: LIMITS.dynamoPartitionWrites,
+      basis: `claims at the send function's pace, ${fmt(claims)}/s (≤ ${fmt(burst)} released/s) × 1 WCU × hottest ${fmt(hottest(claims) * 100)} %`,
+      fix: `more shards: ${more(writesOpening, LIMITS.dynamoPartitionWrites.value)}`,
     }),
     row({
-      group: 'AWS quota',
-      scenario: 'sustained',
-      name: 'Scheduler invocations',
-      load: rates.reminder - rates.cancel,
-      limit: LIMITS.schedulerInvocations,
-      basis: 'reminders that reach their time',
-      fix: bucketed,
+      group: 'DynamoDB partition',
+      scenario: 'window opening',
+      name: `${target} reads (release sweep Query, eventually consistent)`,
+      load: readLoad,
+      limit: LIMITS.dynamoPartitionReads,
+      basis: `${fmt(perSweepPerShard)} entries per shard per sweep, read a page at a time at ≤ ${fmt(shardReleaseRate)} entries/s × ${entryBytes} B ÷ 8 KB`,
+      fix: 'fewer calls in flight per shard, or more shards',
+    }),
+    row({
+      group: 'design setting',
+      scenario: 'window opening',
+      name: 'release sweep duration (one shard group)',
+      load: perInvocation / invocationRate,
+      limit: timeout,
+      basis: `${fmt(burst)} due/s × ${RELEASE.lookbackSeconds} s window ÷ ${RELEASE.groups} groups = ${fmt(perInvocation)} messages at ${fmt(invocationRate)}/s (${RELEASE.shardsInParallel} shards × ${RELEASE.callsInFlightPerShard} SendMessageBatch of 10 in flight, ${RELEASE.batchCallMs} ms each)`,
+      fix: 'more shard groups (RELEASE_SHARD_GROUPS), or more calls in flight',
     }),
     row({
       group: 'AWS quota',
       scenario: 'window opening',
-      name: 'Scheduler invocations',
-      load: burst,
-      limit: LIMITS.schedulerInvocations,
-      basis: `${fmt(released(traffic))} held messages released over ${fmt(traffic.windowReleaseSeconds)} s`,
-      fix: `jitter the releases over ≥ ${fmt(spreadSeconds)} s, or release in bulk (one invocation per bucket of messages)`,
+      name: 'SQS SendMessageBatch (release sweeps)',
+      load: (burst * copies) / LIMITS.sqsBatchEntries.value,
+      limit: LIMITS.sqsThroughput,
+      basis: `${fmt(burst)} due/s, each enqueued by ${fmt(copies)} overlapping sweeps, ${LIMITS.sqsBatchEntries.value} a call`,
+      fix: '–',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'SQS SendMessageBatch (release sweeps)',
+      load: (rates.reminder * copies) / LIMITS.sqsBatchEntries.value,
+      limit: LIMITS.sqsThroughput,
+      basis: `${fmt(rates.reminder)} reminders/s, each enqueued by ${fmt(copies)} overlapping sweeps, ${LIMITS.sqsBatchEntries.value} a call`,
+      fix: '–',
+    }),
+    row({
+      group: 'AWS quota',
+      scenario: 'sustained',
+      name: 'EventBridge rule invocations (release sweeps)',
+      load: RELEASE.groups / RELEASE.periodSeconds,
+      limit: LIMITS.eventBridgeInvocations,
+      basis: `${RELEASE.groups} scheduled rules, one invocation a minute each, whatever the traffic (no Scheduler call per message)`,
+      fix: '–',
     }),
   ];
 }

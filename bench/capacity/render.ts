@@ -6,7 +6,7 @@ import { LIMITS } from './limits.ts';
 import { fmt, MARK_ABOVE, partitionRows, type Row } from './model.ts';
 import type { KeyFunctions } from './partitions.ts';
 import type { Profile } from './profile.ts';
-import { eventBridgeRows, lambdaRows, providerRows, queueAndSecretRows, schedulerRows } from './quotas.ts';
+import { eventBridgeRows, lambdaRows, providerRows, queueAndSecretRows, releaseRows } from './quotas.ts';
 import type { Traffic } from './traffic.ts';
 
 /** All rows, the highest share first (rows without a documented number last). */
@@ -14,7 +14,7 @@ export function capacityRows(traffic: Traffic, profile: Profile, keys: KeyFuncti
   const rows = [
     ...partitionRows(traffic, profile, keys),
     ...eventBridgeRows(traffic, profile),
-    ...schedulerRows(traffic),
+    ...releaseRows(traffic, keys),
     ...lambdaRows(traffic, profile),
     ...queueAndSecretRows(traffic),
     ...providerRows(traffic),

@@ -191,7 +191,9 @@ const RATE_LIMITED = 'rate-limited';
 
 function isRateLimitedRetry(step: StatusChange): boolean {
   return (
-    step.status === 'scheduled' && step.reason === 'retry' && (step.detail?.startsWith(`${RATE_LIMITED}:`) ?? false)
+    step.status === 'scheduled' &&
+    step.reason === 'retry' &&
+    (step.detail?.startsWith(`${RATE_LIMITED}:`) ?? false)
   );
 }
 

@@ -5,7 +5,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handle } from 'hono/aws-lambda';
 import { createLogger } from '../adapters/logging/logger.ts';
-import type { SendScheduler } from '../app/ports.ts';
 import { ConsoleSessionSecretSchema } from '../console/auth/auth-config.ts';
 import { createConsoleAuth } from '../console/auth/console-auth.ts';
 import { createConsoleApp } from '../console/console-app.ts';
@@ -15,7 +14,7 @@ import { followActive } from '../wiring/compose.ts';
 import { awsRuleSetConsole } from './console-rule-sets.ts';
 import { readDeployedProject } from './deployed-project.ts';
 import { type Environment, need, readEnvironment } from './lambda-environment.ts';
-import { activeProject, compileVersion, dynamoStores, sendScheduler } from './lambda-wiring.ts';
+import { activeProject, compileVersion, dynamoStores } from './lambda-wiring.ts';
 
 const logger = createLogger('nudge-console');
 const env = readEnvironment();
@@ -36,7 +35,8 @@ const follow = followActive(active, (next) =>
 const backend = createStoresConsoleBackend({
   stores,
   project,
-  scheduler: cancelOnly(sendScheduler(env)),
+  // No scheduler: a cancel or an erase is a status change (or a delete) of the message record,
+  // which takes it out of the release index itself; a copy on the send queue meets a refused claim.
   bus: { client: new EventBridgeClient({}), name: need(env, 'NUDGE_EVENT_BUS_NAME') },
   publicUrl,
   now: () => new Date(),
@@ -114,14 +114,4 @@ function parseJsonQuietly(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The console only ever deletes pending schedules (an erase); its role may not create any. */
-function cancelOnly(scheduler: SendScheduler): SendScheduler {
-  return {
-    schedule: async () => {
-      throw new Error('the console does not schedule sends');
-    },
-    cancel: (messageId) => scheduler.cancel(messageId),
-  };
 }

@@ -1,11 +1,12 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClient } from '../adapters/dynamodb/dynamo-client.ts';
+import { DynamoReleaseIndex } from '../adapters/dynamodb/dynamo-release-index.ts';
 import { createDynamoStores } from '../adapters/dynamodb/dynamo-stores.ts';
+import { DynamoTable } from '../adapters/dynamodb/dynamo-table.ts';
 import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
-import { EventBridgeSendScheduler } from '../adapters/scheduler/eventbridge-send-scheduler.ts';
+import { ReleaseSendScheduler } from '../adapters/scheduler/release-send-scheduler.ts';
 import {
   readProviderSecret,
   type SendGridSecret,
@@ -39,17 +40,29 @@ export function dynamoStores(env: Environment): Stores {
   });
 }
 
-/** EventBridge Scheduler for later sends, the send queue for sends due now. */
-export function sendScheduler(env: Environment): EventBridgeSendScheduler {
-  return new EventBridgeSendScheduler({
-    client: new SchedulerClient({}),
-    queue: new SqsSendQueue({ client: new SQSClient({}), queueUrl: need(env, 'NUDGE_SEND_QUEUE_URL') }),
-    groupName: need(env, 'NUDGE_SCHEDULE_GROUP'),
-    targetArn: need(env, 'NUDGE_SEND_QUEUE_ARN'),
-    roleArn: need(env, 'NUDGE_SCHEDULER_ROLE_ARN'),
-    deadLetterArn: need(env, 'NUDGE_SCHEDULER_DLQ_ARN'),
-    clock: systemClock,
-  });
+/** The release index on the journey table (its own client: the scheduler and the sweep use it). */
+export function releaseIndex(env: Environment): DynamoReleaseIndex {
+  return new DynamoReleaseIndex(
+    new DynamoTable({
+      tableName: need(env, 'NUDGE_TABLE_NAME'),
+      client: createDynamoClient(),
+      retentionDays: env.NUDGE_RETENTION_DAYS,
+      clock: systemClock,
+    }),
+  );
+}
+
+/** The send queue on SQS. */
+export function sendQueue(env: Environment): SqsSendQueue {
+  return new SqsSendQueue({ client: new SQSClient({}), queueUrl: need(env, 'NUDGE_SEND_QUEUE_URL') });
+}
+
+/**
+ * Later sends: due within the send queue's reach, onto the queue with a delay; later, into the
+ * release index, which the release function sweeps every minute (no per-message schedule).
+ */
+export function sendScheduler(env: Environment): ReleaseSendScheduler {
+  return new ReleaseSendScheduler({ queue: sendQueue(env), index: releaseIndex(env), clock: systemClock });
 }
 
 /** Outcome events onto the journey bus. */

@@ -24,16 +24,14 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { POINTER_PK } from '../../functions/adapters/dynamodb/dynamo-rule-sets.ts';
-import { AUDIT_ITEMS, JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { AUDIT_ITEMS } from '../../functions/adapters/dynamodb/table-design.ts';
 import { CONSOLE_PRICE_TABLE_FILE } from '../../functions/handlers/console-rule-sets.ts';
 import { readPriceTable } from '../../functions/simulator/cost-preview.ts';
-import { acknowledgeNag, wildcardResourceFinding } from '../nag.ts';
+import { acknowledgeNag } from '../nag.ts';
 import { type NudgeSettings, REPO_ROOT } from '../settings.ts';
 import type { JourneyBus } from './journey-bus.ts';
-import type { JourneyTable } from './journey-table.ts';
+import { type JourneyTable, STORE_INDEXES } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
-import type { Scheduling } from './scheduling.ts';
-import type { SendQueue } from './sending.ts';
 
 /** The console's roles, one Cognito group each (functions/console/routes/route.ts). */
 const CONSOLE_GROUPS = ['viewer', 'editor', 'publisher', 'privacy'] as const;
@@ -47,10 +45,6 @@ export interface OperationsConsoleProps {
   projectFile: string;
   table: JourneyTable;
   bus: JourneyBus;
-  /** A privacy erase (and a pending send cancelled by hand) deletes the message's schedule. */
-  scheduling: Scheduling;
-  /** Named in the environment only: the scheduler adapter is built from it, the console never sends. */
-  sendQueue: SendQueue;
 }
 
 /**
@@ -102,8 +96,6 @@ export class OperationsConsole extends Construct {
         NUDGE_OIDC_ISSUER: issuer,
         NUDGE_OIDC_CLIENT_ID: clientId,
         NUDGE_OIDC_GROUPS_CLAIM: settings.consoleGroupsClaim,
-        ...props.scheduling.environment(),
-        ...props.sendQueue.environment(),
         ...(settings.consoleOidc === undefined
           ? {}
           : { NUDGE_OIDC_CLIENT_SECRET_ARN: settings.consoleOidc.clientSecretArn }),
@@ -125,7 +117,7 @@ export class OperationsConsole extends Construct {
    * DeleteItem, and UpdateItem to unlink a kept suppression — also a pending send cancelled by
    * hand, and the rule-set counter and ACTIVE pointer a publish or rollback moves); PutItem only
    * into the audit partitions (`AUDIT#<month>`) and the rule-set partitions (`RULESET`: versions
-   * and moves; `RULESET#<sha256>`: content parts); DeleteSchedule in Nudge's schedule group;
+   * and moves; `RULESET#<sha256>`: content parts);
    * PutEvents on the bus; its own secrets.
    */
   private grant(props: OperationsConsoleProps, settings: NudgeSettings): void {
@@ -153,18 +145,10 @@ export class OperationsConsole extends Construct {
         },
       },
     });
-    const schedules = props.scheduling.scheduleArnPattern();
-    Grant.addToPrincipal({ grantee: role, actions: ['scheduler:DeleteSchedule'], resourceArns: [schedules] });
-    acknowledgeNag(
-      role,
-      wildcardResourceFinding(this, schedules),
-      "An erase deletes the pending schedules of one customer's messages (nudge-<messageId>), named at run " +
-        "time. DeleteSchedule only, confined to Nudge's own group and the nudge- prefix.",
-    );
     Grant.addToPrincipal({
       grantee: role,
       actions: ['dynamodb:Query'],
-      resourceArns: JOURNEY_TABLE.indexes.map((index) => `${tableArn}/index/${index.indexName}`),
+      resourceArns: STORE_INDEXES.map((index) => `${tableArn}/index/${index.indexName}`),
     });
     props.bus.grantPutEvents(role);
     Grant.addToPrincipal({

@@ -9,7 +9,6 @@ import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
 import { queueWithDeadLetters, visibilityFor } from './queues.ts';
-import type { Scheduling } from './scheduling.ts';
 import type { SendQueue } from './sending.ts';
 
 /** The evaluate function's timeout: a batch of ten events, each a handful of DynamoDB calls. */
@@ -24,7 +23,6 @@ export interface IngestProps {
   /** The `source` values the rule forwards. */
   sources: ReadonlyArray<string>;
   table: JourneyTable;
-  scheduling: Scheduling;
   sendQueue: SendQueue;
 }
 
@@ -73,12 +71,10 @@ export class Ingest extends Construct {
       environment: {
         NUDGE_TABLE_NAME: props.table.table.tableName,
         ...props.sendQueue.environment(),
-        ...props.scheduling.environment(),
       },
     });
     const role = this.fn.role;
     props.table.grantJourneyReadWrite(role);
-    props.scheduling.grantManageSchedules(role);
     props.sendQueue.grantSend(role);
     this.fn.function.addEventSource(
       new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),

@@ -2,7 +2,11 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { type IndexProjection, JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import {
+  INDEXES,
+  type IndexProjection,
+  JOURNEY_TABLE,
+} from '../../functions/adapters/dynamodb/table-design.ts';
 
 /** table-design.ts's projections in CDK terms; a new one there fails to compile here until mapped. */
 const PROJECTION: Record<IndexProjection, ProjectionType> = { KEYS_ONLY: ProjectionType.KEYS_ONLY };
@@ -18,6 +22,12 @@ const JOURNEY_TABLE_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ] as const;
+
+/**
+ * The indexes the stores query: every one but `release`, which only the release function reads
+ * (release.ts grants it alone).
+ */
+export const STORE_INDEXES = JOURNEY_TABLE.indexes.filter((index) => index !== INDEXES.release);
 
 /** Props of {@link JourneyTable}. */
 export interface JourneyTableProps {
@@ -55,7 +65,7 @@ export class JourneyTable extends Construct {
 
   /**
    * Reads and writes records: the store's item calls on the table, and Query (the only call an
-   * index takes) on each named index, not on `index/*`.
+   * index takes) on each index the stores read ({@link STORE_INDEXES}), not on `index/*`.
    */
   grantJourneyReadWrite(grantee: IGrantable): Grant {
     const items = Grant.addToPrincipal({
@@ -66,7 +76,7 @@ export class JourneyTable extends Construct {
     const indexes = Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:Query'],
-      resourceArns: JOURNEY_TABLE.indexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+      resourceArns: STORE_INDEXES.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
     });
     return items.combine(indexes);
   }

@@ -1,20 +1,10 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
-import { acknowledgeNag, wildcardResourceFinding } from '../nag.ts';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from '../nag.ts';
 import { deadLetterQueue } from './queues.ts';
-
-/**
- * The names EventBridgeSendScheduler gives schedules (`scheduleNameFor`: always `nudge-…`), so
- * the functions may touch only Nudge's schedules even inside the group. tests/infra checks the
- * adapter still names them this way.
- */
-export const SCHEDULE_NAME_PATTERN = 'nudge-*';
-
-/** The Scheduler calls EventBridgeSendScheduler makes. */
-const SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'];
 
 /** Props of {@link Scheduling}. */
 export interface SchedulingProps {
@@ -24,8 +14,12 @@ export interface SchedulingProps {
 }
 
 /**
- * Later sends: the schedule group holding one-time `at()` schedules, the role Scheduler assumes
- * to deliver them, and the dead-letter queue for deliveries Scheduler gave up on.
+ * The schedule group of the per-message design this stack replaced (later sends now wait in the
+ * release index: release.ts), kept so that one-time `at()` schedules made before the upgrade still
+ * deliver: the group, the role Scheduler assumes to deliver them, and the dead-letter queue for
+ * deliveries Scheduler gave up on. No function may create, change or delete schedules any more.
+ * Remove this construct in a later release, once `aws scheduler list-schedules --group-name
+ * nudge-<stage>` is empty (docs/deploy.md, "Upgrading to the release index").
  *
  * The role may do one thing: `sqs:SendMessage`, to the send queue and to this dead-letter queue
  * (Scheduler writes dead letters with the schedule's role too). Both queues use SQS-managed
@@ -70,46 +64,5 @@ export class Scheduling extends Construct {
         resources: [props.sendQueue.queueArn, this.deadLetters.queueArn],
       }),
     );
-  }
-
-  /**
-   * Create, update and delete Nudge's schedules in this group, and hand Scheduler this role
-   * (iam:PassRole on it alone, only to scheduler.amazonaws.com).
-   */
-  grantManageSchedules(grantee: IGrantable & IConstruct): Grant {
-    const pattern = this.scheduleArnPattern();
-    const schedules = Grant.addToPrincipal({ grantee, actions: SCHEDULE_ACTIONS, resourceArns: [pattern] });
-    acknowledgeNag(
-      grantee,
-      wildcardResourceFinding(this, pattern),
-      'Schedules are created at run time, one per planned message (nudge-<messageId>), so their names cannot ' +
-        "be listed in advance. The wildcard is confined to Nudge's own group and to the nudge- name prefix the " +
-        'adapter always uses; no other group or schedule is reachable.',
-    );
-    const passRole = Grant.addToPrincipal({
-      grantee,
-      actions: ['iam:PassRole'],
-      resourceArns: [this.role.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    });
-    return schedules.combine(passRole);
-  }
-
-  /** `arn:…:scheduler:<region>:<account>:schedule/<group>/nudge-*`. */
-  scheduleArnPattern(): string {
-    return Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.group.scheduleGroupName}/${SCHEDULE_NAME_PATTERN}`,
-    });
-  }
-
-  /** The variables EventBridgeSendScheduler reads (with the send queue's own). */
-  environment(): Record<string, string> {
-    return {
-      NUDGE_SCHEDULE_GROUP: this.group.scheduleGroupName,
-      NUDGE_SCHEDULER_ROLE_ARN: this.role.roleArn,
-      NUDGE_SCHEDULER_DLQ_ARN: this.deadLetters.queueArn,
-    };
   }
 }

@@ -10,14 +10,13 @@ import type { JourneyTable } from './journey-table.ts';
 import { NudgeFunction } from './nudge-function.ts';
 import type { ProviderSecrets } from './provider-secrets.ts';
 import { queueWithDeadLetters, visibilityFor } from './queues.ts';
-import type { Scheduling } from './scheduling.ts';
 
 /** The send function's timeout: two provider calls of at most 10 s each, plus DynamoDB. */
 const SEND_TIMEOUT = Duration.seconds(30);
 
 /**
- * The send queue: message ids due now, put there by evaluate (due at once), by Scheduler
- * (due later) and by send itself (deferred or retried). Its dead-letter queue takes ids whose
+ * The send queue: message ids due now, put there by evaluate (due at once), by the release
+ * sweep (due later) and by send itself (deferred or retried). Its dead-letter queue takes ids whose
  * send kept failing for infrastructure reasons.
  */
 export class SendQueue extends Construct {
@@ -42,7 +41,7 @@ export class SendQueue extends Construct {
     });
   }
 
-  /** The variables SqsSendQueue and EventBridgeSendScheduler read. */
+  /** The variables SqsSendQueue reads. */
   environment(): Record<string, string> {
     return { NUDGE_SEND_QUEUE_URL: this.queue.queueUrl, NUDGE_SEND_QUEUE_ARN: this.queue.queueArn };
   }
@@ -56,7 +55,6 @@ export interface SenderProps {
   table: JourneyTable;
   bus: JourneyBus;
   secrets: ProviderSecrets;
-  scheduling: Scheduling;
   sendQueue: SendQueue;
   /** The public base URL Twilio's status callbacks go to (NUDGE_WEBHOOK_BASE_URL). */
   webhookBaseUrl: string;
@@ -96,15 +94,14 @@ export class Sender extends Construct {
         NUDGE_TWILIO_SENDER_MPS: JSON.stringify(props.settings.twilioSenderMps),
         NUDGE_SEND_RATE_MAX_WAIT_MS: String(SEND_RATE_MAX_WAIT_MS),
         ...props.sendQueue.environment(),
-        ...props.scheduling.environment(),
       },
     });
     const role = this.fn.role;
     props.table.grantJourneyReadWrite(role);
     props.secrets.grantRead(role);
     props.bus.grantPutEvents(role);
-    // Deferrals (outside the window) and provider retries go back through the scheduler.
-    props.scheduling.grantManageSchedules(role);
+    // Deferrals (outside the window) and provider retries go back through the scheduler: the
+    // send queue (due soon) or the release index (an UpdateItem on the table).
     props.sendQueue.grantSend(role);
     this.fn.function.addEventSource(
       new SqsEventSource(props.sendQueue.queue, {

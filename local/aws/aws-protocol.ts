@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Wire details the loopback AWS endpoints share: `put-events-server.ts` (part of `npm start`) and
- * the test-only `tests/support/aws/scheduler-api-server.ts` and `sqs-api-server.ts`. They accept any SigV4 signature: nothing here holds secrets, and
+ * the test-only `tests/support/aws/sqs-api-server.ts`. They accept any SigV4 signature: nothing here holds secrets, and
  * what matters for a local endpoint is that the real SDKs and the AWS CLI talk to it unchanged.
  */
 

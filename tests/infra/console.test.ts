@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { STORE_INDEXES } from '../../infra/constructs/journey-table.ts';
 import {
   actionsOfRole,
   arnOf,
@@ -169,14 +169,14 @@ describe('console IAM: exactly what it calls', () => {
     ['Cognito', () => cognito, false],
     ['external issuer', () => external, true],
   ] as const)(
-    "%s: reads the table (never Scan), the erase's writes, audit PutItem, DeleteSchedule, PutEvents, its secrets",
+    "%s: reads the table (never Scan), the erase's writes, audit PutItem, PutEvents, its secrets (no Scheduler call)",
     (_name, nudge, withClientSecret) => {
       const template = nudge().template;
       const table = arnOf(onlyResource(template, 'AWS::DynamoDB::Table', 'JourneysTable').id);
       const bus = arnOf(onlyResource(template, 'AWS::Events::EventBus', 'JourneyBus').id);
       const session = onlyResource(template, 'AWS::SecretsManager::Secret', 'ConsoleSessionKey').id;
       const logs = arnOf(onlyResource(template, 'AWS::Logs::LogGroup', 'ConsoleFnLogs').id);
-      const indexes = JOURNEY_TABLE.indexes.map((index) => `${table}/index/${index.indexName}`);
+      const indexes = STORE_INDEXES.map((index) => `${table}/index/${index.indexName}`);
       const actions = actionsOfRole(template, consoleRole(nudge()).id);
       expect(Object.fromEntries([...actions.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
         'dynamodb:BatchGetItem': [table],
@@ -189,9 +189,6 @@ describe('console IAM: exactly what it calls', () => {
         'dynamodb:UpdateItem': [table],
         'events:PutEvents': [bus],
         'logs:CreateLogStream': [logs],
-        'scheduler:DeleteSchedule': [
-          'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/nudge-dev/nudge-*',
-        ],
         'logs:PutLogEvents': [logs],
         'secretsmanager:GetSecretValue': withClientSecret
           ? [EXTERNAL_SECRET, `<${session}>`].sort()

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
+import { INDEXES, JOURNEY_TABLE } from '../../functions/adapters/dynamodb/table-design.ts';
 import { PowertoolsMetrics } from '../../functions/adapters/metrics/powertools-metrics.ts';
-import { scheduleNameFor } from '../../functions/adapters/scheduler/eventbridge-send-scheduler.ts';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
 import { DEPLOYED_PROJECT_FILE, readDeployedProject } from '../../functions/handlers/deployed-project.ts';
 import { ESM_REQUIRE_BANNER } from '../../infra/bundling.ts';
+import { STORE_INDEXES } from '../../infra/constructs/journey-table.ts';
 import { RESERVED_ENVIRONMENT_KEYS } from '../../infra/constructs/nudge-function.ts';
-import { SCHEDULE_NAME_PATTERN } from '../../infra/constructs/scheduling.ts';
+import { RELEASE_SHARD_GROUPS } from '../../infra/constructs/release.ts';
 import { listNagAcknowledgements } from '../../infra/nag.ts';
 import { checkProject, sourcesOfRules } from '../../infra/project-files.ts';
 import { REPO_ROOT } from '../../infra/settings.ts';
@@ -115,8 +115,8 @@ describe('journey bus and ingest', () => {
 });
 
 describe('queues', () => {
-  it('has exactly the seven queues: ingest, send, outcome relay, and four dead-letter queues', () => {
-    expect(Object.keys(nudge.template.findResources('AWS::SQS::Queue'))).toHaveLength(7);
+  it('has exactly the eight queues: ingest, send, outcome relay, and five dead-letter queues (ingest, send, Scheduler, release, outcome relay)', () => {
+    expect(Object.keys(nudge.template.findResources('AWS::SQS::Queue'))).toHaveLength(8);
   });
 
   it('encrypts every queue and refuses non-TLS requests to each', () => {
@@ -196,12 +196,13 @@ describe('outcome relay', () => {
   });
 });
 
-describe('scheduling', () => {
-  it('creates the schedule group nudge-<stage> and a dead-letter queue for it', () => {
+describe('schedules of the replaced design (draining)', () => {
+  it('keeps the schedule group nudge-<stage> and its dead-letter queue, but no function uses them', () => {
     nudge.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'nudge-dev' });
-    expect(environmentOf('evaluate').NUDGE_SCHEDULER_DLQ_ARN).toEqual({
-      'Fn::GetAtt': [queue('SchedulingDeadLetters').id, 'Arn'],
-    });
+    for (const name of FUNCTION_NAMES) {
+      const keys = Object.keys(environmentOf(name));
+      expect(keys.filter((key) => key.includes('SCHEDULE'))).toEqual([]);
+    }
   });
 
   it('lets only EventBridge Scheduler, for this account and group, assume the scheduler role', () => {
@@ -235,12 +236,64 @@ describe('scheduling', () => {
       },
     ]);
   });
+});
 
-  it("covers every schedule name the adapter makes with the functions' schedule permission", () => {
-    const prefix = SCHEDULE_NAME_PATTERN.replace(/\*$/, '');
-    for (const messageId of ['m-1', 'a'.repeat(200), 'bad id/with:chars', 'ÅÄÖ']) {
-      expect(scheduleNameFor(messageId).startsWith(prefix)).toBe(true);
-    }
+describe('release sweep', () => {
+  const releaseFn = () => resource('AWS::Lambda::Function', 'ReleaseFunction');
+  const releaseRole = () => resource('AWS::IAM::Role', 'ReleaseRole');
+
+  it('runs on nodejs22.x arm64 with only the table name and the send queue URL', () => {
+    const properties = props(releaseFn());
+    expect(properties.Runtime).toBe('nodejs22.x');
+    expect(properties.Architectures).toEqual(['arm64']);
+    expect(properties.Handler).toBe('index.handler');
+    const environment = properties.Environment;
+    if (!isRecord(environment) || !isRecord(environment.Variables)) throw new Error('no environment');
+    const keys = Object.keys(environment.Variables).filter(
+      (key) => key.startsWith('NUDGE_') && key !== 'NUDGE_RETENTION_DAYS',
+    );
+    expect(keys.sort()).toEqual(['NUDGE_SEND_QUEUE_URL', 'NUDGE_TABLE_NAME']);
+  });
+
+  it(`is run every minute by ${RELEASE_SHARD_GROUPS} rules, one per shard group, each passing its scheduled time`, () => {
+    const rules = Object.values(nudge.template.findResources('AWS::Events::Rule')).filter(
+      (rule) => rule.Properties?.ScheduleExpression !== undefined,
+    );
+    expect(rules).toHaveLength(RELEASE_SHARD_GROUPS);
+    const groups = rules.map((rule) => {
+      expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+      const [target] = rule.Properties.Targets;
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': [releaseFn().id, 'Arn'] });
+      // The event's own time, so a retried run sweeps the same window.
+      expect(target.InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
+      const input = JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', '"T"'));
+      expect(input).toMatchObject({ time: 'T', shardGroups: RELEASE_SHARD_GROUPS });
+      return input.shardGroup;
+    });
+    expect(groups.sort((a, b) => a - b)).toEqual(Array.from({ length: RELEASE_SHARD_GROUPS }, (_, i) => i));
+  });
+
+  it('may Query the release index alone, SendMessage to the send queue, and nothing else of the table', () => {
+    const actions = actionsOfRole(nudge.template, releaseRole().id);
+    const table = resource('AWS::DynamoDB::Table', 'JourneysTable');
+    expect(actions.get('dynamodb:Query')).toEqual([`${arnOf(table.id)}/index/${INDEXES.release.indexName}`]);
+    expect([...actions.keys()].filter((action) => action.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:Query',
+    ]);
+    expect(actions.get('sqs:SendMessage')).toEqual(
+      [arnOf(queue('SendQueue4').id), arnOf(queue('ReleaseDeadLetters').id)].sort(),
+    );
+    expect([...actions.keys()].filter((action) => action.startsWith('scheduler:'))).toEqual([]);
+  });
+
+  it('sends sweeps that failed after two retries to its dead-letter queue', () => {
+    nudge.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: releaseFn().id },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [queue('ReleaseDeadLetters').id, 'Arn'] } },
+      },
+    });
   });
 });
 
@@ -329,13 +382,7 @@ describe('functions', () => {
     expect(environment.POWERTOOLS_METRICS_NAMESPACE).toBe('Nudge/dev');
     expect(environment.POWERTOOLS_LOG_LEVEL).toBe('INFO');
     expect(environment.NUDGE_RETENTION_DAYS).toBe('400');
-    const scheduling = [
-      'NUDGE_SCHEDULER_DLQ_ARN',
-      'NUDGE_SCHEDULER_ROLE_ARN',
-      'NUDGE_SCHEDULE_GROUP',
-      'NUDGE_SEND_QUEUE_ARN',
-      'NUDGE_SEND_QUEUE_URL',
-    ];
+    const scheduling = ['NUDGE_SEND_QUEUE_ARN', 'NUDGE_SEND_QUEUE_URL'];
     const secrets = ['NUDGE_SENDGRID_SECRET_ARN', 'NUDGE_TWILIO_SECRET_ARN', 'NUDGE_UNSUBSCRIBE_SECRET_ARN'];
     const expected = {
       evaluate: ['NUDGE_TABLE_NAME', ...scheduling],
@@ -469,7 +516,7 @@ describe('webhooks', () => {
 
 describe('IAM per function', () => {
   const table = () => arnOf(resource('AWS::DynamoDB::Table', 'JourneysTable').id);
-  const indexArns = () => JOURNEY_TABLE.indexes.map((index) => `${table()}/index/${index.indexName}`).sort();
+  const indexArns = () => STORE_INDEXES.map((index) => `${table()}/index/${index.indexName}`).sort();
 
   it.each(FUNCTION_NAMES)('%s: no managed policies, no inline role policies', (name) => {
     expect(role(name).resource.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -519,10 +566,6 @@ describe('IAM per function', () => {
     }
     expect(Object.fromEntries([...who.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
       'events:PutEvents': ['send', 'outcome-relay'],
-      'iam:PassRole': ['evaluate', 'send'],
-      'scheduler:CreateSchedule': ['evaluate', 'send'],
-      'scheduler:DeleteSchedule': ['evaluate', 'send'],
-      'scheduler:UpdateSchedule': ['evaluate', 'send'],
       'secretsmanager:GetSecretValue': ['send', 'webhook'],
       'sqs:SendMessage': ['evaluate', 'send', 'webhook'],
       // The SQS event sources' consumer actions, on each function's own queue.
@@ -541,18 +584,12 @@ describe('IAM per function', () => {
       `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsTwilio').id}>`,
       `<${resource('AWS::SecretsManager::Secret', 'ProviderSecretsUnsubscribe').id}>`,
     ];
-    const schedulerRole = arnOf(resource('AWS::IAM::Role', 'SchedulingRole').id);
-    const schedules =
-      'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/nudge-dev/nudge-*';
     for (const name of FUNCTION_NAMES) {
       const actions = actionsOfRole(nudge.template, role(name).id);
       if (actions.has('events:PutEvents')) expect(actions.get('events:PutEvents')).toEqual([bus]);
       if (actions.has('secretsmanager:GetSecretValue')) {
         expect(actions.get('secretsmanager:GetSecretValue')).toEqual(secrets);
       }
-      if (actions.has('iam:PassRole')) expect(actions.get('iam:PassRole')).toEqual([schedulerRole]);
-      if (actions.has('scheduler:CreateSchedule'))
-        expect(actions.get('scheduler:CreateSchedule')).toEqual([schedules]);
       if (actions.has('sqs:SendMessage'))
         expect(actions.get('sqs:SendMessage')).toEqual([
           arnOf(queue(name === 'webhook' ? 'OutcomeRelayQueueD4' : 'SendQueue4').id),
@@ -560,17 +597,6 @@ describe('IAM per function', () => {
       expect(actions.get('logs:PutLogEvents')).toEqual([
         arnOf(resource('AWS::Logs::LogGroup', `${FUNCTIONS[name]}Logs`).id),
       ]);
-    }
-  });
-
-  it('passes the scheduler role only to EventBridge Scheduler', () => {
-    for (const name of ['evaluate', 'send'] as const) {
-      const passRole = statementsOfRole(nudge.template, role(name).id).find((s) =>
-        s.Action.includes('iam:PassRole'),
-      );
-      expect(passRole?.Condition).toEqual({
-        StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
-      });
     }
   });
 
@@ -585,6 +611,7 @@ describe('alarms', () => {
       ['AlarmsIngestDeadLetters', 'IngestQueueDeadLetters'],
       ['AlarmsSendDeadLetters', 'SendQueueQueueDeadLetters'],
       ['AlarmsSchedulerDeadLetters', 'SchedulingDeadLetters'],
+      ['AlarmsReleaseDeadLetters', 'ReleaseDeadLetters'],
     ] as const) {
       expect(props(resource('AWS::CloudWatch::Alarm', alarm))).toMatchObject({
         Namespace: 'AWS/SQS',

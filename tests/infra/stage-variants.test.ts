@@ -100,7 +100,7 @@ describe('stage prod', () => {
 
   it('notifies the alarm topic on alarm and on recovery, from every alarm', () => {
     const alarms = Object.values(prod.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9); // five dead-letter queues (ingest, send, Scheduler, release, outcome relay) + four metric alarms
     for (const alarm of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties?.OKActions).toEqual([TOPIC]);
@@ -177,7 +177,7 @@ describe('existing bus and secrets, a custom webhook domain', () => {
 
   it('passes the log level and retention to every function', () => {
     const functions = Object.values(imported.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5); // evaluate, send, webhook, outcome-relay, console
+    expect(functions).toHaveLength(6); // evaluate, send, webhook, outcome-relay, console, release
     for (const found of functions) {
       expect(found.Properties?.Environment?.Variables).toMatchObject({
         POWERTOOLS_LOG_LEVEL: 'DEBUG',

@@ -277,6 +277,8 @@ export class DynamoMessageStore implements MessageStore {
       .remove(ATTR.lifecycleSk)
       // Out of the pending-sends listing too: it is being sent, no longer to be cancelled by hand.
       .remove(ATTR.dueSk)
+      // Out of the release index: released already (or about to be), a sweep need not see it again.
+      .remove(ATTR.releaseSk)
       .set(ATTR.expiresAt, this.table.expiresAt())
       .condition(`attribute_exists(${update.name(ATTR.pk)})`)
       .condition(
@@ -459,6 +461,10 @@ function updateDue(
 ): void {
   if (status !== 'scheduled') update.remove(ATTR.dueSk);
   else if (patch.sendAt !== undefined) update.set(ATTR.dueSk, dueSort(patch.sendAt, messageId));
+  // The release index holds a message only at the time the send scheduler last gave it; any
+  // transition takes it out (a message scheduled again is put back by the scheduler's call that
+  // follows), so a cancelled or sent message is never released again.
+  update.remove(ATTR.releaseSk);
 }
 
 /**

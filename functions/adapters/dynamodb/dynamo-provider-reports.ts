@@ -88,6 +88,7 @@ function reportUpdate(
     .add('providerEvents', new Set([report.providerEventId]))
     // A report can overtake a retry that put the message back to `scheduled`: out of the listing.
     .remove(ATTR.dueSk)
+    .remove(ATTR.releaseSk)
     .set(ATTR.expiresAt, table.expiresAt());
   // A report for a message the send step did not record as sent (its answer was lost, and a
   // retry is pending): the provider's word is the record that it went out, so the message

@@ -33,6 +33,12 @@ export const ATTR = {
   /** The `due` index (pending sends by rule): `DUE#<ruleId>#<shard>` / `<sendAt>#<messageId>`. */
   duePk: 'duePK',
   dueSk: 'dueSK',
+  /**
+   * The `release` index (messages due later than the send queue's longest delay, by time alone):
+   * `REL#<shard>` / `<sendAt>#<messageId>`, set by the send scheduler, removed by every status change.
+   */
+  releasePk: 'releasePK',
+  releaseSk: 'releaseSK',
   /** The message's `to` field, used as is: the address index is sparse on it and `sentAt`. */
   to: 'to',
   /** The message's `sentAt` field, used as is. */
@@ -86,6 +92,14 @@ export const INDEXES = {
     projection: 'KEYS_ONLY',
     purpose:
       'Scheduled messages of a rule, soonest first, sharded (DUE#<ruleId>#<shard> / <sendAt>#<messageId>): the pending-sends view.',
+  },
+  release: {
+    indexName: 'release',
+    partitionKey: ATTR.releasePk,
+    sortKey: ATTR.releaseSk,
+    projection: 'KEYS_ONLY',
+    purpose:
+      'Scheduled messages due later than the send queue can hold them, by due time alone, sharded (REL#<shard> / <sendAt>#<messageId>): the release sweep.',
   },
   address: {
     indexName: 'address',

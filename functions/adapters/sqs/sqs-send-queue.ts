@@ -1,6 +1,7 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { AdapterError } from '../../app/ports/adapter-error.ts';
+import type { BatchSendQueue, QueuedSend } from '../../app/ports/release.ts';
 import type { SendQueue } from '../../app/ports.ts';
 import { awsCodeOf, isRetryableAwsError } from '../aws-errors.ts';
 
@@ -60,8 +61,19 @@ export interface SqsSendQueueOptions {
 /** SQS holds a message back at most 15 minutes (`DelaySeconds`). */
 const MAX_DELAY_SECONDS = 900;
 
+/** SendMessageBatch takes at most ten entries. */
+const MAX_BATCH_ENTRIES = 10;
+
+/** Batches in flight at once in {@link SqsSendQueue.enqueueMany}. */
+const BATCH_CONCURRENCY = 16;
+
+/** Whole seconds, rounded up (never early), within SQS's 0–900. */
+function delaySecondsOf(delayMs: number | undefined): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((delayMs ?? 0) / 1000)));
+}
+
 /** The send queue on Amazon SQS: one message per due send, body `{"messageId":"…"}`. */
-export class SqsSendQueue implements SendQueue {
+export class SqsSendQueue implements SendQueue, BatchSendQueue {
   private readonly client: SQSClient;
   private readonly queueUrl: string;
 
@@ -71,8 +83,7 @@ export class SqsSendQueue implements SendQueue {
   }
 
   async enqueue(messageId: string, options: { delayMs?: number } = {}): Promise<void> {
-    // Whole seconds, rounded up (never early), within SQS's 0–900.
-    const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((options.delayMs ?? 0) / 1000)));
+    const delaySeconds = delaySecondsOf(options.delayMs);
     try {
       await this.client.send(
         new SendMessageCommand({
@@ -90,6 +101,50 @@ export class SqsSendQueue implements SendQueue {
         cause: error,
       });
     }
+  }
+
+  /**
+   * SendMessageBatch, ten entries a call, {@link BATCH_CONCURRENCY} calls at once. An entry SQS
+   * refused, or every entry of a call that failed as a whole, comes back by id; the caller
+   * decides (the release sweep fails and is retried, and the send step claims a message once,
+   * so re-enqueuing one that went is harmless).
+   */
+  async enqueueMany(entries: ReadonlyArray<QueuedSend>): Promise<string[]> {
+    const batches: QueuedSend[][] = [];
+    for (let start = 0; start < entries.length; start += MAX_BATCH_ENTRIES) {
+      batches.push(entries.slice(start, start + MAX_BATCH_ENTRIES));
+    }
+    const failed: string[] = [];
+    const sendBatch = async (batch: QueuedSend[]): Promise<void> => {
+      try {
+        const result = await this.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            // Batch entry ids are positions: a message id may repeat (two shards never hold one,
+            // but a caller may) and may hold characters an entry id may not.
+            Entries: batch.map((entry, position) => {
+              const delaySeconds = delaySecondsOf(entry.delayMs);
+              return {
+                Id: String(position),
+                MessageBody: encodeSendRequest(entry.messageId),
+                ...(delaySeconds > 0 ? { DelaySeconds: delaySeconds } : {}),
+              };
+            }),
+          }),
+        );
+        for (const refused of result.Failed ?? []) {
+          const entry = batch[Number(refused.Id)];
+          if (entry !== undefined) failed.push(entry.messageId);
+        }
+      } catch {
+        failed.push(...batch.map((entry) => entry.messageId));
+      }
+    };
+    const workers = Array.from({ length: Math.min(BATCH_CONCURRENCY, batches.length) }, async () => {
+      for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) await sendBatch(batch);
+    });
+    await Promise.all(workers);
+    return failed;
   }
 }
 

@@ -1,5 +1,5 @@
 // DNS rebinding: a web page whose name resolves to 127.0.0.1 can send requests to any local port.
-// Every local server (PutEvents, Scheduler and SQS APIs, the Twilio and SendGrid sandboxes, the
+// Every local server (PutEvents and SQS APIs, the Twilio and SendGrid sandboxes, the
 // webhook recorder, the webhook server) answers only requests addressed to itself by a loopback
 // name and its own port, as the console does. Real HTTP, with the Host header set by the test.
 import { request } from 'node:http';
@@ -9,7 +9,6 @@ import { startPutEventsServer } from '../../../local/aws/put-events-server.ts';
 import { startWebhookHttpServer } from '../../../local/runtime/webhook-http-server.ts';
 import { startSendGridSandbox, startTwilioSandbox } from '../../../local/sandboxes/index.ts';
 import { startWebhookRecorder } from '../../../local/sandboxes/webhook-recorder.ts';
-import { startSchedulerApiServer } from '../../support/aws/scheduler-api-server.ts';
 import { startSqsApiServer } from '../../support/aws/sqs-api-server.ts';
 
 interface Started {
@@ -63,8 +62,6 @@ let routed = 0;
 beforeAll(async () => {
   const putEvents = await startPutEventsServer({ onEvents: () => {} });
   servers.push({ name: 'PutEvents', port: putEvents.port, stop: () => putEvents.stop() });
-  const scheduler = await startSchedulerApiServer();
-  servers.push({ name: 'Scheduler API', port: scheduler.port, stop: () => scheduler.stop() });
   const sqs = await startSqsApiServer();
   servers.push({ name: 'SQS API', port: sqs.port, stop: () => sqs.stop() });
   const twilio = await startTwilioSandbox({

@@ -31,7 +31,8 @@ import {
 /**
  * A loopback Amazon SQS endpoint speaking the AWS JSON 1.0 protocol (`X-Amz-Target:
  * AmazonSQS.<Operation>`, `application/x-amz-json-1.0`) that `@aws-sdk/client-sqs` uses, for
- * CreateQueue, GetQueueUrl, SendMessage, ReceiveMessage (with long polling) and DeleteMessage.
+ * CreateQueue, GetQueueUrl, SendMessage, SendMessageBatch (at most ten entries, each
+ * accepted or refused on its own), ReceiveMessage (with long polling) and DeleteMessage.
  *
  * It computes `MD5OfMessageBody` (and `MD5OfBody` on receive) over the UTF-8 body, which the SDK
  * checks on every SendMessage/ReceiveMessage, and `MD5OfMessageAttributes` with the algorithm of
@@ -54,6 +55,8 @@ interface StoredSqsMessage {
   md5OfBody: string;
   messageAttributes: Record<string, SqsMessageAttribute>;
   sentAt: Date;
+  /** The DelaySeconds it was sent with (0 when none). */
+  delaySeconds: number;
   receiveCount: number;
   /** False while received and inside its visibility timeout, or still delayed. */
   visible: boolean;
@@ -101,6 +104,7 @@ interface MessageState {
   messageAttributes: Record<string, SqsMessageAttribute>;
   md5OfMessageAttributes: string | undefined;
   sentAt: number;
+  delaySeconds: number;
   visibleAt: number;
   receiveCount: number;
   firstReceivedAt: number | undefined;
@@ -208,6 +212,7 @@ class SqsQueues {
       md5OfBody: m.md5OfBody,
       messageAttributes: structuredClone(m.messageAttributes),
       sentAt: new Date(m.sentAt),
+      delaySeconds: m.delaySeconds,
       receiveCount: m.receiveCount,
       visible: m.visibleAt <= at,
     }));
@@ -228,6 +233,8 @@ class SqsQueues {
       }
       case 'SendMessage':
         return sendMessage(this.#queueOf(input), input, this.#now());
+      case 'SendMessageBatch':
+        return sendMessageBatch(this.#queueOf(input), input, this.#now());
       case 'ReceiveMessage':
         return receiveMessage(this.#queueOf(input), input, this.#now, signal);
       case 'DeleteMessage':
@@ -300,6 +307,7 @@ function sendMessage(queue: QueueState, input: Record<string, unknown>, at: numb
     md5OfMessageAttributes:
       Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined,
     sentAt: at,
+    delaySeconds: delay,
     visibleAt: at + delay * 1000,
     receiveCount: 0,
     firstReceivedAt: undefined,
@@ -313,6 +321,63 @@ function sendMessage(queue: QueueState, input: Record<string, unknown>, at: numb
   if (message.md5OfMessageAttributes !== undefined)
     output.MD5OfMessageAttributes = message.md5OfMessageAttributes;
   return output;
+}
+
+/**
+ * SendMessageBatch: one to ten entries with distinct ids (`[A-Za-z0-9_-]{1,80}`); each is sent
+ * like a SendMessage, and one that fails is listed under `Failed` while the others go.
+ */
+function sendMessageBatch(
+  queue: QueueState,
+  input: Record<string, unknown>,
+  at: number,
+): Record<string, unknown> {
+  const entries = input.Entries;
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw new SqsError(
+      400,
+      'com.amazonaws.sqs#EmptyBatchRequest',
+      'AWS.SimpleQueueService.EmptyBatchRequest',
+      'There should be at least one SendMessageBatchRequestEntry in the request.',
+    );
+  }
+  if (entries.length > 10) {
+    throw new SqsError(
+      400,
+      'com.amazonaws.sqs#TooManyEntriesInBatchRequest',
+      'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are 10. You have sent ${entries.length}.`,
+    );
+  }
+  const ids = entries.map((entry) => (isRecord(entry) ? entry.Id : undefined));
+  if (ids.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(id))) {
+    throw new SqsError(
+      400,
+      'com.amazonaws.sqs#InvalidBatchEntryId',
+      'AWS.SimpleQueueService.InvalidBatchEntryId',
+      'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+    );
+  }
+  if (new Set(ids).size !== ids.length) {
+    throw new SqsError(
+      400,
+      'com.amazonaws.sqs#BatchEntryIdsNotDistinct',
+      'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+      'Two or more batch entries in the request have the same Id.',
+    );
+  }
+  const successful: Array<Record<string, string>> = [];
+  const failed: Array<Record<string, unknown>> = [];
+  for (const entry of entries) {
+    if (!isRecord(entry)) continue;
+    try {
+      successful.push({ Id: String(entry.Id), ...sendMessage(queue, entry, at) });
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      failed.push({ Id: entry.Id, SenderFault: true, Code: error.queryCode, Message: error.message });
+    }
+  }
+  return { Successful: successful, Failed: failed };
 }
 
 async function receiveMessage(

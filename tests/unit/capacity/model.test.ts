@@ -136,7 +136,7 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     expect(find(rows, 'sustained', 'table:REJECTED writes').load).toBeLessThan(10);
   });
 
-  it('adds up PutEvents calls, Lambda concurrency, Scheduler and Twilio load', () => {
+  it('adds up PutEvents calls, Lambda concurrency, the release path and Twilio load', () => {
     // Outcomes 60×2 + 40×2 + 6×1 = 206: the send step's 60 + 40 = 100 in calls of 5 (its SQS
     // batch) = 20, the webhook's 106 relayed in calls of 10 = 10.6; journey events 100 + 5 = 105,
     // one per call → 135.6 calls/s.
@@ -144,9 +144,23 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     // evaluate 105 × 0.05 = 5.25; send 100 × 0.35 ÷ batch 5 = 7 (a batch is sent in parallel);
     // webhook (120 + 40 + 6) × 0.03 = 4.98; relay 106 ÷ batch 100 × 0.2 s = 0.212.
     expect(find(rows, 'sustained', 'Lambda concurrent executions (account)').load).toBeCloseTo(17.442, 6);
-    // Held: 100/s × 3,600 s × 0.01 h × 0.5 = 1,800 messages over 10 s = 180 invocations/s.
-    expect(find(rows, 'window opening', 'Scheduler invocations').load).toBeCloseTo(180, 6);
-    expect(find(rows, 'held hours', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
+    // Held: 100/s × 3,600 s × 0.01 h × 0.5 = 1,800 messages over 10 s = 180 due/s at the opening,
+    // each enqueued by two overlapping sweeps, ten a SendMessageBatch: 36 calls/s.
+    expect(find(rows, 'window opening', 'SQS SendMessageBatch (release sweeps)').load).toBeCloseTo(36, 6);
+    // Eight shard groups, one sweep a minute each, whatever the traffic; no Scheduler call at all.
+    expect(find(rows, 'sustained', 'EventBridge rule invocations (release sweeps)').load).toBeCloseTo(
+      8 / 60,
+      6,
+    );
+    expect(rows.filter((r) => r.name.startsWith('Scheduler'))).toEqual([]);
+    // 50 deferred/s, one index write each; all on one partition if the index had one shard.
+    const oneShard = capacityRows(TRAFFIC, PROFILE, { ...TABLE_KEYS, 'index:release': () => 'REL#0' });
+    expect(
+      find(oneShard, 'held hours', 'index:release writes (messages deferred by a closed window)').load,
+    ).toBeCloseTo(50, 6);
+    expect(
+      find(rows, 'held hours', 'index:release writes (messages deferred by a closed window)').load,
+    ).toBeLessThan(50);
     // Twilio: 60 SMS/s × 2 segments = 120 over 2 short codes = 60 per sender of 100 → 60 %:
     // marked, and ceil(120 / 50) = 3 short codes keep it under half.
     const twilio = find(rows, 'sustained', 'Twilio segments per sender (rate guard)');
@@ -155,17 +169,21 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
     expect(twilio.fix).toContain('≥ 3 senders');
   });
 
-  it('gives every reminder a schedule and every cancelled one a DeleteSchedule', () => {
-    // 100 messages/s of which half are reminders: 50 CreateSchedule/s; 10 % cancelled: 5/s;
-    // the other 45 fire (Scheduler invocations) and reach Twilio with the 30 SMS sent at once
+  it('puts every reminder in the release index and out again, and enqueues it twice in batches', () => {
+    // 100 messages/s of which half are reminders: 50/s; 10 % cancelled: 5/s;
+    // the other 45 are released and reach Twilio with the 30 SMS sent at once
     // (50 × 0.6): 75 SMS/s × 2 segments = 150 segments/s.
     const reminders = capacityRows({ ...TRAFFIC, reminderShare: 0.5, cancelShare: 0.1 }, PROFILE, TABLE_KEYS);
-    expect(find(reminders, 'sustained', 'Scheduler CreateSchedule').load).toBeCloseTo(50, 6);
-    expect(find(reminders, 'sustained', 'Scheduler DeleteSchedule (cancelled reminders)').load).toBeCloseTo(
-      5,
-      6,
-    );
-    expect(find(reminders, 'sustained', 'Scheduler invocations').load).toBeCloseTo(45, 6);
+    // In the release index when scheduled, out when claimed (or cancelled): 2 writes a reminder;
+    // enqueued by two overlapping sweeps, ten a call: 10 SendMessageBatch/s.
+    const oneShard = capacityRows({ ...TRAFFIC, reminderShare: 0.5, cancelShare: 0.1 }, PROFILE, {
+      ...TABLE_KEYS,
+      'index:release': () => 'REL#0',
+    });
+    expect(
+      find(oneShard, 'sustained', 'index:release writes (in when scheduled, out when claimed)').load,
+    ).toBeCloseTo(100, 6);
+    expect(find(reminders, 'sustained', 'SQS SendMessageBatch (release sweeps)').load).toBeCloseTo(10, 6);
     // 150 segments/s over the 2 senders: 75 each.
     expect(find(reminders, 'sustained', 'Twilio segments per sender (rate guard)').load).toBeCloseTo(75, 6);
     // PutEvents: outcomes 30×2 + 20×2 + 50×2 + 5×1 + 7.5×1 = 212.5, of which the send step's
