@@ -20,8 +20,6 @@ export const PRICES = {
   sqsRequest: 0.4 / 1e6,
   /** EventBridge: per custom event put on a bus (per 64 KB chunk); deliveries to same-account targets are free. */
   eventBridgeEvent: 1.0 / 1e6,
-  /** EventBridge Scheduler: per invocation (after 14 M free a month); creating and deleting schedules is not billed. */
-  schedulerInvocation: 1.0 / 1e6,
   /** Secrets Manager: per API call ($0.05 per 10,000). */
   secretsManagerCall: 0.05 / 10_000,
 } as const;
@@ -41,7 +39,7 @@ export const PRICE_SOURCES: ReadonlyArray<readonly [string, string]> = [
     'https://cloudburn.io/blog/amazon-sqs-pricing, https://unanswered.io/guide/aws-sqs-pricing-and-cost-optimization',
   ],
   [
-    'EventBridge custom events $1.00 per million (64 KB chunks); Scheduler $1.00 per million invocations after 14 M free',
+    'EventBridge custom events $1.00 per million (64 KB chunks)',
     'https://aws.amazon.com/eventbridge/pricing/, https://cloudburn.io/blog/amazon-eventbridge-pricing',
   ],
   [
@@ -65,7 +63,7 @@ export const FULL_BATCH = { evaluate: 10, send: 5, relay: 100 } as const;
 /** What one delivered message used, as measured (DynamoDB, EventBridge, callbacks) end to end. */
 export interface MeasuredMessage {
   label: string;
-  /** Sent later through EventBridge Scheduler, or sent at once. */
+  /** Sent later (through the release index and its sweeps), or sent at once. */
   scheduled: boolean;
   dynamoCalls: number;
   dynamoReadCalls: number;
@@ -94,7 +92,8 @@ interface Usage {
   lambdaRequests: number;
   gbSeconds: number;
   eventBridgeEvents: number;
-  schedulerInvocations: number;
+  /** DynamoDB write units the local runtime does not measure: the release index of a later send. */
+  releaseWru: number;
   secretsCalls: number;
 }
 
@@ -104,13 +103,16 @@ interface Usage {
  * messages:
  * - SQS: the bus rule's SendMessage to the ingest queue (1); the evaluate event source's
  *   ReceiveMessage and DeleteMessageBatch (1 each per batch); the SendMessage that puts the message
- *   on the send queue (evaluate's for an immediate send, Scheduler's for a later one: 1); the send
- *   event source's ReceiveMessage and DeleteMessageBatch (1 each per batch). Idle long polling by
- *   the event sources is a fixed monthly cost, not per message.
+ *   on the send queue (evaluate's for an immediate send: 1); the send event source's ReceiveMessage
+ *   and DeleteMessageBatch (1 each per batch). Idle long polling by the event sources, and the
+ *   release sweeps (eight invocations a minute), are fixed monthly costs, not per message.
  * - Lambda: evaluate once per batch, send once per batch, webhook once per provider callback.
  * - EventBridge: the journey event that triggered it (1, paid by whoever publishes it) and the
  *   outcome events Nudge published.
- * - Scheduler: one invocation for a later send (CreateSchedule and its deletion are not billed).
+ * - A later send: into the release index (an UpdateItem: 1 WRU on the table and 1 on the index),
+ *   out again at the claim (1 index WRU), and enqueued by two overlapping sweeps in
+ *   SendMessageBatch calls of up to 10 (no Scheduler call at all), so it is received twice and
+ *   its second copy (refused by the claim) costs a share of a send invocation too.
  * - The outcome relay: every outcome event but the send step's one `MessageSent` is the
  *   webhook's, queued (SendMessage) and relayed (ReceiveMessage and DeleteMessageBatch per batch,
  *   one invocation per batch of `relayBatch`, a PutEvents call of ~20 ms per 10 events).
@@ -125,16 +127,25 @@ function usageOf(
   const gb = (mb: number) => mb / 1024;
   const relayed = Math.max(0, message.outcomeEvents - 1);
   const relayMs = Math.ceil(relayBatch / 10) * RELAY_MS_PER_CALL;
+  // A later send is enqueued twice by the sweeps (10 a call when busy) instead of once by evaluate.
+  const later = message.scheduled ? 1 : 0;
+  const sweepBatch = sendBatch === 1 ? 1 : 10;
   return {
-    sqsRequests: 1 + 2 / evaluateBatch + 1 + 2 / sendBatch + relayed * (1 + 2 / relayBatch),
-    lambdaRequests: 1 / evaluateBatch + 1 / sendBatch + message.callbacks + relayed / relayBatch,
+    sqsRequests:
+      1 +
+      2 / evaluateBatch +
+      (1 - later) +
+      later * (2 / sweepBatch) +
+      (1 + later) * (2 / sendBatch) +
+      relayed * (1 + 2 / relayBatch),
+    lambdaRequests: 1 / evaluateBatch + (1 + later) / sendBatch + message.callbacks + relayed / relayBatch,
     gbSeconds:
       (durations.evaluateMs / 1000) * gb(FUNCTION_MEMORY_MB.evaluate) +
       (durations.sendMs / 1000) * gb(FUNCTION_MEMORY_MB.send) +
       message.callbacks * (durations.webhookMs / 1000) * gb(FUNCTION_MEMORY_MB.webhook) +
       (relayed / relayBatch) * (relayMs / 1000) * gb(FUNCTION_MEMORY_MB.relay),
     eventBridgeEvents: 1 + message.outcomeEvents,
-    schedulerInvocations: message.scheduled ? 1 : 0,
+    releaseWru: later * 3,
     secretsCalls: (COLD_STARTS_PER_100K * 2 * 3) / 100_000,
   };
 }
@@ -151,13 +162,12 @@ export function costReport(messages: ReadonlyArray<MeasuredMessage>, durations: 
   ]);
   const per100k = 100_000;
   const lines: Array<{ name: string; cost: (s: (typeof scenarios)[number]) => number }> = [
-    { name: 'DynamoDB writes (WRU)', cost: (s) => s.message.wru * PRICES.dynamoWru },
+    { name: 'DynamoDB writes (WRU)', cost: (s) => (s.message.wru + s.usage.releaseWru) * PRICES.dynamoWru },
     { name: 'DynamoDB reads (RRU)', cost: (s) => s.message.rru * PRICES.dynamoRru },
     { name: 'Lambda requests', cost: (s) => s.usage.lambdaRequests * PRICES.lambdaRequest },
     { name: 'Lambda duration (GB-s, arm64)', cost: (s) => s.usage.gbSeconds * PRICES.lambdaGbSecondArm },
     { name: 'SQS requests', cost: (s) => s.usage.sqsRequests * PRICES.sqsRequest },
     { name: 'EventBridge events', cost: (s) => s.usage.eventBridgeEvents * PRICES.eventBridgeEvent },
-    { name: 'Scheduler invocations', cost: (s) => s.usage.schedulerInvocations * PRICES.schedulerInvocation },
     {
       name: 'Secrets Manager calls (amortised)',
       cost: (s) => s.usage.secretsCalls * PRICES.secretsManagerCall,
@@ -174,7 +184,7 @@ export function costReport(messages: ReadonlyArray<MeasuredMessage>, durations: 
     ['DynamoDB Scans', ...scenarios.map((s) => int(s.message.scans))],
     [
       'DynamoDB request units (RRU / WRU)',
-      ...scenarios.map((s) => `${num(s.message.rru, 2)} / ${num(s.message.wru, 2)}`),
+      ...scenarios.map((s) => `${num(s.message.rru, 2)} / ${num(s.message.wru + s.usage.releaseWru, 2)}`),
     ],
     ['SQS requests', ...scenarios.map((s) => num(s.usage.sqsRequests, 2))],
     [
@@ -186,7 +196,6 @@ export function costReport(messages: ReadonlyArray<MeasuredMessage>, durations: 
       'EventBridge events (1 journey event + outcomes)',
       ...scenarios.map((s) => num(s.usage.eventBridgeEvents, 2)),
     ],
-    ['Scheduler invocations', ...scenarios.map((s) => int(s.usage.schedulerInvocations))],
     ['Secrets Manager calls', ...scenarios.map((s) => num(s.usage.secretsCalls, 3))],
   ];
   const costRows = lines.map((line) => [line.name, ...scenarios.map((s) => usd(line.cost(s) * per100k))]);
