@@ -108,9 +108,6 @@ export async function startConsoleBundle(options: {
       ? // Nothing listens here: the rule-set pointer read fails and the bundled rules are shown.
         { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' }
       : { AWS_ENDPOINT_URL_DYNAMODB: options.dynamodb }),
-    NUDGE_SCHEDULE_GROUP: 'nudge-dev',
-    NUDGE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/scheduler',
-    NUDGE_SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-north-1:111122223333:scheduler-dlq',
     NUDGE_SEND_QUEUE_URL: 'https://sqs.eu-north-1.amazonaws.com/111122223333/send',
     NUDGE_SEND_QUEUE_ARN: 'arn:aws:sqs:eu-north-1:111122223333:send',
   };
