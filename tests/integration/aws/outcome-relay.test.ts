@@ -17,6 +17,7 @@ import {
   startPutEventsServer,
 } from '../../../local/aws/put-events-server.ts';
 import { type SqsApiServer, startSqsApiServer } from '../../support/aws/sqs-api-server.ts';
+import { sqsRecord } from '../../support/sqs-record.ts';
 
 // The webhook's outcome events take the AWS path end to end: SqsOutcomeQueue → SQS (the
 // loopback SQS JSON endpoint, through @aws-sdk/client-sqs) → the relay → PutEvents (the loopback
@@ -203,23 +204,4 @@ describe('the outcome relay: webhook outcome events queued, then put on the bus 
 
 function byMessageId(a: unknown, b: unknown): number {
   return String((a as { messageId: string }).messageId).localeCompare((b as { messageId: string }).messageId);
-}
-
-function sqsRecord(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'AROA',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:eu-north-1:000000000000:${QUEUE}`,
-    awsRegion: 'eu-north-1',
-  };
 }

@@ -24,6 +24,7 @@ import { evaluateRecordHandler } from '../../../functions/handlers/evaluate-reco
 import { sendRecordHandler } from '../../../functions/handlers/send-records.ts';
 import { createSqsBatchHandler } from '../../../functions/handlers/sqs-batch.ts';
 import { aCustomer, anEvent, aRule, settings } from '../../support/factories.ts';
+import { sqsRecord } from '../../support/sqs-record.ts';
 
 const NOW = DateTime.fromISO('2026-11-23T10:00:00Z', { zone: 'utc' });
 const clock = { now: () => NOW };
@@ -78,25 +79,6 @@ interface Line {
   level: string;
   message: string;
   fields: Record<string, unknown>;
-}
-
-function sqsRecord(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '1795428000000',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1795428000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-north-1:123456789012:nudge-dev-queue',
-    awsRegion: 'eu-north-1',
-  };
 }
 
 const context = {

@@ -24,6 +24,7 @@ import {
   startPutEventsServer,
 } from '../../../local/aws/put-events-server.ts';
 import { aProfile, aRule, settings } from '../../support/factories.ts';
+import { sqsRecord } from '../../support/sqs-record.ts';
 import { aMessageRecord } from '../../support/store-contract-fixtures.ts';
 
 const NOW = DateTime.fromISO('2026-11-23T10:00:00Z', { zone: 'utc' });
@@ -57,23 +58,9 @@ const accepting: ChannelSender = {
   send: async (message) => ({ ok: true, providerId: `SM-${message.messageId}` }),
 };
 
-function sqsRecord(messageId: string): SQSRecord {
-  return {
-    messageId: `sqs-${messageId}`,
-    receiptHandle: `rh-${messageId}`,
-    body: JSON.stringify({ messageId }),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '1795428000000',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1795428000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-north-1:123456789012:nudge-dev-send',
-    awsRegion: 'eu-north-1',
-  };
+/** The send queue's record for a message id. */
+function sendRequest(messageId: string): SQSRecord {
+  return sqsRecord(`sqs-${messageId}`, JSON.stringify({ messageId }));
 }
 
 const context: Context = {
@@ -121,7 +108,7 @@ async function aBatch(prefix: string, count: number) {
     outcomes: new EventBridgeOutcomePublisher({ client, busName: 'nudge-journeys', sleep: async () => {} }),
   };
   const batch = createSqsBatchHandler(sendRecordHandler(deps, log, undefined, outcomes));
-  const event: SQSEvent = { Records: ids.map(sqsRecord) };
+  const event: SQSEvent = { Records: ids.map(sendRequest) };
   const run = async () => {
     const response = await batch(event, context);
     await outcomes.flush(deps.outcomes, log);

@@ -16,6 +16,7 @@ import { evaluateRecordHandler } from '../../../functions/handlers/evaluate-reco
 import { sendRecordHandler } from '../../../functions/handlers/send-records.ts';
 import { createSqsBatchHandler } from '../../../functions/handlers/sqs-batch.ts';
 import { anEvent, settings } from '../../support/factories.ts';
+import { sqsRecord } from '../../support/sqs-record.ts';
 
 const NOW = DateTime.fromISO('2026-11-23T10:00:00Z', { zone: 'utc' });
 const clock = { now: () => NOW };
@@ -51,23 +52,9 @@ const noChannel: ChannelSender = {
   send: async () => ({ ok: false, retryable: false, code: 'unused', detail: 'not called' }),
 };
 
-function sqsRecord(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '3',
-      SentTimestamp: '1795428000000',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1795428000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-north-1:123456789012:nudge-dev-send',
-    awsRegion: 'eu-north-1',
-  };
+/** A record on its third receipt (the failure log names the count). */
+function thirdReceipt(messageId: string, body: string): SQSRecord {
+  return sqsRecord(messageId, body, { receiveCount: 3 });
 }
 
 interface Line {
@@ -112,8 +99,8 @@ describe('failed SQS records are logged', () => {
     );
     const event: SQSEvent = {
       Records: [
-        sqsRecord('sqs-ok', JSON.stringify({ messageId: 'm-missing' })),
-        sqsRecord('sqs-throttled', JSON.stringify({ messageId: 'm-throttled' })),
+        thirdReceipt('sqs-ok', JSON.stringify({ messageId: 'm-missing' })),
+        thirdReceipt('sqs-throttled', JSON.stringify({ messageId: 'm-throttled' })),
       ],
     };
 
@@ -144,11 +131,14 @@ describe('failed SQS records are logged', () => {
       ),
     );
     const events = ['ev-1', 'ev-2', 'ev-3'].map((id) =>
-      sqsRecord(`sqs-${id}`, JSON.stringify(anEvent({ id, 'detail-type': 'CustomerUpdated' }))),
+      thirdReceipt(`sqs-${id}`, JSON.stringify(anEvent({ id, 'detail-type': 'CustomerUpdated' }))),
     );
 
     // One record that is not JSON: recorded as rejected, not retried, so the batch is partial.
-    const response = await handler({ Records: [...events, sqsRecord('sqs-not-json', 'not json')] }, context);
+    const response = await handler(
+      { Records: [...events, thirdReceipt('sqs-not-json', 'not json')] },
+      context,
+    );
 
     const givenBack = response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
     const logged = lines

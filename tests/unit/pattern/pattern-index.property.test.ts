@@ -82,6 +82,33 @@ const matchListArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant([]) },
 );
 
+/**
+ * Runs `numRuns` random rule sets and events: the index's matches for each event must equal the
+ * positions `matchesPattern` accepts, in order. Returns how many (pattern, event) pairs matched
+ * and missed, so a test can check its generators reach both.
+ */
+function indexAgreesWithReference(
+  patternsArb: fc.Arbitrary<EventPattern[]>,
+  eventsArb: fc.Arbitrary<Array<Record<string, unknown>>>,
+  numRuns: number,
+): { matches: number; misses: number } {
+  let matches = 0;
+  let misses = 0;
+  const property = fc.property(patternsArb, eventsArb, (patterns, events) => {
+    const index = compilePatternIndex(patterns.map((pattern, position) => ({ pattern, value: position })));
+    for (const event of events) {
+      const expected = patterns.flatMap((pattern, position) =>
+        matchesPattern(pattern, event) ? [position] : [],
+      );
+      expect(index.match(event)).toEqual(expected);
+      matches += expected.length;
+      misses += patterns.length - expected.length;
+    }
+  });
+  fc.assert(property, { numRuns });
+  return { matches, misses };
+}
+
 function patternArb(depth: number): fc.Arbitrary<EventPattern> {
   const field: fc.Arbitrary<EventPattern[string]> =
     depth === 0 ? matchListArb : fc.oneof({ weight: 3, arbitrary: matchListArb }, patternArb(depth - 1));
@@ -401,32 +428,12 @@ const routedEventArb = fc.record(
 
 describe('compilePatternIndex with non-exact conditions indexed', () => {
   it('agrees with matchesPattern when many lists share a path', () => {
-    // Arrange
-    let matches = 0;
-    let misses = 0;
-    const property = fc.property(
+    // Arrange, act and assert: every event of every run against the reference.
+    const { matches, misses } = indexAgreesWithReference(
       fc.array(routedPatternArb, { minLength: 20, maxLength: 60 }),
       fc.array(routedEventArb, { minLength: 1, maxLength: 4 }),
-      (patterns, events) => {
-        const index = compilePatternIndex(
-          patterns.map((pattern, position) => ({ pattern, value: position })),
-        );
-        for (const event of events) {
-          // Act
-          const indexed = index.match(event);
-
-          // Assert
-          const expected = patterns.flatMap((pattern, position) =>
-            matchesPattern(pattern, event) ? [position] : [],
-          );
-          expect(indexed).toEqual(expected);
-          matches += expected.length;
-          misses += patterns.length - expected.length;
-        }
-      },
+      400,
     );
-
-    fc.assert(property, { numRuns: 400 });
 
     expect(matches).toBeGreaterThan(1000);
     expect(misses).toBeGreaterThan(300);
@@ -553,32 +560,12 @@ const journeyEventArb = fc.record(
 
 describe('compilePatternIndex on journey-shaped rule sets', () => {
   it('agrees with matchesPattern with few and many operator values on source', () => {
-    // Arrange
-    let matches = 0;
-    let misses = 0;
-    const property = fc.property(
+    // Arrange, act and assert: every event of every run against the reference.
+    const { matches, misses } = indexAgreesWithReference(
       fc.array(journeyPatternArb, { minLength: 1, maxLength: 30 }),
       fc.array(journeyEventArb, { minLength: 1, maxLength: 4 }),
-      (patterns, events) => {
-        const index = compilePatternIndex(
-          patterns.map((pattern, position) => ({ pattern, value: position })),
-        );
-        for (const event of events) {
-          // Act
-          const indexed = index.match(event);
-
-          // Assert
-          const expected = patterns.flatMap((pattern, position) =>
-            matchesPattern(pattern, event) ? [position] : [],
-          );
-          expect(indexed).toEqual(expected);
-          matches += expected.length;
-          misses += patterns.length - expected.length;
-        }
-      },
+      800,
     );
-
-    fc.assert(property, { numRuns: 800 });
 
     expect(matches).toBeGreaterThan(500);
     expect(misses).toBeGreaterThan(500);
