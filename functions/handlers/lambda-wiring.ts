@@ -30,22 +30,30 @@ import { type Environment, need } from './lambda-environment.ts';
 // The AWS adapters the Lambda entry points share, built from the environment. Provider SDKs
 // (twilio, @sendgrid/mail) are deliberately not here: only the send function may load them.
 
+let sharedClient: ReturnType<typeof createDynamoClient> | undefined;
+
+/** The process's one DynamoDB client: the stores and the release index share it (and its sockets). */
+function dynamoClient(): ReturnType<typeof createDynamoClient> {
+  sharedClient ??= createDynamoClient();
+  return sharedClient;
+}
+
 /** Every store port on the one DynamoDB table, sharing one client (suppressions are kept for good). */
 export function dynamoStores(env: Environment): Stores {
   return createDynamoStores({
     tableName: need(env, 'NUDGE_TABLE_NAME'),
-    client: createDynamoClient(),
+    client: dynamoClient(),
     retentionDays: env.NUDGE_RETENTION_DAYS,
     clock: systemClock,
   });
 }
 
-/** The release index on the journey table (its own client: the scheduler and the sweep use it). */
+/** The release index on the journey table (the scheduler and the sweep use it). */
 export function releaseIndex(env: Environment): DynamoReleaseIndex {
   return new DynamoReleaseIndex(
     new DynamoTable({
       tableName: need(env, 'NUDGE_TABLE_NAME'),
-      client: createDynamoClient(),
+      client: dynamoClient(),
       retentionDays: env.NUDGE_RETENTION_DAYS,
       clock: systemClock,
     }),

@@ -27,9 +27,9 @@ const QueuedOutcomesSchema = z.strictObject({
     .min(1),
 });
 
-/** The JSON body for some outcome events. */
-function encodeQueuedOutcomes(events: ReadonlyArray<OutcomeEvent>): string {
-  return JSON.stringify({ outcomes: events });
+/** The JSON body for outcome events already serialised one by one: `{"outcomes":[…]}`. */
+function encodeQueuedOutcomes(serialised: ReadonlyArray<string>): string {
+  return `{"outcomes":[${serialised.join(',')}]}`;
 }
 
 /**
@@ -90,10 +90,10 @@ export class SqsOutcomeQueue implements OutcomePublisher {
   async publish(events: ReadonlyArray<OutcomeEvent>): Promise<void> {
     if (events.length === 0) return;
     const invalid: FailedOutcome[] = [];
-    const sizes: number[] = [];
+    const serialised: string[] = [];
     events.forEach((event, index) => {
       const checked = checkOutcomeEvent(event);
-      if (checked.ok) sizes.push(Buffer.byteLength(JSON.stringify(event), 'utf8'));
+      if (checked.ok) serialised.push(JSON.stringify(event));
       else invalid.push({ index, detailType: event.detailType, ref: '(queued)', ...checked.problem });
     });
     if (invalid.length > 0) {
@@ -102,13 +102,15 @@ export class SqsOutcomeQueue implements OutcomePublisher {
         { failures: invalid, retryable: false },
       );
     }
-    const chunks = chunksOf(events, sizes);
+    const chunks = chunksOf(events, serialised);
     for (const [position, chunk] of chunks.entries()) {
       try {
         await this.client.send(
           new SendMessageCommand({
             QueueUrl: this.queueUrl,
-            MessageBody: encodeQueuedOutcomes(chunk.events),
+            MessageBody: encodeQueuedOutcomes(
+              serialised.slice(chunk.first, chunk.first + chunk.events.length),
+            ),
           }),
         );
       } catch (error) {
@@ -135,12 +137,12 @@ export class SqsOutcomeQueue implements OutcomePublisher {
 /** Consecutive events in bodies of at most {@link MAX_BODY_BYTES} (one event per body at least). */
 function chunksOf(
   events: ReadonlyArray<OutcomeEvent>,
-  sizes: ReadonlyArray<number>,
+  serialised: ReadonlyArray<string>,
 ): Array<{ first: number; events: OutcomeEvent[] }> {
   const chunks: Array<{ first: number; events: OutcomeEvent[] }> = [];
   let bytes = 0;
   events.forEach((event, index) => {
-    const size = (sizes[index] ?? 0) + 1;
+    const size = Buffer.byteLength(serialised[index] ?? '', 'utf8') + 1;
     const last = chunks.at(-1);
     if (last === undefined || bytes + size > MAX_BODY_BYTES) {
       chunks.push({ first: index, events: [event] });
