@@ -7,7 +7,11 @@
  * records of a batch are sent in parallel, so an invocation lasts about one send).
  */
 
-/** Messages per send invocation: small, so the concurrency limit is close to a rate limit. */
+/**
+ * Messages per send invocation by default (infra setting sendBatchSize, 1–10): small, so the
+ * concurrency limit is close to a rate limit. A high rate needs more (the event source runs at
+ * most 1,000 invocations at once): `npm run capacity -- --size` says how many.
+ */
 export const SEND_BATCH_SIZE = 5;
 
 /**

@@ -9,7 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { DEFAULT_RETENTION_DAYS } from '../functions/adapters/dynamodb/table-design.ts';
-import { DEFAULT_SEND_CONCURRENCY } from './send-sizing.ts';
+import { DEFAULT_SEND_CONCURRENCY, SEND_BATCH_SIZE } from './send-sizing.ts';
 
 /** The repository root: where rules/, templates/ and nudge.config.yaml live by default. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,6 +103,7 @@ const ContextSchema = z.object({
   sources: stringList.optional(),
   retentionDays: integer(1, 3650).default(DEFAULT_RETENTION_DAYS),
   sendConcurrency: integer(2, 1000).default(DEFAULT_SEND_CONCURRENCY),
+  sendBatchSize: integer(1, 10).default(SEND_BATCH_SIZE),
   twilioSenderMps: senderMps.optional(),
   webhookReservedConcurrency: integer(1, 1000).default(DEFAULT_WEBHOOK_RESERVED_CONCURRENCY),
   sendReservedConcurrency: integer(1, 1000).optional(),
@@ -173,6 +174,11 @@ export interface NudgeSettings {
   /** Most concurrent send invocations: the provider-rate guard. */
   sendConcurrency: number;
   /**
+   * Messages per send invocation (the send queue's event source batch size, 1–10 for a standard
+   * queue), sent in parallel: messages/s ≈ sendConcurrency × sendBatchSize ÷ send latency.
+   */
+  sendBatchSize: number;
+  /**
    * Twilio segments a second by sender (`from` number or Messaging Service SID; `*` for any):
    * the send function's rate guard splits each over `sendConcurrency`. Unlisted senders get
    * Twilio's default for their kind (functions/core/messages/sender-rate.ts).
@@ -229,6 +235,7 @@ export function parseSettings(context: Readonly<Record<string, unknown>>): Nudge
     sources: settings.sources,
     retentionDays: settings.retentionDays,
     sendConcurrency: settings.sendConcurrency,
+    sendBatchSize: settings.sendBatchSize,
     twilioSenderMps: settings.twilioSenderMps ?? {},
     webhookReservedConcurrency: settings.webhookReservedConcurrency,
     sendReservedConcurrency: settings.sendReservedConcurrency ?? settings.sendConcurrency,

@@ -3,7 +3,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEND_BATCH_SIZE, SEND_RATE_MAX_WAIT_MS } from '../send-sizing.ts';
+import { SEND_RATE_MAX_WAIT_MS } from '../send-sizing.ts';
 import type { NudgeSettings } from '../settings.ts';
 import type { JourneyBus } from './journey-bus.ts';
 import type { JourneyTable } from './journey-table.ts';
@@ -62,8 +62,8 @@ export interface SenderProps {
 
 /**
  * The `send` function on the send queue. Its SQS event source's `maxConcurrency` bounds how many
- * invocations of `SEND_BATCH_SIZE` messages run at once (messages/s ≈ sendConcurrency ×
- * SEND_BATCH_SIZE ÷ send latency), whatever the backlog; the rest wait in the queue. Within
+ * invocations of `sendBatchSize` messages run at once (messages/s ≈ sendConcurrency ×
+ * sendBatchSize ÷ send latency), whatever the backlog; the rest wait in the queue. Within
  * that, each invocation keeps its share of every Twilio sender's rate (twilioSenderMps ÷
  * sendConcurrency: functions/app/sender-rate-guard.ts), so all of them together stay under it.
  */
@@ -105,7 +105,7 @@ export class Sender extends Construct {
     props.sendQueue.grantSend(role);
     this.fn.function.addEventSource(
       new SqsEventSource(props.sendQueue.queue, {
-        batchSize: SEND_BATCH_SIZE,
+        batchSize: props.settings.sendBatchSize,
         maxConcurrency: props.settings.sendConcurrency,
         reportBatchItemFailures: true,
       }),

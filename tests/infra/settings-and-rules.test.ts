@@ -38,6 +38,7 @@ describe('context settings', () => {
       sources: undefined,
       retentionDays: 400,
       sendConcurrency: 20,
+      sendBatchSize: 5,
       twilioSenderMps: {},
       webhookReservedConcurrency: 20,
       sendReservedConcurrency: 20,
@@ -78,6 +79,12 @@ describe('context settings', () => {
     expect(parseSettings({ twilioSenderMps: '3' }).twilioSenderMps).toEqual({ '*': 3 });
     expect(parseSettings({ twilioSenderMps: '{"12345": 250}' }).twilioSenderMps).toEqual({ '12345': 250 });
     expect(() => parseSettings({ twilioSenderMps: '{"12345": 0}' })).toThrow(/twilioSenderMps/);
+  });
+
+  it('takes a send batch of 1 to 10 messages (an SQS standard queue event source)', () => {
+    expect(parseSettings({ sendBatchSize: '10' }).sendBatchSize).toBe(10);
+    expect(() => parseSettings({ sendBatchSize: '11' })).toThrow(/sendBatchSize/);
+    expect(() => parseSettings({ sendBatchSize: '0' })).toThrow(/sendBatchSize/);
   });
 
   it('names every invalid key at once', () => {

@@ -22,6 +22,7 @@ beforeAll(() => {
       stage: 'prod',
       alarmTopicArn: TOPIC,
       sendConcurrency: '10',
+      sendBatchSize: '10',
       logRetentionDays: '90',
       twilioSenderMps: '{"+14155550100": 2, "*": 50}',
     },
@@ -81,9 +82,10 @@ describe('stage prod', () => {
     });
   });
 
-  it('bounds send concurrency by the sendConcurrency setting', () => {
+  it('bounds send concurrency by the sendConcurrency setting and sizes its batches by sendBatchSize', () => {
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       ScalingConfig: { MaximumConcurrency: 10 },
+      BatchSize: 10,
     });
   });
 
