@@ -10,6 +10,7 @@
  *   npm run capacity -- --profile saved.json          # reuse a measured pass instead of measuring
  *   npm run capacity -- --save-profile saved.json     # keep this run's measured pass
  *   npm run capacity -- --markdown                    # markdown instead of text
+ *   npm run capacity -- --size                        # the deployment the traffic needs, and its table
  *   npm run capacity -- --update-docs                 # rewrite the generated parts of docs/capacity.md
  *
  * The per-message DynamoDB figures come from a measured pass over the real handlers on DynamoDB
@@ -21,10 +22,11 @@ import { measureProfile } from './capacity/measure.ts';
 import { TABLE_KEYS } from './capacity/partitions.ts';
 import { type Profile, ProfileSchema } from './capacity/profile.ts';
 import { capacityRows, limitsTable, markdownTable, profileSummary, textTable } from './capacity/render.ts';
+import { sizeDeployment, sizingText } from './capacity/sizing.ts';
 import { readTraffic, trafficFlags } from './capacity/traffic.ts';
 
 const DOCS = join(import.meta.dirname, '..', 'docs', 'capacity.md');
-const BOOLEAN_FLAGS = new Set(['markdown', 'update-docs', 'help']);
+const BOOLEAN_FLAGS = new Set(['markdown', 'update-docs', 'size', 'help']);
 
 function parseArgs(argv: ReadonlyArray<string>): Map<string, string> {
   const flags = new Map<string, string>();
@@ -75,15 +77,26 @@ async function main(): Promise<void> {
   const flags = parseArgs(process.argv.slice(2));
   if (flags.has('help')) {
     console.log(
-      `npm run capacity -- [--traffic file] [--profile file] [--save-profile file] [--pass-size n] [--markdown] [--update-docs]\ntraffic flags: ${trafficFlags().join(' ')}`,
+      `npm run capacity -- [--traffic file] [--profile file] [--save-profile file] [--pass-size n] [--size] [--markdown] [--update-docs]\ntraffic flags: ${trafficFlags().join(' ')}`,
     );
     return;
   }
-  const traffic = readTraffic(flags, flags.get('traffic'));
+  const stated = readTraffic(flags, flags.get('traffic'));
   const profile = await profileFor(flags);
-  const rows = capacityRows(traffic, profile, TABLE_KEYS);
+  const sizing = sizeDeployment(stated, profile, TABLE_KEYS);
+  const traffic = flags.has('size') ? sizing.traffic : stated;
+  const rows = flags.has('size') ? sizing.rows : capacityRows(traffic, profile, TABLE_KEYS);
   const over = rows.filter((row) => row.share > 0.5).length;
   const trafficLine = `Traffic: ${JSON.stringify(traffic)}`;
+  const sizedBlock = [
+    'The deployment this traffic needs (`npm run capacity -- --size`):',
+    '',
+    sizingText(sizing),
+    '',
+    `Traffic as sized: ${JSON.stringify(sizing.traffic)}`,
+    '',
+    markdownTable(sizing.rows),
+  ].join('\n');
   if (flags.has('update-docs')) {
     let docs = readFileSync(DOCS, 'utf8');
     docs = replaceBetween(
@@ -91,6 +104,7 @@ async function main(): Promise<void> {
       'capacity',
       [trafficLine, '', markdownTable(rows), '', profileSummary(profile)].join('\n'),
     );
+    docs = replaceBetween(docs, 'capacity-sized', sizedBlock);
     docs = replaceBetween(docs, 'limits', limitsTable());
     writeFileSync(DOCS, docs);
     console.error(`wrote docs/capacity.md (${over} of ${rows.length} rows above 50 %)`);
@@ -100,6 +114,7 @@ async function main(): Promise<void> {
   } else {
     console.log(
       [
+        ...(flags.has('size') ? ['The deployment this traffic needs:', sizingText(sizing), ''] : []),
         trafficLine,
         profile.source,
         '',

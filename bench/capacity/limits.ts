@@ -18,6 +18,18 @@ export interface Limit {
   source: string;
   /** What a reader should know about the value (a conflicting copy, a Region, a plan). */
   note?: string;
+  /** The documented default, when `value` is a quota the account has had raised. */
+  raisedFrom?: number;
+}
+
+/**
+ * An adjustable quota as the account has it: the documented default, or the raised value the
+ * traffic model states (a Service Quotas request granted).
+ */
+export function accountQuota(limit: Limit, raised: number | undefined): Limit {
+  if (raised === undefined || raised === limit.value) return limit;
+  if (!limit.adjustable) throw new Error(`${limit.name} is a hard limit: it cannot be raised`);
+  return { ...limit, value: raised, raisedFrom: limit.value };
 }
 
 export const LIMITS = {

@@ -26,6 +26,27 @@ export interface Row {
   basis: string;
   /** The change that brings the row under {@link MARK_ABOVE} (one line). */
   fix: string;
+  /** The traffic field a deployment sizes to bring the row under half (`--size`), if any. */
+  knob?: Knob;
+}
+
+/**
+ * A deployment choice that moves a row: `limit` when the field is the row's limit (a setting, a
+ * quota: size it to load ÷ ½), `inverse` when the load falls in proportion as it grows (batch
+ * size, senders, the release spread: multiply it by share ÷ ½).
+ */
+export interface Knob {
+  field:
+    | 'sendBatchSize'
+    | 'sendMaxConcurrency'
+    | 'twilioSenders'
+    | 'windowReleaseSeconds'
+    | 'lambdaConcurrencyQuota'
+    | 'putEventsQuota'
+    | 'ruleInvocationsQuota';
+  scales: 'limit' | 'inverse';
+  /** The most the field may be (the batch of a standard queue's event source, its concurrency). */
+  max?: number;
 }
 
 /** Units of work a second, by kind. */

@@ -10,7 +10,7 @@ import { DEFAULT_SENDER_MPS } from '../../functions/core/messages/sender-rate.ts
 import { RELEASE_TIMING } from '../../functions/core/planning/release-window.ts';
 import { RELAY_BATCH_SIZE } from '../../infra/constructs/outcome-relay.ts';
 import { RELEASE_SHARD_GROUPS } from '../../infra/constructs/release.ts';
-import { LIMITS, type Limit } from './limits.ts';
+import { accountQuota, LIMITS, type Limit } from './limits.ts';
 import { fmt, MARK_ABOVE, perSecond, type Row, sendRates, workRates } from './model.ts';
 import { hottestShare, type KeyFunctions } from './partitions.ts';
 import type { Profile } from './profile.ts';
@@ -35,13 +35,16 @@ export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
     traffic.messagesPerSecond + workRates(traffic).cancel + traffic.thresholdEventsPerSecond;
   const journeyCalls = journeyEvents / traffic.journeyEventsPerCall;
   const batched = outcomeCalls + journeyEvents / LIMITS.putEventsEntries.value;
+  const putEvents = accountQuota(LIMITS.putEventsTps, traffic.putEventsQuota);
+  const invocations = accountQuota(LIMITS.eventBridgeInvocations, traffic.ruleInvocationsQuota);
   return [
     row({
       group: 'AWS quota',
       scenario: 'sustained',
       name: 'EventBridge PutEvents calls',
+      knob: { field: 'putEventsQuota', scales: 'limit' },
       load: outcomeCalls + journeyCalls,
-      limit: LIMITS.putEventsTps,
+      limit: putEvents,
       basis: `${fmt(outcomes)} outcome events/s (send step ${fmt(sent)} in calls of ${perSendCall}, one per SQS batch; webhook ${fmt(relayed)} relayed in calls of ${LIMITS.putEventsEntries.value}) + ${fmt(journeyEvents)} journey events/s in publishers' calls of ${traffic.journeyEventsPerCall}`,
       fix: `Nudge's own calls are ${fmt(outcomeCalls)}/s; publishers batch their journey events 10 per PutEvents call (${fmt(batched)} calls/s in all), or request a PutEvents quota of ≥ ${fmt((outcomeCalls + journeyCalls) / MARK_ABOVE)}/s (adjustable)`,
     }),
@@ -49,8 +52,9 @@ export function eventBridgeRows(traffic: Traffic, profile: Profile): Row[] {
       group: 'AWS quota',
       scenario: 'sustained',
       name: 'EventBridge rule invocations (bus → ingest queue)',
+      knob: { field: 'ruleInvocationsQuota', scales: 'limit' },
       load: journeyEvents,
-      limit: LIMITS.eventBridgeInvocations,
+      limit: invocations,
       basis: `${fmt(journeyEvents)} journey events/s, one rule target each`,
       fix: `request an invocations quota of ≥ ${fmt(journeyEvents / MARK_ABOVE)}/s`,
     }),
@@ -181,7 +185,7 @@ export function releaseRows(traffic: Traffic, keys: KeyFunctions): Row[] {
       scenario: 'sustained',
       name: 'EventBridge rule invocations (release sweeps)',
       load: RELEASE.groups / RELEASE.periodSeconds,
-      limit: LIMITS.eventBridgeInvocations,
+      limit: accountQuota(LIMITS.eventBridgeInvocations, traffic.ruleInvocationsQuota),
       basis: `${RELEASE.groups} scheduled rules, one invocation a minute each, whatever the traffic (no Scheduler call per message)`,
       fix: '–',
     }),
@@ -231,8 +235,9 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       group: 'AWS quota',
       scenario: 'sustained',
       name: 'Lambda concurrent executions (account)',
+      knob: { field: 'lambdaConcurrencyQuota', scales: 'limit' },
       load: total,
-      limit: LIMITS.lambdaConcurrency,
+      limit: accountQuota(LIMITS.lambdaConcurrency, traffic.lambdaConcurrencyQuota),
       basis: `evaluate ${fmt(evaluate)} + send ${fmt(send)} (÷ batch ${traffic.sendBatchSize}) + webhook ${fmt(webhook)} + outcome relay ${fmt(relay)} (÷ batch ${RELAY_BATCH_SIZE}) (rate × ${traffic.evaluateMs}/${traffic.sendMs}/${traffic.webhookMs}/${traffic.relayMs} ms assumed)`,
       fix: `request a concurrency quota of ≥ ${fmt(total / MARK_ABOVE)}`,
     }),
@@ -240,6 +245,7 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       group: 'AWS quota',
       scenario: 'window opening',
       name: 'Lambda scaling of send (new environments per 10 s)',
+      knob: { field: 'windowReleaseSeconds', scales: 'inverse' },
       load: burstSend / traffic.sendBatchSize,
       limit: LIMITS.lambdaScalingRate,
       basis: `${fmt(burstRate)} released sends/s × ${traffic.sendMs} ms ÷ batch ${traffic.sendBatchSize}, from a cold start of the window`,
@@ -249,6 +255,7 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       group: 'AWS quota',
       scenario: 'sustained',
       name: 'SQS event source maxConcurrency of send (hard maximum)',
+      knob: { field: 'sendBatchSize', scales: 'inverse', max: 10 },
       load: send,
       limit: LIMITS.sqsEventSourceMaxConcurrency,
       basis: `${perInvocation}: invocations needed at once`,
@@ -258,6 +265,7 @@ export function lambdaRows(traffic: Traffic, profile: Profile): Row[] {
       group: 'design setting',
       scenario: 'sustained',
       name: 'send concurrency (SQS event source maxConcurrency)',
+      knob: { field: 'sendMaxConcurrency', scales: 'limit', max: LIMITS.sqsEventSourceMaxConcurrency.value },
       load: send,
       limit: sendSetting,
       basis: `${perInvocation}; ${traffic.sendMaxConcurrency} × ${traffic.sendBatchSize} ÷ ${traffic.sendMs / 1_000} s ≈ ${fmt(capacity)} messages/s at most`,
@@ -346,6 +354,7 @@ export function providerRows(traffic: Traffic): Row[] {
       group: 'provider',
       scenario: 'sustained',
       name: 'Twilio segments per sender (rate guard)',
+      knob: { field: 'twilioSenders', scales: 'inverse' },
       load: segments / traffic.twilioSenders,
       limit: perSender,
       basis: `${fmt(segments)} segments/s over ${traffic.twilioSenders} sender(s); each send instance may use ${fmt(share)}/s (${fmt(perSender.value)} ÷ sendConcurrency ${traffic.sendMaxConcurrency})`,
@@ -355,6 +364,7 @@ export function providerRows(traffic: Traffic): Row[] {
       group: 'provider',
       scenario: 'window opening',
       name: 'Twilio message segments',
+      knob: { field: 'windowReleaseSeconds', scales: 'inverse' },
       load: burstSegments,
       limit: pool,
       basis:

@@ -29,6 +29,13 @@ function shareText(share: number, limit: number): string {
   return `${fmt(share * 100)} %`;
 }
 
+/** A limit's value, and the default it was raised from. */
+function limitText(limit: Row['limit']): string {
+  return limit.raisedFrom === undefined
+    ? fmt(limit.value)
+    : `${fmt(limit.value)} (raised from ${fmt(limit.raisedFrom)})`;
+}
+
 function mark(share: number): string {
   return share > MARK_ABOVE ? 'OVER' : '';
 }
@@ -41,7 +48,7 @@ export function markdownTable(rows: ReadonlyArray<Row>): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${shareText(r.share, r.limit.value)} | ${mark(r.share) === '' ? '' : '**over 50 %**'} | ${r.scenario} | ${r.group}: ${r.name} | ${fmt(r.load)} ${r.limit.unit} | ${fmt(r.limit.value)} | ${r.basis} | ${r.share > MARK_ABOVE ? r.fix : ''} |`,
+      `| ${shareText(r.share, r.limit.value)} | ${mark(r.share) === '' ? '' : '**over 50 %**'} | ${r.scenario} | ${r.group}: ${r.name} | ${fmt(r.load)} ${r.limit.unit} | ${limitText(r.limit)} | ${r.basis} | ${r.share > MARK_ABOVE ? r.fix : ''} |`,
     );
   }
   return lines.join('\n');
@@ -52,7 +59,7 @@ export function textTable(rows: ReadonlyArray<Row>): string {
   const lines: string[] = [];
   for (const r of rows) {
     const head = `${shareText(r.share, r.limit.value).padStart(12)} ${mark(r.share).padEnd(4)} ${r.scenario.padEnd(14)} ${r.group}: ${r.name}`;
-    lines.push(head, `${' '.repeat(18)}${fmt(r.load)} of ${fmt(r.limit.value)} ${r.limit.unit} — ${r.basis}`);
+    lines.push(head, `${' '.repeat(18)}${fmt(r.load)} of ${limitText(r.limit)} ${r.limit.unit} — ${r.basis}`);
     if (r.share > MARK_ABOVE) lines.push(`${' '.repeat(18)}→ ${r.fix}`);
   }
   return lines.join('\n');

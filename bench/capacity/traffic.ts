@@ -72,6 +72,13 @@ const TrafficSchema = z
      * infra setting twilioSenderMps); default: Twilio's default for `twilioSender`.
      */
     twilioSenderMps: z.number().positive().optional(),
+    /**
+     * The account's quotas where they have been raised (Service Quotas); default: AWS's documented
+     * default (bench/capacity/limits.ts). `--size` says what to request.
+     */
+    lambdaConcurrencyQuota: z.number().int().positive().optional(),
+    putEventsQuota: z.number().int().positive().optional(),
+    ruleInvocationsQuota: z.number().int().positive().optional(),
   })
   .strict();
 

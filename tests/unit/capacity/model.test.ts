@@ -2,13 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../../bench/capacity/limits.ts';
+import { accountQuota, LIMITS } from '../../../bench/capacity/limits.ts';
 import { partitionRows, type Row } from '../../../bench/capacity/model.ts';
 import { type KeyFunctions, TABLE_KEYS } from '../../../bench/capacity/partitions.ts';
 import type { Profile } from '../../../bench/capacity/profile.ts';
 import { capacityRows, limitsTable } from '../../../bench/capacity/render.ts';
+import { sizeDeployment, sizedSettings } from '../../../bench/capacity/sizing.ts';
 import { DEFAULT_TRAFFIC, readTraffic, type Traffic } from '../../../bench/capacity/traffic.ts';
+import { EngineSettingsSchema } from '../../../functions/core/config/engine-settings.ts';
 import { DEFAULT_SENDER_MPS } from '../../../functions/core/messages/sender-rate.ts';
+import { parseSettings } from '../../../infra/settings.ts';
 
 // A tiny traffic model and a hand-written profile: every expected figure below is worked out by
 // hand in the comment beside it, not taken from the model's output.
@@ -247,6 +250,63 @@ describe('the capacity model, against hand arithmetic on a tiny traffic model', 
   it('sorts the rows by share of their limit, highest first', () => {
     const shares = rows.map((row) => row.share).filter((share) => !Number.isNaN(share));
     expect(shares).toEqual([...shares].sort((a, b) => b - a));
+  });
+});
+
+describe('sizing a deployment (npm run capacity -- --size)', () => {
+  // The 10,000 messages/s of the defaults on the hand-written profile: 9,700 sends/s (see above).
+  const BIG: Traffic = {
+    ...TRAFFIC,
+    messagesPerSecond: 10_000,
+    smsShare: 0.7,
+    reminderShare: 0.3,
+    cancelShare: 0.1,
+  };
+  const sizing = sizeDeployment(BIG, PROFILE, TABLE_KEYS);
+
+  it('sizes the batch, the sender pool and the send concurrency by hand arithmetic', () => {
+    // Event source maximum: 9,700 × 0.35 s ÷ batch 5 = 679 of 1,000; batch 6 leaves 566 (above
+    // half), batch 7 leaves 485.
+    expect(sizing.traffic.sendBatchSize).toBe(7);
+    // 7,600 SMS/s × 2 segments = 15,200 segments/s; half of a short code's 100/s each → 304.
+    expect(sizing.traffic.twilioSenders).toBe(304);
+    // 485 invocations at once at batch 7 are half of a setting of 970.
+    expect(sizing.traffic.sendMaxConcurrency).toBe(970);
+  });
+
+  it('leaves no row a deployment choice moves above half, and quota rows say what they were raised from', () => {
+    const over = sizing.rows.filter((row) => row.knob !== undefined && row.share > 0.5);
+    expect(over.map((row) => `${row.name} ${row.share}`)).toEqual([]);
+    const lambda = find(sizing.rows, 'sustained', 'Lambda concurrent executions (account)');
+    expect(lambda.limit.raisedFrom).toBe(LIMITS.lambdaConcurrency.value);
+    expect(lambda.limit.value).toBe(sizing.traffic.lambdaConcurrencyQuota);
+    // The stated traffic is unchanged, and at it those rows were above half.
+    expect(BIG.sendBatchSize).toBe(TRAFFIC.sendBatchSize);
+    const before = capacityRows(BIG, PROFILE, TABLE_KEYS);
+    expect(before.some((row) => row.knob !== undefined && row.share > 0.5)).toBe(true);
+  });
+
+  it('says it in settings the deployment and the config accept', () => {
+    const settings = sizedSettings(sizing);
+    const parsed = parseSettings(settings.context);
+    expect(parsed.sendBatchSize).toBe(7);
+    expect(parsed.sendConcurrency).toBe(970);
+    // The pool's sum, 304 × 100 segments/s, for any sender of the deployment.
+    expect(parsed.twilioSenderMps).toEqual({ '*': 30_400 });
+    if (settings.spread !== undefined) {
+      const engine = EngineSettingsSchema.parse({ windowOpening: { spread: settings.spread } });
+      expect(engine.windowOpening.spread).toBe(settings.spread);
+    }
+  });
+
+  it('sizes nothing for a traffic that fits', () => {
+    const small: Traffic = { ...TRAFFIC, messagesPerSecond: 1, windowHeldHours: 0 };
+    expect(sizeDeployment(small, PROFILE, TABLE_KEYS).steps).toEqual([]);
+  });
+
+  it('raises an adjustable quota and refuses to raise a hard limit', () => {
+    expect(accountQuota(LIMITS.lambdaConcurrency, 5_000)).toMatchObject({ value: 5_000, raisedFrom: 1_000 });
+    expect(() => accountQuota(LIMITS.sqsEventSourceMaxConcurrency, 2_000)).toThrow(/hard limit/);
   });
 });
 
