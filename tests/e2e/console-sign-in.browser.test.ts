@@ -60,6 +60,8 @@ async function freshContext(): Promise<{ context: BrowserContext; page: Page }> 
   await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
   const page = await context.newPage();
   page.setDefaultTimeout(8_000);
+  // A slow page load on a busy machine is not what these tests check.
+  page.setDefaultNavigationTimeout(30_000);
   return { context, page };
 }
 

@@ -76,6 +76,8 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   // Fail fast with Playwright's own message rather than at vitest's 30 s test timeout.
   page.setDefaultTimeout(8_000);
+  // A slow page load on a busy machine is not what these tests check.
+  page.setDefaultNavigationTimeout(30_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());

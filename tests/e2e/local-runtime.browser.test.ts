@@ -37,6 +37,8 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);
+  // A slow page load on a busy machine is not what these tests check.
+  page.setDefaultNavigationTimeout(30_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -84,7 +86,7 @@ describe('the local console, live', () => {
 
     await page.goto(`${runtime.urls.console}/rules`);
     expect(await page.locator('main').innerText()).toContain('callback-late'); // its apology is planned
-  });
+  }, 120_000);
 
   it('an event no rule matched is on the timeline too, said so in words, times with UTC on hover', async () => {
     await page.goto(`${runtime.urls.console}/try`);

@@ -92,6 +92,8 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);
+  // A slow page load on a busy machine is not what these tests check.
+  page.setDefaultNavigationTimeout(30_000);
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 

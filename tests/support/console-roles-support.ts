@@ -145,6 +145,8 @@ export async function freshContext(rig: RolesRig): Promise<{ context: BrowserCon
   await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
+  // A slow page load on a busy machine is not what these tests check.
+  page.setDefaultNavigationTimeout(30_000);
   return { context, page };
 }
 
