@@ -239,7 +239,7 @@ function xmlText(value: string): string {
 }
 
 async function sendgridEvents(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookResponse> {
-  const verified = verifySendGridSignature({
+  const verified = await verifySendGridSignature({
     publicKey: deps.sendgridPublicKey,
     signature: request.headers[SENDGRID_SIGNATURE_HEADER],
     timestamp: request.headers[SENDGRID_TIMESTAMP_HEADER],

@@ -2,7 +2,7 @@
 // and cdk-nag; every test below reads that one assembly. (CDK's CloudFormation schema validation
 // runs in stage-variants.test.ts, in parallel with this file's bundling.)
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -412,25 +412,47 @@ describe('functions', () => {
     '%s: the bundle carries the validated project (nudge-project.json) instead of the YAML and Liquid files',
     (name) => {
       const dir = assetDirOf(name);
-      expect(readdirSync(dir).sort()).toEqual(['index.mjs', DEPLOYED_PROJECT_FILE].sort());
+      // The entry, the chunks it loads (infra/bundling.ts) and the project; nothing else.
+      expect(readdirSync(dir).sort()).toEqual(['chunks', 'index.mjs', DEPLOYED_PROJECT_FILE].sort());
       expect(readDeployedProject(dir)).toEqual(compileDeployedProject(REPO_ROOT));
-      expect(readFileSync(join(dir, 'index.mjs'), 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      for (const file of bundleFilesOf(name))
+        expect(readFileSync(join(dir, file), 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
     },
   );
 
   it('parses no YAML at cold start: the yaml package stays out of every bundle', () => {
     for (const name of FUNCTION_NAMES) {
-      // A message only the yaml package's parser contains.
-      expect(readFileSync(join(assetDirOf(name), 'index.mjs'), 'utf8')).not.toContain(
-        'Implicit map keys need to be followed by map values',
-      );
+      for (const file of bundleFilesOf(name)) {
+        // A message only the yaml package's parser contains.
+        expect(readFileSync(join(assetDirOf(name), file), 'utf8')).not.toContain(
+          'Implicit map keys need to be followed by map values',
+        );
+      }
     }
   });
 
   it('keeps the Twilio SDK and @sendgrid/mail out of evaluate and webhook', () => {
     const holdsSdk = (name: FunctionName) =>
-      readFileSync(join(assetDirOf(name), 'index.mjs'), 'utf8').includes('api.twilio.com');
+      bundleFilesOf(name).some((file) =>
+        readFileSync(join(assetDirOf(name), file), 'utf8').includes('api.twilio.com'),
+      );
     expect(FUNCTION_NAMES.filter(holdsSdk)).toEqual(['send']);
+  });
+
+  it('loads the provider SDKs on first use only: none is in what send or webhook read at init', () => {
+    // Strings only each SDK's own code holds: twilio's REST client, @sendgrid/client (the mail
+    // client), starkbank-ecdsa (under @sendgrid/eventwebhook, the webhook's SendGrid verifier).
+    const markers = ['api.twilio.com', 'api.sendgrid.com', 'Public Key point is at infinity'];
+    const found = (name: FunctionName, files: ReadonlyArray<string>) =>
+      markers.filter((marker) =>
+        files.some((file) => readFileSync(join(assetDirOf(name), file), 'utf8').includes(marker)),
+      );
+    // Arrange: the asset holds the SDKs (send both clients, webhook the verifier)...
+    expect(found('send', bundleFilesOf('send'))).toEqual(['api.twilio.com', 'api.sendgrid.com']);
+    expect(found('webhook', bundleFilesOf('webhook'))).toEqual(['Public Key point is at infinity']);
+    // ...but not in index.mjs or the chunks it imports statically: those load with the first message.
+    expect(found('send', filesLoadedAtInit(assetDirOf('send')))).toEqual([]);
+    expect(found('webhook', filesLoadedAtInit(assetDirOf('webhook')))).toEqual([]);
   });
 
   it.each(FUNCTION_NAMES)(
@@ -750,6 +772,28 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 /** The cloud-assembly folder holding a function's bundled code. */
+/** Every JavaScript file of a function's asset, relative to it: index.mjs and chunks/*.mjs. */
+function bundleFilesOf(name: FunctionName): string[] {
+  const chunks = readdirSync(join(assetDirOf(name), 'chunks')).map((file) => `chunks/${file}`);
+  return ['index.mjs', ...chunks].filter((file) => file.endsWith('.mjs'));
+}
+
+/**
+ * What Node reads when Lambda imports index.mjs: the file and, transitively, the files it imports
+ * statically (`import … from "./…"`, `import "./…"`); a dynamic `import("./…")` is left for first use.
+ */
+function filesLoadedAtInit(dir: string): string[] {
+  const loaded = new Set(['index.mjs']);
+  for (const file of loaded) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    for (const match of text.matchAll(/\bimport\s*(?:[\w$*{},\s]*?\bfrom\s*)?"(\.\.?\/[^"]+)"/g)) {
+      const [, specifier = ''] = match;
+      loaded.add(posix.normalize(posix.join(posix.dirname(file), specifier)));
+    }
+  }
+  return [...loaded];
+}
+
 function assetDirOf(name: FunctionName): string {
   const code = props(fn(name)).Code;
   const key = isRecord(code) ? code.S3Key : undefined;

@@ -87,7 +87,7 @@ export async function startConsoleBundle(options: {
   await build({
     entryPoints: [join(REPO_ROOT, HANDLER_ENTRIES.console)],
     ...LAMBDA_ESBUILD_OPTIONS,
-    outfile: join(assetDir, 'index.mjs'),
+    outdir: assetDir,
     logLevel: 'error',
   });
 
