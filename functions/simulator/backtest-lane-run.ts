@@ -122,6 +122,8 @@ export class LaneRun {
       book.addMalformed(input.line, event);
       return;
     }
+    // Renders shared between the sides hold for an unchanged profile: forgotten before it merges.
+    this.renders.forgetShared();
     const profile = this.customers.resolve(event);
     for (const side of this.sides) side.evaluate(event, profile);
     book.accepted(time);
