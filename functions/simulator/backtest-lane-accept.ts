@@ -95,6 +95,14 @@ function optionalText(value: unknown): boolean {
   return value === undefined || (typeof value === 'string' && !SURROGATE.test(value));
 }
 
+/**
+ * At least the length of the JSON of the event {@link isPlainEvent} accepted last (a bound, not
+ * the length: `Infinity` when it could not be bounded).
+ */
+export function lastPlainJsonBound(): number {
+  return jsonBound;
+}
+
 /** True when `parseJourneyEvent` certainly accepts `value` as it is. */
 export function isPlainEvent(value: unknown): value is JourneyEvent {
   if (!isRecord(value)) return false;

@@ -278,8 +278,11 @@ export class LaneSide {
     return true;
   }
 
-  /** Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers. */
-  evaluate(event: JourneyEvent, profile: LaneProfile | undefined): void {
+  /**
+   * Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers.
+   * `snapshot`: the event's detail as a message record keeps it, when known already.
+   */
+  evaluate(event: JourneyEvent, profile: LaneProfile | undefined, snapshot?: Record<string, unknown>): void {
     for (const closer of this.rules.closers.match(event)) {
       const value = scalar(readPath(event, closer.eventKey));
       if (value === undefined) continue;
@@ -293,7 +296,7 @@ export class LaneSide {
       }
     }
     this.attributeGoals(event);
-    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile);
+    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile, snapshot);
   }
 
   /** As goal-attribution's `attributeGoals`: each decision converted at most once. */
@@ -337,7 +340,12 @@ export class LaneSide {
   }
 
   /** As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. */
-  private plan(rule: Rule, event: JourneyEvent, profile: LaneProfile | undefined): void {
+  private plan(
+    rule: Rule,
+    event: JourneyEvent,
+    profile: LaneProfile | undefined,
+    snapshot: Record<string, unknown> | undefined,
+  ): void {
     const nowMs = this.clockMs;
     // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
     const key = messageIdOf(rule.id, event.id);
@@ -377,7 +385,7 @@ export class LaneSide {
         correlation,
         sendAtMs: decision.atMs,
         reason,
-        snapshot: undefined,
+        snapshot,
       });
       if (correlation !== undefined) this.correlate(correlation, key);
       this.heap.scheduleMs(key, decision.atMs);

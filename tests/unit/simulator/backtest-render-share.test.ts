@@ -62,3 +62,24 @@ describe('backtest lane: renders shared by the two sides', () => {
     });
   });
 });
+
+describe('backtest lane: the detail a message keeps', () => {
+  it('leaves out a large value as the message record does (a template quoting it is held back), and keeps a small detail whole', async () => {
+    const templates = { ...TEMPLATES, 'confirm/en.sms.liquid': 'Note: {{ detail.note }}' };
+    const booked = (id: string, note: string) => {
+      const value = event(id, 'Booked', '2026-11-24T08:00:00.000Z', `R-${id}`, '2026-11-24T15:00:00.000Z');
+      return { ...value, detail: { ...value.detail, note } };
+    };
+    const inputs = lines(booked('big', 'x'.repeat(70_000)), booked('small', 'short'));
+
+    const report = await runBacktest({
+      baseline: project(RULES, templates),
+      candidate: project(RULES, templates),
+      events: stream(inputs),
+    });
+
+    expect(report.rules.find((row) => row.ruleId === 'confirm')?.baseline).toEqual(
+      expect.objectContaining({ sent: 1, suppressed: { 'template-error': 1 } }),
+    );
+  });
+});
