@@ -1,9 +1,11 @@
 /**
- * Rendering for the backtest lane: the production renderer (render-factory.ts), its result kept
- * per template, channel, locale, zone and the values of the variables the template reads (Liquid's
- * own static analysis), shared by the two sides when their template files are the same. A
- * message that says the same thing to the same kind of customer is rendered once; any template
- * whose variables cannot be told statically is rendered every time.
+ * Rendering for the backtest lane: the production renderer (render-factory.ts). Two sides that
+ * send the same message in the same step, with the same template files, defaults and rule fields
+ * a render reads, for the same unchanged profile, render it once (`SharedRender`). Beyond that, a
+ * result is kept per template, channel, locale, zone and the values of the variables the template
+ * reads (Liquid's own static analysis), so a message that says the same thing to the same kind
+ * of customer is rendered once; a template whose renders rarely repeat, or whose variables cannot
+ * be told statically, is rendered every time.
  */
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../app/message-record.ts';
@@ -21,6 +23,20 @@ type RenderOutcome = ReturnType<RenderFn>;
 type Segments = ReadonlyArray<ReadonlyArray<string | number | unknown>>;
 
 const MAX_CACHED = 5_000;
+/** Renders of a template looked up in the cache before it is judged worth remembering. */
+const CACHE_TRIAL = 2_000;
+/** The share of those lookups that must have been hits for the template to stay in the cache. */
+const CACHE_MIN_HITS = 0.1;
+
+/** A template's use of the cache on one channel (see `SideRenderer.render`). */
+interface CacheUse {
+  /** The variables it reads; undefined when they cannot be told (never cached). */
+  segments: Segments | undefined;
+  /** Whether its renders are still looked up and remembered. */
+  remember: boolean;
+  lookups: number;
+  hits: number;
+}
 
 /** The value a template can see at `path`, as far as it can be followed (a superset key). */
 function keyOf(data: unknown, path: ReadonlyArray<unknown>): string {
@@ -34,11 +50,48 @@ function keyOf(data: unknown, path: ReadonlyArray<unknown>): string {
   return current === undefined ? '\u0001' : (JSON.stringify(current) ?? '\u0002');
 }
 
+/**
+ * One side's render of a message in the current step, with everything the render read: the other
+ * side's send of the same message takes it when all of it is the same (see `RenderCache.shared`).
+ */
+export interface SharedRender {
+  /** The side's template files and defaults, and the rule fields a render reads ({@link SideRenderer.fingerprintOf}). */
+  fingerprint: string;
+  event: unknown;
+  customerId: string;
+  sendAtMs: number;
+  profile: unknown;
+  channel: Channel;
+  locale: string;
+  zone: string;
+  outcome: RenderOutcome;
+}
+
 /** Renders and remembers; one per backtest, shared by both sides. */
 export class RenderCache {
   private readonly results = new Map<string, RenderOutcome>();
+  /** Renders since a profile last merged, by message id. */
+  private readonly sinceMerge = new Map<string, SharedRender>();
   hits = 0;
   misses = 0;
+
+  /**
+   * Forgets the renders shared so far. Called before a profile merges (the one place a profile
+   * changes): between two calls, the same message, event, profile and send time render the same.
+   * Both sides send a due message in the same step (they drain to the same time), before it.
+   */
+  forgetShared(): void {
+    if (this.sinceMerge.size > 0) this.sinceMerge.clear();
+  }
+
+  /** The render of message `messageId` made earlier in this step, if any. */
+  shared(messageId: string): SharedRender | undefined {
+    return this.sinceMerge.get(messageId);
+  }
+
+  share(messageId: string, render: SharedRender): void {
+    this.sinceMerge.set(messageId, render);
+  }
 
   get(key: string): RenderOutcome | undefined {
     const found = this.results.get(key);
@@ -59,7 +112,8 @@ const scopes = new Map<string, string>();
 /** A side's renderer: its catalog, settings and template files (their hash scopes the cache). */
 export class SideRenderer {
   private readonly scope: string;
-  private readonly variables = new Map<string, Segments | undefined>();
+  private readonly uses = new Map<string, Map<Channel, CacheUse>>();
+  private readonly fingerprints = new Map<Rule, string>();
 
   constructor(
     private readonly catalog: TemplateCatalog,
@@ -75,10 +129,46 @@ export class SideRenderer {
     scopes.set(hash, this.scope);
   }
 
+  /**
+   * What a render of `rule` depends on besides the message, the profile and the channel, locale
+   * and zone: this side's template files and defaults (the scope) and the rule's fields that
+   * `templateData` and `renderTemplateData` read. Two sides' renders of one message are the same
+   * when their fingerprints are (the rest of the rule, its window for instance, is not read).
+   */
+  fingerprintOf(rule: Rule): string {
+    let found = this.fingerprints.get(rule);
+    if (found === undefined) {
+      const read = [
+        rule.id,
+        rule.template,
+        rule.locale ?? null,
+        rule.vars ?? null,
+        rule.replies?.expect ?? null,
+      ];
+      found = `${this.scope}\u0000${JSON.stringify(read)}`;
+      this.fingerprints.set(rule, found);
+    }
+    return found;
+  }
+
+  /** A template's use of the cache on a channel: its variables, and how often its renders repeated. */
+  private useOf(template: string, channel: Channel): CacheUse {
+    let byChannel = this.uses.get(template);
+    if (byChannel === undefined) {
+      byChannel = new Map();
+      this.uses.set(template, byChannel);
+    }
+    let use = byChannel.get(channel);
+    if (use === undefined) {
+      const segments = this.segmentsOf(template, channel);
+      use = { segments, remember: segments !== undefined, lookups: 0, hits: 0 };
+      byChannel.set(channel, use);
+    }
+    return use;
+  }
+
   /** The variables every locale of a template reads on a channel (undefined: not statically known). */
   private segmentsOf(template: string, channel: Channel): Segments | undefined {
-    const name = `${template}\u0000${channel}`;
-    if (this.variables.has(name)) return this.variables.get(name);
     let segments: Segments | undefined = [];
     try {
       for (const parsed of this.catalog.templates.values()) {
@@ -92,7 +182,6 @@ export class SideRenderer {
     } catch {
       segments = undefined;
     }
-    this.variables.set(name, segments);
     return segments;
   }
 
@@ -104,17 +193,25 @@ export class SideRenderer {
     locale: string,
     zone: string,
   ): RenderOutcome {
-    const segments = this.segmentsOf(rule.template, channel);
+    const use = this.useOf(rule.template, channel);
     // The data is built once: for the key, and for the render on a miss.
     const data = templateData(record, rule, profile);
-    if (segments === undefined)
+    const segments = use.segments;
+    if (!use.remember || segments === undefined)
       return renderTemplateData(this.catalog, this.settings, rule, data, channel, locale, zone);
     let key = `${this.scope}\u0000${rule.template}\u0000${channel}\u0000${locale}\u0000${rule.locale ?? ''}\u0000${zone}`;
     for (const path of segments) key += `\u0000${keyOf(data, path)}`;
+    use.lookups++;
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      use.hits++;
+      return cached;
+    }
     const outcome = renderTemplateData(this.catalog, this.settings, rule, data, channel, locale, zone);
     this.cache.set(key, outcome);
+    // A template whose renders rarely repeat (it quotes a booking reference, say) is rendered
+    // directly from then on: its keys cost more than the few renders they would save.
+    if (use.lookups >= CACHE_TRIAL && use.hits < use.lookups * CACHE_MIN_HITS) use.remember = false;
     return outcome;
   }
 }

@@ -7,11 +7,12 @@
 
 import { DateTime } from 'luxon';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
+import { MAX_SNAPSHOT_BYTES } from '../core/planning/trigger-snapshot.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import type { DeployedProject } from '../handlers/deployed-project.ts';
 import { catalogOf } from './backtest-exact.ts';
 import { LaneSide } from './backtest-lane.ts';
-import { isPlainEvent } from './backtest-lane-accept.ts';
+import { isPlainEvent, lastPlainJsonBound } from './backtest-lane-accept.ts';
 import { CustomerBook } from './backtest-lane-book.ts';
 import { RenderCache } from './backtest-lane-render.ts';
 import { laneRenderer } from './backtest-lane-send.ts';
@@ -61,6 +62,8 @@ export class LaneRun {
   private lateBeyondSlack = 0;
   private readonly goalRules: boolean;
   private readonly renders = new RenderCache();
+  /** Whether the event accepted last is small enough that its detail is its own snapshot. */
+  private detailFits = false;
 
   constructor(
     private readonly book: RunBook,
@@ -87,7 +90,10 @@ export class LaneRun {
 
   /** Why the event is refused (as evaluate-event), or the event. */
   private accept(value: unknown, nowMs: number): JourneyEvent | string {
-    const parsed = isPlainEvent(value) ? { ok: true as const, event: value } : parseJourneyEvent(value);
+    const plain = isPlainEvent(value);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: `trimDetail` keeps such a detail whole, as it is.
+    this.detailFits = plain && lastPlainJsonBound() * 3 <= MAX_SNAPSHOT_BYTES;
+    const parsed = plain ? { ok: true as const, event: value } : parseJourneyEvent(value);
     if (!parsed.ok) return truncate(parsed.reason, MAX_REASON);
     const time = parsed.event.time;
     const ahead = ((eventTimeMs(value) ?? Number.NaN) - nowMs) / 60_000;
@@ -122,8 +128,12 @@ export class LaneRun {
       book.addMalformed(input.line, event);
       return;
     }
+    // Renders shared between the sides hold for an unchanged profile: forgotten before it merges.
+    this.renders.forgetShared();
     const profile = this.customers.resolve(event);
-    for (const side of this.sides) side.evaluate(event, profile);
+    // The detail a message record keeps (`trimDetail`), when it is the detail itself.
+    const snapshot = this.detailFits ? event.detail : undefined;
+    for (const side of this.sides) side.evaluate(event, profile, snapshot);
     book.accepted(time);
   }
 

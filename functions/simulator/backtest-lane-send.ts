@@ -94,6 +94,20 @@ export function laneRenderer(
   return {
     render(due, profile, channel, locale, zone) {
       const { event } = due;
+      const fingerprint = renderer.fingerprintOf(due.rule);
+      const shared = cache.shared(due.key);
+      if (
+        shared !== undefined &&
+        shared.fingerprint === fingerprint &&
+        shared.event === event &&
+        shared.customerId === due.customerId &&
+        shared.sendAtMs === due.sendAtMs &&
+        shared.profile === profile &&
+        shared.channel === channel &&
+        shared.locale === locale &&
+        shared.zone === zone
+      )
+        return shared.outcome;
       const record: MessageRecord = {
         messageId: due.key,
         ruleId: due.rule.id,
@@ -112,7 +126,19 @@ export function laneRenderer(
         history: [],
         dedupeKey: '',
       };
-      return renderer.render(record, due.rule, asCustomerProfile(profile), channel, locale, zone);
+      const outcome = renderer.render(record, due.rule, asCustomerProfile(profile), channel, locale, zone);
+      cache.share(due.key, {
+        fingerprint,
+        event,
+        customerId: due.customerId,
+        sendAtMs: due.sendAtMs,
+        profile,
+        channel,
+        locale,
+        zone,
+        outcome,
+      });
+      return outcome;
     },
   };
 }

@@ -103,7 +103,8 @@ function settledAt(
 export class LaneSide {
   readonly counts = new Map<string, RuleCounts>();
   private readonly pending = new Map<string, Pending>();
-  private readonly byCorrelation = new Map<string, Set<string>>();
+  /** Pending message ids by correlation key, oldest first: one id (most keys) or several. */
+  private readonly byCorrelation = new Map<string, string | string[]>();
   private readonly heap = new HeapScheduler();
   private readonly ledgers = new Map<string, Ledger>();
   private readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
@@ -166,8 +167,21 @@ export class LaneSide {
     this.pending.delete(pending.key);
     if (pending.correlation === undefined) return;
     const ids = this.byCorrelation.get(pending.correlation);
-    ids?.delete(pending.key);
-    if (ids?.size === 0) this.byCorrelation.delete(pending.correlation);
+    if (ids === pending.key) this.byCorrelation.delete(pending.correlation);
+    else if (Array.isArray(ids)) {
+      const left = ids.filter((id) => id !== pending.key);
+      if (left.length === 0) this.byCorrelation.delete(pending.correlation);
+      else this.byCorrelation.set(pending.correlation, left.length === 1 ? (left[0] ?? '') : left);
+    }
+  }
+
+  /** Adds a pending message id under its correlation key (a Set per key cost ~4 objects an event). */
+  private correlate(correlation: string, key: string): void {
+    const ids = this.byCorrelation.get(correlation);
+    if (ids === undefined) this.byCorrelation.set(correlation, key);
+    else if (typeof ids === 'string') {
+      if (ids !== key) this.byCorrelation.set(correlation, [ids, key]);
+    } else if (!ids.includes(key)) ids.push(key);
   }
 
   /** Sends every message due at or before `limitMs`, moving the clock to each send time. */
@@ -230,42 +244,59 @@ export class LaneSide {
   ): boolean {
     const ledger = this.ledgers.get(customerId);
     if (ledger?.keys.includes(key)) return true;
-    // Rebuilt at their exact size: a pushed-to array keeps room for 16 more, and there is one per customer.
-    const keys: string[] = [];
-    const times: number[] = [];
+    let kept = 0;
+    if (ledger !== undefined) for (const sentAt of ledger.atMs) if (sentAt >= sinceMs) kept++;
+    const full = max !== undefined && kept >= max;
+    // Made at their exact size (one per customer: a pushed-to array keeps room for 16 more), the
+    // slots still inside the cap period, oldest first, then this message's unless the cap is full.
+    const size = full ? kept : kept + 1;
+    const keys = new Array<string>(size);
+    const times = new Array<number>(size);
+    let at = 0;
     if (ledger !== undefined)
       for (let i = 0; i < ledger.keys.length; i++) {
         const sentAt = ledger.atMs[i] ?? 0;
         if (sentAt < sinceMs) continue;
-        keys.push(ledger.keys[i] ?? '');
-        times.push(sentAt);
+        keys[at] = ledger.keys[i] ?? '';
+        times[at] = sentAt;
+        at++;
       }
-    if (max !== undefined && keys.length >= max) {
+    if (full) {
       if (ledger !== undefined) {
         ledger.keys = keys;
         ledger.atMs = times;
       }
       return false;
     }
-    keys.push(key);
-    times.push(atMs);
-    this.ledgers.set(customerId, { keys: keys.slice(), atMs: times.slice() });
+    keys[at] = key;
+    times[at] = atMs;
+    if (ledger === undefined) this.ledgers.set(customerId, { keys, atMs: times });
+    else {
+      ledger.keys = keys;
+      ledger.atMs = times;
+    }
     return true;
   }
 
-  /** Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers. */
-  evaluate(event: JourneyEvent, profile: LaneProfile | undefined): void {
+  /**
+   * Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers.
+   * `snapshot`: the event's detail as a message record keeps it, when known already.
+   */
+  evaluate(event: JourneyEvent, profile: LaneProfile | undefined, snapshot?: Record<string, unknown>): void {
     for (const closer of this.rules.closers.match(event)) {
       const value = scalar(readPath(event, closer.eventKey));
       if (value === undefined) continue;
       const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
-      for (const key of [...(this.byCorrelation.get(correlationKey(closer.rule.id, value)) ?? [])]) {
+      const ids = this.byCorrelation.get(correlationKey(closer.rule.id, value));
+      if (ids === undefined) continue;
+      // A copy of several: settling one changes the list.
+      for (const key of typeof ids === 'string' ? [ids] : [...ids]) {
         const pending = this.pending.get(key);
         if (pending !== undefined) this.settled(pending, 'cancelled', reason);
       }
     }
     this.attributeGoals(event);
-    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile);
+    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile, snapshot);
   }
 
   /** As goal-attribution's `attributeGoals`: each decision converted at most once. */
@@ -309,7 +340,12 @@ export class LaneSide {
   }
 
   /** As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. */
-  private plan(rule: Rule, event: JourneyEvent, profile: LaneProfile | undefined): void {
+  private plan(
+    rule: Rule,
+    event: JourneyEvent,
+    profile: LaneProfile | undefined,
+    snapshot: Record<string, unknown> | undefined,
+  ): void {
     const nowMs = this.clockMs;
     // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
     const key = messageIdOf(rule.id, event.id);
@@ -349,13 +385,9 @@ export class LaneSide {
         correlation,
         sendAtMs: decision.atMs,
         reason,
-        snapshot: undefined,
+        snapshot,
       });
-      if (correlation !== undefined) {
-        const ids = this.byCorrelation.get(correlation) ?? new Set<string>();
-        ids.add(key);
-        this.byCorrelation.set(correlation, ids);
-      }
+      if (correlation !== undefined) this.correlate(correlation, key);
       this.heap.scheduleMs(key, decision.atMs);
     }
     this.recordGoal(rule, event, key, decision.atMs, 'sent');
