@@ -19,6 +19,18 @@ import { type ClaimedSend, type ProviderStepDeps, sendToProvider, settle } from 
  */
 export const SEND_LEASE_MS = 60_000;
 
+/** Cap periods as parsed (a Duration is immutable; a deployment has one or two `cap.per` values). */
+const capPeriods = new Map<string, Duration>();
+
+function capPeriod(per: string): Duration {
+  let period = capPeriods.get(per);
+  if (period === undefined) {
+    period = Duration.fromISO(per);
+    capPeriods.set(per, period);
+  }
+  return period;
+}
+
 /** Builds the render function for a message; the template catalog lives with the caller. */
 type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
 
@@ -103,7 +115,7 @@ async function claim(
   // A threshold alert goes to the rule's operations recipient: not a customer, so no stored
   // profile, no consent history and no frequency cap (docs/rules.md, threshold alert).
   const operations = rule === undefined ? undefined : operationsProfile(rule, record.customerId);
-  const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
+  const since = isoOf(now.minus(capPeriod(deps.settings.cap.per)));
   return { sending: { messageId, record, claim: record.attempts, now, operations, since }, rule };
 }
 
