@@ -15,6 +15,7 @@ import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import { type PlanDecision, planMessage } from '../core/planning/decide.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
+import { profileAddresses } from './address-suppressions.ts';
 import { countForThreshold, type ThresholdCount } from './evaluate-threshold.ts';
 import { attributeGoals, type GoalConversion, holdOut, recordGoalDecision } from './goal-attribution.ts';
 import { isoOf } from './iso-time.ts';
@@ -298,6 +299,8 @@ async function planForRule(
     }),
     ...(correlationValue === undefined ? {} : { correlationKey: correlationKey(rule.id, correlationValue) }),
     dedupeKey,
+    // Their suppressions are read with the profile at send time (send-message.ts).
+    plannedAddresses: profile === undefined ? [] : profileAddresses(profile, deps.settings.defaults.country),
   };
   if (decision.kind !== 'schedule') return saveAndSchedule(record, decision, deps);
   // After the dedupe claim, as a send: both groups are deduplicated alike (docs/rules.md).

@@ -93,6 +93,13 @@ export interface MessageRecord {
   threshold?: ThresholdSnapshot;
   /** The rule-set version the message was planned under (absent on records from before versions). */
   ruleSetVersion?: number;
+  /**
+   * The customer's addresses when the message was planned, as suppressions are keyed (E.164
+   * phone, lower-cased email): the send step reads their suppressions together with the profile
+   * and the cap ledger, and an address changed since is read after. Absent on threshold alerts
+   * (their recipient is the rule's) and on records from before issue 14 (read after the profile).
+   */
+  plannedAddresses?: Array<{ channel: Channel; address: string }>;
   history: StatusChange[];
 }
 

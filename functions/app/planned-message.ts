@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import type { PlanDecision } from '../core/planning/decide.ts';
 import { trimDetail } from '../core/planning/trigger-snapshot.ts';
+import { utcMillisOf } from '../core/utc-instant.ts';
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord, StatusChange } from './message-record.ts';
 import type { MessageStore } from './ports/messages.ts';
@@ -45,9 +46,17 @@ export async function saveAndSchedule(
   // schedule. Schedules are idempotent per message id, so a second call is harmless.
   const existing = created === 'exists' ? await deps.messages.getMessage(messageId) : record;
   if (existing?.status === 'scheduled') {
-    await deps.scheduler.schedule(messageId, DateTime.fromISO(existing.sendAt, { zone: 'utc' }));
+    await deps.scheduler.schedule(messageId, utcDateTime(existing.sendAt));
   }
   return { ruleId, messageId, outcome: 'scheduled' };
+}
+
+/** `DateTime.fromISO(iso, { zone: 'utc' })`; the canonical form Nudge writes is read without luxon's parser. */
+function utcDateTime(iso: string): DateTime {
+  const millis = utcMillisOf(iso);
+  return millis === undefined
+    ? DateTime.fromISO(iso, { zone: 'utc' })
+    : DateTime.fromMillis(millis, { zone: 'utc' });
 }
 
 /**

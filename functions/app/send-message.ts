@@ -4,7 +4,7 @@ import { decideSend, type RenderFn, type SendDecision } from '../core/planning/d
 import { operationsProfile } from '../core/planning/threshold.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';
-import { withAddressSuppressions } from './address-suppressions.ts';
+import { profileAddresses, withAddressSuppressions } from './address-suppressions.ts';
 import { isoOf } from './iso-time.ts';
 import type { MessageRecord } from './message-record.ts';
 import type { Stores } from './ports/stores.ts';
@@ -18,6 +18,18 @@ import { type ClaimedSend, type ProviderStepDeps, sendToProvider, settle } from 
  * still running never has its lease lapse (tests/infra/send-lease.test.ts holds the stack to it).
  */
 export const SEND_LEASE_MS = 60_000;
+
+/** Cap periods as parsed (a Duration is immutable; a deployment has one or two `cap.per` values). */
+const capPeriods = new Map<string, Duration>();
+
+function capPeriod(per: string): Duration {
+  let period = capPeriods.get(per);
+  if (period === undefined) {
+    period = Duration.fromISO(per);
+    capPeriods.set(per, period);
+  }
+  return period;
+}
 
 /** Builds the render function for a message; the template catalog lives with the caller. */
 type RenderFactory = (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) => RenderFn;
@@ -103,7 +115,7 @@ async function claim(
   // A threshold alert goes to the rule's operations recipient: not a customer, so no stored
   // profile, no consent history and no frequency cap (docs/rules.md, threshold alert).
   const operations = rule === undefined ? undefined : operationsProfile(rule, record.customerId);
-  const since = isoOf(now.minus(Duration.fromISO(deps.settings.cap.per)));
+  const since = isoOf(now.minus(capPeriod(deps.settings.cap.per)));
   return { sending: { messageId, record, claim: record.attempts, now, operations, since }, rule };
 }
 
@@ -147,16 +159,23 @@ async function refusedClaim(
 /** Rule, window, cap, consent and contact data checked again at send time, and the message rendered. */
 async function decide(sending: ClaimedSend, rule: Rule | undefined, deps: SendDeps): Promise<SendDecision> {
   const { record, operations } = sending;
+  const country = deps.settings.defaults.country;
   // A STOP, an unsubscribe, a bounce holds for the address itself, whoever it belongs to: a
   // suppressed address counts as opted out on its channel, so the next channel is tried.
-  // The profile and the cap ledger are asked for together (one BatchGetItem on DynamoDB).
-  const [stored, sentInCapPeriod] = await Promise.all([
+  // The profile, the cap ledger and the suppressions of the addresses the message was planned
+  // for (an operations recipient's: the rule's) are asked for together (one BatchGetItem on
+  // DynamoDB); an address the profile has changed to since planning is read after it.
+  const planned = operations === undefined ? record.plannedAddresses : profileAddresses(operations, country);
+  const [stored, sentInCapPeriod, found] = await Promise.all([
     operations ?? deps.profiles.getProfile(record.customerId),
     rule?.urgent || operations !== undefined
       ? 0
       : deps.caps.countCapSlots(record.customerId, sending.since, sending.messageId),
+    planned === undefined || planned.length === 0 ? [] : deps.suppressions.list(planned),
   ]);
-  const profile = await withAddressSuppressions(stored, deps.suppressions, deps.settings.defaults.country);
+  // A record from before planned addresses were kept: the profile's are read now.
+  const read = planned === undefined ? undefined : { asked: planned, found };
+  const profile = await withAddressSuppressions(stored, deps.suppressions, country, read);
   return decideSend({
     rule,
     profile,

@@ -38,3 +38,28 @@ function viaLuxon(iso: string): number | undefined {
   const time = DateTime.fromISO(iso, { zone: 'utc' });
   return time.isValid ? time.toMillis() : undefined;
 }
+
+/**
+ * The instant as a `Date` when it reads (as {@link utcMillisOf} reads it) to a year from 1000 to
+ * 9999: there `toISOString()` is luxon's `toISO()` in UTC (`yyyy-MM-ddTHH:mm:ss.SSSZ`), and its
+ * prefixes are luxon's `yyyy-MM` and `yyyy-MM-dd'T'HH`. Undefined otherwise (unreadable, or a
+ * year luxon writes in another form): the caller asks luxon.
+ */
+export function utcDateOf(iso: string): Date | undefined {
+  const millis = utcMillisOf(iso);
+  if (millis === undefined) return undefined;
+  const date = new Date(millis);
+  const year = date.getUTCFullYear();
+  return year >= 1000 && year <= 9999 ? date : undefined;
+}
+
+/**
+ * `DateTime.fromISO(iso, { zone: 'utc' }).toISO()`: the same instant in UTC with milliseconds, or
+ * undefined when luxon calls it invalid; the canonical form is read and written without luxon.
+ */
+export function utcIsoOf(iso: string): string | undefined {
+  const date = utcDateOf(iso);
+  if (date !== undefined) return date.toISOString();
+  const time = DateTime.fromISO(iso, { zone: 'utc' });
+  return time.isValid ? (time.toISO() ?? undefined) : undefined;
+}

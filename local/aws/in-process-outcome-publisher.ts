@@ -7,6 +7,7 @@ import {
   OUTCOME_SOURCE,
   type OutcomeEvent,
 } from '../../functions/core/outcomes/outcome-events.ts';
+import { utcMillisOf } from '../../functions/core/utc-instant.ts';
 import { LOCAL_ACCOUNT_ID } from './aws-protocol.ts';
 import type { EventBridgeEvent } from './put-events-server.ts';
 
@@ -31,8 +32,8 @@ export class InProcessOutcomePublisher implements OutcomePublisher {
     const envelopes = events.flatMap((event, index): EventBridgeEvent[] => {
       const schema: z.ZodType = OUTCOME_SCHEMAS[event.detailType];
       const parsed = schema.safeParse(event.detail);
-      const time = DateTime.fromISO(event.time, { setZone: true });
-      if (!parsed.success || !time.isValid) {
+      const millis = instantOf(event.time);
+      if (!parsed.success || millis === undefined) {
         problems.push(`#${index} ${event.detailType} (${parsed.success ? 'time' : parsed.error.message})`);
         return [];
       }
@@ -43,7 +44,7 @@ export class InProcessOutcomePublisher implements OutcomePublisher {
           'detail-type': event.detailType,
           source: OUTCOME_SOURCE,
           account: LOCAL_ACCOUNT_ID,
-          time: `${new Date(time.toMillis()).toISOString().slice(0, 19)}Z`,
+          time: `${new Date(millis).toISOString().slice(0, 19)}Z`,
           region: this.region,
           resources: [],
           detail: parsed.data as Record<string, unknown>,
@@ -53,4 +54,15 @@ export class InProcessOutcomePublisher implements OutcomePublisher {
     if (problems.length > 0) throw new Error(`invalid outcome events, none sent: ${problems.join(', ')}`);
     this.deliver(envelopes);
   }
+}
+
+/**
+ * Epoch milliseconds of an event time as `DateTime.fromISO(time, { setZone: true })` reads it, or
+ * undefined when invalid. A time in UTC (`…Z`, the form Nudge writes) names its offset, so reading
+ * it in UTC is the same instant, without luxon's parser.
+ */
+function instantOf(time: string): number | undefined {
+  if (time.endsWith('Z')) return utcMillisOf(time);
+  const parsed = DateTime.fromISO(time, { setZone: true });
+  return parsed.isValid ? parsed.toMillis() : undefined;
 }

@@ -99,7 +99,7 @@ function tick(minutes = 1): DateTime {
 /** A callback booking: an urgent SMS confirmation, due at once (rules/callback-booked.yaml). */
 async function book(
   customer: Customer,
-  options: { consentSms?: boolean; time?: string } = {},
+  options: { consentSms?: boolean; time?: string; callbackInMinutes?: number } = {},
 ): Promise<void> {
   serial++;
   tick();
@@ -116,7 +116,10 @@ async function book(
     detail: {
       callbackId: `CB-S${serial}`,
       caseId: `K-S${serial}`,
-      callbackAt: runtime.clock.now().plus({ hours: 3 }).toISO(),
+      callbackAt: runtime.clock
+        .now()
+        .plus({ minutes: options.callbackInMinutes ?? 180 })
+        .toISO(),
       customer: {
         id: customer.id,
         firstName: 'Sam',
@@ -246,6 +249,18 @@ describe('8 STOP wins, per number', () => {
       await stop(kim.phone, 'after a report raced the sent write');
       await book(kim);
 
+      // The customer changes number between planning and sending, to a number that said STOP:
+      // the apology for a late callback (rules/callback-late.yaml, 10 min after the callback
+      // time), planned for the old number, must not reach the new one.
+      const lea: Customer = { id: 'cust-lea', phone: '+46701000011' };
+      const leaNow = '+46701000012';
+      await stop(leaNow, 'number changed to after planning');
+      await book(lea, { callbackInMinutes: 5 });
+      await introduce({ ...lea, phone: leaNow });
+      tick(15);
+      bookings.push({ number: leaNow, at: runtime.clock.now(), customerId: lea.id });
+      await runtime.drain();
+
       // HELP is answered (a figure; the answer itself is another suite's).
       await keyword('help', anna.phone, 'HELP', 'help');
 
@@ -372,6 +387,14 @@ describe('8 STOP wins, per number', () => {
       expect(deliveredUnpublished.map((record) => record.messageId)).toEqual([]);
       // START lifts it: the booking after Jon's START went out (the suite can tell a send from none).
       expect(sends.filter((sms) => sms.to === e164(jon.phone))).toHaveLength(2);
+      // Lea's apology was due after her number changed: only her confirmation went to the old
+      // number, and the apology has its outcome (held back: the number it would go to said STOP).
+      expect(sends.filter((sms) => sms.to === e164(lea.phone))).toHaveLength(1);
+      expect(
+        records
+          .filter((record) => record.customerId === lea.id && record.ruleId === 'callback-late')
+          .map((record) => record.status),
+      ).toEqual(['suppressed']);
       expect(runtime.deadLetters()).toEqual([]);
     },
     SUITE_TIMEOUT_MS,

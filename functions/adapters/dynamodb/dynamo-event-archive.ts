@@ -15,6 +15,7 @@
 import * as z from 'zod';
 import type { ArchivedEvent, EventArchive } from '../../app/ports/event-archive.ts';
 import type { JourneyEvent } from '../../core/journey-event.ts';
+import { utcDateOf } from '../../core/utc-instant.ts';
 import type { DynamoTable } from './dynamo-table.ts';
 import { customerPartition, parse, utcInstant } from './journey-items.ts';
 import { ATTR } from './table-design.ts';
@@ -47,7 +48,7 @@ export function isArchivedEventKey(key: { PK: string }): boolean {
 
 /** The table key of an archived event (`at`: UTC ISO instant). */
 export function eventArchiveKey(at: string, eventId: string): { PK: string; SK: string } {
-  const hour = utcInstant(at).toFormat("yyyy-MM-dd'T'HH");
+  const hour = utcDateOf(at)?.toISOString().slice(0, 13) ?? utcInstant(at).toFormat("yyyy-MM-dd'T'HH");
   return { PK: eventArchivePartition(hour, eventShard(eventId)), SK: `${at}#${eventId}` };
 }
 
@@ -69,7 +70,7 @@ export class DynamoEventArchive implements EventArchive {
   ) {}
 
   async archive(entry: ArchivedEvent): Promise<void> {
-    const at = utcInstant(entry.at).toISO() ?? entry.at;
+    const at = utcDateOf(entry.at)?.toISOString() ?? utcInstant(entry.at).toISO() ?? entry.at;
     const item = {
       ...eventArchiveKey(at, entry.event.id),
       [ATTR.type]: 'event',
@@ -83,8 +84,10 @@ export class DynamoEventArchive implements EventArchive {
             [ATTR.timelinePk]: customerPartition(entry.customerId),
             [ATTR.timelineSk]: `${at}#EVENT#${entry.event.id}`,
           }),
+      // Whole days in UTC are 86,400 s each: the same as luxon's plus({ days }) there.
       [ATTR.expiresAt]: Math.floor(
-        utcInstant(entry.receivedAt).plus({ days: this.retentionDays }).toSeconds(),
+        (utcDateOf(entry.receivedAt)?.getTime() ?? utcInstant(entry.receivedAt).toMillis()) / 1000 +
+          this.retentionDays * 86_400,
       ),
     };
     // A redelivery is the same key: 'exists' is the idempotent outcome.

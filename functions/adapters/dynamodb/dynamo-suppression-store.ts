@@ -10,7 +10,7 @@ import {
 } from '../../app/ports/suppressions.ts';
 import { instantMillis, utcIso } from '../../core/customers/customer-profile.ts';
 import type { Channel } from '../../core/rules/rule-schema.ts';
-import { batchGetConsistent } from './batch-get.ts';
+import { coalescedGet } from './batch-get.ts';
 import {
   callDynamo,
   DynamoStoreError,
@@ -170,7 +170,11 @@ export class DynamoSuppressionStore implements SuppressionStore {
       ).values(),
     ];
     const found = new Map<string, Suppression>();
-    for (const item of await batchGetConsistent(this.doc, this.tableName, keys)) {
+    // Each key joins the reads of the table asked for in the same turn (the send step's profile
+    // and cap ledger): one BatchGetItem for all of them.
+    const items = await Promise.all(keys.map((key) => coalescedGet(this.doc, this.tableName, key)));
+    for (const item of items) {
+      if (item === undefined) continue;
       const entry = toSuppression(parseItem(item));
       found.set(`${entry.channel}\u0000${entry.address}`, entry);
     }

@@ -12,6 +12,7 @@ import type { InboundReply } from '../../app/ports/replies.ts';
 import type { CustomerProfile } from '../../core/customers/customer-profile.ts';
 import type { ThresholdEntry } from '../../core/planning/threshold.ts';
 import { REPLY_EXPECTATIONS } from '../../core/replies/score-reply.ts';
+import { utcDateOf } from '../../core/utc-instant.ts';
 import { DynamoStoreError, DynamoStoreErrorCode } from './dynamo-store-error.ts';
 import { MONTH_PARTITION_SHARDS } from './table-design.ts';
 
@@ -146,7 +147,7 @@ export function rejectedPartition(month: string, shard: number): string {
  * @throws {DynamoStoreError} (InvalidInput) when `iso` is not an ISO instant.
  */
 function monthOf(iso: string): string {
-  return utcInstant(iso).toFormat('yyyy-MM');
+  return utcDateOf(iso)?.toISOString().slice(0, 7) ?? utcInstant(iso).toFormat('yyyy-MM');
 }
 
 /**

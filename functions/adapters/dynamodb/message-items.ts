@@ -69,6 +69,7 @@ const MessageItemSchema = z.object({
     })
     .optional(),
   ruleSetVersion: z.number().int().positive().optional(),
+  plannedAddresses: z.array(z.object({ channel: z.enum(['sms', 'email']), address: z.string() })).optional(),
   history: z.array(StatusChangeSchema),
 });
 

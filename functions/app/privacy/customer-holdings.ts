@@ -35,7 +35,7 @@ export interface CustomerHoldings {
   messages: MessageRecord[];
   /** Cap ledger: message id → when it went to a provider. */
   capLedger: Record<string, string>;
-  /** Her addresses as suppressions are keyed: the profile's, and where her messages went. */
+  /** Her addresses as suppressions are keyed: the profile's, her messages' planned ones, and where they went. */
   addresses: Array<{ channel: Channel; address: string }>;
 }
 
@@ -91,6 +91,7 @@ function addressesOf(
     for (const { channel, address } of profileAddresses(profile, defaultCountry)) add(channel, address);
   }
   for (const record of messages) {
+    for (const { channel, address } of record.plannedAddresses ?? []) add(channel, address);
     if (record.channel === undefined || record.to === undefined) continue;
     add(record.channel, suppressionAddress(record.channel, record.to, defaultCountry));
   }

@@ -1,8 +1,8 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { DateTime } from 'luxon';
 import * as z from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
 import { isValidTimeZone } from '../time-zones.ts';
+import { utcIsoOf, utcMillisOf } from '../utc-instant.ts';
 
 /** A consent statement for one channel; the latest one wins. */
 export interface ConsentEntry {
@@ -159,8 +159,7 @@ function applyConsent(
 
 /** Milliseconds since the epoch of an ISO instant (any offset; none means UTC); NaN when unreadable. */
 export function instantMillis(iso: string): number {
-  const time = DateTime.fromISO(iso, { zone: 'utc' });
-  return time.isValid ? time.toMillis() : Number.NaN;
+  return utcMillisOf(iso) ?? Number.NaN;
 }
 
 /** Whether instant `a` is strictly after instant `b`, compared as instants (false when either is unreadable). */
@@ -170,8 +169,7 @@ export function isAfter(a: string, b: string): boolean {
 
 /** The same instant in UTC with milliseconds (`…T09:30:00.000Z`); unreadable text is kept as given. */
 export function utcIso(iso: string): string {
-  const time = DateTime.fromISO(iso, { zone: 'utc' });
-  return time.isValid ? (time.toUTC().toISO() ?? iso) : iso;
+  return utcIsoOf(iso) ?? iso;
 }
 
 function pick(

@@ -273,6 +273,94 @@ describe('sendMessage: per-address suppressions', () => {
   });
 });
 
+describe('sendMessage: suppressions of the planned addresses, read with the profile', () => {
+  const OLD_NUMBER = '+46701234567';
+  const NEW_NUMBER = '+46709876543';
+
+  /** Suppressions, with each `list` call's addresses kept. */
+  class ListLog extends MemorySuppressionStore {
+    readonly asked: string[][] = [];
+    override async list(addresses: ReadonlyArray<{ channel: 'sms' | 'email'; address: string }>) {
+      this.asked.push(addresses.map(({ channel, address }) => `${channel}:${address}`));
+      return super.list(addresses);
+    }
+  }
+
+  /** A due SMS-only reminder planned for Anna's old number; her profile now holds `phone`. */
+  async function plannedForOldNumber(phone: string, stopped: string) {
+    const stores = createMemoryStores();
+    await stores.profiles.putProfile(aProfile({ phone, email: 'anna@example.se' }));
+    await stores.messages.createMessage(
+      aMessageRecord({
+        messageId: 'm-1',
+        sendAt: '2026-11-23T09:00:00.000Z',
+        plannedAddresses: [
+          { channel: 'sms', address: OLD_NUMBER },
+          { channel: 'email', address: 'anna@example.se' },
+        ],
+      }),
+    );
+    const suppressions = new ListLog();
+    await suppressions.suppress({
+      channel: 'sms',
+      address: stopped,
+      reason: 'stop-reply',
+      source: 'reply:SM-stop',
+      at: '2026-11-22T10:00:00.000Z',
+    });
+    const channel = new CountingChannel();
+    const deps = depsWith(
+      stores,
+      new RecordingScheduler(),
+      channel,
+      suppressions,
+      aRule({ id: 'renewal-reminder', window: 'always', channels: ['sms'] }),
+    );
+    return { stores, suppressions, channel, deps };
+  }
+
+  it('a number changed to since planning is read after the profile: its STOP holds', async () => {
+    // Arrange: planned for the old number; the customer moved to a number that said STOP.
+    const { stores, suppressions, channel, deps } = await plannedForOldNumber(NEW_NUMBER, NEW_NUMBER);
+
+    // Act
+    const outcome = await sendMessage('m-1', deps);
+
+    // Assert
+    expect(outcome).toEqual({ kind: 'suppressed', messageId: 'm-1', reason: 'no-usable-channel' });
+    expect(channel.sent).toEqual([]);
+    expect(await stores.messages.getMessage('m-1')).toMatchObject({
+      detail: 'sms: address suppressed (stop-reply)',
+    });
+    // The planned addresses with the profile, then the new number alone.
+    expect(suppressions.asked).toEqual([
+      [`sms:${OLD_NUMBER}`, 'email:anna@example.se'],
+      [`sms:${NEW_NUMBER}`],
+    ]);
+  });
+
+  it("the old number's STOP does not hold for the number the customer changed to", async () => {
+    const { suppressions, channel, deps } = await plannedForOldNumber(NEW_NUMBER, OLD_NUMBER);
+
+    const outcome = await sendMessage('m-1', deps);
+
+    expect(outcome).toMatchObject({ kind: 'sent', channel: 'sms' });
+    expect(channel.sent.map((message) => message.to)).toEqual([NEW_NUMBER]);
+    expect(suppressions.asked).toHaveLength(2);
+  });
+
+  it('unchanged addresses are read once, and a STOP on the planned number holds', async () => {
+    // The profile writes the planned number nationally: the same address once normalised.
+    const { suppressions, channel, deps } = await plannedForOldNumber('070-123 45 67', OLD_NUMBER);
+
+    const outcome = await sendMessage('m-1', deps);
+
+    expect(outcome).toEqual({ kind: 'suppressed', messageId: 'm-1', reason: 'no-usable-channel' });
+    expect(channel.sent).toEqual([]);
+    expect(suppressions.asked).toEqual([[`sms:${OLD_NUMBER}`, 'email:anna@example.se']]);
+  });
+});
+
 describe('sendMessage: rate limits', () => {
   /** A channel that answers the first `refusals` sends with `refusal`, then accepts; counts every call. */
   function answering(refusals: number, refusal: SendReceipt): ChannelSender & { calls: number } {
