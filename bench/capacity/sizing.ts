@@ -29,10 +29,19 @@ export interface Sizing {
   rows: Row[];
 }
 
-/** Quota requests are asked for in round numbers. */
-const QUOTA_STEP = 100;
-/** The spread is set in whole minutes (`PT<n>M`). */
-const SPREAD_STEP_SECONDS = 60;
+/**
+ * What each field is set in: quota requests in round hundreds, the spread in whole minutes
+ * (`PT<n>M`), the rest in whole units.
+ */
+const STEP: Readonly<Record<Knob['field'], number>> = {
+  sendBatchSize: 1,
+  sendMaxConcurrency: 1,
+  twilioSenders: 1,
+  windowReleaseSeconds: 60,
+  lambdaConcurrencyQuota: 100,
+  putEventsQuota: 100,
+  ruleInvocationsQuota: 100,
+};
 
 function roundUp(value: number, step: number): number {
   return Math.ceil(value / step) * step;
@@ -41,15 +50,9 @@ function roundUp(value: number, step: number): number {
 /** The value `knob.field` needs for `row` to be at most half its limit. */
 function sizedValue(traffic: Traffic, row: Row, knob: Knob): number {
   const current = traffic[knob.field];
-  let next: number;
-  if (knob.scales === 'limit') {
-    const needed = row.load / MARK_ABOVE;
-    next = knob.field === 'sendMaxConcurrency' ? Math.ceil(needed) : roundUp(needed, QUOTA_STEP);
-  } else {
-    const base = current ?? 1;
-    const needed = (base * row.share) / MARK_ABOVE;
-    next = knob.field === 'windowReleaseSeconds' ? roundUp(needed, SPREAD_STEP_SECONDS) : Math.ceil(needed);
-  }
+  // `limit`: the field is the row's limit; `inverse`: the load falls as the field grows.
+  const needed = knob.scales === 'limit' ? row.load / MARK_ABOVE : ((current ?? 1) * row.share) / MARK_ABOVE;
+  let next = roundUp(needed, STEP[knob.field]);
   if (knob.max !== undefined) next = Math.min(next, knob.max);
   return Math.max(next, current ?? 0);
 }
