@@ -22,7 +22,7 @@ import { measureProfile } from './capacity/measure.ts';
 import { TABLE_KEYS } from './capacity/partitions.ts';
 import { type Profile, ProfileSchema } from './capacity/profile.ts';
 import { capacityRows, limitsTable, markdownTable, profileSummary, textTable } from './capacity/render.ts';
-import { sizeDeployment, sizingText } from './capacity/sizing.ts';
+import { type Sizing, sizeDeployment, sizingText } from './capacity/sizing.ts';
 import { readTraffic, trafficFlags } from './capacity/traffic.ts';
 
 const DOCS = join(import.meta.dirname, '..', 'docs', 'capacity.md');
@@ -73,6 +73,19 @@ async function profileFor(flags: ReadonlyMap<string, string>): Promise<Profile> 
   return profile;
 }
 
+/** The generated "Sizing a deployment" block of docs/capacity.md. */
+function sizedBlockOf(sizing: Sizing): string {
+  return [
+    'The deployment this traffic needs (`npm run capacity -- --size`):',
+    '',
+    sizingText(sizing),
+    '',
+    `Traffic as sized: ${JSON.stringify(sizing.traffic)}`,
+    '',
+    markdownTable(sizing.rows),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const flags = parseArgs(process.argv.slice(2));
   if (flags.has('help')) {
@@ -83,20 +96,14 @@ async function main(): Promise<void> {
   }
   const stated = readTraffic(flags, flags.get('traffic'));
   const profile = await profileFor(flags);
-  const sizing = sizeDeployment(stated, profile, TABLE_KEYS);
-  const traffic = flags.has('size') ? sizing.traffic : stated;
-  const rows = flags.has('size') ? sizing.rows : capacityRows(traffic, profile, TABLE_KEYS);
+  // Sizing runs the model several times: only when it is printed or written.
+  const sizing =
+    flags.has('size') || flags.has('update-docs') ? sizeDeployment(stated, profile, TABLE_KEYS) : undefined;
+  const traffic = flags.has('size') && sizing !== undefined ? sizing.traffic : stated;
+  const rows =
+    flags.has('size') && sizing !== undefined ? sizing.rows : capacityRows(traffic, profile, TABLE_KEYS);
   const over = rows.filter((row) => row.share > 0.5).length;
   const trafficLine = `Traffic: ${JSON.stringify(traffic)}`;
-  const sizedBlock = [
-    'The deployment this traffic needs (`npm run capacity -- --size`):',
-    '',
-    sizingText(sizing),
-    '',
-    `Traffic as sized: ${JSON.stringify(sizing.traffic)}`,
-    '',
-    markdownTable(sizing.rows),
-  ].join('\n');
   if (flags.has('update-docs')) {
     let docs = readFileSync(DOCS, 'utf8');
     docs = replaceBetween(
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
       'capacity',
       [trafficLine, '', markdownTable(rows), '', profileSummary(profile)].join('\n'),
     );
-    docs = replaceBetween(docs, 'capacity-sized', sizedBlock);
+    if (sizing !== undefined) docs = replaceBetween(docs, 'capacity-sized', sizedBlockOf(sizing));
     docs = replaceBetween(docs, 'limits', limitsTable());
     writeFileSync(DOCS, docs);
     console.error(`wrote docs/capacity.md (${over} of ${rows.length} rows above 50 %)`);
@@ -114,7 +121,9 @@ async function main(): Promise<void> {
   } else {
     console.log(
       [
-        ...(flags.has('size') ? ['The deployment this traffic needs:', sizingText(sizing), ''] : []),
+        ...(flags.has('size') && sizing !== undefined
+          ? ['The deployment this traffic needs:', sizingText(sizing), '']
+          : []),
         trafficLine,
         profile.source,
         '',
