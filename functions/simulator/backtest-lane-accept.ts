@@ -22,6 +22,8 @@ const CUSTOMER_LIMITS: Record<string, number> = {
   name: 400,
 };
 
+const CUSTOMER_LIMIT_ENTRIES = Object.entries(CUSTOMER_LIMITS);
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -67,7 +69,9 @@ function plainValue(value: unknown, depth: number): boolean {
   if ((proto !== Object.prototype && proto !== Array.prototype && proto !== null) || 'toJSON' in value)
     jsonBound = Number.POSITIVE_INFINITY;
   if (Array.isArray(value)) return value.every((item) => plainValue(item, depth + 1));
-  for (const key of Object.keys(value)) {
+  // for…in over own keys: no array of keys per object (Object.keys made one for each).
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     boundString(key, 3);
     if (key === '' || SURROGATE.test(key) || !plainValue(Reflect.get(value, key), depth + 1)) return false;
   }
@@ -77,7 +81,7 @@ function plainValue(value: unknown, depth: number): boolean {
 function plainCustomer(customer: unknown): boolean {
   if (customer === undefined) return true;
   if (!isRecord(customer) || !text(customer.id, 1, 200)) return false;
-  for (const [field, max] of Object.entries(CUSTOMER_LIMITS)) {
+  for (const [field, max] of CUSTOMER_LIMIT_ENTRIES) {
     const value = customer[field];
     if (value !== undefined && !text(value, 0, max)) return false;
   }
@@ -86,9 +90,11 @@ function plainCustomer(customer: unknown): boolean {
   const consent = customer.consent;
   if (consent === undefined) return true;
   if (!isRecord(consent)) return false;
-  return Object.entries(consent).every(
-    ([channel, flag]) => (channel === 'sms' || channel === 'email') && typeof flag === 'boolean',
-  );
+  for (const channel in consent) {
+    if (!Object.hasOwn(consent, channel)) continue;
+    if ((channel !== 'sms' && channel !== 'email') || typeof consent[channel] !== 'boolean') return false;
+  }
+  return true;
 }
 
 function optionalText(value: unknown): boolean {
@@ -122,7 +128,8 @@ export function isPlainEvent(value: unknown): value is JourneyEvent {
   const proto: unknown = Object.getPrototypeOf(value);
   jsonBound =
     (proto !== Object.prototype && proto !== null) || 'toJSON' in value ? Number.POSITIVE_INFINITY : 2;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (SURROGATE.test(key)) return false;
     boundString(key, 3);
     // A string beside `detail` needs only the surrogate check: plainValue makes it.

@@ -159,7 +159,6 @@ export function plusExact(ms: number, iso: string, days: 'days' | 'no-days' = 'n
   return ms + parts.days * DAY_MS + parts.ms;
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?(Z|[+-]\d{2}:\d{2})$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The last instant read: an event's time is read by the clock, the profile merge and goal attribution. */
@@ -174,24 +173,54 @@ export function fastInstant(iso: string): number | undefined {
   return ms;
 }
 
+/** The number of `count` ASCII digits at `at`, or -1 when one is not a digit. */
+function digits(iso: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const code = iso.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
+/** `YYYY-MM-DDThh:mm:ss[.mmm](Z|±hh:mm)`, read by character codes (no match array per instant). */
 function parseInstant(iso: string): number | undefined {
-  const m = INSTANT.exec(iso);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
+  const length = iso.length;
+  if (length !== 20 && length !== 24 && length !== 25 && length !== 29) return undefined;
+  if (iso[4] !== '-' || iso[7] !== '-' || iso[10] !== 'T' || iso[13] !== ':' || iso[16] !== ':')
+    return undefined;
+  const year = digits(iso, 0, 4);
+  const month = digits(iso, 5, 2);
+  const day = digits(iso, 8, 2);
+  const hour = digits(iso, 11, 2);
+  const minute = digits(iso, 14, 2);
+  const second = digits(iso, 17, 2);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let at = 19;
+  let millis = 0;
+  if (iso[at] === '.') {
+    millis = digits(iso, at + 1, 3);
+    if (millis < 0) return undefined;
+    at += 4;
+  }
+  let offset = 0;
+  if (iso[at] === 'Z') {
+    if (length !== at + 1) return undefined;
+  } else {
+    const sign = iso[at];
+    if ((sign !== '+' && sign !== '-') || length !== at + 6 || iso[at + 3] !== ':') return undefined;
+    const hours = digits(iso, at + 1, 2);
+    const minutes = digits(iso, at + 4, 2);
+    if (hours < 0 || minutes < 0) return undefined;
+    offset = (sign === '-' ? -1 : 1) * (hours * 60 + minutes);
+  }
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > monthDays) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const zone = m[8] ?? 'Z';
-  const offset =
-    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4)));
   if (offset > 18 * 60 || offset < -18 * 60) return undefined;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, Number(m[7] ?? 0));
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   // Date.UTC maps years 0–99 to 1900–1999.
   return year < 100 ? undefined : utc - offset * 60_000;
 }

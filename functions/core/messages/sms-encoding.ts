@@ -57,6 +57,27 @@ const GSM7_MULTI_SEGMENT = 153;
 const UCS2_SINGLE_SEGMENT = 70;
 const UCS2_MULTI_SEGMENT = 67;
 
+/** Septets by UTF-16 code unit, 0 where the unit is not GSM-7 (every GSM-7 character is one unit). */
+const SEPTETS_BY_UNIT = (() => {
+  const table = new Uint8Array(Math.max(...[...SEPTETS.keys()].map((char) => char.charCodeAt(0))) + 1);
+  for (const [char, width] of SEPTETS) table[char.charCodeAt(0)] = width;
+  return table;
+})();
+
+/**
+ * The septets of a GSM-7 body that fits one segment, read unit by unit (no array of code points:
+ * most bodies are short and plain); undefined for anything else, which the full count handles.
+ */
+function singleSegmentGsm7Units(text: string): number | undefined {
+  let units = 0;
+  for (let i = 0; i < text.length; i++) {
+    const width = SEPTETS_BY_UNIT[text.charCodeAt(i)] ?? 0;
+    if (width === 0) return undefined;
+    units += width;
+  }
+  return units <= GSM7_SINGLE_SEGMENT ? units : undefined;
+}
+
 /**
  * How many septets one character takes in GSM-7: 1 for the basic alphabet, 2 for the extension
  * table, `undefined` when the character forces UCS-2. `char` is one code point.
@@ -75,6 +96,8 @@ export function gsm7Septets(char: string): 1 | 2 | undefined {
  * @example analyzeSms('Hej 👋') // { encoding: 'UCS-2', units: 6, segments: 1 }
  */
 export function analyzeSms(text: string): SmsAnalysis {
+  const short = singleSegmentGsm7Units(text);
+  if (short !== undefined) return { encoding: SmsEncoding.gsm7, units: short, segments: short === 0 ? 0 : 1 };
   // Iterating a string walks code points, so a surrogate pair arrives as one 2-unit item.
   const codePoints = Array.from(text);
   const septets: number[] = [];

@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { fastInstant } from '../../../functions/simulator/backtest-lane-time.ts';
+
+/** luxon's answer for an ISO instant (the lane asks luxon whenever its own reading declines). */
+function luxonMs(iso: string): number | undefined {
+  const time = DateTime.fromISO(iso, { setZone: true });
+  return time.isValid ? time.toMillis() : undefined;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** Instants in the plain form, fields in and just out of range, with and without ms and offsets. */
+const plainForm = fc
+  .record({
+    year: fc.integer({ min: 0, max: 9999 }),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+    hour: fc.integer({ min: 0, max: 25 }),
+    minute: fc.integer({ min: 0, max: 60 }),
+    second: fc.integer({ min: 0, max: 60 }),
+    millis: fc.option(fc.integer({ min: 0, max: 999 })),
+    zone: fc.oneof(
+      fc.constant('Z'),
+      fc
+        .record({
+          sign: fc.constantFrom('+', '-'),
+          h: fc.integer({ min: 0, max: 19 }),
+          m: fc.integer({ min: 0, max: 59 }),
+        })
+        .map(({ sign, h, m }) => `${sign}${pad(h, 2)}:${pad(m, 2)}`),
+    ),
+  })
+  .map(
+    (f) =>
+      `${pad(f.year, 4)}-${pad(f.month, 2)}-${pad(f.day, 2)}T${pad(f.hour, 2)}:${pad(f.minute, 2)}:${pad(f.second, 2)}` +
+      `${f.millis === null ? '' : `.${pad(f.millis, 3)}`}${f.zone}`,
+  );
+
+describe('the backtest lane reads event times as luxon does', () => {
+  it('gives luxon’s instant for every plain-form instant it reads, and reads every valid one from year 1000 on within ±18:00', () => {
+    fc.assert(
+      fc.property(plainForm, (iso) => {
+        const fast = fastInstant(iso);
+        const luxon = luxonMs(iso);
+        if (fast !== undefined) expect(fast).toBe(luxon);
+        // It declines offsets past ±18:00 (luxon reads them): completeness only inside that.
+        else if (Number(iso.slice(0, 4)) >= 1000 && !/[+-](1[89]:(?!00)|19:)/.test(iso))
+          expect(luxon).toBeUndefined();
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('declines anything else rather than guess (luxon decides those)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (text) => {
+        const fast = fastInstant(text);
+        if (fast !== undefined) expect(fast).toBe(luxonMs(text));
+      }),
+    );
+    for (const odd of [
+      '2026-11-02T06:00:00.000+0100',
+      '2026-11-02 06:00:00Z',
+      '2026-11-02T06:00Z',
+      '２026-11-02T06:00:00Z',
+    ])
+      expect(fastInstant(odd)).toBeUndefined();
+    expect(fastInstant('2026-11-02T06:00:00.123-01:30')).toBe(Date.UTC(2026, 10, 2, 7, 30, 0, 123));
+  });
+});
