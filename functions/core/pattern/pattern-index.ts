@@ -187,7 +187,7 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
       }
     }
     if (matched === undefined) return [];
-    if (matched.length > 1) matched.sort(ascending);
+    if (matched.length > 1) sortEntries(matched);
     const result: T[] = [];
     for (const entry of matched) {
       // Boxed so that an entry whose value is itself `undefined` is told apart from a missing entry.
@@ -328,6 +328,23 @@ function leafValues(value: unknown): PathValues {
 
 function ascending(left: number, right: number): number {
   return left - right;
+}
+
+/** Sorts entry numbers in place: a few by insertion (no work array, unlike `sort`), more by `sort`. */
+function sortEntries(entries: number[]): void {
+  if (entries.length > 16) {
+    entries.sort(ascending);
+    return;
+  }
+  for (let i = 1; i < entries.length; i++) {
+    const entry = entries[i] ?? 0;
+    let j = i - 1;
+    while (j >= 0 && (entries[j] ?? 0) > entry) {
+      entries[j + 1] = entries[j] ?? 0;
+      j--;
+    }
+    entries[j + 1] = entry;
+  }
 }
 
 function resetStamps(node: TrieNode, seen = new Set<TrieNode>()): void {
