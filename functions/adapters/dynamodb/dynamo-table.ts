@@ -184,6 +184,11 @@ export class DynamoTable {
     return Math.floor((base + this.retentionDays * DAY_MS) / 1000);
   }
 
+  /** The clock's now (the local runtime's may run fast): which rule-counter days are closed. */
+  now(): DateTime {
+    return this.clock.now();
+  }
+
   /** The clock's UTC month (`yyyy-MM`): where the month-bucketed listings start. */
   currentMonth(): string {
     return this.clock.now().toUTC().toFormat('yyyy-MM');
