@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDynamoStores } from '../../functions/adapters/dynamodb/dynamo-stores.ts';
 import { createJourneyTable } from '../../functions/adapters/dynamodb/table-design.ts';
 import type { Stores } from '../../functions/app/ports/stores.ts';
+import { ruleCounterReads } from '../../functions/console/rule-counter-reads.ts';
 import { dynamoDbLocalClientConfig } from '../../local/dynamodb/dynamodb-local.ts';
 import { countDynamoDbCalls, type DynamoDbCallCounter } from '../support/count-dynamodb-calls.ts';
 import { createTestTableName } from '../support/dynamodb-test-server.ts';
@@ -190,5 +191,32 @@ describe('rule counters read on DynamoDB Local', () => {
     expect(monthFirst).toEqual({ BatchGetItem: Math.ceil((24 * 384) / 100) + 4, PutItem: 24, Query: 4 });
     // …and a 30-day read is then as cheap as a 6-day one.
     expect(calls.counts()).toEqual({ BatchGetItem: 4, Query: 4 });
+  });
+
+  test('the rules page (8 rules, 30 days) costs 8 calls a rule once its days are summed', async () => {
+    setClock('2026-11-25T12:00:00Z');
+    const rules = [RULE, ...Array.from({ length: 7 }, (_, n) => `quiet-${n}`)];
+    const view = async () => {
+      // A new console backend each time: its 10-second cache would hide the second view.
+      const reads = ruleCounterReads({ stores, ruleIds: () => rules, clock: { now: () => now } });
+      return Promise.all(rules.map((ruleId) => reads.rulesPage(ruleId)));
+    };
+    calls.reset();
+
+    await view();
+    const first = calls.counts();
+    calls.reset();
+    const reports = await view();
+
+    // The 7 quiet rules' 29 settled days are summed (as empty) once; the busy rule's already were.
+    const settledQuietDays = 29;
+    expect(first).toEqual({
+      BatchGetItem: 8 * 4 + 7 * Math.ceil((settledQuietDays * 384) / 100),
+      PutItem: 7 * settledQuietDays,
+      Query: 8 * 4,
+    });
+    expect(calls.counts()).toEqual({ BatchGetItem: 8 * 4, Query: 8 * 4 });
+    const busy = reports.find((report) => report.ruleId === RULE);
+    expect(busy?.days).toEqual(expectedDays('2026-10-27', '2026-11-25'));
   });
 });
