@@ -127,8 +127,8 @@ describe('rule counters read on DynamoDB Local', () => {
 
     expect(first).toEqual(expectedDays(DAYS[0], '2026-11-24'));
     expect(again).toEqual(first);
-    // 4 days to sum (4 BatchGetItem each) and summarise, today read live: 4 Queries + 20 + 4.
-    expect(firstCalls).toEqual({ BatchGetItem: 20, PutItem: 4, Query: 4 });
+    // 4 days to sum (1,536 keys: 16 BatchGetItem) and summarise, today read live: 4 Queries + 16 + 4.
+    expect(firstCalls).toEqual({ BatchGetItem: 20, BatchWriteItem: 1, Query: 4 });
     // Summaries and late items (4 Queries), today's 384 shards (4 BatchGetItem).
     expect(steady).toEqual({ BatchGetItem: 4, Query: 4 });
   });
@@ -184,11 +184,11 @@ describe('rule counters read on DynamoDB Local', () => {
     const monthAgain = await stores.ruleStats.readDays(RULE, '2026-10-27', '2026-11-25');
 
     expect(settling).toEqual(expectedDays(DAYS[0], '2026-11-25'));
-    expect(settlingCalls).toEqual({ BatchGetItem: 8, PutItem: 1, Query: 4 });
+    expect(settlingCalls).toEqual({ BatchGetItem: 8, BatchWriteItem: 1, Query: 4 });
     expect(month).toEqual(expectedDays('2026-10-27', '2026-11-25'));
     expect(monthAgain).toEqual(month);
-    // The 24 empty days before are summed once (as empty)…
-    expect(monthFirst).toEqual({ BatchGetItem: Math.ceil((24 * 384) / 100) + 4, PutItem: 24, Query: 4 });
+    // The 24 empty days before are summed once (as empty: one Query per shard over them)…
+    expect(monthFirst).toEqual({ BatchGetItem: 4, BatchWriteItem: 1, Query: 4 + 384 });
     // …and a 30-day read is then as cheap as a 6-day one.
     expect(calls.counts()).toEqual({ BatchGetItem: 4, Query: 4 });
   });
@@ -208,13 +208,9 @@ describe('rule counters read on DynamoDB Local', () => {
     calls.reset();
     const reports = await view();
 
-    // The 7 quiet rules' 29 settled days are summed (as empty) once; the busy rule's already were.
-    const settledQuietDays = 29;
-    expect(first).toEqual({
-      BatchGetItem: 8 * 4 + 7 * Math.ceil((settledQuietDays * 384) / 100),
-      PutItem: 7 * settledQuietDays,
-      Query: 8 * 4,
-    });
+    // The 7 quiet rules' 29 settled days are summed (as empty) once, by one Query per shard over
+    // the span; the busy rule's already were.
+    expect(first).toEqual({ BatchGetItem: 8 * 4, BatchWriteItem: 7 * 2, Query: 8 * 4 + 7 * 384 });
     expect(calls.counts()).toEqual({ BatchGetItem: 8 * 4, Query: 8 * 4 });
     const busy = reports.find((report) => report.ruleId === RULE);
     expect(busy?.days).toEqual(expectedDays('2026-10-27', '2026-11-25'));
