@@ -8,8 +8,10 @@ const RULES_PAGE_DAYS = 30;
 
 /**
  * How long the rules page reuses a rule's counters (real time). The page refreshes itself every
- * 2 s, and each read sums every shard of the counters (384 Queries per rule, docs/data-model.md,
- * rule counters): a few seconds' delay in the counts is worth not repeating that every 2 s.
+ * 2 s; a read costs ~8 DynamoDB calls per rule (docs/data-model.md, "Rule counters": 4 Queries of
+ * the day summaries and late counts, 4 BatchGetItem of today's 384 shards; the first read of a
+ * settled day sums it once), ~200 RCU of today's shards: a few seconds' delay in the counts
+ * is worth not repeating that every 2 s for every open page.
  */
 const RULES_PAGE_STATS_MS = 10_000;
 

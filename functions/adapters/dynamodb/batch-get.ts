@@ -18,6 +18,20 @@ export async function batchGetConsistent(
   tableName: string,
   keys: ReadonlyArray<ItemKey>,
 ): Promise<Array<Record<string, unknown>>> {
+  return batchGetItems(doc, tableName, keys, true);
+}
+
+/**
+ * {@link batchGetConsistent} with the read consistency chosen: an eventually consistent read costs
+ * half (0.5 RCU per item up to 4 KB, "DynamoDB read and write operations") and may miss writes
+ * of the last moment.
+ */
+export async function batchGetItems(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: ReadonlyArray<ItemKey>,
+  consistent: boolean,
+): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
   const unique = [...new Map(keys.map((key) => [`${key.PK}\u0000${key.SK}`, key])).values()];
   for (let start = 0; start < unique.length; start += BATCH_GET_MAX) {
@@ -35,7 +49,9 @@ export async function batchGetConsistent(
       const request = pending;
       const result = await callDynamo(tableName, 'BatchGetItem', () =>
         doc.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: request, ConsistentRead: consistent } },
+          }),
         ),
       );
       items.push(...(result.Responses?.[tableName] ?? []));

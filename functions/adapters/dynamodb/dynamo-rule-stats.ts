@@ -13,11 +13,22 @@
  * WCU/s per partition ("Service, account, and table quotas in Amazon DynamoDB": partition
  * throughput); to stay at half of it the counter is spread over {@link STATS_SHARDS} partitions
  * (`STATS#<ruleId>#<shard>`, the shard from the message id), and a read sums the shards.
+ *
+ * Reading without summing 384 shards per day: a day's shards stop changing an hour after the day
+ * ends ({@link CLOSE_AFTER_MS}): a counted outcome dated on a closed day (a late delivery report,
+ * a redriven dead letter) is added to a "late" item of the day instead (`STATSDAY#<ruleId>#<p>`,
+ * `DAY#<day>#LATE#<shard>`, {@link LATE_PARTITIONS} partitions), still in the record's one
+ * transaction. Once the day is settled ({@link SUMMARY_AFTER_MS} after its end) the first read
+ * sums its shards once into a summary item (`STATSDAY#<ruleId>#0`, `DAY#<day>`), which never needs
+ * re-summing: nothing writes those shards any more. A read is then one Query per late partition
+ * (summaries and late items of every day asked for) plus BatchGetItem of the shards of the days
+ * not yet settled (today; yesterday in the first two hours of a UTC day).
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -26,6 +37,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { RuleDayStats, RuleStats } from '../../app/ports/rule-stats.ts';
 import { daysBetween, statDay } from '../../app/rule-stat-counters.ts';
+import { batchGetItems } from './batch-get.ts';
 import { DynamoStoreError, DynamoStoreErrorCode, isConditionFailure } from './dynamo-store-error.ts';
 import { conditionItem, type DynamoTable } from './dynamo-table.ts';
 import { type ItemKey, itemKey, type RawAttribute } from './journey-items.ts';
@@ -49,6 +61,52 @@ const COUNTER_PREFIX = 'n:';
 /** Item kind of a counter item. */
 const STATS_TYPE = 'stats';
 
+/** Item kind of a day's summary (its shards summed once, after the day settled). */
+const SUMMARY_TYPE = 'stats-day';
+
+/** Item kind of a late counter item (outcomes dated on a day already closed). */
+const LATE_TYPE = 'stats-late';
+
+/**
+ * Partitions the late items of one rule are spread over. Late outcomes are stragglers (a provider
+ * retrying a webhook, a dead-letter redrive), absent from the steady state the capacity model
+ * measures; 4 partitions take ~1,000 late outcomes a second of one rule at half their limit
+ * (2 WCU per transactional ADD, 1,000 WCU/s per partition), and a read queries each once.
+ */
+const LATE_PARTITIONS = 4;
+
+/** A UTC day in milliseconds. */
+const DAY_MS = 86_400_000;
+
+/**
+ * How long after a UTC day ends its shards still take counts; later outcomes dated on it go to
+ * its late items. An hour keeps the ordinary delays (a delivery report seconds or minutes after
+ * the send) on the shards.
+ */
+const CLOSE_AFTER_MS = 3_600_000;
+
+/**
+ * How long after a UTC day ends a read sums its shards into a summary: {@link CLOSE_AFTER_MS} and
+ * an hour more, longer than any write can take from choosing its item (at the table clock's now)
+ * to landing (a Lambda runs at most 15 minutes; the SDK's retries take seconds). Counts are exact
+ * as long as that holds and the writers' and readers' clocks agree to within the hour.
+ */
+const SUMMARY_AFTER_MS = CLOSE_AFTER_MS + 3_600_000;
+
+/** BatchGetItem takes at most 100 keys per request. */
+const BATCH_GET_MAX = 100;
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_MAX = 25;
+
+/**
+ * Most days whose shards a read gets by key (≤ 47 BatchGetItem calls, 1 RCU per key when
+ * consistent: "DynamoDB read and write operations"). More days at once (the first read of a span,
+ * after an upgrade or on a new table) cost less as one Query per shard over the span: 384 calls of
+ * one page and ~1 RCU each, and on DynamoDB Local a fraction of the time of 100-key lookups.
+ */
+const BY_KEY_DAYS_MAX = 12;
+
 /** Reads in flight at once when a read sums the shards. */
 const READ_CONCURRENCY = 16;
 
@@ -58,6 +116,39 @@ const CONFLICT_ATTEMPTS = 4;
 /** The key of one shard of a rule's counters on one UTC day. */
 export function statsKey(ruleId: string, shard: number, day: string): ItemKey {
   return { PK: `STATS#${ruleId}#${shard}`, SK: `DAY#${day}` };
+}
+
+/** The partition of a rule's day summaries and late items: `p` in 0 … {@link LATE_PARTITIONS} − 1. */
+function dayPartition(ruleId: string, partition: number): string {
+  return `STATSDAY#${ruleId}#${partition}`;
+}
+
+/** The key of a rule's summary of one UTC day (the sum of its shards, written by a read). */
+function summaryKey(ruleId: string, day: string): ItemKey {
+  return { PK: dayPartition(ruleId, 0), SK: `DAY#${day}` };
+}
+
+/** The key of a late item: counts dated on a closed `day`, for outcomes of shard `shard`. */
+function lateKey(ruleId: string, shard: number, day: string): ItemKey {
+  return { PK: dayPartition(ruleId, shard % LATE_PARTITIONS), SK: `DAY#${day}#LATE#${shard}` };
+}
+
+/** Midnight UTC that starts `day` (`yyyy-MM-dd`), in epoch ms; NaN for a day Date cannot parse. */
+function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00.000Z`);
+}
+
+/**
+ * Whether `day`'s shards take no more counts at `now` (epoch ms). A day Date cannot parse (a
+ * five-digit year) is never closed, and never settled for the reader either: it is read live.
+ */
+function closedAt(day: string, now: number): boolean {
+  return dayStart(day) + DAY_MS + CLOSE_AFTER_MS <= now;
+}
+
+/** Whether a read may sum `day`'s shards into a summary at `now` (epoch ms). */
+function settledAt(day: string, now: number): boolean {
+  return dayStart(day) + DAY_MS + SUMMARY_AFTER_MS <= now;
 }
 
 /** The shard an outcome of message (or reply) `id` is counted on: stable, so spread by id. */
@@ -86,12 +177,17 @@ export type CountedWriteResult =
   | { written: true }
   | { written: false; item?: Record<string, RawAttribute> | undefined };
 
-/** The Update of a counter item for one {@link CounterAdd} (with the table's retention as TTL). */
+/**
+ * The Update of a counter item for one {@link CounterAdd} (with the table's retention as TTL): the
+ * outcome's shard of its day, or the day's late item once the day is closed.
+ */
 function counterUpdate(table: DynamoTable, add: CounterAdd): NonNullable<TransactItem['Update']> {
   const day = statDay(add.at);
+  const shard = shardOf(add.id);
+  const late = closedAt(day, table.now().toMillis());
   const update = new UpdateExpressionBuilder();
   update
-    .set(ATTR.type, STATS_TYPE)
+    .set(ATTR.type, late ? LATE_TYPE : STATS_TYPE)
     .set('ruleId', add.ruleId)
     .set('day', day)
     // Kept a retention after its day, like the messages it counts.
@@ -99,7 +195,7 @@ function counterUpdate(table: DynamoTable, add: CounterAdd): NonNullable<Transac
   for (const counter of add.counters) update.add(`${COUNTER_PREFIX}${counter}`, 1);
   return {
     TableName: table.tableName,
-    Key: statsKey(add.ruleId, shardOf(add.id), day),
+    Key: late ? lateKey(add.ruleId, shard, day) : statsKey(add.ruleId, shard, day),
     ...update.build(),
   };
 }
@@ -195,22 +291,138 @@ export async function messageRuleId(table: DynamoTable, messageId: string): Prom
   return undefined;
 }
 
-/** {@link RuleStats} on DynamoDB: per shard one Query over the days, summed. */
+/**
+ * {@link RuleStats} on DynamoDB. A day is its summary (or, before it settled, its shards read by
+ * BatchGetItem) plus its late items; the summaries and late items of the whole range come from one
+ * Query per late partition.
+ */
 export class DynamoRuleStats implements RuleStats {
   constructor(private readonly table: DynamoTable) {}
 
   async readDays(ruleId: string, fromDay: string, toDay: string): Promise<RuleDayStats[]> {
+    const days = daysBetween(fromDay, toDay);
+    // An empty range: a Query's BETWEEN refuses a lower bound above the upper one.
+    if (days.length === 0) return [];
+    const now = this.table.now().toMillis();
     const byDay = new Map<string, Record<string, number>>();
-    const shards = Array.from({ length: STATS_SHARDS }, (_, shard) => shard);
-    for (let start = 0; start < shards.length; start += READ_CONCURRENCY) {
-      const pages = await Promise.all(
-        shards
-          .slice(start, start + READ_CONCURRENCY)
-          .map((shard) => this.shardDays(ruleId, shard, fromDay, toDay)),
-      );
-      for (const item of pages.flat()) addItem(byDay, item);
+    const summarised = new Set<string>();
+    const partitions = Array.from({ length: LATE_PARTITIONS }, (_, partition) => partition);
+    const pages = await Promise.all(partitions.map((p) => this.dayItems(ruleId, p, fromDay, toDay)));
+    for (const item of pages.flat()) {
+      if (item[ATTR.type] === SUMMARY_TYPE && typeof item.day === 'string') summarised.add(item.day);
+      addItem(byDay, item);
     }
-    return daysBetween(fromDay, toDay).map((day) => ({ day, counts: byDay.get(day) ?? {} }));
+    const unsummarised = days.filter((day) => !summarised.has(day));
+    const settled = unsummarised.filter((day) => settledAt(day, now));
+    const live = unsummarised.filter((day) => !settledAt(day, now));
+    const [settledSums, liveSums] = await Promise.all([
+      this.shardSums(ruleId, settled, true),
+      this.shardSums(ruleId, live, false),
+    ]);
+    await this.writeSummaries(ruleId, settled, settledSums, now);
+    for (const sums of [settledSums, liveSums]) {
+      for (const [day, counts] of sums) addCounts(byDay, day, counts);
+    }
+    return days.map((day) => ({ day, counts: byDay.get(day) ?? {} }));
+  }
+
+  /** The summaries and late items of one partition from `fromDay` to `toDay` (one Query a page). */
+  private async dayItems(
+    ruleId: string,
+    partition: number,
+    fromDay: string,
+    toDay: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    const query = this.table.queryItems({
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+      ExpressionAttributeValues: {
+        ':pk': dayPartition(ruleId, partition),
+        ':from': `DAY#${fromDay}`,
+        // After every `DAY#<toDay>#LATE#<shard>` ('~' sorts after '#' and the digits).
+        ':to': `DAY#${toDay}~`,
+      },
+    });
+    for await (const item of query) items.push(item);
+    return items;
+  }
+
+  /**
+   * Every shard of `days` summed per day (days without counts absent). A few days are read by key
+   * (BatchGetItem, 100 keys a call: ~4 calls a day); more than {@link BY_KEY_DAYS_MAX} by one Query
+   * per shard over their span.
+   */
+  private async shardSums(
+    ruleId: string,
+    days: ReadonlyArray<string>,
+    consistent: boolean,
+  ): Promise<Map<string, Record<string, number>>> {
+    const byDay = new Map<string, Record<string, number>>();
+    if (days.length === 0) return byDay;
+    const shards = Array.from({ length: STATS_SHARDS }, (_, shard) => shard);
+    let tasks: Array<() => Promise<Array<Record<string, unknown>>>>;
+    if (days.length <= BY_KEY_DAYS_MAX) {
+      const keys = days.flatMap((day) => shards.map((shard) => statsKey(ruleId, shard, day)));
+      tasks = chunks(keys, BATCH_GET_MAX).map(
+        (chunk) => () => batchGetItems(this.table.doc, this.table.tableName, chunk, consistent),
+      );
+    } else {
+      const [first = '', last = ''] = [days[0], days[days.length - 1]];
+      tasks = shards.map((shard) => () => this.shardDays(ruleId, shard, first, last, consistent));
+    }
+    const wanted = new Set(days);
+    for (const batch of chunks(tasks, READ_CONCURRENCY)) {
+      const pages = await Promise.all(batch.map((task) => task()));
+      for (const item of pages.flat()) {
+        if (typeof item.day === 'string' && wanted.has(item.day)) addItem(byDay, item);
+      }
+    }
+    return byDay;
+  }
+
+  /**
+   * Writes the summaries of settled days (an empty one for a day without counts, so it is not read
+   * again), 25 to a BatchWriteItem (its limit). Concurrent readers write the same sums: the shards
+   * of a settled day no longer change. A summary left unprocessed (throttled) is simply not
+   * written: the next read sums that day again.
+   */
+  private async writeSummaries(
+    ruleId: string,
+    days: ReadonlyArray<string>,
+    sums: ReadonlyMap<string, Record<string, number>>,
+    now: number,
+  ): Promise<void> {
+    const items = days.map((day) => this.summaryItem(ruleId, day, sums.get(day) ?? {}, now));
+    await Promise.all(
+      chunks(items, BATCH_WRITE_MAX).map((batch) =>
+        this.table.call('BatchWriteItem', () =>
+          this.table.doc.send(
+            new BatchWriteCommand({
+              RequestItems: { [this.table.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) },
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private summaryItem(
+    ruleId: string,
+    day: string,
+    counts: Record<string, number>,
+    now: number,
+  ): Record<string, unknown> {
+    const item: Record<string, unknown> = {
+      ...summaryKey(ruleId, day),
+      [ATTR.type]: SUMMARY_TYPE,
+      ruleId,
+      day,
+      summedAt: new Date(now).toISOString(),
+      [ATTR.expiresAt]: this.table.expiresAt(`${day}T23:59:59.999Z`),
+    };
+    for (const [counter, count] of Object.entries(counts)) item[`${COUNTER_PREFIX}${counter}`] = count;
+    return item;
   }
 
   private async shardDays(
@@ -218,6 +430,7 @@ export class DynamoRuleStats implements RuleStats {
     shard: number,
     fromDay: string,
     toDay: string,
+    consistent: boolean,
   ): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
     const query = this.table.queryItems({
@@ -228,10 +441,29 @@ export class DynamoRuleStats implements RuleStats {
         ':from': statsKey(ruleId, shard, fromDay).SK,
         ':to': statsKey(ruleId, shard, toDay).SK,
       },
+      ConsistentRead: consistent,
     });
     for await (const item of query) items.push(item);
     return items;
   }
+}
+
+/** `items` in consecutive slices of at most `size`. */
+function chunks<T>(items: ReadonlyArray<T>, size: number): T[][] {
+  const slices: T[][] = [];
+  for (let start = 0; start < items.length; start += size) slices.push(items.slice(start, start + size));
+  return slices;
+}
+
+/** Adds `counts` to `day`'s. */
+function addCounts(
+  byDay: Map<string, Record<string, number>>,
+  day: string,
+  counts: Record<string, number>,
+): void {
+  const sum = byDay.get(day) ?? {};
+  for (const [counter, count] of Object.entries(counts)) sum[counter] = (sum[counter] ?? 0) + count;
+  byDay.set(day, sum);
 }
 
 /** Adds one counter item's counters to its day. */

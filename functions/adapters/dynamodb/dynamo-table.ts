@@ -6,8 +6,8 @@
  *
  * Every write that decides something is ONE conditional request, so concurrent Lambdas and
  * redelivered events can race freely and DynamoDB picks the winner. Every read is a GetItem, a
- * Query on the table or on a sparse index, or a consistent BatchGetItem of keys an index
- * returned. Nothing ever Scans.
+ * Query on the table or on a sparse index, or a BatchGetItem of keys an index returned (or that
+ * are known, as a rule counter's shards). Nothing ever Scans.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -182,6 +182,11 @@ export class DynamoTable {
     }
     // A UTC day is always 24 hours.
     return Math.floor((base + this.retentionDays * DAY_MS) / 1000);
+  }
+
+  /** The clock's now (the local runtime's may run fast): which rule-counter days are closed. */
+  now(): DateTime {
+    return this.clock.now();
   }
 
   /** The clock's UTC month (`yyyy-MM`): where the month-bucketed listings start. */
