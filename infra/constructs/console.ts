@@ -24,6 +24,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { POINTER_PK } from '../../functions/adapters/dynamodb/dynamo-rule-sets.ts';
+import { STATS_DAY_PREFIX } from '../../functions/adapters/dynamodb/dynamo-rule-stats.ts';
 import { AUDIT_ITEMS } from '../../functions/adapters/dynamodb/table-design.ts';
 import { CONSOLE_PRICE_TABLE_FILE } from '../../functions/handlers/console-rule-sets.ts';
 import { readPriceTable } from '../../functions/simulator/cost-preview.ts';
@@ -117,8 +118,8 @@ export class OperationsConsole extends Construct {
    * DeleteItem, and UpdateItem to unlink a kept suppression — also a pending send cancelled by
    * hand, and the rule-set counter and ACTIVE pointer a publish or rollback moves); PutItem only
    * into the audit partitions (`AUDIT#<month>`) and the rule-set partitions (`RULESET`: versions
-   * and moves; `RULESET#<sha256>`: content parts);
-   * PutEvents on the bus; its own secrets.
+   * and moves; `RULESET#<sha256>`: content parts); BatchWriteItem only into the rule counters'
+   * day-summary partitions (`STATSDAY#`); PutEvents on the bus; its own secrets.
    */
   private grant(props: OperationsConsoleProps, settings: NudgeSettings): void {
     const role = this.fn.role;
@@ -144,6 +145,13 @@ export class OperationsConsole extends Construct {
           'dynamodb:LeadingKeys': [`${AUDIT_ITEMS.partitionPrefix}*`, POINTER_PK, `${POINTER_PK}#*`],
         },
       },
+    });
+    Grant.addToPrincipal({
+      grantee: role,
+      actions: ['dynamodb:BatchWriteItem'],
+      resourceArns: [tableArn],
+      // The rules page's reads write each settled day's counter summary once (dynamo-rule-stats.ts).
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${STATS_DAY_PREFIX}*`] } },
     });
     Grant.addToPrincipal({
       grantee: role,

@@ -180,6 +180,8 @@ describe('console IAM: exactly what it calls', () => {
       const actions = actionsOfRole(template, consoleRole(nudge()).id);
       expect(Object.fromEntries([...actions.entries()].sort(([a], [b]) => a.localeCompare(b)))).toEqual({
         'dynamodb:BatchGetItem': [table],
+        // Only the rule counters' day summaries (the condition is checked below).
+        'dynamodb:BatchWriteItem': [table],
         // The privacy erase: conditional deletes, and unlinking the suppressions it keeps.
         'dynamodb:DeleteItem': [table],
         'dynamodb:GetItem': [table],
@@ -201,6 +203,12 @@ describe('console IAM: exactly what it calls', () => {
       );
       expect(JSON.parse(putItem?.[1] ?? 'null')).toEqual({
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*', 'RULESET', 'RULESET#*'] },
+      });
+      const batchWrite = JSON.stringify(template.toJSON()).match(
+        /"Action":"dynamodb:BatchWriteItem","Condition":(\{[^}]*\}\})/,
+      );
+      expect(JSON.parse(batchWrite?.[1] ?? 'null')).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['STATSDAY#*'] },
       });
     },
   );

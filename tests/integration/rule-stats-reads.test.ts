@@ -115,6 +115,33 @@ afterAll(async () => {
 });
 
 describe('rule counters read on DynamoDB Local', () => {
+  test('a reader IAM does not let write summaries (read-only credentials) still gets exact counts', async () => {
+    setClock('2026-11-24T15:00:00Z');
+    const readOnly = new DynamoDBClient(dynamoDbLocalClientConfig(inject('dynamodbEndpoint')));
+    // What IAM answers a principal without dynamodb:BatchWriteItem.
+    readOnly.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand')
+          throw Object.assign(new Error('not authorized to perform: dynamodb:BatchWriteItem'), {
+            name: 'AccessDeniedException',
+          });
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyBatchWrite' },
+    );
+    const readOnlyStores = createDynamoStores({ tableName, client: readOnly, clock: { now: () => now } });
+    const readOnlyCalls = countDynamoDbCalls(readOnly);
+    try {
+      const read = await readOnlyStores.ruleStats.readDays(RULE, DAYS[0], DAYS[1]);
+      expect(read).toEqual(expectedDays(DAYS[0], DAYS[1]));
+      // It tried to write the two settled days' summaries, and was refused.
+      expect(readOnlyCalls.counts()).toEqual({ BatchGetItem: 8, BatchWriteItem: 1, Query: 4 });
+    } finally {
+      readOnlyCalls.stop();
+      readOnly.destroy();
+    }
+  });
+
   test('the first read sums the settled days once; the next reads cost one Query per late partition and the live day', async () => {
     setClock('2026-11-24T15:00:00Z');
 

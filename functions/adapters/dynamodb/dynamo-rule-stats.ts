@@ -118,9 +118,12 @@ export function statsKey(ruleId: string, shard: number, day: string): ItemKey {
   return { PK: `STATS#${ruleId}#${shard}`, SK: `DAY#${day}` };
 }
 
+/** Partition key prefix of the day summaries and late items (the console may write summaries only there). */
+export const STATS_DAY_PREFIX = 'STATSDAY#';
+
 /** The partition of a rule's day summaries and late items: `p` in 0 … {@link LATE_PARTITIONS} − 1. */
 function dayPartition(ruleId: string, partition: number): string {
-  return `STATSDAY#${ruleId}#${partition}`;
+  return `${STATS_DAY_PREFIX}${ruleId}#${partition}`;
 }
 
 /** The key of a rule's summary of one UTC day (the sum of its shards, written by a read). */
@@ -394,6 +397,16 @@ export class DynamoRuleStats implements RuleStats {
     now: number,
   ): Promise<void> {
     const items = days.map((day) => this.summaryItem(ruleId, day, sums.get(day) ?? {}, now));
+    try {
+      await this.putSummaries(items);
+    } catch (error) {
+      // A reader not allowed to write summaries (an operator's read-only credentials in
+      // `nudge stats`) still has exact counts: it reads the shards again next time.
+      if (!isAccessDenied(error)) throw error;
+    }
+  }
+
+  private async putSummaries(items: ReadonlyArray<Record<string, unknown>>): Promise<void> {
     await Promise.all(
       chunks(items, BATCH_WRITE_MAX).map((batch) =>
         this.table.call('BatchWriteItem', () =>
@@ -446,6 +459,12 @@ export class DynamoRuleStats implements RuleStats {
     for await (const item of query) items.push(item);
     return items;
   }
+}
+
+/** IAM refused the call (DynamoDB's AccessDeniedException, as thrown or as the store error's cause). */
+function isAccessDenied(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return [error, cause].some((e) => e instanceof Error && e.name === 'AccessDeniedException');
 }
 
 /** `items` in consecutive slices of at most `size`. */
