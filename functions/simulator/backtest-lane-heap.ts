@@ -1,9 +1,9 @@
 /**
- * The backtest lane's due sends: a binary heap of the pending messages themselves, earliest send
- * time first, ties by message id (the order `HeapScheduler` gives). Times sit in their own array
- * of numbers and entries point at the message, so a schedule allocates nothing and needs no map
- * from id to time: an entry whose message has been moved since (deferred to a later time) is
- * stale and skipped when it comes up.
+ * Due sends of a backtest (the lane's, and under the exact path's `HeapScheduler`): a binary heap
+ * of the scheduled messages themselves, earliest send time first, ties by message id. Times sit in
+ * their own array of numbers and entries point at the message, so the lane's schedule allocates
+ * nothing and needs no map from id to time: an entry whose message has been moved since (deferred
+ * to a later time) is stale and skipped when it comes up.
  */
 
 /** What the heap orders: a message id and the time it is scheduled for now. */

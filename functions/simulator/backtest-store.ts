@@ -10,6 +10,7 @@ import { MemoryMessageStore } from '../adapters/memory/memory-message-store.ts';
 import type { MessageRecord, StatusChange } from '../app/message-record.ts';
 import type { SendFields } from '../app/ports/messages.ts';
 import type { SendScheduler } from '../app/ports.ts';
+import { LaneHeap, type Scheduled } from './backtest-lane-heap.ts';
 
 /** Statuses the backtest treats as final: no provider reports come in a dry run. */
 const SETTLED: ReadonlySet<string> = new Set([
@@ -111,7 +112,7 @@ export class StreamingMessageStore extends MemoryMessageStore {
 /** A {@link SendScheduler} on a virtual clock backed by a binary heap (lazy deletion on cancel). */
 export class HeapScheduler implements SendScheduler {
   private readonly due = new Map<string, number>();
-  private readonly heap: Array<{ atMs: number; messageId: string }> = [];
+  private readonly heap = new LaneHeap<Scheduled>();
 
   async schedule(messageId: string, at: DateTime): Promise<void> {
     this.scheduleMs(messageId, at.toMillis());
@@ -120,7 +121,7 @@ export class HeapScheduler implements SendScheduler {
   /** Schedules (or moves) a message to `atMs`. */
   scheduleMs(messageId: string, atMs: number): void {
     this.due.set(messageId, atMs);
-    this.push({ atMs, messageId });
+    this.heap.push({ key: messageId, sendAtMs: atMs });
   }
 
   async cancel(messageId: string): Promise<void> {
@@ -130,57 +131,12 @@ export class HeapScheduler implements SendScheduler {
   /** Removes and returns the earliest live schedule due at or before `limitMs` (ties by id). */
   takeDue(limitMs: number): { messageId: string; atMs: number } | undefined {
     for (;;) {
-      const top = this.heap[0];
-      if (top === undefined || top.atMs > limitMs) return undefined;
-      this.pop();
+      const top = this.heap.takeDue(limitMs);
+      if (top === undefined) return undefined;
       // A cancelled or moved schedule leaves a stale entry behind: skip it.
-      if (this.due.get(top.messageId) !== top.atMs) continue;
-      this.due.delete(top.messageId);
-      return top;
+      if (this.due.get(top.key) !== top.sendAtMs) continue;
+      this.due.delete(top.key);
+      return { messageId: top.key, atMs: top.sendAtMs };
     }
   }
-
-  private push(entry: { atMs: number; messageId: string }): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const up = heap[parent];
-      if (up === undefined || !before(entry, up)) break;
-      heap[i] = up;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      let best = last;
-      const l = heap[left];
-      const r = heap[right];
-      if (l !== undefined && before(l, best)) {
-        smallest = left;
-        best = l;
-      }
-      if (r !== undefined && before(r, best)) smallest = right;
-      if (smallest === i) break;
-      const child = heap[smallest];
-      if (child === undefined) break;
-      heap[i] = child;
-      i = smallest;
-    }
-    heap[i] = last;
-  }
-}
-
-function before(a: { atMs: number; messageId: string }, b: { atMs: number; messageId: string }): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.messageId < b.messageId);
 }

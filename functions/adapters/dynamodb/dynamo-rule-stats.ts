@@ -330,25 +330,14 @@ export class DynamoRuleStats implements RuleStats {
   }
 
   /** The summaries and late items of one partition from `fromDay` to `toDay` (one Query a page). */
-  private async dayItems(
+  private dayItems(
     ruleId: string,
     partition: number,
     fromDay: string,
     toDay: string,
   ): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    const query = this.table.queryItems({
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-      ExpressionAttributeValues: {
-        ':pk': dayPartition(ruleId, partition),
-        ':from': `DAY#${fromDay}`,
-        // After every `DAY#<toDay>#LATE#<shard>` ('~' sorts after '#' and the digits).
-        ':to': `DAY#${toDay}~`,
-      },
-    });
-    for await (const item of query) items.push(item);
-    return items;
+    // `~` sorts after every `DAY#<toDay>#LATE#<shard>` ('#' and the digits).
+    return this.rangeItems(dayPartition(ruleId, partition), `DAY#${fromDay}`, `DAY#${toDay}~`, false);
   }
 
   /**
@@ -438,22 +427,30 @@ export class DynamoRuleStats implements RuleStats {
     return item;
   }
 
-  private async shardDays(
+  /** One shard's items from `fromDay` to `toDay`. */
+  private shardDays(
     ruleId: string,
     shard: number,
     fromDay: string,
     toDay: string,
     consistent: boolean,
   ): Promise<Array<Record<string, unknown>>> {
+    const [from, to] = [statsKey(ruleId, shard, fromDay), statsKey(ruleId, shard, toDay)];
+    return this.rangeItems(from.PK, from.SK, to.SK, consistent);
+  }
+
+  /** The items of partition `pk` with `from` ≤ SK ≤ `to`, every page. */
+  private async rangeItems(
+    pk: string,
+    from: string,
+    to: string,
+    consistent: boolean,
+  ): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
     const query = this.table.queryItems({
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
       ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-      ExpressionAttributeValues: {
-        ':pk': statsKey(ruleId, shard, fromDay).PK,
-        ':from': statsKey(ruleId, shard, fromDay).SK,
-        ':to': statsKey(ruleId, shard, toDay).SK,
-      },
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
       ConsistentRead: consistent,
     });
     for await (const item of query) items.push(item);
