@@ -76,10 +76,16 @@ const active = activeProject({
   compile: compileForSend,
   log: (message, fields) => logger.warn(message, fields),
 });
-// Until the first batch reads the table (cold start stays free of DynamoDB calls); the bundle's
-// rules are compiled here so a broken artifact still fails the cold start.
+// Until the first batch reads the table (cold start stays free of DynamoDB calls). That batch
+// swaps in the active version (`follow`, in the handler) before it reads a record, compiled by
+// `compileForSend` whether it is a published one or the bundled one seeding a fresh table; so the
+// bundled rules are not compiled here too (synthesis validated them: compile-project.ts), and the
+// rule set the first batch replaces is an empty one.
 const { format: _format, ...bundledContent } = bundled;
-const project = { ...compileVersion(bundledContent, 0), catalog: parsedOnFirstUse(bundledContent.templates) };
+const project = {
+  ...compileVersion({ ...bundledContent, rules: [] }, 0),
+  catalog: parsedOnFirstUse(bundledContent.templates),
+};
 // Each provider's SDK and secret are loaded on the first message of its channel (lazy-channel.ts),
 // the Secrets Manager client with the first of them: the init phase imports neither twilio nor
 // @sendgrid/* nor the Secrets Manager client, and calls no Secrets Manager.
