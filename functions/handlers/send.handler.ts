@@ -2,12 +2,6 @@
 
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
-import {
-  readProviderSecret,
-  SendGridSecretSchema,
-  TwilioSecretSchema,
-  UnsubscribeSecretSchema,
-} from '../adapters/secrets/provider-secrets.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import type { ChannelSender } from '../app/ports.ts';
@@ -90,6 +84,8 @@ const project = {
 // the Secrets Manager client with the first of them: the init phase imports neither twilio nor
 // @sendgrid/* nor the Secrets Manager client, and calls no Secrets Manager.
 const secrets = loadOnce(secretsProvider);
+/** The secrets' schemas (zod), with the first secret read rather than at init. */
+const secretSchemas = () => import('../adapters/secrets/provider-secrets.ts');
 
 /**
  * The SMS sender keeping this instance's share of the Twilio sender's rate
@@ -125,9 +121,15 @@ const deps = composeSend({
       const [{ createTwilioClient }, { TwilioSmsSender }, twilio] = await Promise.all([
         import('../adapters/twilio/twilio-client.ts'),
         import('../adapters/twilio/twilio-sms-sender.ts'),
-        secrets().then((provider) =>
-          readProviderSecret(provider, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
-        ),
+        secrets().then(async (provider) => {
+          const { readProviderSecret, TwilioSecretSchema } = await secretSchemas();
+          return readProviderSecret(
+            provider,
+            need(env, 'NUDGE_TWILIO_SECRET_ARN'),
+            TwilioSecretSchema,
+            'Twilio',
+          );
+        }),
       ]);
       return guardSms(
         new TwilioSmsSender({
@@ -151,22 +153,24 @@ const deps = composeSend({
       const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([
         import('../adapters/sendgrid/sendgrid-client.ts'),
         import('../adapters/sendgrid/sendgrid-email-sender.ts'),
-        secrets().then((provider) =>
-          readProviderSecret(
+        secrets().then(async (provider) => {
+          const { readProviderSecret, SendGridSecretSchema } = await secretSchemas();
+          return readProviderSecret(
             provider,
             need(env, 'NUDGE_SENDGRID_SECRET_ARN'),
             SendGridSecretSchema,
             'SendGrid',
-          ),
-        ),
-        secrets().then((provider) =>
-          readProviderSecret(
+          );
+        }),
+        secrets().then(async (provider) => {
+          const { readProviderSecret, UnsubscribeSecretSchema } = await secretSchemas();
+          return readProviderSecret(
             provider,
             need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
             UnsubscribeSecretSchema,
             'Unsubscribe signing key',
-          ),
-        ),
+          );
+        }),
       ]);
       return new SendGridEmailSender({
         mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
