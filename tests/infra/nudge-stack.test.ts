@@ -455,7 +455,7 @@ describe('functions', () => {
     expect(found('webhook', filesLoadedAtInit(assetDirOf('webhook')))).toEqual([]);
   });
 
-  it('builds at init no schema that only validation needs: rules, reply settings, secrets', () => {
+  it('builds at init no schema that only validation needs: rules, reply settings, secrets, event customers', () => {
     // Messages only each schema holds: the rule schema (rule-schema.ts, synthesis and the console
     // validate rules with it), the replies settings (replies-settings.ts) and the provider secrets
     // (provider-secrets.ts, read with the first message or request). Building them is part of
@@ -470,6 +470,12 @@ describe('functions', () => {
         readFileSync(join(assetDirOf(name), file), 'utf8'),
       );
       expect(markers.filter((marker) => atInit.some((text) => text.includes(marker)))).toEqual([]);
+      // The journey event's customer schema (event-customer.ts): evaluate reads events, send and
+      // webhook only profiles.
+      if (name !== 'evaluate')
+        expect(atInit.some((text) => text.includes('not an IANA time zone such as Europe/Stockholm'))).toBe(
+          false,
+        );
     }
     // ...while the secrets' schema is in send's and webhook's assets, loaded with the first secret.
     for (const name of ['send', 'webhook'] as const)
