@@ -5,10 +5,10 @@
  * imported in fresh Node processes and its module init measured: the wall time `import()` takes
  * and the CPU time the process spends on it, which covers what Lambda's init phase runs (parsing
  * the bundle, reading the environment, reading the project file synthesis writes next to each
- * bundle and building the rule index, building clients). What a handler defers to its first
- * invocation is not in init: send's provider SDKs, Secrets Manager client and secrets (each
- * channel's first message) and its parse of the bundled templates; webhook's secrets (its first
- * request).
+ * bundle, building clients). What a handler defers to its first invocation is not in init:
+ * send's provider SDKs, Secrets Manager client, secrets and their schemas (each channel's first
+ * message); webhook's secrets and their schemas (its first request); send's and evaluate's compile
+ * of the rules and templates, which their first batch does for the active rule-set version anyway.
  *
  * Should a handler read a secret at init, a Secrets Manager stub answers `GetSecretValue` (AWS
  * JSON 1.1) on 127.0.0.1 with valid secrets (the SDK reaches it through
@@ -376,12 +376,14 @@ async function main(): Promise<void> {
     const functions = bundles.filter((item) => item.name !== 'baseline');
     const ratio = (item: Bundle) => medianOf(item.name, (sample) => sample.initMs) / baselineInit;
     const cpuRatio = (item: Bundle) => medianOf(item.name, (sample) => sample.initCpuMs) / baselineCpu;
-    const worst = functions.reduce((most, item) => Math.max(most, ratio(item)), 0);
+    // Judged on CPU time, which a loaded machine distorts least: at load ~6 (2026-12-06) the
+    // wall-time ratios said "met" in 2 of 6 runs whose CPU-time ratios were 2.3–2.8×.
+    const worst = functions.reduce((most, item) => Math.max(most, cpuRatio(item)), 0);
     report.goal(
       'every function ≤ 2× the baseline init',
       worst <= 2,
-      `${functions.map((item) => `${item.name} ${num(ratio(item), 2)}×`).join(', ')}; in CPU time ${functions
-        .map((item) => `${item.name} ${num(cpuRatio(item), 2)}×`)
+      `in CPU time ${functions.map((item) => `${item.name} ${num(cpuRatio(item), 2)}×`).join(', ')}; in wall time ${functions
+        .map((item) => `${item.name} ${num(ratio(item), 2)}×`)
         .join(', ')}; load ${num(loadBefore, 2)}–${num(loadAfter, 2)}`,
     );
     const restClient = (item: Bundle) =>
@@ -395,7 +397,7 @@ async function main(): Promise<void> {
     report.line('');
     report.line(
       `Baseline init ${num(baselineInit, 0)} ms; ${int(functions.length)} functions. Minified sizes include the createRequire banner (once per file), as deployed; "loaded at init" is index.mjs and the chunks it imports statically, the rest (send's twilio and SendGrid clients, the Secrets Manager client, webhook's SendGrid verifier, the AWS SDK's SSO/STS credential providers) is read and compiled on first use. ` +
-        "Init is the parse and compile of what is loaded at init (it grows with it: zod, libphonenumber-js metadata, luxon, the AWS SDK) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start), build the rule index and the AWS clients. Not in init, each on first use: send's twilio, @sendgrid/*, Secrets Manager client and secrets (each channel's first message) and its parse of the bundled Liquid templates (the first batch compiles the active version's anyway); webhook's Secrets Manager client and three secrets (its first request).",
+        "Init is the parse and compile of what is loaded at init (it grows with it: zod, libphonenumber-js metadata, luxon, the AWS SDK) plus what the handlers do at module scope: read and validate the environment, read nudge-project.json (the rules, templates and settings synthesis validated; no YAML parsing or rule validation at cold start) and build the AWS clients. Not in init, each on first use: send's twilio, @sendgrid/*, Secrets Manager client, secrets and their schemas (each channel's first message); webhook's Secrets Manager client, three secrets and their schemas (its first request); in send and evaluate the compile of the rules and templates (their first batch compiles the active rule-set version before it reads a record, as it always did: compiling the bundled rules at init as well was done twice).",
     );
     report.emit();
   } finally {

@@ -3,11 +3,8 @@ import type { Command } from 'commander';
 import { DateTime, Duration } from 'luxon';
 import { loadProject } from '../../functions/adapters/files/load-project.ts';
 import { alertData } from '../../functions/app/render-factory.ts';
-import {
-  customerZone,
-  EventCustomerSchema,
-  mergeProfile,
-} from '../../functions/core/customers/customer-profile.ts';
+import { customerZone, mergeProfile } from '../../functions/core/customers/customer-profile.ts';
+import { EventCustomerSchema } from '../../functions/core/customers/event-customer.ts';
 import { type JourneyEvent, parseJourneyEvent } from '../../functions/core/journey-event.ts';
 import { renderMessage } from '../../functions/core/messages/index.ts';
 import { eventCustomerId, thresholdKey } from '../../functions/core/planning/threshold.ts';

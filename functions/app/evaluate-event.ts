@@ -1,12 +1,7 @@
 import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import {
-  type CustomerProfile,
-  type EventCustomer,
-  EventCustomerSchema,
-  mergeProfile,
-  utcIso,
-} from '../core/customers/customer-profile.ts';
+import { type CustomerProfile, mergeProfile, utcIso } from '../core/customers/customer-profile.ts';
+import { type EventCustomer, EventCustomerSchema } from '../core/customers/event-customer.ts';
 import { suppressionAddress } from '../core/customers/suppression-address.ts';
 import { isHeldOut } from '../core/effect/holdout.ts';
 import { messageIdFor } from '../core/ids.ts';

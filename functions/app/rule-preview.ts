@@ -5,7 +5,8 @@
  * matches, or one the editor gives. Pure apart from reading the archive.
  */
 import { DateTime } from 'luxon';
-import { customerZone, EventCustomerSchema, mergeProfile } from '../core/customers/customer-profile.ts';
+import { customerZone, mergeProfile } from '../core/customers/customer-profile.ts';
+import { EventCustomerSchema } from '../core/customers/event-customer.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { renderMessage } from '../core/messages/index.ts';
 import { buildTemplateCatalog } from '../core/messages/template-catalog.ts';

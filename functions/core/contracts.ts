@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EventCustomerSchema } from './customers/customer-profile.ts';
+import { EventCustomerSchema } from './customers/event-customer.ts';
 import { JourneyEventSchema } from './journey-event.ts';
 import { OUTCOME_SCHEMAS } from './outcomes/outcome-events.ts';
 

@@ -28,8 +28,11 @@ const deps = composeEvaluate({
   stores,
   scheduler: sendScheduler(env),
   clock: systemClock,
-  // Until the first batch reads the table (cold start stays free of DynamoDB calls).
-  project: { settings: bundled.settings, rules: compileRuleSet(bundled.rules) },
+  // Until the first batch reads the table (cold start stays free of DynamoDB calls). That batch
+  // swaps in the active version (`follow`, in the handler) before it reads a record, compiled by
+  // `compileVersion` whether it is a published one or the bundled one seeding a fresh table; so
+  // the bundled rules are not compiled here too (synthesis validated them: compile-project.ts).
+  project: { settings: bundled.settings, rules: compileRuleSet([]) },
 });
 const follow = followActive(active, (project) => Object.assign(deps, project));
 

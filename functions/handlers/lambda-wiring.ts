@@ -7,14 +7,10 @@ import { createDynamoStores } from '../adapters/dynamodb/dynamo-stores.ts';
 import { DynamoTable } from '../adapters/dynamodb/dynamo-table.ts';
 import { EventBridgeOutcomePublisher } from '../adapters/eventbridge/eventbridge-outcome-publisher.ts';
 import { ReleaseSendScheduler } from '../adapters/scheduler/release-send-scheduler.ts';
-import {
-  readProviderSecret,
-  type SendGridSecret,
-  SendGridSecretSchema,
-  type TwilioSecret,
-  TwilioSecretSchema,
-  type UnsubscribeSecret,
-  UnsubscribeSecretSchema,
+import type {
+  SendGridSecret,
+  TwilioSecret,
+  UnsubscribeSecret,
 } from '../adapters/secrets/provider-secrets.ts';
 import { SqsOutcomeQueue } from '../adapters/sqs/sqs-outcome-queue.ts';
 import { SqsSendQueue } from '../adapters/sqs/sqs-send-queue.ts';
@@ -109,7 +105,9 @@ export async function secretsProvider(): Promise<SecretsProvider> {
 export async function providerSecrets(
   env: Environment,
 ): Promise<{ twilio: TwilioSecret; sendgrid: SendGridSecret; unsubscribe: UnsubscribeSecret }> {
-  const secrets = await secretsProvider();
+  // The secrets' schemas (zod) load with the secrets, not at init.
+  const [secrets, { readProviderSecret, SendGridSecretSchema, TwilioSecretSchema, UnsubscribeSecretSchema }] =
+    await Promise.all([secretsProvider(), import('../adapters/secrets/provider-secrets.ts')]);
   const [twilio, sendgrid, unsubscribe] = await Promise.all([
     readProviderSecret(secrets, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
     readProviderSecret(secrets, need(env, 'NUDGE_SENDGRID_SECRET_ARN'), SendGridSecretSchema, 'SendGrid'),

@@ -2,12 +2,6 @@
 
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
-import {
-  readProviderSecret,
-  SendGridSecretSchema,
-  TwilioSecretSchema,
-  UnsubscribeSecretSchema,
-} from '../adapters/secrets/provider-secrets.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import type { ChannelSender } from '../app/ports.ts';
@@ -76,14 +70,22 @@ const active = activeProject({
   compile: compileForSend,
   log: (message, fields) => logger.warn(message, fields),
 });
-// Until the first batch reads the table (cold start stays free of DynamoDB calls); the bundle's
-// rules are compiled here so a broken artifact still fails the cold start.
+// Until the first batch reads the table (cold start stays free of DynamoDB calls). That batch
+// swaps in the active version (`follow`, in the handler) before it reads a record, compiled by
+// `compileForSend` whether it is a published one or the bundled one seeding a fresh table; so the
+// bundled rules are not compiled here too (synthesis validated them: compile-project.ts), and the
+// rule set the first batch replaces is an empty one.
 const { format: _format, ...bundledContent } = bundled;
-const project = { ...compileVersion(bundledContent, 0), catalog: parsedOnFirstUse(bundledContent.templates) };
+const project = {
+  ...compileVersion({ ...bundledContent, rules: [] }, 0),
+  catalog: parsedOnFirstUse(bundledContent.templates),
+};
 // Each provider's SDK and secret are loaded on the first message of its channel (lazy-channel.ts),
 // the Secrets Manager client with the first of them: the init phase imports neither twilio nor
 // @sendgrid/* nor the Secrets Manager client, and calls no Secrets Manager.
 const secrets = loadOnce(secretsProvider);
+/** The secrets' schemas (zod), with the first secret read rather than at init. */
+const secretSchemas = () => import('../adapters/secrets/provider-secrets.ts');
 
 /**
  * The SMS sender keeping this instance's share of the Twilio sender's rate
@@ -119,9 +121,15 @@ const deps = composeSend({
       const [{ createTwilioClient }, { TwilioSmsSender }, twilio] = await Promise.all([
         import('../adapters/twilio/twilio-client.ts'),
         import('../adapters/twilio/twilio-sms-sender.ts'),
-        secrets().then((provider) =>
-          readProviderSecret(provider, need(env, 'NUDGE_TWILIO_SECRET_ARN'), TwilioSecretSchema, 'Twilio'),
-        ),
+        secrets().then(async (provider) => {
+          const { readProviderSecret, TwilioSecretSchema } = await secretSchemas();
+          return readProviderSecret(
+            provider,
+            need(env, 'NUDGE_TWILIO_SECRET_ARN'),
+            TwilioSecretSchema,
+            'Twilio',
+          );
+        }),
       ]);
       return guardSms(
         new TwilioSmsSender({
@@ -145,22 +153,24 @@ const deps = composeSend({
       const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([
         import('../adapters/sendgrid/sendgrid-client.ts'),
         import('../adapters/sendgrid/sendgrid-email-sender.ts'),
-        secrets().then((provider) =>
-          readProviderSecret(
+        secrets().then(async (provider) => {
+          const { readProviderSecret, SendGridSecretSchema } = await secretSchemas();
+          return readProviderSecret(
             provider,
             need(env, 'NUDGE_SENDGRID_SECRET_ARN'),
             SendGridSecretSchema,
             'SendGrid',
-          ),
-        ),
-        secrets().then((provider) =>
-          readProviderSecret(
+          );
+        }),
+        secrets().then(async (provider) => {
+          const { readProviderSecret, UnsubscribeSecretSchema } = await secretSchemas();
+          return readProviderSecret(
             provider,
             need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
             UnsubscribeSecretSchema,
             'Unsubscribe signing key',
-          ),
-        ),
+          );
+        }),
       ]);
       return new SendGridEmailSender({
         mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),

@@ -5,12 +5,8 @@
  * as `mergeProfile` merges it. Contact checks (libphonenumber, the email syntax) are remembered
  * per address.
  */
-import {
-  type ContactCheck,
-  type CustomerProfile,
-  checkContact,
-  type EventCustomer,
-} from '../core/customers/customer-profile.ts';
+import { type ContactCheck, type CustomerProfile, checkContact } from '../core/customers/customer-profile.ts';
+import type { EventCustomer } from '../core/customers/event-customer.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath } from '../core/paths.ts';
 import type { Channel } from '../core/rules/rule-schema.ts';

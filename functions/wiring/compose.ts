@@ -15,7 +15,7 @@ import type { Stores } from '../app/ports/stores.ts';
 import type { Clock, OutcomePublisher, SendScheduler } from '../app/ports.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { keywordTable } from '../core/replies/inbound-keywords.ts';
-import type { RepliesSettings } from '../core/replies/reply-answers.ts';
+import type { RepliesSettings } from '../core/replies/replies-settings.ts';
 import { replyRulesOf } from '../core/replies/reply-attribution.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import type { RuleSet } from '../core/rules/rule-set.ts';

@@ -455,6 +455,37 @@ describe('functions', () => {
     expect(found('webhook', filesLoadedAtInit(assetDirOf('webhook')))).toEqual([]);
   });
 
+  it('builds at init no schema that only validation needs: rules, reply settings, secrets, event customers', () => {
+    // Messages only each schema holds: the rule schema (rule-schema.ts, synthesis and the console
+    // validate rules with it), the replies settings (replies-settings.ts) and the provider secrets
+    // (provider-secrets.ts, read with the first message or request). Building them is part of
+    // what importing their module costs, so they stay out of what the functions read at init.
+    const markers = [
+      'An Amazon EventBridge event pattern',
+      'Twilio refuses a message body over 1600 characters',
+      'expected an Account SID: AC + 32 hex digits',
+    ];
+    for (const name of ['evaluate', 'send', 'webhook'] as const) {
+      const atInit = filesLoadedAtInit(assetDirOf(name)).map((file) =>
+        readFileSync(join(assetDirOf(name), file), 'utf8'),
+      );
+      expect(markers.filter((marker) => atInit.some((text) => text.includes(marker)))).toEqual([]);
+      // The journey event's customer schema (event-customer.ts): evaluate reads events, send and
+      // webhook only profiles.
+      if (name !== 'evaluate')
+        expect(atInit.some((text) => text.includes('not an IANA time zone such as Europe/Stockholm'))).toBe(
+          false,
+        );
+    }
+    // ...while the secrets' schema is in send's and webhook's assets, loaded with the first secret.
+    for (const name of ['send', 'webhook'] as const)
+      expect(
+        bundleFilesOf(name).some((file) =>
+          readFileSync(join(assetDirOf(name), file), 'utf8').includes(markers[2] ?? ''),
+        ),
+      ).toBe(true);
+  });
+
   it.each(FUNCTION_NAMES)(
     '%s: cold-starts from its asset with the environment the stack gives it',
     async (name) => {

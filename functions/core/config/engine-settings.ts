@@ -1,7 +1,7 @@
 import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { keywordConflicts } from '../replies/inbound-keywords.ts';
-import { RepliesSettingsSchema } from '../replies/reply-answers.ts';
+import { RepliesSettingsSchema } from '../replies/replies-settings.ts';
 import { WindowSchema } from '../rules/rule-schema.ts';
 
 /**

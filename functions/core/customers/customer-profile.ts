@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Channel } from '../rules/rule-schema.ts';
 import { isValidTimeZone } from '../time-zones.ts';
 import { utcIsoOf, utcMillisOf } from '../utc-instant.ts';
+import type { EventCustomer } from './event-customer.ts';
 
 /** A consent statement for one channel; the latest one wins. */
 export interface ConsentEntry {
@@ -37,25 +38,6 @@ export interface CustomerProfile {
    */
   revision?: number;
 }
-
-/** `detail.customer` as publishers send it. Only `id` is required. */
-export const EventCustomerSchema = z.looseObject({
-  id: z.string().min(1).max(200),
-  phone: z.string().max(64).optional(),
-  email: z.string().max(320).optional(),
-  locale: z.string().max(35).optional(),
-  timeZone: z
-    .string()
-    .max(64)
-    .refine((zone) => isValidTimeZone(zone), {
-      message: 'not an IANA time zone such as Europe/Stockholm',
-    })
-    .optional(),
-  firstName: z.string().max(200).optional(),
-  name: z.string().max(400).optional(),
-  consent: z.strictObject({ sms: z.boolean().optional(), email: z.boolean().optional() }).optional(),
-});
-export type EventCustomer = z.infer<typeof EventCustomerSchema>;
 
 /** How {@link mergeProfile} treats an event's consent flags. */
 export interface MergeOptions {

@@ -2,7 +2,8 @@ import { DateTime, Duration } from 'luxon';
 import type { CustomerProfile } from '../customers/customer-profile.ts';
 import type { JourneyEvent } from '../journey-event.ts';
 import { readPath } from '../paths.ts';
-import { MAX_THRESHOLD_COUNT, type Rule, type ThresholdSpec } from '../rules/rule-schema.ts';
+import { MAX_THRESHOLD_COUNT } from '../rules/rule-limits.ts';
+import type { Rule, ThresholdSpec } from '../rules/rule-schema.ts';
 
 /** The key value of events counted together when a threshold rule has no `key`. */
 const ALL_EVENTS_KEY = '*';

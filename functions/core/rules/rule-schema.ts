@@ -2,6 +2,7 @@ import { Duration, IANAZone } from 'luxon';
 import * as z from 'zod';
 import { canonicalLocale } from '../messages/template-locale.ts';
 import { MAX_REPLY_WINDOW_DAYS, REPLY_EXPECTATIONS } from '../replies/score-reply.ts';
+import { MAX_THRESHOLD_COUNT } from './rule-limits.ts';
 import { WEEKDAYS } from './weekdays.ts';
 
 /**
@@ -136,9 +137,6 @@ const ExpectSchema = z.strictObject({
  * A threshold alert: N similar events within a sliding window (by event time) give ONE alert to
  * an operations address. "Similar" means the same value at `key` (all matching events when absent).
  */
-/** The largest `threshold.count` a rule may set. */
-export const MAX_THRESHOLD_COUNT = 10_000;
-
 const ThresholdSchema = z.strictObject({
   count: z
     // Missing: zod's own message, which the parser reports as 'required'.

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { EngineSettingsSchema } from '../../../functions/core/config/engine-settings.ts';
-import { replyAnswer } from '../../../functions/core/replies/reply-answers.ts';
+import { RepliesSettingsSchema } from '../../../functions/core/replies/replies-settings.ts';
+import { DEFAULT_REPLIES, replyAnswer } from '../../../functions/core/replies/reply-answers.ts';
 
 const replies = (yaml: Record<string, unknown> = {}) => EngineSettingsSchema.parse({ replies: yaml }).replies;
 
 describe('answers to HELP, STOP and START', () => {
+  it('answers with the schema’s defaults when the settings name none', () => {
+    expect(DEFAULT_REPLIES).toEqual(RepliesSettingsSchema.parse({}));
+    expect(DEFAULT_REPLIES).toEqual(EngineSettingsSchema.parse({}).replies);
+  });
+
   const acme = replies({ sender: 'Acme' });
 
   it('confirms a STOP from a Swedish number in Swedish, with the sender named', () => {
