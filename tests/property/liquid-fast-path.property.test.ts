@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import type { Liquid } from 'liquidjs';
+import { Context, type Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import { htmlEngine, renderParsed, textEngine } from '../../functions/core/messages/liquid-engines.ts';
 import { renderOutputsOnly } from '../../functions/core/messages/liquid-fast-path.ts';
-import { FormatSettings } from '../../functions/core/messages/locale-filters.ts';
+import { FORMAT_SETTINGS_REGISTER, FormatSettings } from '../../functions/core/messages/locale-filters.ts';
 
 // Names a template may read: mostly ordinary ones, sometimes LiquidJS's special `size`/`first`/`last`
 // and names every object inherits (which strict, own-property-only LiquidJS must not read).
@@ -23,6 +23,22 @@ const leaf = fc.oneof(
   fc.constant(null),
   fc.constant(undefined),
   fc.constant(new Date(Date.UTC(2026, 11, 6, 9, 30))),
+  // What the locale filters read: instants, dates, wall times, durations, and ones they refuse.
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '2026-12-06T09:30:00Z',
+      '2026-12-06T09:30:00.250+01:00',
+      '2026-03-29T01:30Z',
+      '2026-12-06',
+      '2026-12-06T09:30',
+      '2026-02-30T10:00:00Z',
+      'PT1H30M',
+      'PT0S',
+      'soon',
+      '1234.5',
+    ),
+  },
 );
 
 const { value } = fc.letrec((tie) => ({
@@ -64,6 +80,18 @@ function outputIn(scope: Record<string, unknown>): fc.Arbitrary<string> {
     { weight: 1, arbitrary: path.map((p) => `{{ ${p}[0] }}`) },
     { weight: 1, arbitrary: path.map((p) => `{{ ${p}["ref"] }}`) },
     { weight: 1, arbitrary: path.map((p) => `{{ ${p} | upcase }}`) },
+    // Nudge's locale filters: without arguments the shortcut runs them, with one LiquidJS does.
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          path,
+          fc.constantFrom('local_time', 'local_date', 'local_datetime', 'weekday', 'number', 'duration'),
+        )
+        .map(([p, filter]) => `{{ ${p} | ${filter} }}`),
+    },
+    { weight: 1, arbitrary: path.map((p) => `{{ ${p} | local_date | weekday }}`) },
+    { weight: 1, arbitrary: path.map((p) => `{{ ${p} | local_time: 'medium' }}`) },
     { weight: 1, arbitrary: fc.constantFrom("{{ 'x' }}", '{{ 3 }}', '{{ nil }}', '{% if a %}A{% endif %}') },
   );
 }
@@ -80,18 +108,44 @@ const case_ = data.chain((scope) =>
     .map((pieces) => ({ scope, source: pieces.join('') })),
 );
 
-/** What LiquidJS itself says: its text, or the name of its error. */
-function liquidSays(engine: Liquid, source: string, scope: Record<string, unknown>): string {
+const SETTINGS = [
+  new FormatSettings('en', 'UTC', 'sms'),
+  new FormatSettings('sv-SE', 'Europe/Stockholm', 'sms'),
+  new FormatSettings('en-US', 'America/New_York', 'email'),
+];
+
+/**
+ * What LiquidJS itself says, with the render's format settings in its register as renderMessage
+ * gives them (the filters read them there): its text, or the name of its error.
+ */
+function liquidSays(
+  engine: Liquid,
+  source: string,
+  scope: Record<string, unknown>,
+  settings: FormatSettings,
+): string {
   try {
-    return `ok:${engine.renderSync(engine.parse(source), scope)}`;
+    const context = new Context(
+      scope,
+      { ...engine.options, locale: settings.locale, timezoneOffset: settings.timeZone },
+      { sync: true },
+      { liquid: engine },
+    );
+    context.setRegister(FORMAT_SETTINGS_REGISTER, settings);
+    return `ok:${engine.renderSync(engine.parse(source), context)}`;
   } catch (error) {
     return `error:${error instanceof Error ? error.name : String(error)}`;
   }
 }
 
-function weSay(engine: Liquid, source: string, scope: Record<string, unknown>): string {
+function weSay(
+  engine: Liquid,
+  source: string,
+  scope: Record<string, unknown>,
+  settings: FormatSettings,
+): string {
   try {
-    return `ok:${renderParsed(engine, engine.parse(source), scope, new FormatSettings('en', 'UTC', 'sms'))}`;
+    return `ok:${renderParsed(engine, engine.parse(source), scope, settings)}`;
   } catch (error) {
     return `error:${error instanceof Error ? error.name : String(error)}`;
   }
@@ -102,13 +156,21 @@ describe('the plain-output shortcut renders exactly as LiquidJS', () => {
     let shortcut = 0;
     let runs = 0;
     fc.assert(
-      fc.property(case_, ({ source, scope }) => {
+      fc.property(case_, fc.constantFrom(...SETTINGS), ({ source, scope }, settings) => {
         runs++;
         // Counted when the shortcut wrote at least one value (not only literal text).
-        if (source.includes('{{') && renderOutputsOnly(textEngine.parse(source), scope) !== undefined)
+        if (
+          source.includes('{{') &&
+          renderOutputsOnly(textEngine.parse(source), scope, settings) !== undefined
+        ) {
           shortcut++;
-        expect(weSay(textEngine, source, scope)).toBe(liquidSays(textEngine, source, scope));
-        expect(weSay(htmlEngine, source, scope)).toBe(liquidSays(htmlEngine, source, scope));
+        }
+        expect(weSay(textEngine, source, scope, settings)).toBe(
+          liquidSays(textEngine, source, scope, settings),
+        );
+        expect(weSay(htmlEngine, source, scope, settings)).toBe(
+          liquidSays(htmlEngine, source, scope, settings),
+        );
       }),
       { seed: 12_2026, numRuns: 10_000 },
     );
@@ -119,15 +181,69 @@ describe('the plain-output shortcut renders exactly as LiquidJS', () => {
   it('leaves names every object inherits to LiquidJS, which finds nothing under them', () => {
     const scope = { constructor: 'x', toString: 'y', detail: { constructor: 'z' } };
 
+    const settings = SETTINGS[0] ?? new FormatSettings('en', 'UTC', 'sms');
     for (const source of ['{{ constructor }}', '{{ toString }}', '{{ detail.constructor }}'])
-      expect(weSay(textEngine, source, scope)).toBe(liquidSays(textEngine, source, scope));
+      expect(weSay(textEngine, source, scope, settings)).toBe(
+        liquidSays(textEngine, source, scope, settings),
+      );
   });
 
   it('on the shape of a booking message', () => {
     const scope = { customer: { firstName: 'Åsa <3' }, detail: { ref: 'B-1', n: 2.5, ok: true } };
     const source = 'Hi {{ customer.firstName }}, {{- detail.ref -}} x{{detail.n}} {{ detail.ok }}';
 
+    const settings = SETTINGS[0] ?? new FormatSettings('en', 'UTC', 'sms');
     expect(renderOutputsOnly(textEngine.parse(source), scope)).toBe('Hi Åsa <3,B-1x2.5 true');
-    expect(weSay(textEngine, source, scope)).toBe(liquidSays(textEngine, source, scope));
+    expect(weSay(textEngine, source, scope, settings)).toBe(liquidSays(textEngine, source, scope, settings));
+  });
+
+  it('on generated locale filters over the values they read', () => {
+    const filterName = fc.constantFrom(
+      'local_time',
+      'local_date',
+      'local_datetime',
+      'weekday',
+      'number',
+      'duration',
+    );
+    const filterCase = fc.record({
+      at: leaf,
+      filters: fc.array(filterName, { minLength: 1, maxLength: 2 }),
+      settings: fc.constantFrom(...SETTINGS),
+    });
+    let shortcut = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(filterCase, ({ at, filters, settings }) => {
+        runs++;
+        const scope = { detail: { at } };
+        const source = `At {{ detail.at | ${filters.join(' | ')} }}.`;
+        if (renderOutputsOnly(textEngine.parse(source), scope, settings) !== undefined) shortcut++;
+        expect(weSay(textEngine, source, scope, settings)).toBe(
+          liquidSays(textEngine, source, scope, settings),
+        );
+      }),
+      { seed: 12_2026, numRuns: 3_000 },
+    );
+    // Many of them format (the rest are refused and left to LiquidJS, which must say the same).
+    expect(shortcut).toBeGreaterThan(runs / 20);
+  });
+
+  it('runs an argument-less locale filter itself, in the render’s locale, zone and channel', () => {
+    const template = textEngine.parse('Reminder: {{ detail.at | local_time }}, {{ detail.at | weekday }}.');
+    const scope = { detail: { at: '2026-12-07T14:20:00Z' } };
+
+    // 15:20 in Stockholm on a Monday; 9:20 in the morning in New York (as Intl writes it, for email).
+    expect(renderOutputsOnly(template, scope, new FormatSettings('sv-SE', 'Europe/Stockholm', 'sms'))).toBe(
+      'Reminder: 15:20, måndag.',
+    );
+    const newYork = new Intl.DateTimeFormat('en-US', { timeStyle: 'short', timeZone: 'America/New_York' });
+    expect(renderOutputsOnly(template, scope, new FormatSettings('en-US', 'America/New_York', 'email'))).toBe(
+      `Reminder: ${newYork.format(new Date('2026-12-07T14:20:00Z'))}, Monday.`,
+    );
+    // A value the filter refuses is left to LiquidJS, which reports it where it is.
+    expect(
+      renderOutputsOnly(template, { detail: { at: 'soon' } }, new FormatSettings('en', 'UTC', 'sms')),
+    ).toBe(undefined);
   });
 });

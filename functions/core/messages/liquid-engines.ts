@@ -51,7 +51,7 @@ export function renderParsed(
   settings: FormatSettings,
 ): string {
   // Literal text and plain outputs only: a concatenation, exactly as LiquidJS would write it.
-  const plain = renderOutputsOnly(template, data);
+  const plain = renderOutputsOnly(template, data, settings);
   if (plain !== undefined) return plain;
   // A Context of our own, rather than renderSync(template, data), is the way to give this one render
   // its own locale and zone: for the built-in `date` filter through the options it reads, and for

@@ -1,6 +1,7 @@
 /**
  * A shortcut for the commonest template: literal text and plain `{{ a.b.c }}` outputs, no tags, no
- * filters (so no output escaping either: the HTML engine adds an `escape` filter to every output).
+ * filters but Nudge's own locale filters without arguments (`{{ detail.at | local_time }}`; so no
+ * output escaping either: the HTML engine adds an `escape` filter to every output).
  * Such a template is a concatenation, so it is rendered as one, without a Liquid `Context` and its
  * generators: the backtest renders one for most messages it replays.
  *
@@ -16,9 +17,16 @@
  *   string, a number or a boolean (LiquidJS's `stringify` of those is `String(value)`).
  */
 import { Output, type Template, TypeGuards } from 'liquidjs';
+import { type FormatSettings, localeFormatters } from './locale-filters.ts';
 
-/** A literal piece of text, or the property path of an output. */
-type Part = string | ReadonlyArray<string>;
+/** An output: the property path it reads, and the argument-less locale filters it goes through. */
+interface OutputPart {
+  path: ReadonlyArray<string>;
+  filters: ReadonlyArray<string>;
+}
+
+/** A literal piece of text, or an output. */
+type Part = string | OutputPart;
 
 const SPECIAL_NAMES = new Set(['size', 'first', 'last']);
 const plans = new WeakMap<Template[], ReadonlyArray<Part> | null>();
@@ -33,7 +41,14 @@ function planOf(template: Template[]): ReadonlyArray<Part> | null {
       parts.push(text);
       continue;
     }
-    if (!(piece instanceof Output) || piece.value.filters.length > 0) return null;
+    if (!(piece instanceof Output)) return null;
+    // Nudge's own locale filters without arguments (`{{ detail.at | local_time }}`) are plain
+    // functions of the value and the render's settings; any other filter is LiquidJS's to run.
+    const filters: string[] = [];
+    for (const filter of piece.value.filters) {
+      if (!Object.hasOwn(localeFormatters, filter.name) || filter.args.length > 0) return null;
+      filters.push(filter.name);
+    }
     const [only, ...more] = piece.value.initial.postfix;
     if (more.length > 0 || only === undefined || !TypeGuards.isPropertyAccessToken(only)) return null;
     if (only.variable !== undefined) return null;
@@ -43,7 +58,7 @@ function planOf(template: Template[]): ReadonlyArray<Part> | null {
       path.push(prop.content);
     }
     if (path.length === 0) return null;
-    parts.push(path);
+    parts.push({ path, filters });
   }
   return parts;
 }
@@ -56,8 +71,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   );
 }
 
-/** The text of one output, or undefined when LiquidJS must say it. */
-function outputOf(data: Record<string, unknown>, path: ReadonlyArray<string>): string | undefined {
+/** The value an output reads, or undefined when LiquidJS must say it. */
+function readOutput(
+  data: Record<string, unknown>,
+  path: ReadonlyArray<string>,
+): string | number | boolean | undefined {
   const [first] = path;
   if (first === undefined || first in Object.prototype || !isPlainObject(data)) return undefined;
   let current: unknown = data;
@@ -65,16 +83,42 @@ function outputOf(data: Record<string, unknown>, path: ReadonlyArray<string>): s
     if (!isPlainObject(current) || !Object.hasOwn(current, name)) return undefined;
     current = current[name];
   }
-  if (typeof current === 'string') return current;
-  if (typeof current === 'number' || typeof current === 'boolean') return String(current);
-  return undefined;
+  return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean'
+    ? current
+    : undefined;
+}
+
+/**
+ * The text of one output, or undefined when LiquidJS must say it: a value outside the shortcut, or
+ * a filter that refuses it (LiquidJS then renders and reports the error with its location).
+ */
+function outputOf(
+  data: Record<string, unknown>,
+  part: OutputPart,
+  settings: FormatSettings | undefined,
+): string | undefined {
+  const value = readOutput(data, part.path);
+  if (value === undefined) return undefined;
+  if (part.filters.length === 0) return String(value);
+  if (settings === undefined) return undefined;
+  let text: unknown = value;
+  try {
+    for (const name of part.filters) text = localeFormatters[name]?.(settings, text);
+  } catch {
+    return undefined;
+  }
+  return typeof text === 'string' ? text : undefined;
 }
 
 /**
  * `template` rendered by concatenation with `data`, or undefined when the template or the data is
  * outside the shortcut (the caller renders with LiquidJS then).
  */
-export function renderOutputsOnly(template: Template[], data: Record<string, unknown>): string | undefined {
+export function renderOutputsOnly(
+  template: Template[],
+  data: Record<string, unknown>,
+  settings?: FormatSettings,
+): string | undefined {
   let plan = plans.get(template);
   if (plan === undefined) {
     plan = planOf(template);
@@ -87,7 +131,7 @@ export function renderOutputsOnly(template: Template[], data: Record<string, unk
       text += part;
       continue;
     }
-    const value = outputOf(data, part);
+    const value = outputOf(data, part, settings);
     if (value === undefined) return undefined;
     text += value;
   }

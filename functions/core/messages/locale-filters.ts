@@ -43,9 +43,11 @@ const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 /** What LiquidJS binds `this` to in a filter (its `FilterImpl` type is not exported). */
 type FilterThis = ThisParameterType<Extract<FilterImplOptions, (...args: never[]) => unknown>>;
 type Filter = (this: FilterThis, value: unknown, ...args: unknown[]) => string;
+/** A filter's formatting, given the render's settings (what `localeFilters` run, and the plain-output shortcut). */
+type Formatter = (settings: FormatSettings, value: unknown, ...args: unknown[]) => string;
 
 /**
- * The filters, by Liquid name. Each is `value | filter: args`.
+ * The filters' formatting, by Liquid name. Each is `value | filter: args`.
  *
  * - `local_date[: style]` — `"23 november 2026"` (sv), `"November 23, 2026"` (en); style is
  *   `short`, `medium`, `long` (default) or `full` (with weekday), as Intl's `dateStyle`.
@@ -65,15 +67,13 @@ type Filter = (this: FilterThis, value: unknown, ...args: unknown[]) => string;
  * in the customer's zone. A calendar date has no time of day, so `local_time` / `local_datetime`
  * reject it rather than print midnight.
  */
-export const localeFilters: Readonly<Record<string, Filter>> = {
-  local_date(value, style) {
-    const settings = settingsOf(this);
+export const localeFormatters: Readonly<Record<string, Formatter>> = {
+  local_date(settings, value, style) {
     const when = parseDateValue('local_date', value, settings);
     const dateStyle = styleArgument('local_date', style, DATE_STYLES, 'long');
     return output(when.dateTime.toLocaleString({ dateStyle }), settings);
   },
-  local_time(value, style) {
-    const settings = settingsOf(this);
+  local_time(settings, value, style) {
     const plainStyle = style === undefined ? 'short' : TIME_STYLES.find((known) => known === style);
     const timeOfDay = plainStyle === undefined ? undefined : plainInstantTime(value, settings, plainStyle);
     if (timeOfDay !== undefined) return output(timeOfDay, settings);
@@ -81,20 +81,17 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
     const timeStyle = styleArgument('local_time', style, TIME_STYLES, 'short');
     return output(when.toLocaleString({ timeStyle }), settings);
   },
-  local_datetime(value, style) {
-    const settings = settingsOf(this);
+  local_datetime(settings, value, style) {
     const when = requireTimeOfDay('local_datetime', parseDateValue('local_datetime', value, settings));
     const dateStyle = styleArgument('local_datetime', style, DATE_STYLES, 'long');
     return output(when.toLocaleString({ dateStyle, timeStyle: 'short' }), settings);
   },
-  weekday(value, style) {
-    const settings = settingsOf(this);
+  weekday(settings, value, style) {
     const when = parseDateValue('weekday', value, settings);
     const weekday = styleArgument('weekday', style, WEEKDAY_STYLES, 'long');
     return output(when.dateTime.toLocaleString({ weekday }), settings);
   },
-  money(value, currency) {
-    const settings = settingsOf(this);
+  money(settings, value, currency) {
     const amount = numericValue('money', value);
     if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
       throw new FilterInputError(
@@ -107,8 +104,7 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
     });
     return output(format.format(amount), settings);
   },
-  number(value, decimals) {
-    const settings = settingsOf(this);
+  number(settings, value, decimals) {
     const amount = numericValue('number', value);
     let options: Intl.NumberFormatOptions = {};
     if (decimals !== undefined) {
@@ -121,8 +117,7 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
     }
     return output(new Intl.NumberFormat(settings.locale, options).format(amount), settings);
   },
-  duration(value) {
-    const settings = settingsOf(this);
+  duration(settings, value) {
     if (typeof value !== 'string') {
       throw new FilterInputError(
         `duration: expected an ISO 8601 duration such as 'PT4H', got ${describe(value)}`,
@@ -138,6 +133,16 @@ export const localeFilters: Readonly<Record<string, Filter>> = {
     return output(shown.toHuman({ listStyle: 'long' }), settings);
   },
 };
+
+/** The formatters as LiquidJS filters: the settings come from the render's register. */
+export const localeFilters: Readonly<Record<string, Filter>> = Object.fromEntries(
+  Object.entries(localeFormatters).map(([name, format]): [string, Filter] => [
+    name,
+    function (this: FilterThis, value: unknown, ...args: unknown[]): string {
+      return format(settingsOf(this), value, ...args);
+    },
+  ]),
+);
 
 /**
  * Replaces characters that Intl puts into formatted output but GSM-7 lacks: no-break spaces (group
