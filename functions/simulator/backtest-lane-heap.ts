@@ -1,9 +1,13 @@
 /**
- * Due sends of a backtest (the lane's, and under the exact path's `HeapScheduler`): a binary heap
- * of the scheduled messages themselves, earliest send time first, ties by message id. Times sit in
- * their own array of numbers and entries point at the message, so the lane's schedule allocates
- * nothing and needs no map from id to time: an entry whose message has been moved since (deferred
- * to a later time) is stale and skipped when it comes up.
+ * The binary heap under a backtest's `HeapScheduler` (both paths): earliest send time first, ties
+ * by message id. Times sit in their own array of numbers beside the entries. An entry whose
+ * `sendAtMs` no longer equals the time it was pushed at (a mutable item moved since) is stale and
+ * skipped when it comes up.
+ *
+ * The lane once kept its pending messages in here directly, with no map from id to send time; a
+ * cancelled message then stayed reachable from the heap (with its whole event) until its send time,
+ * and a message planned again under the same id after it settled could be sent at the old entry's
+ * time: the scheduler's id-to-time map is what keeps both right.
  */
 
 /** What the heap orders: a message id and the time it is scheduled for now. */

@@ -14,10 +14,10 @@ import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-book.ts';
-import { LaneHeap } from './backtest-lane-heap.ts';
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
 import { type LaneRender, sendDecision } from './backtest-lane-send.ts';
 import { instantOf, plusUtc } from './backtest-lane-time.ts';
+import { HeapScheduler } from './backtest-store.ts';
 import {
   countSettled,
   type DifferenceSampler,
@@ -105,7 +105,7 @@ export class LaneSide {
   private readonly pending = new Map<string, Pending>();
   /** Pending message ids by correlation key, oldest first: one id (most keys) or several. */
   private readonly byCorrelation = new Map<string, string | string[]>();
-  private readonly heap = new LaneHeap<Pending>();
+  private readonly heap = new HeapScheduler();
   private readonly ledgers = new Map<string, Ledger>();
   private readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
   private readonly goals = new Map<string, Map<string, GoalEntry>>();
@@ -189,8 +189,8 @@ export class LaneSide {
     for (;;) {
       const next = this.heap.takeDue(limitMs);
       if (next === undefined) return;
-      if (next.sendAtMs > this.clockMs) this.clockMs = next.sendAtMs;
-      const pending = this.pending.get(next.key);
+      if (next.atMs > this.clockMs) this.clockMs = next.atMs;
+      const pending = this.pending.get(next.messageId);
       if (pending !== undefined) this.send(pending);
     }
   }
@@ -205,7 +205,7 @@ export class LaneSide {
     if (decision.kind === 'defer') {
       pending.sendAtMs = decision.untilMs;
       pending.reason = 'outside-window';
-      this.heap.push(pending);
+      this.heap.scheduleMs(pending.key, decision.untilMs);
       return;
     }
     if (decision.kind === 'suppress') {
@@ -389,7 +389,7 @@ export class LaneSide {
       };
       this.pending.set(key, pending);
       if (correlation !== undefined) this.correlate(correlation, key);
-      this.heap.push(pending);
+      this.heap.scheduleMs(key, decision.atMs);
     }
     this.recordGoal(rule, event, key, decision.atMs, 'sent');
   }

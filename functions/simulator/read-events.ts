@@ -3,22 +3,17 @@ import { createReadStream } from 'node:fs';
 import type { EventArchive } from '../app/ports/event-archive.ts';
 import type { BacktestInput } from './backtest.ts';
 
-/** Bytes of a line break (UTF-8 never has them inside a multi-byte character). */
-const LF = 0x0a;
-const CR = 0x0d;
-
 /**
  * The lines of a JSON Lines file, one at a time (never the whole file in memory): each parsed,
  * or why not, with its 1-based line number. Lines end at `\n`, `\r\n` or a lone `\r`, as
- * `readline` splits them; blank lines are skipped. Lines are cut from the file's bytes and
- * decoded one by one, so a string an event keeps never holds on to a whole read buffer.
+ * `readline` splits them; blank lines are skipped. Lines are cut from each decoded chunk with
+ * `indexOf` (readline's own cut, without its regular expression and events).
  */
 export async function* streamJsonLines(path: string): AsyncGenerator<BacktestInput> {
   let line = 0;
-  let carry: Buffer | undefined;
-  const parse = (bytes: Buffer, from: number, to: number): BacktestInput | undefined => {
+  let carry = '';
+  const parse = (text: string): BacktestInput | undefined => {
     line++;
-    const text = bytes.toString('utf8', from, to);
     if (text.trim() === '') return undefined;
     try {
       return { line, value: JSON.parse(text) };
@@ -26,29 +21,29 @@ export async function* streamJsonLines(path: string): AsyncGenerator<BacktestInp
       return { line, error: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
     }
   };
-  /** The lines of bytes[from, to): one, or several where lone carriage returns split it. */
-  function* lines(bytes: Buffer, from: number, to: number): Generator<BacktestInput> {
-    let start = from;
-    for (let cr = bytes.indexOf(CR, start); cr >= 0 && cr < to; cr = bytes.indexOf(CR, start)) {
-      const input = parse(bytes, start, cr);
+  /** The lines of one piece ended by `\n` (or the file's end): several where lone `\r` split it. */
+  function* lines(piece: string): Generator<BacktestInput> {
+    let start = 0;
+    for (let cr = piece.indexOf('\r'); cr >= 0; cr = piece.indexOf('\r', start)) {
+      const input = parse(piece.slice(start, cr));
       if (input !== undefined) yield input;
       start = cr + 1;
     }
-    const input = parse(bytes, start, to);
+    const input = parse(start === 0 ? piece : piece.slice(start));
     if (input !== undefined) yield input;
   }
-  for await (const chunk of createReadStream(path)) {
-    const bytes: Buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+  for await (const chunk of createReadStream(path, 'utf8')) {
+    const text: string = carry === '' ? chunk : carry + chunk;
     let start = 0;
-    for (let lf = bytes.indexOf(LF, start); lf >= 0; lf = bytes.indexOf(LF, start)) {
+    for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', start)) {
       // `\r\n` is one break: the `\r` just before a `\n` ends nothing of its own.
-      const end = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf;
-      yield* lines(bytes, start, end);
+      const end = lf > start && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf;
+      yield* lines(text.slice(start, end));
       start = lf + 1;
     }
-    carry = start < bytes.length ? bytes.subarray(start) : undefined;
+    carry = text.slice(start);
   }
-  if (carry !== undefined) yield* lines(carry, 0, carry.length);
+  if (carry !== '') yield* lines(carry);
 }
 
 /** The archived events of `from` ≤ time < `to`, oldest first, numbered as lines of an export. */
