@@ -60,6 +60,31 @@ function depsWith(
   };
 }
 
+/** `address` STOPped by a reply, and the send step wired for a renewal reminder on `channels`. */
+async function stoppedNumber<S extends MemorySuppressionStore>(
+  stores: ReturnType<typeof createMemoryStores>,
+  suppressions: S,
+  address: string,
+  channels: Array<'sms' | 'email'>,
+) {
+  await suppressions.suppress({
+    channel: 'sms',
+    address,
+    reason: 'stop-reply',
+    source: 'reply:SM-stop',
+    at: '2026-11-22T10:00:00.000Z',
+  });
+  const channel = new CountingChannel();
+  const deps = depsWith(
+    stores,
+    new RecordingScheduler(),
+    channel,
+    suppressions,
+    aRule({ id: 'renewal-reminder', window: 'always', channels }),
+  );
+  return { stores, suppressions, channel, deps };
+}
+
 describe('sendMessage', () => {
   it('a request refused because another sender holds the claim asks to look again just after the lease', async () => {
     // Arrange
@@ -144,23 +169,7 @@ describe('sendMessage: per-address suppressions', () => {
     await stores.messages.createMessage(
       aMessageRecord({ messageId: 'm-1', sendAt: '2026-11-23T09:00:00.000Z' }),
     );
-    const suppressions = new MemorySuppressionStore();
-    await suppressions.suppress({
-      channel: 'sms',
-      address: '+46701234567',
-      reason: 'stop-reply',
-      source: 'reply:SM-stop',
-      at: '2026-11-22T10:00:00.000Z',
-    });
-    const channel = new CountingChannel();
-    const deps = depsWith(
-      stores,
-      new RecordingScheduler(),
-      channel,
-      suppressions,
-      aRule({ id: 'renewal-reminder', window: 'always', channels }),
-    );
-    return { stores, suppressions, channel, deps };
+    return stoppedNumber(stores, new MemorySuppressionStore(), '+46701234567', channels);
   }
 
   it('a suppressed number (written in national form in the profile) falls back to email, saying why', async () => {
@@ -300,23 +309,7 @@ describe('sendMessage: suppressions of the planned addresses, read with the prof
         ],
       }),
     );
-    const suppressions = new ListLog();
-    await suppressions.suppress({
-      channel: 'sms',
-      address: stopped,
-      reason: 'stop-reply',
-      source: 'reply:SM-stop',
-      at: '2026-11-22T10:00:00.000Z',
-    });
-    const channel = new CountingChannel();
-    const deps = depsWith(
-      stores,
-      new RecordingScheduler(),
-      channel,
-      suppressions,
-      aRule({ id: 'renewal-reminder', window: 'always', channels: ['sms'] }),
-    );
-    return { stores, suppressions, channel, deps };
+    return stoppedNumber(stores, new ListLog(), stopped, ['sms']);
   }
 
   it('a number changed to since planning is read after the profile: its STOP holds', async () => {
