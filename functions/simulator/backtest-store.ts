@@ -10,7 +10,7 @@ import { MemoryMessageStore } from '../adapters/memory/memory-message-store.ts';
 import type { MessageRecord, StatusChange } from '../app/message-record.ts';
 import type { SendFields } from '../app/ports/messages.ts';
 import type { SendScheduler } from '../app/ports.ts';
-import { LaneHeap, type Scheduled } from './backtest-lane-heap.ts';
+import { DueHeap, type Scheduled } from './due-heap.ts';
 
 /** Statuses the backtest treats as final: no provider reports come in a dry run. */
 const SETTLED: ReadonlySet<string> = new Set([
@@ -112,7 +112,7 @@ export class StreamingMessageStore extends MemoryMessageStore {
 /** A {@link SendScheduler} on a virtual clock backed by a binary heap (lazy deletion on cancel). */
 export class HeapScheduler implements SendScheduler {
   private readonly due = new Map<string, number>();
-  private readonly heap = new LaneHeap<Scheduled>();
+  private readonly heap = new DueHeap<Scheduled>();
 
   async schedule(messageId: string, at: DateTime): Promise<void> {
     this.scheduleMs(messageId, at.toMillis());

@@ -1,8 +1,6 @@
 /**
  * The binary heap under a backtest's `HeapScheduler` (both paths): earliest send time first, ties
- * by message id. Times sit in their own array of numbers beside the entries. An entry whose
- * `sendAtMs` no longer equals the time it was pushed at (a mutable item moved since) is stale and
- * skipped when it comes up.
+ * by message id. Times sit in their own array of numbers beside the entries.
  *
  * The lane once kept its pending messages in here directly, with no map from id to send time; a
  * cancelled message then stayed reachable from the heap (with its whole event) until its send time,
@@ -10,21 +8,17 @@
  * time: the scheduler's id-to-time map is what keeps both right.
  */
 
-/** What the heap orders: a message id and the time it is scheduled for now. */
+/** What the heap orders: a message id and its send time. */
 export interface Scheduled {
   readonly key: string;
-  sendAtMs: number;
+  readonly sendAtMs: number;
 }
 
-export class LaneHeap<T extends Scheduled> {
+export class DueHeap<T extends Scheduled> {
   private readonly at: number[] = [];
   private readonly items: T[] = [];
 
-  get size(): number {
-    return this.items.length;
-  }
-
-  /** Schedules `item` at `item.sendAtMs` (a later call for a moved item leaves a stale entry). */
+  /** Adds `item` at `item.sendAtMs`. */
   push(item: T): void {
     const atMs = item.sendAtMs;
     const at = this.at;
@@ -45,18 +39,12 @@ export class LaneHeap<T extends Scheduled> {
     items[i] = item;
   }
 
-  /**
-   * Removes and returns the earliest entry due at or before `limitMs` that is not stale (its item
-   * still scheduled at the entry's time), or undefined.
-   */
+  /** Removes and returns the earliest entry due at or before `limitMs`, or undefined. */
   takeDue(limitMs: number): T | undefined {
-    for (;;) {
-      const top = this.items[0];
-      const topAt = this.at[0] ?? 0;
-      if (top === undefined || topAt > limitMs) return undefined;
-      this.pop();
-      if (top.sendAtMs === topAt) return top;
-    }
+    const top = this.items[0];
+    if (top === undefined || (this.at[0] ?? 0) > limitMs) return undefined;
+    this.pop();
+    return top;
   }
 
   private pop(): void {
@@ -64,8 +52,7 @@ export class LaneHeap<T extends Scheduled> {
     const items = this.items;
     const lastAt = at.pop() ?? 0;
     const last = items.pop();
-    const n = items.length;
-    if (last === undefined || n === 0) return;
+    if (last === undefined || items.length === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
