@@ -1,5 +1,6 @@
 // Lambda entry: SQS (due message ids) → send through Twilio or SendGrid.
 
+import type * as z from 'zod';
 import { createLogger } from '../adapters/logging/logger.ts';
 import { PowertoolsMetrics } from '../adapters/metrics/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -86,6 +87,17 @@ const project = {
 const secrets = loadOnce(secretsProvider);
 /** The secrets' schemas (zod), with the first secret read rather than at init. */
 const secretSchemas = () => import('../adapters/secrets/provider-secrets.ts');
+type SecretSchemas = Awaited<ReturnType<typeof secretSchemas>>;
+
+/** A provider secret, read and checked on first use (the Secrets Manager client and schemas load with it). */
+async function providerSecret<T>(
+  arnVariable: 'NUDGE_TWILIO_SECRET_ARN' | 'NUDGE_SENDGRID_SECRET_ARN' | 'NUDGE_UNSUBSCRIBE_SECRET_ARN',
+  schemaOf: (schemas: SecretSchemas) => z.ZodType<T>,
+  what: string,
+): Promise<T> {
+  const [provider, schemas] = await Promise.all([secrets(), secretSchemas()]);
+  return schemas.readProviderSecret(provider, need(env, arnVariable), schemaOf(schemas), what);
+}
 
 /**
  * The SMS sender keeping this instance's share of the Twilio sender's rate
@@ -121,15 +133,7 @@ const deps = composeSend({
       const [{ createTwilioClient }, { TwilioSmsSender }, twilio] = await Promise.all([
         import('../adapters/twilio/twilio-client.ts'),
         import('../adapters/twilio/twilio-sms-sender.ts'),
-        secrets().then(async (provider) => {
-          const { readProviderSecret, TwilioSecretSchema } = await secretSchemas();
-          return readProviderSecret(
-            provider,
-            need(env, 'NUDGE_TWILIO_SECRET_ARN'),
-            TwilioSecretSchema,
-            'Twilio',
-          );
-        }),
+        providerSecret('NUDGE_TWILIO_SECRET_ARN', (schemas) => schemas.TwilioSecretSchema, 'Twilio'),
       ]);
       return guardSms(
         new TwilioSmsSender({
@@ -153,24 +157,12 @@ const deps = composeSend({
       const [{ createSendGridMail }, { SendGridEmailSender }, sendgrid, unsubscribe] = await Promise.all([
         import('../adapters/sendgrid/sendgrid-client.ts'),
         import('../adapters/sendgrid/sendgrid-email-sender.ts'),
-        secrets().then(async (provider) => {
-          const { readProviderSecret, SendGridSecretSchema } = await secretSchemas();
-          return readProviderSecret(
-            provider,
-            need(env, 'NUDGE_SENDGRID_SECRET_ARN'),
-            SendGridSecretSchema,
-            'SendGrid',
-          );
-        }),
-        secrets().then(async (provider) => {
-          const { readProviderSecret, UnsubscribeSecretSchema } = await secretSchemas();
-          return readProviderSecret(
-            provider,
-            need(env, 'NUDGE_UNSUBSCRIBE_SECRET_ARN'),
-            UnsubscribeSecretSchema,
-            'Unsubscribe signing key',
-          );
-        }),
+        providerSecret('NUDGE_SENDGRID_SECRET_ARN', (schemas) => schemas.SendGridSecretSchema, 'SendGrid'),
+        providerSecret(
+          'NUDGE_UNSUBSCRIBE_SECRET_ARN',
+          (schemas) => schemas.UnsubscribeSecretSchema,
+          'Unsubscribe signing key',
+        ),
       ]);
       return new SendGridEmailSender({
         mail: createSendGridMail({ apiKey: sendgrid.apiKey, timeoutMs: 10_000 }),
