@@ -4,7 +4,7 @@
  * customer's zone (a day offset, a local time of day, a date-only field, a date-time without an
  * offset) are planned by core `planSendTime` itself; everything else by exact ms arithmetic.
  */
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath } from '../core/paths.ts';
@@ -13,7 +13,7 @@ import { planSendTime } from '../core/planning/send-time.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { isValidTimeZone } from '../core/time-zones.ts';
 import { contactOf, type LaneProfile } from './backtest-lane-book.ts';
-import { fastInstant, insideWindow, instantOf, nextOpening, plusExact } from './backtest-lane-time.ts';
+import { fastInstant, insideWindow, instantOf, plusExact, spreadOpening } from './backtest-lane-time.ts';
 
 type SuppressReason = (typeof SUPPRESS_REASONS)[number];
 
@@ -87,13 +87,29 @@ function planTime(rule: Rule, event: JourneyEvent, zone: string, nowMs: number):
   return planned.ok ? { ok: true, atMs: planned.at.toMillis(), late: planned.late } : planned;
 }
 
-/** As core `planMessage`, over the lane's profile and clock. */
+/** `settings.windowOpening.spread` in ms, read once per settings. */
+const spreads = new WeakMap<EngineSettings, number>();
+
+function spreadMsOf(settings: EngineSettings): number {
+  let spread = spreads.get(settings);
+  if (spread === undefined) {
+    spread = Duration.fromISO(settings.windowOpening.spread).toMillis();
+    spreads.set(settings, spread);
+  }
+  return spread;
+}
+
+/**
+ * As core `planMessage`, over the lane's profile and clock. `messageId` spreads a message
+ * deferred to a window opening (as evaluate-event's `spreadKey`).
+ */
 export function planLane(
   rule: Rule,
   event: JourneyEvent,
   profile: LaneProfile | undefined,
   settings: EngineSettings,
   nowMs: number,
+  messageId: string,
 ): LanePlan {
   if (profile === undefined)
     return {
@@ -114,7 +130,7 @@ export function planLane(
     return { kind: 'suppress', reason: 'outside-window', detail: `outside ${window.hours} (${zone})` };
   return {
     kind: 'schedule',
-    atMs: nextOpening(window, planned.atMs, zone),
+    atMs: spreadOpening(window, planned.atMs, zone, messageId, spreadMsOf(settings)),
     late: planned.late,
     deferred: true,
   };

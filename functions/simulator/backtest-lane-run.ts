@@ -1,17 +1,19 @@
 /**
  * A backtest on the lane: each event checked once (the same acceptance as production), the
  * customer's profile merged once for both sides, then each side's lane (backtest-lane.ts) closes,
- * converts and plans. A project with a rule the lane cannot plan exactly is replayed on the exact
+ * converts and plans; rules the same on both sides ("twins") are planned once for both. Due sends
+ * of both sides and of the twins go out in one order: send time, then message id. A project with a rule the lane cannot plan exactly is replayed on the exact
  * path instead (`laneFallback`): the lane never approximates.
  */
 
 import { DateTime } from 'luxon';
 import { type JourneyEvent, parseJourneyEvent } from '../core/journey-event.ts';
+import { normalizeTemplatePath } from '../core/messages/template-catalog.ts';
 import { MAX_SNAPSHOT_BYTES } from '../core/planning/trigger-snapshot.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import type { DeployedProject } from '../handlers/deployed-project.ts';
 import { catalogOf } from './backtest-exact.ts';
-import { LaneSide } from './backtest-lane.ts';
+import { LaneSide, PendingStore } from './backtest-lane.ts';
 import { isPlainEvent, lastPlainJsonBound } from './backtest-lane-accept.ts';
 import { CustomerBook } from './backtest-lane-book.ts';
 import { RenderCache } from './backtest-lane-render.ts';
@@ -36,6 +38,36 @@ export function laneFallback(side: Side, project: DeployedProject): BacktestRepo
     .map((rule) => ({ side, ruleId: rule.id, reason: 'threshold alerts are replayed on the exact path' }));
 }
 
+/** A project's template files of one template (`<name>/…`), as one comparable text. */
+function templateFiles(project: DeployedProject, template: string): string {
+  const files = Object.entries(project.templates)
+    .map(([path, text]): [string, string] => [normalizeTemplatePath(path), text])
+    .filter(([path]) => path.startsWith(`${template}/`))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(files);
+}
+
+/**
+ * The rules that are the same on both sides: the same rule, the same template files, under the
+ * same settings. Their messages plan, render and decide the same on both sides but for the cap
+ * ledger (shared with the other rules of a side), which each side keeps and checks itself.
+ */
+function twinRules(baseline: DeployedProject, candidate: DeployedProject): Set<string> {
+  const twins = new Set<string>();
+  if (JSON.stringify(baseline.settings) !== JSON.stringify(candidate.settings)) return twins;
+  const theirs = new Map(candidate.rules.map((rule) => [rule.id, rule]));
+  for (const rule of baseline.rules) {
+    const other = theirs.get(rule.id);
+    if (
+      other !== undefined &&
+      JSON.stringify(rule) === JSON.stringify(other) &&
+      templateFiles(baseline, rule.template) === templateFiles(candidate, other.template)
+    )
+      twins.add(rule.id);
+  }
+  return twins;
+}
+
 /** An event's `time` in ms as the clock reads it (luxon, UTC for a time without offset). */
 function eventTimeMs(value: unknown): number | undefined {
   const raw = value !== null && typeof value === 'object' ? Reflect.get(value, 'time') : undefined;
@@ -57,6 +89,8 @@ function truncate(text: string, max: number): string {
 /** A backtest on the lane. */
 export class LaneRun {
   private readonly sides: [LaneSide, LaneSide];
+  /** The twin rules' pending messages, shared by both sides. */
+  private readonly twins: PendingStore;
   private readonly customers: CustomerBook;
   private readonly tolerance: number;
   private lateBeyondSlack = 0;
@@ -75,6 +109,12 @@ export class LaneRun {
     // (Re-opt-in event types change nothing on the lane: no consent it records is a firm opt-out.)
     this.customers = new CustomerBook();
     this.tolerance = baseline.settings.consent.futureToleranceMinutes;
+    const twins = twinRules(baseline, candidate);
+    // A twin's outcome is one for both sides: counted on each, compared without a wait.
+    this.twins = new PendingStore((message) => {
+      for (const side of this.sides) side.count(message);
+      book.differences.agree();
+    });
     const side = (name: Side, project: DeployedProject) =>
       new LaneSide(
         name,
@@ -83,6 +123,9 @@ export class LaneRun {
         this.customers,
         laneRenderer(catalogOf(name, project), project.settings, project.templates, this.renders),
         book.differences,
+        this.twins,
+        twins,
+        name === 'baseline',
       );
     this.sides = [side('baseline', baseline), side('candidate', candidate)];
     this.goalRules = [...baseline.rules, ...candidate.rules].some((rule) => rule.goal ?? rule.avoid);
@@ -118,10 +161,9 @@ export class LaneRun {
     const timeMs = time ?? book.latestMs;
     if (timeMs < book.latestMs) book.outOfOrder++;
     if (timeMs < book.latestMs - GOAL_SLACK_MS) this.lateBeyondSlack++;
-    for (const side of this.sides) {
-      if (!Number.isFinite(timeMs)) continue;
-      side.drainUntil(timeMs);
-      if (time !== undefined && time > side.clockMs) side.clockMs = time;
+    if (Number.isFinite(timeMs)) {
+      this.drainUntil(timeMs);
+      for (const side of this.sides) if (time !== undefined && time > side.clockMs) side.clockMs = time;
     }
     const event = this.accept(input.value, this.sides[0].clockMs);
     if (typeof event === 'string') {
@@ -133,12 +175,54 @@ export class LaneRun {
     const profile = this.customers.resolve(event);
     // The detail a message record keeps (`trimDetail`), when it is the detail itself.
     const snapshot = this.detailFits ? event.detail : undefined;
-    for (const side of this.sides) side.evaluate(event, profile, snapshot);
+    const [baseline, candidate] = this.sides;
+    // Every side closes before any plans: a twin planned now (by the baseline, for both) is not
+    // the candidate's to close with the same event.
+    baseline.close(event);
+    candidate.close(event);
+    baseline.plan(event, profile, snapshot, candidate);
+    candidate.plan(event, profile, snapshot, baseline);
     book.accepted(time);
   }
 
+  /**
+   * Sends every message due at or before `limitMs`, of both sides and the twins, in one order
+   * (send time, then message id), moving the clock of the side (or sides) sending to each send time.
+   */
+  private drainUntil(limitMs: number): void {
+    const [baseline, candidate] = this.sides;
+    const stores = [baseline.own, candidate.own, this.twins];
+    for (;;) {
+      let from = -1;
+      let atMs = 0;
+      let key = '';
+      for (let i = 0; i < stores.length; i++) {
+        const next = stores[i]?.heap.peekDue(limitMs);
+        if (next === undefined) continue;
+        if (from < 0 || next.sendAtMs < atMs || (next.sendAtMs === atMs && next.key < key)) {
+          from = i;
+          atMs = next.sendAtMs;
+          key = next.key;
+        }
+      }
+      const store = stores[from];
+      if (store === undefined) return;
+      store.heap.takeDue(limitMs);
+      const pending = store.byId.get(key);
+      if (from === 2) {
+        for (const side of this.sides) if (atMs > side.clockMs) side.clockMs = atMs;
+        if (pending !== undefined) baseline.sendTwin(pending, candidate);
+        continue;
+      }
+      const side = this.sides[from] ?? baseline;
+      if (atMs > side.clockMs) side.clockMs = atMs;
+      if (pending !== undefined) side.send(pending);
+    }
+  }
+
+  /** Messages pending on the two sides (a twin's counts on both). */
   private pending(): number {
-    return this.sides[0].pendingCount + this.sides[1].pendingCount;
+    return this.sides[0].pendingCount + this.sides[1].pendingCount + 2 * this.twins.byId.size;
   }
 
   private sweep(): void {
@@ -149,7 +233,7 @@ export class LaneRun {
     const book = this.book;
     book.sample(this.pending());
     const [baseline, candidate] = this.sides;
-    for (const side of this.sides) if (Number.isFinite(book.latestMs)) side.drainUntil(book.latestMs);
+    if (Number.isFinite(book.latestMs)) this.drainUntil(book.latestMs);
     book.differences.pairPending(baseline.finish(), candidate.finish());
     book.differences.flush();
     if (this.goalRules && this.lateBeyondSlack > 0)

@@ -38,7 +38,7 @@ interface Due {
 }
 
 /** The decision for a due message: as core `SendDecision`, with the cap period's start. */
-type LaneSendDecision =
+export type LaneSendDecision =
   | { kind: 'defer'; untilMs: number }
   | { kind: 'suppress'; reason: SuppressReason }
   | {

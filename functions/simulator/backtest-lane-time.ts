@@ -6,7 +6,7 @@
  * the lane never approximates.
  */
 import { DateTime, Duration, IANAZone } from 'luxon';
-import { nextWindowOpening } from '../core/planning/send-window.ts';
+import { nextWindowOpening, spreadOffset, spreadWindowOpening } from '../core/planning/send-window.ts';
 import type { WindowSpec } from '../core/rules/rule-schema.ts';
 import { WEEKDAYS } from '../core/rules/weekdays.ts';
 
@@ -108,6 +108,44 @@ export function nextOpening(window: WindowSpec, ms: number, zone: string): numbe
     if (opening >= ms && insideWindow(window, opening, zone)) return opening;
   }
   return nextWindowOpening(window, DateTime.fromMillis(ms, { zone: 'utc' }), zone).toMillis();
+}
+
+/** Whether the zone's offset is `offset` at every one of `instants`. */
+function steadyAt(zone: string, offset: number, ...instants: number[]): boolean {
+  return instants.every((ms) => offsetAt(zone, ms) === offset);
+}
+
+/**
+ * When a message planned for `ms`, outside the window, is due: as core `spreadWindowOpening`
+ * (the next opening plus the message's offset within `spreadMs`, never past the window's end).
+ * The fast path holds when the zone's offset is the same from the opening's local midnight to
+ * two hours past that day's closing; else luxon.
+ */
+export function spreadOpening(
+  window: WindowSpec,
+  ms: number,
+  zone: string,
+  key: string,
+  spreadMs: number,
+): number {
+  const opening = nextOpening(window, ms, zone);
+  if (opening === ms) return opening;
+  const hours = openHours(window);
+  const offset = offsetAt(zone, opening);
+  const day = Math.floor((opening + offset * 60_000) / DAY_MS);
+  const midnight = day * DAY_MS - offset * 60_000;
+  const closing = midnight + (hours.end >= 1440 ? DAY_MS : hours.end * 60_000);
+  if (!steadyAt(zone, offset, midnight, closing - 2 * HOUR_MS, closing, closing + 2 * HOUR_MS))
+    return spreadWindowOpening(
+      window,
+      DateTime.fromMillis(ms, { zone: 'utc' }),
+      zone,
+      key,
+      spreadMs,
+    ).toMillis();
+  const span = Math.max(0, Math.min(Math.floor(spreadMs), closing - opening));
+  const due = opening + spreadOffset(key, span);
+  return insideWindow(window, due, zone) ? due : opening;
 }
 
 /** A duration split into calendar days (weeks included) and exact milliseconds; undefined when it has months or years or fractions. */

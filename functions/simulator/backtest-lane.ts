@@ -1,9 +1,14 @@
 /**
- * One side of a backtest on the lane: the evaluate and send steps of production as plain
- * functions over compact state (pending messages by id and correlation key, a heap of due
- * sends, cap ledgers, dedupe claims, goal decisions), on a clock in epoch milliseconds. Settled
- * messages are counted and dropped; state whose window has passed is evicted (`sweep`).
- * tests/property/backtest-lane.property.test.ts holds it to the production path, rule by rule.
+ * The two sides of a backtest on the lane: the evaluate and send steps of production as plain
+ * functions over compact state (pending messages by id and correlation key, a heap of due sends,
+ * cap ledgers, dedupe claims, goal decisions), on a clock in epoch milliseconds. Settled messages
+ * are counted and dropped; state whose window has passed is evicted (`sweep`).
+ *
+ * A rule that is the same on both sides (same rule, same template files, same settings: a "twin")
+ * is planned once for both: its messages sit in one store both sides share, are rendered and
+ * decided once, and only the cap, the one state rules share per customer, is checked on each
+ * side's own ledger. tests/property/backtest-lane.property.test.ts holds both sides to the
+ * production path, rule by rule, with and without twins.
  */
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { goalIndexOf } from '../core/effect/goal-watch.ts';
@@ -15,7 +20,7 @@ import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-book.ts';
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
-import { type LaneRender, sendDecision } from './backtest-lane-send.ts';
+import { type LaneRender, type LaneSendDecision, sendDecision } from './backtest-lane-send.ts';
 import { instantOf, plusUtc } from './backtest-lane-time.ts';
 import { HeapScheduler } from './backtest-store.ts';
 import {
@@ -52,6 +57,13 @@ interface GoalEntry {
 interface Ledger {
   keys: string[];
   atMs: number[];
+}
+
+/** What a due message came to on one side: its status and reason, and what was sent. */
+interface Outcome {
+  status: string;
+  reason: string | undefined;
+  sent: { channel: SettledMessage['channel']; to: string; rendered: SettledMessage['rendered'] } | undefined;
 }
 
 /** Message ids of the event evaluated last, by rule: both sides plan the same rules for one event. */
@@ -99,72 +111,76 @@ function settledAt(
   };
 }
 
-/** One side of a lane backtest. */
-export class LaneSide {
-  readonly counts = new Map<string, RuleCounts>();
-  private readonly pending = new Map<string, Pending>();
+/** One shape for every settled message (one hidden class, no spreads): absent fields are undefined. */
+function settledOf(pending: Pending, outcome: Outcome): SettledMessage {
+  const sent = outcome.sent;
+  return {
+    messageId: pending.key,
+    ruleId: pending.rule.id,
+    customerId: pending.customerId,
+    trigger: { id: pending.event.id },
+    status: outcome.status,
+    sendAt: pending.sendAtMs,
+    reason: outcome.reason,
+    channel: sent?.channel,
+    to: sent?.to,
+    rendered: sent?.rendered,
+  };
+}
+
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  return (
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.sent?.channel === b.sent?.channel &&
+    a.sent?.to === b.sent?.to &&
+    a.sent?.rendered === b.sent?.rendered
+  );
+}
+
+/**
+ * Pending messages of one side, or of both sides' twin rules: by id, by correlation key (for
+ * cancel and expect), by due time, and the dedupe claims of the rules they belong to.
+ */
+export class PendingStore {
+  readonly byId = new Map<string, Pending>();
   /** Pending message ids by correlation key, oldest first: one id (most keys) or several. */
   private readonly byCorrelation = new Map<string, string | string[]>();
-  private readonly heap = new HeapScheduler();
-  private readonly ledgers = new Map<string, Ledger>();
-  private readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
-  private readonly goals = new Map<string, Map<string, GoalEntry>>();
-  clockMs = Number.NEGATIVE_INFINITY;
+  readonly heap = new HeapScheduler();
+  readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
 
-  constructor(
-    readonly side: Side,
-    private readonly rules: RuleSet,
-    private readonly settings: EngineSettings,
-    private readonly book: CustomerBook,
-    private readonly render: LaneRender,
-    private readonly sampler: DifferenceSampler,
-  ) {
-    for (const id of rules.rules.keys()) this.counts.set(id, emptyCounts());
+  /**
+   * @param report a settled message of this store, to its side's counts (twins: both sides').
+   */
+  constructor(readonly report: (message: SettledMessage) => void) {}
+
+  add(pending: Pending): void {
+    this.byId.set(pending.key, pending);
+    if (pending.correlation !== undefined) this.correlate(pending.correlation, pending.key);
+    this.heap.scheduleMs(pending.key, pending.sendAtMs);
   }
 
-  get pendingCount(): number {
-    return this.pending.size;
+  /** Moves a pending message to a later send time. */
+  reschedule(pending: Pending, atMs: number): void {
+    pending.sendAtMs = atMs;
+    this.heap.scheduleMs(pending.key, atMs);
   }
 
-  private countsOf(ruleId: string): RuleCounts {
-    let found = this.counts.get(ruleId);
-    if (found === undefined) {
-      found = emptyCounts();
-      this.counts.set(ruleId, found);
-    }
-    return found;
+  /** The ids pending under `correlation`, a copy (settling one changes the list), or undefined. */
+  correlated(correlation: string): string[] | undefined {
+    const ids = this.byCorrelation.get(correlation);
+    return ids === undefined ? undefined : typeof ids === 'string' ? [ids] : [...ids];
   }
 
-  /** Counts a settled message and offers it for comparison. */
-  private settle(message: SettledMessage): void {
-    countSettled(this.countsOf(message.ruleId), message);
-    this.sampler.offer(this.side, message);
+  /** Forgets a pending message and reports its outcome. */
+  settle(pending: Pending, message: SettledMessage): void {
+    this.remove(pending);
+    this.report(message);
   }
 
-  /** One shape for every settled message (one hidden class, no spreads): absent fields are undefined. */
-  private settled(
-    pending: Pending,
-    status: string,
-    reason: string | undefined,
-    sent?: { channel: SettledMessage['channel']; to: string; rendered: SettledMessage['rendered'] },
-  ): void {
-    this.forget(pending);
-    this.settle({
-      messageId: pending.key,
-      ruleId: pending.rule.id,
-      customerId: pending.customerId,
-      trigger: { id: pending.event.id },
-      status,
-      sendAt: pending.sendAtMs,
-      reason,
-      channel: sent?.channel,
-      to: sent?.to,
-      rendered: sent?.rendered,
-    });
-  }
-
-  private forget(pending: Pending): void {
-    this.pending.delete(pending.key);
+  /** Forgets a pending message (its outcome is reported otherwise). */
+  remove(pending: Pending): void {
+    this.byId.delete(pending.key);
     if (pending.correlation === undefined) return;
     const ids = this.byCorrelation.get(pending.correlation);
     if (ids === pending.key) this.byCorrelation.delete(pending.correlation);
@@ -184,48 +200,136 @@ export class LaneSide {
     } else if (!ids.includes(key)) ids.push(key);
   }
 
-  /** Sends every message due at or before `limitMs`, moving the clock to each send time. */
-  drainUntil(limitMs: number): void {
-    for (;;) {
-      const next = this.heap.takeDue(limitMs);
-      if (next === undefined) return;
-      if (next.atMs > this.clockMs) this.clockMs = next.atMs;
-      const pending = this.pending.get(next.messageId);
-      if (pending !== undefined) this.send(pending);
-    }
+  /** Drops dedupe claims expired at `nowMs`. */
+  sweep(nowMs: number): void {
+    for (const [name, held] of this.dedupe)
+      if (held.expiresMs !== undefined && held.expiresMs <= nowMs) this.dedupe.delete(name);
+  }
+}
+
+/** One side of a lane backtest. */
+export class LaneSide {
+  readonly counts = new Map<string, RuleCounts>();
+  /** This side's own pending messages: those of rules that are not twins. */
+  readonly own: PendingStore;
+  private readonly ledgers = new Map<string, Ledger>();
+  private readonly goals = new Map<string, Map<string, GoalEntry>>();
+  clockMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @param twins the store of twin rules' messages, shared by both sides
+   * @param twinRules the ids of the rules that are twins
+   * @param plansTwins whether this side plans (and closes) the twins' messages for both
+   */
+  constructor(
+    readonly side: Side,
+    private readonly rules: RuleSet,
+    readonly settings: EngineSettings,
+    private readonly book: CustomerBook,
+    readonly render: LaneRender,
+    private readonly sampler: DifferenceSampler,
+    private readonly twins: PendingStore,
+    private readonly twinRules: ReadonlySet<string>,
+    private readonly plansTwins: boolean,
+  ) {
+    for (const id of rules.rules.keys()) this.counts.set(id, emptyCounts());
+    this.own = new PendingStore((message) => this.settle(message));
   }
 
-  /** The send step for a due message (send-message.ts, send-to-provider.ts). */
-  private send(pending: Pending): void {
-    const nowMs = this.clockMs;
-    const profile = this.book.get(pending.customerId);
-    const decision = sendDecision(pending, profile, this.settings, nowMs, this.render, (since) =>
-      this.capCount(pending.customerId, since, pending.key),
-    );
+  get pendingCount(): number {
+    return this.own.byId.size;
+  }
+
+  private countsOf(ruleId: string): RuleCounts {
+    let found = this.counts.get(ruleId);
+    if (found === undefined) {
+      found = emptyCounts();
+      this.counts.set(ruleId, found);
+    }
+    return found;
+  }
+
+  /** Counts a settled message of this side. */
+  count(message: SettledMessage): void {
+    countSettled(this.countsOf(message.ruleId), message);
+  }
+
+  /** Counts a settled message of this side's own and offers it for comparison. */
+  settle(message: SettledMessage): void {
+    this.count(message);
+    this.sampler.offer(this.side, message);
+  }
+
+  /** The send step for a due message of this side's own (send-message.ts, send-to-provider.ts). */
+  send(pending: Pending): void {
+    const decision = this.decide(pending);
     if (decision.kind === 'defer') {
-      pending.sendAtMs = decision.untilMs;
       pending.reason = 'outside-window';
-      this.heap.scheduleMs(pending.key, decision.untilMs);
+      this.own.reschedule(pending, decision.untilMs);
       return;
     }
-    if (decision.kind === 'suppress') {
-      this.settled(pending, 'suppressed', decision.reason);
+    this.own.settle(pending, settledOf(pending, this.conclude(pending, decision)));
+  }
+
+  /**
+   * The send step for a due twin message, on both sides: one decision (window, channel, render),
+   * unless the two sides' cap ledgers answer the cap check differently; each side reserves its slot.
+   */
+  sendTwin(pending: Pending, other: LaneSide): void {
+    let sinceMs: number | undefined;
+    const mine = this.decide(pending, (since) => {
+      sinceMs = since;
+    });
+    if (mine.kind === 'defer') {
+      pending.reason = 'outside-window';
+      this.twins.reschedule(pending, mine.untilMs);
       return;
     }
-    const urgent = pending.rule.urgent;
-    const max = urgent ? undefined : this.settings.cap.max;
-    if (!this.reserve(pending.customerId, pending.key, nowMs, decision.sinceMs, max)) {
-      this.settled(pending, 'suppressed', 'frequency-cap');
+    const { customerId, key } = pending;
+    const max = this.settings.cap.max;
+    const theirs =
+      sinceMs !== undefined &&
+      this.capCount(customerId, sinceMs, key) >= max !== other.capCount(customerId, sinceMs, key) >= max
+        ? other.decide(pending)
+        : mine;
+    // Twins share rule, settings and clock: the window that let this side's decision through lets the other's.
+    if (theirs.kind === 'defer') throw new Error(`twin message ${key} deferred on one side only`);
+    const a = this.conclude(pending, mine);
+    const b = other.conclude(pending, theirs);
+    if (sameOutcome(a, b)) {
+      this.twins.settle(pending, settledOf(pending, a));
       return;
     }
-    this.settled(pending, 'sent', decision.fallback ? 'fallback' : undefined, {
-      channel: decision.channel,
-      to: decision.to,
-      rendered: decision.message,
+    // The cap told the sides apart: each side counts its own outcome, and they are compared.
+    this.twins.remove(pending);
+    this.settle(settledOf(pending, a));
+    other.settle(settledOf(pending, b));
+  }
+
+  /** Decides a due message on this side's clock, profile book and cap ledger. */
+  private decide(pending: Pending, onCap?: (sinceMs: number) => void): LaneSendDecision {
+    const profile = this.book.get(pending.customerId);
+    return sendDecision(pending, profile, this.settings, this.clockMs, this.render, (since) => {
+      onCap?.(since);
+      return this.capCount(pending.customerId, since, pending.key);
     });
   }
 
-  private capCount(customerId: string, sinceMs: number, except: string): number {
+  /** What a decision (not a deferral) comes to on this side: the cap slot reserved, or refused. */
+  private conclude(pending: Pending, decision: Exclude<LaneSendDecision, { kind: 'defer' }>): Outcome {
+    if (decision.kind === 'suppress')
+      return { status: 'suppressed', reason: decision.reason, sent: undefined };
+    const max = pending.rule.urgent ? undefined : this.settings.cap.max;
+    if (!this.reserve(pending.customerId, pending.key, this.clockMs, decision.sinceMs, max))
+      return { status: 'suppressed', reason: 'frequency-cap', sent: undefined };
+    return {
+      status: 'sent',
+      reason: decision.fallback ? 'fallback' : undefined,
+      sent: { channel: decision.channel, to: decision.to, rendered: decision.message },
+    };
+  }
+
+  capCount(customerId: string, sinceMs: number, except: string): number {
     const ledger = this.ledgers.get(customerId);
     if (ledger === undefined) return 0;
     let count = 0;
@@ -279,24 +383,43 @@ export class LaneSide {
   }
 
   /**
-   * Evaluates one accepted event (evaluate-event.ts): closers, goals, then the rules it triggers.
-   * `snapshot`: the event's detail as a message record keeps it, when known already.
+   * The first half of evaluating an accepted event (evaluate-event.ts): the messages it closes
+   * (cancel, expect) and the goals it converts. Every side closes before any side plans.
    */
-  evaluate(event: JourneyEvent, profile: LaneProfile | undefined, snapshot?: Record<string, unknown>): void {
+  close(event: JourneyEvent): void {
     for (const closer of this.rules.closers.match(event)) {
+      const twin = this.twinRules.has(closer.rule.id);
+      // A twin's messages are closed once, by the side that plans them.
+      if (twin && !this.plansTwins) continue;
       const value = scalar(readPath(event, closer.eventKey));
       if (value === undefined) continue;
-      const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
-      const ids = this.byCorrelation.get(correlationKey(closer.rule.id, value));
+      const store = twin ? this.twins : this.own;
+      const ids = store.correlated(correlationKey(closer.rule.id, value));
       if (ids === undefined) continue;
-      // A copy of several: settling one changes the list.
-      for (const key of typeof ids === 'string' ? [ids] : [...ids]) {
-        const pending = this.pending.get(key);
-        if (pending !== undefined) this.settled(pending, 'cancelled', reason);
+      const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
+      for (const key of ids) {
+        const pending = store.byId.get(key);
+        if (pending !== undefined)
+          store.settle(pending, settledOf(pending, { status: 'cancelled', reason, sent: undefined }));
       }
     }
     this.attributeGoals(event);
-    for (const rule of this.rules.triggers.match(event)) this.plan(rule, event, profile, snapshot);
+  }
+
+  /**
+   * The second half: the rules the event triggers. `snapshot`: the event's detail as a message
+   * record keeps it, when known already. A twin rule is planned by one side, for both.
+   */
+  plan(
+    event: JourneyEvent,
+    profile: LaneProfile | undefined,
+    snapshot: Record<string, unknown> | undefined,
+    other: LaneSide,
+  ): void {
+    for (const rule of this.rules.triggers.match(event)) {
+      if (!this.twinRules.has(rule.id)) this.planRule(rule, event, profile, snapshot, this.own, undefined);
+      else if (this.plansTwins) this.planRule(rule, event, profile, snapshot, this.twins, other);
+    }
   }
 
   /** As goal-attribution's `attributeGoals`: each decision converted at most once. */
@@ -339,27 +462,33 @@ export class LaneSide {
     }
   }
 
-  /** As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. */
-  private plan(
+  /**
+   * As evaluate-event's `planForRule`: plan, dedupe, correlation, holdout, schedule. `twin`: the
+   * other side, when the rule is a twin planned (into `store`, the shared one) for both.
+   */
+  private planRule(
     rule: Rule,
     event: JourneyEvent,
     profile: LaneProfile | undefined,
     snapshot: Record<string, unknown> | undefined,
+    store: PendingStore,
+    twin: LaneSide | undefined,
   ): void {
     const nowMs = this.clockMs;
     // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
     const key = messageIdOf(rule.id, event.id);
-    let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs);
+    let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs, key);
     if (rule.dedupe !== undefined && decision.kind === 'schedule')
-      decision = this.claim(rule, event, key, decision);
+      decision = this.claim(rule, event, key, decision, store);
     const correlationPath = rule.cancel?.key ?? rule.expect?.key;
     const value = correlationPath === undefined ? undefined : scalar(readPath(event, correlationPath));
     if (decision.kind === 'schedule' && correlationPath !== undefined && value === undefined)
       decision = { kind: 'suppress', reason: 'missing-field', detail: `${correlationPath} is missing` };
     const customerId = profile?.id ?? this.namedCustomer(event);
-    const exists = this.pending.has(key);
+    const exists = store.byId.has(key);
     if (decision.kind === 'suppress') {
-      if (!exists) this.settle(settledAt(key, rule, customerId, event, 'suppressed', decision.reason, nowMs));
+      if (!exists)
+        store.report(settledAt(key, rule, customerId, event, 'suppressed', decision.reason, nowMs));
       return;
     }
     if (profile !== undefined && isHeldOut(rule.id, customerId, rule.holdout)) {
@@ -368,44 +497,40 @@ export class LaneSide {
       if (!exists) {
         const held = settledAt(key, rule, customerId, event, 'held-out', 'holdout', decision.atMs);
         held.channel = channel;
-        this.settle(held);
+        store.report(held);
       }
       this.recordGoal(rule, event, key, decision.atMs, 'held-out');
+      twin?.recordGoal(rule, event, key, decision.atMs, 'held-out');
       return;
     }
     if (!exists) {
       const correlation =
         value === undefined || correlationPath === undefined ? undefined : correlationKey(rule.id, value);
       const reason = decision.late ? 'late' : decision.deferred ? 'outside-window' : undefined;
-      const pending: Pending = {
-        key,
-        rule,
-        event,
-        customerId,
-        correlation,
-        sendAtMs: decision.atMs,
-        reason,
-        snapshot,
-      };
-      this.pending.set(key, pending);
-      if (correlation !== undefined) this.correlate(correlation, key);
-      this.heap.scheduleMs(key, decision.atMs);
+      store.add({ key, rule, event, customerId, correlation, sendAtMs: decision.atMs, reason, snapshot });
     }
     this.recordGoal(rule, event, key, decision.atMs, 'sent');
+    twin?.recordGoal(rule, event, key, decision.atMs, 'sent');
   }
 
-  private claim(rule: Rule, event: JourneyEvent, key: string, decision: LanePlan): LanePlan {
+  private claim(
+    rule: Rule,
+    event: JourneyEvent,
+    key: string,
+    decision: LanePlan,
+    store: PendingStore,
+  ): LanePlan {
     const spec = rule.dedupe;
     if (spec === undefined) return decision;
     const rendered = renderKeyTemplate(spec.key, event);
     if (!rendered.ok) return { kind: 'suppress', reason: 'missing-field', detail: rendered.detail };
     const name = `${rule.id}#${rendered.key}`;
     const nowMs = this.clockMs;
-    const held = this.dedupe.get(name);
+    const held = store.dedupe.get(name);
     if (held !== undefined && held.holder !== key && (held.expiresMs === undefined || held.expiresMs > nowMs))
       return { kind: 'suppress', reason: 'duplicate', detail: `dedupe key '${rendered.key}' already used` };
     if (held?.holder !== key)
-      this.dedupe.set(name, {
+      store.dedupe.set(name, {
         holder: key,
         expiresMs: spec.horizon === undefined ? undefined : plusUtc(nowMs, spec.horizon),
       });
@@ -426,34 +551,35 @@ export class LaneSide {
     for (const [customerId, ledger] of this.ledgers) {
       if (!ledger.atMs.some((at) => at >= sinceMs)) this.ledgers.delete(customerId);
     }
-    for (const [name, held] of this.dedupe)
-      if (held.expiresMs !== undefined && held.expiresMs <= this.clockMs) this.dedupe.delete(name);
+    this.own.sweep(this.clockMs);
+    if (this.plansTwins) this.twins.sweep(this.clockMs);
     for (const [name, partition] of this.goals) {
       for (const [key, entry] of partition) if (entry.untilMs < oldestEventMs) partition.delete(key);
       if (partition.size === 0) this.goals.delete(name);
     }
   }
 
-  /** Messages still pending at the end, as the comparison and counts see them. */
+  /** Messages still pending at the end, on this side's own and the twins', as the comparison and counts see them. */
   finish(): Map<string, SettledMessage> {
     const out = new Map<string, SettledMessage>();
-    for (const pending of this.pending.values()) {
-      const counts = this.countsOf(pending.rule.id);
-      counts.planned++;
-      counts.pending++;
-      out.set(
-        pending.key,
-        settledAt(
+    for (const store of [this.own, this.twins])
+      for (const pending of store.byId.values()) {
+        const counts = this.countsOf(pending.rule.id);
+        counts.planned++;
+        counts.pending++;
+        out.set(
           pending.key,
-          pending.rule,
-          pending.customerId,
-          pending.event,
-          'scheduled',
-          pending.reason,
-          pending.sendAtMs,
-        ),
-      );
-    }
+          settledAt(
+            pending.key,
+            pending.rule,
+            pending.customerId,
+            pending.event,
+            'scheduled',
+            pending.reason,
+            pending.sendAtMs,
+          ),
+        );
+      }
     return out;
   }
 }

@@ -185,6 +185,14 @@ export class DifferenceSampler {
     this.compare(record, side, other.record);
   }
 
+  /**
+   * A message both sides settled the same way in one step (a rule the same on both sides): what
+   * offering both outcomes would do, without the wait. Such a message never waits for a partner.
+   */
+  agree(): void {
+    this.compared++;
+  }
+
   private compare(record: SettledMessage, side: Side, otherRecord: SettledMessage): void {
     this.compared++;
     if (sameOutcome(record, otherRecord)) return;

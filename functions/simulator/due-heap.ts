@@ -39,6 +39,12 @@ export class DueHeap<T extends Scheduled> {
     items[i] = item;
   }
 
+  /** The earliest entry due at or before `limitMs`, left in place, or undefined. */
+  peekDue(limitMs: number): T | undefined {
+    const top = this.items[0];
+    return top === undefined || (this.at[0] ?? 0) > limitMs ? undefined : top;
+  }
+
   /** Removes and returns the earliest entry due at or before `limitMs`, or undefined. */
   takeDue(limitMs: number): T | undefined {
     const top = this.items[0];

@@ -101,7 +101,7 @@ export function buildTemplateCatalog(
   const issues: TemplateIssue[] = [];
 
   const entries = Object.entries(files)
-    .map(([path, text]): [string, string] => [normalizePath(path), text])
+    .map(([path, text]): [string, string] => [normalizeTemplatePath(path), text])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   for (const [path, text] of entries) {
@@ -303,6 +303,7 @@ function fail(
   };
 }
 
-function normalizePath(path: string): string {
+/** A template file's path as the catalog reads it: forward slashes, no leading `./`. */
+export function normalizeTemplatePath(path: string): string {
   return path.replaceAll('\\', '/').replace(/^(?:\.\/)+/, '');
 }

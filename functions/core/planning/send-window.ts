@@ -78,10 +78,14 @@ export function spreadWindowOpening(
       ? day.plus({ days: 1 })
       : day.set({ hour: Math.floor(hours.endMinute / 60), minute: hours.endMinute % 60 });
   const span = Math.max(0, Math.min(Math.floor(spreadMs), closing.toMillis() - opening.toMillis()));
-  const offset = Math.floor((spreadHash(key) / 2 ** 32) * span);
-  const due = opening.plus({ milliseconds: offset });
+  const due = opening.plus({ milliseconds: spreadOffset(key, span) });
   // A DST change inside the span could put the computed closing off by an hour: never leave.
   return isInsideWindow(window, due, zone) ? due.toUTC() : opening;
+}
+
+/** The offset (ms, below `spanMs`) of the message `key` within a window opening's spread. */
+export function spreadOffset(key: string, spanMs: number): number {
+  return Math.floor((spreadHash(key) / 2 ** 32) * spanMs);
 }
 
 /**

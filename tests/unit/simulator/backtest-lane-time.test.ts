@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { fastInstant } from '../../../functions/simulator/backtest-lane-time.ts';
+import { nextWindowOpening, spreadWindowOpening } from '../../../functions/core/planning/send-window.ts';
+import type { WindowSpec } from '../../../functions/core/rules/rule-schema.ts';
+import { WEEKDAYS } from '../../../functions/core/rules/weekdays.ts';
+import { fastInstant, nextOpening, spreadOpening } from '../../../functions/simulator/backtest-lane-time.ts';
 
 /** luxon's answer for an ISO instant (the lane asks luxon whenever its own reading declines). */
 function luxonMs(iso: string): number | undefined {
@@ -68,5 +71,47 @@ describe('the backtest lane reads event times as luxon does', () => {
     ])
       expect(fastInstant(odd)).toBeUndefined();
     expect(fastInstant('2026-11-02T06:00:00.123-01:30')).toBe(Date.UTC(2026, 10, 2, 7, 30, 0, 123));
+  });
+});
+
+const hhmm = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/** Windows of any length and days; instants around the 2026 DST changes of three zones. */
+const windowCase = fc.record({
+  start: fc.integer({ min: 0, max: 1_430 }),
+  length: fc.integer({ min: 1, max: 1_440 }),
+  days: fc.subarray([...WEEKDAYS], { minLength: 1 }),
+  zone: fc.constantFrom('Europe/Stockholm', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'),
+  at: fc.constantFrom('2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-06-15', '2026-04-05'),
+  minute: fc.integer({ min: -3 * 1_440, max: 3 * 1_440 }),
+  key: fc.string({ minLength: 1, maxLength: 40 }),
+  spreadMinutes: fc.constantFrom(0, 10, 90, 1_440),
+});
+
+describe('the backtest lane’s send windows', () => {
+  it('defers to the instant core spreadWindowOpening gives, DST changes included', () => {
+    fc.assert(
+      fc.property(windowCase, (c) => {
+        const window: WindowSpec = {
+          hours: `${hhmm(c.start)}-${hhmm(Math.min(1_440, c.start + c.length))}`,
+          days: c.days,
+        };
+        const ms = Date.parse(`${c.at}T00:00:00Z`) + c.minute * 60_000;
+        const spreadMs = c.spreadMinutes * 60_000;
+        const core = spreadWindowOpening(
+          window,
+          DateTime.fromMillis(ms, { zone: 'utc' }),
+          c.zone,
+          c.key,
+          spreadMs,
+        );
+        expect(spreadOpening(window, ms, c.zone, c.key, spreadMs)).toBe(core.toMillis());
+        expect(nextOpening(window, ms, c.zone)).toBe(
+          nextWindowOpening(window, DateTime.fromMillis(ms, { zone: 'utc' }), c.zone).toMillis(),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
