@@ -13,7 +13,7 @@ import { MAX_SNAPSHOT_BYTES } from '../core/planning/trigger-snapshot.ts';
 import { compileRuleSet } from '../core/rules/rule-set.ts';
 import type { DeployedProject } from '../handlers/deployed-project.ts';
 import { catalogOf } from './backtest-exact.ts';
-import { LaneSide, PendingStore } from './backtest-lane.ts';
+import { LaneSide, type Pending, PendingStore } from './backtest-lane.ts';
 import { isPlainEvent, lastPlainJsonBound } from './backtest-lane-accept.ts';
 import { CustomerBook } from './backtest-lane-book.ts';
 import { RenderCache } from './backtest-lane-render.ts';
@@ -194,29 +194,31 @@ export class LaneRun {
     const stores = [baseline.own, candidate.own, this.twins];
     for (;;) {
       let from = -1;
-      let atMs = 0;
-      let key = '';
+      let due: Pending | undefined;
       for (let i = 0; i < stores.length; i++) {
-        const next = stores[i]?.heap.peekDue(limitMs);
+        const next = stores[i]?.peekDue(limitMs);
         if (next === undefined) continue;
-        if (from < 0 || next.sendAtMs < atMs || (next.sendAtMs === atMs && next.key < key)) {
+        if (
+          due === undefined ||
+          next.sendAtMs < due.sendAtMs ||
+          (next.sendAtMs === due.sendAtMs && next.key < due.key)
+        ) {
           from = i;
-          atMs = next.sendAtMs;
-          key = next.key;
+          due = next;
         }
       }
       const store = stores[from];
-      if (store === undefined) return;
-      store.heap.takeDue(limitMs);
-      const pending = store.byId.get(key);
+      if (store === undefined || due === undefined) return;
+      store.takeDue(limitMs);
+      const atMs = due.sendAtMs;
       if (from === 2) {
         for (const side of this.sides) if (atMs > side.clockMs) side.clockMs = atMs;
-        if (pending !== undefined) baseline.sendTwin(pending, candidate);
+        baseline.sendTwin(due, candidate);
         continue;
       }
       const side = this.sides[from] ?? baseline;
       if (atMs > side.clockMs) side.clockMs = atMs;
-      if (pending !== undefined) side.send(pending);
+      side.send(due);
     }
   }
 

@@ -22,7 +22,6 @@ import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
 import { type LaneRender, type LaneSendDecision, sendDecision } from './backtest-lane-send.ts';
 import { instantOf, plusUtc } from './backtest-lane-time.ts';
-import { HeapScheduler } from './backtest-store.ts';
 import {
   countSettled,
   type DifferenceSampler,
@@ -31,9 +30,10 @@ import {
   type SettledMessage,
   type Side,
 } from './backtest-tally.ts';
+import { DueHeap } from './due-heap.ts';
 
 /** A message planned and not settled yet. */
-interface Pending {
+export interface Pending {
   key: string;
   rule: Rule;
   event: JourneyEvent;
@@ -146,7 +146,8 @@ export class PendingStore {
   readonly byId = new Map<string, Pending>();
   /** Pending message ids by correlation key, oldest first: one id (most keys) or several. */
   private readonly byCorrelation = new Map<string, string | string[]>();
-  readonly heap = new HeapScheduler();
+  /** Due sends: the pending messages themselves, by send time (an entry left by a settled or moved one is stale). */
+  private readonly heap = new DueHeap<Pending>();
   readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
 
   /**
@@ -157,13 +158,31 @@ export class PendingStore {
   add(pending: Pending): void {
     this.byId.set(pending.key, pending);
     if (pending.correlation !== undefined) this.correlate(pending.correlation, pending.key);
-    this.heap.scheduleMs(pending.key, pending.sendAtMs);
+    this.heap.push(pending);
   }
 
   /** Moves a pending message to a later send time. */
   reschedule(pending: Pending, atMs: number): void {
     pending.sendAtMs = atMs;
-    this.heap.scheduleMs(pending.key, atMs);
+    this.heap.push(pending);
+  }
+
+  /**
+   * The earliest pending message due at or before `limitMs`, left in place (stale entries above
+   * it dropped), or undefined: `takeDue` takes it next. An entry is stale when its message settled
+   * (or another message took its id since) or moved to another time.
+   */
+  peekDue(limitMs: number): Pending | undefined {
+    for (;;) {
+      const top = this.heap.peekDue(limitMs);
+      if (top === undefined || (this.byId.get(top.key) === top && top.sendAtMs === this.heap.topMs))
+        return top;
+      this.heap.takeDue(limitMs);
+    }
+  }
+
+  takeDue(limitMs: number): void {
+    this.heap.takeDue(limitMs);
   }
 
   /** The ids pending under `correlation`, a copy (settling one changes the list), or undefined. */

@@ -128,18 +128,6 @@ export class HeapScheduler implements SendScheduler {
     this.due.delete(messageId);
   }
 
-  /**
-   * The earliest live schedule due at or before `limitMs` (ties by id), left in place (stale
-   * entries above it are dropped), or undefined: `takeDue` takes that one next.
-   */
-  peekDue(limitMs: number): Scheduled | undefined {
-    for (;;) {
-      const top = this.heap.peekDue(limitMs);
-      if (top === undefined || this.due.get(top.key) === top.sendAtMs) return top;
-      this.heap.takeDue(limitMs);
-    }
-  }
-
   /** Removes and returns the earliest live schedule due at or before `limitMs` (ties by id). */
   takeDue(limitMs: number): { messageId: string; atMs: number } | undefined {
     for (;;) {

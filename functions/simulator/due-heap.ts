@@ -1,11 +1,9 @@
 /**
- * The binary heap under a backtest's `HeapScheduler` (both paths): earliest send time first, ties
- * by message id. Times sit in their own array of numbers beside the entries.
- *
- * The lane once kept its pending messages in here directly, with no map from id to send time; a
- * cancelled message then stayed reachable from the heap (with its whole event) until its send time,
- * and a message planned again under the same id after it settled could be sent at the old entry's
- * time: the scheduler's id-to-time map is what keeps both right.
+ * The binary heap of due sends, earliest send time first, ties by message id: under the exact
+ * path's `HeapScheduler`, and holding the lane's pending messages themselves. Times sit in their
+ * own array of numbers beside the entries, so an entry whose item moved to another time is told
+ * stale by its time (`topMs`). A holder that removes items leaves their entries behind: it checks
+ * that the top is still its own (the lane: the same object under that id, at that time).
  */
 
 /** What the heap orders: a message id and its send time. */
@@ -37,6 +35,11 @@ export class DueHeap<T extends Scheduled> {
     }
     at[i] = atMs;
     items[i] = item;
+  }
+
+  /** The time the earliest entry was pushed at (Infinity when empty). */
+  get topMs(): number {
+    return this.at[0] ?? Number.POSITIVE_INFINITY;
   }
 
   /** The earliest entry due at or before `limitMs`, left in place, or undefined. */

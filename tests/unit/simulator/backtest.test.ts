@@ -135,6 +135,35 @@ describe('runBacktest', () => {
     expect(rule('receipt')).toMatchObject({ planned: 1, emails: 1 });
   });
 
+  it('sends a message planned again under a settled one’s id at its own time, not at the old one’s', async () => {
+    // b-1's reminder is due 12:00, cancelled at 09:00; b-1 comes again (same id, same message id)
+    // at 10:00 for a visit at 16:00: its reminder is due 14:00, so at 13:00 nothing was sent yet.
+    const inputs = lines(
+      event('b-1', 'Booked', '2026-11-24T08:00:00.000Z', 'R-1', '2026-11-24T14:00:00.000Z'),
+      event('x-1', 'Cancelled', '2026-11-24T09:00:00.000Z', 'R-1', '2026-11-24T14:00:00.000Z'),
+      event('b-1', 'Booked', '2026-11-24T10:00:00.000Z', 'R-1', '2026-11-24T16:00:00.000Z'),
+      event('z', 'Tick', '2026-11-24T13:00:00.000Z', 'R-0', '2026-11-24T13:00:00.000Z'),
+    );
+    const fixture = project();
+
+    const lane = await runBacktest({ baseline: fixture, candidate: fixture, events: stream(inputs) });
+    const exact = await runBacktest({
+      baseline: fixture,
+      candidate: fixture,
+      events: stream(inputs),
+      path: 'exact',
+    });
+
+    expect(lane.engine.path).toBe('lane');
+    expect(lane.rules.find((row) => row.ruleId === 'reminder')?.candidate).toMatchObject({
+      planned: 2,
+      sent: 0,
+      cancelled: { 'closed-by-event': 1 },
+      pending: 1,
+    });
+    expect(lane.rules).toEqual(exact.rules);
+  });
+
   it('reports malformed lines by number (the first 20, then a count) and replays the rest', async () => {
     const good = event('b-1', 'Booked', '2026-11-24T08:00:00.000Z', 'R-1', '2026-11-24T12:00:00.000Z');
     const inputs: BacktestInput[] = [
