@@ -53,10 +53,15 @@ interface GoalEntry {
   untilMs: number;
 }
 
-/** A customer's cap ledger: message ids and send times, oldest first (as the ledger's slots). */
+/**
+ * A customer's cap ledger: message ids and send times, oldest first (as the ledger's slots), in
+ * the first `size` places of two arrays made room for `cap.max` slots (urgent sends, outside the
+ * cap, may grow them): a send updates them in place.
+ */
 interface Ledger {
   keys: string[];
   atMs: number[];
+  size: number;
 }
 
 /** What a due message came to on one side: its status and reason, and what was sent. */
@@ -66,20 +71,24 @@ interface Outcome {
   sent: { channel: SettledMessage['channel']; to: string; rendered: SettledMessage['rendered'] } | undefined;
 }
 
-/** Message ids of the event evaluated last, by rule: both sides plan the same rules for one event. */
-const lastIds = { eventId: '', byRule: new Map<string, string>() };
+/**
+ * Message ids of the event evaluated last, by rule (the first `count` places): both sides plan
+ * the same rules for one event. Arrays overwritten in place, where a map cleared per event made a
+ * new table each time.
+ */
+const lastIds = { eventId: '', count: 0, rules: [] as string[], ids: [] as string[] };
 
 /** The production message id, worked out once per rule and event for both sides. */
 function messageIdOf(ruleId: string, eventId: string): string {
   if (lastIds.eventId !== eventId) {
     lastIds.eventId = eventId;
-    lastIds.byRule.clear();
+    lastIds.count = 0;
   }
-  let id = lastIds.byRule.get(ruleId);
-  if (id === undefined) {
-    id = messageIdFor(ruleId, eventId);
-    lastIds.byRule.set(ruleId, id);
-  }
+  for (let i = 0; i < lastIds.count; i++) if (lastIds.rules[i] === ruleId) return lastIds.ids[i] ?? '';
+  const id = messageIdFor(ruleId, eventId);
+  lastIds.rules[lastIds.count] = ruleId;
+  lastIds.ids[lastIds.count] = id;
+  lastIds.count++;
   return id;
 }
 
@@ -352,12 +361,12 @@ export class LaneSide {
     const ledger = this.ledgers.get(customerId);
     if (ledger === undefined) return 0;
     let count = 0;
-    for (let i = 0; i < ledger.keys.length; i++)
+    for (let i = 0; i < ledger.size; i++)
       if (ledger.keys[i] !== except && (ledger.atMs[i] ?? 0) >= sinceMs) count++;
     return count;
   }
 
-  /** As the cap ledger's `reserveCapSlot`. */
+  /** As the cap ledger's `reserveCapSlot`: slots before `sinceMs` dropped, then this one's unless the cap is full. */
   private reserve(
     customerId: string,
     key: string,
@@ -365,39 +374,30 @@ export class LaneSide {
     sinceMs: number,
     max: number | undefined,
   ): boolean {
-    const ledger = this.ledgers.get(customerId);
-    if (ledger?.keys.includes(key)) return true;
+    let ledger = this.ledgers.get(customerId);
+    if (ledger === undefined) {
+      if (max !== undefined && max <= 0) return false;
+      const room = Math.max(1, this.settings.cap.max);
+      ledger = { keys: new Array<string>(room).fill(''), atMs: new Array<number>(room).fill(0), size: 0 };
+      this.ledgers.set(customerId, ledger);
+    }
+    const { keys, atMs: times } = ledger;
+    for (let i = 0; i < ledger.size; i++) if (keys[i] === key) return true;
     let kept = 0;
-    if (ledger !== undefined) for (const sentAt of ledger.atMs) if (sentAt >= sinceMs) kept++;
-    const full = max !== undefined && kept >= max;
-    // Made at their exact size (one per customer: a pushed-to array keeps room for 16 more), the
-    // slots still inside the cap period, oldest first, then this message's unless the cap is full.
-    const size = full ? kept : kept + 1;
-    const keys = new Array<string>(size);
-    const times = new Array<number>(size);
-    let at = 0;
-    if (ledger !== undefined)
-      for (let i = 0; i < ledger.keys.length; i++) {
-        const sentAt = ledger.atMs[i] ?? 0;
-        if (sentAt < sinceMs) continue;
-        keys[at] = ledger.keys[i] ?? '';
-        times[at] = sentAt;
-        at++;
-      }
-    if (full) {
-      if (ledger !== undefined) {
-        ledger.keys = keys;
-        ledger.atMs = times;
-      }
-      return false;
+    for (let i = 0; i < ledger.size; i++) {
+      const sentAt = times[i] ?? 0;
+      if (sentAt < sinceMs) continue;
+      keys[kept] = keys[i] ?? '';
+      times[kept] = sentAt;
+      kept++;
     }
-    keys[at] = key;
-    times[at] = atMs;
-    if (ledger === undefined) this.ledgers.set(customerId, { keys, atMs: times });
-    else {
-      ledger.keys = keys;
-      ledger.atMs = times;
-    }
+    // Dropped slots keep no message id alive.
+    for (let i = kept; i < ledger.size; i++) keys[i] = '';
+    ledger.size = kept;
+    if (max !== undefined && kept >= max) return false;
+    keys[kept] = key;
+    times[kept] = atMs;
+    ledger.size = kept + 1;
     return true;
   }
 
@@ -568,7 +568,7 @@ export class LaneSide {
   sweep(oldestEventMs: number): void {
     const sinceMs = plusUtc(this.clockMs, this.settings.cap.per, -1);
     for (const [customerId, ledger] of this.ledgers) {
-      if (!ledger.atMs.some((at) => at >= sinceMs)) this.ledgers.delete(customerId);
+      if (!ledger.atMs.some((at, i) => i < ledger.size && at >= sinceMs)) this.ledgers.delete(customerId);
     }
     this.own.sweep(this.clockMs);
     if (this.plansTwins) this.twins.sweep(this.clockMs);
