@@ -164,6 +164,35 @@ describe('runBacktest', () => {
     expect(lane.rules).toEqual(exact.rules);
   });
 
+  it('frees a cap slot once its send is older than the cap period, and not before', async () => {
+    // One message a day: 08:00 sent, 10:00 capped, next day 09:00 sent (08:00's slot expired),
+    // 09:30 capped again (the 09:00 send holds the slot).
+    const inputs = lines(
+      event('b-1', 'Booked', '2026-11-24T08:00:00.000Z', 'R-1', '2026-11-24T20:00:00.000Z'),
+      event('b-2', 'Booked', '2026-11-24T10:00:00.000Z', 'R-2', '2026-11-24T20:00:00.000Z'),
+      event('b-3', 'Booked', '2026-11-25T09:00:00.000Z', 'R-3', '2026-11-25T20:00:00.000Z'),
+      event('b-4', 'Booked', '2026-11-25T09:30:00.000Z', 'R-4', '2026-11-25T20:00:00.000Z'),
+      event('z', 'Tick', '2026-11-25T10:00:00.000Z', 'R-0', '2026-11-25T10:00:00.000Z'),
+    );
+    const base = project({ confirm: RULES.confirm ?? '' });
+    const fixture = { ...base, settings: { ...base.settings, cap: { max: 1, per: 'P1D' } } };
+
+    const lane = await runBacktest({ baseline: fixture, candidate: fixture, events: stream(inputs) });
+    const exact = await runBacktest({
+      baseline: fixture,
+      candidate: fixture,
+      events: stream(inputs),
+      path: 'exact',
+    });
+
+    expect(lane.rules.find((row) => row.ruleId === 'confirm')?.candidate).toMatchObject({
+      planned: 4,
+      sent: 2,
+      suppressed: { 'frequency-cap': 2 },
+    });
+    expect(lane.rules).toEqual(exact.rules);
+  });
+
   it('reports malformed lines by number (the first 20, then a count) and replays the rest', async () => {
     const good = event('b-1', 'Booked', '2026-11-24T08:00:00.000Z', 'R-1', '2026-11-24T12:00:00.000Z');
     const inputs: BacktestInput[] = [
