@@ -4,7 +4,11 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { compileDeployedProject } from '../../functions/handlers/compile-project.ts';
 import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from '../../functions/handlers/deployed-project.ts';
-import { type BacktestInput, formatBacktestReport, runBacktest } from '../../functions/simulator/backtest.ts';
+import {
+  type BacktestInputs,
+  formatBacktestReport,
+  runBacktest,
+} from '../../functions/simulator/backtest.ts';
 import {
   costPreview,
   formatCostPreview,
@@ -129,7 +133,7 @@ async function loadInputs(
 }
 
 /** The events: the file, streamed, or the last `--days` days of the archive (Query per hour and shard, never a Scan). */
-function eventsOf(options: BacktestOptions, target: StoreTarget | undefined): AsyncIterable<BacktestInput> {
+function eventsOf(options: BacktestOptions, target: StoreTarget | undefined): BacktestInputs {
   if (options.events !== undefined || target === undefined) return streamJsonLines(options.events ?? '');
   const to = DateTime.utc();
   const from = to.minus({ days: Number(options.days) });

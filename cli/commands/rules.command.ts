@@ -139,8 +139,8 @@ async function checkGoalsAgainstPast(
   }
 }
 
-async function* parsedValues(lines: AsyncIterable<BacktestInput>): AsyncGenerator<unknown> {
-  for await (const line of lines) if ('value' in line) yield line.value;
+async function* parsedValues(batches: AsyncIterable<ReadonlyArray<BacktestInput>>): AsyncGenerator<unknown> {
+  for await (const batch of batches) for (const line of batch) if ('value' in line) yield line.value;
 }
 
 async function* archivedValues(entries: AsyncIterable<{ event: unknown }>): AsyncGenerator<unknown> {

@@ -7,6 +7,9 @@ import { DifferenceSampler, type MessageDifference, type RuleCounts, type Side }
 /** One input line: parsed JSON, or why it could not be read. */
 export type BacktestInput = { line: number; value: unknown } | { line: number; error: string };
 
+/** A backtest's input lines, one at a time or in batches (a file read yields a chunk's lines at once). */
+export type BacktestInputs = AsyncIterable<BacktestInput | ReadonlyArray<BacktestInput>>;
+
 /** A line the backtest could not use, and why. */
 interface MalformedLine {
   line: number;

@@ -10,10 +10,10 @@
 import type { DeployedProject } from '../handlers/deployed-project.ts';
 import { ExactRun } from './backtest-exact.ts';
 import { LaneRun, laneFallback } from './backtest-lane-run.ts';
-import { type BacktestInput, type BacktestReport, RunBook } from './backtest-run.ts';
+import { type BacktestInput, type BacktestInputs, type BacktestReport, RunBook } from './backtest-run.ts';
 import type { MessageDifference, RuleCounts } from './backtest-tally.ts';
 
-export type { BacktestInput, BacktestReport };
+export type { BacktestInput, BacktestInputs, BacktestReport };
 
 /** How often (wall time) `onProgress` hears how far the backtest got. */
 const PROGRESS_EVERY_MS = 5_000;
@@ -51,7 +51,7 @@ function engineFor(
 export async function runBacktest(input: {
   baseline: DeployedProject;
   candidate: DeployedProject;
-  events: AsyncIterable<BacktestInput>;
+  events: BacktestInputs;
   onProgress?: (done: number, progress: BacktestProgress) => void;
   path?: 'auto' | 'exact';
 }): Promise<BacktestReport> {
@@ -60,17 +60,24 @@ export async function runBacktest(input: {
   const exact = engine.path === 'exact' ? new ExactRun(book, input.baseline, input.candidate) : undefined;
   const lane = exact === undefined ? new LaneRun(book, input.baseline, input.candidate) : undefined;
   let nextProgress = Date.now() + PROGRESS_EVERY_MS;
-  for await (const line of input.events) {
-    if (exact !== undefined) await exact.step(line);
-    else lane?.step(line);
-    if (input.onProgress !== undefined && (book.read & 1023) === 0 && Date.now() >= nextProgress) {
-      input.onProgress(book.read, progressOf(book));
-      nextProgress = Date.now() + PROGRESS_EVERY_MS;
+  for await (const item of input.events) {
+    for (const line of isBatch(item) ? item : [item]) {
+      // The lane steps a batch with no await per line.
+      if (exact !== undefined) await exact.step(line);
+      else lane?.step(line);
+      if (input.onProgress !== undefined && (book.read & 1023) === 0 && Date.now() >= nextProgress) {
+        input.onProgress(book.read, progressOf(book));
+        nextProgress = Date.now() + PROGRESS_EVERY_MS;
+      }
     }
   }
   if (exact !== undefined) return exact.finish(engine);
   if (lane === undefined) throw new Error('no backtest path');
   return lane.finish();
+}
+
+function isBatch(item: BacktestInput | ReadonlyArray<BacktestInput>): item is ReadonlyArray<BacktestInput> {
+  return Array.isArray(item);
 }
 
 function progressOf(book: RunBook): BacktestProgress {

@@ -11,7 +11,7 @@ import type { EventArchive } from '../app/ports/event-archive.ts';
 import type { RuleSetContent } from '../app/ports/rule-sets.ts';
 import { diffRuleSets, formatRuleSetDiff, type RuleSetDiff } from '../app/rule-set-diff.ts';
 import { DEPLOYED_PROJECT_FORMAT, type DeployedProject } from '../handlers/deployed-project.ts';
-import { type BacktestReport, formatBacktestReport, runBacktest } from './backtest.ts';
+import { type BacktestInputs, type BacktestReport, formatBacktestReport, runBacktest } from './backtest.ts';
 import type { RuleCounts } from './backtest-tally.ts';
 import { type CostPreview, costPreview, formatCostPreview, type PriceTable } from './cost-preview.ts';
 import { archivedInputs, streamJsonLines } from './read-events.ts';
@@ -179,7 +179,7 @@ export async function runPublishGate(input: {
   const diff = diffRuleSets(input.active, input.candidate);
   const source = input.events;
   let window: PublishGateSummary['window'];
-  let events: ReturnType<typeof streamJsonLines>;
+  let events: BacktestInputs;
   if ('file' in source) {
     window = { source: 'file', file: source.file, from: null, to: null };
     events = streamJsonLines(source.file);

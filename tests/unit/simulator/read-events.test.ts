@@ -10,7 +10,7 @@ async function read(
   const file = join(mkdtempSync(join(tmpdir(), 'nudge-read-events-')), 'events.jsonl');
   writeFileSync(file, text);
   const out: Array<{ line: number; value?: unknown; error?: string }> = [];
-  for await (const input of streamJsonLines(file)) out.push(input);
+  for await (const batch of streamJsonLines(file)) out.push(...batch);
   return out;
 }
 
