@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { fastInstant } from '../../../functions/simulator/backtest-lane-time.ts';
+import { fastInstant, isoMs } from '../../../functions/simulator/backtest-lane-time.ts';
 
 /** luxon's answer for an ISO instant (the lane asks luxon whenever its own reading declines). */
 function luxonMs(iso: string): number | undefined {
@@ -68,5 +68,30 @@ describe('the backtest lane reads event times as luxon does', () => {
     ])
       expect(fastInstant(odd)).toBeUndefined();
     expect(fastInstant('2026-11-02T06:00:00.123-01:30')).toBe(Date.UTC(2026, 10, 2, 7, 30, 0, 123));
+  });
+});
+
+describe('the backtest lane writes instants as Date does', () => {
+  it('gives toISOString’s string for any integer instant, across days, years and the range ends', () => {
+    const edges = [
+      0, -1, 1, 86_399_999, 86_400_000, -86_400_000, -62_198_755_200_001, 253_402_300_800_000, 8.64e15,
+      -8.64e15,
+    ];
+    for (const ms of edges) expect(isoMs(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+        expect(isoMs(ms)).toBe(new Date(ms).toISOString());
+        // Asked again (the day's prefix now cached), still the same.
+        expect(isoMs(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2_000, seed: 7 },
+    );
+  });
+
+  it('throws as Date does outside its range, and truncates a fraction as Date does', () => {
+    for (const ms of [Number.NaN, 8.64e15 + 1, Number.POSITIVE_INFINITY])
+      expect(() => isoMs(ms)).toThrow(RangeError);
+    expect(isoMs(1.7)).toBe(new Date(1.7).toISOString());
+    expect(isoMs(-1.7)).toBe(new Date(-1.7).toISOString());
   });
 });
