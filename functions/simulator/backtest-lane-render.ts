@@ -9,9 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../app/message-record.ts';
-import { renderTemplateData, templateData } from '../app/render-factory.ts';
+import { renderTemplateData, type TemplateCustomer, templateData } from '../app/render-factory.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import { textEngine } from '../core/messages/liquid-engines.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
@@ -188,7 +187,7 @@ export class SideRenderer {
   render(
     record: MessageRecord,
     rule: Rule,
-    profile: CustomerProfile,
+    profile: TemplateCustomer,
     channel: Channel,
     locale: string,
     zone: string,
