@@ -13,6 +13,7 @@ import {
   fileLine,
   findTemplate,
   liquidMessage,
+  type MessageTemplate,
   type ParsedSection,
   resolveTemplateLocale,
   type SmsTemplate,
@@ -85,15 +86,7 @@ export function renderMessage(catalog: TemplateCatalog, request: RenderRequest):
   if (!isValidTimeZone(request.timeZone)) {
     return { ok: false, reason: 'invalid-request', detail: `unknown time zone '${request.timeZone}'` };
   }
-  const locale = resolveTemplateLocale(
-    catalog,
-    request.template,
-    request.channel,
-    request.locale,
-    request.defaultLocale,
-  );
-  const template =
-    locale === undefined ? undefined : findTemplate(catalog, request.template, request.channel, locale);
+  const { template, settings } = resolve(catalog, request);
   if (template === undefined) {
     const tried = localeFallbackChain(request.locale, request.defaultLocale);
     return {
@@ -102,14 +95,82 @@ export function renderMessage(catalog: TemplateCatalog, request: RenderRequest):
       detail: `no ${request.channel} template '${request.template}' for locale '${request.locale}' (tried: ${tried.join(', ') || 'no valid locale'})`,
     };
   }
-  const settings = new FormatSettings(
-    formattingLocale(request.locale, template.locale),
-    request.timeZone,
-    template.channel,
-  );
+  let formatSettings = settings.get(request.timeZone);
+  if (formatSettings === undefined) {
+    formatSettings = new FormatSettings(
+      formattingLocale(request.locale, template.locale),
+      request.timeZone,
+      template.channel,
+    );
+    if (settings.size >= MAX_ZONES) settings.clear();
+    settings.set(request.timeZone, formatSettings);
+  }
   return template.channel === 'sms'
-    ? renderSms(template, request.data, settings)
-    : renderEmail(template, request.data, settings);
+    ? renderSms(template, request.data, formatSettings)
+    : renderEmail(template, request.data, formatSettings);
+}
+
+/**
+ * What a request comes to before its data is read: the template after locale fallback
+ * ({@link resolveTemplateLocale}, {@link findTemplate}), and its format settings by time zone.
+ * These are the same for every render of a template, channel, locale and default locale from one
+ * catalog, and a catalog's templates never change once built (a `ReadonlyMap` only
+ * `buildTemplateCatalog` fills), so they are worked out once per catalog rather than per message.
+ */
+interface Resolution {
+  template: MessageTemplate | undefined;
+  /** By time zone; each holds the formatting locale of this locale and template. */
+  settings: Map<string, FormatSettings>;
+}
+
+/** Template name → channel → locale → default locale → resolution. */
+type Resolutions = Map<string, Map<string, Map<string, Map<string, Resolution>>>>;
+
+/** Per catalog (its template map, so a catalog dropped takes its resolutions with it). */
+const resolutionsByCatalog = new WeakMap<
+  TemplateCatalog['templates'],
+  { count: number; tree: Resolutions }
+>();
+/** Bounds: locales come from profiles, zones from events. */
+const MAX_RESOLUTIONS = 10_000;
+const MAX_ZONES = 1_000;
+
+function resolve(catalog: TemplateCatalog, request: RenderRequest): Resolution {
+  let resolutions = resolutionsByCatalog.get(catalog.templates);
+  if (resolutions === undefined || resolutions.count >= MAX_RESOLUTIONS) {
+    resolutions = { count: 0, tree: new Map() };
+    resolutionsByCatalog.set(catalog.templates, resolutions);
+  }
+  // Nested maps rather than one joined key: a hit allocates nothing.
+  const byDefault = branch(
+    branch(branch(resolutions.tree, request.template), request.channel),
+    request.locale,
+  );
+  let resolution = byDefault.get(request.defaultLocale);
+  if (resolution === undefined) {
+    const locale = resolveTemplateLocale(
+      catalog,
+      request.template,
+      request.channel,
+      request.locale,
+      request.defaultLocale,
+    );
+    const template =
+      locale === undefined ? undefined : findTemplate(catalog, request.template, request.channel, locale);
+    resolution = { template, settings: new Map() };
+    byDefault.set(request.defaultLocale, resolution);
+    resolutions.count++;
+  }
+  return resolution;
+}
+
+function branch<Value>(map: Map<string, Map<string, Value>>, key: string): Map<string, Value> {
+  let found = map.get(key);
+  if (found === undefined) {
+    found = new Map();
+    map.set(key, found);
+  }
+  return found;
 }
 
 function renderSms(

@@ -280,3 +280,49 @@ describe('renderMessage: email', () => {
     });
   });
 });
+
+describe('renderMessage: resolutions remembered per catalog', () => {
+  const at = (text: string) => ({ customer: { firstName: 'Ann' }, detail: { at: text } });
+
+  it('renders each catalog’s own template, even under the same name, channel and locales', () => {
+    const first = catalogOf({ 'a/en.sms.liquid': 'first' });
+    const second = catalogOf({ 'a/en.sms.liquid': 'second', 'a/sv.sms.liquid': 'andra' });
+    const ask = request({ template: 'a', locale: 'sv', data: {} });
+    expect(renderMessage(first, ask)).toMatchObject({ text: 'first', locale: 'en' });
+    expect(renderMessage(second, ask)).toMatchObject({ text: 'andra', locale: 'sv' });
+    expect(renderMessage(first, ask)).toMatchObject({ text: 'first', locale: 'en' });
+  });
+
+  it('resolves again for another locale, default locale or channel, and keeps a miss a miss', () => {
+    const files = {
+      'b/en.sms.liquid': 'en',
+      'b/sv.sms.liquid': 'sv',
+      'b/de.email.liquid': 'subject: de\n--- text\nde\n',
+    };
+    const own = catalogOf(files);
+    const ask = (overrides: Partial<RenderRequest>) =>
+      renderMessage(own, request({ template: 'b', data: {}, ...overrides }));
+    expect(ask({ locale: 'sv-SE' })).toMatchObject({ text: 'sv' });
+    expect(ask({ locale: 'fi' })).toMatchObject({ text: 'en' });
+    expect(ask({ locale: 'fi', defaultLocale: 'sv' })).toMatchObject({ text: 'sv' });
+    expect(ask({ locale: 'fi', channel: 'email' })).toMatchObject({
+      ok: false,
+      reason: 'template-not-found',
+    });
+    expect(ask({ locale: 'de', channel: 'email' })).toMatchObject({ text: 'de' });
+    expect(ask({ locale: 'fi', channel: 'email' })).toMatchObject({
+      ok: false,
+      reason: 'template-not-found',
+    });
+  });
+
+  it('formats in each request’s zone and locale, not in those of the render before', () => {
+    const own = catalogOf({ 'c/en.sms.liquid': '{{ detail.at | local_time }}' });
+    const ask = (locale: string, timeZone: string) =>
+      renderMessage(own, request({ template: 'c', locale, timeZone, data: at('2026-12-07T14:20:00Z') }));
+    expect(ask('en-GB', 'Europe/Stockholm')).toMatchObject({ text: '15:20' });
+    expect(ask('en-GB', 'America/New_York')).toMatchObject({ text: '09:20' });
+    expect(ask('en-US', 'America/New_York')).toMatchObject({ text: '9:20 AM' });
+    expect(ask('en-GB', 'Europe/Stockholm')).toMatchObject({ text: '15:20' });
+  });
+});
