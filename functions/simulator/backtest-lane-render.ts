@@ -5,7 +5,8 @@
  * result is kept per template, channel, locale, zone and the values of the variables the template
  * reads (Liquid's own static analysis), so a message that says the same thing to the same kind
  * of customer is rendered once; a template whose renders rarely repeat, or whose variables cannot
- * be told statically, is rendered every time.
+ * be told statically (analysis fails, or a bracket may read a variable by a computed name), is
+ * rendered every time.
  */
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../app/message-record.ts';
@@ -174,9 +175,13 @@ export class SideRenderer {
         if (parsed.name !== template || parsed.channel !== channel) continue;
         const sections =
           parsed.channel === 'sms' ? [parsed.body] : [parsed.subject, parsed.text, parsed.html];
-        for (const section of sections)
-          if (section !== undefined)
-            segments = [...segments, ...textEngine.globalVariableSegmentsSync(section.template)];
+        for (const section of sections) {
+          if (section === undefined) continue;
+          // A variable read by a computed name (`{% assign k = "detail" %}{{ [k].ref }}`) is in no
+          // segment Liquid lists: a template with a bracket anywhere is never remembered.
+          if (section.template.some((piece) => piece.token.input.includes('['))) return undefined;
+          segments = [...segments, ...textEngine.globalVariableSegmentsSync(section.template)];
+        }
       }
     } catch {
       segments = undefined;
