@@ -3,7 +3,7 @@ import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import { renderMessage, type TemplateCatalog } from '../core/messages/index.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
 import { surveyTemplateData } from '../core/replies/score-links.ts';
-import type { Rule } from '../core/rules/rule-schema.ts';
+import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
 
 /** The profile fields a template reads as `customer` (a `CustomerProfile` has them, as has the backtest's compact profile). */
@@ -88,7 +88,10 @@ export function renderTemplateData(
   settings: EngineSettings,
   rule: Rule,
   data: TemplateData,
-  ...[channel, locale, timeZone]: Parameters<RenderFn>
+  // Named, not `...Parameters<RenderFn>`: a rest parameter is an array per call.
+  channel: Channel,
+  locale: string,
+  timeZone: string,
 ): ReturnType<RenderFn> {
   const result = renderMessage(catalog, {
     template: rule.template,

@@ -179,8 +179,8 @@ function renderSms(
   settings: FormatSettings,
 ): RenderResult {
   const body = renderSection(template.file, template.body, textEngine, data, settings);
-  if (!body.ok) return body;
-  const text = body.text.trimEnd();
+  if (typeof body !== 'string') return body;
+  const text = body.trimEnd();
   if (text === '') return empty(template.file, 'the SMS body rendered empty');
   const { encoding, segments } = analyzeSms(text);
   return { ok: true, channel: 'sms', locale: template.locale, text, encoding, segments };
@@ -192,16 +192,16 @@ function renderEmail(
   settings: FormatSettings,
 ): RenderResult {
   const subject = renderSection(template.file, template.subject, textEngine, data, settings);
-  if (!subject.ok) return subject;
+  if (typeof subject !== 'string') return subject;
   const text = renderSection(template.file, template.text, textEngine, data, settings);
-  if (!text.ok) return text;
+  if (typeof text !== 'string') return text;
   let html: string;
   if (template.html === undefined) {
-    html = textToHtml(text.text);
+    html = textToHtml(text);
   } else {
     const rendered = renderSection(template.file, template.html, htmlEngine, data, settings);
-    if (!rendered.ok) return rendered;
-    html = tidyBody(rendered.text);
+    if (typeof rendered !== 'string') return rendered;
+    html = tidyBody(rendered);
     // Data can put a `javascript:` into an href the template left open: never send it.
     const [unsafe] = findUnsafeLinks(html);
     if (unsafe !== undefined) {
@@ -214,12 +214,21 @@ function renderEmail(
     }
   }
   // One line, always: a newline in a subject from data would otherwise start a new mail header.
-  const subjectLine = subject.text.replace(/\s+/g, ' ').trim();
+  const subjectLine = oneLine(subject);
   if (subjectLine === '') return empty(template.file, 'the email subject rendered empty');
-  const body = collapseBlankLines(tidyBody(text.text));
+  const body = collapseBlankLines(tidyBody(text));
   if (body === '') return empty(template.file, 'the email text rendered empty');
   return { ok: true, channel: 'email', locale: template.locale, subject: subjectLine, text: body, html };
 }
+
+/** Whitespace runs as one space, trimmed. */
+function oneLine(text: string): string {
+  // Single spaces are the common case, and replacing them with themselves makes a new string.
+  return (SPACING.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+}
+
+/** Whitespace other than a single space: what `/\s+/g → ' '` would change. */
+const SPACING = /[^\S ]| {2}/;
 
 /** Drops leading blank lines and trailing whitespace, which tags on their own lines leave behind. */
 function tidyBody(text: string): string {
@@ -239,15 +248,16 @@ function empty(file: string, what: string): RenderFailure {
   return { ok: false, reason: 'empty-message', detail: `${file}: ${what}`, file };
 }
 
+/** A section rendered, or why it failed (a string, not an `{ ok, text }` object: three of these per email). */
 function renderSection(
   file: string,
   section: ParsedSection,
   engine: Liquid,
   data: Record<string, unknown>,
   settings: FormatSettings,
-): { ok: true; text: string } | RenderFailure {
+): string | RenderFailure {
   try {
-    return { ok: true, text: renderParsed(engine, section.template, data, settings) };
+    return renderParsed(engine, section.template, data, settings);
   } catch (error) {
     // Anything that is not a LiquidError is a bug in Nudge, not in a template: let it surface.
     if (!(error instanceof LiquidError)) throw error;

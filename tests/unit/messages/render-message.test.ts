@@ -253,6 +253,28 @@ describe('renderMessage: email', () => {
     expect(result).toMatchObject({ ok: true, subject: 'Eve Bcc: victim@example.com, your policy renews' });
   });
 
+  it('collapses every kind of whitespace run in the subject to one space, and leaves single spaces be', () => {
+    for (const firstName of [
+      'Ann',
+      'Ann Lee',
+      'Ann  Lee',
+      'Ann\tLee',
+      'Ann\u00a0Lee',
+      ' Ann ',
+      'Ann \u2028Lee',
+      '\ufeffAnn',
+    ]) {
+      const data = {
+        customer: { firstName },
+        detail: { renewalDate: '2026-12-07' },
+        vars: { footerHtml: '' },
+      };
+      const result = renderMessage(catalog, request({ channel: 'email', locale: 'en', data }));
+      const expected = `${firstName}, your policy renews`.replace(/\s+/g, ' ').trim();
+      expect(result).toMatchObject({ ok: true, subject: expected });
+    }
+  });
+
   it('formats with the customer locale when it shares the template language', () => {
     const data = {
       customer: { firstName: 'Ann' },
