@@ -219,25 +219,48 @@ function plainInstantTime(
   timeStyle: TimeStyle,
 ): string | undefined {
   if (typeof value !== 'string' || !UTC_INSTANT.test(value)) return undefined;
-  const key = `${settings.locale}\u0000${settings.timeZone}\u0000${timeStyle}`;
-  let time = timeFormats.get(key);
-  if (time === undefined) {
-    time = timeFormat(settings.locale, settings.timeZone, timeStyle);
-    timeFormats.set(key, time);
-  }
+  const time = timeFormatOf(settings, timeStyle);
   if (time === null) return undefined;
-  const instant = new Date(value);
   // Date rolls 30 February over into March where luxon finds the date invalid.
-  if (instant.getUTCDate() !== Number(value.slice(8, 10))) return undefined;
-  if (time.clock === undefined) return time.format.format(instant);
-  const minute = Math.floor(instant.getTime() / 60_000);
+  if (Number(value.slice(8, 10)) > daysInMonth(Number(value.slice(0, 4)), Number(value.slice(5, 7))))
+    return undefined;
+  const ms = Date.parse(value);
+  if (time.clock === undefined) return time.format.format(ms);
+  const minute = Math.floor(ms / 60_000);
   let text = time.minutes.get(minute);
   if (text === undefined) {
     text = minuteText(time, time.clock, minute);
     if (time.minutes.size >= 10_000) time.minutes.clear();
     time.minutes.set(minute, text);
   }
-  return text ?? time.format.format(instant);
+  return text ?? time.format.format(ms);
+}
+
+/** The settings' time formats by style: renderMessage reuses a settings object per locale and zone. */
+const formatsBySettings = new WeakMap<FormatSettings, Partial<Record<TimeStyle, TimeFormat | null>>>();
+
+function timeFormatOf(settings: FormatSettings, timeStyle: TimeStyle): TimeFormat | null {
+  let formats = formatsBySettings.get(settings);
+  if (formats === undefined) {
+    formats = {};
+    formatsBySettings.set(settings, formats);
+  }
+  let time = formats[timeStyle];
+  if (time === undefined) {
+    const key = `${settings.locale}\u0000${settings.timeZone}\u0000${timeStyle}`;
+    time = timeFormats.get(key);
+    if (time === undefined) {
+      time = timeFormat(settings.locale, settings.timeZone, timeStyle);
+      timeFormats.set(key, time);
+    }
+    formats[timeStyle] = time;
+  }
+  return time;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function output(text: string, settings: FormatSettings): string {
