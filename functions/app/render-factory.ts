@@ -3,16 +3,43 @@ import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import { renderMessage, type TemplateCatalog } from '../core/messages/index.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
 import { surveyTemplateData } from '../core/replies/score-links.ts';
-import type { Rule } from '../core/rules/rule-schema.ts';
+import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import type { MessageRecord, ThresholdSnapshot } from './message-record.ts';
+
+/** The profile fields a template reads as `customer` (a `CustomerProfile` has them, as has the backtest's compact profile). */
+export type TemplateCustomer = Pick<CustomerProfile, 'firstName' | 'name' | 'locale' | 'timeZone'>;
+
+/** The Liquid scope of a message ({@link templateData}); a type, not an interface, so it is a `Record<string, unknown>`. */
+export type TemplateData = {
+  event: { id: string; source: string; 'detail-type': string; time: string };
+  detail: MessageRecord['trigger']['detail'];
+  customer: { id: string; firstName?: string; name?: string; locale?: string; timeZone?: string };
+  rule: { id: string };
+  vars: NonNullable<Rule['vars']>;
+  message: { id: string; sendAt: string };
+  alert?: ReturnType<typeof alertData>;
+  survey?: ReturnType<typeof surveyTemplateData>;
+};
 
 /**
  * What a template can use: the triggering event (`event`, and `detail` for short), the customer
  * (`customer.firstName`, …; never the consent history), the rule's `vars`, the message, and for
- * a threshold alert, `alert`.
+ * a threshold alert, `alert`. Optional fields are set one by one rather than spread in: this runs
+ * for every message rendered (the backtest's replay included), and each spread is an object.
  */
-export function templateData(record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined) {
-  return {
+export function templateData(
+  record: MessageRecord,
+  rule: Rule,
+  profile: TemplateCustomer | undefined,
+): TemplateData {
+  const customer: TemplateData['customer'] = { id: record.customerId };
+  if (profile !== undefined) {
+    if (profile.firstName !== undefined) customer.firstName = profile.firstName;
+    if (profile.name !== undefined) customer.name = profile.name;
+    if (profile.locale !== undefined) customer.locale = profile.locale;
+    if (profile.timeZone !== undefined) customer.timeZone = profile.timeZone;
+  }
+  const data: TemplateData = {
     event: {
       id: record.trigger.id,
       source: record.trigger.source,
@@ -20,20 +47,15 @@ export function templateData(record: MessageRecord, rule: Rule, profile: Custome
       time: record.trigger.time,
     },
     detail: record.trigger.detail,
-    customer: {
-      id: record.customerId,
-      ...(profile?.firstName === undefined ? {} : { firstName: profile.firstName }),
-      ...(profile?.name === undefined ? {} : { name: profile.name }),
-      ...(profile?.locale === undefined ? {} : { locale: profile.locale }),
-      ...(profile?.timeZone === undefined ? {} : { timeZone: profile.timeZone }),
-    },
+    customer,
     rule: { id: rule.id },
     vars: rule.vars ?? {},
     message: { id: record.messageId, sendAt: record.sendAt },
-    ...(record.threshold === undefined ? {} : { alert: alertData(record.threshold) }),
-    // A survey's one-click score links (email): placeholders the sender signs at send time.
-    ...(rule.replies?.expect === 'score' ? { survey: surveyTemplateData() } : {}),
   };
+  if (record.threshold !== undefined) data.alert = alertData(record.threshold);
+  // A survey's one-click score links (email): placeholders the sender signs at send time.
+  if (rule.replies?.expect === 'score') data.survey = surveyTemplateData();
+  return data;
 }
 
 /**
@@ -65,8 +87,11 @@ export function renderTemplateData(
   catalog: TemplateCatalog,
   settings: EngineSettings,
   rule: Rule,
-  data: ReturnType<typeof templateData>,
-  ...[channel, locale, timeZone]: Parameters<RenderFn>
+  data: TemplateData,
+  // Named, not `...Parameters<RenderFn>`: a rest parameter is an array per call.
+  channel: Channel,
+  locale: string,
+  timeZone: string,
 ): ReturnType<RenderFn> {
   const result = renderMessage(catalog, {
     template: rule.template,
@@ -99,7 +124,7 @@ export function renderTemplateData(
 
 /** A render factory over a template catalog, for the send step. */
 export function catalogRenderer(catalog: TemplateCatalog, settings: EngineSettings) {
-  return (record: MessageRecord, rule: Rule, profile: CustomerProfile | undefined): RenderFn =>
+  return (record: MessageRecord, rule: Rule, profile: TemplateCustomer | undefined): RenderFn =>
     (channel, locale, timeZone) =>
       renderTemplateData(
         catalog,

@@ -55,16 +55,6 @@ export function contactOf(profile: LaneProfile, channel: Channel, country: strin
   return check;
 }
 
-/** The profile as the template renderer reads it (a `CustomerProfile` without consent history). */
-export function asCustomerProfile(profile: LaneProfile): CustomerProfile {
-  const out: CustomerProfile = { id: profile.id, consent: {}, updatedAt: '' };
-  for (const field of FIELDS) {
-    const value = profile[field];
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
-}
-
 function isEventCustomer(value: unknown): value is EventCustomer {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   if (typeof Reflect.get(value, 'id') !== 'string') return false;

@@ -5,13 +5,13 @@
  * result is kept per template, channel, locale, zone and the values of the variables the template
  * reads (Liquid's own static analysis), so a message that says the same thing to the same kind
  * of customer is rendered once; a template whose renders rarely repeat, or whose variables cannot
- * be told statically, is rendered every time.
+ * be told statically (analysis fails, or a bracket may read a variable by a computed name), is
+ * rendered every time.
  */
 import { createHash } from 'node:crypto';
 import type { MessageRecord } from '../app/message-record.ts';
-import { renderTemplateData, templateData } from '../app/render-factory.ts';
+import { renderTemplateData, type TemplateCustomer, templateData } from '../app/render-factory.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { CustomerProfile } from '../core/customers/customer-profile.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import { textEngine } from '../core/messages/liquid-engines.ts';
 import type { RenderFn } from '../core/planning/decide.ts';
@@ -175,9 +175,13 @@ export class SideRenderer {
         if (parsed.name !== template || parsed.channel !== channel) continue;
         const sections =
           parsed.channel === 'sms' ? [parsed.body] : [parsed.subject, parsed.text, parsed.html];
-        for (const section of sections)
-          if (section !== undefined)
-            segments = [...segments, ...textEngine.globalVariableSegmentsSync(section.template)];
+        for (const section of sections) {
+          if (section === undefined) continue;
+          // A variable read by a computed name (`{% assign k = "detail" %}{{ [k].ref }}`) is in no
+          // segment Liquid lists: a template with a bracket anywhere is never remembered.
+          if (section.template.some((piece) => piece.token.input.includes('['))) return undefined;
+          segments = [...segments, ...textEngine.globalVariableSegmentsSync(section.template)];
+        }
       }
     } catch {
       segments = undefined;
@@ -188,7 +192,7 @@ export class SideRenderer {
   render(
     record: MessageRecord,
     rule: Rule,
-    profile: CustomerProfile,
+    profile: TemplateCustomer,
     channel: Channel,
     locale: string,
     zone: string,

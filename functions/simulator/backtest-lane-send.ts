@@ -18,7 +18,7 @@ import {
 } from '../core/planning/decide.ts';
 import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
-import { asCustomerProfile, contactOf, type LaneProfile } from './backtest-lane-book.ts';
+import { contactOf, type LaneProfile } from './backtest-lane-book.ts';
 import { zoneOf } from './backtest-lane-plan.ts';
 import { type RenderCache, SideRenderer } from './backtest-lane-render.ts';
 import { insideWindow, isoMs, nextOpening, plusUtc } from './backtest-lane-time.ts';
@@ -91,6 +91,20 @@ export function laneRenderer(
   cache: RenderCache,
 ): LaneRender {
   const renderer = new SideRenderer(catalog, settings, files, cache);
+  // One record, refilled per render: the renderer reads it into fresh template data and keeps
+  // none of it, so a record (with its trigger and history) per due message would be garbage.
+  const record: MessageRecord = {
+    messageId: '',
+    ruleId: '',
+    customerId: '',
+    trigger: { id: '', source: '', detailType: '', time: '', detail: {} },
+    createdAt: '',
+    sendAt: '',
+    status: 'sending',
+    attempts: 1,
+    history: [],
+    dedupeKey: '',
+  };
   return {
     render(due, profile, channel, locale, zone) {
       const { event } = due;
@@ -108,25 +122,18 @@ export function laneRenderer(
         shared.zone === zone
       )
         return shared.outcome;
-      const record: MessageRecord = {
-        messageId: due.key,
-        ruleId: due.rule.id,
-        customerId: due.customerId,
-        trigger: {
-          id: event.id,
-          source: event.source,
-          detailType: event['detail-type'],
-          time: event.time,
-          detail: snapshotOf(due),
-        },
-        createdAt: '',
-        sendAt: isoMs(due.sendAtMs),
-        status: 'sending',
-        attempts: 1,
-        history: [],
-        dedupeKey: '',
-      };
-      const outcome = renderer.render(record, due.rule, asCustomerProfile(profile), channel, locale, zone);
+      const trigger = record.trigger;
+      record.messageId = due.key;
+      record.ruleId = due.rule.id;
+      record.customerId = due.customerId;
+      trigger.id = event.id;
+      trigger.source = event.source;
+      trigger.detailType = event['detail-type'];
+      trigger.time = event.time;
+      trigger.detail = snapshotOf(due);
+      record.sendAt = isoMs(due.sendAtMs);
+      // The lane's profile has the fields a template reads (`TemplateCustomer`): no copy.
+      const outcome = renderer.render(record, due.rule, profile, channel, locale, zone);
       cache.share(due.key, {
         fingerprint,
         event,

@@ -84,3 +84,40 @@ describe('local_time of a plain UTC instant says what luxon says', () => {
     );
   });
 });
+
+describe('local_time shares a minute’s text only where every instant in it says the same', () => {
+  // Minutes at and next to offset changes: DST (whole and half hours), a dateline jump, offsets in
+  // seconds (Amsterdam to 1937, Monrovia to 1972) and their ends.
+  const CHANGES: ReadonlyArray<[string, string]> = [
+    ['Europe/Stockholm', '2026-03-29T01:00:00Z'],
+    ['Europe/Stockholm', '2026-10-25T01:00:00Z'],
+    ['America/New_York', '2026-11-01T06:00:00Z'],
+    ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+    ['Pacific/Apia', '2011-12-30T10:00:00Z'],
+    ['Europe/Amsterdam', '1937-06-30T23:40:28Z'],
+    ['Europe/Amsterdam', '1935-03-01T12:00:00Z'],
+    ['Africa/Monrovia', '1972-01-07T00:44:30Z'],
+    ['Africa/Monrovia', '1965-05-05T08:08:08Z'],
+    ['Asia/Kathmandu', '1986-01-01T00:00:00Z'],
+  ];
+  const LOCALE_SAMPLE = ['en', 'en-GB', 'en-US', 'sv', 'ar-EG', 'ja'];
+
+  it('in minutes at offset changes and in zones with offsets in seconds, asked in any order', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CHANGES),
+        fc.integer({ min: -3, max: 3 }),
+        fc.array(fc.integer({ min: 0, max: 59_999 }), { minLength: 2, maxLength: 8 }),
+        fc.constantFrom(...LOCALE_SAMPLE),
+        ([zone, at], minutes, offsets, locale) => {
+          const minute = Math.floor(Date.parse(at) / 60_000) + minutes;
+          for (const offset of offsets) {
+            const value = new Date(minute * 60_000 + offset).toISOString();
+            expect(filterSays(value, locale, zone, undefined)).toBe(luxonSays(value, locale, zone, 'short'));
+          }
+        },
+      ),
+      { seed: 7_2026, numRuns: 3000 },
+    );
+  });
+});

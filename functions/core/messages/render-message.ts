@@ -13,6 +13,7 @@ import {
   fileLine,
   findTemplate,
   liquidMessage,
+  type MessageTemplate,
   type ParsedSection,
   resolveTemplateLocale,
   type SmsTemplate,
@@ -85,15 +86,7 @@ export function renderMessage(catalog: TemplateCatalog, request: RenderRequest):
   if (!isValidTimeZone(request.timeZone)) {
     return { ok: false, reason: 'invalid-request', detail: `unknown time zone '${request.timeZone}'` };
   }
-  const locale = resolveTemplateLocale(
-    catalog,
-    request.template,
-    request.channel,
-    request.locale,
-    request.defaultLocale,
-  );
-  const template =
-    locale === undefined ? undefined : findTemplate(catalog, request.template, request.channel, locale);
+  const { template, settings } = resolve(catalog, request);
   if (template === undefined) {
     const tried = localeFallbackChain(request.locale, request.defaultLocale);
     return {
@@ -102,14 +95,82 @@ export function renderMessage(catalog: TemplateCatalog, request: RenderRequest):
       detail: `no ${request.channel} template '${request.template}' for locale '${request.locale}' (tried: ${tried.join(', ') || 'no valid locale'})`,
     };
   }
-  const settings = new FormatSettings(
-    formattingLocale(request.locale, template.locale),
-    request.timeZone,
-    template.channel,
-  );
+  let formatSettings = settings.get(request.timeZone);
+  if (formatSettings === undefined) {
+    formatSettings = new FormatSettings(
+      formattingLocale(request.locale, template.locale),
+      request.timeZone,
+      template.channel,
+    );
+    if (settings.size >= MAX_ZONES) settings.clear();
+    settings.set(request.timeZone, formatSettings);
+  }
   return template.channel === 'sms'
-    ? renderSms(template, request.data, settings)
-    : renderEmail(template, request.data, settings);
+    ? renderSms(template, request.data, formatSettings)
+    : renderEmail(template, request.data, formatSettings);
+}
+
+/**
+ * What a request comes to before its data is read: the template after locale fallback
+ * ({@link resolveTemplateLocale}, {@link findTemplate}), and its format settings by time zone.
+ * These are the same for every render of a template, channel, locale and default locale from one
+ * catalog, and a catalog's templates never change once built (a `ReadonlyMap` only
+ * `buildTemplateCatalog` fills), so they are worked out once per catalog rather than per message.
+ */
+interface Resolution {
+  template: MessageTemplate | undefined;
+  /** By time zone; each holds the formatting locale of this locale and template. */
+  settings: Map<string, FormatSettings>;
+}
+
+/** Template name → channel → locale → default locale → resolution. */
+type Resolutions = Map<string, Map<string, Map<string, Map<string, Resolution>>>>;
+
+/** Per catalog (its template map, so a catalog dropped takes its resolutions with it). */
+const resolutionsByCatalog = new WeakMap<
+  TemplateCatalog['templates'],
+  { count: number; tree: Resolutions }
+>();
+/** Bounds: locales come from profiles, zones from events. */
+const MAX_RESOLUTIONS = 10_000;
+const MAX_ZONES = 1_000;
+
+function resolve(catalog: TemplateCatalog, request: RenderRequest): Resolution {
+  let resolutions = resolutionsByCatalog.get(catalog.templates);
+  if (resolutions === undefined || resolutions.count >= MAX_RESOLUTIONS) {
+    resolutions = { count: 0, tree: new Map() };
+    resolutionsByCatalog.set(catalog.templates, resolutions);
+  }
+  // Nested maps rather than one joined key: a hit allocates nothing.
+  const byDefault = branch(
+    branch(branch(resolutions.tree, request.template), request.channel),
+    request.locale,
+  );
+  let resolution = byDefault.get(request.defaultLocale);
+  if (resolution === undefined) {
+    const locale = resolveTemplateLocale(
+      catalog,
+      request.template,
+      request.channel,
+      request.locale,
+      request.defaultLocale,
+    );
+    const template =
+      locale === undefined ? undefined : findTemplate(catalog, request.template, request.channel, locale);
+    resolution = { template, settings: new Map() };
+    byDefault.set(request.defaultLocale, resolution);
+    resolutions.count++;
+  }
+  return resolution;
+}
+
+function branch<Value>(map: Map<string, Map<string, Value>>, key: string): Map<string, Value> {
+  let found = map.get(key);
+  if (found === undefined) {
+    found = new Map();
+    map.set(key, found);
+  }
+  return found;
 }
 
 function renderSms(
@@ -118,8 +179,8 @@ function renderSms(
   settings: FormatSettings,
 ): RenderResult {
   const body = renderSection(template.file, template.body, textEngine, data, settings);
-  if (!body.ok) return body;
-  const text = body.text.trimEnd();
+  if (typeof body !== 'string') return body;
+  const text = body.trimEnd();
   if (text === '') return empty(template.file, 'the SMS body rendered empty');
   const { encoding, segments } = analyzeSms(text);
   return { ok: true, channel: 'sms', locale: template.locale, text, encoding, segments };
@@ -131,16 +192,16 @@ function renderEmail(
   settings: FormatSettings,
 ): RenderResult {
   const subject = renderSection(template.file, template.subject, textEngine, data, settings);
-  if (!subject.ok) return subject;
+  if (typeof subject !== 'string') return subject;
   const text = renderSection(template.file, template.text, textEngine, data, settings);
-  if (!text.ok) return text;
+  if (typeof text !== 'string') return text;
   let html: string;
   if (template.html === undefined) {
-    html = textToHtml(text.text);
+    html = textToHtml(text);
   } else {
     const rendered = renderSection(template.file, template.html, htmlEngine, data, settings);
-    if (!rendered.ok) return rendered;
-    html = tidyBody(rendered.text);
+    if (typeof rendered !== 'string') return rendered;
+    html = tidyBody(rendered);
     // Data can put a `javascript:` into an href the template left open: never send it.
     const [unsafe] = findUnsafeLinks(html);
     if (unsafe !== undefined) {
@@ -153,12 +214,21 @@ function renderEmail(
     }
   }
   // One line, always: a newline in a subject from data would otherwise start a new mail header.
-  const subjectLine = subject.text.replace(/\s+/g, ' ').trim();
+  const subjectLine = oneLine(subject);
   if (subjectLine === '') return empty(template.file, 'the email subject rendered empty');
-  const body = collapseBlankLines(tidyBody(text.text));
+  const body = collapseBlankLines(tidyBody(text));
   if (body === '') return empty(template.file, 'the email text rendered empty');
   return { ok: true, channel: 'email', locale: template.locale, subject: subjectLine, text: body, html };
 }
+
+/** Whitespace runs as one space, trimmed. */
+function oneLine(text: string): string {
+  // Single spaces are the common case, and replacing them with themselves makes a new string.
+  return (SPACING.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+}
+
+/** Whitespace other than a single space: what `/\s+/g → ' '` would change. */
+const SPACING = /[^\S ]| {2}/;
 
 /** Drops leading blank lines and trailing whitespace, which tags on their own lines leave behind. */
 function tidyBody(text: string): string {
@@ -178,15 +248,16 @@ function empty(file: string, what: string): RenderFailure {
   return { ok: false, reason: 'empty-message', detail: `${file}: ${what}`, file };
 }
 
+/** A section rendered, or why it failed (a string, not an `{ ok, text }` object: three of these per email). */
 function renderSection(
   file: string,
   section: ParsedSection,
   engine: Liquid,
   data: Record<string, unknown>,
   settings: FormatSettings,
-): { ok: true; text: string } | RenderFailure {
+): string | RenderFailure {
   try {
-    return { ok: true, text: renderParsed(engine, section.template, data, settings) };
+    return renderParsed(engine, section.template, data, settings);
   } catch (error) {
     // Anything that is not a LiquidError is a bug in Nudge, not in a template: let it surface.
     if (!(error instanceof LiquidError)) throw error;

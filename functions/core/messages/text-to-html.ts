@@ -10,9 +10,14 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
+const HTML_SPECIAL = /[&<>"']/;
+/** A blank line (spaces and tabs allowed on it): what separates paragraphs. */
+const BLANK_LINE = /\n[ \t]*\n/;
+
 /** Escapes the five characters that are special in HTML text and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+  // Most text has none of them: a test is cheaper than a replace that finds nothing.
+  return HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char) : text;
 }
 
 /**
@@ -23,10 +28,23 @@ export function escapeHtml(text: string): string {
  * @example textToHtml('Hej Åsa,\n\nvi ses <snart>.\nMvh') // '<p>Hej Åsa,</p>\n<p>vi ses &lt;snart&gt;.<br>\nMvh</p>'
  */
 export function textToHtml(text: string): string {
+  // One paragraph, as most short emails are (every email without an HTML section comes here):
+  // what the split, trim and filter below give for it, without their arrays.
+  if (!BLANK_LINE.test(text)) {
+    const paragraph = text.trim();
+    return paragraph === '' ? '' : paragraphHtml(paragraph);
+  }
   return text
-    .split(/\n[ \t]*\n/)
+    .split(BLANK_LINE)
     .map((paragraph) => paragraph.trim())
     .filter((paragraph) => paragraph !== '')
-    .map((paragraph) => `<p>${paragraph.split('\n').map(escapeHtml).join('<br>\n')}</p>`)
+    .map(paragraphHtml)
     .join('\n');
+}
+
+function paragraphHtml(paragraph: string): string {
+  const lines = paragraph.includes('\n')
+    ? paragraph.split('\n').map(escapeHtml).join('<br>\n')
+    : escapeHtml(paragraph);
+  return `<p>${lines}</p>`;
 }

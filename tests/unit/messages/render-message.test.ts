@@ -253,6 +253,28 @@ describe('renderMessage: email', () => {
     expect(result).toMatchObject({ ok: true, subject: 'Eve Bcc: victim@example.com, your policy renews' });
   });
 
+  it('collapses every kind of whitespace run in the subject to one space, and leaves single spaces be', () => {
+    for (const firstName of [
+      'Ann',
+      'Ann Lee',
+      'Ann  Lee',
+      'Ann\tLee',
+      'Ann\u00a0Lee',
+      ' Ann ',
+      'Ann \u2028Lee',
+      '\ufeffAnn',
+    ]) {
+      const data = {
+        customer: { firstName },
+        detail: { renewalDate: '2026-12-07' },
+        vars: { footerHtml: '' },
+      };
+      const result = renderMessage(catalog, request({ channel: 'email', locale: 'en', data }));
+      const expected = `${firstName}, your policy renews`.replace(/\s+/g, ' ').trim();
+      expect(result).toMatchObject({ ok: true, subject: expected });
+    }
+  });
+
   it('formats with the customer locale when it shares the template language', () => {
     const data = {
       customer: { firstName: 'Ann' },
@@ -278,5 +300,51 @@ describe('renderMessage: email', () => {
       file: 'templates/typo/sv.email.liquid',
       line: 6,
     });
+  });
+});
+
+describe('renderMessage: resolutions remembered per catalog', () => {
+  const at = (text: string) => ({ customer: { firstName: 'Ann' }, detail: { at: text } });
+
+  it('renders each catalog’s own template, even under the same name, channel and locales', () => {
+    const first = catalogOf({ 'a/en.sms.liquid': 'first' });
+    const second = catalogOf({ 'a/en.sms.liquid': 'second', 'a/sv.sms.liquid': 'andra' });
+    const ask = request({ template: 'a', locale: 'sv', data: {} });
+    expect(renderMessage(first, ask)).toMatchObject({ text: 'first', locale: 'en' });
+    expect(renderMessage(second, ask)).toMatchObject({ text: 'andra', locale: 'sv' });
+    expect(renderMessage(first, ask)).toMatchObject({ text: 'first', locale: 'en' });
+  });
+
+  it('resolves again for another locale, default locale or channel, and keeps a miss a miss', () => {
+    const files = {
+      'b/en.sms.liquid': 'en',
+      'b/sv.sms.liquid': 'sv',
+      'b/de.email.liquid': 'subject: de\n--- text\nde\n',
+    };
+    const own = catalogOf(files);
+    const ask = (overrides: Partial<RenderRequest>) =>
+      renderMessage(own, request({ template: 'b', data: {}, ...overrides }));
+    expect(ask({ locale: 'sv-SE' })).toMatchObject({ text: 'sv' });
+    expect(ask({ locale: 'fi' })).toMatchObject({ text: 'en' });
+    expect(ask({ locale: 'fi', defaultLocale: 'sv' })).toMatchObject({ text: 'sv' });
+    expect(ask({ locale: 'fi', channel: 'email' })).toMatchObject({
+      ok: false,
+      reason: 'template-not-found',
+    });
+    expect(ask({ locale: 'de', channel: 'email' })).toMatchObject({ text: 'de' });
+    expect(ask({ locale: 'fi', channel: 'email' })).toMatchObject({
+      ok: false,
+      reason: 'template-not-found',
+    });
+  });
+
+  it('formats in each request’s zone and locale, not in those of the render before', () => {
+    const own = catalogOf({ 'c/en.sms.liquid': '{{ detail.at | local_time }}' });
+    const ask = (locale: string, timeZone: string) =>
+      renderMessage(own, request({ template: 'c', locale, timeZone, data: at('2026-12-07T14:20:00Z') }));
+    expect(ask('en-GB', 'Europe/Stockholm')).toMatchObject({ text: '15:20' });
+    expect(ask('en-GB', 'America/New_York')).toMatchObject({ text: '09:20' });
+    expect(ask('en-US', 'America/New_York')).toMatchObject({ text: '9:20 AM' });
+    expect(ask('en-GB', 'Europe/Stockholm')).toMatchObject({ text: '15:20' });
   });
 });

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { nextWindowOpening, spreadWindowOpening } from '../../../functions/core/planning/send-window.ts';
 import type { WindowSpec } from '../../../functions/core/rules/rule-schema.ts';
 import { WEEKDAYS } from '../../../functions/core/rules/weekdays.ts';
-import { fastInstant, nextOpening, spreadOpening } from '../../../functions/simulator/backtest-lane-time.ts';
+import {
+  fastInstant,
+  isoMs,
+  nextOpening,
+  spreadOpening,
+} from '../../../functions/simulator/backtest-lane-time.ts';
 
 /** luxon's answer for an ISO instant (the lane asks luxon whenever its own reading declines). */
 function luxonMs(iso: string): number | undefined {
@@ -113,5 +118,48 @@ describe('the backtest lane’s send windows', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe('the backtest lane writes instants as Date does', () => {
+  it('gives toISOString’s string for any integer instant: leap days, years 0 and 9999 and beyond, the range ends', () => {
+    const edges = [
+      0,
+      -1,
+      1,
+      86_399_999,
+      86_400_000,
+      -86_400_000,
+      Date.parse('2000-02-29T23:59:59.999Z'),
+      Date.parse('1900-03-01T00:00:00.000Z') - 1,
+      Date.parse('2024-12-31T12:00:00.000Z'),
+      -62_167_219_200_000,
+      -62_167_219_200_001,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      8.64e15,
+      -8.64e15,
+    ];
+    for (const ms of edges) expect(isoMs(ms)).toBe(new Date(ms).toISOString());
+    fc.assert(
+      fc.property(
+        // Mostly years 0000–9999 (the arithmetic), some anywhere in Date's range (Date's own).
+        fc.oneof(
+          { arbitrary: fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), weight: 4 },
+          { arbitrary: fc.integer({ min: -8.64e15, max: 8.64e15 }), weight: 1 },
+        ),
+        (ms) => {
+          expect(isoMs(ms)).toBe(new Date(ms).toISOString());
+        },
+      ),
+      { numRuns: 5_000, seed: 7 },
+    );
+  });
+
+  it('throws as Date does outside its range, and truncates a fraction as Date does', () => {
+    for (const ms of [Number.NaN, 8.64e15 + 1, Number.POSITIVE_INFINITY])
+      expect(() => isoMs(ms)).toThrow(RangeError);
+    expect(isoMs(1.7)).toBe(new Date(1.7).toISOString());
+    expect(isoMs(-1.7)).toBe(new Date(-1.7).toISOString());
   });
 });

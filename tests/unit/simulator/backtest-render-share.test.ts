@@ -83,3 +83,21 @@ describe('backtest lane: the detail a message keeps', () => {
     );
   });
 });
+
+describe('backtest lane: renders remembered by the variables a template reads', () => {
+  it('never serves a remembered render to a template that reads a variable by a computed name', async () => {
+    // Liquid's static analysis lists no variable for `[k]`: the render reads detail.ref all the same.
+    const computed = {
+      ...TEMPLATES,
+      'confirm/en.sms.liquid': '{% assign k = "detail" %}Booking {{ [k].ref }} confirmed.',
+    };
+
+    const report = await runBacktest({
+      baseline: project(),
+      candidate: project(RULES, computed),
+      events: stream(bookings(5)),
+    });
+
+    expect(report.differences.differing).toBe(0);
+  });
+});
