@@ -406,7 +406,12 @@ export class LaneSide {
    * (cancel, expect) and the goals it converts. Every side closes before any side plans.
    */
   close(event: JourneyEvent): void {
-    for (const closer of this.rules.closers.match(event)) {
+    // Indexed loops over matches: `for…of` here allocated an iterator result per step (the shared
+    // empty match and the lists of matches are arrays of two kinds).
+    const closers = this.rules.closers.match(event);
+    for (let i = 0; i < closers.length; i++) {
+      const closer = closers[i];
+      if (closer === undefined) continue;
       const twin = this.twinRules.has(closer.rule.id);
       // A twin's messages are closed once, by the side that plans them.
       if (twin && !this.plansTwins) continue;
@@ -435,7 +440,10 @@ export class LaneSide {
     snapshot: Record<string, unknown> | undefined,
     other: LaneSide,
   ): void {
-    for (const rule of this.rules.triggers.match(event)) {
+    const triggered = this.rules.triggers.match(event);
+    for (let i = 0; i < triggered.length; i++) {
+      const rule = triggered[i];
+      if (rule === undefined) continue;
       if (!this.twinRules.has(rule.id)) this.planRule(rule, event, profile, snapshot, this.own, undefined);
       else if (this.plansTwins) this.planRule(rule, event, profile, snapshot, this.twins, other);
     }
@@ -445,7 +453,10 @@ export class LaneSide {
   private attributeGoals(event: JourneyEvent): void {
     const timeMs = instantOf(event.time);
     if (Number.isNaN(timeMs)) return;
-    for (const watch of goalIndexOf(this.rules).match(event)) {
+    const watches = goalIndexOf(this.rules).match(event);
+    for (let i = 0; i < watches.length; i++) {
+      const watch = watches[i];
+      if (watch === undefined) continue;
       const value = scalar(readPath(event, watch.spec.key));
       if (value === undefined) continue;
       const fromMs = plusUtc(timeMs, watch.spec.within, -1);
@@ -568,7 +579,9 @@ export class LaneSide {
   sweep(oldestEventMs: number): void {
     const sinceMs = plusUtc(this.clockMs, this.settings.cap.per, -1);
     for (const [customerId, ledger] of this.ledgers) {
-      if (!ledger.atMs.some((at, i) => i < ledger.size && at >= sinceMs)) this.ledgers.delete(customerId);
+      let live = false;
+      for (let i = 0; i < ledger.size && !live; i++) live = (ledger.atMs[i] ?? 0) >= sinceMs;
+      if (!live) this.ledgers.delete(customerId);
     }
     this.own.sweep(this.clockMs);
     if (this.plansTwins) this.twins.sweep(this.clockMs);

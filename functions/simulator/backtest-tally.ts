@@ -196,6 +196,11 @@ export class DifferenceSampler {
   private compare(record: SettledMessage, side: Side, otherRecord: SettledMessage): void {
     this.compared++;
     if (sameOutcome(record, otherRecord)) return;
+    // Past the sample's size a difference is only counted: its outcomes are not built.
+    if (this.sample.length >= this.limit) {
+      this.differing++;
+      return;
+    }
     const mine = outcomeOf(record);
     const theirs = outcomeOf(otherRecord);
     this.record(

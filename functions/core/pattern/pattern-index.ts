@@ -15,8 +15,11 @@ import {
 /** A compiled set of patterns, each with a value to return when it matches. */
 export interface PatternIndex<T> {
   /** The values of every entry whose pattern matches `event`, each once, in insertion order. */
-  match(event: unknown): T[];
+  match(event: unknown): ReadonlyArray<T>;
 }
+
+/** What `match` returns when nothing matches (most calls): one shared empty list, not one per call. */
+const NO_MATCH: ReadonlyArray<never> = Object.freeze([]);
 
 /*
  * How the index works.
@@ -139,6 +142,7 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
   private readonly containerValues: ContainerValue[];
   private readonly candidates: number[] = [];
   private candidateCount = 0;
+  private readonly matched: number[] = [];
   /** The event of the current `match` call, for {@link reach}. */
   private event: JsonObject = {};
 
@@ -161,8 +165,8 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     this.containerValues = layout.containers.map((): ContainerValue => undefined);
   }
 
-  match(event: unknown): T[] {
-    if (!isJsonObject(event)) return [];
+  match(event: unknown): ReadonlyArray<T> {
+    if (!isJsonObject(event)) return NO_MATCH;
     if (this.generation === 0xffffffff) {
       this.generation = 0;
       this.alternativeStamps.fill(0);
@@ -176,18 +180,20 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     this.event = event;
     this.visit(this.trieRoot, event, generation);
 
-    let matched: number[] | undefined;
+    // The matched entries, in a list kept between calls (its first `count` places).
+    const matched = this.matched;
+    let count = 0;
     for (let position = 0; position < this.candidateCount; position++) {
       const alternative = this.alternatives[this.candidates[position] ?? -1];
       if (alternative === undefined || this.entryStamps[alternative.entry] === generation) continue;
       if (this.holds(alternative, event, generation)) {
         this.entryStamps[alternative.entry] = generation;
-        if (matched === undefined) matched = [alternative.entry];
-        else matched.push(alternative.entry);
+        matched[count++] = alternative.entry;
       }
     }
-    if (matched === undefined) return [];
-    if (matched.length > 1) sortEntries(matched);
+    if (count === 0) return NO_MATCH;
+    matched.length = count;
+    if (count > 1) sortEntries(matched);
     const result: T[] = [];
     for (const entry of matched) {
       // Boxed so that an entry whose value is itself `undefined` is told apart from a missing entry.
