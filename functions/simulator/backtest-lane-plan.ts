@@ -10,7 +10,7 @@ import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath } from '../core/paths.ts';
 import { effectiveWindow, type SUPPRESS_REASONS } from '../core/planning/decide.ts';
 import { planSendTime } from '../core/planning/send-time.ts';
-import type { Rule } from '../core/rules/rule-schema.ts';
+import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import { isValidTimeZone } from '../core/time-zones.ts';
 import { contactOf, type LaneProfile } from './backtest-lane-book.ts';
 import { fastInstant, insideWindow, instantOf, plusExact, spreadOpening } from './backtest-lane-time.ts';
@@ -87,6 +87,12 @@ function planTime(rule: Rule, event: JourneyEvent, zone: string, nowMs: number):
   return planned.ok ? { ok: true, atMs: planned.at.toMillis(), late: planned.late } : planned;
 }
 
+/** Whether any of `channels` reaches the customer (a loop: `some` made a closure per plan). */
+function anyReachable(profile: LaneProfile, channels: ReadonlyArray<Channel>, country: string): boolean {
+  for (const channel of channels) if (contactOf(profile, channel, country).ok) return true;
+  return false;
+}
+
 /** `settings.windowOpening.spread` in ms, read once per settings. */
 const spreads = new WeakMap<EngineSettings, number>();
 
@@ -121,7 +127,7 @@ export function planLane(
   const planned = planTime(rule, event, zone, nowMs);
   if (!planned.ok) return { kind: 'suppress', reason: planned.reason, detail: planned.detail };
   const country = settings.defaults.country;
-  if (!rule.channels.some((channel) => contactOf(profile, channel, country).ok))
+  if (!anyReachable(profile, rule.channels, country))
     return { kind: 'suppress', reason: 'no-usable-channel', detail: 'no channel reachable' };
   const window = effectiveWindow(rule, settings);
   if (window === undefined || insideWindow(window, planned.atMs, zone))

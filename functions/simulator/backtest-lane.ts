@@ -304,9 +304,12 @@ export class LaneSide {
    * unless the two sides' cap ledgers answer the cap check differently; each side reserves its slot.
    */
   sendTwin(pending: Pending, other: LaneSide): void {
+    // The cap check as this side made it (if it came to one): its period's start and count.
     let sinceMs: number | undefined;
-    const mine = this.decide(pending, (since) => {
+    let count = 0;
+    const mine = this.decide(pending, (since, mineCount) => {
       sinceMs = since;
+      count = mineCount;
     });
     if (mine.kind === 'defer') {
       pending.reason = 'outside-window';
@@ -316,8 +319,7 @@ export class LaneSide {
     const { customerId, key } = pending;
     const max = this.settings.cap.max;
     const theirs =
-      sinceMs !== undefined &&
-      this.capCount(customerId, sinceMs, key) >= max !== other.capCount(customerId, sinceMs, key) >= max
+      sinceMs !== undefined && count >= max !== other.capCount(customerId, sinceMs, key) >= max
         ? other.decide(pending)
         : mine;
     // Twins share rule, settings and clock: the window that let this side's decision through lets the other's.
@@ -335,11 +337,12 @@ export class LaneSide {
   }
 
   /** Decides a due message on this side's clock, profile book and cap ledger. */
-  private decide(pending: Pending, onCap?: (sinceMs: number) => void): LaneSendDecision {
+  private decide(pending: Pending, onCap?: (sinceMs: number, count: number) => void): LaneSendDecision {
     const profile = this.book.get(pending.customerId);
     return sendDecision(pending, profile, this.settings, this.clockMs, this.render, (since) => {
-      onCap?.(since);
-      return this.capCount(pending.customerId, since, pending.key);
+      const count = this.capCount(pending.customerId, since, pending.key);
+      onCap?.(since, count);
+      return count;
     });
   }
 
