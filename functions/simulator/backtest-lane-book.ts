@@ -59,7 +59,9 @@ function addressCheck(
 ): ContactCheck {
   const bare: CustomerProfile = { id, consent: {}, updatedAt: '' };
   if (address !== undefined) bare[channel === 'sms' ? 'phone' : 'email'] = address;
-  return checkContact(bare, channel, country);
+  const check = checkContact(bare, channel, country);
+  // An address already in its normal form is kept once, not a second time as the check's copy.
+  return check.ok && check.to === address ? { ok: true, to: address } : check;
 }
 
 /** Whether the customer can be reached on `channel`: as core `checkContact`, cached per address. */
