@@ -13,6 +13,17 @@ import type { Channel } from '../core/rules/rule-schema.ts';
 import { instantOf } from './backtest-lane-time.ts';
 
 /**
+ * A customer's cap ledger on one side: message ids and send times, oldest first (as the ledger's
+ * slots), in the first `size` places of two arrays made room for `cap.max` slots (urgent sends,
+ * outside the cap, may grow them): a send updates them in place.
+ */
+export interface Ledger {
+  keys: string[];
+  atMs: number[];
+  size: number;
+}
+
+/**
  * A compact profile: the fields templates and planning read, consent as flags and instants, and
  * the address checks. Every field is set when it is made (one shape for all profiles, no
  * per-profile consent or check objects): 50,000 customers are a large part of what the collector
@@ -39,6 +50,12 @@ export class LaneProfile {
   smsCountry = '';
   emailCheck: ContactCheck | undefined = undefined;
   emailCountry = '';
+  /**
+   * Each side's cap ledger of this customer (kept here, not in a map per side: 50,000 customers
+   * made two large tables), undefined once nothing of it is inside the cap period.
+   */
+  baselineLedger: Ledger | undefined = undefined;
+  candidateLedger: Ledger | undefined = undefined;
 
   constructor(readonly id: string) {}
 }
@@ -108,6 +125,10 @@ export class CustomerBook {
 
   get(customerId: string): LaneProfile | undefined {
     return this.profiles.get(customerId);
+  }
+
+  values(): IterableIterator<LaneProfile> {
+    return this.profiles.values();
   }
 
   /**

@@ -18,7 +18,7 @@ import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
-import { type CustomerBook, contactOf, type LaneProfile } from './backtest-lane-book.ts';
+import { type CustomerBook, contactOf, type LaneProfile, type Ledger } from './backtest-lane-book.ts';
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
 import { type LaneRender, type LaneSendDecision, sendDecision } from './backtest-lane-send.ts';
 import { instantOf, plusUtc } from './backtest-lane-time.ts';
@@ -51,17 +51,6 @@ interface GoalEntry {
   converted: boolean;
   /** Past this event time no goal event can convert it any more. */
   untilMs: number;
-}
-
-/**
- * A customer's cap ledger: message ids and send times, oldest first (as the ledger's slots), in
- * the first `size` places of two arrays made room for `cap.max` slots (urgent sends, outside the
- * cap, may grow them): a send updates them in place.
- */
-interface Ledger {
-  keys: string[];
-  atMs: number[];
-  size: number;
 }
 
 /** What a due message came to on one side: its status and reason, and what was sent. */
@@ -240,7 +229,6 @@ export class LaneSide {
   readonly counts = new Map<string, RuleCounts>();
   /** This side's own pending messages: those of rules that are not twins. */
   readonly own: PendingStore;
-  private readonly ledgers = new Map<string, Ledger>();
   private readonly goals = new Map<string, Map<string, GoalEntry>>();
   clockMs = Number.NEGATIVE_INFINITY;
 
@@ -360,8 +348,19 @@ export class LaneSide {
     };
   }
 
+  /** This side's cap ledger of a customer. */
+  private ledgerOf(profile: LaneProfile): Ledger | undefined {
+    return this.side === 'baseline' ? profile.baselineLedger : profile.candidateLedger;
+  }
+
+  private keepLedger(profile: LaneProfile, ledger: Ledger | undefined): void {
+    if (this.side === 'baseline') profile.baselineLedger = ledger;
+    else profile.candidateLedger = ledger;
+  }
+
   capCount(customerId: string, sinceMs: number, except: string): number {
-    const ledger = this.ledgers.get(customerId);
+    const profile = this.book.get(customerId);
+    const ledger = profile === undefined ? undefined : this.ledgerOf(profile);
     if (ledger === undefined) return 0;
     let count = 0;
     for (let i = 0; i < ledger.size; i++)
@@ -377,12 +376,16 @@ export class LaneSide {
     sinceMs: number,
     max: number | undefined,
   ): boolean {
-    let ledger = this.ledgers.get(customerId);
+    // A send has a profile (sendDecision suppresses one without): its ledger is kept there.
+    const profile = this.book.get(customerId);
+    if (profile === undefined)
+      throw new Error(`a send reserved a cap slot for ${customerId}, who has no profile`);
+    let ledger = this.ledgerOf(profile);
     if (ledger === undefined) {
       if (max !== undefined && max <= 0) return false;
       const room = Math.max(1, this.settings.cap.max);
       ledger = { keys: new Array<string>(room).fill(''), atMs: new Array<number>(room).fill(0), size: 0 };
-      this.ledgers.set(customerId, ledger);
+      this.keepLedger(profile, ledger);
     }
     const { keys, atMs: times } = ledger;
     for (let i = 0; i < ledger.size; i++) if (keys[i] === key) return true;
@@ -581,10 +584,12 @@ export class LaneSide {
    */
   sweep(oldestEventMs: number): void {
     const sinceMs = plusUtc(this.clockMs, this.settings.cap.per, -1);
-    for (const [customerId, ledger] of this.ledgers) {
+    for (const profile of this.book.values()) {
+      const ledger = this.ledgerOf(profile);
+      if (ledger === undefined) continue;
       let live = false;
       for (let i = 0; i < ledger.size && !live; i++) live = (ledger.atMs[i] ?? 0) >= sinceMs;
-      if (!live) this.ledgers.delete(customerId);
+      if (!live) this.keepLedger(profile, undefined);
     }
     this.own.sweep(this.clockMs);
     if (this.plansTwins) this.twins.sweep(this.clockMs);
