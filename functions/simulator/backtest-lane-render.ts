@@ -57,7 +57,8 @@ function keyOf(data: unknown, path: ReadonlyArray<unknown>): string {
 export interface SharedRender {
   /** The side's template files and defaults, and the rule fields a render reads ({@link SideRenderer.fingerprintOf}). */
   fingerprint: string;
-  event: unknown;
+  /** The message's trigger: one object per event and cut of its detail (backtest-lane.ts `triggerOf`). */
+  trigger: unknown;
   customerId: string;
   sendAtMs: number;
   profile: unknown;
@@ -106,6 +107,9 @@ export class RenderCache {
   }
 }
 
+/** Names LiquidJS answers for an object without such a key (`size` counts its keys), and `__proto__`. */
+const WHOLE_READS: ReadonlySet<string> = new Set(['size', 'first', 'last', '__proto__']);
+
 /** Short names of cache scopes (hashes of template files and defaults): every key carries one. */
 const scopes = new Map<string, string>();
 
@@ -114,6 +118,7 @@ export class SideRenderer {
   private readonly scope: string;
   private readonly uses = new Map<string, Map<Channel, CacheUse>>();
   private readonly fingerprints = new Map<Rule, string>();
+  private readonly detailKeysByRule = new Map<Rule, ReadonlyArray<string> | undefined>();
 
   constructor(
     private readonly catalog: TemplateCatalog,
@@ -149,6 +154,31 @@ export class SideRenderer {
       this.fingerprints.set(rule, found);
     }
     return found;
+  }
+
+  /**
+   * The keys of `detail` the rule's templates read on its channels, sorted; undefined when one
+   * may read more than named keys: the whole detail, a computed name (segmentsOf), an index, or a
+   * name LiquidJS answers for any object (`size`, `first`, `last`), or `__proto__`.
+   */
+  detailKeys(rule: Rule): ReadonlyArray<string> | undefined {
+    if (!this.detailKeysByRule.has(rule)) this.detailKeysByRule.set(rule, this.readKeys(rule));
+    return this.detailKeysByRule.get(rule);
+  }
+
+  private readKeys(rule: Rule): ReadonlyArray<string> | undefined {
+    const found = new Set<string>();
+    for (const channel of rule.channels) {
+      const segments = this.segmentsOf(rule.template, channel);
+      if (segments === undefined) return undefined;
+      for (const path of segments) {
+        if (path[0] !== 'detail') continue;
+        const key = path[1];
+        if (typeof key !== 'string' || WHOLE_READS.has(key)) return undefined;
+        found.add(key);
+      }
+    }
+    return [...found].sort();
   }
 
   /** A template's use of the cache on a channel: its variables, and how often its renders repeated. */

@@ -7,7 +7,6 @@
 
 import type { MessageRecord } from '../app/message-record.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
-import type { JourneyEvent } from '../core/journey-event.ts';
 import type { TemplateCatalog } from '../core/messages/index.ts';
 import {
   effectiveWindow,
@@ -16,7 +15,6 @@ import {
   type RenderFn,
   type SUPPRESS_REASONS,
 } from '../core/planning/decide.ts';
-import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Channel, Rule } from '../core/rules/rule-schema.ts';
 import { contactOf, type LaneProfile } from './backtest-lane-book.ts';
 import { zoneOf } from './backtest-lane-plan.ts';
@@ -30,11 +28,10 @@ interface Due {
   /** The production message id (`messageIdFor` of the rule and the trigger event). */
   key: string;
   rule: Rule;
-  event: JourneyEvent;
+  /** The trigger as the message record keeps it, its detail cut to what the rule's templates read. */
+  trigger: MessageRecord['trigger'];
   customerId: string;
   sendAtMs: number;
-  /** The event's detail as the message record keeps it, once rendered. */
-  snapshot?: Record<string, unknown> | undefined;
 }
 
 /** The decision for a due message: as core `SendDecision`, with the cap period's start. */
@@ -52,6 +49,11 @@ export type LaneSendDecision =
 
 /** Renders a due message's template for a channel, locale and zone. */
 export interface LaneRender {
+  /**
+   * The keys of `detail` that `rule`'s templates read (on its channels), when Liquid's analysis
+   * tells them all; undefined when a template may read the detail whole (or by a computed name).
+   */
+  detailKeys(rule: Rule): ReadonlyArray<string> | undefined;
   render(
     due: Due,
     profile: LaneProfile,
@@ -59,28 +61,6 @@ export interface LaneRender {
     locale: string,
     zone: string,
   ): ReturnType<RenderFn>;
-}
-
-/** The event whose snapshot was taken last: both sides send an immediate message in the same step. */
-const lastSnapshot: { event: JourneyEvent | undefined; detail: Record<string, unknown> } = {
-  event: undefined,
-  detail: {},
-};
-
-/**
- * The event's trimmed detail (as the message record snapshots it), kept on the pending message
- * (no WeakMap by event: its ephemerons cost every major GC) and shared with the other side's
- * message of the same event when they are sent in one step.
- */
-function snapshotOf(due: Due): Record<string, unknown> {
-  if (due.snapshot !== undefined) return due.snapshot;
-  const { event } = due;
-  if (lastSnapshot.event !== event) {
-    lastSnapshot.event = event;
-    lastSnapshot.detail = trimDetail(event.detail).detail;
-  }
-  due.snapshot = lastSnapshot.detail;
-  return due.snapshot;
 }
 
 /** The production renderer (render-factory.ts) over a lane's message, through the render cache. */
@@ -106,14 +86,15 @@ export function laneRenderer(
     dedupeKey: '',
   };
   return {
+    detailKeys: (rule) => renderer.detailKeys(rule),
     render(due, profile, channel, locale, zone) {
-      const { event } = due;
+      const { trigger } = due;
       const fingerprint = renderer.fingerprintOf(due.rule);
       const shared = cache.shared(due.key);
       if (
         shared !== undefined &&
         shared.fingerprint === fingerprint &&
-        shared.event === event &&
+        shared.trigger === trigger &&
         shared.customerId === due.customerId &&
         shared.sendAtMs === due.sendAtMs &&
         shared.profile === profile &&
@@ -122,21 +103,16 @@ export function laneRenderer(
         shared.zone === zone
       )
         return shared.outcome;
-      const trigger = record.trigger;
       record.messageId = due.key;
       record.ruleId = due.rule.id;
       record.customerId = due.customerId;
-      trigger.id = event.id;
-      trigger.source = event.source;
-      trigger.detailType = event['detail-type'];
-      trigger.time = event.time;
-      trigger.detail = snapshotOf(due);
+      record.trigger = trigger;
       record.sendAt = isoMs(due.sendAtMs);
       // The lane's profile has the fields a template reads (`TemplateCustomer`): no copy.
       const outcome = renderer.render(record, due.rule, profile, channel, locale, zone);
       cache.share(due.key, {
         fingerprint,
-        event,
+        trigger,
         customerId: due.customerId,
         sendAtMs: due.sendAtMs,
         profile,

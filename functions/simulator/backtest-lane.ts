@@ -10,12 +10,14 @@
  * side's own ledger. tests/property/backtest-lane.property.test.ts holds both sides to the
  * production path, rule by rule, with and without twins.
  */
+import type { MessageRecord } from '../app/message-record.ts';
 import type { EngineSettings } from '../core/config/engine-settings.ts';
 import { goalIndexOf } from '../core/effect/goal-watch.ts';
 import { isHeldOut } from '../core/effect/holdout.ts';
 import { messageIdFor } from '../core/ids.ts';
 import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
+import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
 import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerBook, contactOf, type LaneProfile, type Ledger } from './backtest-lane-book.ts';
@@ -36,13 +38,15 @@ import { DueHeap } from './due-heap.ts';
 export interface Pending {
   key: string;
   rule: Rule;
-  event: JourneyEvent;
+  /**
+   * The trigger as the message record keeps it, its detail cut to the keys the rule's templates
+   * read: a message pending for hours holds that, not the whole parsed event.
+   */
+  trigger: MessageRecord['trigger'];
   customerId: string;
   correlation: string | undefined;
   sendAtMs: number;
   reason: string | undefined;
-  /** The event's detail as the message record keeps it, taken at the first render. */
-  snapshot: Record<string, unknown> | undefined;
 }
 
 interface GoalEntry {
@@ -67,6 +71,67 @@ interface Outcome {
  */
 const lastIds = { eventId: '', count: 0, rules: [] as string[], ids: [] as string[] };
 
+/**
+ * The triggers made for the event evaluated last, by the detail keys they keep (the first
+ * `count` places; `WHOLE` for the whole detail): both sides' messages of one event and cut share
+ * one trigger, so a render one side made is the other's too (backtest-lane-send.ts).
+ */
+const lastTriggers = {
+  event: undefined as JourneyEvent | undefined,
+  count: 0,
+  keys: [] as Array<ReadonlyArray<string> | typeof WHOLE>,
+  triggers: [] as Array<MessageRecord['trigger']>,
+};
+const WHOLE = Symbol('whole detail');
+
+/** Whether two cuts keep the same keys (each side's renderer lists them in its own array). */
+function sameCut(
+  a: ReadonlyArray<string> | typeof WHOLE | undefined,
+  b: ReadonlyArray<string> | typeof WHOLE,
+): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === WHOLE || b === WHOLE || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The trigger a message of `event` keeps: its envelope fields and its detail as the message
+ * record snapshots it (`snapshot` when known, else `trimDetail`), cut to `keys` when given.
+ */
+function triggerOf(
+  event: JourneyEvent,
+  snapshot: Record<string, unknown> | undefined,
+  keys: ReadonlyArray<string> | undefined,
+): MessageRecord['trigger'] {
+  const cut = keys ?? WHOLE;
+  if (lastTriggers.event !== event) {
+    lastTriggers.event = event;
+    lastTriggers.count = 0;
+  }
+  for (let i = 0; i < lastTriggers.count; i++) {
+    const found = lastTriggers.triggers[i];
+    if (found !== undefined && sameCut(lastTriggers.keys[i], cut)) return found;
+  }
+  const whole = snapshot ?? trimDetail(event.detail).detail;
+  let detail = whole;
+  if (keys !== undefined) {
+    detail = {};
+    for (const key of keys) if (Object.hasOwn(whole, key)) detail[key] = whole[key];
+  }
+  const trigger = {
+    id: event.id,
+    source: event.source,
+    detailType: event['detail-type'],
+    time: event.time,
+    detail,
+  };
+  lastTriggers.keys[lastTriggers.count] = cut;
+  lastTriggers.triggers[lastTriggers.count] = trigger;
+  lastTriggers.count++;
+  return trigger;
+}
+
 /** The production message id, worked out once per rule and event for both sides. */
 function messageIdOf(ruleId: string, eventId: string): string {
   if (lastIds.eventId !== eventId) {
@@ -90,7 +155,7 @@ function settledAt(
   messageId: string,
   rule: Rule,
   customerId: string,
-  event: JourneyEvent,
+  eventId: string,
   status: string,
   reason: string | undefined,
   atMs: number,
@@ -99,7 +164,7 @@ function settledAt(
     messageId,
     ruleId: rule.id,
     customerId,
-    trigger: { id: event.id },
+    trigger: { id: eventId },
     status,
     sendAt: atMs,
     reason,
@@ -116,7 +181,7 @@ function settledOf(pending: Pending, outcome: Outcome): SettledMessage {
     messageId: pending.key,
     ruleId: pending.rule.id,
     customerId: pending.customerId,
-    trigger: { id: pending.event.id },
+    trigger: { id: pending.trigger.id },
     status: outcome.status,
     sendAt: pending.sendAtMs,
     reason: outcome.reason,
@@ -524,14 +589,14 @@ export class LaneSide {
     const exists = store.byId.has(key);
     if (decision.kind === 'suppress') {
       if (!exists)
-        store.report(settledAt(key, rule, customerId, event, 'suppressed', decision.reason, nowMs));
+        store.report(settledAt(key, rule, customerId, event.id, 'suppressed', decision.reason, nowMs));
       return;
     }
     if (profile !== undefined && isHeldOut(rule.id, customerId, rule.holdout)) {
       const country = this.settings.defaults.country;
       const channel = rule.channels.find((c) => contactOf(profile, c, country).ok);
       if (!exists) {
-        const held = settledAt(key, rule, customerId, event, 'held-out', 'holdout', decision.atMs);
+        const held = settledAt(key, rule, customerId, event.id, 'held-out', 'holdout', decision.atMs);
         held.channel = channel;
         store.report(held);
       }
@@ -543,7 +608,8 @@ export class LaneSide {
       const correlation =
         value === undefined || correlationPath === undefined ? undefined : correlationKey(rule.id, value);
       const reason = decision.late ? 'late' : decision.deferred ? 'outside-window' : undefined;
-      store.add({ key, rule, event, customerId, correlation, sendAtMs: decision.atMs, reason, snapshot });
+      const trigger = triggerOf(event, snapshot, this.render.detailKeys(rule));
+      store.add({ key, rule, trigger, customerId, correlation, sendAtMs: decision.atMs, reason });
     }
     this.recordGoal(rule, event, key, decision.atMs, 'sent');
     twin?.recordGoal(rule, event, key, decision.atMs, 'sent');
@@ -613,7 +679,7 @@ export class LaneSide {
             pending.key,
             pending.rule,
             pending.customerId,
-            pending.event,
+            pending.trigger.id,
             'scheduled',
             pending.reason,
             pending.sendAtMs,

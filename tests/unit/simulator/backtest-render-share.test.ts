@@ -101,3 +101,62 @@ describe('backtest lane: renders remembered by the variables a template reads', 
     expect(report.differences.differing).toBe(0);
   });
 });
+
+describe('backtest lane: a pending message keeps only the detail its templates read', () => {
+  /** Texts by message id and side, as the differences show them. */
+  function texts(report: Awaited<ReturnType<typeof runBacktest>>): string[][] {
+    return [...report.differences.sample]
+      .sort((a, b) => (a.messageId < b.messageId ? -1 : 1))
+      .map((difference) => [difference.baseline?.text ?? '', difference.candidate?.text ?? '']);
+  }
+
+  it('renders what the whole detail renders when a template reads it whole, counts its keys or reads a computed name', async () => {
+    // Each rule sends an hour after the booking: the message waits with what it kept of the detail.
+    const TEXTS: Record<string, string> = {
+      size: '{{ detail.size }} keys',
+      json: '{{ detail | json }}',
+      computed: '{% assign k = "detail" %}{{ [k].ref }} at {{ detail.at }}',
+    };
+    const side = (prefix: string) => {
+      const rules: Record<string, string> = {};
+      const templates: Record<string, string> = {};
+      for (const [id, text] of Object.entries(TEXTS)) {
+        rules[id] = (RULES.confirm ?? '')
+          .replace('id: confirm', `id: ${id}`)
+          .replace('template: confirm', `template: ${id}`)
+          .replace('send: immediately', 'send: { after: PT1H }');
+        templates[`${id}/en.sms.liquid`] = `${prefix}${text}`;
+      }
+      return project(rules, templates);
+    };
+    const inputs = lines(
+      event('b-1', 'Booked', '2026-11-24T08:00:00.000Z', 'R-1', '2026-11-24T15:00:00.000Z'),
+      event('z', 'Tick', '2026-11-24T10:00:00.000Z', 'R-0', '2026-11-24T10:00:00.000Z'),
+    );
+
+    const lane = await runBacktest({ baseline: side(''), candidate: side('B '), events: stream(inputs) });
+    const exact = await runBacktest({
+      baseline: side(''),
+      candidate: side('B '),
+      events: stream(inputs),
+      path: 'exact',
+    });
+
+    expect(lane.engine.path).toBe('lane');
+    const detail = event(
+      'b-1',
+      'Booked',
+      '2026-11-24T08:00:00.000Z',
+      'R-1',
+      '2026-11-24T15:00:00.000Z',
+    ).detail;
+    expect(texts(lane)).toEqual(
+      expect.arrayContaining([
+        ['3 keys', 'B 3 keys'],
+        [JSON.stringify(detail), `B ${JSON.stringify(detail)}`],
+        ['R-1 at 2026-11-24T15:00:00.000Z', 'B R-1 at 2026-11-24T15:00:00.000Z'],
+      ]),
+    );
+    expect(texts(lane)).toEqual(texts(exact));
+  });
+});
