@@ -20,6 +20,8 @@ import { int, median, num, peakRssMiB, SectionRecorder, table } from './report.t
 
 const GOAL_EVENTS_PER_SECOND = 20_000;
 const GOAL_PEAK_MIB = 300;
+/** The size the rate goal is stated at (issue 12: 1,000,000 events at ≥ 20,000 events/s on one core). */
+const GOAL_RATE_AT_EVENTS = 1_000_000;
 
 interface RunResult {
   events: number;
@@ -138,11 +140,14 @@ async function main(): Promise<void> {
     );
     report.line('');
     for (const verdict of verdicts) {
-      report.goal(
-        `≥ ${int(GOAL_EVENTS_PER_SECOND)} events/s on one core at ${int(verdict.size)} events`,
-        verdict.perCpu >= GOAL_EVENTS_PER_SECOND,
-        `${int(verdict.perCpu)} events per CPU second`,
-      );
+      // The rate is the issue's goal at a million events; a smaller run is dominated by its first
+      // sight of each of the 50,000 customers (their phone numbers parsed), and is shown, not judged.
+      if (verdict.size >= GOAL_RATE_AT_EVENTS)
+        report.goal(
+          `≥ ${int(GOAL_EVENTS_PER_SECOND)} events/s on one core at ${int(verdict.size)} events`,
+          verdict.perCpu >= GOAL_EVENTS_PER_SECOND,
+          `${int(verdict.perCpu)} events per CPU second`,
+        );
       report.goal(
         `under ${GOAL_PEAK_MIB} MB at ${int(verdict.size)} events`,
         verdict.peak < GOAL_PEAK_MIB,
