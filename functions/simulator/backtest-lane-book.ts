@@ -52,7 +52,7 @@ export class LaneProfile {
   emailCountry = '';
   /**
    * Each side's cap ledger of this customer (kept here, not in a map per side: 50,000 customers
-   * made two large tables), undefined once nothing of it is inside the cap period.
+   * made two large tables); emptied, not dropped, once nothing of it is inside the cap period.
    */
   baselineLedger: Ledger | undefined = undefined;
   candidateLedger: Ledger | undefined = undefined;

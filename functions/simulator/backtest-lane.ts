@@ -418,7 +418,7 @@ export class LaneSide {
     return this.side === 'baseline' ? profile.baselineLedger : profile.candidateLedger;
   }
 
-  private keepLedger(profile: LaneProfile, ledger: Ledger | undefined): void {
+  private keepLedger(profile: LaneProfile, ledger: Ledger): void {
     if (this.side === 'baseline') profile.baselineLedger = ledger;
     else profile.candidateLedger = ledger;
   }
@@ -645,7 +645,7 @@ export class LaneSide {
   }
 
   /**
-   * Drops state whose window has passed: cap ledgers with nothing inside the cap period, expired
+   * Drops state whose window has passed: cap ledgers with nothing inside the cap period (emptied), expired
    * dedupe claims, goal decisions no event at or after `oldestEventMs` can convert.
    */
   sweep(oldestEventMs: number): void {
@@ -655,7 +655,12 @@ export class LaneSide {
       if (ledger === undefined) continue;
       let live = false;
       for (let i = 0; i < ledger.size && !live; i++) live = (ledger.atMs[i] ?? 0) >= sinceMs;
-      if (!live) this.keepLedger(profile, undefined);
+      // Emptied in place: the message ids go, the arrays stay for the customer's next send (a
+      // ledger made anew per customer and day was promoted, and collected a day later).
+      if (!live) {
+        ledger.keys.fill('', 0, ledger.size);
+        ledger.size = 0;
+      }
     }
     this.own.sweep(this.clockMs);
     if (this.plansTwins) this.twins.sweep(this.clockMs);

@@ -194,12 +194,15 @@ class CompiledPatternIndex<T> implements PatternIndex<T> {
     if (count === 0) return NO_MATCH;
     matched.length = count;
     if (count > 1) sortEntries(matched);
-    const result: T[] = [];
+    // Made at its size: an empty array pushed to makes room for 17 values.
+    const result = new Array<T>(count);
+    let found = 0;
     for (const entry of matched) {
       // Boxed so that an entry whose value is itself `undefined` is told apart from a missing entry.
       const box = this.values[entry];
-      if (box !== undefined) result.push(box.value);
+      if (box !== undefined) result[found++] = box.value;
     }
+    result.length = found;
     return result;
   }
 
