@@ -19,7 +19,7 @@ import type { JourneyEvent } from '../core/journey-event.ts';
 import { readPath, renderKeyTemplate } from '../core/paths.ts';
 import { trimDetail } from '../core/planning/trigger-snapshot.ts';
 import type { Rule } from '../core/rules/rule-schema.ts';
-import { correlationKey, type RuleSet } from '../core/rules/rule-set.ts';
+import type { RuleSet } from '../core/rules/rule-set.ts';
 import { type CustomerBook, contactOf, type LaneProfile, type Ledger } from './backtest-lane-book.ts';
 import { type LanePlan, planLane } from './backtest-lane-plan.ts';
 import { type LaneRender, type LaneSendDecision, sendDecision } from './backtest-lane-send.ts';
@@ -44,6 +44,7 @@ export interface Pending {
    */
   trigger: MessageRecord['trigger'];
   customerId: string;
+  /** The value of its rule's cancel or expect key, when it has one. */
   correlation: string | undefined;
   sendAtMs: number;
   reason: string | undefined;
@@ -207,8 +208,11 @@ function sameOutcome(a: Outcome, b: Outcome): boolean {
  */
 export class PendingStore {
   readonly byId = new Map<string, Pending>();
-  /** Pending message ids by correlation key, oldest first: one id (most keys) or several. */
-  private readonly byCorrelation = new Map<string, string | string[]>();
+  /**
+   * Pending message ids by rule and correlation value, oldest first: one id (most values) or
+   * several. Maps per rule, not one keyed by `rule#value`: that string was made per message.
+   */
+  private readonly byCorrelation = new Map<string, Map<string, string | string[]>>();
   /** Due sends: the pending messages themselves, by send time (an entry left by a settled or moved one is stale). */
   private readonly heap = new DueHeap<Pending>();
   readonly dedupe = new Map<string, { holder: string; expiresMs: number | undefined }>();
@@ -220,7 +224,7 @@ export class PendingStore {
 
   add(pending: Pending): void {
     this.byId.set(pending.key, pending);
-    if (pending.correlation !== undefined) this.correlate(pending.correlation, pending.key);
+    if (pending.correlation !== undefined) this.correlate(pending.rule.id, pending.correlation, pending.key);
     this.heap.push(pending);
   }
 
@@ -248,9 +252,9 @@ export class PendingStore {
     this.heap.takeDue(limitMs);
   }
 
-  /** The ids pending under `correlation`, a copy (settling one changes the list), or undefined. */
-  correlated(correlation: string): string[] | undefined {
-    const ids = this.byCorrelation.get(correlation);
+  /** The ids of `ruleId` pending under `value`, a copy (settling one changes the list), or undefined. */
+  correlated(ruleId: string, value: string): string[] | undefined {
+    const ids = this.byCorrelation.get(ruleId)?.get(value);
     return ids === undefined ? undefined : typeof ids === 'string' ? [ids] : [...ids];
   }
 
@@ -263,22 +267,29 @@ export class PendingStore {
   /** Forgets a pending message (its outcome is reported otherwise). */
   remove(pending: Pending): void {
     this.byId.delete(pending.key);
-    if (pending.correlation === undefined) return;
-    const ids = this.byCorrelation.get(pending.correlation);
-    if (ids === pending.key) this.byCorrelation.delete(pending.correlation);
+    const value = pending.correlation;
+    const byValue = value === undefined ? undefined : this.byCorrelation.get(pending.rule.id);
+    if (value === undefined || byValue === undefined) return;
+    const ids = byValue.get(value);
+    if (ids === pending.key) byValue.delete(value);
     else if (Array.isArray(ids)) {
       const left = ids.filter((id) => id !== pending.key);
-      if (left.length === 0) this.byCorrelation.delete(pending.correlation);
-      else this.byCorrelation.set(pending.correlation, left.length === 1 ? (left[0] ?? '') : left);
+      if (left.length === 0) byValue.delete(value);
+      else byValue.set(value, left.length === 1 ? (left[0] ?? '') : left);
     }
   }
 
-  /** Adds a pending message id under its correlation key (a Set per key cost ~4 objects an event). */
-  private correlate(correlation: string, key: string): void {
-    const ids = this.byCorrelation.get(correlation);
-    if (ids === undefined) this.byCorrelation.set(correlation, key);
+  /** Adds a pending message id under its rule and correlation value (a Set per value cost ~4 objects an event). */
+  private correlate(ruleId: string, value: string, key: string): void {
+    let byValue = this.byCorrelation.get(ruleId);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.byCorrelation.set(ruleId, byValue);
+    }
+    const ids = byValue.get(value);
+    if (ids === undefined) byValue.set(value, key);
     else if (typeof ids === 'string') {
-      if (ids !== key) this.byCorrelation.set(correlation, [ids, key]);
+      if (ids !== key) byValue.set(value, [ids, key]);
     } else if (!ids.includes(key)) ids.push(key);
   }
 
@@ -489,7 +500,7 @@ export class LaneSide {
       const value = scalar(readPath(event, closer.eventKey));
       if (value === undefined) continue;
       const store = twin ? this.twins : this.own;
-      const ids = store.correlated(correlationKey(closer.rule.id, value));
+      const ids = store.correlated(closer.rule.id, value);
       if (ids === undefined) continue;
       const reason = closer.kind === 'cancel' ? 'closed-by-event' : 'expectation-met';
       for (const key of ids) {
@@ -605,8 +616,7 @@ export class LaneSide {
       return;
     }
     if (!exists) {
-      const correlation =
-        value === undefined || correlationPath === undefined ? undefined : correlationKey(rule.id, value);
+      const correlation = correlationPath === undefined ? undefined : value;
       const reason = decision.late ? 'late' : decision.deferred ? 'outside-window' : undefined;
       const trigger = triggerOf(event, snapshot, this.render.detailKeys(rule));
       store.add({ key, rule, trigger, customerId, correlation, sendAtMs: decision.atMs, reason });
