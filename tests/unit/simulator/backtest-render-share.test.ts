@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../functions/simulator/backtest.ts';
-import { event, lines, project, RULES, stream, TEMPLATES } from './backtest-support.ts';
+import { bothPaths, event, lines, project, RULES, stream, TEMPLATES } from './backtest-support.ts';
 
 /** Bookings a minute apart inside office hours, each sent its confirmation at once on both sides. */
 function bookings(count: number) {
@@ -134,15 +134,8 @@ describe('backtest lane: a pending message keeps only the detail its templates r
       event('z', 'Tick', '2026-11-24T10:00:00.000Z', 'R-0', '2026-11-24T10:00:00.000Z'),
     );
 
-    const lane = await runBacktest({ baseline: side(''), candidate: side('B '), events: stream(inputs) });
-    const exact = await runBacktest({
-      baseline: side(''),
-      candidate: side('B '),
-      events: stream(inputs),
-      path: 'exact',
-    });
+    const { lane, exact } = await bothPaths(side(''), side('B '), inputs);
 
-    expect(lane.engine.path).toBe('lane');
     const detail = event(
       'b-1',
       'Booked',

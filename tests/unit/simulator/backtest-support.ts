@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { parseRuleFiles } from '../../../functions/core/rules/parse-rule-files.ts';
 import type { DeployedProject } from '../../../functions/handlers/deployed-project.ts';
-import type { BacktestInput } from '../../../functions/simulator/backtest.ts';
+import { type BacktestInput, runBacktest } from '../../../functions/simulator/backtest.ts';
 import { settings } from '../../support/factories.ts';
 
 export const RULES: Record<string, string> = {
@@ -99,4 +99,16 @@ export function lines(...values: unknown[]): BacktestInput[] {
 
 export async function* stream<T>(items: ReadonlyArray<T>): AsyncGenerator<T> {
   for (const item of items) yield item;
+}
+
+/** The same backtest on the lane and on the exact production path (the lane's oracle). */
+export async function bothPaths(
+  baseline: DeployedProject,
+  candidate: DeployedProject,
+  inputs: BacktestInput[],
+) {
+  const lane = await runBacktest({ baseline, candidate, events: stream(inputs) });
+  const exact = await runBacktest({ baseline, candidate, events: stream(inputs), path: 'exact' });
+  expect(lane.engine.path).toBe('lane');
+  return { lane, exact };
 }

@@ -8,7 +8,7 @@ import {
   runBacktest,
 } from '../../../functions/simulator/backtest.ts';
 import { runSimulation } from '../../../functions/simulator/run-simulation.ts';
-import { event, lines, project, RULES, stream, TEMPLATES } from './backtest-support.ts';
+import { bothPaths, event, lines, project, RULES, stream, TEMPLATES } from './backtest-support.ts';
 
 const BASE = Date.parse('2026-11-24T06:00:00.000Z');
 const iso = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
@@ -146,15 +146,8 @@ describe('runBacktest', () => {
     );
     const fixture = project();
 
-    const lane = await runBacktest({ baseline: fixture, candidate: fixture, events: stream(inputs) });
-    const exact = await runBacktest({
-      baseline: fixture,
-      candidate: fixture,
-      events: stream(inputs),
-      path: 'exact',
-    });
+    const { lane, exact } = await bothPaths(fixture, fixture, inputs);
 
-    expect(lane.engine.path).toBe('lane');
     expect(lane.rules.find((row) => row.ruleId === 'reminder')?.candidate).toMatchObject({
       planned: 2,
       sent: 0,
@@ -177,13 +170,7 @@ describe('runBacktest', () => {
     const base = project({ confirm: RULES.confirm ?? '' });
     const fixture = { ...base, settings: { ...base.settings, cap: { max: 1, per: 'P1D' } } };
 
-    const lane = await runBacktest({ baseline: fixture, candidate: fixture, events: stream(inputs) });
-    const exact = await runBacktest({
-      baseline: fixture,
-      candidate: fixture,
-      events: stream(inputs),
-      path: 'exact',
-    });
+    const { lane, exact } = await bothPaths(fixture, fixture, inputs);
 
     expect(lane.rules.find((row) => row.ruleId === 'confirm')?.candidate).toMatchObject({
       planned: 4,
