@@ -169,7 +169,7 @@ export class SideRenderer {
   private readKeys(rule: Rule): ReadonlyArray<string> | undefined {
     const found = new Set<string>();
     for (const channel of rule.channels) {
-      const segments = this.segmentsOf(rule.template, channel);
+      const segments = this.useOf(rule.template, channel).segments;
       if (segments === undefined) return undefined;
       for (const path of segments) {
         if (path[0] !== 'detail') continue;

@@ -66,32 +66,56 @@ interface Outcome {
 }
 
 /**
- * Message ids of the event evaluated last, by rule (the first `count` places): both sides plan
- * the same rules for one event. Arrays overwritten in place, where a map cleared per event made a
- * new table each time.
+ * Values worked out for the event evaluated last, by key: both sides ask for the same ones while
+ * they evaluate one event. Arrays overwritten in place when the next event comes (a map cleared
+ * per event made a new table each time); `find`, then `add` on a miss (no closure per call).
  */
-const lastIds = { eventId: '', count: 0, rules: [] as string[], ids: [] as string[] };
+class EventMemo<K, V> {
+  private event: unknown = undefined;
+  private count = 0;
+  private readonly keys: K[] = [];
+  private readonly values: V[] = [];
 
-/**
- * The triggers made for the event evaluated last, by the detail keys they keep (the first
- * `count` places; `WHOLE` for the whole detail): both sides' messages of one event and cut share
- * one trigger, so a render one side made is the other's too (backtest-lane-send.ts).
- */
-const lastTriggers = {
-  event: undefined as JourneyEvent | undefined,
-  count: 0,
-  keys: [] as Array<ReadonlyArray<string> | typeof WHOLE>,
-  triggers: [] as Array<MessageRecord['trigger']>,
-};
+  constructor(private readonly same: (a: K, b: K) => boolean) {}
+
+  find(event: unknown, key: K): V | undefined {
+    if (this.event !== event) {
+      this.event = event;
+      this.count = 0;
+    }
+    for (let i = 0; i < this.count; i++) {
+      const known = this.keys[i];
+      if (known !== undefined && this.same(known, key)) return this.values[i];
+    }
+    return undefined;
+  }
+
+  /** Remembers `value` under `key` for the event `find` was last asked about. */
+  add(key: K, value: V): V {
+    this.keys[this.count] = key;
+    this.values[this.count] = value;
+    this.count++;
+    return value;
+  }
+}
+
+/** A trigger's cut that keeps the whole detail. */
 const WHOLE = Symbol('whole detail');
 
+/** Message ids by rule. */
+const ids = new EventMemo<string, string>((a, b) => a === b);
+
+/**
+ * Triggers by the detail keys they keep (`WHOLE` for the whole detail): both sides' messages of
+ * one event and cut share one trigger, so a render one side made is the other's too
+ * (backtest-lane-send.ts).
+ */
+const triggers = new EventMemo<ReadonlyArray<string> | typeof WHOLE, MessageRecord['trigger']>(sameCut);
+
 /** Whether two cuts keep the same keys (each side's renderer lists them in its own array). */
-function sameCut(
-  a: ReadonlyArray<string> | typeof WHOLE | undefined,
-  b: ReadonlyArray<string> | typeof WHOLE,
-): boolean {
+function sameCut(a: ReadonlyArray<string> | typeof WHOLE, b: ReadonlyArray<string> | typeof WHOLE): boolean {
   if (a === b) return true;
-  if (a === undefined || a === WHOLE || b === WHOLE || a.length !== b.length) return false;
+  if (a === WHOLE || b === WHOLE || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -106,14 +130,8 @@ function triggerOf(
   keys: ReadonlyArray<string> | undefined,
 ): MessageRecord['trigger'] {
   const cut = keys ?? WHOLE;
-  if (lastTriggers.event !== event) {
-    lastTriggers.event = event;
-    lastTriggers.count = 0;
-  }
-  for (let i = 0; i < lastTriggers.count; i++) {
-    const found = lastTriggers.triggers[i];
-    if (found !== undefined && sameCut(lastTriggers.keys[i], cut)) return found;
-  }
+  const known = triggers.find(event, cut);
+  if (known !== undefined) return known;
   const whole = snapshot ?? trimDetail(event.detail).detail;
   let detail = whole;
   if (keys !== undefined) {
@@ -127,24 +145,12 @@ function triggerOf(
     time: event.time,
     detail,
   };
-  lastTriggers.keys[lastTriggers.count] = cut;
-  lastTriggers.triggers[lastTriggers.count] = trigger;
-  lastTriggers.count++;
-  return trigger;
+  return triggers.add(cut, trigger);
 }
 
 /** The production message id, worked out once per rule and event for both sides. */
-function messageIdOf(ruleId: string, eventId: string): string {
-  if (lastIds.eventId !== eventId) {
-    lastIds.eventId = eventId;
-    lastIds.count = 0;
-  }
-  for (let i = 0; i < lastIds.count; i++) if (lastIds.rules[i] === ruleId) return lastIds.ids[i] ?? '';
-  const id = messageIdFor(ruleId, eventId);
-  lastIds.rules[lastIds.count] = ruleId;
-  lastIds.ids[lastIds.count] = id;
-  lastIds.count++;
-  return id;
+function messageIdOf(ruleId: string, event: JourneyEvent): string {
+  return ids.find(event, ruleId) ?? ids.add(ruleId, messageIdFor(ruleId, event.id));
 }
 
 function scalar(value: unknown): string | undefined {
@@ -588,7 +594,7 @@ export class LaneSide {
   ): void {
     const nowMs = this.clockMs;
     // The production message id: due sends at the same instant go out in its order (the heap's tie-break).
-    const key = messageIdOf(rule.id, event.id);
+    const key = messageIdOf(rule.id, event);
     let decision: LanePlan = planLane(rule, event, profile, this.settings, nowMs, key);
     if (rule.dedupe !== undefined && decision.kind === 'schedule')
       decision = this.claim(rule, event, key, decision, store);
